@@ -1,0 +1,21 @@
+/* Logging to stderr: one line per event, UTC timestamp, level.
+ * HAIL_LOG_LEVEL=debug|info|warn|error (default info). Never log secrets:
+ * tokens, passwords, cookies and Authorization headers stay out of logs.
+ */
+#ifndef HAIL_CORE_LOG_H
+#define HAIL_CORE_LOG_H
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF };
+
+void log_set_level(enum log_level lvl);
+/* Reads HAIL_LOG_LEVEL. */
+void log_init_from_env(void);
+int log_enabled(enum log_level lvl);
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_ERROR, __VA_ARGS__)
+
+#endif

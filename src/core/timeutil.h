@@ -1,0 +1,33 @@
+/* Time as integer microseconds since the Unix epoch (UTC), the store's unit. */
+#ifndef HAIL_CORE_TIMEUTIL_H
+#define HAIL_CORE_TIMEUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+#define US_PER_SEC INT64_C(1000000)
+
+/* Wall clock. */
+int64_t time_now_us(void);
+/* Monotonic clock, for intervals and rate limits. */
+int64_t time_mono_us(void);
+
+/* Parses ISO-8601 / RFC 3339: "2024-03-01", "2024-03-01T10:00:00Z",
+ * "2024-03-01T10:00:00.123+0000", "…+01:00", "2024-03-01 10:00:00" (taken as UTC).
+ * Returns HAIL_EINVAL on anything else, including impossible dates. */
+hail_err time_parse_iso(const char *s, size_t len, int64_t *out_us);
+
+/* Formats as "YYYY-MM-DDTHH:MM:SSZ" (whole seconds). out must hold 21 bytes. */
+#define TIME_ISO_LEN 21
+void time_format_iso(int64_t us, char out[TIME_ISO_LEN]);
+
+/* Days since 1970-01-01 of a civil date, and back (proleptic Gregorian). */
+int64_t time_days_from_civil(int y, int m, int d);
+void time_civil_from_days(int64_t days, int *y, int *m, int *d);
+
+/* Sleeps, returning early (with non-zero) if *stop becomes set. stop may be NULL. */
+int time_sleep_us(int64_t us, const volatile int *stop);
+
+#endif

@@ -1,0 +1,124 @@
+/* The HTTP layer: libmicrohttpd (epoll, internal thread pool) underneath, a
+ * request/response pair above, and nothing about hail's resources.
+ *
+ * The server reads a request (bounded by the limit the handler's route asks
+ * for), calls the application's handler on one of its threads, and sends the
+ * response the handler built. Handlers run synchronously and must not block
+ * on the network (blocking work belongs to background workers).
+ */
+#ifndef HAIL_HTTP_HTTP_H
+#define HAIL_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/err.h"
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_HEADERS 8
+
+struct MHD_Connection;
+struct route;
+
+typedef struct http_req {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *path;           /* URL path, without the query */
+    char client[64];            /* peer address */
+    buf body;                   /* the request body (bounded) */
+    int too_large;              /* the body went past the route's limit */
+    const struct route *route;  /* matched route, NULL when none */
+    int method_mismatch;        /* path matched, method did not */
+    char allow[64];             /* methods the path allows (for 405) */
+    char *param[HTTP_MAX_PARAMS]; /* {placeholders} of the path, decoded */
+    int nparams;
+    int64_t start_us;
+
+    /* Filled by the application (auth): who is calling. */
+    int64_t user_id;
+    char user_email[256];
+    char user_role[16];
+    int via_session;
+    void *app;                  /* the application's per-server context */
+
+    /* The response. */
+    int status;
+    char *resp_body;
+    size_t resp_len;
+    const char *resp_type;
+    char *resp_header_name[HTTP_MAX_HEADERS];
+    char *resp_header_value[HTTP_MAX_HEADERS];
+    int resp_nheaders;
+} http_req;
+
+/* A query-string argument (decoded by MHD), or NULL. */
+const char *http_query(http_req *r, const char *name);
+/* A request header, or NULL. */
+const char *http_header(http_req *r, const char *name);
+/* A cookie's value, or NULL. */
+const char *http_cookie(http_req *r, const char *name);
+
+/* Sets the response to compact JSON (takes a reference to j and releases it). */
+void http_reply_json(http_req *r, int status, json_t *j);
+/* The one error shape: {"error":{"code":…,"message":…}}. */
+void http_reply_error(http_req *r, int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Maps a hail_err to its status and replies with hail_errmsg() (or msg). */
+void http_reply_err(http_req *r, hail_err e);
+/* Raw body (copied). */
+void http_reply_raw(http_req *r, int status, const char *type, const char *body, size_t len);
+/* Adds a response header (copied). */
+void http_add_header(http_req *r, const char *name, const char *value);
+/* HTTP status for an error code. */
+int http_status_for(hail_err e);
+
+/* Parses the body as a JSON object (size already bounded). On failure replies
+ * 400 and returns NULL. */
+json_t *http_json_body(http_req *r);
+
+/* ---- routing ---- */
+
+enum route_auth {
+    AUTH_ANON,  /* anyone */
+    AUTH_USER,  /* any signed-in user or token */
+    AUTH_ADMIN, /* admins only */
+};
+
+typedef void (*route_fn)(http_req *r);
+
+typedef struct route {
+    const char *method;  /* "GET", "POST", … */
+    const char *pattern; /* "/api/v1/people/{id}" */
+    enum route_auth auth;
+    size_t max_body;     /* bytes; 0 = no body allowed */
+    route_fn fn;
+    const char *summary; /* for docs and the route listing */
+} route;
+
+/* Finds the route for method+path in a table ending with a {NULL} entry.
+ * Fills r->route and r->param; when the path matches but the method does
+ * not, sets r->method_mismatch and r->allow instead. */
+void router_match(const route *table, http_req *r);
+
+/* ---- the server ---- */
+
+typedef struct http_app {
+    /* Called once the request is complete. Fills the response. */
+    void (*handle)(http_req *r);
+    /* Called on the first call to learn the body limit (0 = refuse any body). */
+    size_t (*body_limit)(http_req *r);
+    void *ctx;
+    int access_log;
+} http_app;
+
+typedef struct http_server http_server;
+
+/* Starts listening on addr ("127.0.0.1:8080"). threads = worker threads. */
+hail_err http_server_start(const char *addr, int threads, http_app *app, http_server **out);
+/* The port actually bound (useful with port 0). */
+int http_server_port(http_server *s);
+void http_server_stop(http_server *s);
+
+#endif

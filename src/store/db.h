@@ -1,0 +1,72 @@
+/* The store: one SQLite database (WAL) behind a small interface.
+ *
+ * Services and the store's own query files use db_stmt() for cached prepared
+ * statements, db_begin()/db_commit()/db_rollback() for short write
+ * transactions, and db_fail() to turn an SQLite error into a hail_err. Nothing
+ * above store/ sees SQL. A db handle belongs to one thread at a time; the HTTP
+ * server gives each of its threads its own (db_thread()).
+ *
+ * SQL is written so PostgreSQL accepts it too: $1.. placeholders, ON CONFLICT,
+ * RETURNING, integer epoch-microsecond timestamps, integer ids.
+ */
+#ifndef HAIL_STORE_DB_H
+#define HAIL_STORE_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct db db;
+
+enum {
+    DB_MIGRATE = 1, /* create the file if needed and bring the schema up to date */
+};
+
+/* The schema version this binary writes. */
+int db_schema_latest(void);
+
+/* Opens (and with DB_MIGRATE creates and migrates) the database at path.
+ * A database written by a newer hail is refused with HAIL_ESCHEMA. */
+hail_err db_open(const char *path, unsigned flags, db **out);
+void db_close(db *d);
+
+/* A connection for the calling thread to the database at path, opened on
+ * first use and closed when the thread exits. */
+hail_err db_thread(const char *path, db **out);
+
+sqlite3 *db_sqlite(db *d);
+const char *db_path(db *d);
+int db_schema_version(db *d);
+
+/* A prepared statement for sql, cached per connection and keyed by the
+ * string's address (pass string literals). It comes back reset with its
+ * bindings cleared; NULL (with hail_errmsg set) if SQLite rejects it. */
+sqlite3_stmt *db_stmt(db *d, const char *sql);
+
+/* Runs SQL with no results (may hold several statements). */
+hail_err db_exec(db *d, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails from the caller's
+ * point of view (it is the cleanup path). */
+hail_err db_begin(db *d);
+hail_err db_commit(db *d);
+void db_rollback(db *d);
+int db_in_tx(db *d);
+
+/* Records SQLite's current error for `what` and returns HAIL_EDB (or
+ * HAIL_EEXIST for a unique-constraint failure, HAIL_EBUSY when locked). */
+hail_err db_fail(db *d, const char *what);
+
+/* Steps a statement expected to finish (INSERT/UPDATE/DELETE). */
+hail_err db_step_done(db *d, sqlite3_stmt *st, const char *what);
+
+/* Binds text or NULL when s is NULL. */
+int db_bind_text(sqlite3_stmt *st, int i, const char *s, int len);
+
+/* A small key/value table for settings and sync checkpoints. */
+hail_err db_kv_get(db *d, const char *key, char **out); /* *out NULL if unset; free() it */
+hail_err db_kv_set(db *d, const char *key, const char *value);
+hail_err db_kv_del(db *d, const char *key);
+
+#endif

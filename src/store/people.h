@@ -1,0 +1,110 @@
+/* People: the read-only copy of Marketo leads that have a sales owner.
+ *
+ * Writers (the Marketo sync and `hail import`) go through people_writer,
+ * which upserts whole records by Marketo id inside a transaction the caller
+ * commits at its checkpoints — so a person is never half-written. Readers get
+ * jansson objects in the API's shape.
+ */
+#ifndef HAIL_STORE_PEOPLE_H
+#define HAIL_STORE_PEOPLE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/db.h"
+
+/* The synced fields, in one order used everywhere. */
+enum person_field {
+    PF_FIRST_NAME,
+    PF_LAST_NAME,
+    PF_EMAIL,
+    PF_PHONE,
+    PF_TITLE,
+    PF_COMPANY,
+    PF_SOURCE,
+    PF_LINKEDIN_URL,
+    PF_SFDC_LEAD_ID,
+    PF_SFDC_CONTACT_ID,
+    PF_SFDC_ACCOUNT_ID,
+    PF_SFDC_OPPORTUNITY_ID,
+    PF_OWNER_EMAIL,
+    PF_COUNT
+};
+
+/* Marketo REST field names (leads.json, bulk export columns, CSV import). */
+extern const char *const person_marketo_field[PF_COUNT];
+/* hail's JSON / column names. */
+extern const char *const person_json_field[PF_COUNT];
+
+/* Index of a Marketo field name, or -1. */
+int person_field_by_marketo_name(const char *name, size_t len);
+
+/* Longest value accepted for any field; longer input is a per-record error. */
+#define PERSON_FIELD_MAX 1024
+
+/* One incoming record. A NULL field is null (missing or the literal `null`). */
+typedef struct person_in {
+    int64_t marketo_id;
+    const char *f[PF_COUNT];
+    size_t len[PF_COUNT];
+} person_in;
+
+/* Checks a record before it is written: id positive, values within limits,
+ * valid UTF-8. Returns HAIL_EINVAL with a message naming the field. */
+hail_err person_in_validate(const person_in *p);
+
+typedef struct people_stats {
+    uint64_t seen;        /* records offered */
+    uint64_t inserted;    /* new people */
+    uint64_t updated;     /* changed people */
+    uint64_t unchanged;   /* records equal to what we had */
+    uint64_t deactivated; /* people that left the active set */
+} people_stats;
+
+typedef struct people_writer people_writer;
+
+enum {
+    PW_BULK = 1, /* allowed to drop secondary indexes when the table is empty */
+};
+
+/* Starts a writer; opens a transaction. */
+hail_err people_writer_open(db *d, unsigned flags, people_writer **out);
+/* Upserts one whole record: inserted, updated or left alone when equal.
+ * active = owner email non-empty. */
+hail_err people_writer_put(people_writer *w, const person_in *p);
+/* Takes a person out of the active set (deleted in Marketo when deleted=1).
+ * Unknown ids are ignored. */
+hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int deleted);
+/* Commits what was written so far and opens a new transaction, so the caller
+ * can store its checkpoint in the same transaction beforehand. */
+hail_err people_writer_checkpoint(people_writer *w);
+/* Ends the writer: commit (1) or roll back (0) the open transaction, rebuild
+ * any dropped indexes, and free. Always frees. */
+hail_err people_writer_close(people_writer *w, int commit);
+const people_stats *people_writer_stats(const people_writer *w);
+db *people_writer_db(people_writer *w);
+
+/* ---- reading ---- */
+
+typedef struct people_query {
+    const char *q;           /* prefix of name, email or company; NULL = all */
+    const char *owner;       /* owner email; NULL = any */
+    const char *account;     /* sfdc_account_id; NULL = any */
+    const char *opportunity; /* sfdc_opportunity_id; NULL = any */
+    int64_t after_id;        /* cursor: ids greater than this */
+    int limit;               /* 1..200 */
+} people_query;
+
+/* Active people matching q, in id order. Appends objects to `out`; sets
+ * *next_after to the last id when more may follow, else 0. */
+hail_err people_list(db *d, const people_query *q, json_t *out, int64_t *next_after);
+
+/* One person by hail id (active or not). HAIL_ENOTFOUND if unknown. */
+hail_err people_get(db *d, int64_t id, json_t **out);
+
+/* Counts (for status pages and tests). */
+hail_err people_count(db *d, int64_t *total, int64_t *active);
+
+#endif

@@ -1,0 +1,135 @@
+#include "store/schema.h"
+
+#include <stddef.h>
+
+#include "store/db.h"
+
+static const char *const migrations[] = {
+    NULL,
+    /* 1: accounts, people, sync state */
+    "CREATE TABLE kv ("
+    "  key TEXT PRIMARY KEY,"
+    "  value TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+
+    "CREATE TABLE teams ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  created_at INTEGER NOT NULL);"
+
+    "CREATE TABLE users ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  name TEXT NOT NULL,"
+    "  role TEXT NOT NULL CHECK (role IN ('admin', 'manager', 'rep')),"
+    "  password_hash TEXT,"
+    "  active INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+
+    "CREATE TABLE team_members ("
+    "  team_id INTEGER NOT NULL REFERENCES teams(id) ON DELETE CASCADE,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (team_id, user_id));"
+    "CREATE INDEX team_members_user ON team_members(user_id);"
+
+    /* Tokens are stored as SHA-256 of the secret; the plain token is shown once. */
+    "CREATE TABLE api_tokens ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  prefix TEXT NOT NULL,"
+    "  name TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  last_used_at INTEGER,"
+    "  revoked_at INTEGER);"
+    "CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+
+    "CREATE TABLE sessions ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  token_hash BLOB NOT NULL UNIQUE,"
+    "  csrf_token TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  expires_at INTEGER NOT NULL);"
+    "CREATE INDEX sessions_user ON sessions(user_id);"
+
+    /* Failed logins, by key (email or client address), for rate limiting. */
+    "CREATE TABLE login_failures ("
+    "  key TEXT NOT NULL,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX login_failures_key ON login_failures(key, at);"
+
+    /* People: a read-only copy of Marketo leads that have a sales owner.
+     * k_* are folded search keys (core/fold.h). active = 0 when the owner was
+     * cleared or the lead deleted (deleted = 1); the row and its history stay. */
+    "CREATE TABLE people ("
+    "  id INTEGER PRIMARY KEY,"
+    "  marketo_id INTEGER NOT NULL UNIQUE,"
+    "  first_name TEXT, last_name TEXT, email TEXT, phone TEXT, title TEXT,"
+    "  company TEXT, source TEXT, linkedin_url TEXT,"
+    "  sfdc_lead_id TEXT, sfdc_contact_id TEXT, sfdc_account_id TEXT,"
+    "  sfdc_opportunity_id TEXT, owner_email TEXT,"
+    "  active INTEGER NOT NULL,"
+    "  deleted INTEGER NOT NULL DEFAULT 0,"
+    "  k_name TEXT, k_last TEXT, k_email TEXT, k_company TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+
+    /* One row per sync run, for status and history. */
+    "CREATE TABLE sync_runs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  source TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  origin TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL,"
+    "  finished_at INTEGER,"
+    "  people_seen INTEGER NOT NULL DEFAULT 0,"
+    "  people_written INTEGER NOT NULL DEFAULT 0,"
+    "  people_deactivated INTEGER NOT NULL DEFAULT 0,"
+    "  api_calls INTEGER NOT NULL DEFAULT 0,"
+    "  error TEXT);"
+    "CREATE INDEX sync_runs_source ON sync_runs(source, id);",
+};
+
+int schema_latest(void)
+{
+    return (int)(sizeof migrations / sizeof migrations[0]) - 1;
+}
+
+const char *schema_migration(int version)
+{
+    if (version < 1 || version > schema_latest())
+        return NULL;
+    return migrations[version];
+}
+
+/* Partial indexes on the active set serve the lists and search; the
+ * account/opportunity/owner indexes serve the grouped pages. */
+static const char people_indexes[] =
+    "CREATE INDEX IF NOT EXISTS people_k_name ON people(k_name) WHERE active = 1;"
+    "CREATE INDEX IF NOT EXISTS people_k_last ON people(k_last) WHERE active = 1;"
+    "CREATE INDEX IF NOT EXISTS people_k_email ON people(k_email) WHERE active = 1;"
+    "CREATE INDEX IF NOT EXISTS people_k_company ON people(k_company) WHERE active = 1;"
+    "CREATE INDEX IF NOT EXISTS people_account ON people(sfdc_account_id)"
+    "  WHERE sfdc_account_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS people_opportunity ON people(sfdc_opportunity_id)"
+    "  WHERE sfdc_opportunity_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS people_owner ON people(owner_email);";
+
+hail_err schema_ensure_indexes(struct db *d)
+{
+    return db_exec(d, people_indexes);
+}
+
+hail_err schema_drop_people_indexes(struct db *d)
+{
+    return db_exec(d, "DROP INDEX IF EXISTS people_k_name;"
+                      "DROP INDEX IF EXISTS people_k_last;"
+                      "DROP INDEX IF EXISTS people_k_email;"
+                      "DROP INDEX IF EXISTS people_k_company;"
+                      "DROP INDEX IF EXISTS people_account;"
+                      "DROP INDEX IF EXISTS people_opportunity;"
+                      "DROP INDEX IF EXISTS people_owner;");
+}

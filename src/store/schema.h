@@ -1,0 +1,21 @@
+/* Versioned schema migrations. Version N's SQL takes a database from N-1 to N;
+ * PRAGMA user_version records where a database is. Never edit a released
+ * migration: add a new one. */
+#ifndef HAIL_STORE_SCHEMA_H
+#define HAIL_STORE_SCHEMA_H
+
+#include "core/err.h"
+
+struct db;
+
+int schema_latest(void);
+const char *schema_migration(int version);
+
+/* Secondary indexes on people, kept out of the migrations so a bulk load into
+ * an empty table can drop them and build them once at the end (sorting is far
+ * cheaper than a million random B-tree inserts). ensure recreates any that are
+ * missing, e.g. after a bulk load was interrupted. */
+hail_err schema_ensure_indexes(struct db *d);
+hail_err schema_drop_people_indexes(struct db *d);
+
+#endif
