@@ -1,0 +1,65 @@
+/* The REST API: the route table, dispatch with authentication and role
+ * checks, and one handler file per resource. Handlers never run SQL: they
+ * call services (auth/, sync/) and store query functions.
+ */
+#ifndef HAIL_API_API_H
+#define HAIL_API_API_H
+
+#include <stdint.h>
+
+#include "http/http.h"
+#include "store/db.h"
+
+typedef struct api_ctx {
+    const char *db_path;
+    int64_t started_at;
+} api_ctx;
+
+/* Fills app for the HTTP server. */
+void api_app_init(http_app *app, api_ctx *ctx);
+
+/* The route table (ends with a {NULL} entry). */
+const route *api_routes(void);
+
+/* This thread's database connection; replies 500 and returns NULL on failure. */
+db *api_db(http_req *r);
+
+/* Parses a positive integer path parameter; replies 404 and returns 0 if bad. */
+int64_t api_param_id(http_req *r, int i);
+
+/* Cursor pagination helpers: opaque cursors over an increasing id. */
+void api_cursor_encode(int64_t id, char out[32]);
+int api_cursor_decode(const char *s, int64_t *id);
+/* Reads ?limit= (default def, 1..max) and ?cursor=; replies 400 and returns 0 on bad input. */
+int api_page_params(http_req *r, int def, int max, int *limit, int64_t *after);
+
+/* Handlers. */
+void api_healthz(http_req *r);
+void api_openapi(http_req *r);
+void api_session_create(http_req *r);
+void api_session_get(http_req *r);
+void api_session_delete(http_req *r);
+void api_me(http_req *r);
+void api_users_list(http_req *r);
+void api_users_create(http_req *r);
+void api_users_get(http_req *r);
+void api_users_update(http_req *r);
+void api_users_delete(http_req *r);
+void api_teams_list(http_req *r);
+void api_teams_create(http_req *r);
+void api_teams_get(http_req *r);
+void api_teams_update(http_req *r);
+void api_teams_delete(http_req *r);
+void api_teams_member_add(http_req *r);
+void api_teams_member_remove(http_req *r);
+void api_tokens_list(http_req *r);
+void api_tokens_create(http_req *r);
+void api_tokens_delete(http_req *r);
+void api_people_list(http_req *r);
+void api_people_get(http_req *r);
+void api_account_people(http_req *r);
+void api_opportunity_people(http_req *r);
+void api_sync_marketo_get(http_req *r);
+void api_sync_marketo_post(http_req *r);
+
+#endif

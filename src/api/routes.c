@@ -1,0 +1,52 @@
+#include "api/api.h"
+
+/* Every route, with who may call it and how big a body it takes. A route
+ * missing here does not exist; docs/openapi.json must list the same set
+ * (a unit test checks). */
+static const route routes[] = {
+    {"GET", "/healthz", AUTH_ANON, 0, api_healthz, "liveness and database check"},
+    {"GET", "/api/v1/openapi.json", AUTH_ANON, 0, api_openapi, "this API's OpenAPI document"},
+
+    {"POST", "/api/v1/session", AUTH_ANON, 4096, api_session_create, "sign in"},
+    {"GET", "/api/v1/session", AUTH_USER, 0, api_session_get, "current session"},
+    {"DELETE", "/api/v1/session", AUTH_USER, 0, api_session_delete, "sign out"},
+    {"GET", "/api/v1/me", AUTH_USER, 0, api_me, "the calling user"},
+
+    {"GET", "/api/v1/users", AUTH_ADMIN, 0, api_users_list, "list users"},
+    {"POST", "/api/v1/users", AUTH_ADMIN, 8192, api_users_create, "create a user"},
+    {"GET", "/api/v1/users/{id}", AUTH_ADMIN, 0, api_users_get, "one user"},
+    {"PATCH", "/api/v1/users/{id}", AUTH_ADMIN, 8192, api_users_update, "change a user"},
+    {"DELETE", "/api/v1/users/{id}", AUTH_ADMIN, 0, api_users_delete, "deactivate a user"},
+
+    {"GET", "/api/v1/teams", AUTH_ADMIN, 0, api_teams_list, "list teams"},
+    {"POST", "/api/v1/teams", AUTH_ADMIN, 4096, api_teams_create, "create a team"},
+    {"GET", "/api/v1/teams/{id}", AUTH_ADMIN, 0, api_teams_get, "one team"},
+    {"PATCH", "/api/v1/teams/{id}", AUTH_ADMIN, 4096, api_teams_update, "rename a team"},
+    {"DELETE", "/api/v1/teams/{id}", AUTH_ADMIN, 0, api_teams_delete, "delete a team"},
+    {"PUT", "/api/v1/teams/{id}/members/{user_id}", AUTH_ADMIN, 0, api_teams_member_add,
+     "add a member"},
+    {"DELETE", "/api/v1/teams/{id}/members/{user_id}", AUTH_ADMIN, 0, api_teams_member_remove,
+     "remove a member"},
+
+    {"GET", "/api/v1/tokens", AUTH_USER, 0, api_tokens_list, "list your API tokens"},
+    {"POST", "/api/v1/tokens", AUTH_USER, 4096, api_tokens_create, "create an API token"},
+    {"DELETE", "/api/v1/tokens/{id}", AUTH_USER, 0, api_tokens_delete, "revoke an API token"},
+
+    {"GET", "/api/v1/people", AUTH_USER, 0, api_people_list, "list and search people"},
+    {"GET", "/api/v1/people/{id}", AUTH_USER, 0, api_people_get, "one person"},
+    {"GET", "/api/v1/accounts/{id}/people", AUTH_USER, 0, api_account_people,
+     "people of a Salesforce account"},
+    {"GET", "/api/v1/opportunities/{id}/people", AUTH_USER, 0, api_opportunity_people,
+     "people of a Salesforce opportunity"},
+
+    {"GET", "/api/v1/sync/marketo", AUTH_USER, 0, api_sync_marketo_get, "Marketo sync state"},
+    {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 1024, api_sync_marketo_post,
+     "run a Marketo sync now"},
+
+    {NULL, NULL, AUTH_ANON, 0, NULL, NULL},
+};
+
+const route *api_routes(void)
+{
+    return routes;
+}

@@ -1,0 +1,125 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/auth.h"
+#include "core/timeutil.h"
+#include "store/users.h"
+
+static void set_cookie(http_req *r, const char *value, int64_t max_age_s)
+{
+    char c[256];
+    const char *secure = getenv("HAIL_COOKIE_SECURE");
+    snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
+             AUTH_SESSION_COOKIE, value, (long long)max_age_s,
+             secure && !strcmp(secure, "1") ? "; Secure" : "");
+    http_add_header(r, "Set-Cookie", c);
+}
+
+static json_t *session_json(db *d, int64_t user_id, const char *csrf, int64_t expires_at)
+{
+    json_t *u = NULL;
+    if (users_json(d, user_id, &u))
+        return NULL;
+    char exp[TIME_ISO_LEN];
+    time_format_iso(expires_at, exp);
+    return json_pack("{s:o,s:s,s:s}", "user", u, "csrf_token", csrf, "expires_at", exp);
+}
+
+void api_session_create(http_req *r)
+{
+    db *d = api_db(r);
+    json_t *body = d ? http_json_body(r) : NULL;
+    if (!body)
+        return;
+    const char *email = json_string_value(json_object_get(body, "email"));
+    const char *password = json_string_value(json_object_get(body, "password"));
+    if (!email || !password) {
+        http_reply_error(r, 400, "bad_request", "email and password (strings) are required");
+        goto out;
+    }
+    if (strlen(email) > 254 || strlen(password) > AUTH_PASSWORD_MAX) {
+        http_reply_error(r, 400, "bad_request", "email or password too long");
+        goto out;
+    }
+    user u;
+    char session[AUTH_TOKEN_MAX], csrf[64];
+    int64_t expires = 0, retry = 0;
+    hail_err e = auth_login(d, email, password, r->client, &u, session, csrf, &expires, &retry);
+    if (e == HAIL_EQUOTA) {
+        char ra[32];
+        snprintf(ra, sizeof ra, "%lld", (long long)retry);
+        http_add_header(r, "Retry-After", ra);
+        http_reply_error(r, 429, "rate_limited", "%s", hail_errmsg());
+        goto out;
+    }
+    if (e) {
+        http_reply_err(r, e);
+        goto out;
+    }
+    set_cookie(r, session, AUTH_SESSION_TTL_US / US_PER_SEC);
+    json_t *j = session_json(d, u.id, csrf, expires);
+    if (!j)
+        http_reply_err(r, HAIL_ENOMEM);
+    else
+        http_reply_json(r, 201, j);
+out:
+    json_decref(body);
+}
+
+void api_session_get(http_req *r)
+{
+    db *d = api_db(r);
+    if (!d)
+        return;
+    if (!r->via_session) {
+        http_reply_error(r, 404, "not_found", "token callers have no session");
+        return;
+    }
+    user u;
+    char csrf[64];
+    int64_t exp;
+    hail_err e = auth_session(d, http_cookie(r, AUTH_SESSION_COOKIE), &u, csrf, &exp);
+    if (e) {
+        http_reply_err(r, e);
+        return;
+    }
+    json_t *j = session_json(d, u.id, csrf, exp);
+    if (!j)
+        http_reply_err(r, HAIL_ENOMEM);
+    else
+        http_reply_json(r, 200, j);
+}
+
+void api_session_delete(http_req *r)
+{
+    db *d = api_db(r);
+    if (!d)
+        return;
+    const char *cookie = http_cookie(r, AUTH_SESSION_COOKIE);
+    if (!r->via_session || !cookie) {
+        http_reply_error(r, 404, "not_found", "token callers have no session");
+        return;
+    }
+    hail_err e = auth_logout(d, cookie);
+    if (e) {
+        http_reply_err(r, e);
+        return;
+    }
+    set_cookie(r, "", 0);
+    http_reply_raw(r, 204, NULL, "", 0);
+}
+
+void api_me(http_req *r)
+{
+    db *d = api_db(r);
+    if (!d)
+        return;
+    json_t *u;
+    hail_err e = users_json(d, r->user_id, &u);
+    if (e)
+        http_reply_err(r, e);
+    else
+        http_reply_json(r, 200, u);
+}

@@ -1,0 +1,590 @@
+#include "store/users.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/timeutil.h"
+
+int user_role_valid(const char *role)
+{
+    return role && (!strcmp(role, "admin") || !strcmp(role, "manager") || !strcmp(role, "rep"));
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+    const char *v = (const char *)sqlite3_column_text(st, col);
+    snprintf(dst, n, "%s", v ? v : "");
+}
+
+hail_err users_create(db *d, const char *email, const char *name, const char *role,
+                      const char *password_hash, int64_t *id_out)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO users (email, name, role, password_hash, active,"
+                                  " created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $5)"
+                                  " RETURNING id");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
+    db_bind_text(st, 4, password_hash, -1);
+    sqlite3_bind_int64(st, 5, time_now_us());
+    hail_err e = HAIL_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (id_out)
+            *id_out = sqlite3_column_int64(st, 0);
+    } else {
+        e = db_fail(d, "users: create");
+        if (e == HAIL_EEXIST)
+            e = hail_errf(HAIL_EEXIST, "a user with email %s already exists", email);
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+#define USER_COLS "id, email, name, role, active, password_hash IS NOT NULL, password_hash"
+
+static void user_from_row(sqlite3_stmt *st, user *u)
+{
+    u->id = sqlite3_column_int64(st, 0);
+    copy_col(u->email, sizeof u->email, st, 1);
+    copy_col(u->name, sizeof u->name, st, 2);
+    copy_col(u->role, sizeof u->role, st, 3);
+    u->active = sqlite3_column_int(st, 4);
+    u->has_password = sqlite3_column_int(st, 5);
+}
+
+static hail_err user_one(db *d, sqlite3_stmt *st, user *out, char **password_hash)
+{
+    hail_err e = HAIL_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        user_from_row(st, out);
+        if (password_hash) {
+            const char *h = (const char *)sqlite3_column_text(st, 6);
+            *password_hash = h ? strdup(h) : NULL;
+        }
+    } else if (rc == SQLITE_DONE) {
+        e = hail_errf(HAIL_ENOTFOUND, "no such user");
+    } else {
+        e = db_fail(d, "users: get");
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err users_get(db *d, int64_t id, user *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT " USER_COLS " FROM users WHERE id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    hail_err e = user_one(d, st, out, NULL);
+    if (e == HAIL_ENOTFOUND)
+        e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)id);
+    return e;
+}
+
+hail_err users_get_by_email(db *d, const char *email, user *out, char **password_hash)
+{
+    if (password_hash)
+        *password_hash = NULL;
+    sqlite3_stmt *st = db_stmt(d, "SELECT " USER_COLS " FROM users WHERE email = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+    hail_err e = user_one(d, st, out, password_hash);
+    if (e == HAIL_ENOTFOUND)
+        e = hail_errf(HAIL_ENOTFOUND, "no user with email %s", email);
+    return e;
+}
+
+hail_err users_update(db *d, int64_t id, const char *name, const char *role, int active,
+                      const char *password_hash)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET name = coalesce($2, name),"
+                                  " role = coalesce($3, role),"
+                                  " active = CASE WHEN $4 < 0 THEN active ELSE $4 END,"
+                                  " password_hash = coalesce($5, password_hash),"
+                                  " updated_at = $6 WHERE id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    db_bind_text(st, 2, name, -1);
+    db_bind_text(st, 3, role, -1);
+    sqlite3_bind_int(st, 4, active);
+    db_bind_text(st, 5, password_hash, -1);
+    sqlite3_bind_int64(st, 6, time_now_us());
+    hail_err e = db_step_done(d, st, "users: update");
+    if (!e && sqlite3_changes(db_sqlite(d)) == 0)
+        e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)id);
+    return e;
+}
+
+static json_t *user_row_json(db *d, sqlite3_stmt *st)
+{
+    user u;
+    user_from_row(st, &u);
+    char created[TIME_ISO_LEN];
+    time_format_iso(sqlite3_column_int64(st, 7), created);
+    json_t *teams = json_array();
+    sqlite3_stmt *ts = db_stmt(d, "SELECT t.id, t.name FROM teams t JOIN team_members m"
+                                  " ON m.team_id = t.id WHERE m.user_id = $1 ORDER BY t.name");
+    if (ts) {
+        sqlite3_bind_int64(ts, 1, u.id);
+        while (sqlite3_step(ts) == SQLITE_ROW)
+            json_array_append_new(teams, json_pack("{s:I,s:s}", "id",
+                                                   (json_int_t)sqlite3_column_int64(ts, 0), "name",
+                                                   (const char *)sqlite3_column_text(ts, 1)));
+        sqlite3_reset(ts);
+    }
+    return json_pack("{s:I,s:s,s:s,s:s,s:b,s:b,s:o,s:s}", "id", (json_int_t)u.id, "email", u.email,
+                     "name", u.name, "role", u.role, "active", u.active, "has_password",
+                     u.has_password, "teams", teams, "created_at", created);
+}
+
+hail_err users_json(db *d, int64_t id, json_t **out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT " USER_COLS ", created_at FROM users WHERE id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    hail_err e = HAIL_OK;
+    /* Teams are read with another statement; copy what we need first. */
+    if (rc == SQLITE_ROW) {
+        *out = user_row_json(d, st);
+        if (!*out)
+            e = HAIL_ENOMEM;
+    } else if (rc == SQLITE_DONE) {
+        e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)id);
+    } else {
+        e = db_fail(d, "users: get");
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err users_list_json(db *d, json_t **out)
+{
+    *out = json_array();
+    sqlite3_stmt *st = db_stmt(d, "SELECT " USER_COLS ", created_at FROM users ORDER BY id");
+    if (!st || !*out)
+        return HAIL_EDB;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(*out, user_row_json(d, st));
+    hail_err e = rc == SQLITE_DONE ? HAIL_OK : db_fail(d, "users: list");
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err users_count_admins(db *d, int64_t *n)
+{
+    sqlite3_stmt *st =
+        db_stmt(d, "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1");
+    if (!st)
+        return HAIL_EDB;
+    hail_err e = HAIL_OK;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        e = db_fail(d, "users: count admins");
+    sqlite3_reset(st);
+    return e;
+}
+
+/* ---- teams ---- */
+
+hail_err teams_create(db *d, const char *name, int64_t *id_out)
+{
+    sqlite3_stmt *st =
+        db_stmt(d, "INSERT INTO teams (name, created_at) VALUES ($1, $2) RETURNING id");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, time_now_us());
+    hail_err e = HAIL_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (id_out)
+            *id_out = sqlite3_column_int64(st, 0);
+    } else {
+        e = db_fail(d, "teams: create");
+        if (e == HAIL_EEXIST)
+            e = hail_errf(HAIL_EEXIST, "a team named %s already exists", name);
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err teams_get_by_name(db *d, const char *name, int64_t *id_out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id FROM teams WHERE name = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    hail_err e = HAIL_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id_out = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        e = hail_errf(HAIL_ENOTFOUND, "no team named %s", name);
+    else
+        e = db_fail(d, "teams: get");
+    sqlite3_reset(st);
+    return e;
+}
+
+static hail_err changed_one(db *d, sqlite3_stmt *st, const char *what, int64_t id)
+{
+    hail_err e = db_step_done(d, st, what);
+    if (!e && sqlite3_changes(db_sqlite(d)) == 0)
+        e = hail_errf(HAIL_ENOTFOUND, "no team with id %lld", (long long)id);
+    return e;
+}
+
+hail_err teams_rename(db *d, int64_t id, const char *name)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE teams SET name = $2 WHERE id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    hail_err e = changed_one(d, st, "teams: rename", id);
+    if (e == HAIL_EEXIST)
+        e = hail_errf(HAIL_EEXIST, "a team named %s already exists", name);
+    return e;
+}
+
+hail_err teams_delete(db *d, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM teams WHERE id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    return changed_one(d, st, "teams: delete", id);
+}
+
+static json_t *team_row_json(db *d, sqlite3_stmt *st)
+{
+    int64_t id = sqlite3_column_int64(st, 0);
+    char created[TIME_ISO_LEN];
+    time_format_iso(sqlite3_column_int64(st, 2), created);
+    json_t *members = json_array();
+    sqlite3_stmt *ms = db_stmt(d, "SELECT u.id, u.email, u.name FROM users u JOIN team_members m"
+                                  " ON m.user_id = u.id WHERE m.team_id = $1 ORDER BY u.email");
+    if (ms) {
+        sqlite3_bind_int64(ms, 1, id);
+        while (sqlite3_step(ms) == SQLITE_ROW)
+            json_array_append_new(
+                members, json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(ms, 0),
+                                   "email", (const char *)sqlite3_column_text(ms, 1), "name",
+                                   (const char *)sqlite3_column_text(ms, 2)));
+        sqlite3_reset(ms);
+    }
+    return json_pack("{s:I,s:s,s:o,s:s}", "id", (json_int_t)id, "name",
+                     (const char *)sqlite3_column_text(st, 1), "members", members, "created_at",
+                     created);
+}
+
+hail_err teams_json(db *d, int64_t id, json_t **out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, name, created_at FROM teams WHERE id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    hail_err e = HAIL_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *out = team_row_json(d, st);
+    else if (rc == SQLITE_DONE)
+        e = hail_errf(HAIL_ENOTFOUND, "no team with id %lld", (long long)id);
+    else
+        e = db_fail(d, "teams: get");
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err teams_list_json(db *d, json_t **out)
+{
+    *out = json_array();
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, name, created_at FROM teams ORDER BY name");
+    if (!st || !*out)
+        return HAIL_EDB;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        json_array_append_new(*out, team_row_json(d, st));
+    hail_err e = rc == SQLITE_DONE ? HAIL_OK : db_fail(d, "teams: list");
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err teams_add_member(db *d, int64_t team, int64_t user_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)"
+                                  " ON CONFLICT DO NOTHING");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, team);
+    sqlite3_bind_int64(st, 2, user_id);
+    hail_err e = db_step_done(d, st, "teams: add member");
+    if (e == HAIL_EDB && (sqlite3_extended_errcode(db_sqlite(d)) == SQLITE_CONSTRAINT_FOREIGNKEY))
+        e = hail_errf(HAIL_ENOTFOUND, "no such team or user");
+    return e;
+}
+
+hail_err teams_remove_member(db *d, int64_t team, int64_t user_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM team_members WHERE team_id = $1 AND user_id = $2");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, team);
+    sqlite3_bind_int64(st, 2, user_id);
+    hail_err e = db_step_done(d, st, "teams: remove member");
+    if (!e && sqlite3_changes(db_sqlite(d)) == 0)
+        e = hail_errf(HAIL_ENOTFOUND, "user %lld is not in team %lld", (long long)user_id,
+                      (long long)team);
+    return e;
+}
+
+hail_err teams_set_for_user(db *d, int64_t user_id, const int64_t *teams, size_t n)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM team_members WHERE user_id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, user_id);
+    hail_err e = db_step_done(d, st, "teams: clear");
+    for (size_t i = 0; !e && i < n; i++)
+        e = teams_add_member(d, teams[i], user_id);
+    return e;
+}
+
+/* ---- tokens ---- */
+
+hail_err tokens_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_HASH_LEN],
+                       const char *prefix, const char *name, int64_t *id_out)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO api_tokens (user_id, token_hash, prefix, name,"
+                                  " created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_blob(st, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, prefix, -1, SQLITE_STATIC);
+    db_bind_text(st, 4, name, -1);
+    sqlite3_bind_int64(st, 5, time_now_us());
+    hail_err e = HAIL_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        if (id_out)
+            *id_out = sqlite3_column_int64(st, 0);
+    } else {
+        e = db_fail(d, "tokens: insert");
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT u.id, u.email, u.name, u.role, u.active,"
+                                  " u.password_hash IS NOT NULL FROM api_tokens t"
+                                  " JOIN users u ON u.id = t.user_id"
+                                  " WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
+                                  " AND u.active = 1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
+    hail_err e = HAIL_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        user_from_row(st, out);
+    else if (rc == SQLITE_DONE)
+        e = hail_errf(HAIL_EAUTH, "invalid or revoked API token");
+    else
+        e = db_fail(d, "tokens: lookup");
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err tokens_revoke(db *d, int64_t id, int64_t user_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1"
+                                  " AND ($2 = 0 OR user_id = $2) AND revoked_at IS NULL");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, user_id);
+    sqlite3_bind_int64(st, 3, time_now_us());
+    hail_err e = db_step_done(d, st, "tokens: revoke");
+    if (!e && sqlite3_changes(db_sqlite(d)) == 0)
+        e = hail_errf(HAIL_ENOTFOUND, "no active token with id %lld", (long long)id);
+    return e;
+}
+
+hail_err tokens_revoke_hash(db *d, const unsigned char hash[TOKEN_HASH_LEN])
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $2 WHERE token_hash = $1"
+                                  " AND revoked_at IS NULL");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, time_now_us());
+    hail_err e = db_step_done(d, st, "tokens: revoke");
+    if (!e && sqlite3_changes(db_sqlite(d)) == 0)
+        e = hail_errf(HAIL_ENOTFOUND, "no such active token");
+    return e;
+}
+
+hail_err tokens_revoke_user(db *d, int64_t user_id, int64_t *count)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1"
+                                  " AND revoked_at IS NULL");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_int64(st, 2, time_now_us());
+    hail_err e = db_step_done(d, st, "tokens: revoke");
+    if (!e && count)
+        *count = sqlite3_changes(db_sqlite(d));
+    return e;
+}
+
+hail_err tokens_list_json(db *d, int64_t user_id, json_t **out)
+{
+    *out = json_array();
+    sqlite3_stmt *st = db_stmt(d, "SELECT t.id, u.email, t.prefix, t.name, t.created_at,"
+                                  " t.last_used_at, t.revoked_at FROM api_tokens t"
+                                  " JOIN users u ON u.id = t.user_id"
+                                  " WHERE $1 = 0 OR t.user_id = $1 ORDER BY t.id");
+    if (!st || !*out)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, user_id);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char created[TIME_ISO_LEN], revoked[TIME_ISO_LEN];
+        time_format_iso(sqlite3_column_int64(st, 4), created);
+        int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
+        if (is_revoked)
+            time_format_iso(sqlite3_column_int64(st, 6), revoked);
+        const char *name = (const char *)sqlite3_column_text(st, 3);
+        json_array_append_new(
+            *out, json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?}", "id",
+                            (json_int_t)sqlite3_column_int64(st, 0), "email",
+                            (const char *)sqlite3_column_text(st, 1), "prefix",
+                            (const char *)sqlite3_column_text(st, 2), "name", name, "created_at",
+                            created, "revoked_at", is_revoked ? revoked : NULL));
+    }
+    hail_err e = rc == SQLITE_DONE ? HAIL_OK : db_fail(d, "tokens: list");
+    sqlite3_reset(st);
+    return e;
+}
+
+/* ---- sessions ---- */
+
+hail_err sessions_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_HASH_LEN],
+                         const char *csrf, int64_t expires_at)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO sessions (user_id, token_hash, csrf_token,"
+                                  " created_at, expires_at) VALUES ($1, $2, $3, $4, $5)");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_blob(st, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, csrf, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, time_now_us());
+    sqlite3_bind_int64(st, 5, expires_at);
+    return db_step_done(d, st, "sessions: insert");
+}
+
+hail_err sessions_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out,
+                         char csrf[64], int64_t *expires_at)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT u.id, u.email, u.name, u.role, u.active,"
+                                  " u.password_hash IS NOT NULL, s.csrf_token, s.expires_at"
+                                  " FROM sessions s JOIN users u ON u.id = s.user_id"
+                                  " WHERE s.token_hash = $1 AND s.expires_at > $2"
+                                  " AND u.active = 1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, time_now_us());
+    hail_err e = HAIL_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        user_from_row(st, out);
+        copy_col(csrf, 64, st, 6);
+        *expires_at = sqlite3_column_int64(st, 7);
+    } else if (rc == SQLITE_DONE) {
+        e = hail_errf(HAIL_EAUTH, "session expired or signed out");
+    } else {
+        e = db_fail(d, "sessions: lookup");
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err sessions_delete(db *d, const unsigned char hash[TOKEN_HASH_LEN])
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE token_hash = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
+    return db_step_done(d, st, "sessions: delete");
+}
+
+hail_err sessions_delete_user(db *d, int64_t user_id)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, user_id);
+    return db_step_done(d, st, "sessions: delete");
+}
+
+/* ---- failed logins ---- */
+
+hail_err login_failure_record(db *d, const char *key, int64_t at)
+{
+    sqlite3_stmt *st = db_stmt(d, "INSERT INTO login_failures (key, at) VALUES ($1, $2)");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, at);
+    hail_err e = db_step_done(d, st, "login failures: record");
+    /* Keep the table small: forget failures older than a day. */
+    sqlite3_stmt *gc = db_stmt(d, "DELETE FROM login_failures WHERE at < $1");
+    if (!e && gc) {
+        sqlite3_bind_int64(gc, 1, at - 86400 * US_PER_SEC);
+        e = db_step_done(d, gc, "login failures: gc");
+    }
+    return e;
+}
+
+hail_err login_failure_count(db *d, const char *key, int64_t since, int64_t *n, int64_t *oldest)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT count(*), min(at) FROM login_failures"
+                                  " WHERE key = $1 AND at >= $2");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, since);
+    hail_err e = HAIL_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *n = sqlite3_column_int64(st, 0);
+        *oldest = sqlite3_column_int64(st, 1);
+    } else {
+        e = db_fail(d, "login failures: count");
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err login_failure_clear(db *d, const char *key)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM login_failures WHERE key = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    return db_step_done(d, st, "login failures: clear");
+}
