@@ -77,6 +77,22 @@ sqlite3_stmt *db_stmt(db *d, const char *sql)
                 log_error("store: cannot prepare: %s", hail_errmsg());
                 return NULL;
             }
+            /* SQLite numbers "$N" parameters by first appearance, not by N:
+             * insist they match so binding by number is always right. */
+            int n = sqlite3_bind_parameter_count(s->st);
+            for (int i = 1; i <= n; i++) {
+                const char *name = sqlite3_bind_parameter_name(s->st, i);
+                char want[16];
+                snprintf(want, sizeof want, "$%d", i);
+                if (!name || strcmp(name, want) != 0) {
+                    log_error("store: parameter %d is %s, not %s, in: %s", i, name ? name : "?",
+                              want, sql);
+                    sqlite3_finalize(s->st);
+                    s->st = NULL;
+                    hail_errf(HAIL_EDB, "statement parameters out of order");
+                    return NULL;
+                }
+            }
             s->sql = sql;
             return s->st;
         }

@@ -207,8 +207,8 @@ static const char sql_update[] =
     "UPDATE people SET first_name = $1, last_name = $2, email = $3, phone = $4, title = $5,"
     " company = $6, source = $7, linkedin_url = $8, sfdc_lead_id = $9, sfdc_contact_id = $10,"
     " sfdc_account_id = $11, sfdc_opportunity_id = $12, owner_email = $13, active = $14,"
-    " k_name = $15, k_last = $16, k_email = $17, k_company = $18, updated_at = $20, deleted = 0"
-    " WHERE marketo_id = $19";
+    " k_name = $15, k_last = $16, k_email = $17, k_company = $18, updated_at = $19, deleted = 0"
+    " WHERE marketo_id = $20";
 
 static const char sql_lookup[] =
     "SELECT active, deleted, first_name, last_name, email, phone, title, company, source,"
@@ -295,8 +295,8 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
     if (!st)
         return HAIL_EDB;
     bind_person(st, p);
-    sqlite3_bind_int64(st, 19, p->marketo_id);
-    sqlite3_bind_int64(st, 20, now);
+    sqlite3_bind_int64(st, 19, now);
+    sqlite3_bind_int64(st, 20, p->marketo_id);
     if ((e = db_step_done(w->d, st, "people: update")))
         return e;
     w->st.updated++;
@@ -307,13 +307,13 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
 
 hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int deleted)
 {
-    sqlite3_stmt *st = db_stmt(w->d, "UPDATE people SET active = 0, deleted = $2, updated_at = $3"
-                                     " WHERE marketo_id = $1 AND (active = 1 OR deleted <> $2)");
+    sqlite3_stmt *st = db_stmt(w->d, "UPDATE people SET active = 0, deleted = $1, updated_at = $2"
+                                     " WHERE marketo_id = $3 AND (active = 1 OR deleted <> $1)");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, marketo_id);
-    sqlite3_bind_int(st, 2, deleted ? 1 : 0);
-    sqlite3_bind_int64(st, 3, time_now_us());
+    sqlite3_bind_int(st, 1, deleted ? 1 : 0);
+    sqlite3_bind_int64(st, 2, time_now_us());
+    sqlite3_bind_int64(st, 3, marketo_id);
     hail_err e = db_step_done(w->d, st, "people: deactivate");
     if (!e && sqlite3_changes(db_sqlite(w->d)) > 0)
         w->st.deactivated++;
@@ -398,27 +398,49 @@ hail_err people_get(db *d, int64_t id, json_t **out)
 }
 
 /* One SQL text per combination of filters, built once, so every list query is
- * a cached prepared statement. Bit 0: q, 1: owner, 2: account, 3: opportunity. */
+ * a cached prepared statement. Bit 0: q, 1: owner, 2: account, 3: opportunity.
+ * Parameters are numbered in order of appearance (see db_stmt); list_param
+ * records which number each value got. */
+enum { LP_AFTER, LP_KEY, LP_HI, LP_OWNER, LP_ACCOUNT, LP_OPPORTUNITY, LP_LIMIT, LP__COUNT };
 static char *list_sql[16];
+static int list_param[16][LP__COUNT];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
 
 static void build_list_sql(void)
 {
     for (int m = 0; m < 16; m++) {
         char s[1024];
-        int n = snprintf(s, sizeof s, "SELECT " PERSON_COLS " FROM people WHERE active = 1 AND id > $1");
-        if (m & 1)
+        int *lp = list_param[m], k = 1;
+        lp[LP_AFTER] = k++;
+        int n = snprintf(s, sizeof s,
+                         "SELECT " PERSON_COLS " FROM people WHERE active = 1 AND id > $1");
+        if (m & 1) {
+            lp[LP_KEY] = k++;
+            lp[LP_HI] = k++;
             n += snprintf(s + n, sizeof s - (size_t)n,
-                          " AND ((k_name >= $2 AND k_name < $3) OR (k_last >= $2 AND k_last < $3)"
-                          " OR (k_email >= $2 AND k_email < $3)"
-                          " OR (k_company >= $2 AND k_company < $3))");
-        if (m & 2)
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND owner_email = $4 COLLATE NOCASE");
-        if (m & 4)
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND sfdc_account_id = $5");
-        if (m & 8)
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND sfdc_opportunity_id = $6");
-        snprintf(s + n, sizeof s - (size_t)n, " ORDER BY id LIMIT $7");
+                          " AND ((k_name >= $%d AND k_name < $%d) OR (k_last >= $%d AND k_last < $%d)"
+                          " OR (k_email >= $%d AND k_email < $%d)"
+                          " OR (k_company >= $%d AND k_company < $%d))",
+                          lp[LP_KEY], lp[LP_HI], lp[LP_KEY], lp[LP_HI], lp[LP_KEY], lp[LP_HI],
+                          lp[LP_KEY], lp[LP_HI]);
+        }
+        if (m & 2) {
+            lp[LP_OWNER] = k++;
+            n += snprintf(s + n, sizeof s - (size_t)n, " AND owner_email = $%d COLLATE NOCASE",
+                          lp[LP_OWNER]);
+        }
+        if (m & 4) {
+            lp[LP_ACCOUNT] = k++;
+            n += snprintf(s + n, sizeof s - (size_t)n, " AND sfdc_account_id = $%d",
+                          lp[LP_ACCOUNT]);
+        }
+        if (m & 8) {
+            lp[LP_OPPORTUNITY] = k++;
+            n += snprintf(s + n, sizeof s - (size_t)n, " AND sfdc_opportunity_id = $%d",
+                          lp[LP_OPPORTUNITY]);
+        }
+        lp[LP_LIMIT] = k++;
+        snprintf(s + n, sizeof s - (size_t)n, " ORDER BY id LIMIT $%d", lp[LP_LIMIT]);
         list_sql[m] = strdup(s);
     }
 }
@@ -449,20 +471,21 @@ hail_err people_list(db *d, const people_query *q, json_t *out, int64_t *next_af
     sqlite3_stmt *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, q->after_id);
+    const int *lp = list_param[m];
+    sqlite3_bind_int64(st, lp[LP_AFTER], q->after_id);
     if (m & 1) {
         size_t hl = fold_prefix_upper(key, klen, hi);
-        sqlite3_bind_text(st, 2, key, (int)klen, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, hi, (int)hl, SQLITE_STATIC);
+        sqlite3_bind_text(st, lp[LP_KEY], key, (int)klen, SQLITE_STATIC);
+        sqlite3_bind_text(st, lp[LP_HI], hi, (int)hl, SQLITE_STATIC);
     }
     if (m & 2)
-        sqlite3_bind_text(st, 4, q->owner, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, lp[LP_OWNER], q->owner, -1, SQLITE_STATIC);
     if (m & 4)
-        sqlite3_bind_text(st, 5, q->account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, lp[LP_ACCOUNT], q->account, -1, SQLITE_STATIC);
     if (m & 8)
-        sqlite3_bind_text(st, 6, q->opportunity, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, lp[LP_OPPORTUNITY], q->opportunity, -1, SQLITE_STATIC);
     /* Ask for one more than the page to know whether another page follows. */
-    sqlite3_bind_int(st, 7, q->limit + 1);
+    sqlite3_bind_int(st, lp[LP_LIMIT], q->limit + 1);
     int rc, n = 0;
     int64_t last = 0;
     hail_err e = HAIL_OK;

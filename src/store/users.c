@@ -103,19 +103,19 @@ hail_err users_get_by_email(db *d, const char *email, user *out, char **password
 hail_err users_update(db *d, int64_t id, const char *name, const char *role, int active,
                       const char *password_hash)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET name = coalesce($2, name),"
-                                  " role = coalesce($3, role),"
-                                  " active = CASE WHEN $4 < 0 THEN active ELSE $4 END,"
-                                  " password_hash = coalesce($5, password_hash),"
-                                  " updated_at = $6 WHERE id = $1");
+    sqlite3_stmt *st = db_stmt(d, "UPDATE users SET name = coalesce($1, name),"
+                                  " role = coalesce($2, role),"
+                                  " active = CASE WHEN $3 < 0 THEN active ELSE $3 END,"
+                                  " password_hash = coalesce($4, password_hash),"
+                                  " updated_at = $5 WHERE id = $6");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    db_bind_text(st, 2, name, -1);
-    db_bind_text(st, 3, role, -1);
-    sqlite3_bind_int(st, 4, active);
-    db_bind_text(st, 5, password_hash, -1);
-    sqlite3_bind_int64(st, 6, time_now_us());
+    db_bind_text(st, 1, name, -1);
+    db_bind_text(st, 2, role, -1);
+    sqlite3_bind_int(st, 3, active);
+    db_bind_text(st, 4, password_hash, -1);
+    sqlite3_bind_int64(st, 5, time_now_us());
+    sqlite3_bind_int64(st, 6, id);
     hail_err e = db_step_done(d, st, "users: update");
     if (!e && sqlite3_changes(db_sqlite(d)) == 0)
         e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)id);
@@ -246,11 +246,11 @@ static hail_err changed_one(db *d, sqlite3_stmt *st, const char *what, int64_t i
 
 hail_err teams_rename(db *d, int64_t id, const char *name)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE teams SET name = $2 WHERE id = $1");
+    sqlite3_stmt *st = db_stmt(d, "UPDATE teams SET name = $1 WHERE id = $2");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, id);
     hail_err e = changed_one(d, st, "teams: rename", id);
     if (e == HAIL_EEXIST)
         e = hail_errf(HAIL_EEXIST, "a team named %s already exists", name);
@@ -409,13 +409,13 @@ hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *ou
 
 hail_err tokens_revoke(db *d, int64_t id, int64_t user_id)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1"
-                                  " AND ($2 = 0 OR user_id = $2) AND revoked_at IS NULL");
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2"
+                                  " AND ($3 = 0 OR user_id = $3) AND revoked_at IS NULL");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_int64(st, 2, user_id);
-    sqlite3_bind_int64(st, 3, time_now_us());
+    sqlite3_bind_int64(st, 1, time_now_us());
+    sqlite3_bind_int64(st, 2, id);
+    sqlite3_bind_int64(st, 3, user_id);
     hail_err e = db_step_done(d, st, "tokens: revoke");
     if (!e && sqlite3_changes(db_sqlite(d)) == 0)
         e = hail_errf(HAIL_ENOTFOUND, "no active token with id %lld", (long long)id);
@@ -424,12 +424,12 @@ hail_err tokens_revoke(db *d, int64_t id, int64_t user_id)
 
 hail_err tokens_revoke_hash(db *d, const unsigned char hash[TOKEN_HASH_LEN])
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $2 WHERE token_hash = $1"
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $1 WHERE token_hash = $2"
                                   " AND revoked_at IS NULL");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, time_now_us());
+    sqlite3_bind_int64(st, 1, time_now_us());
+    sqlite3_bind_blob(st, 2, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
     hail_err e = db_step_done(d, st, "tokens: revoke");
     if (!e && sqlite3_changes(db_sqlite(d)) == 0)
         e = hail_errf(HAIL_ENOTFOUND, "no such active token");
@@ -438,12 +438,12 @@ hail_err tokens_revoke_hash(db *d, const unsigned char hash[TOKEN_HASH_LEN])
 
 hail_err tokens_revoke_user(db *d, int64_t user_id, int64_t *count)
 {
-    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1"
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2"
                                   " AND revoked_at IS NULL");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, user_id);
-    sqlite3_bind_int64(st, 2, time_now_us());
+    sqlite3_bind_int64(st, 1, time_now_us());
+    sqlite3_bind_int64(st, 2, user_id);
     hail_err e = db_step_done(d, st, "tokens: revoke");
     if (!e && count)
         *count = sqlite3_changes(db_sqlite(d));

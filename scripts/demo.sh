@@ -1,0 +1,38 @@
+#!/bin/sh
+# `make run`: start hail with the embedded SQLite database and demo data.
+# Usage: scripts/demo.sh HAIL_BINARY DATA_DIR LISTEN
+set -eu
+HAIL=$1
+DATA=$2
+LISTEN=$3
+PASSWORD=hail-demo-password
+
+export HAIL_DATA="$DATA"
+mkdir -p "$DATA"
+if [ ! -f "$DATA/.demo-loaded" ]; then
+    echo "Loading demo data into $DATA/hail.db …"
+    "$HAIL" import people demo/people.csv
+    for u in "admin@example.com:Ada Admin:admin" "manager@example.com:Max Manager:manager" \
+             "rep1@example.com:Riley Rep:rep" "rep2@example.com:Sam Rep:rep"; do
+        email=${u%%:*}; rest=${u#*:}; name=${rest%%:*}; role=${rest#*:}
+        printf '%s\n' "$PASSWORD" | "$HAIL" user add --email "$email" --name "$name" \
+            --role "$role" --team "West" --password-stdin >/dev/null
+    done
+    "$HAIL" token create --email admin@example.com --name demo 2>/dev/null >"$DATA/demo-token"
+    chmod 600 "$DATA/demo-token"
+    touch "$DATA/.demo-loaded"
+fi
+TOKEN=$(cat "$DATA/demo-token")
+cat <<MSG
+
+hail is starting on http://$LISTEN  (data: $DATA/hail.db; Ctrl-C stops it)
+
+  Sign in:   admin@example.com / $PASSWORD   (also manager@, rep1@, rep2@example.com)
+  API token: $TOKEN
+
+  curl -H "Authorization: Bearer $TOKEN" 'http://$LISTEN/api/v1/people?q=mul&limit=5'
+  curl -c cookies -H 'Content-Type: application/json' \\
+       -d '{"email":"admin@example.com","password":"$PASSWORD"}' http://$LISTEN/api/v1/session
+
+MSG
+exec "$HAIL" serve --listen "$LISTEN"
