@@ -1,0 +1,267 @@
+"""Request checks against Adobe's Marketo Swagger 2.0 files.
+
+The Marketo fake calls `Contract.check()` on every request it serves (except its own
+/_fake control API) so that a test can assert hail never sends anything the published
+contract does not describe. Only the request side is checked, and only as deep as a
+client can get wrong without noticing: the operation (method + path), query and path
+parameters (presence, unknown names, integer/boolean/array types, enums) and the
+top-level shape of a JSON body. Each problem comes back as a human-readable string.
+
+Standard library only. The Swagger files are located through the environment variable
+HAIL_CONTRACTS_DIR (either the `marketo` directory itself or its parent), defaulting to
+`<repo>/../shared/contracts/marketo`, where <repo> is the directory holding `tests/`.
+"""
+
+import json
+import os
+import re
+
+MAPI_FILE = "swagger-mapi.json"
+IDENTITY_FILE = "swagger-identity.json"
+
+# Query parameters the fake itself deals with, so the contract check must not report
+# them a second time: `access_token` is accepted but reported as deprecated by the fake,
+# `_method` is Marketo's POST-tunnelling switch for URIs too long for a GET.
+IGNORED_QUERY = frozenset({"access_token", "_method"})
+
+_INT_RE = re.compile(r"-?[0-9]+\Z")
+_NUM_RE = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
+
+
+def default_contracts_dir():
+    """Return the directory holding the two Swagger files."""
+    env = os.environ.get("HAIL_CONTRACTS_DIR")
+    if env:
+        if os.path.exists(os.path.join(env, MAPI_FILE)):
+            return env
+        return os.path.join(env, "marketo")
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(os.path.dirname(repo), "shared", "contracts", "marketo")
+
+
+class Operation:
+    """One method on one Swagger path, with its parameters split by location."""
+
+    def __init__(self, spec, template, method, definitions):
+        self.template = template
+        self.method = method.upper()
+        self.consumes = spec.get("consumes") or []
+        self.query = {}
+        self.path_params = {}
+        self.body = None       # the `in: body` parameter, if any
+        self.form = {}
+        self.definitions = definitions
+        for p in spec.get("parameters", []):
+            where = p.get("in")
+            if where == "query":
+                self.query[p["name"]] = p
+            elif where == "path":
+                self.path_params[p["name"]] = p
+            elif where == "body":
+                self.body = p
+            elif where == "formData":
+                self.form[p["name"]] = p
+            # header parameters (Range, ...) are optional everywhere: nothing to check
+
+
+class Contract:
+    """The union of the Marketo REST (mapi) and identity Swagger descriptions."""
+
+    def __init__(self, directory=None):
+        self.directory = directory or default_contracts_dir()
+        self.definitions = {}
+        self.paths = {}          # template -> {METHOD: Operation}
+        for name in (MAPI_FILE, IDENTITY_FILE):
+            with open(os.path.join(self.directory, name), encoding="utf-8") as f:
+                doc = json.load(f)
+            base = (doc.get("basePath") or "/").rstrip("/")
+            defs = doc.get("definitions", {})
+            self.definitions.update(defs)
+            for template, methods in doc.get("paths", {}).items():
+                full = base + template
+                ops = self.paths.setdefault(full, {})
+                for method, spec in methods.items():
+                    if isinstance(spec, dict) and method.lower() in (
+                            "get", "post", "put", "delete", "patch", "head", "options"):
+                        ops[method.upper()] = Operation(spec, full, method, self.definitions)
+        # Literal paths must win over templated ones that could also match
+        # (e.g. /rest/v1/leads/describe.json vs a /rest/v1/leads/{x}.json), so try
+        # templates with fewer {placeholders} first.
+        self._routes = []
+        for template in self.paths:
+            names = re.findall(r"\{([^}/]+)\}", template)
+            pattern = "".join(
+                "(?P<p%d>[^/]+)" % names.index(part[1:-1]) if part.startswith("{")
+                else re.escape(part)
+                for part in re.split(r"(\{[^}/]+\})", template) if part)
+            self._routes.append((len(names), template, re.compile(pattern + r"\Z"), names))
+        self._routes.sort(key=lambda r: (r[0], r[1]))
+
+    # ------------------------------------------------------------------ lookup
+
+    def match(self, path):
+        """Return (template, {name: value}) for a request path, or (None, {})."""
+        for _, template, rx, names in self._routes:
+            m = rx.match(path)
+            if m:
+                return template, {n: m.group("p%d" % i) for i, n in enumerate(names)}
+        return None, {}
+
+    def operation(self, method, path):
+        template, _ = self.match(path)
+        if template is None:
+            return None
+        return self.paths[template].get(method.upper())
+
+    # ------------------------------------------------------------------ checks
+
+    def check(self, method, path, query, body=None, content_type=None):
+        """Validate one request; return a list of violation strings (empty = valid).
+
+        method/path: the HTTP method and URL path (no query string).
+        query: {name: [values]} as from urllib.parse.parse_qs(keep_blank_values=True).
+        body: raw request body bytes (None or b"" when there is none).
+        content_type: the request's Content-Type header, if any.
+        """
+        method = method.upper()
+        where = "%s %s" % (method, path)
+        template, path_values = self.match(path)
+        if template is None:
+            return ["%s: unknown path" % where]
+        op = self.paths[template].get(method)
+        if op is None:
+            return ["%s: method %s not described for %s (allowed: %s)" % (
+                where, method, template, ", ".join(sorted(self.paths[template])))]
+        out = []
+        for name, value in path_values.items():
+            spec = op.path_params.get(name)
+            if spec is not None:
+                err = self._scalar_error(spec, value)
+                if err:
+                    out.append("%s: path parameter '%s' %s" % (where, name, err))
+        for name, values in query.items():
+            if name in IGNORED_QUERY:
+                continue
+            spec = op.query.get(name)
+            if spec is None:
+                out.append("%s: unknown query parameter '%s'" % (where, name))
+                continue
+            out.extend("%s: query parameter '%s' %s" % (where, name, e)
+                       for e in self._param_errors(spec, values))
+        for name, spec in op.query.items():
+            if spec.get("required") and name not in query:
+                out.append("%s: missing required query parameter '%s'" % (where, name))
+        out.extend("%s: %s" % (where, e) for e in self._body_errors(op, body, content_type))
+        return out
+
+    def _param_errors(self, spec, values):
+        typ = spec.get("type")
+        if typ == "array":
+            # Swagger says collectionFormat multi (repeat the name) but Marketo documents
+            # comma-separated lists; accept either, and both at once.
+            items = [v for raw in values for v in raw.split(",")]
+            if not any(i != "" for i in items):
+                return ["is empty"]
+            item_spec = dict(spec.get("items") or {})
+            if "enum" in spec and "enum" not in item_spec:
+                item_spec["enum"] = spec["enum"]
+            errs = []
+            for item in items:
+                err = self._scalar_error(item_spec, item)
+                if err:
+                    errs.append("item %r %s" % (item, err))
+            return errs
+        if len(values) > 1:
+            return ["given %d times but is not an array" % len(values)]
+        err = self._scalar_error(spec, values[0] if values else "")
+        return [err] if err else []
+
+    @staticmethod
+    def _scalar_error(spec, raw):
+        typ = spec.get("type", "string")
+        if typ == "integer" and not _INT_RE.match(raw):
+            return "must be an integer, got %r" % raw
+        if typ == "number" and not _NUM_RE.match(raw):
+            return "must be a number, got %r" % raw
+        if typ == "boolean" and raw not in ("true", "false"):
+            return "must be true or false, got %r" % raw
+        enum = spec.get("enum")
+        if enum and raw not in enum and raw.lower() not in [str(e).lower() for e in enum]:
+            return "must be one of %s, got %r" % ("/".join(map(str, enum)), raw)
+        return None
+
+    def _resolve(self, schema):
+        seen = 0
+        while isinstance(schema, dict) and "$ref" in schema and seen < 20:
+            schema = self.definitions.get(schema["$ref"].rsplit("/", 1)[-1], {})
+            seen += 1
+        return schema or {}
+
+    def _body_errors(self, op, body, content_type):
+        has_body = body is not None and body.strip() != b""
+        ctype = (content_type or "").split(";")[0].strip().lower()
+        if op.body is None:
+            if has_body and not op.form:
+                return ["request body not described by the contract"]
+            return []
+        if not has_body:
+            return ["missing required JSON body"] if op.body.get("required") else []
+        errs = []
+        if ctype != "application/json":
+            errs.append("body Content-Type must be application/json, got %r" % (content_type or ""))
+        try:
+            doc = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return errs + ["body is not valid JSON"]
+        schema = self._resolve(op.body.get("schema"))
+        want = schema.get("type", "object" if "properties" in schema else None)
+        if want and not self._type_ok(want, doc):
+            return errs + ["body must be a JSON %s" % want]
+        if want != "object":
+            return errs
+        props = schema.get("properties", {})
+        for name in schema.get("required", []):
+            if name not in doc:
+                errs.append("body is missing required property '%s'" % name)
+        for name, value in doc.items():
+            pspec = props.get(name)
+            if pspec is None:
+                errs.append("body has unknown property '%s'" % name)
+                continue
+            pspec = self._resolve(pspec)
+            ptype = pspec.get("type", "object" if "properties" in pspec else None)
+            if ptype and value is not None and not self._type_ok(ptype, value):
+                errs.append("body property '%s' must be %s" % (name, ptype))
+        return errs
+
+    @staticmethod
+    def _type_ok(typ, value):
+        if typ == "object":
+            return isinstance(value, dict)
+        if typ == "array":
+            return isinstance(value, list)
+        if typ == "string":
+            return isinstance(value, str)
+        if typ == "integer":
+            return isinstance(value, int) and not isinstance(value, bool)
+        if typ == "number":
+            return isinstance(value, (int, float)) and not isinstance(value, bool)
+        if typ == "boolean":
+            return isinstance(value, bool)
+        return True
+
+
+if __name__ == "__main__":
+    # Handy for a quick look: python3 tests/fake/contract.py GET '/rest/v1/leads.json?x=1'
+    import sys
+    import urllib.parse
+    c = Contract()
+    if len(sys.argv) >= 3:
+        u = urllib.parse.urlsplit(sys.argv[2])
+        body = sys.argv[3].encode() if len(sys.argv) > 3 else None
+        query = urllib.parse.parse_qs(u.query, keep_blank_values=True)
+        problems = c.check(sys.argv[1], u.path, query, body,
+                           "application/json" if body else None)
+        print("\n".join(problems) or "ok")
+    else:
+        print("%d paths loaded from %s" % (len(c.paths), c.directory))

@@ -1,0 +1,743 @@
+#!/usr/bin/env python3
+"""Tests for the Marketo fake (tests/fake/fake_marketo.py) and its contract checker.
+
+Starts the fake as a subprocess once, resets it through the control API before each
+test, and talks to it with urllib exactly as a client would. Unless a test says it
+expects contract violations, tearDown asserts the fake recorded none: every request
+made here is meant to be valid against Adobe's Swagger files.
+
+Run: python3 tests/fake/test_fake_marketo.py
+"""
+
+import concurrent.futures
+import hashlib
+import http.client
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.error
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FAKE = os.path.join(HERE, "fake_marketo.py")
+sys.path.insert(0, HERE)
+import contract  # noqa: E402
+
+CLIENT = {"grant_type": "client_credentials", "client_id": "hail-test-id",
+          "client_secret": "hail-test-secret"}
+DEFAULT_CONFIG = {"status_step": 0.05, "rate_calls": 100, "rate_window": 20,
+                  "max_concurrency": 10, "daily_quota": 50000, "token_ttl": 3599,
+                  "short_pages": False, "latency": 0, "export_quota_bytes": 500 * 1024 * 1024,
+                  "cancelled_spelling": "Cancelled", "fail_export": 0}
+BENCH_ROWS = 1000
+LEADS = "/rest/v1/leads.json"
+EXPORT = "/bulk/v1/leads/export"
+REQUEST_ID = re.compile(r"[0-9a-f]+#[0-9a-f]+\Z")
+
+
+class Reply:
+    def __init__(self, status, headers, body):
+        self.status, self.headers, self.body = status, headers, body
+
+    def json(self):
+        return json.loads(self.body.decode("utf-8"))
+
+
+class FakeMarketoTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="fake-marketo-test-")
+        cls.bench = os.path.join(cls.tmp, "bench.csv")
+        with open(cls.bench, "w", newline="") as f:
+            f.write("id,email,firstName\n")
+            for i in range(1, BENCH_ROWS + 1):
+                f.write("%d,lead%d@example.com,Name %d\n" % (i, i, i))
+        port_file = os.path.join(cls.tmp, "port")
+        cls.proc = subprocess.Popen(
+            [sys.executable, FAKE, "--port", "0", "--port-file", port_file,
+             "--status-step", "0.05", "--export-file", cls.bench],
+            stdout=subprocess.PIPE, text=True)
+        deadline = time.time() + 10
+        while not os.path.exists(port_file):
+            if time.time() > deadline or cls.proc.poll() is not None:
+                raise RuntimeError("fake did not start")
+            time.sleep(0.02)
+        with open(port_file) as f:
+            cls.port = int(f.read().strip())
+        cls.banner = cls.proc.stdout.readline().strip()
+        cls.base = "http://127.0.0.1:%d" % cls.port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.terminate()
+        try:
+            cls.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            cls.proc.kill()
+        cls.proc.stdout.close()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def setUp(self):
+        self.control("POST", "/_fake/reset")
+        self.control("POST", "/_fake/config", DEFAULT_CONFIG)
+        self.expect_violations = False
+        self._token = None
+
+    def tearDown(self):
+        if not self.expect_violations:
+            self.assertEqual(self.stats()["violations"], [], "contract violations recorded")
+
+    # ------------------------------------------------------------ helpers
+
+    def request(self, method, path, query=None, body=None, headers=None, token=True,
+                timeout=10):
+        url = self.base + path
+        if query:
+            url += "?" + urllib.parse.urlencode(query, doseq=True)
+        hdrs = dict(headers or {})
+        if token is True:
+            token = self.token()
+        if token:
+            hdrs["Authorization"] = "Bearer " + token
+        data = None
+        if isinstance(body, (dict, list)):
+            data = json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        elif body is not None:
+            data = body
+        req = urllib.request.Request(url, data=data, method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                return Reply(r.status, r.headers, r.read())
+        except urllib.error.HTTPError as e:
+            with e:
+                return Reply(e.code, e.headers, e.read())
+
+    def api(self, method, path, query=None, body=None, **kw):
+        """A /rest or /bulk call that must come back as an HTTP 200 envelope."""
+        r = self.request(method, path, query, body, **kw)
+        self.assertEqual(r.status, 200, r.body[:300])
+        env = r.json()
+        self.assertRegex(env["requestId"], REQUEST_ID)
+        self.assertIsInstance(env["success"], bool)
+        return env
+
+    def assertError(self, env, code, message=None):
+        self.assertFalse(env["success"], env)
+        self.assertEqual(env["errors"][0]["code"], code, env)
+        self.assertIsInstance(env["errors"][0]["code"], str)
+        if message is not None:
+            self.assertIn(message, env["errors"][0]["message"])
+
+    def control(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def stats(self):
+        return self.control("GET", "/_fake/stats")
+
+    def config(self, **kw):
+        return self.control("POST", "/_fake/config", kw)
+
+    def seed(self, *leads):
+        return self.control("POST", "/_fake/leads", {"leads": list(leads)})["ids"]
+
+    def identity(self, **params):
+        r = self.request("GET", "/identity/oauth/token", dict(CLIENT, **params), token=None)
+        return r.status, r.json()
+
+    def token(self):
+        if self._token is None:
+            status, body = self.identity()
+            self.assertEqual(status, 200)
+            self._token = body["access_token"]
+        return self._token
+
+    def leads(self, ids, token=True, **query):
+        q = {"filterType": "id", "filterValues": ",".join(map(str, ids))}
+        q.update(query)
+        return self.api("GET", LEADS, q, token=token)
+
+    def create_export(self, fields, flt, **extra):
+        env = self.api("POST", EXPORT + "/create.json",
+                       body=dict({"fields": fields, "format": "CSV", "filter": flt}, **extra))
+        self.assertTrue(env["success"], env)
+        return env["result"][0]["exportId"]
+
+    def export_status(self, export_id):
+        env = self.api("GET", "%s/%s/status.json" % (EXPORT, export_id))
+        self.assertTrue(env["success"], env)
+        return env["result"][0]
+
+    def wait_status(self, export_id, wanted, timeout=5.0):
+        deadline = time.time() + timeout
+        while True:
+            st = self.export_status(export_id)
+            if st["status"] == wanted or time.time() > deadline:
+                self.assertEqual(st["status"], wanted)
+                return st
+            time.sleep(0.02)
+
+    def run_export(self, fields, flt, **extra):
+        export_id = self.create_export(fields, flt, **extra)
+        env = self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))
+        self.assertTrue(env["success"], env)
+        return export_id, self.wait_status(export_id, "Completed")
+
+    def paging_token(self, since):
+        env = self.api("GET", "/rest/v1/activities/pagingtoken.json", {"sinceDatetime": since})
+        self.assertTrue(env["success"], env)
+        return env["nextPageToken"]
+
+    def drain_activities(self, path, token, **query):
+        """Follow an activity feed until moreResult is false; return (records, pages)."""
+        records, pages = [], []
+        for _ in range(100):
+            env = self.api("GET", path, dict(query, nextPageToken=token))
+            self.assertTrue(env["success"], env)
+            pages.append(env)
+            records.extend(env.get("result", []))
+            token = env["nextPageToken"]
+            if not env["moreResult"]:
+                return records, pages, token
+        self.fail("activity feed never ended")
+
+    # ------------------------------------------------------------ startup & transport
+
+    def test_startup_banner_and_port_file(self):
+        self.assertEqual(self.banner, "fake-marketo listening on 127.0.0.1:%d" % self.port)
+
+    def test_keep_alive_with_content_length(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            query = urllib.parse.urlencode(CLIENT)
+            for _ in range(2):
+                conn.request("GET", "/identity/oauth/token?" + query)
+                r = conn.getresponse()
+                body = r.read()
+                self.assertEqual(r.status, 200)
+                self.assertEqual(int(r.getheader("Content-Length")), len(body))
+                self.assertFalse(r.will_close)
+            first_sock = conn.sock
+            conn.request("GET", LEADS + "?filterType=id&filterValues=1",
+                         headers={"Authorization": "Bearer " + json.loads(body)["access_token"]})
+            r = conn.getresponse()
+            r.read()
+            self.assertIs(conn.sock, first_sock, "connection was not kept alive")
+        finally:
+            conn.close()
+
+    # ------------------------------------------------------------ tokens
+
+    def test_token_is_reused_until_expiry(self):
+        status, first = self.identity()
+        self.assertEqual(status, 200)
+        self.assertRegex(first["access_token"], r"[0-9a-f-]{36}:ab\Z")
+        self.assertEqual(first["token_type"], "bearer")
+        self.assertEqual(first["scope"], "apiuser@example.com")
+        self.assertIsInstance(first["expires_in"], int)
+        self.assertTrue(3590 <= first["expires_in"] <= 3599)
+        _, second = self.identity()
+        self.assertEqual(second["access_token"], first["access_token"])
+        self.assertLessEqual(second["expires_in"], first["expires_in"])
+        st = self.stats()
+        self.assertEqual(st["tokens_issued"], 1)
+        self.assertEqual(st["daily_calls"], 0, "identity calls must not count")
+
+    def test_token_bad_credentials_is_http_401(self):
+        status, body = self.identity(client_secret="wrong")
+        self.assertEqual(status, 401)
+        self.assertEqual(body, {"error": "unauthorized",
+                                "error_description": "Bad client credentials"})
+
+    def test_expired_token_gives_602_then_new_token(self):
+        self.config(token_ttl=1.0)
+        old = self.token()
+        self.assertTrue(self.leads([1])["success"])
+        time.sleep(1.1)
+        self.assertError(self.leads([1]), "602", "Access token expired")
+        _, fresh = self.identity()
+        self.assertNotEqual(fresh["access_token"], old)
+        self.assertTrue(self.leads([1], token=fresh["access_token"])["success"])
+
+    def test_missing_or_unknown_token_gives_601(self):
+        self.assertError(self.leads([1], token=None), "601", "Access token invalid")
+        self.assertError(self.leads([1], token="nope:ab"), "601")
+
+    def test_access_token_query_parameter_works_but_is_a_violation(self):
+        self.expect_violations = True
+        env = self.api("GET", LEADS, {"filterType": "id", "filterValues": "1",
+                                      "access_token": self.token()}, token=None)
+        self.assertTrue(env["success"], env)
+        self.assertTrue(any("access_token query parameter is deprecated" in v
+                            for v in self.stats()["violations"]))
+
+    # ------------------------------------------------------------ leads.json
+
+    def test_leads_by_id_omit_null_fields(self):
+        self.seed({"id": 1, "firstName": "Ann", "email": "ann@example.com", "phone": None,
+                   "unsubscribed": False},
+                  {"id": 2, "firstName": "Bob", "phone": "+1 555"},
+                  {"id": 3, "lastName": "Cole"})
+        env = self.leads([2, 1, 99], fields="firstName,email,phone,unsubscribed")
+        self.assertTrue(env["success"])
+        self.assertEqual(env["result"], [
+            {"id": 2, "firstName": "Bob", "phone": "+1 555"},
+            {"id": 1, "firstName": "Ann", "email": "ann@example.com", "unsubscribed": False}])
+        self.assertNotIn("moreResult", env)
+        # fields given as repeated parameters (collectionFormat multi) work too
+        env = self.leads([3], fields=["lastName", "email"])
+        self.assertEqual(env["result"], [{"id": 3, "lastName": "Cole"}])
+
+    def test_leads_paging(self):
+        self.seed(*({"id": i, "email": "l%d@example.com" % i} for i in range(1, 8)))
+        ids, token, pages = [], None, 0
+        while True:
+            query = {"fields": "email", "batchSize": 3}
+            if token:
+                query["nextPageToken"] = token
+            env = self.leads(range(1, 8), **query)
+            pages += 1
+            ids += [r["id"] for r in env["result"]]
+            if not env.get("moreResult"):
+                break
+            token = env["nextPageToken"]
+        self.assertEqual(ids, list(range(1, 8)))
+        self.assertEqual(pages, 3)
+
+    def test_leads_errors(self):
+        self.assertError(self.leads(range(1, 302)), "1003", "Invalid value")
+        self.assertError(self.leads([1], batchSize=301), "1003")
+        self.assertError(self.api("GET", LEADS, {"filterType": "shoeSize",
+                                                 "filterValues": "1"}), "1003")
+        self.assertError(self.leads([1], fields="noSuchField"), "1006")
+
+    def test_leads_no_results_has_string_warning(self):
+        env = self.leads([12345])
+        self.assertTrue(env["success"])
+        self.assertEqual(env["result"], [])
+        self.assertTrue(all(isinstance(w, str) for w in env["warnings"]))
+
+    def test_long_uri_414_then_method_get_tunnel(self):
+        emails = ["someone.with.a.long.address.%03d@example-domain.com" % i for i in range(250)]
+        self.seed({"id": 1, "email": emails[7]}, {"id": 2, "email": emails[200].upper()})
+        query = {"filterType": "email", "filterValues": ",".join(emails), "fields": "email"}
+        r = self.request("GET", LEADS, query)
+        self.assertEqual(r.status, 414)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/plain"))
+        form = urllib.parse.urlencode(dict(query, _method="GET")).encode()
+        env = self.api("POST", LEADS, body=form,
+                       headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertTrue(env["success"], env)
+        self.assertEqual(sorted(r["id"] for r in env["result"]), [1, 2])
+        self.assertEqual(self.stats()["errors"].get("http_414"), 1)
+
+    def test_body_over_1mb_is_413(self):
+        big = {"fields": ["email"], "format": "CSV", "filter": {"smartListId": 1},
+               "columnHeaderNames": {"email": "x" * (1024 * 1024 + 10)}}
+        r = self.request("POST", EXPORT + "/create.json", body=big)
+        self.assertEqual(r.status, 413)
+
+    # ------------------------------------------------------------ limits
+
+    def test_rate_limit_606_sliding_window(self):
+        self.config(rate_calls=3, rate_window=1)
+        for _ in range(3):
+            self.assertTrue(self.leads([1])["success"])
+        self.assertError(self.leads([1]), "606", "Max rate limit '3' exceeded with in '1' secs")
+        self.assertEqual(self.stats()["rate_max_in_window"], 3)
+        time.sleep(1.05)
+        self.assertTrue(self.leads([1])["success"])
+
+    def test_concurrency_615(self):
+        self.config(max_concurrency=2, latency=0.4)
+        self.token()
+        barrier = threading.Barrier(5)
+
+        def one(_):
+            barrier.wait()
+            return self.leads([1])
+        with concurrent.futures.ThreadPoolExecutor(5) as pool:
+            results = list(pool.map(one, range(5)))
+        codes = [r["errors"][0]["code"] if not r["success"] else "ok" for r in results]
+        self.assertIn("615", codes)
+        self.assertIn("ok", codes)
+        self.assertGreaterEqual(self.stats()["max_in_flight"], 3)
+
+    def test_daily_quota_607_and_reset(self):
+        self.config(daily_quota=2)
+        self.assertTrue(self.leads([1])["success"])
+        self.assertTrue(self.leads([1])["success"])
+        self.assertError(self.leads([1]), "607", "Daily quota reached")
+        self.config(reset_quota=True)
+        self.assertTrue(self.leads([1])["success"])
+
+    def test_control_api_is_not_counted(self):
+        self.config(daily_quota=1)
+        for _ in range(5):
+            self.stats()
+        self.assertTrue(self.leads([1])["success"])
+        self.assertEqual(self.stats()["daily_calls"], 1)
+
+    # ------------------------------------------------------------ injection
+
+    def test_inject_envelope_error(self):
+        self.control("POST", "/_fake/inject", {"path": LEADS, "code": "606", "count": 2})
+        self.assertTrue(self.api("GET", "/rest/v1/activities/pagingtoken.json",
+                                 {"sinceDatetime": "2024-01-01"})["success"])
+        self.assertError(self.leads([1]), "606")
+        self.assertError(self.leads([1]), "606")
+        self.assertTrue(self.leads([1])["success"])
+        self.assertEqual(self.stats()["errors"]["606"], 2)
+
+    def test_inject_601_and_602_invalidate_token(self):
+        old = self.token()
+        self.control("POST", "/_fake/inject", {"path": "/rest/", "code": "601"})
+        self.assertError(self.leads([1]), "601")
+        self.assertError(self.leads([1]), "601")            # the token really is gone
+        self._token = None
+        self.assertNotEqual(self.token(), old)
+        self.assertTrue(self.leads([1])["success"])
+        old = self.token()
+        self.control("POST", "/_fake/inject", {"path": "/rest/", "code": "602"})
+        self.assertError(self.leads([1]), "602")
+        self.assertError(self.leads([1]), "602")
+        self._token = None
+        self.assertNotEqual(self.token(), old)
+        self.assertTrue(self.leads([1])["success"])
+
+    def test_inject_607_sticks_until_reset(self):
+        self.control("POST", "/_fake/inject", {"path": LEADS, "code": "607"})
+        self.assertError(self.leads([1]), "607")
+        self.assertError(self.leads([1]), "607")
+        self.config(reset_quota=True)
+        self.assertTrue(self.leads([1])["success"])
+
+    def test_inject_http_status_and_dropped_connection(self):
+        self.control("POST", "/_fake/inject", {"path": LEADS, "http_status": 503})
+        self.assertEqual(self.request("GET", LEADS, {"filterType": "id",
+                                                     "filterValues": "1"}).status, 503)
+        self.control("POST", "/_fake/inject", {"path": LEADS, "close": True})
+        with self.assertRaises((http.client.HTTPException, urllib.error.URLError, OSError)):
+            self.request("GET", LEADS, {"filterType": "id", "filterValues": "1"})
+        self.assertTrue(self.leads([1])["success"])
+
+    # ------------------------------------------------------------ bulk export
+
+    def test_export_lifecycle_csv_and_ranges(self):
+        self.seed({"id": 1, "firstName": "Ann", "lastName": "O'Neil, Jr.",
+                   "email": "ann@example.com", "createdAt": "2024-03-01T10:00:00Z"},
+                  {"id": 2, "firstName": 'Bob "B"', "lastName": "Line\nBreak",
+                   "createdAt": "2024-03-02T10:00:00Z"},
+                  {"id": 3, "firstName": "", "createdAt": "2024-03-03T10:00:00Z"})
+        fields = ["id", "firstName", "lastName", "email"]
+        export_id = self.create_export(
+            fields, {"createdAt": {"startAt": "2024-03-01T00:00:00Z",
+                                   "endAt": "2024-03-31T00:00:00Z"}})
+        self.assertRegex(export_id, r"[0-9a-f-]{36}\Z")
+        st = self.export_status(export_id)
+        self.assertEqual(st["status"], "Created")
+        self.assertNotIn("fileChecksum", st)
+        r = self.request("GET", "%s/%s/file.json" % (EXPORT, export_id))
+        self.assertEqual(r.status, 404)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/plain"))
+
+        self.config(status_step=0.15)    # slow enough to watch every state
+        env = self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))
+        self.assertEqual(env["result"][0]["status"], "Queued")
+        self.assertIn("queuedAt", env["result"][0])
+        seen = set()
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            st = self.export_status(export_id)
+            seen.add(st["status"])
+            if st["status"] == "Completed":
+                break
+            time.sleep(0.01)
+        self.assertEqual(st["status"], "Completed")
+        self.assertEqual(seen, {"Queued", "Processing", "Completed"})
+        for key in ("startedAt", "finishedAt", "queuedAt", "createdAt"):
+            self.assertRegex(st[key], r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+
+        r = self.request("GET", "%s/%s/file.json" % (EXPORT, export_id))
+        self.assertEqual(r.status, 200)
+        self.assertTrue(r.headers["Content-Type"].startswith("text/csv"))
+        expected = ('id,firstName,lastName,email\n'
+                    '1,Ann,"O\'Neil, Jr.",ann@example.com\n'
+                    '2,"Bob ""B""","Line\nBreak",null\n'
+                    '3,null,null,null\n').encode()
+        self.assertEqual(r.body, expected)
+        self.assertEqual(st["numberOfRecords"], 3)
+        self.assertEqual(st["fileSize"], len(expected))
+        self.assertEqual(st["fileChecksum"], "sha256:" + hashlib.sha256(expected).hexdigest())
+
+        size = len(expected)
+        r = self.request("GET", "%s/%s/file.json" % (EXPORT, export_id),
+                         headers={"Range": "bytes=10-"})
+        self.assertEqual(r.status, 206)
+        self.assertEqual(r.headers["Content-Range"], "bytes 10-%d/%d" % (size - 1, size))
+        self.assertEqual(r.body, expected[10:])
+        r = self.request("GET", "%s/%s/file.json" % (EXPORT, export_id),
+                         headers={"Range": "bytes=3-7"})
+        self.assertEqual(r.status, 206)
+        self.assertEqual(r.headers["Content-Range"], "bytes 3-7/%d" % size)
+        self.assertEqual(r.body, expected[3:8])
+        r = self.request("GET", "%s/%s/file.json" % (EXPORT, export_id),
+                         headers={"Range": "bytes=%d-" % (size + 5)})
+        self.assertEqual(r.status, 416)
+
+    def test_export_date_window_is_start_inclusive_end_exclusive(self):
+        def lead(i, created, updated):
+            return {"id": i, "createdAt": "2024-%sT00:00:00Z" % created,
+                    "updatedAt": "2024-%sT00:00:00Z" % updated}
+        self.seed(lead(1, "03-01", "05-01"), lead(2, "03-10", "05-02"), lead(3, "03-31", "06-01"))
+        # (createdAt 03-01 is in, 03-31 is the excluded end; updatedAt 05-02 is likewise out)
+        window = {"startAt": "2024-03-01T00:00:00Z", "endAt": "2024-03-31T00:00:00Z"}
+        _, st = self.run_export(["id"], {"createdAt": window})
+        self.assertEqual(st["numberOfRecords"], 2)
+        _, st = self.run_export(["id"], {"updatedAt": {"startAt": "2024-05-01T00:00:00+00:00",
+                                                        "endAt": "2024-05-02T00:00:00Z"}})
+        self.assertEqual(st["numberOfRecords"], 1)
+        _, st = self.run_export(["id"], {"staticListId": 7})
+        self.assertEqual(st["numberOfRecords"], 3)
+
+    def test_export_create_errors(self):
+        good = {"fields": ["id"], "format": "CSV", "filter": {"smartListId": 1}}
+        r = self.request("POST", EXPORT + "/create.json", body=json.dumps(good).encode(),
+                         headers={"Content-Type": "text/plain"})
+        self.assertError(r.json(), "612")
+        too_long = {"createdAt": {"startAt": "2024-01-01T00:00:00Z",
+                                  "endAt": "2024-02-15T00:00:00Z"}}
+        self.assertError(self.api("POST", EXPORT + "/create.json",
+                                  body=dict(good, filter=too_long)), "1003", "31 days")
+        both = {"smartListId": 1, "staticListId": 2}
+        self.assertError(self.api("POST", EXPORT + "/create.json",
+                                  body=dict(good, filter=both)), "1003")
+        self.assertError(self.api("POST", EXPORT + "/create.json",
+                                  body={"fields": ["id"], "format": "CSV"}), "1003", "filter")
+        # the content type and the missing filter are contract violations too
+        self.expect_violations = True
+        violations = self.stats()["violations"]
+        self.assertTrue(any("Content-Type" in v for v in violations), violations)
+        self.assertTrue(any("'filter'" in v for v in violations), violations)
+
+    def test_export_at_most_two_processing(self):
+        self.seed({"id": 1})
+        self.config(status_step=0.2)
+        ids = [self.create_export(["id"], {"smartListId": 1}) for _ in range(3)]
+        for export_id in ids:
+            self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            # one consistent snapshot of every job (polling each status.json in turn
+            # would compare different instants)
+            env = self.api("GET", EXPORT + ".json", {"batchSize": 10})
+            statuses = [j["status"] for j in env["result"]]
+            self.assertEqual([j["exportId"] for j in env["result"]], ids)
+            self.assertLessEqual(statuses.count("Processing"), 2, statuses)
+            if statuses == ["Completed"] * 3:
+                break
+            time.sleep(0.02)
+        final = [self.export_status(i) for i in ids]
+        self.assertEqual([s["status"] for s in final], ["Completed"] * 3)
+        # the third job had to wait for a slot: it started when the first finished
+        self.assertGreaterEqual(final[2]["startedAt"], final[0]["finishedAt"])
+        self.assertEqual(self.stats()["exports"]["max_processing"], 2)
+
+    def test_export_queue_full_1029_and_cancel(self):
+        self.config(status_step=30)              # nothing leaves the queue during the test
+        ids = [self.create_export(["id"], {"smartListId": 1}) for _ in range(11)]
+        for export_id in ids[:10]:
+            self.assertTrue(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))["success"])
+        self.assertError(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, ids[10])), "1029",
+                         "Too many jobs (10) in queue")
+        env = self.api("POST", "%s/%s/cancel.json" % (EXPORT, ids[0]))
+        self.assertEqual(env["result"][0]["status"], "Cancelled")
+        self.assertTrue(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, ids[10]))["success"])
+        self.config(cancelled_spelling="Canceled")
+        self.assertEqual(self.export_status(ids[0])["status"], "Canceled")
+
+    def test_export_failed_and_unknown(self):
+        self.config(fail_export=True)
+        export_id = self.create_export(["id"], {"smartListId": 1})
+        self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))
+        st = self.wait_status(export_id, "Failed")
+        self.assertIn("errorMsg", st)
+        self.assertEqual(self.request("GET", "%s/%s/file.json" % (EXPORT, export_id)).status, 404)
+        unknown = "%s/00000000-0000-0000-0000-000000000000" % EXPORT
+        self.assertError(self.api("GET", unknown + "/status.json"), "1003")
+        self.assertError(self.api("POST", unknown + "/enqueue.json"), "1003")
+        self.assertEqual(self.request("GET", unknown + "/file.json").status, 404)
+
+    def test_export_daily_size_quota(self):
+        self.seed({"id": 1})
+        self.config(export_quota_bytes=5)
+        self.run_export(["id"], {"staticListId": 1})       # 5+ bytes: the day is now used up
+        export_id = self.create_export(["id"], {"staticListId": 1})
+        self.assertError(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id)), "1029",
+                         "Export daily quota exceeded")
+        self.config(reset_quota=True)
+        self.assertTrue(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))["success"])
+
+    def test_export_file_served_verbatim_for_smart_lists(self):
+        export_id, st = self.run_export(["id", "email", "firstName"], {"smartListId": 42})
+        with open(self.bench, "rb") as f:
+            data = f.read()
+        self.assertEqual(st["numberOfRecords"], BENCH_ROWS)
+        self.assertEqual(st["fileSize"], len(data))
+        self.assertEqual(st["fileChecksum"], "sha256:" + hashlib.sha256(data).hexdigest())
+        r = self.request("GET", "%s/%s/file.json" % (EXPORT, export_id))
+        self.assertEqual(r.body, data)
+        r = self.request("GET", "%s/%s/file.json" % (EXPORT, export_id),
+                         headers={"Range": "bytes=100-199"})
+        self.assertEqual((r.status, r.body), (206, data[100:200]))
+
+    # ------------------------------------------------------------ incremental feeds
+
+    def test_paging_token_accepts_offsets_and_bare_dates(self):
+        for since in ("2024-03-01T10:00:00Z", "2024-03-01T10:00:00+0000",
+                      "2024-03-01T10:00:00+00:00", "2024-03-01", "2024-03-01T05:00:00-0500"):
+            self.assertIsInstance(self.paging_token(since), str)
+        env = self.api("GET", "/rest/v1/activities/pagingtoken.json",
+                       {"sinceDatetime": "yesterday"})
+        self.assertError(env, "1003")
+
+    def test_leadchanges_paging_and_filtering(self):
+        token = self.paging_token("2020-01-01T00:00:00Z")
+        self.seed({"id": 1, "firstName": "Ann", "phone": "1"}, {"id": 2, "email": "b@x.com"},
+                  {"id": 3})
+        self.seed({"id": 1, "firstName": "Anna", "phone": "2"}, {"id": 2, "email": "bee@x.com"})
+        records, pages, token = self.drain_activities(
+            "/rest/v1/activities/leadchanges.json", token, fields="firstName,email", batchSize=2)
+        self.assertEqual(len(pages), 3)
+        self.assertEqual([r["activityTypeId"] for r in records], [12, 12, 12, 13, 13])
+        changes = [r["fields"][0] for r in records if r["activityTypeId"] == 13]
+        self.assertEqual([(c["name"], c["oldValue"], c["newValue"]) for c in changes],
+                         [("firstName", "Ann", "Anna"), ("email", "b@x.com", "bee@x.com")])
+        for r in records:
+            for key in ("id", "marketoGUID", "leadId", "activityDate", "attributes", "fields"):
+                self.assertIn(key, r)
+        suffixes = {r["activityDate"][19:] for r in records}
+        self.assertEqual(suffixes, {"Z", "+0000"})
+        # caught up: nothing new means no result key at all
+        env = self.api("GET", "/rest/v1/activities/leadchanges.json",
+                       {"nextPageToken": token, "fields": "firstName"})
+        self.assertNotIn("result", env)
+        self.assertFalse(env["moreResult"])
+        self.seed({"id": 3, "firstName": "Cy"})
+        records, _, _ = self.drain_activities("/rest/v1/activities/leadchanges.json",
+                                              env["nextPageToken"], fields="firstName")
+        self.assertEqual([(r["leadId"], r["fields"][0]["newValue"]) for r in records], [(3, "Cy")])
+
+    def test_leadchanges_without_activities(self):
+        env = self.api("GET", "/rest/v1/activities/leadchanges.json",
+                       {"nextPageToken": self.paging_token("2024-01-01"), "fields": "email"})
+        self.assertTrue(env["success"])
+        self.assertNotIn("result", env)
+        self.assertFalse(env["moreResult"])
+        self.assertTrue(env["nextPageToken"])
+
+    def test_leadchanges_short_and_empty_pages(self):
+        token = self.paging_token("2020-01-01")
+        self.seed(*({"id": i} for i in range(1, 7)))
+        self.config(short_pages=True)
+        records, pages, _ = self.drain_activities("/rest/v1/activities/leadchanges.json",
+                                                  token, fields="email", batchSize=4)
+        self.assertEqual(sorted(r["leadId"] for r in records), [1, 2, 3, 4, 5, 6])
+        self.assertTrue(any(p["moreResult"] and "result" not in p for p in pages))
+        self.assertTrue(all(len(p.get("result", [])) <= 2 for p in pages))
+
+    def test_deletedleads(self):
+        token = self.paging_token("2020-01-01")
+        self.seed({"id": 1, "firstName": "Ann", "lastName": "Lee"}, {"id": 2}, {"id": 3})
+        self.assertEqual(self.control("POST", "/_fake/delete", {"ids": [1, 3, 99]})["deleted"],
+                         [1, 3])
+        records, _, _ = self.drain_activities("/rest/v1/activities/deletedleads.json", token,
+                                              batchSize=1)
+        self.assertEqual([(r["leadId"], r["activityTypeId"]) for r in records], [(1, 37), (3, 37)])
+        self.assertEqual(records[0]["primaryAttributeValue"], "Ann Lee")
+        self.assertEqual(self.leads([1, 2, 3], fields="id")["result"], [{"id": 2}])
+
+    def test_external_activities(self):
+        self.seed({"id": 1})
+        rec = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": 100001,
+               "primaryAttributeValue": "Call", "attributes": [{"apiName": "outcome",
+                                                                "value": "Connected"}]}
+        env = self.api("POST", "/rest/v1/activities/external.json",
+                       body={"input": [rec, dict(rec, leadId=999)]})
+        self.assertTrue(env["success"], env)
+        self.assertEqual(env["result"][0]["status"], "added")
+        self.assertEqual(env["result"][1]["status"], "skipped")
+        self.assertTrue(env["result"][1]["reasons"])
+        self.assertError(self.api("POST", "/rest/v1/activities/external.json",
+                                  body={"input": [rec] * 301}), "1003")
+        self.assertEqual(len(self.control("GET", "/_fake/external")["activities"]), 1)
+
+    # ------------------------------------------------------------ contract checks
+
+    def test_invalid_request_records_violation_but_is_answered(self):
+        self.expect_violations = True
+        env = self.api("GET", LEADS, {"filterType": "id", "filterValues": "1", "bogus": "1"})
+        self.assertTrue(env["success"])
+        env = self.api("GET", "/rest/v1/nothing/here.json")
+        self.assertError(env, "610")
+        violations = self.stats()["violations"]
+        self.assertTrue(any("unknown query parameter 'bogus'" in v for v in violations))
+        self.assertTrue(any("/rest/v1/nothing/here.json: unknown path" in v for v in violations))
+
+    def test_contract_module(self):
+        c = contract.Contract()
+        ok = c.check("GET", LEADS, {"filterType": ["id"], "filterValues": ["1,2"],
+                                    "fields": ["email,phone"], "batchSize": ["10"]})
+        self.assertEqual(ok, [])
+        self.assertEqual(c.check("GET", "/identity/oauth/token",
+                                 {k: [v] for k, v in CLIENT.items()}), [])
+        self.assertIn("unknown path", c.check("GET", "/rest/v9/x.json", {})[0])
+        self.assertIn("not described", c.check("DELETE", LEADS, {})[0])
+        self.assertTrue(any("missing required query parameter 'filterValues'" in v
+                            for v in c.check("GET", LEADS, {"filterType": ["id"]})))
+        self.assertTrue(any("must be an integer" in v for v in c.check(
+            "GET", LEADS, {"filterType": ["id"], "filterValues": ["1"], "batchSize": ["ten"]})))
+        self.assertTrue(any("item 'x' must be an integer" in v for v in c.check(
+            "GET", "/rest/v1/activities/leadchanges.json",
+            {"nextPageToken": ["t"], "fields": ["email"], "leadIds": ["1,x"]})))
+        self.assertTrue(any("must be true or false" in v for v in c.check(
+            "GET", "/rest/v1/campaigns.json", {"isTriggerable": ["yes"]})))
+        body = json.dumps({"fields": ["id"], "filter": {"smartListId": 1}}).encode()
+        self.assertEqual(c.check("POST", EXPORT + "/create.json", {}, body, "application/json"), [])
+        self.assertTrue(c.check("POST", EXPORT + "/create.json", {}, b'{"fields":"id"}',
+                                "application/json"))
+        self.assertIn("path parameter 'leadId'", c.check("GET", "/rest/v1/lead/abc.json", {})[0])
+
+    # ------------------------------------------------------------ control API
+
+    def test_stats_shape_and_reset(self):
+        self.seed({"id": 1})
+        token = self.token()
+        self.leads([1])
+        st = self.stats()
+        for key in ("calls", "errors", "tokens_issued", "max_in_flight", "violations",
+                    "rate_max_in_window", "exports"):
+            self.assertIn(key, st)
+        self.assertEqual(st["calls"][LEADS], 1)
+        self.assertEqual(st["calls"]["/identity/oauth/token"], 1)
+        self.control("POST", "/_fake/reset")
+        st = self.stats()
+        self.assertEqual((st["calls"], st["tokens_issued"], st["leads"]), ({}, 0, 0))
+        self.assertError(self.leads([1], token=token), "601")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
