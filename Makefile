@@ -1,3 +1,5 @@
+MAKEFLAGS += --no-print-directory
+
 # The two commands: `make run` and `make test`. Everything else is a helper for them.
 BUILD      ?= build
 BUILD_SAN  ?= build-asan

@@ -1,0 +1,103 @@
+"""`make run`'s script (scripts/demo.sh) loads the demo data, prints how to sign
+in, and serves people you can sign in and list."""
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+import unittest
+
+import harness
+
+
+class DemoTest(unittest.TestCase):
+    def setUp(self):
+        self.h = harness.Hail()
+        self.port = harness.free_port()
+        self.proc = subprocess.Popen(
+            ["sh", os.path.join(harness.SRC, "scripts", "demo.sh"), harness.BIN, self.h.data,
+             "127.0.0.1:%d" % self.port],
+            cwd=harness.SRC, env=self.h.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.h.port = self.port
+        self.h.proc = self.proc
+        self.out = b""
+
+    def tearDown(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(20)
+        self.h.proc = None
+        self.h.close()
+
+    def read_banner(self):
+        deadline = time.time() + 60
+        while b"API token:" not in self.out or b"curl -c" not in self.out:
+            if time.time() > deadline or self.proc.poll() is not None:
+                self.fail("no banner: %r" % self.out)
+            self.out += self.proc.stdout.read1(4096)
+        return self.out.decode()
+
+    def test_sign_in_and_list_demo_people(self):
+        text = self.read_banner()
+        self.assertIn("admin@example.com / hail-demo-password", text)
+        token = re.search(r"API token: (\S+)", text).group(1)
+        self.h.wait_ready()
+
+        people, path = [], "/api/v1/people?limit=200"
+        while path:
+            r = self.h.request("GET", path, token=token)
+            self.assertEqual(r.status, 200, r)
+            people += r.json["data"]
+            nxt = r.json["next_cursor"]
+            path = "/api/v1/people?limit=200&cursor=" + nxt if nxt else None
+        # 300 demo people; every 12th has no sales owner and is not listed.
+        self.assertEqual(len(people), 275)
+        self.assertTrue(all(p["active"] for p in people))
+
+        # A person signs in with the printed password and lists people through the cookie.
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        c.request("POST", "/api/v1/session",
+                  body=json.dumps({"email": "rep1@example.com", "password": "hail-demo-password"}),
+                  headers={"Content-Type": "application/json"})
+        resp = c.getresponse()
+        body = json.loads(resp.read())
+        self.assertEqual(resp.status, 201, body)
+        cookie = resp.getheader("Set-Cookie").split(";")[0]
+        c.request("GET", "/api/v1/people?q=muller&owner=me", headers={"Cookie": cookie})
+        resp = c.getresponse()
+        page = json.loads(resp.read())
+        self.assertEqual(resp.status, 200, page)
+        self.assertTrue(page["data"], "rep1 owns some Müllers in the demo data")
+        for p in page["data"]:
+            self.assertEqual(p["owner_email"], "rep1@example.com")
+            self.assertEqual(p["last_name"], "Müller")
+        c.close()
+
+    def test_second_start_keeps_data(self):
+        token = re.search(r"API token: (\S+)", self.read_banner()).group(1)
+        self.h.wait_ready()
+        self.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(self.proc.wait(20), 0)
+        self.setUp_again()
+        token2 = re.search(r"API token: (\S+)", self.read_banner()).group(1)
+        self.assertEqual(token, token2)
+        self.h.wait_ready()
+        r = self.h.request("GET", "/api/v1/people?limit=1", token=token)
+        self.assertEqual(r.status, 200)
+        # Not imported twice: user add would have failed and stopped the script.
+        p = self.h.run("user", "list")
+        self.assertEqual(p.stdout.count("@example.com"), 4, p.stdout)
+
+    def setUp_again(self):
+        self.out = b""
+        self.proc = subprocess.Popen(
+            ["sh", os.path.join(harness.SRC, "scripts", "demo.sh"), harness.BIN, self.h.data,
+             "127.0.0.1:%d" % self.port],
+            cwd=harness.SRC, env=self.h.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.h.proc = self.proc
+
+
+if __name__ == "__main__":
+    harness.main()
