@@ -20,7 +20,7 @@ static hail_err grow(buf *b, size_t need)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need + 1)
         cap *= 2;
-    if (cap > b->max + 1)
+    if (cap - 1 > b->max) /* not cap > max + 1: that wraps when max is SIZE_MAX */
         cap = b->max + 1;
     char *p = realloc(b->data, cap);
     if (!p)

@@ -55,6 +55,11 @@ static size_t utf8_decode(const unsigned char *s, size_t len, unsigned *cp)
             return 0;
         c = (c << 6) | (s[i] & 0x3F);
     }
+    /* Overlong forms, surrogates and values past U+10FFFF are not characters:
+     * decoding them would turn e.g. C1 81 into an upper-case 'A'. */
+    static const unsigned min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (c < min_cp[n] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF)
+        return 0;
     *cp = c;
     return n;
 }
@@ -87,7 +92,7 @@ size_t fold_key(const char *in, size_t len, char *out)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t i = 0, o = 0;
-    int pending_space = 0;
+    int pending_space = 0, last_invalid = 0;
     while (i < len) {
         unsigned char c = s[i];
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') {
@@ -97,6 +102,7 @@ size_t fold_key(const char *in, size_t len, char *out)
         }
         char tmp[4];
         size_t tn;
+        int invalid = 0;
         if (c < 0x80) {
             tmp[0] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
             tn = 1;
@@ -107,16 +113,22 @@ size_t fold_key(const char *in, size_t len, char *out)
             if (n == 0) { /* invalid byte: keep it, folding stays idempotent */
                 tmp[0] = (char)c;
                 tn = 1;
+                invalid = 1;
                 i++;
             } else {
                 i += n;
-                if (cp >= 0x300 && cp <= 0x36F)
+                if (cp >= 0x300 && cp <= 0x36F && !last_invalid)
                     continue; /* combining mark */
                 if (cp == 0xA0) {
                     pending_space = o > 0;
                     continue;
                 }
-                if (cp >= 0xC0 && cp <= 0xFF && latin1[cp - 0xC0] != '*') {
+                if (cp >= 0x300 && cp <= 0x36F) {
+                    /* A mark right after a kept invalid byte stays: dropping it
+                     * could join that byte and the next into a new character. */
+                    memcpy(tmp, s + i - n, n);
+                    tn = n;
+                } else if (cp >= 0xC0 && cp <= 0xFF && latin1[cp - 0xC0] != '*') {
                     tn = put_marker(latin1[cp - 0xC0], tmp);
                 } else if (cp >= 0x100 && cp <= 0x17F) {
                     tn = put_marker(latin_ext_a[cp - 0x100], tmp);
@@ -137,6 +149,7 @@ size_t fold_key(const char *in, size_t len, char *out)
         }
         memcpy(out + o, tmp, tn);
         o += tn;
+        last_invalid = invalid;
     }
     out[o] = '\0';
     return o;

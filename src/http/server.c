@@ -208,6 +208,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (cl && strtoull(cl, NULL, 10) > limit)
             r->too_large = 1;
         *con_cls = r;
+        /* Answer (413, or 404/405) now instead of waiting for a body we
+         * would throw away: MHD then closes the connection unread. */
+        if (r->too_large) {
+            s->app->handle(r);
+            return send_reply(c, r);
+        }
         return MHD_YES;
     }
     if (*upload_size) {

@@ -307,15 +307,26 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
 
 hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int deleted)
 {
-    sqlite3_stmt *st = db_stmt(w->d, "UPDATE people SET active = 0, deleted = $1, updated_at = $2"
-                                     " WHERE marketo_id = $3 AND (active = 1 OR deleted <> $1)");
+    /* Only someone who was active leaves the active set (stats.deactivated);
+     * an inactive person may still have its deleted flag changed below. */
+    sqlite3_stmt *st = db_stmt(w->d, "SELECT active FROM people WHERE marketo_id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, marketo_id);
+    int rc = sqlite3_step(st);
+    int was_active = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return db_fail(w->d, "people: deactivate");
+    st = db_stmt(w->d, "UPDATE people SET active = 0, deleted = $1, updated_at = $2"
+                       " WHERE marketo_id = $3 AND (active = 1 OR deleted <> $1)");
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int(st, 1, deleted ? 1 : 0);
     sqlite3_bind_int64(st, 2, time_now_us());
     sqlite3_bind_int64(st, 3, marketo_id);
     hail_err e = db_step_done(w->d, st, "people: deactivate");
-    if (!e && sqlite3_changes(db_sqlite(w->d)) > 0)
+    if (!e && was_active && sqlite3_changes(db_sqlite(w->d)) > 0)
         w->st.deactivated++;
     return e;
 }
