@@ -1,0 +1,471 @@
+/* Unit tests for store/db: opening, migrations, schema versions, kv, statements. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "core/err.h"
+#include "store/db.h"
+#include "store/schema.h"
+
+typedef struct {
+    char dir[64];
+    char path[128];
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/hail-test-store-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s/hail.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    DIR *dh = opendir(f->dir);
+    if (dh) {
+        struct dirent *de;
+        while ((de = readdir(dh))) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
+            unlink(p);
+        }
+        closedir(dh);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static int file_exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+/* Runs SQL on the file directly, as another program would. */
+static void raw_exec(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+    char *err = NULL;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK)
+        print_error("raw_exec: %s\n", err ? err : "?");
+    sqlite3_free(err);
+    assert_int_equal(rc, SQLITE_OK);
+    assert_int_equal(sqlite3_close(h), SQLITE_OK);
+}
+
+static int count_rows(db *d, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    int n = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+static int user_version(db *d)
+{
+    return count_rows(d, "PRAGMA user_version");
+}
+
+/* 1 if msg, with every occurrence of path blanked out, holds n as a number of
+ * its own (not part of a longer number). */
+static int names_number(const char *msg, const char *path, int n)
+{
+    char m[1024];
+    snprintf(m, sizeof m, "%s", msg);
+    size_t pl = strlen(path);
+    for (char *p = strstr(m, path); p; p = strstr(p, path))
+        memset(p, ' ', pl);
+    char want[16];
+    int wl = snprintf(want, sizeof want, "%d", n);
+    for (char *p = strstr(m, want); p; p = strstr(p + 1, want)) {
+        int before = p > m && p[-1] >= '0' && p[-1] <= '9';
+        int after = p[wl] >= '0' && p[wl] <= '9';
+        if (!before && !after)
+            return 1;
+    }
+    return 0;
+}
+
+static void test_create_and_migrate(void **state)
+{
+    fixture *f = *state;
+    assert_true(db_schema_latest() >= 1);
+    assert_false(file_exists(f->path));
+    db *d = NULL;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    assert_non_null(d);
+    assert_true(file_exists(f->path));
+    assert_int_equal(db_schema_version(d), db_schema_latest());
+    assert_int_equal(user_version(d), db_schema_latest());
+    assert_string_equal(db_path(d), f->path);
+    /* the tables and the people indexes are there */
+    static const char *const tables[] = {"kv",         "teams",    "users",          "team_members",
+                                         "api_tokens", "sessions", "login_failures", "people",
+                                         "sync_runs"};
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        char sql[256];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'",
+                 tables[i]);
+        assert_int_equal(count_rows(d, sql), 1);
+    }
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                   " AND name LIKE 'people_%'"),
+                     7);
+    /* WAL mode */
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), "PRAGMA journal_mode", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+    sqlite3_finalize(st);
+    db_close(d);
+
+    /* reopening works, with and without DB_MIGRATE */
+    assert_int_equal(db_open(f->path, 0, &d), HAIL_OK);
+    assert_int_equal(db_schema_version(d), db_schema_latest());
+    db_close(d);
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    assert_int_equal(db_schema_version(d), db_schema_latest());
+    assert_int_equal(user_version(d), db_schema_latest());
+    db_close(d);
+}
+
+static void test_missing_file_without_migrate(void **state)
+{
+    fixture *f = *state;
+    db *d = (db *)1;
+    assert_int_not_equal(db_open(f->path, 0, &d), HAIL_OK);
+    assert_null(d);
+    /* not created as a side effect */
+    assert_false(file_exists(f->path));
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    db_close(d);
+    int newer = db_schema_latest() + 3;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", newer);
+    raw_exec(f->path, sql);
+
+    d = (db *)1;
+    hail_errclear();
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_ESCHEMA);
+    assert_null(d);
+    const char *msg = hail_errmsg();
+    if (!names_number(msg, f->path, newer) || !names_number(msg, f->path, db_schema_latest())) {
+        print_error("message '%s' should name %d and %d\n", msg, newer, db_schema_latest());
+        fail();
+    }
+
+    d = (db *)1;
+    hail_errclear();
+    assert_int_equal(db_open(f->path, 0, &d), HAIL_ESCHEMA);
+    assert_null(d);
+    msg = hail_errmsg();
+    assert_true(names_number(msg, f->path, newer));
+    assert_true(names_number(msg, f->path, db_schema_latest()));
+
+    /* the refused open changed nothing */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), newer);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+}
+
+static void test_older_schema_needs_migrate(void **state)
+{
+    fixture *f = *state;
+    /* A database at version 0: an SQLite file that hail never migrated. */
+    raw_exec(f->path, "CREATE TABLE unrelated (x INTEGER)");
+    db *d = (db *)1;
+    hail_errclear();
+    assert_int_equal(db_open(f->path, 0, &d), HAIL_ESCHEMA);
+    assert_null(d);
+    const char *msg = hail_errmsg();
+    if (!names_number(msg, f->path, 0) || !names_number(msg, f->path, db_schema_latest())) {
+        print_error("message '%s' should name 0 and %d\n", msg, db_schema_latest());
+        fail();
+    }
+    /* with DB_MIGRATE it is brought up to date, keeping what was there */
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    assert_int_equal(db_schema_version(d), db_schema_latest());
+    assert_int_equal(user_version(d), db_schema_latest());
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE name = 'unrelated'"),
+                     1);
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM people"), 0);
+    db_close(d);
+    assert_int_equal(db_open(f->path, 0, &d), HAIL_OK);
+    db_close(d);
+}
+
+static void test_not_a_database(void **state)
+{
+    fixture *f = *state;
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    for (int i = 0; i < 200; i++)
+        fputs("this is not an SQLite database at all\n", fp);
+    fclose(fp);
+    db *d = (db *)1;
+    hail_err e = db_open(f->path, DB_MIGRATE, &d);
+    assert_int_not_equal(e, HAIL_OK);
+    assert_null(d);
+    assert_true(strlen(hail_errmsg()) > 0);
+}
+
+static void test_missing_indexes_recreated(void **state)
+{
+    fixture *f = *state;
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    assert_int_equal(schema_drop_people_indexes(d), HAIL_OK);
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                   " AND name LIKE 'people_%'"),
+                     0);
+    db_close(d);
+    /* e.g. a bulk load was interrupted: the next migrating open repairs it */
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                   " AND name LIKE 'people_%'"),
+                     7);
+    db_close(d);
+}
+
+static void test_kv(void **state)
+{
+    fixture *f = *state;
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    char *v = (char *)1;
+    assert_int_equal(db_kv_get(d, "missing", &v), HAIL_OK);
+    assert_null(v);
+
+    assert_int_equal(db_kv_set(d, "marketo.cursor", "abc"), HAIL_OK);
+    assert_int_equal(db_kv_get(d, "marketo.cursor", &v), HAIL_OK);
+    assert_string_equal(v, "abc");
+    free(v);
+
+    /* overwrite */
+    assert_int_equal(db_kv_set(d, "marketo.cursor", "J\xc3\xbcrgen \xe2\x9c\x93"), HAIL_OK);
+    assert_int_equal(db_kv_get(d, "marketo.cursor", &v), HAIL_OK);
+    assert_string_equal(v, "J\xc3\xbcrgen \xe2\x9c\x93");
+    free(v);
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM kv"), 1);
+
+    /* keys are separate */
+    assert_int_equal(db_kv_set(d, "other", ""), HAIL_OK);
+    assert_int_equal(db_kv_get(d, "other", &v), HAIL_OK);
+    assert_string_equal(v, "");
+    free(v);
+    assert_int_equal(db_kv_get(d, "marketo.cursor", &v), HAIL_OK);
+    assert_string_equal(v, "J\xc3\xbcrgen \xe2\x9c\x93");
+    free(v);
+
+    /* delete, and deleting again is fine */
+    assert_int_equal(db_kv_del(d, "marketo.cursor"), HAIL_OK);
+    assert_int_equal(db_kv_get(d, "marketo.cursor", &v), HAIL_OK);
+    assert_null(v);
+    assert_int_equal(db_kv_del(d, "marketo.cursor"), HAIL_OK);
+    assert_int_equal(db_kv_del(d, "never-set"), HAIL_OK);
+
+    /* persists across reopen */
+    assert_int_equal(db_kv_set(d, "persist", "yes"), HAIL_OK);
+    db_close(d);
+    assert_int_equal(db_open(f->path, 0, &d), HAIL_OK);
+    assert_int_equal(db_kv_get(d, "persist", &v), HAIL_OK);
+    assert_string_equal(v, "yes");
+    free(v);
+    assert_int_equal(db_kv_get(d, "other", &v), HAIL_OK);
+    assert_string_equal(v, "");
+    free(v);
+
+    /* a rolled-back set is not kept */
+    assert_int_equal(db_begin(d), HAIL_OK);
+    assert_true(db_in_tx(d));
+    assert_int_equal(db_kv_set(d, "persist", "no"), HAIL_OK);
+    assert_int_equal(db_kv_get(d, "persist", &v), HAIL_OK);
+    assert_string_equal(v, "no");
+    free(v);
+    db_rollback(d);
+    assert_false(db_in_tx(d));
+    assert_int_equal(db_kv_get(d, "persist", &v), HAIL_OK);
+    assert_string_equal(v, "yes");
+    free(v);
+    /* and a committed one is */
+    assert_int_equal(db_begin(d), HAIL_OK);
+    assert_int_equal(db_kv_set(d, "persist", "committed"), HAIL_OK);
+    assert_int_equal(db_commit(d), HAIL_OK);
+    assert_false(db_in_tx(d));
+    db_rollback(d); /* harmless outside a transaction */
+    db_close(d);
+    assert_int_equal(db_open(f->path, 0, &d), HAIL_OK);
+    assert_int_equal(db_kv_get(d, "persist", &v), HAIL_OK);
+    assert_string_equal(v, "committed");
+    free(v);
+    db_close(d);
+}
+
+static const char sql_select_param[] = "SELECT $1";
+
+static void test_stmt_cache(void **state)
+{
+    fixture *f = *state;
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    sqlite3_stmt *a = db_stmt(d, sql_select_param);
+    assert_non_null(a);
+    sqlite3_stmt *b = db_stmt(d, sql_select_param);
+    assert_ptr_equal(a, b);
+
+    /* it comes back reset, with bindings cleared */
+    sqlite3_bind_int(a, 1, 42);
+    assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(a, 0), 42);
+    sqlite3_stmt *c = db_stmt(d, sql_select_param); /* mid-iteration */
+    assert_ptr_equal(c, a);
+    assert_int_equal(sqlite3_step(c), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(c, 0), SQLITE_NULL);
+    sqlite3_reset(c);
+
+    /* a different string is a different statement */
+    static const char other[] = "SELECT $1 + 1";
+    sqlite3_stmt *o = db_stmt(d, other);
+    assert_non_null(o);
+    assert_ptr_not_equal(o, a);
+    assert_ptr_equal(db_stmt(d, other), o);
+    assert_ptr_equal(db_stmt(d, sql_select_param), a);
+
+    /* bad SQL: NULL with a message, and the cache is not poisoned */
+    static const char bad[] = "SELEKT nonsense";
+    hail_errclear();
+    assert_null(db_stmt(d, bad));
+    assert_true(strlen(hail_errmsg()) > 0);
+    assert_null(db_stmt(d, bad));
+    assert_ptr_equal(db_stmt(d, sql_select_param), a);
+
+    /* "$N" parameters must appear in order: binding by number would go to the
+     * wrong place otherwise (SQLite numbers them by first appearance). */
+    static const char out_of_order[] = "SELECT $2, $1";
+    hail_errclear();
+    assert_null(db_stmt(d, out_of_order));
+    assert_true(strlen(hail_errmsg()) > 0);
+    static const char in_order_reused[] = "SELECT $1, $2, $1";
+    sqlite3_stmt *r = db_stmt(d, in_order_reused);
+    assert_non_null(r);
+    sqlite3_bind_int(r, 1, 7);
+    sqlite3_bind_int(r, 2, 8);
+    assert_int_equal(sqlite3_step(r), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(r, 0), 7);
+    assert_int_equal(sqlite3_column_int(r, 1), 8);
+    assert_int_equal(sqlite3_column_int(r, 2), 7);
+    sqlite3_reset(r);
+
+    /* many distinct statements keep working */
+    static char texts[60][32];
+    sqlite3_stmt *sts[60];
+    for (int i = 0; i < 60; i++) {
+        snprintf(texts[i], sizeof texts[i], "SELECT %d", i);
+        sts[i] = db_stmt(d, texts[i]);
+        assert_non_null(sts[i]);
+    }
+    for (int i = 0; i < 60; i++) {
+        sqlite3_stmt *s = db_stmt(d, texts[i]);
+        assert_ptr_equal(s, sts[i]);
+        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(s, 0), i);
+        sqlite3_reset(s);
+    }
+    db_close(d);
+}
+
+static const char sql_team_insert[] = "INSERT INTO teams(name, created_at) VALUES($1, 0)";
+
+static void test_unique_violation_is_conflict(void **state)
+{
+    fixture *f = *state;
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    sqlite3_stmt *st = db_stmt(d, sql_team_insert);
+    assert_non_null(st);
+    db_bind_text(st, 1, "Sales", -1);
+    assert_int_equal(db_step_done(d, st, "team insert"), HAIL_OK);
+    st = db_stmt(d, sql_team_insert);
+    db_bind_text(st, 1, "SALES", -1); /* NOCASE unique */
+    assert_int_equal(db_step_done(d, st, "team insert"), HAIL_EEXIST);
+    assert_non_null(strstr(hail_errmsg(), "team insert"));
+    /* NULL binds as NULL: NOT NULL constraint is a database error, not a conflict */
+    st = db_stmt(d, sql_team_insert);
+    db_bind_text(st, 1, NULL, 0);
+    hail_err e = db_step_done(d, st, "team insert");
+    assert_int_not_equal(e, HAIL_OK);
+    assert_int_not_equal(e, HAIL_EEXIST);
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM teams"), 1);
+    db_close(d);
+}
+
+static void test_exec(void **state)
+{
+    fixture *f = *state;
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    assert_int_equal(
+        db_exec(d, "CREATE TABLE t(x); INSERT INTO t VALUES(1); INSERT INTO t VALUES(2)"), HAIL_OK);
+    assert_int_equal(count_rows(d, "SELECT sum(x) FROM t"), 3);
+    hail_errclear();
+    assert_int_equal(db_exec(d, "INSERT INTO nosuch VALUES(1)"), HAIL_EDB);
+    assert_non_null(strstr(hail_errmsg(), "nosuch"));
+    db_close(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_and_migrate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_file_without_migrate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_older_schema_needs_migrate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_indexes_recreated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kv, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stmt_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_violation_is_conflict, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
