@@ -83,6 +83,23 @@ int api_page_params(http_req *r, int def, int max, int *limit, int64_t *after)
     return 1;
 }
 
+int api_only_members(http_req *r, json_t *body, const char *const *allowed)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = !strcmp(*a, key);
+        if (!ok) {
+            http_reply_error(r, 400, "bad_request", "unknown member '%.64s'", key);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static int is_safe_method(const char *m)
 {
     return !strcmp(m, "GET") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");

@@ -40,7 +40,7 @@ static const route routes[] = {
      "people of a Salesforce opportunity"},
 
     {"GET", "/api/v1/sync/marketo", AUTH_USER, 0, api_sync_marketo_get, "Marketo sync state"},
-    {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 1024, api_sync_marketo_post,
+    {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 0, api_sync_marketo_post,
      "run a Marketo sync now"},
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL},

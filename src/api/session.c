@@ -33,6 +33,9 @@ void api_session_create(http_req *r)
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
+    static const char *const allowed[] = {"email", "password", NULL};
+    if (!api_only_members(r, body, allowed))
+        goto out;
     const char *email = json_string_value(json_object_get(body, "email"));
     const char *password = json_string_value(json_object_get(body, "password"));
     if (!email || !password) {

@@ -7,6 +7,9 @@
 
 static const char *team_name(http_req *r, json_t *body)
 {
+    static const char *const allowed[] = {"name", NULL};
+    if (!api_only_members(r, body, allowed))
+        return NULL;
     const char *name = json_string_value(json_object_get(body, "name"));
     if (!name || !*name || strlen(name) > 100) {
         http_reply_error(r, 400, "bad_request", "name (1 to 100 characters) is required");

@@ -38,6 +38,11 @@ void api_tokens_create(http_req *r)
     if (r->body.len) {
         if (!(body = http_json_body(r)))
             return;
+        static const char *const allowed[] = {"name", NULL};
+        if (!api_only_members(r, body, allowed)) {
+            json_decref(body);
+            return;
+        }
         json_t *n = json_object_get(body, "name");
         if (n && (!json_is_string(n) || json_string_length(n) > 100)) {
             http_reply_error(r, 400, "bad_request", "name must be a string of at most 100 characters");

@@ -77,6 +77,9 @@ void api_users_create(http_req *r)
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
+    static const char *const allowed[] = {"email", "name", "role", "password", "teams", NULL};
+    if (!api_only_members(r, body, allowed))
+        goto out;
     int bad = 0;
     const char *email = str_member(r, body, "email", &bad);
     const char *name = bad ? NULL : str_member(r, body, "name", &bad);
@@ -91,9 +94,7 @@ void api_users_create(http_req *r)
         goto out;
     }
     int64_t id;
-    hail_err e = auth_user_add(d, email, name, role, NULL, password, &id);
-    if (!e && nteams >= 0)
-        e = auth_user_update(d, id, NULL, NULL, -1, NULL, teams, nteams);
+    hail_err e = auth_user_add(d, email, name, role, NULL, teams, nteams, password, &id);
     if (e) {
         http_reply_err(r, e);
         goto out;
@@ -118,6 +119,9 @@ void api_users_update(http_req *r)
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
+    static const char *const allowed[] = {"name", "role", "password", "active", "teams", NULL};
+    if (!api_only_members(r, body, allowed))
+        goto out;
     int bad = 0, active = -1;
     const char *name = str_member(r, body, "name", &bad);
     const char *role = bad ? NULL : str_member(r, body, "role", &bad);

@@ -112,7 +112,8 @@ static void secret_hash(const char *secret, unsigned char h[TOKEN_HASH_LEN])
 }
 
 hail_err auth_user_add(db *d, const char *email, const char *name, const char *role,
-                       const char *team, const char *password, int64_t *id_out)
+                       const char *team, const int64_t *teams, int nteams, const char *password,
+                       int64_t *id_out)
 {
     if (!auth_email_ok(email))
         return hail_errf(HAIL_EINVAL, "'%s' is not a valid email address", email ? email : "");
@@ -140,6 +141,9 @@ hail_err auth_user_add(db *d, const char *email, const char *name, const char *r
         if (e || (e = teams_add_member(d, tid, uid)))
             goto rollback;
     }
+    for (int i = 0; i < nteams; i++)
+        if ((e = teams_add_member(d, teams[i], uid)))
+            goto rollback;
     if ((e = db_commit(d)))
         goto rollback;
     if (id_out)
@@ -187,6 +191,9 @@ hail_err auth_user_update(db *d, int64_t id, const char *name, const char *role,
     if (nteams >= 0 && (e = teams_set_for_user(d, id, teams, (size_t)nteams)))
         goto rollback;
     if (active == 0 && ((e = sessions_delete_user(d, id)) || (e = tokens_revoke_user(d, id, NULL))))
+        goto rollback;
+    /* A new password ends every session signed in with the old one. */
+    if (hash && active != 0 && (e = sessions_delete_user(d, id)))
         goto rollback;
     if ((e = db_commit(d)))
         goto rollback;

@@ -36,13 +36,16 @@ hail_err auth_password_ok(const char *password);
 /* Email syntax check (one @, a dot in the domain, no spaces, ≤254). */
 int auth_email_ok(const char *email);
 
-/* Creates a user (and the team, if named and new) in one transaction. */
+/* Creates a user (and the team, if named and new) in one transaction; with
+ * nteams >= 0 the user also joins those team ids (all or nothing). */
 hail_err auth_user_add(db *d, const char *email, const char *name, const char *role,
-                       const char *team, const char *password, int64_t *id_out);
+                       const char *team, const int64_t *teams, int nteams, const char *password,
+                       int64_t *id_out);
 
 /* Changes a user: NULL / -1 leave a field alone; teams (n >= 0) replaces the
  * user's teams. Refuses to demote or deactivate the last active admin.
- * Deactivating signs the user out everywhere and revokes their tokens. */
+ * Deactivating signs the user out everywhere and revokes their tokens; a new
+ * password signs them out everywhere. */
 hail_err auth_user_update(db *d, int64_t id, const char *name, const char *role, int active,
                           const char *password, const int64_t *teams, int nteams);
 

@@ -61,7 +61,7 @@ static int user_add(cli_ctx *c, int argc, char **argv)
     if (e)
         return cli_fail(e);
     int64_t id;
-    e = auth_user_add(d, email, name, role, team, pw_stdin ? pw : NULL, &id);
+    e = auth_user_add(d, email, name, role, team, NULL, -1, pw_stdin ? pw : NULL, &id);
     memset(pw, 0, sizeof pw);
     db_close(d);
     if (e)

@@ -29,6 +29,7 @@ typedef struct http_req {
     char client[64];            /* peer address */
     buf body;                   /* the request body (bounded) */
     int too_large;              /* the body went past the route's limit */
+    uint64_t received;          /* body bytes received (kept or dropped) */
     const struct route *route;  /* matched route, NULL when none */
     int method_mismatch;        /* path matched, method did not */
     char allow[64];             /* methods the path allows (for 405) */

@@ -11,6 +11,9 @@
 #include "core/timeutil.h"
 #include "http/http.h"
 
+/* Past the route's limit, at most this much of a body is read (and dropped). */
+#define HTTP_DISCARD_MAX (1024 * 1024)
+
 struct http_server {
     struct MHD_Daemon *d;
     http_app *app;
@@ -205,22 +208,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         buf_init(&r->body, limit);
         /* Refuse early when the declared length is already too big. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        if (cl && strtoull(cl, NULL, 10) > limit)
+        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (declared > limit)
             r->too_large = 1;
         *con_cls = r;
-        /* Answer (413, or 404/405) now instead of waiting for a body we
-         * would throw away: MHD then closes the connection unread. */
-        if (r->too_large) {
+        /* A body we would only throw away: a modest one is read and dropped
+         * so the client gets its 413 cleanly; a huge one (or one the client
+         * holds back until "100 Continue") is answered now, unread, and MHD
+         * closes the connection. */
+        const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
+        if (r->too_large && (declared - limit > HTTP_DISCARD_MAX || expect)) {
             s->app->handle(r);
             return send_reply(c, r);
         }
         return MHD_YES;
     }
     if (*upload_size) {
+        r->received += *upload_size;
         if (!r->too_large && buf_append(&r->body, upload_data, *upload_size))
             r->too_large = 1;
         if (r->too_large)
             buf_release(&r->body);
+        /* An unbounded (chunked) body past the limit: stop reading it. */
+        if (r->too_large && r->received > r->body.max + HTTP_DISCARD_MAX)
+            return MHD_NO;
         *upload_size = 0;
         return MHD_YES;
     }

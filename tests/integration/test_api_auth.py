@@ -1,0 +1,637 @@
+"""Authentication and authorisation over the REST API: bearer tokens, browser
+sessions with CSRF, sign-in limits, deactivation, role checks on every route,
+the tokens API, and no secrets in the server log."""
+import json
+import os
+import re
+import sqlite3
+
+import harness
+from apitest import ApiCase, DataTemplate, SANITIZER_MARKS
+from harness import Hail
+
+ADMIN_PW = "correct horse battery"  # harness.Hail.admin_token's password
+REP_PW = "rep-password-123"
+MGR_PW = "mgr-password-456"
+
+# Every AUTH_ADMIN route of src/api/routes.c. The test also derives the set
+# from docs/openapi.json ("(admin)" in the summary) and insists both agree.
+ADMIN_ROUTES = {
+    ("GET", "/api/v1/users"),
+    ("POST", "/api/v1/users"),
+    ("GET", "/api/v1/users/{id}"),
+    ("PATCH", "/api/v1/users/{id}"),
+    ("DELETE", "/api/v1/users/{id}"),
+    ("GET", "/api/v1/teams"),
+    ("POST", "/api/v1/teams"),
+    ("GET", "/api/v1/teams/{id}"),
+    ("PATCH", "/api/v1/teams/{id}"),
+    ("DELETE", "/api/v1/teams/{id}"),
+    ("PUT", "/api/v1/teams/{id}/members/{user_id}"),
+    ("DELETE", "/api/v1/teams/{id}/members/{user_id}"),
+    ("POST", "/api/v1/sync/marketo"),
+}
+ANON_ROUTES = {
+    ("GET", "/healthz"),
+    ("GET", "/api/v1/openapi.json"),
+    ("POST", "/api/v1/session"),
+}
+
+
+def openapi_routes():
+    with open(os.path.join(harness.SRC, "docs", "openapi.json")) as f:
+        doc = json.load(f)
+    routes = []
+    for path, ops in doc["paths"].items():
+        for method, op in ops.items():
+            if not isinstance(op, dict) or method.startswith("x-"):
+                continue
+            anon = op.get("security") == []
+            admin = "(admin)" in op.get("summary", "")
+            BODY[(method.upper(), path)] = "requestBody" in op
+            routes.append((method.upper(), path, anon, admin))
+    return routes
+
+
+BODY = {}  # (method, path) -> whether the operation takes a JSON body
+
+
+def concrete(path, uid=1, tid=1):
+    return path.replace("{id}", str(tid)).replace("{user_id}", str(uid))
+
+
+def body_for(method, path):
+    """An empty JSON object for operations that take a body, else nothing."""
+    return {} if BODY.get((method, path)) else None
+
+
+def build(h):
+    admin = h.admin_token()
+    h.add_user("rep@example.com", "Rep One", "rep", password=REP_PW)
+    h.add_user("mgr@example.com", "Mia Manager", "manager", password=MGR_PW, team="East")
+    h.add_user("nopw@example.com", "No Password", "rep")
+    return {"admin": admin, "rep": h.token("rep@example.com"), "mgr": h.token("mgr@example.com")}
+
+
+TEMPLATE = None
+
+
+def setUpModule():
+    global TEMPLATE
+    TEMPLATE = DataTemplate(build)
+
+
+def tearDownModule():
+    TEMPLATE.close()
+
+
+def new_hail(env=None):
+    """A fresh copy of the template: (hail, admin token, rep token, manager token)."""
+    v = TEMPLATE.values
+    return TEMPLATE.new(env), v["admin"], v["rep"], v["mgr"]
+
+
+class BearerTest(ApiCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.h, cls.admin, cls.rep, cls.mgr = new_hail()
+        cls.h.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        ApiCase("close_checked").close_checked(cls.h)
+
+    def test_valid_token_identifies_the_user(self):
+        r = self.me(self.h, self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["email"], "admin@example.com")
+        self.assertEqual(r.json["role"], "admin")
+        r = self.me(self.h, self.rep)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["email"], "rep@example.com")
+        # The scheme name is case-insensitive (RFC 7235).
+        r = self.h.request("GET", "/api/v1/me", headers={"Authorization": "bearer " + self.rep})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["email"], "rep@example.com")
+
+    def test_garbage_tokens_are_401(self):
+        for tok in ["garbage", "hail_" + "A" * 43, self.rep[:-1], self.rep + "x", "x" * 500, ""]:
+            r = self.h.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + tok})
+            self.assertError(r, 401, "unauthorized")
+            self.assertIn("Bearer", r.header("WWW-Authenticate") or "", tok)
+
+    def test_wrong_scheme_is_401(self):
+        for value in ["Basic cmVwQGV4YW1wbGUuY29tOnJlcC1wYXNzd29yZC0xMjM=", "Token " + self.rep,
+                      self.rep, "Bearer" + self.rep]:
+            r = self.h.request("GET", "/api/v1/me", headers={"Authorization": value})
+            self.assertError(r, 401, "unauthorized")
+            self.assertIn("Bearer", r.header("WWW-Authenticate") or "", value)
+
+    def test_revoke_by_text_with_cli(self):
+        tok = self.h.token("rep@example.com")
+        self.assertEqual(self.me(self.h, tok).status, 200)
+        p = self.h.run("token", "revoke", tok)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = self.me(self.h, tok)
+        self.assertError(r, 401, "unauthorized")
+        self.assertIn("Bearer", r.header("WWW-Authenticate") or "")
+        # The user's other token is untouched; revoking twice is an error.
+        self.assertEqual(self.me(self.h, self.rep).status, 200)
+        p = self.h.run("token", "revoke", tok)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertTrue(p.stderr.strip())
+
+    def test_revoke_by_id_with_cli(self):
+        tok = self.h.token("rep@example.com")
+        listing = self.h.request("GET", "/api/v1/tokens", token=tok)
+        self.assertEqual(listing.status, 200, listing)
+        ids = [t["id"] for t in listing.json["data"] if tok.startswith(t["prefix"])]
+        self.assertEqual(len(ids), 1, listing.json)
+        p = self.h.run("token", "revoke", "--id", str(ids[0]))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertError(self.me(self.h, tok), 401, "unauthorized")
+        self.assertEqual(self.me(self.h, self.rep).status, 200)
+        p = self.h.run("token", "revoke", "--id", "999999")
+        self.assertNotEqual(p.returncode, 0)
+
+    def test_me(self):
+        r = self.me(self.h, self.rep)
+        self.assertEqual(r.status, 200, r)
+        u = r.json
+        for k in ("id", "email", "name", "role", "active", "has_password", "teams", "created_at"):
+            self.assertIn(k, u)
+        self.assertEqual((u["email"], u["name"], u["role"], u["active"], u["has_password"]),
+                         ("rep@example.com", "Rep One", "rep", True, True))
+        r = self.h.request("GET", "/api/v1/me", token=self.mgr)
+        self.assertEqual(r.json["role"], "manager")
+        self.assertEqual([t["name"] for t in r.json["teams"]], ["East"])
+        r = self.h.request("GET", "/api/v1/me", token=self.h.token("nopw@example.com"))
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json["has_password"])
+        self.assertNotIn("password", json.dumps(r.json).replace("has_password", ""))
+
+    def test_session_endpoint_is_for_cookies_only(self):
+        r = self.h.request("GET", "/api/v1/session", token=self.rep)
+        self.assertError(r, 404)
+        r = self.h.request("DELETE", "/api/v1/session", token=self.rep)
+        self.assertError(r, 404)
+        self.assertEqual(self.me(self.h, self.rep).status, 200)
+
+
+class SessionTest(ApiCase):
+    def setUp(self):
+        self.h, self.admin, self.rep, self.mgr = new_hail()
+        self.h.start()
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def test_login_sets_a_strict_httponly_cookie(self):
+        r = self.login(self.h, "rep@example.com", REP_PW)
+        self.assertEqual(r.status, 201, r)
+        sc = r.header("Set-Cookie")
+        self.assertTrue(sc and sc.startswith("hail_session="), r.headers)
+        attrs = [a.strip().lower() for a in sc.split(";")[1:]]
+        self.assertIn("httponly", attrs)
+        self.assertIn("samesite=strict", attrs)
+        self.assertIn("path=/", attrs)
+        self.assertTrue(len(sc.split(";")[0]) > len("hail_session=") + 20, sc)
+        self.assertTrue(r.json["csrf_token"])
+        self.assertEqual(r.json["user"]["email"], "rep@example.com")
+        self.assertIn("expires_at", r.json)
+        # The session is not the CSRF token and not derived from the password.
+        cookie = sc.split(";")[0].split("=", 1)[1]
+        self.assertNotEqual(cookie, r.json["csrf_token"])
+        self.assertNotIn(REP_PW, sc + r.body)
+        # Email is matched case-insensitively.
+        self.assertEqual(self.login(self.h, "REP@Example.com", REP_PW).status, 201)
+
+    def test_cookie_auth_on_safe_methods(self):
+        cookie, csrf = self.session(self.h, "rep@example.com", REP_PW)
+        r = self.cookie_req(self.h, "GET", "/api/v1/me", cookie)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["email"], "rep@example.com")
+        r = self.cookie_req(self.h, "GET", "/api/v1/session", cookie)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["csrf_token"], csrf)
+        self.assertEqual(r.json["user"]["email"], "rep@example.com")
+        r = self.cookie_req(self.h, "GET", "/api/v1/people", cookie)
+        self.assertEqual(r.status, 200, r)
+        # Another user's session is another user.
+        c2, _ = self.session(self.h, "admin@example.com", ADMIN_PW)
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", c2).json["email"],
+                         "admin@example.com")
+        # A made-up cookie is refused.
+        r = self.cookie_req(self.h, "GET", "/api/v1/me", cookie[:-2] + "xx")
+        self.assertError(r, 401, "unauthorized")
+
+    def test_expired_session_is_refused(self):
+        cookie, csrf = self.session(self.h, "rep@example.com", REP_PW)
+        fresh, _ = self.session(self.h, "mgr@example.com", MGR_PW)
+        # Other cookies alongside do not confuse it.
+        r = self.h.request("GET", "/api/v1/me",
+                           headers={"Cookie": "theme=dark; hail_session=%s; lang=en" % cookie})
+        self.assertEqual(r.status, 200, r)
+        db = sqlite3.connect(os.path.join(self.h.data, "hail.db"), timeout=10)
+        try:
+            with db:
+                n = db.execute("UPDATE sessions SET expires_at = 1000000 WHERE user_id ="
+                               " (SELECT id FROM users WHERE email = 'rep@example.com')").rowcount
+        finally:
+            db.close()
+        self.assertEqual(n, 1)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie), 401, "unauthorized")
+        self.assertError(self.cookie_req(self.h, "POST", "/api/v1/tokens", cookie, csrf, {}), 401)
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", fresh).status, 200)
+
+    def test_secure_cookie_when_configured(self):
+        r = self.login(self.h, "rep@example.com", REP_PW)
+        self.assertNotIn("secure", [a.strip().lower() for a in r.header("Set-Cookie").split(";")])
+        self.h.stop()
+        self.h.start(env={"HAIL_COOKIE_SECURE": "1"})
+        r = self.login(self.h, "rep@example.com", REP_PW)
+        self.assertEqual(r.status, 201, r)
+        attrs = [a.strip().lower() for a in r.header("Set-Cookie").split(";")]
+        self.assertIn("secure", attrs)
+        self.assertIn("httponly", attrs)
+
+    def test_unsafe_methods_need_the_csrf_header(self):
+        cookie, csrf = self.session(self.h, "rep@example.com", REP_PW)
+        other_cookie, other_csrf = self.session(self.h, "admin@example.com", ADMIN_PW)
+        self.assertNotEqual(csrf, other_csrf)
+        for bad in [None, "", "wrong", csrf[:-1], csrf + "x", other_csrf]:
+            r = self.cookie_req(self.h, "POST", "/api/v1/tokens", cookie, bad, {"name": "t"})
+            self.assertError(r, 403)
+            self.assertIn("csrf", (r.json["error"]["code"] + r.json["error"]["message"]).lower())
+            r = self.cookie_req(self.h, "DELETE", "/api/v1/session", cookie, bad)
+            self.assertError(r, 403)
+        # None of those created a token or signed out.
+        r = self.cookie_req(self.h, "GET", "/api/v1/tokens", cookie)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([t["name"] for t in r.json["data"]], [None])  # just the CLI's token
+        r = self.cookie_req(self.h, "POST", "/api/v1/tokens", cookie, csrf, {"name": "t"})
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.me(self.h, r.json["token"]).json["email"], "rep@example.com")
+        # An admin's session with its header can do admin writes.
+        r = self.cookie_req(self.h, "POST", "/api/v1/teams", other_cookie, other_csrf,
+                            {"name": "West"})
+        self.assertEqual(r.status, 201, r)
+        r = self.cookie_req(self.h, "POST", "/api/v1/teams", other_cookie, None, {"name": "North"})
+        self.assertError(r, 403)
+        self.assertEqual([t["name"] for t in
+                          self.h.request("GET", "/api/v1/teams", token=self.admin).json["data"]],
+                         ["East", "West"])
+
+    def test_logout_invalidates_the_cookie(self):
+        cookie, csrf = self.session(self.h, "rep@example.com", REP_PW)
+        other, _ = self.session(self.h, "rep@example.com", REP_PW)
+        r = self.cookie_req(self.h, "DELETE", "/api/v1/session", cookie, csrf)
+        self.assertEqual(r.status, 204, r)
+        sc = r.header("Set-Cookie") or ""
+        self.assertTrue(sc.startswith("hail_session=;") or "max-age=0" in sc.lower(), sc)
+        for method, path in [("GET", "/api/v1/me"), ("GET", "/api/v1/session")]:
+            self.assertError(self.cookie_req(self.h, method, path, cookie), 401, "unauthorized")
+        self.assertError(self.cookie_req(self.h, "DELETE", "/api/v1/session", cookie, csrf), 401)
+        # Signing out one browser leaves the user's other session alone.
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", other).status, 200)
+
+    def test_wrong_password_and_unknown_email_look_the_same(self):
+        a = self.login(self.h, "rep@example.com", "not-the-password")
+        b = self.login(self.h, "nobody@example.com", "not-the-password")
+        c = self.login(self.h, "nopw@example.com", "")
+        d = self.login(self.h, "nopw@example.com", "anything-at-all")
+        for r in (a, b, c, d):
+            self.assertError(r, 401, "unauthorized")
+            self.assertIsNone(r.header("Set-Cookie"))
+        self.assertEqual(a.json, b.json)
+        self.assertEqual(a.json, d.json)
+        self.assertNotIn("nobody", b.body)
+
+    def test_login_input_errors(self):
+        for body in [{}, {"email": "rep@example.com"}, {"password": REP_PW},
+                     {"email": 5, "password": REP_PW}, {"email": "rep@example.com", "password": None}]:
+            self.assertError(self.h.request("POST", "/api/v1/session", body), 400)
+        self.assertError(self.h.request("POST", "/api/v1/session", raw=b"{nope",
+                                        headers={"Content-Type": "application/json"}), 400)
+
+    def test_user_without_password_cannot_log_in(self):
+        r = self.login(self.h, "nopw@example.com", "")
+        self.assertError(r, 401)
+        r = self.login(self.h, "nopw@example.com", "some password")
+        self.assertError(r, 401)
+        # ...but can use an API token.
+        tok = self.h.token("nopw@example.com")
+        self.assertEqual(self.me(self.h, tok).status, 200)
+
+    def test_deactivated_users_lose_tokens_and_sessions(self):
+        rep_tok = self.rep
+        cookie, csrf = self.session(self.h, "rep@example.com", REP_PW)
+        mgr_tok = self.mgr
+        mgr_cookie, _ = self.session(self.h, "mgr@example.com", MGR_PW)
+        rep_id = self.me(self.h, rep_tok).json["id"]
+        mgr_id = self.me(self.h, mgr_tok).json["id"]
+
+        r = self.h.request("PATCH", "/api/v1/users/%d" % rep_id, {"active": False}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json["active"])
+        self.assertError(self.me(self.h, rep_tok), 401, "unauthorized")
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie), 401)
+        self.assertError(self.cookie_req(self.h, "POST", "/api/v1/tokens", cookie, csrf, {}), 401)
+        self.assertError(self.login(self.h, "rep@example.com", REP_PW), 401)
+        p = self.h.run("token", "create", "--email", "rep@example.com")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertFalse(re.search(r"hail_\S{20,}", p.stdout))
+
+        # DELETE deactivates the same way.
+        r = self.h.request("DELETE", "/api/v1/users/%d" % mgr_id, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertError(self.me(self.h, mgr_tok), 401)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", mgr_cookie), 401)
+
+        # Reactivated: the password works again; old tokens and sessions stay dead.
+        r = self.h.request("PATCH", "/api/v1/users/%d" % rep_id, {"active": True}, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertTrue(r.json["active"])
+        self.assertError(self.me(self.h, rep_tok), 401)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie), 401)
+        c2, _ = self.session(self.h, "rep@example.com", REP_PW)
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", c2).status, 200)
+
+
+class LoginLimitTest(ApiCase):
+    def setUp(self):
+        self.h, self.admin, self.rep, self.mgr = new_hail()
+        self.h.start()
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def fail_logins(self, email, n):
+        for i in range(n):
+            r = self.login(self.h, email, "wrong-password-%d" % i)
+            self.assertError(r, 401, "unauthorized")
+
+    def test_five_failures_lock_the_email(self):
+        self.fail_logins("rep@example.com", 5)
+        r = self.login(self.h, "rep@example.com", "wrong-again")
+        self.assertError(r, 429)
+        ra = r.header("Retry-After")
+        self.assertTrue(ra and ra.isdigit(), r.headers)
+        self.assertTrue(1 <= int(ra) <= 15 * 60 + 1, ra)
+        # Even the right password is refused, in any letter case.
+        for email in ("rep@example.com", "Rep@Example.COM"):
+            r = self.login(self.h, email, REP_PW)
+            self.assertError(r, 429)
+            self.assertIsNone(r.header("Set-Cookie"))
+            self.assertTrue(r.header("Retry-After"))
+        # Other people are not locked out.
+        self.assertEqual(self.login(self.h, "mgr@example.com", MGR_PW).status, 201)
+        # A token still works: the limit is on signing in.
+        self.assertEqual(self.me(self.h, self.rep).status, 200)
+
+        # Once the window has passed (failures aged by 16 minutes), the password works.
+        db = sqlite3.connect(os.path.join(self.h.data, "hail.db"), timeout=10)
+        try:
+            with db:
+                db.execute("UPDATE login_failures SET at = at - ?", (16 * 60 * 1000000,))
+        finally:
+            db.close()
+        r = self.login(self.h, "rep@example.com", REP_PW)
+        self.assertEqual(r.status, 201, r)
+
+    def test_case_variants_count_for_the_same_email(self):
+        for i, email in enumerate(["rep@example.com", "REP@example.com", "Rep@Example.com",
+                                   "rep@EXAMPLE.com", "rEp@example.com"]):
+            self.assertError(self.login(self.h, email, "bad-%d" % i), 401)
+        self.assertError(self.login(self.h, "rep@example.com", REP_PW), 429)
+
+    def test_a_success_resets_the_count(self):
+        self.fail_logins("rep@example.com", 4)
+        self.assertEqual(self.login(self.h, "rep@example.com", REP_PW).status, 201)
+        self.fail_logins("rep@example.com", 4)
+        self.assertEqual(self.login(self.h, "rep@example.com", REP_PW).status, 201)
+
+    def test_one_client_guessing_many_emails_is_limited(self):
+        # 4 failures each on 5 emails: no email reaches its limit, the client does.
+        for i in range(5):
+            self.fail_logins("guess%d@example.com" % i, 4)
+        r = self.login(self.h, "rep@example.com", REP_PW)
+        self.assertError(r, 429)
+        self.assertTrue(r.header("Retry-After"))
+
+    def test_unknown_emails_are_limited_too(self):
+        self.fail_logins("ghost@example.com", 5)
+        r = self.login(self.h, "ghost@example.com", "x")
+        self.assertError(r, 429)
+        self.assertTrue(r.header("Retry-After"))
+
+
+class RoleTest(ApiCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.h, cls.admin, cls.rep, cls.mgr = new_hail()
+        cls.h.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        ApiCase("close_checked").close_checked(cls.h)
+
+    def test_route_lists_agree(self):
+        routes = openapi_routes()
+        self.assertEqual({(m, p) for m, p, _, admin in routes if admin}, ADMIN_ROUTES)
+        self.assertEqual({(m, p) for m, p, anon, _ in routes if anon}, ANON_ROUTES)
+
+    def snapshot(self):
+        users = self.h.request("GET", "/api/v1/users", token=self.admin)
+        teams = self.h.request("GET", "/api/v1/teams", token=self.admin)
+        self.assertEqual(users.status, 200, users)
+        return users.json, teams.json
+
+    def test_reps_and_managers_get_403_on_admin_routes(self):
+        before = self.snapshot()
+        admin_id = self.me(self.h, self.admin).json["id"]
+        team_id = before[1]["data"][0]["id"]
+        admin_routes = [(m, p) for m, p, _, admin in openapi_routes() if admin]
+        self.assertGreaterEqual(len(admin_routes), 13)
+        for who, tok in (("rep", self.rep), ("manager", self.mgr)):
+            for method, path in admin_routes:
+                url = concrete(path, uid=admin_id, tid=team_id)
+                r = self.h.request(method, url, body_for(method, path), token=tok)
+                self.assertError(r, 403, "forbidden")
+                self.assertNotIn("admin@example.com", r.body, (who, method, url))
+        self.assertEqual(self.snapshot(), before)
+        # The same routes work for the admin (no 401/403).
+        for method, path in [("GET", "/api/v1/users"), ("GET", "/api/v1/teams"),
+                             ("GET", "/api/v1/users/{id}"), ("GET", "/api/v1/teams/{id}")]:
+            r = self.h.request(method, concrete(path, admin_id, team_id), token=self.admin)
+            self.assertEqual(r.status, 200, (method, path, r))
+
+    def test_reps_can_use_user_routes(self):
+        for tok in (self.rep, self.mgr):
+            for path in ("/api/v1/me", "/api/v1/tokens", "/api/v1/people"):
+                self.assertEqual(self.h.request("GET", path, token=tok).status, 200, path)
+
+    def test_every_non_anonymous_route_needs_credentials(self):
+        routes = openapi_routes()
+        self.assertGreaterEqual(len(routes), 27)
+        for method, path, anon, _ in routes:
+            if anon:
+                continue
+            url = concrete(path)
+            for headers in ({}, {"Cookie": "hail_session=not-a-session"}):
+                r = self.h.request(method, url, body_for(method, path), headers=headers)
+                self.assertError(r, 401, "unauthorized")
+                if not headers:
+                    self.assertIn("Bearer", r.header("WWW-Authenticate") or "", (method, url))
+        # The anonymous ones answer without credentials.
+        r = self.h.request("GET", "/healthz")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["status"], "ok")
+        r = self.h.request("GET", "/api/v1/openapi.json")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn("/api/v1/people", r.json["paths"])
+
+
+class TokensApiTest(ApiCase):
+    def setUp(self):
+        self.h, self.admin, self.rep, self.mgr = new_hail()
+        self.h.start()
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def tokens(self, tok, query=""):
+        r = self.h.request("GET", "/api/v1/tokens" + query, token=tok)
+        self.assertEqual(r.status, 200, r)
+        return r.json["data"]
+
+    def test_create_list_revoke_own(self):
+        r = self.h.request("POST", "/api/v1/tokens", {"name": "laptop"}, token=self.rep)
+        self.assertEqual(r.status, 201, r)
+        new = r.json
+        self.assertTrue(re.fullmatch(r"hail_[A-Za-z0-9_-]{43}", new["token"]), new)
+        self.assertEqual(new["name"], "laptop")
+        self.assertEqual(self.me(self.h, new["token"]).json["email"], "rep@example.com")
+        r = self.h.request("POST", "/api/v1/tokens", token=self.rep)  # no body: unnamed
+        self.assertEqual(r.status, 201, r)
+        unnamed = r.json
+
+        listing = self.h.request("GET", "/api/v1/tokens", token=self.rep)
+        self.assertNotIn(new["token"], listing.body)
+        self.assertNotIn(unnamed["token"], listing.body)
+        self.assertNotIn(self.rep, listing.body)
+        data = listing.json["data"]
+        self.assertEqual(len(data), 3)
+        self.assertTrue(all(t["email"] == "rep@example.com" for t in data))
+        by_id = {t["id"]: t for t in data}
+        self.assertEqual(by_id[new["id"]]["name"], "laptop")
+        self.assertTrue(new["token"].startswith(by_id[new["id"]]["prefix"]))
+        self.assertLess(len(by_id[new["id"]]["prefix"]), 20)
+        self.assertIsNone(by_id[new["id"]]["revoked_at"])
+        # ?all=true is for admins only: a rep still sees just their own.
+        self.assertEqual({t["id"] for t in self.tokens(self.rep, "?all=true")}, set(by_id))
+
+        r = self.h.request("DELETE", "/api/v1/tokens/%d" % new["id"], token=self.rep)
+        self.assertEqual(r.status, 204, r)
+        self.assertError(self.me(self.h, new["token"]), 401)
+        self.assertEqual(self.me(self.h, unnamed["token"]).status, 200)
+        revoked = {t["id"]: t for t in self.tokens(self.rep)}[new["id"]]
+        self.assertIsNotNone(revoked["revoked_at"])
+        self.assertError(self.h.request("DELETE", "/api/v1/tokens/%d" % new["id"], token=self.rep),
+                         404)
+        # A user can revoke the very token they are calling with.
+        own_id = [t["id"] for t in self.tokens(self.rep) if self.rep.startswith(t["prefix"])][0]
+        r = self.h.request("DELETE", "/api/v1/tokens/%d" % own_id, token=self.rep)
+        self.assertEqual(r.status, 204, r)
+        self.assertError(self.me(self.h, self.rep), 401)
+
+    def test_cannot_revoke_someone_elses(self):
+        mgr_ids = [t["id"] for t in self.tokens(self.mgr)]
+        admin_ids = [t["id"] for t in self.tokens(self.admin)]
+        for tid in mgr_ids + admin_ids + [99999]:
+            r = self.h.request("DELETE", "/api/v1/tokens/%d" % tid, token=self.rep)
+            self.assertError(r, 404, "not_found")
+        self.assertEqual(self.me(self.h, self.mgr).status, 200)
+        self.assertEqual(self.me(self.h, self.admin).status, 200)
+        # The rep does not see them either.
+        self.assertFalse(set(mgr_ids + admin_ids) & {t["id"] for t in self.tokens(self.rep)})
+
+    def test_admin_sees_and_revokes_anyones(self):
+        everyone = self.tokens(self.admin, "?all=true")
+        self.assertEqual({t["email"] for t in everyone},
+                         {"admin@example.com", "rep@example.com", "mgr@example.com"})
+        self.assertEqual({t["email"] for t in self.tokens(self.admin)}, {"admin@example.com"})
+        rep_id = [t["id"] for t in everyone if t["email"] == "rep@example.com"][0]
+        r = self.h.request("DELETE", "/api/v1/tokens/%d" % rep_id, token=self.admin)
+        self.assertEqual(r.status, 204, r)
+        self.assertError(self.me(self.h, self.rep), 401)
+        self.assertEqual(self.me(self.h, self.mgr).status, 200)
+
+    def test_bad_input(self):
+        for body in [{"name": 5}, {"name": "x" * 101}, {"name": ["a"]}]:
+            self.assertError(self.h.request("POST", "/api/v1/tokens", body, token=self.rep), 400)
+        self.assertError(self.h.request("POST", "/api/v1/tokens", raw=b"[1]", token=self.rep,
+                                        headers={"Content-Type": "application/json"}), 400)
+        self.assertError(self.h.request("DELETE", "/api/v1/tokens/abc", token=self.rep), 404)
+        self.assertEqual(len(self.tokens(self.rep)), 1)
+
+
+class LogSecretsTest(ApiCase):
+    """Whatever a client sends or receives as a secret never reaches the log."""
+
+    def test_no_secrets_in_the_server_log(self):
+        h, admin, rep, _ = new_hail(env={"HAIL_LOG_LEVEL": "debug"})
+        try:
+            h.start()
+            secrets = [ADMIN_PW, REP_PW, MGR_PW, admin, rep]
+            cookie, csrf = self.session(h, "rep@example.com", REP_PW)
+            secrets += [cookie, csrf]
+            r = self.cookie_req(h, "POST", "/api/v1/tokens", cookie, csrf, {"name": "n"})
+            self.assertEqual(r.status, 201, r)
+            secrets.append(r.json["token"])
+            r = h.request("POST", "/api/v1/tokens", {}, token=admin)
+            secrets.append(r.json["token"])
+            self.assertEqual(self.me(h, r.json["token"]).status, 200)
+            # Failures must not log what was offered either.
+            self.login(h, "rep@example.com", "Wrong-Secret-Pw-1")
+            self.login(h, "nobody@example.com", "Wrong-Secret-Pw-2")
+            secrets += ["Wrong-Secret-Pw-1", "Wrong-Secret-Pw-2"]
+            self.cookie_req(h, "POST", "/api/v1/tokens", cookie, "Wrong-Csrf-Secret", {})
+            secrets.append("Wrong-Csrf-Secret")
+            h.request("GET", "/api/v1/me", headers={"Authorization": "Bearer hail_Guessed-Secret"})
+            secrets.append("hail_Guessed-Secret")
+            r = h.request("POST", "/api/v1/users", {"email": "new@example.com", "name": "N",
+                                                     "role": "rep", "password": "New-User-Secret"},
+                          token=admin)
+            self.assertEqual(r.status, 201, r)
+            secrets.append("New-User-Secret")
+            uid = r.json["id"]
+            r = h.request("PATCH", "/api/v1/users/%d" % uid, {"password": "Changed-Secret-9"},
+                          token=admin)
+            self.assertEqual(r.status, 200, r)
+            secrets.append("Changed-Secret-9")
+            self.assertEqual(self.cookie_req(h, "DELETE", "/api/v1/session", cookie, csrf).status,
+                             204)
+            # Oversized and malformed requests (logged by the HTTP layer, if at all).
+            h.request("POST", "/api/v1/session", raw=b'{"password":"Big-Secret-Body' + b"x" * 5000 + b'"}',
+                      headers={"Content-Type": "application/json"})
+            secrets.append("Big-Secret-Body")
+        finally:
+            rc = h.stop()
+            with open(h.log_path, "rb") as f:
+                log = f.read().decode("utf-8", "replace")
+            h.close()
+        self.assertEqual(rc, 0, log[-3000:])
+        self.assertIn("/api/v1/session", log)  # the access log is on at this level
+        for mark in SANITIZER_MARKS:
+            self.assertNotIn(mark, log)
+        for s in secrets:
+            self.assertNotIn(s, log)
+        # Not even a recognisable prefix of the random secrets.
+        for s in secrets[3:]:
+            if len(s) > 30:
+                self.assertNotIn(s[-20:], log)
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,514 @@
+"""Admin management of users and teams over the REST API, and the API's
+generic request handling: JSON errors, body limits, 404/405."""
+import socket
+import time
+
+import harness
+from apitest import ApiCase, DataTemplate
+
+ADMIN_PW = "correct horse battery"
+
+
+TEMPLATE = None
+
+
+def setUpModule():
+    global TEMPLATE
+    TEMPLATE = DataTemplate(lambda h: {"admin": h.admin_token()})
+
+
+def tearDownModule():
+    TEMPLATE.close()
+
+
+class UsersCase(ApiCase):
+    def setUp(self):
+        self.h = TEMPLATE.new()
+        self.admin = TEMPLATE.values["admin"]
+        self.h.start()
+        self.admin_id = self.me(self.h, self.admin).json["id"]
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def req(self, method, path, body=None, **kw):
+        return self.h.request(method, path, body, token=self.admin, **kw)
+
+    def create_user(self, email, role="rep", password=None, **extra):
+        body = {"email": email, "name": email.split("@")[0].title(), "role": role}
+        if password:
+            body["password"] = password
+        body.update(extra)
+        r = self.req("POST", "/api/v1/users", body)
+        self.assertEqual(r.status, 201, r)
+        return r.json
+
+    def create_team(self, name):
+        r = self.req("POST", "/api/v1/teams", {"name": name})
+        self.assertEqual(r.status, 201, r)
+        return r.json
+
+    def user(self, uid):
+        r = self.req("GET", "/api/v1/users/%d" % uid)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def emails(self):
+        r = self.req("GET", "/api/v1/users")
+        self.assertEqual(r.status, 200, r)
+        return [u["email"] for u in r.json["data"]]
+
+
+class UsersTest(UsersCase):
+    def test_create(self):
+        u = self.create_user("rita@example.com", "rep", password="rita-password")
+        self.assertEqual(set(u), {"id", "email", "name", "role", "active", "has_password", "teams",
+                                  "created_at"})
+        self.assertEqual((u["email"], u["name"], u["role"], u["active"], u["has_password"],
+                          u["teams"]), ("rita@example.com", "Rita", "rep", True, True, []))
+        self.assertNotIn("rita-password", str(u))
+        self.assertEqual(self.user(u["id"]), u)
+        self.assertEqual(self.emails(), ["admin@example.com", "rita@example.com"])
+        # The new user can sign in with that password.
+        self.assertEqual(self.login(self.h, "rita@example.com", "rita-password").status, 201)
+        m = self.create_user("max@example.com", "manager")
+        self.assertFalse(m["has_password"])
+        self.assertEqual(m["role"], "manager")
+        self.assertError(self.login(self.h, "max@example.com", ""), 401)
+        a = self.create_user("ada@example.com", "admin")
+        self.assertEqual(a["role"], "admin")
+
+    def test_create_with_teams(self):
+        east, west = self.create_team("East"), self.create_team("West")
+        u = self.create_user("tess@example.com", teams=[west["id"], east["id"]])
+        self.assertEqual(sorted(t["id"] for t in u["teams"]), sorted([east["id"], west["id"]]))
+        self.assertEqual({t["name"] for t in u["teams"]}, {"East", "West"})
+        r = self.req("GET", "/api/v1/teams/%d" % east["id"])
+        self.assertEqual([m["email"] for m in r.json["members"]], ["tess@example.com"])
+
+    def test_create_with_an_unknown_team_creates_nothing(self):
+        east = self.create_team("East")
+        r = self.req("POST", "/api/v1/users", {"email": "uma@example.com", "name": "Uma",
+                                               "role": "rep", "teams": [east["id"], 9999]})
+        self.assertIn(r.status, (400, 404), r)
+        self.assertError(r, r.status)
+        self.assertNotIn("uma@example.com", self.emails())
+        # ...so the same request with the right teams succeeds afterwards.
+        u = self.create_user("uma@example.com", teams=[east["id"]])
+        self.assertEqual([t["name"] for t in u["teams"]], ["East"])
+
+    def test_duplicate_email_is_409(self):
+        self.create_user("dup@example.com")
+        for email in ("dup@example.com", "DUP@Example.com", "admin@example.com"):
+            r = self.req("POST", "/api/v1/users", {"email": email, "name": "X", "role": "rep"})
+            self.assertError(r, 409, "conflict")
+        self.assertEqual(self.emails(), ["admin@example.com", "dup@example.com"])
+
+    def test_bad_input_is_400(self):
+        base = {"email": "ok@example.com", "name": "Ok", "role": "rep"}
+        bad = [
+            {"email": "not-an-email"}, {"email": "a@b"}, {"email": "a b@example.com"},
+            {"email": "@example.com"}, {"email": "a@@example.com"}, {"email": ""},
+            {"email": "a@example.com."}, {"email": "x" * 250 + "@example.com"},
+            {"role": "boss"}, {"role": "Admin"}, {"role": ""},
+            {"password": "short"}, {"password": "1234567"}, {"password": "p" * 1025},
+            {"name": ""}, {"name": "n" * 201},
+            {"email": 5}, {"name": ["N"]}, {"role": {"r": 1}}, {"password": 12345678},
+            {"teams": "1"}, {"teams": [1.5]}, {"teams": ["1"]}, {"teams": [0]}, {"teams": [-3]},
+            {"teams": {"1": 1}}, {"teams": [None]}, {"teams": list(range(1, 102))},
+        ]
+        for change in bad:
+            body = dict(base, **change)
+            r = self.req("POST", "/api/v1/users", body)
+            self.assertError(r, 400, "bad_request")
+        for missing in ("email", "name", "role"):
+            body = dict(base)
+            del body[missing]
+            self.assertError(self.req("POST", "/api/v1/users", body), 400, "bad_request")
+        self.assertEqual(self.emails(), ["admin@example.com"])
+        # An 8-character password is long enough.
+        self.create_user("ok@example.com", password="12345678")
+
+    def test_patch(self):
+        east, west = self.create_team("East"), self.create_team("West")
+        u = self.create_user("pat@example.com", password="first-password", teams=[east["id"]])
+        uid = u["id"]
+        path = "/api/v1/users/%d" % uid
+        r = self.req("PATCH", path, {"name": "Patricia"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["name"], r.json["role"]), ("Patricia", "rep"))
+        r = self.req("PATCH", path, {"role": "manager"})
+        self.assertEqual(r.json["role"], "manager")
+        self.assertEqual(self.user(uid)["role"], "manager")
+        # Teams are replaced, not merged; [] clears them.
+        r = self.req("PATCH", path, {"teams": [west["id"]]})
+        self.assertEqual([t["name"] for t in r.json["teams"]], ["West"])
+        r = self.req("PATCH", path, {"teams": []})
+        self.assertEqual(r.json["teams"], [])
+        r = self.req("GET", "/api/v1/teams/%d" % east["id"])
+        self.assertEqual(r.json["members"], [])
+        # An unknown team changes nothing.
+        r = self.req("PATCH", path, {"teams": [east["id"]]})
+        r = self.req("PATCH", path, {"teams": [west["id"], 4242], "name": "Nope"})
+        self.assertIn(r.status, (400, 404), r)
+        self.assertError(r, r.status)
+        self.assertEqual([t["name"] for t in self.user(uid)["teams"]], ["East"])
+        self.assertEqual(self.user(uid)["name"], "Patricia")
+        # Password: the new one works, the old one does not.
+        r = self.req("PATCH", path, {"password": "second-password"})
+        self.assertEqual(r.status, 200, r)
+        self.assertError(self.login(self.h, "pat@example.com", "first-password"), 401)
+        self.assertEqual(self.login(self.h, "pat@example.com", "second-password").status, 201)
+        self.assertError(self.req("PATCH", path, {"password": "short"}), 400)
+        self.assertEqual(self.login(self.h, "pat@example.com", "second-password").status, 201)
+        # Active off and on.
+        r = self.req("PATCH", path, {"active": False})
+        self.assertFalse(r.json["active"])
+        self.assertError(self.login(self.h, "pat@example.com", "second-password"), 401)
+        r = self.req("PATCH", path, {"active": True})
+        self.assertTrue(r.json["active"])
+        self.assertEqual(self.login(self.h, "pat@example.com", "second-password").status, 201)
+        # An empty patch changes nothing.
+        before = self.user(uid)
+        r = self.req("PATCH", path, {})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, before)
+
+    def test_unknown_members_are_400_not_ignored(self):
+        uid = self.create_user("um@example.com")["id"]
+        before = self.user(uid)
+        r = self.req("PATCH", "/api/v1/users/%d" % uid, {"name": "New", "email": "x@example.com"})
+        self.assertError(r, 400, "bad_request")
+        self.assertIn("email", r.json["error"]["message"])
+        self.assertEqual(self.user(uid), before)
+        r = self.req("POST", "/api/v1/users", {"email": "n@example.com", "name": "N", "role": "rep",
+                                                "rol": "admin"})
+        self.assertError(r, 400, "bad_request")
+        self.assertNotIn("n@example.com", self.emails())
+        self.assertError(self.req("POST", "/api/v1/teams", {"name": "T", "color": "red"}), 400)
+
+    def test_new_password_signs_out_other_sessions(self):
+        uid = self.create_user("sess@example.com", password="first-password")["id"]
+        cookie, _ = self.session(self.h, "sess@example.com", "first-password")
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", cookie).status, 200)
+        r = self.req("PATCH", "/api/v1/users/%d" % uid, {"password": "second-password"})
+        self.assertEqual(r.status, 200, r)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie), 401)
+        # A name change alone keeps sessions.
+        cookie, _ = self.session(self.h, "sess@example.com", "second-password")
+        self.req("PATCH", "/api/v1/users/%d" % uid, {"name": "Renamed"})
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", cookie).status, 200)
+
+    def test_patch_bad_input(self):
+        uid = self.create_user("pb@example.com")["id"]
+        path = "/api/v1/users/%d" % uid
+        before = self.user(uid)
+        for body in [{"name": ""}, {"name": 3}, {"role": "chief"}, {"role": 1}, {"active": "yes"},
+                     {"active": 0}, {"active": None}, {"password": ["x"]}, {"teams": "all"},
+                     {"teams": [True]}, {"name": "n" * 201}]:
+            self.assertError(self.req("PATCH", path, body), 400, "bad_request")
+        self.assertEqual(self.user(uid), before)
+
+    def test_last_admin_cannot_be_demoted_or_deactivated(self):
+        me = "/api/v1/users/%d" % self.admin_id
+        for method, body in [("PATCH", {"role": "rep"}), ("PATCH", {"role": "manager"}),
+                             ("PATCH", {"active": False}), ("DELETE", None)]:
+            r = self.req(method, me, body)
+            self.assertError(r, 400, "bad_request")
+            self.assertIn("admin", r.json["error"]["message"])
+        u = self.user(self.admin_id)
+        self.assertEqual((u["role"], u["active"]), ("admin", True))
+        # An inactive admin does not count as a second one.
+        other = self.create_user("other@example.com", "admin")
+        r = self.req("DELETE", "/api/v1/users/%d" % other["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertError(self.req("PATCH", me, {"role": "rep"}), 400)
+        # With a second active admin, the first may step down...
+        self.req("PATCH", "/api/v1/users/%d" % other["id"], {"active": True})
+        r = self.req("PATCH", me, {"role": "rep"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["role"], "rep")
+        # ...and then loses admin rights at once.
+        self.assertError(self.req("GET", "/api/v1/users"), 403, "forbidden")
+        # The remaining admin is now the last one.
+        tok = self.h.token("other@example.com")
+        r = self.h.request("DELETE", "/api/v1/users/%d" % other["id"], token=tok)
+        self.assertError(r, 400)
+        r = self.h.request("PATCH", "/api/v1/users/%d" % other["id"], {"role": "rep"}, token=tok)
+        self.assertError(r, 400)
+        self.assertEqual(self.me(self.h, tok).json["role"], "admin")
+
+    def test_delete_deactivates(self):
+        u = self.create_user("del@example.com", password="del-password")
+        tok = self.h.token("del@example.com")
+        r = self.req("DELETE", "/api/v1/users/%d" % u["id"])
+        self.assertEqual(r.status, 200, r)
+        self.assertFalse(r.json["active"])
+        self.assertEqual(r.json["email"], "del@example.com")
+        # Still there, inactive, and locked out.
+        self.assertFalse(self.user(u["id"])["active"])
+        self.assertIn("del@example.com", self.emails())
+        self.assertError(self.me(self.h, tok), 401)
+        self.assertError(self.login(self.h, "del@example.com", "del-password"), 401)
+        # Deleting again is harmless; the email stays taken.
+        self.assertEqual(self.req("DELETE", "/api/v1/users/%d" % u["id"]).status, 200)
+        self.assertError(self.req("POST", "/api/v1/users", {"email": "del@example.com",
+                                                            "name": "D", "role": "rep"}), 409)
+
+    def test_unknown_and_malformed_ids_are_404(self):
+        for method, body in [("GET", None), ("PATCH", {"name": "X"}), ("DELETE", None)]:
+            for uid in ("9999", "abc", "0", "-1", "1.5", "01", "1x", "99999999999999999999999"):
+                r = self.req(method, "/api/v1/users/" + uid, body)
+                self.assertError(r, 404, "not_found")
+        for method, body in [("GET", None), ("PATCH", {"name": "X"}), ("DELETE", None)]:
+            for tid in ("9999", "abc", "0"):
+                self.assertError(self.req(method, "/api/v1/teams/" + tid, body), 404, "not_found")
+        self.assertEqual(self.user(self.admin_id)["name"], "Admin")
+
+
+class TeamsTest(UsersCase):
+    def test_crud(self):
+        east = self.create_team("East")
+        self.assertEqual(set(east), {"id", "name", "members", "created_at"})
+        self.assertEqual((east["name"], east["members"]), ("East", []))
+        self.create_team("Central")
+        for name in ("East", "east", "EAST"):
+            self.assertError(self.req("POST", "/api/v1/teams", {"name": name}), 409, "conflict")
+        for body in [{}, {"name": ""}, {"name": "t" * 101}, {"name": 7}, {"name": None}]:
+            self.assertError(self.req("POST", "/api/v1/teams", body), 400, "bad_request")
+        self.create_team("t" * 100)
+        r = self.req("GET", "/api/v1/teams")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([t["name"] for t in r.json["data"]], ["Central", "East", "t" * 100])
+        r = self.req("GET", "/api/v1/teams/%d" % east["id"])
+        self.assertEqual(r.json, east)
+        r = self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": "North East"})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["name"], "North East")
+        self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": "central"}),
+                         409)
+        self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": ""}), 400)
+        self.assertEqual(self.req("GET", "/api/v1/teams/%d" % east["id"]).json["name"],
+                         "North East")
+        r = self.req("DELETE", "/api/v1/teams/%d" % east["id"])
+        self.assertEqual(r.status, 204, r)
+        self.assertEqual(r.body, "")
+        self.assertError(self.req("GET", "/api/v1/teams/%d" % east["id"]), 404, "not_found")
+        self.assertError(self.req("DELETE", "/api/v1/teams/%d" % east["id"]), 404)
+        self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": "X"}), 404)
+        # The name is free again.
+        self.create_team("East")
+
+    def test_members(self):
+        team = self.create_team("Sales")
+        u1 = self.create_user("one@example.com")
+        u2 = self.create_user("two@example.com")
+        base = "/api/v1/teams/%d/members/" % team["id"]
+        r = self.req("PUT", base + str(u2["id"]))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([m["email"] for m in r.json["members"]], ["two@example.com"])
+        r = self.req("PUT", base + str(u1["id"]))
+        r = self.req("PUT", base + str(u1["id"]))  # idempotent
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([m["email"] for m in r.json["members"]],
+                         ["one@example.com", "two@example.com"])
+        self.assertEqual([t["name"] for t in self.user(u1["id"])["teams"]], ["Sales"])
+        r = self.req("DELETE", base + str(u1["id"]))
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([m["email"] for m in r.json["members"]], ["two@example.com"])
+        self.assertEqual(self.user(u1["id"])["teams"], [])
+        self.assertError(self.req("DELETE", base + str(u1["id"])), 404, "not_found")
+        # Unknown team or user.
+        self.assertError(self.req("PUT", "/api/v1/teams/999/members/%d" % u1["id"]), 404)
+        self.assertError(self.req("PUT", base + "999"), 404)
+        self.assertError(self.req("DELETE", "/api/v1/teams/999/members/%d" % u2["id"]), 404)
+        self.assertError(self.req("PUT", base + "abc"), 404)
+        self.assertError(self.req("PUT", "/api/v1/teams/abc/members/1"), 404)
+        self.assertEqual([m["email"] for m in self.req("GET", "/api/v1/teams/%d" % team["id"])
+                          .json["members"]], ["two@example.com"])
+        # Deleting the team takes it off its members.
+        self.assertEqual(self.req("DELETE", "/api/v1/teams/%d" % team["id"]).status, 204)
+        self.assertEqual(self.user(u2["id"])["teams"], [])
+
+
+class RequestHandlingTest(UsersCase):
+    ENDPOINTS = [("POST", "/api/v1/users"), ("PATCH", "/api/v1/users/{admin}"),
+                 ("POST", "/api/v1/teams"), ("POST", "/api/v1/session"),
+                 ("POST", "/api/v1/tokens")]
+
+    def endpoints(self):
+        return [(m, p.replace("{admin}", str(self.admin_id))) for m, p in self.ENDPOINTS]
+
+    def test_json_errors(self):
+        ct = {"Content-Type": "application/json"}
+        bodies = [b'{"email":', b"{nope}", b"[]", b'"string"', b"1", b"null", b"true",
+                  b'{"name":"a","name":"b"}', b"\xff\xfe{}", b'{"name":"\xc3"}', b"{} {}"]
+        for method, path in self.endpoints():
+            for raw in bodies:
+                r = self.req(method, path, raw=raw, headers=ct)
+                self.assertError(r, 400, "bad_request")
+        for method, path in self.endpoints():
+            if path != "/api/v1/tokens":  # the tokens body is optional
+                self.assertError(self.req(method, path, raw=b"", headers=ct), 400, "bad_request")
+        self.assertEqual(self.emails(), ["admin@example.com"])
+        self.assertEqual(self.req("GET", "/api/v1/teams").json["data"], [])
+        self.assertEqual(self.user(self.admin_id)["name"], "Admin")
+
+    def test_body_over_the_route_limit_is_413(self):
+        limits = {"/api/v1/users": 8192, "/api/v1/teams": 4096, "/api/v1/session": 4096,
+                  "/api/v1/tokens": 4096}
+        for method, path in self.endpoints():
+            limit = limits.get(path, 8192)
+            big = b'{"name":"' + b"n" * limit + b'"}'
+            r = self.req(method, path, raw=big, headers={"Content-Type": "application/json"})
+            self.assertError(r, 413, "too_large")
+            # Exactly at the limit is read (and judged on its content).
+            fits = b'{"name":"' + b"n" * (limit - 11) + b'"}'
+            self.assertEqual(len(fits), limit)
+            r = self.req(method, path, raw=fits, headers={"Content-Type": "application/json"})
+            self.assertNotEqual(r.status, 413, (path, r))
+        # Routes that take no body refuse any.
+        for method, path in [("GET", "/api/v1/users"), ("DELETE", "/api/v1/users/%d" % self.admin_id),
+                             ("PUT", "/api/v1/teams/1/members/1"), ("GET", "/api/v1/people")]:
+            r = self.req(method, path, raw=b"{}", headers={"Content-Type": "application/json"})
+            self.assertError(r, 413, "too_large")
+        self.assertEqual(self.emails(), ["admin@example.com"])
+
+    def raw_exchange(self, head, timeout=10):
+        s = socket.create_connection(("127.0.0.1", self.h.port), timeout=timeout)
+        try:
+            s.sendall(head)
+            data = b""
+            while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            return data
+        finally:
+            s.close()
+
+    def test_huge_content_length_is_413_without_reading(self):
+        for method, path in [("POST", "/api/v1/users"), ("PATCH", "/api/v1/users/1"),
+                             ("POST", "/api/v1/session"), ("PUT", "/api/v1/teams/1/members/1")]:
+            head = ("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                    "Content-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n"
+                    % (method, path, self.admin)).encode()
+            t0 = time.time()
+            try:
+                data = self.raw_exchange(head)
+            except socket.timeout:
+                self.fail("%s %s: no answer within 10 s to a huge Content-Length" % (method, path))
+            self.assertLess(time.time() - t0, 10)
+            self.assertTrue(data.startswith(b"HTTP/1.1 413"), data[:200])
+            self.assertIn(b'"too_large"', data)
+        # The server is fine afterwards.
+        self.assertEqual(self.emails(), ["admin@example.com"])
+
+    def chunked(self, path, chunks, expect=False):
+        head = ("POST %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                % (path, self.admin)).encode()
+        s = socket.create_connection(("127.0.0.1", self.h.port), timeout=20)
+        try:
+            s.sendall(head)
+            for c in chunks:
+                s.sendall(b"%x\r\n%s\r\n" % (len(c), c))
+            s.sendall(b"0\r\n\r\n")
+            data = b""
+            while True:
+                got = s.recv(65536)
+                if not got:
+                    break
+                data += got
+                if b"\r\n\r\n" in data and data.rstrip().endswith(b"}"):
+                    break
+            return data
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+        finally:
+            s.close()
+
+    def test_chunked_bodies_are_bounded_too(self):
+        data = self.chunked("/api/v1/teams", [b'{"name":', b'"Chunked"}'])
+        self.assertTrue(data.startswith(b"HTTP/1.1 201"), data)
+        data = self.chunked("/api/v1/teams", [b'{"name":"' + b"n" * 3000, b"n" * 3000 + b'"}'])
+        self.assertTrue(data.startswith(b"HTTP/1.1 413"), data)
+        # A never-ending chunked body is not read on and on: the server hangs up.
+        s = socket.create_connection(("127.0.0.1", self.h.port), timeout=20)
+        sent = 0
+        try:
+            s.sendall(("POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n" % self.admin).encode())
+            chunk = b"%x\r\n%s\r\n" % (65536, b"x" * 65536)
+            while sent < 64 << 20:
+                s.sendall(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            s.close()
+        self.assertLess(sent, 16 << 20, "the server read %d bytes of a body it refuses" % sent)
+        self.assertEqual([t["name"] for t in self.req("GET", "/api/v1/teams").json["data"]],
+                         ["Chunked"])
+
+    def test_expect_continue_is_refused_before_the_body(self):
+        head = ("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nContent-Length: 9000\r\n"
+                "Expect: 100-continue\r\n\r\n" % self.admin).encode()
+        data = self.raw_exchange(head)
+        self.assertTrue(data.startswith(b"HTTP/1.1 413"), data[:200])
+        self.assertNotIn(b"100 Continue", data)
+        # Within the limit, the client is told to go on.
+        body = b'{"name":"Expected"}'
+        head = ("POST /api/v1/teams HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+                "Content-Type: application/json\r\nContent-Length: %d\r\n"
+                "Expect: 100-continue\r\n\r\n" % (self.admin, len(body))).encode()
+        s = socket.create_connection(("127.0.0.1", self.h.port), timeout=10)
+        try:
+            s.sendall(head)
+            first = s.recv(1000)
+            self.assertTrue(first.startswith(b"HTTP/1.1 100"), first)
+            s.sendall(body)
+            data = b""
+            while not data.rstrip().endswith(b"}"):
+                got = s.recv(65536)
+                if not got:
+                    break
+                data += got
+            self.assertIn(b"HTTP/1.1 201", data)
+        finally:
+            s.close()
+
+    def test_wrong_method_is_405_with_allow(self):
+        cases = {
+            ("DELETE", "/api/v1/users"): {"GET", "POST"},
+            ("PUT", "/api/v1/users/1"): {"GET", "PATCH", "DELETE"},
+            ("POST", "/api/v1/users/1"): {"GET", "PATCH", "DELETE"},
+            ("POST", "/api/v1/me"): {"GET"},
+            ("GET", "/api/v1/teams/1/members/1"): {"PUT", "DELETE"},
+            ("PATCH", "/healthz"): {"GET"},
+            ("PUT", "/api/v1/session"): {"POST", "GET", "DELETE"},
+            ("PATCH", "/api/v1/tokens"): {"GET", "POST"},
+            ("GET", "/api/v1/tokens/1"): {"DELETE"},
+        }
+        for (method, path), allow in cases.items():
+            for tok in (self.admin, None):
+                r = self.h.request(method, path, token=tok)
+                self.assertError(r, 405, "method_not_allowed")
+                got = {m.strip() for m in (r.header("Allow") or "").split(",")}
+                self.assertEqual(got, allow, (method, path))
+        self.assertEqual(self.emails(), ["admin@example.com"])
+
+    def test_unknown_paths_are_404_json(self):
+        for path in ["/api/v1/nope", "/api/v2/users", "/api/v1/users/1/extra", "/api/v1/users/",
+                     "/api/v1", "/api/v1/", "/", "/api/v1/teams/1/members", "/API/V1/USERS",
+                     "/api/v1/people/1/", "/api//v1/users"]:
+            for tok in (self.admin, None):
+                for method in ("GET", "POST"):
+                    r = self.h.request(method, path, token=tok)
+                    self.assertError(r, 404, "not_found")
+
+
+if __name__ == "__main__":
+    harness.main()

@@ -1,0 +1,506 @@
+"""The `hail` command line: help and usage errors, users and tokens, CSV
+import (all or nothing, line-numbered errors, idempotence, null handling),
+schema versions, and how the data directory is chosen."""
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import BIN, Hail, free_port
+
+HEADER = ("id,firstName,lastName,email,phone,title,company,leadSource,linkedInProfileURL,"
+          "sfdcLeadId,sfdcContactId,sfdcAccountId,sfdcOpptyId,leadOwnerEmailAddress\n")
+GOOD = (HEADER +
+        "1,Ada,Lovelace,ada@example.com,,Countess,Analytical,Web,,,,001A,,rep@example.com\n"
+        "2,Alan,Turing,alan@example.com,,,Bletchley,,,,,001A,006X,rep@example.com\n"
+        "3,Grace,Hopper,grace@example.com,,,Navy,,,,,,,\n")
+
+
+class CliCase(unittest.TestCase):
+    def setUp(self):
+        self.h = Hail()
+
+    def tearDown(self):
+        self.h.close()
+
+    def hail(self, *args, **kw):
+        return self.h.run(*args, **kw)
+
+    def write(self, name, content):
+        path = os.path.join(self.h.dir, name)
+        mode = "wb" if isinstance(content, bytes) else "w"
+        with open(path, mode) as f:
+            f.write(content)
+        return path
+
+    def db(self, data=None):
+        path = os.path.join(data or self.h.data, "hail.db")
+        self.assertTrue(os.path.exists(path), path)
+        return sqlite3.connect(path, timeout=10)
+
+    def people(self):
+        """(marketo_id, first_name, last_name, title, owner_email, active) by Marketo id."""
+        if not os.path.exists(os.path.join(self.h.data, "hail.db")):
+            return []
+        c = self.db()
+        try:
+            return c.execute("SELECT marketo_id, first_name, last_name, title, owner_email,"
+                             " active FROM people ORDER BY marketo_id").fetchall()
+        finally:
+            c.close()
+
+    def assertUsage(self, p, *needles):
+        self.assertEqual(p.returncode, 2, (p.stdout, p.stderr))
+        self.assertTrue(p.stderr.strip(), "a usage error must say something on stderr")
+        for n in needles:
+            self.assertIn(n, p.stderr)
+
+
+class HelpTest(CliCase):
+    def test_global_help(self):
+        for args in (["--help"], ["-h"], ["help"]):
+            p = self.hail(*args)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            for word in ("serve", "user", "token", "import", "sync", "--data", "HAIL_DATA"):
+                self.assertIn(word, p.stdout, args)
+        p = self.hail("--version")
+        self.assertEqual(p.returncode, 0)
+        self.assertRegex(p.stdout.strip(), r"^hail \d+\.\d+\.\d+$")
+        # Help never creates a data directory.
+        self.assertFalse(os.path.exists(self.h.data))
+
+    def test_command_help(self):
+        expect = {
+            "serve": ["--listen", "--threads"],
+            "user": ["add", "list", "--email", "--name", "--role", "--team", "--password-stdin"],
+            "token": ["create", "revoke", "list", "--email", "--id", "--name"],
+            "import": ["people", "FILE", "id", "leadOwnerEmailAddress"],
+            "sync": ["marketo", "--full"],
+        }
+        for cmd, words in expect.items():
+            for flag in ("--help", "-h"):
+                p = self.hail(cmd, flag)
+                self.assertEqual(p.returncode, 0, (cmd, p.stdout, p.stderr))
+                for w in words:
+                    self.assertIn(w, p.stdout, (cmd, w))
+        self.assertFalse(os.path.exists(os.path.join(self.h.data, "hail.db")))
+
+    def test_serve_fails_fast_on_a_busy_or_bad_address(self):
+        busy = socket.socket()
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        try:
+            port = busy.getsockname()[1]
+            p = self.hail("serve", "--listen", "127.0.0.1:%d" % port, timeout=30)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn(str(port), p.stderr)
+        finally:
+            busy.close()
+        for addr in ("nonsense", "127.0.0.1:99999", "example.com:80"):
+            p = self.hail("serve", "--listen", addr, timeout=30)
+            self.assertNotEqual(p.returncode, 0, addr)
+            self.assertIn(addr.split(":")[0], p.stderr)
+
+    def test_usage_errors_exit_2(self):
+        self.assertUsage(self.hail("frobnicate"), "unknown command", "frobnicate")
+        self.assertUsage(self.hail("--bogus", "user", "list"), "unknown option", "--bogus")
+        self.assertUsage(self.hail())
+        self.assertUsage(self.hail("serve", "--nope"), "--nope")
+        self.assertUsage(self.hail("user"))
+        self.assertUsage(self.hail("user", "frob"), "frob")
+        self.assertUsage(self.hail("user", "add", "--bogus", "x"), "--bogus")
+        self.assertUsage(self.hail("user", "add", "--email", "a@example.com"), "--name")
+        self.assertUsage(self.hail("user", "add", "--name", "A", "--role", "rep", "--email"),
+                         "--email")
+        self.assertUsage(self.hail("token"))
+        self.assertUsage(self.hail("token", "create"), "--email")
+        self.assertUsage(self.hail("token", "frob"), "frob")
+        self.assertUsage(self.hail("token", "revoke"))
+        self.assertUsage(self.hail("token", "revoke", "--id", "abc"), "--id")
+        self.assertUsage(self.hail("token", "list", "--bogus"), "--bogus")
+        self.assertUsage(self.hail("import"))
+        self.assertUsage(self.hail("import", "people"))
+        self.assertUsage(self.hail("import", "accounts", "x.csv"))
+        self.assertUsage(self.hail("serve", "--threads", "0"), "--threads")
+        self.assertFalse(self.people())
+
+
+class UsersTokensTest(CliCase):
+    def test_user_add_and_list(self):
+        p = self.hail("user", "add", "--email", "boss@example.com", "--name", "Big Boss",
+                      "--role", "admin", "--password-stdin", input="boss-password\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("boss@example.com", p.stdout)
+        self.hail("user", "add", "--email", "rep@example.com", "--name", "Rita Rep", "--role",
+                  "rep", "--team", "East", check=True)
+        self.hail("user", "add", "--email=mgr@example.com", "--name=Max", "--role=manager",
+                  "--team=East", check=True)
+        p = self.hail("user", "list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.rstrip("\n").split("\n")
+        self.assertEqual(lines[0].split(), ["ID", "EMAIL", "NAME", "ROLE", "ACTIVE", "TEAMS"])
+        self.assertEqual(len(lines), 4)
+        rows = {l.split()[1]: l for l in lines[1:]}
+        self.assertEqual(set(rows), {"boss@example.com", "rep@example.com", "mgr@example.com"})
+        self.assertRegex(rows["boss@example.com"], r"^1\s+boss@example\.com\s+Big Boss\s+admin\s+yes\s*$")
+        self.assertRegex(rows["rep@example.com"], r"Rita Rep\s+rep\s+yes\s+East$")
+        self.assertRegex(rows["mgr@example.com"], r"Max\s+manager\s+yes\s+East$")
+        # Columns line up under the header.
+        col = lines[0].index("ROLE")
+        for l in lines[1:]:
+            self.assertRegex(l[col:], r"^(admin|manager|rep)\b")
+
+    def test_user_add_errors(self):
+        self.hail("user", "add", "--email", "a@example.com", "--name", "A", "--role", "rep",
+                  check=True)
+        p = self.hail("user", "add", "--email", "A@example.com", "--name", "A2", "--role", "rep")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("already exists", p.stderr)
+        for args, needle in [(["--email", "bad", "--name", "B", "--role", "rep"], "email"),
+                             (["--email", "b@example.com", "--name", "B", "--role", "boss"], "role"),
+                             (["--email", "b@example.com", "--name", "", "--role", "rep"], "name")]:
+            p = self.hail("user", "add", *args)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertIn(needle, p.stderr)
+        p = self.hail("user", "add", "--email", "b@example.com", "--name", "B", "--role", "rep",
+                      "--password-stdin", input="short\n")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("8", p.stderr)
+        p = self.hail("user", "add", "--email", "b@example.com", "--name", "B", "--role", "rep",
+                      "--password-stdin", input="")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("password", p.stderr)
+        p = self.hail("user", "list")
+        self.assertEqual(len(p.stdout.strip().split("\n")), 2, p.stdout)
+
+    def test_token_create_prints_the_token_last(self):
+        self.h.add_user("rep@example.com", "Rep", "rep")
+        p = self.hail("token", "create", "--email", "rep@example.com", "--name", "ci")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.rstrip("\n").split("\n")
+        token = lines[-1]
+        self.assertRegex(token, r"^hail_[A-Za-z0-9_-]{43}$")
+        self.assertNotIn(token, p.stderr)
+        p2 = self.hail("token", "create", "--email", "REP@example.com")
+        self.assertEqual(p2.returncode, 0, p2.stderr)
+        self.assertNotEqual(p2.stdout.strip().split("\n")[-1], token)
+        # The list shows the tokens but never their secret.
+        p = self.hail("token", "list")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn(token, p.stdout)
+        self.assertIn(token[:12], p.stdout)
+        self.assertIn("ci", p.stdout)
+        self.assertEqual(len(p.stdout.strip().split("\n")), 3)
+        # The token works against the server.
+        self.h.start()
+        try:
+            r = self.h.request("GET", "/api/v1/me", token=token)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual(r.json["email"], "rep@example.com")
+        finally:
+            self.h.stop()
+        p = self.hail("token", "create", "--email", "ghost@example.com")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("ghost@example.com", p.stderr)
+        self.assertFalse(re.search(r"hail_\S{20,}", p.stdout))
+
+
+class ImportTest(CliCase):
+    def import_(self, content, name="people.csv"):
+        return self.hail("import", "people", self.write(name, content))
+
+    def test_success_summary(self):
+        p = self.import_(GOOD)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"imported 3 rows in [\d.]+ s: 3 new, 0 updated, 0 unchanged, "
+                                   r"0 deactivated")
+        self.assertEqual([(r[0], r[1], r[5]) for r in self.people()],
+                         [(1, "Ada", 1), (2, "Alan", 1), (3, "Grace", 0)])
+
+    def test_import_is_idempotent(self):
+        self.assertEqual(self.import_(GOOD).returncode, 0)
+        before = self.people()
+        p = self.import_(GOOD)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("3 rows", p.stdout)
+        self.assertIn("0 new, 0 updated, 3 unchanged, 0 deactivated", p.stdout)
+        self.assertEqual(self.people(), before)
+        # One changed row, one new: only they are touched.
+        p = self.import_(GOOD.replace("Countess", "Mathematician") +
+                         "4,Edsger,Dijkstra,ed@example.com,,,,,,,,,,rep@example.com\n")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("1 new, 1 updated, 2 unchanged, 0 deactivated", p.stdout)
+        # Standard input works as FILE "-".
+        p = self.hail("import", "people", "-", input=GOOD)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("0 new, 1 updated, 2 unchanged", p.stdout)
+
+    def test_null_literal_and_quoted_null(self):
+        csv = ("id,firstName,lastName,title,company,leadOwnerEmailAddress\n"
+               '1,Nul,null,"null",,rep@example.com\n'
+               '2,"null",Quoted,NULL,"",null\n')
+        p = self.import_(csv)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = self.people()
+        # Unquoted null is null; quoted "null" is the text; other spellings are text.
+        self.assertEqual(rows[0], (1, "Nul", None, "null", "rep@example.com", 1))
+        self.assertEqual(rows[1], (2, "null", "Quoted", "NULL", None, 0))
+
+    def assertRejected(self, content, lines, name="bad.csv"):
+        """The import fails with exit 1, names each bad line, and writes nothing."""
+        before = self.people()
+        p = self.import_(content, name)
+        self.assertEqual(p.returncode, 1, (p.stdout, p.stderr))
+        for n in lines:
+            self.assertRegex(p.stderr, r"\bline %d\b" % n)
+        self.assertIn("nothing was imported", p.stderr)
+        self.assertNotIn("imported 0 rows", p.stdout)
+        self.assertEqual(self.people(), before)
+        return p
+
+    def test_malformed_files_import_nothing(self):
+        cases = [
+            ("unterminated quote", GOOD + '4,"Bob,Builder,bob@example.com,,,,,,,,,,rep@example.com\n', [5]),
+            ("wrong field count", HEADER + "1,Ada,Lovelace\n" + GOOD.split("\n", 1)[1], [2]),
+            ("too many fields", GOOD + "4,A,B,c@example.com,,,,,,,,,,rep@example.com,extra\n", [5]),
+            ("non-integer id", GOOD + "abc,Bad,Id,b@example.com,,,,,,,,,,rep@example.com\n", [5]),
+            ("zero id", GOOD + "0,Bad,Id,b@example.com,,,,,,,,,,rep@example.com\n", [5]),
+            ("negative id", GOOD + "-7,Bad,Id,b@example.com,,,,,,,,,,rep@example.com\n", [5]),
+            ("empty id", GOOD + ",No,Id,b@example.com,,,,,,,,,,rep@example.com\n", [5]),
+            ("missing id column", GOOD.replace("id,firstName", "mktoId,firstName", 1), [1]),
+            ("stray quote", GOOD + '4,Bo"b,X,b@example.com,,,,,,,,,,rep@example.com\n', [5]),
+            ("value too long", GOOD + "4,%s,B,c@example.com,,,,,,,,,,rep@example.com\n" % ("x" * 1025), [5]),
+            ("column twice", GOOD.replace("phone,title", "phone,email", 1), [1]),
+            ("two bad rows", GOOD + "x,A,B,,,,,,,,,,,\n5,E,F,e@example.com,,,,,,,,,,r@example.com\n"
+                             "6,short\n", [5, 7]),
+        ]
+        for what, content, lines in cases:
+            with self.subTest(what):
+                self.assertRejected(content, lines)
+
+    def test_invalid_utf8_imports_nothing(self):
+        bad = (HEADER + "1,Ada,Lovelace,ada@example.com,,,,,,,,,,rep@example.com\n").encode()
+        bad += b"2,Al\xe9n,Turing,alan@example.com,,,,,,,,,,rep@example.com\n"
+        bad += "3,Jos\u00e9,Ok,jose@example.com,,,,,,,,,,rep@example.com\n".encode()
+        p = self.assertRejected(bad, [3])
+        self.assertIn("UTF-8", p.stderr)
+        overlong = HEADER.encode() + b"1,\xc1\x81da,L,a@example.com,,,,,,,,,,rep@example.com\n"
+        self.assertRejected(overlong, [2], "overlong.csv")
+
+    def test_quoted_newlines_keep_line_numbers(self):
+        content = (HEADER +
+                   '1,"Multi\nLine",X,m@example.com,,"a\nb\nc",,,,,,,,rep@example.com\n'
+                   "2,Bad\n")
+        self.assertRejected(content, [6])
+
+    def test_empty_file_imports_nothing(self):
+        for content in ("", "\n\n"):
+            p = self.import_(content, "empty.csv")
+            self.assertEqual(p.returncode, 1, (p.stdout, p.stderr))
+            self.assertIn("empty", p.stderr)
+        self.assertEqual(self.people(), [])
+
+    def test_bad_file_after_a_good_import_changes_nothing(self):
+        self.assertEqual(self.import_(GOOD).returncode, 0)
+        before = self.people()
+        self.assertEqual(len(before), 3)
+        changed = (GOOD.replace("Ada", "Changed").replace("rep@example.com\n3,", ",\n3,") +
+                   "4,New,Person,n@example.com,,,,,,,,,,rep@example.com\n"
+                   "5,Broken,\"Row\n")
+        self.assertRejected(changed, [6])
+        self.assertEqual(self.people(), before)
+
+    def test_excel_style_files(self):
+        # A byte-order mark, CRLF line ends, extra columns and a different column order.
+        content = ("\ufeffEmail Opt Out,leadOwnerEmailAddress,lastName,id,firstName\r\n"
+                   "no,rep@example.com,Lovelace,1,Ada\r\n"
+                   "yes,,\"Hopper, Grace\",2,\"G \"\"Amazing\"\" \"\r\n")
+        p = self.import_(content.encode("utf-8"), "excel.csv")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("2 new", p.stdout)
+        self.assertEqual(self.people(), [(1, "Ada", "Lovelace", None, "rep@example.com", 1),
+                                         (2, 'G "Amazing" ', "Hopper, Grace", None, None, 0)])
+
+    def test_same_id_twice_keeps_the_last(self):
+        content = ("id,firstName,leadOwnerEmailAddress\n"
+                   "7,First,rep@example.com\n"
+                   "8,Other,rep@example.com\n"
+                   "7,Second,\n")
+        p = self.import_(content)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(self.people(), [(7, "Second", None, None, None, 0),
+                                         (8, "Other", None, None, "rep@example.com", 1)])
+
+    def test_header_only_and_missing_file(self):
+        p = self.import_(HEADER)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("imported 0 rows", p.stdout)
+        p = self.hail("import", "people", os.path.join(self.h.dir, "does-not-exist.csv"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("does-not-exist.csv", p.stderr)
+
+
+class SchemaTest(CliCase):
+    def version(self, data=None):
+        c = self.db(data)
+        try:
+            return c.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            c.close()
+
+    def set_version(self, v):
+        c = self.db()
+        try:
+            c.execute("PRAGMA user_version = %d" % v)
+            c.commit()
+        finally:
+            c.close()
+
+    def test_fresh_database_is_at_the_latest_version(self):
+        self.hail("user", "list", check=True)
+        v = self.version()
+        self.assertGreaterEqual(v, 1)
+        c = self.db()
+        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        mode = c.execute("PRAGMA journal_mode").fetchone()[0]
+        c.close()
+        self.assertTrue({"users", "teams", "team_members", "api_tokens", "sessions",
+                         "people"} <= tables, tables)
+        self.assertEqual(mode, "wal")
+        # v is the latest this binary knows: v + 1 is refused, v is accepted.
+        self.set_version(v + 1)
+        self.assertNotEqual(self.hail("user", "list").returncode, 0)
+        self.set_version(v)
+        self.assertEqual(self.hail("user", "list").returncode, 0)
+        # An empty file (version 0) is migrated like a new database.
+        other = os.path.join(self.h.dir, "other")
+        os.makedirs(other)
+        open(os.path.join(other, "hail.db"), "wb").close()
+        self.hail("--data", other, "user", "list", check=True)
+        self.assertEqual(self.version(other), v)
+        # So is the server's health report.
+        self.h.start()
+        try:
+            self.assertEqual(self.h.request("GET", "/healthz").json["schema_version"], v)
+        finally:
+            self.h.stop()
+
+    def test_newer_database_is_refused_by_every_command(self):
+        self.h.add_user("a@example.com", "A", "admin")
+        self.hail("token", "create", "--email", "a@example.com", check=True)
+        latest = self.version()
+        newer = latest + 7
+        self.set_version(newer)
+        csv_path = self.write("p.csv", GOOD)
+        commands = [
+            ["user", "list"],
+            ["user", "add", "--email", "b@example.com", "--name", "B", "--role", "rep"],
+            ["token", "create", "--email", "a@example.com"],
+            ["token", "list"],
+            ["token", "revoke", "--id", "1"],
+            ["token", "revoke", "hail_whatever"],
+            ["import", "people", csv_path],
+            ["serve", "--listen", "127.0.0.1:%d" % free_port()],
+        ]
+        for args in commands:
+            with self.subTest(args[0]):
+                p = self.hail(*args, timeout=30)
+                self.assertNotEqual(p.returncode, 0, (args, p.stdout, p.stderr))
+                self.assertIn(str(newer), p.stderr, args)
+                self.assertIn("newer", p.stderr, args)
+                self.assertFalse(re.search(r"hail_\S{20,}", p.stdout))
+        self.assertEqual(self.version(), newer)
+        c = self.db()
+        try:
+            self.assertEqual(c.execute("SELECT count(*) FROM users").fetchone()[0], 1)
+            self.assertEqual(c.execute("SELECT count(*) FROM people").fetchone()[0], 0)
+            self.assertEqual(c.execute("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL")
+                             .fetchone()[0], 1)
+        finally:
+            c.close()
+
+
+class DataDirTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="hail-cli-data-")
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("HAIL_")}
+        self.env["HAIL_DB_SYNC"] = "normal"
+        self.env["HAIL_LOG_LEVEL"] = "warn"
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def run_hail(self, *args, env=None, cwd=None):
+        e = dict(self.env)
+        e.update(env or {})
+        return subprocess.run([BIN] + list(args), capture_output=True, text=True, env=e,
+                              cwd=cwd or self.tmp, timeout=60)
+
+    def emails(self, *args, env=None, cwd=None):
+        p = self.run_hail(*args, "user", "list", env=env, cwd=cwd)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return [l.split()[1] for l in p.stdout.strip().split("\n")[1:]]
+
+    def add(self, email, *args, env=None):
+        p = self.run_hail(*args, "user", "add", "--email", email, "--name", "X", "--role", "rep",
+                          env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+    def test_data_flag_and_env_select_the_directory(self):
+        d1, d2, d3 = (os.path.join(self.tmp, n, "nested") for n in ("one", "two", "three"))
+        self.add("flag@example.com", "--data", d1)
+        self.add("env@example.com", env={"HAIL_DATA": d2})
+        self.add("eq@example.com", "--data=" + d3)
+        for d in (d1, d2, d3):
+            self.assertTrue(os.path.isfile(os.path.join(d, "hail.db")), d)
+        self.assertEqual(self.emails("--data", d1), ["flag@example.com"])
+        self.assertEqual(self.emails(env={"HAIL_DATA": d2}), ["env@example.com"])
+        self.assertEqual(self.emails("--data", d3), ["eq@example.com"])
+        # The flag beats the environment.
+        self.add("both@example.com", "--data", d1, env={"HAIL_DATA": d2})
+        self.assertEqual(self.emails("--data", d1), ["flag@example.com", "both@example.com"])
+        self.assertEqual(self.emails(env={"HAIL_DATA": d2}), ["env@example.com"])
+        # Neither: ./var under the working directory.
+        self.add("default@example.com")
+        self.assertTrue(os.path.isfile(os.path.join(self.tmp, "var", "hail.db")))
+        self.assertEqual(self.emails(), ["default@example.com"])
+        # The server honours them too.
+        port = free_port()
+        e = dict(self.env, HAIL_DATA=d2)
+        proc = subprocess.Popen([BIN, "--data", d1, "serve", "--listen", "127.0.0.1:%d" % port],
+                                env=e, cwd=self.tmp, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            tok = self.run_hail("--data", d1, "token", "create", "--email",
+                                "flag@example.com").stdout.strip().split("\n")[-1]
+            deadline = time.time() + 20
+            while True:
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                try:
+                    c.request("GET", "/api/v1/me", headers={"Authorization": "Bearer " + tok})
+                    r = c.getresponse()
+                    status, body = r.status, json.loads(r.read())
+                    break
+                except OSError:
+                    if time.time() > deadline or proc.poll() is not None:
+                        raise
+                    time.sleep(0.05)
+                finally:
+                    c.close()
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["email"], "flag@example.com")
+        finally:
+            proc.terminate()
+            proc.wait(20)
+
+
+if __name__ == "__main__":
+    harness.main()
