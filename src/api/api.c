@@ -83,6 +83,23 @@ int api_page_params(http_req *r, int def, int max, int *limit, int64_t *after)
     return 1;
 }
 
+void api_reply(http_req *r, hail_err e, int status, json_t *j)
+{
+    if (e) {
+        json_decref(j);
+        http_reply_err(r, e);
+    } else if (!j) {
+        http_reply_err(r, HAIL_ENOMEM);
+    } else {
+        http_reply_json(r, status, j);
+    }
+}
+
+void api_reply_list(http_req *r, hail_err e, json_t *a)
+{
+    api_reply(r, e, 200, e ? a : json_pack("{s:o}", "data", a));
+}
+
 int api_only_members(http_req *r, json_t *body, const char *const *allowed)
 {
     const char *key;

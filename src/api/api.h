@@ -33,6 +33,11 @@ int api_cursor_decode(const char *s, int64_t *id);
 /* Reads ?limit= (default def, 1..max) and ?cursor=; replies 400 and returns 0 on bad input. */
 int api_page_params(http_req *r, int def, int max, int *limit, int64_t *after);
 
+/* Replies with j (status) when e is OK, else with the error; releases j either way. */
+void api_reply(http_req *r, hail_err e, int status, json_t *j);
+/* The same for a list: 200 {"data": a}. */
+void api_reply_list(http_req *r, hail_err e, json_t *a);
+
 /* Replies 400 and returns 0 when body has a member not in the NULL-terminated
  * list: a typo must not be silently ignored. */
 int api_only_members(http_req *r, json_t *body, const char *const *allowed);

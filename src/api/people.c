@@ -71,10 +71,7 @@ void api_people_get(http_req *r)
     db *d = id ? api_db(r) : NULL;
     if (!d)
         return;
-    json_t *p;
+    json_t *p = NULL;
     hail_err e = people_get(d, id, &p);
-    if (e)
-        http_reply_err(r, e);
-    else
-        http_reply_json(r, 200, p);
+    api_reply(r, e, 200, p);
 }

@@ -119,10 +119,7 @@ void api_me(http_req *r)
     db *d = api_db(r);
     if (!d)
         return;
-    json_t *u;
+    json_t *u = NULL;
     hail_err e = users_json(d, r->user_id, &u);
-    if (e)
-        http_reply_err(r, e);
-    else
-        http_reply_json(r, 200, u);
+    api_reply(r, e, 200, u);
 }

@@ -20,12 +20,9 @@ static const char *team_name(http_req *r, json_t *body)
 
 static void reply_team(http_req *r, db *d, int64_t id, int status)
 {
-    json_t *t;
+    json_t *t = NULL;
     hail_err e = teams_json(d, id, &t);
-    if (e)
-        http_reply_err(r, e);
-    else
-        http_reply_json(r, status, t);
+    api_reply(r, e, status, t);
 }
 
 void api_teams_list(http_req *r)
@@ -35,12 +32,7 @@ void api_teams_list(http_req *r)
         return;
     json_t *a;
     hail_err e = teams_list_json(d, &a);
-    if (e) {
-        json_decref(a);
-        http_reply_err(r, e);
-        return;
-    }
-    http_reply_json(r, 200, json_pack("{s:o}", "data", a));
+    api_reply_list(r, e, a);
 }
 
 void api_teams_create(http_req *r)

@@ -20,12 +20,7 @@ void api_tokens_list(http_req *r)
     const char *all = http_query(r, "all");
     int64_t who = all && !strcmp(all, "true") && is_admin(r) ? 0 : r->user_id;
     hail_err e = tokens_list_json(d, who, &a);
-    if (e) {
-        json_decref(a);
-        http_reply_err(r, e);
-        return;
-    }
-    http_reply_json(r, 200, json_pack("{s:o}", "data", a));
+    api_reply_list(r, e, a);
 }
 
 void api_tokens_create(http_req *r)

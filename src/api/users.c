@@ -48,12 +48,9 @@ static const char *str_member(http_req *r, json_t *body, const char *key, int *b
 
 static void reply_user(http_req *r, db *d, int64_t id, int status)
 {
-    json_t *u;
+    json_t *u = NULL;
     hail_err e = users_json(d, id, &u);
-    if (e)
-        http_reply_err(r, e);
-    else
-        http_reply_json(r, status, u);
+    api_reply(r, e, status, u);
 }
 
 void api_users_list(http_req *r)
@@ -63,12 +60,7 @@ void api_users_list(http_req *r)
         return;
     json_t *a;
     hail_err e = users_list_json(d, &a);
-    if (e) {
-        json_decref(a);
-        http_reply_err(r, e);
-        return;
-    }
-    http_reply_json(r, 200, json_pack("{s:o}", "data", a));
+    api_reply_list(r, e, a);
 }
 
 void api_users_create(http_req *r)

@@ -120,6 +120,47 @@ hail_err db_step_done(db *d, sqlite3_stmt *st, const char *what)
     return e;
 }
 
+hail_err db_one_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
+                     const char *what)
+{
+    *out = NULL;
+    int rc = sqlite3_step(st);
+    hail_err e = HAIL_OK;
+    if (rc == SQLITE_ROW) {
+        if (!(*out = row(d, st)))
+            e = HAIL_ENOMEM;
+    } else if (rc == SQLITE_DONE) {
+        e = HAIL_ENOTFOUND;
+    } else {
+        e = db_fail(d, what);
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
+                     const char *what)
+{
+    *out = json_array();
+    if (!*out) {
+        sqlite3_reset(st);
+        return HAIL_ENOMEM;
+    }
+    int rc;
+    hail_err e = HAIL_OK;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        json_t *j = row(d, st);
+        if (!j || json_array_append_new(*out, j)) {
+            e = HAIL_ENOMEM;
+            break;
+        }
+    }
+    if (!e && rc != SQLITE_DONE)
+        e = db_fail(d, what);
+    sqlite3_reset(st);
+    return e;
+}
+
 hail_err db_begin(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "BEGIN IMMEDIATE");

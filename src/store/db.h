@@ -12,6 +12,7 @@
 #ifndef HAIL_STORE_DB_H
 #define HAIL_STORE_DB_H
 
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -63,6 +64,19 @@ hail_err db_step_done(db *d, sqlite3_stmt *st, const char *what);
 
 /* Binds text or NULL when s is NULL. */
 int db_bind_text(sqlite3_stmt *st, int i, const char *s, int len);
+
+/* Turns the current row of st into a JSON value (NULL on out of memory). */
+typedef json_t *(*db_row_json_fn)(db *d, sqlite3_stmt *st);
+
+/* Steps st once: *out gets row(d, st) for a row, HAIL_ENOTFOUND (with no
+ * message: the caller names what was missing) when there is none. Resets st. */
+hail_err db_one_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
+                     const char *what);
+
+/* Steps st to the end, appending row(d, st) for each row to a new array *out
+ * (always set; the caller releases it). Resets st. */
+hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
+                     const char *what);
 
 /* A small key/value table for settings and sync checkpoints. */
 hail_err db_kv_get(db *d, const char *key, char **out); /* *out NULL if unset; free() it */

@@ -365,8 +365,9 @@ hail_err people_writer_close(people_writer *w, int commit)
     " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"       \
     " owner_email, active, created_at, updated_at"
 
-static json_t *row_to_json(sqlite3_stmt *st)
+static json_t *row_to_json(db *d, sqlite3_stmt *st)
 {
+    (void)d;
     json_t *o = json_object();
     if (!o)
         return NULL;
@@ -393,18 +394,9 @@ hail_err people_get(db *d, int64_t id, json_t **out)
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    hail_err e = HAIL_OK;
-    if (rc == SQLITE_ROW) {
-        *out = row_to_json(st);
-        if (!*out)
-            e = HAIL_ENOMEM;
-    } else if (rc == SQLITE_DONE) {
+    hail_err e = db_one_json(d, st, row_to_json, out, "people: get");
+    if (e == HAIL_ENOTFOUND)
         e = hail_errf(HAIL_ENOTFOUND, "no person with id %lld", (long long)id);
-    } else {
-        e = db_fail(d, "people: get");
-    }
-    sqlite3_reset(st);
     return e;
 }
 
@@ -505,7 +497,7 @@ hail_err people_list(db *d, const people_query *q, json_t *out, int64_t *next_af
             *next_after = last;
             break;
         }
-        json_t *o = row_to_json(st);
+        json_t *o = row_to_json(d, st);
         if (!o || json_array_append_new(out, o)) {
             e = HAIL_ENOMEM;
             break;

@@ -150,34 +150,18 @@ hail_err users_json(db *d, int64_t id, json_t **out)
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
-    hail_err e = HAIL_OK;
-    /* Teams are read with another statement; copy what we need first. */
-    if (rc == SQLITE_ROW) {
-        *out = user_row_json(d, st);
-        if (!*out)
-            e = HAIL_ENOMEM;
-    } else if (rc == SQLITE_DONE) {
+    hail_err e = db_one_json(d, st, user_row_json, out, "users: get");
+    if (e == HAIL_ENOTFOUND)
         e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)id);
-    } else {
-        e = db_fail(d, "users: get");
-    }
-    sqlite3_reset(st);
     return e;
 }
 
 hail_err users_list_json(db *d, json_t **out)
 {
-    *out = json_array();
     sqlite3_stmt *st = db_stmt(d, "SELECT " USER_COLS ", created_at FROM users ORDER BY id");
-    if (!st || !*out)
-        return HAIL_EDB;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(*out, user_row_json(d, st));
-    hail_err e = rc == SQLITE_DONE ? HAIL_OK : db_fail(d, "users: list");
-    sqlite3_reset(st);
-    return e;
+    if (!st)
+        return (*out = NULL), HAIL_EDB;
+    return db_all_json(d, st, user_row_json, out, "users: list");
 }
 
 hail_err users_count_admins(db *d, int64_t *n)
@@ -294,30 +278,18 @@ hail_err teams_json(db *d, int64_t id, json_t **out)
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int64(st, 1, id);
-    hail_err e = HAIL_OK;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *out = team_row_json(d, st);
-    else if (rc == SQLITE_DONE)
+    hail_err e = db_one_json(d, st, team_row_json, out, "teams: get");
+    if (e == HAIL_ENOTFOUND)
         e = hail_errf(HAIL_ENOTFOUND, "no team with id %lld", (long long)id);
-    else
-        e = db_fail(d, "teams: get");
-    sqlite3_reset(st);
     return e;
 }
 
 hail_err teams_list_json(db *d, json_t **out)
 {
-    *out = json_array();
     sqlite3_stmt *st = db_stmt(d, "SELECT id, name, created_at FROM teams ORDER BY name");
-    if (!st || !*out)
-        return HAIL_EDB;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        json_array_append_new(*out, team_row_json(d, st));
-    hail_err e = rc == SQLITE_DONE ? HAIL_OK : db_fail(d, "teams: list");
-    sqlite3_reset(st);
-    return e;
+    if (!st)
+        return (*out = NULL), HAIL_EDB;
+    return db_all_json(d, st, team_row_json, out, "teams: list");
 }
 
 hail_err teams_add_member(db *d, int64_t team, int64_t user_id)
@@ -450,34 +422,31 @@ hail_err tokens_revoke_user(db *d, int64_t user_id, int64_t *count)
     return e;
 }
 
+static json_t *token_row_json(db *d, sqlite3_stmt *st)
+{
+    (void)d;
+    char created[TIME_ISO_LEN], revoked[TIME_ISO_LEN];
+    time_format_iso(sqlite3_column_int64(st, 4), created);
+    int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    if (is_revoked)
+        time_format_iso(sqlite3_column_int64(st, 6), revoked);
+    return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                     "email", (const char *)sqlite3_column_text(st, 1), "prefix",
+                     (const char *)sqlite3_column_text(st, 2), "name",
+                     (const char *)sqlite3_column_text(st, 3), "created_at", created, "revoked_at",
+                     is_revoked ? revoked : NULL);
+}
+
 hail_err tokens_list_json(db *d, int64_t user_id, json_t **out)
 {
-    *out = json_array();
     sqlite3_stmt *st = db_stmt(d, "SELECT t.id, u.email, t.prefix, t.name, t.created_at,"
                                   " t.last_used_at, t.revoked_at FROM api_tokens t"
                                   " JOIN users u ON u.id = t.user_id"
                                   " WHERE $1 = 0 OR t.user_id = $1 ORDER BY t.id");
-    if (!st || !*out)
-        return HAIL_EDB;
+    if (!st)
+        return (*out = NULL), HAIL_EDB;
     sqlite3_bind_int64(st, 1, user_id);
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        char created[TIME_ISO_LEN], revoked[TIME_ISO_LEN];
-        time_format_iso(sqlite3_column_int64(st, 4), created);
-        int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
-        if (is_revoked)
-            time_format_iso(sqlite3_column_int64(st, 6), revoked);
-        const char *name = (const char *)sqlite3_column_text(st, 3);
-        json_array_append_new(
-            *out, json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?}", "id",
-                            (json_int_t)sqlite3_column_int64(st, 0), "email",
-                            (const char *)sqlite3_column_text(st, 1), "prefix",
-                            (const char *)sqlite3_column_text(st, 2), "name", name, "created_at",
-                            created, "revoked_at", is_revoked ? revoked : NULL));
-    }
-    hail_err e = rc == SQLITE_DONE ? HAIL_OK : db_fail(d, "tokens: list");
-    sqlite3_reset(st);
-    return e;
+    return db_all_json(d, st, token_row_json, out, "tokens: list");
 }
 
 /* ---- sessions ---- */
