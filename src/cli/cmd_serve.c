@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -11,6 +12,7 @@
 #include "core/timeutil.h"
 #include "http/http.h"
 #include "store/db.h"
+#include "sync/sync.h"
 
 static const char serve_usage[] =
     "Usage: hail [--data DIR] serve [--listen ADDR:PORT] [--threads N]\n"
@@ -92,9 +94,19 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         return cli_fail(e);
     log_info("hail %s listening on http://%s (data %s, %d threads)", HAIL_VERSION, listen,
              c->data_dir, threads);
-    while (!stop_flag)
-        pause();
+    if ((e = sync_worker_start(c->db_path))) {
+        http_server_stop(srv);
+        return cli_fail(e);
+    }
+    if (marketo_configured())
+        log_info("Marketo sync: incremental every HAIL_MARKETO_SYNC_INTERVAL seconds");
+    /* Polling (not pause()) so a signal landing just before the wait is not missed. */
+    while (!stop_flag) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     log_info("shutting down");
     http_server_stop(srv);
+    sync_worker_stop();
     return 0;
 }

@@ -192,11 +192,10 @@ def activity_value(v):
 def csv_cell(v, delim):
     """One CSV cell: empty/None is the literal null; RFC 4180 quoting when needed."""
     if v is None or v == "":
-        s = "null"
-    elif isinstance(v, bool):
-        s = "true" if v else "false"
-    else:
-        s = str(v)
+        return "null"
+    if v == "null":
+        return '"null"'  # the text null, not the null literal
+    s = ("true" if v else "false") if isinstance(v, bool) else str(v)
     if delim in s or '"' in s or "\r" in s or "\n" in s:
         s = '"' + s.replace('"', '""') + '"'
     return s
@@ -335,9 +334,12 @@ class FakeMarketo:
 
     @staticmethod
     def _scan_export_file(path):
-        """Size, record count, checksum and header of --export-file, read once in chunks."""
+        """Size, record count, checksum and header of --export-file, read once in chunks.
+        Records are counted as Marketo does, not lines: a line break inside a quoted
+        field (an odd number of quotes so far) does not end a record."""
         digest = hashlib.sha256()
         lines = size = 0
+        in_quotes = False
         last = b""
         with open(path, "rb") as f:
             header = f.readline()
@@ -347,7 +349,14 @@ class FakeMarketo:
                 if not chunk:
                     break
                 digest.update(chunk)
-                lines += chunk.count(b"\n")
+                pieces = chunk.split(b"\n")
+                for piece in pieces[:-1]:
+                    if piece.count(b'"') & 1:
+                        in_quotes = not in_quotes
+                    if not in_quotes:
+                        lines += 1
+                if pieces[-1].count(b'"') & 1:
+                    in_quotes = not in_quotes
                 size += len(chunk)
                 last = chunk[-1:]
         if size and last != b"\n":
@@ -1261,6 +1270,7 @@ class FakeMarketo:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"      # keep-alive; every answer carries Content-Length
     server_version = "fake-marketo/1.0"
+    disable_nagle_algorithm = True      # Marketo answers at once; Nagle adds ~40 ms per reply
 
     def version_string(self):
         return self.server_version

@@ -180,8 +180,9 @@ class FakeMarketo:
     def __init__(self, *args):
         self.dir = tempfile.mkdtemp(prefix="fake-mkto-")
         port_file = os.path.join(self.dir, "port")
+        self.log = open(os.path.join(self.dir, "log"), "wb")
         self.proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file] + list(args),
-                                     stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "log"), "wb"))
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.time() + 20
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
@@ -230,6 +231,8 @@ class FakeMarketo:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+                self.proc.wait()
+        self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

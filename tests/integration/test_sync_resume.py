@@ -1,0 +1,256 @@
+"""Interrupted syncs: kill -9 between export windows and in the middle of a big file,
+Ctrl-C, then a resume that finishes without importing finished work again; one sync
+at a time across processes (a second one is refused, a dead holder's lease is taken
+over)."""
+import datetime
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+
+import harness
+from harness import FakeMarketo, Hail
+
+DAY = 86400
+COLS = ["id", "firstName", "lastName", "email", "phone", "title", "company", "leadSource",
+        "linkedInProfileURL", "sfdcLeadId", "sfdcContactId", "sfdcAccountId", "sfdcOpptyId",
+        "leadOwnerEmailAddress"]
+
+
+def iso(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def since_env(days):
+    d = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=days)
+    return d.isoformat()
+
+
+def db(h):
+    c = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30)
+    c.row_factory = sqlite3.Row
+    return c
+
+
+def kv(h, key):
+    try:
+        with db(h) as c:
+            row = c.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+def checkpoint(h):
+    v = kv(h, "marketo.sync.checkpoint")
+    return json.loads(v) if v else None
+
+
+def runs(h):
+    with db(h) as c:
+        return c.execute("SELECT * FROM sync_runs ORDER BY id").fetchall()
+
+
+def start_sync(h, *args):
+    return subprocess.Popen([harness.BIN, "sync", "marketo"] + list(args), env=h.env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(pred, timeout, proc=None, what="condition"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = pred()
+        if v:
+            return v
+        if proc is not None and proc.poll() is not None:
+            out, err = proc.communicate()
+            raise AssertionError("sync ended (%s) before %s: %s%s" % (proc.returncode, what, out, err))
+        time.sleep(0.01)
+    raise AssertionError("timed out waiting for " + what)
+
+
+class KillBetweenWindows(unittest.TestCase):
+    def test_resume_skips_finished_windows(self):
+        fake = FakeMarketo("--status-step", "0.3")
+        now = time.time()
+        n = 1400  # over 200 days: 7 windows
+        fake.add_leads([{"id": i, "firstName": "P%d" % i, "email": "p%d@example.com" % i,
+                         "leadOwnerEmailAddress": "rep@example.com" if i % 3 else "",
+                         "createdAt": iso(now - 200 * DAY + i * (200 * DAY // n))}
+                        for i in range(1, n + 1)])
+        h = Hail(env=fake.env(HAIL_MARKETO_SINCE=since_env(205)))
+        try:
+            p = start_sync(h)
+            since = None
+
+            def two_windows_done():
+                nonlocal since
+                ck = checkpoint(h)
+                if not ck or ck.get("mode") != "full":
+                    return False
+                since = ck["since"]
+                return ck["next"] - ck["since"] >= 2 * 31 * DAY * 1000000
+
+            wait_for(two_windows_done, 60, p, "two windows imported")
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            ck = checkpoint(h)
+            done_windows = (ck["next"] - since) // (31 * DAY * 1000000)
+            self.assertGreaterEqual(done_windows, 2)
+            self.assertLess(done_windows, 7, "killed too late to test anything")
+            before = fake.stats()
+            files_before = before["calls"]["/bulk/v1/leads/export/{exportId}/file.json"]
+
+            # The lease of the killed process is taken over at once.
+            t0 = time.time()
+            q = h.run("sync", "marketo", timeout=90)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            self.assertLess(time.time() - t0, 60)
+            self.assertIn("full sync done", q.stdout)
+            with db(h) as c:
+                total, active = c.execute("SELECT count(*), sum(active) FROM people").fetchone()
+            self.assertEqual(total, n)
+            self.assertEqual(active, sum(1 for i in range(1, n + 1) if i % 3))
+
+            after = fake.stats()
+            files_after = after["calls"]["/bulk/v1/leads/export/{exportId}/file.json"]
+            # Only the windows not finished were read again (one may have been mid-file).
+            self.assertLessEqual(files_after - files_before, 7 - done_windows + 1)
+            self.assertLessEqual(files_after, 7 + 1)
+            # Jobs queued ahead before the kill were reused, not exported again.
+            self.assertLessEqual(after["exports"]["created"], 7 + 1)
+            self.assertEqual(after["violations"], [])
+
+            r = runs(h)
+            self.assertEqual([x["status"] for x in r], ["failed", "ok"])
+            self.assertIn("interrupted", r[0]["error"])
+            self.assertLess(r[1]["people_seen"], n)  # finished windows not imported again
+            self.assertIsNone(checkpoint(h))
+        finally:
+            h.close()
+            fake.close()
+
+
+class KillMidFile(unittest.TestCase):
+    def test_resume_with_range(self):
+        rows = 200000
+        fd, path = tempfile.mkstemp(suffix=".csv")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(",".join(COLS) + "\n")
+            chunk = []
+            for i in range(1, rows + 1):
+                chunk.append('%d,Fïrst%d,"Last, %d",p%d@example.com,null,"Title ""%d""",'
+                             'Acme,Web,null,00Q%d,null,001%d,null,%s'
+                             % (i, i, i, i, i, i, i % 500, "rep@example.com" if i % 5 else "null"))
+                if len(chunk) == 5000:
+                    f.write("\n".join(chunk) + "\n")
+                    chunk = []
+            if chunk:
+                f.write("\n".join(chunk) + "\n")
+        fake = FakeMarketo("--status-step", "0.05", "--export-file", path, "--verbose")
+        h = Hail(env=fake.env(HAIL_MARKETO_SMART_LIST_ID="7"))
+        try:
+            p = start_sync(h)
+            wait_for(lambda: (checkpoint(h) or {}).get("offset", 0) > 0, 60, p,
+                     "a checkpoint inside the file")
+            p.send_signal(signal.SIGKILL)
+            p.wait()
+            ck = checkpoint(h)
+            committed = ck["records"]
+            self.assertGreater(committed, 0)
+            self.assertLess(committed, rows, "killed too late to test anything")
+            with db(h) as c:
+                have = c.execute("SELECT count(*) FROM people").fetchone()[0]
+            self.assertGreaterEqual(have, committed)  # whole records, nothing half-written
+
+            q = h.run("sync", "marketo", timeout=120)
+            self.assertEqual(q.returncode, 0, q.stderr)
+            with db(h) as c:
+                total, active = c.execute("SELECT count(*), sum(active) FROM people").fetchone()
+                sample = c.execute("SELECT first_name, last_name, title FROM people"
+                                   " WHERE marketo_id = ?", (rows,)).fetchone()
+            self.assertEqual(total, rows)
+            self.assertEqual(active, rows - rows // 5)
+            self.assertEqual(tuple(sample), ("Fïrst%d" % rows, "Last, %d" % rows,
+                                             'Title "%d"' % rows))
+            r = runs(h)
+            self.assertEqual([x["status"] for x in r], ["failed", "ok"])
+            # The resumed run read only the records after the checkpoint...
+            self.assertEqual(r[1]["people_seen"], rows - committed)
+            # ...by asking for the rest of the same file (a 206 answer), and the whole
+            # file's checksum still verified (the sync would have failed otherwise).
+            with open(os.path.join(fake.dir, "log"), encoding="utf-8", errors="replace") as f:
+                log = f.read()
+            self.assertRegex(log, r'GET /bulk/v1/leads/export/[^/]+/file.json HTTP/1.1" 206')
+            self.assertEqual(fake.stats()["exports"]["created"], 1)
+        finally:
+            h.close()
+            fake.close()
+            os.unlink(path)
+
+
+class OneAtATime(unittest.TestCase):
+    def setUp(self):
+        self.fake = FakeMarketo("--status-step", "0.05")
+        now = time.time()
+        self.fake.add_leads([{"id": i, "leadOwnerEmailAddress": "rep@example.com",
+                              "createdAt": iso(now - 3 * DAY + i)} for i in range(1, 31)])
+        self.h = Hail(env=self.fake.env(HAIL_MARKETO_SINCE=since_env(5)))
+
+    def tearDown(self):
+        self.h.close()
+        self.fake.close()
+
+    def test_second_sync_refused_then_ctrl_c_then_resume(self):
+        self.fake.config(status_step=30)  # the export takes a long time
+        a = start_sync(self.h)
+        wait_for(lambda: kv(self.h, "marketo.sync.lease"), 30, a, "the lease")
+        b = self.h.run("sync", "marketo", timeout=30)
+        self.assertEqual(b.returncode, 1)
+        self.assertIn("a Marketo sync is already running (pid %d)" % a.pid, b.stderr)
+        # Ctrl-C: the first stops cleanly, keeps its checkpoint, frees the lease.
+        wait_for(lambda: (checkpoint(self.h) or {}).get("jobs"), 30, a, "an export job")
+        a.send_signal(signal.SIGINT)
+        out, err = a.communicate(timeout=20)
+        self.assertEqual(a.returncode, 1)
+        self.assertIn("resumes", err)
+        self.assertIsNone(kv(self.h, "marketo.sync.lease"))
+        self.assertEqual(runs(self.h)[-1]["status"], "failed")
+        self.fake.config(status_step=0.05)
+        c = self.h.run("sync", "marketo", timeout=60)
+        self.assertEqual(c.returncode, 0, c.stderr)
+        self.assertIn("30 people seen", c.stdout)
+        self.assertEqual(self.fake.stats()["exports"]["created"], 1)  # the same job
+
+    def lease(self, pid, expires_in, start=-1):
+        value = json.dumps({"owner": "someone-else", "pid": pid, "host": socket.gethostname(),
+                            "start": start, "expires": int((time.time() + expires_in) * 1e6)})
+        with db(self.h) as c:
+            c.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 0)"
+                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                      ("marketo.sync.lease", value))
+
+    def test_stale_lease_taken_over_live_one_respected(self):
+        p = self.h.run("sync", "marketo", timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # A live holder (this test process), even past its expiry: refused.
+        self.lease(os.getpid(), -5)
+        p = self.h.run("sync", "marketo", timeout=30)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("already running (pid %d)" % os.getpid(), p.stderr)
+        # A holder that is gone: taken over, even before its expiry.
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        self.lease(dead.pid, 60)
+        p = self.h.run("sync", "marketo", timeout=30)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIsNone(kv(self.h, "marketo.sync.lease"))
+
+
+if __name__ == "__main__":
+    harness.main()
