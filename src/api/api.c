@@ -35,36 +35,30 @@ int64_t api_param_id(http_req *r, int i)
     return v;
 }
 
-void api_cursor_encode(int64_t id, char out[32])
+void api_cursor_encode(const char *raw, char out[API_CURSOR_MAX])
 {
-    char raw[24];
-    int n = snprintf(raw, sizeof raw, "i%lld", (long long)id);
-    sodium_bin2base64(out, 32, (const unsigned char *)raw, (size_t)n,
+    size_t n = strlen(raw);
+    if (sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING) > API_CURSOR_MAX)
+        n = 0; /* cannot happen: store cursors are short */
+    sodium_bin2base64(out, API_CURSOR_MAX, (const unsigned char *)raw, n,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-int api_cursor_decode(const char *s, int64_t *id)
+static int cursor_decode(const char *s, char raw[API_CURSOR_MAX])
 {
-    unsigned char raw[24];
     size_t n;
-    if (strlen(s) > 30 || sodium_base642bin(raw, sizeof raw - 1, s, strlen(s), NULL, &n, NULL,
-                                            sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+    if (strlen(s) >= API_CURSOR_MAX ||
+        sodium_base642bin((unsigned char *)raw, API_CURSOR_MAX - 1, s, strlen(s), NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
         return 0;
     raw[n] = '\0';
-    if (n < 2 || raw[0] != 'i')
-        return 0;
-    char *end;
-    long long v = strtoll((const char *)raw + 1, &end, 10);
-    if (*end || v < 0)
-        return 0;
-    *id = v;
-    return 1;
+    return n > 0 && strlen(raw) == n; /* no NUL inside */
 }
 
-int api_page_params(http_req *r, int def, int max, int *limit, int64_t *after)
+int api_page_params(http_req *r, int def, int max, int *limit, char raw[API_CURSOR_MAX])
 {
     *limit = def;
-    *after = 0;
+    raw[0] = '\0';
     const char *l = http_query(r, "limit");
     if (l) {
         char *end;
@@ -76,7 +70,7 @@ int api_page_params(http_req *r, int def, int max, int *limit, int64_t *after)
         *limit = (int)v;
     }
     const char *c = http_query(r, "cursor");
-    if (c && *c && !api_cursor_decode(c, after)) {
+    if (c && *c && !cursor_decode(c, raw)) {
         http_reply_error(r, 400, "bad_request", "cursor is not valid");
         return 0;
     }

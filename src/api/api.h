@@ -27,11 +27,12 @@ db *api_db(http_req *r);
 /* Parses a positive integer path parameter; replies 404 and returns 0 if bad. */
 int64_t api_param_id(http_req *r, int i);
 
-/* Cursor pagination helpers: opaque cursors over an increasing id. */
-void api_cursor_encode(int64_t id, char out[32]);
-int api_cursor_decode(const char *s, int64_t *id);
-/* Reads ?limit= (default def, 1..max) and ?cursor=; replies 400 and returns 0 on bad input. */
-int api_page_params(http_req *r, int def, int max, int *limit, int64_t *after);
+/* Cursor pagination: the store's position string, made opaque (base64url). */
+#define API_CURSOR_MAX 160
+void api_cursor_encode(const char *raw, char out[API_CURSOR_MAX]);
+/* Reads ?limit= (default def, 1..max) and ?cursor= (decoded into raw, "" when
+ * absent); replies 400 and returns 0 on bad input. */
+int api_page_params(http_req *r, int def, int max, int *limit, char raw[API_CURSOR_MAX]);
 
 /* Replies with j (status) when e is OK, else with the error; releases j either way. */
 void api_reply(http_req *r, hail_err e, int status, json_t *j);

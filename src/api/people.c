@@ -18,16 +18,34 @@ static int filter(http_req *r, const char *name, const char **out)
     return 1;
 }
 
+/* Replies with the JSON text in b (handed over) or the error. */
+static void reply_text(http_req *r, hail_err e, buf *b)
+{
+    if (e) {
+        buf_release(b);
+        http_reply_err(r, e);
+        return;
+    }
+    size_t len;
+    char *body = buf_detach(b, &len);
+    http_reply_take(r, 200, "application/json", body, len);
+}
+
 static void list(http_req *r, const char *account, const char *opportunity)
 {
     people_query q = {0};
-    if (!api_page_params(r, PEOPLE_PAGE_DEFAULT, PEOPLE_PAGE_MAX, &q.limit, &q.after_id) ||
+    char raw[API_CURSOR_MAX], key[API_CURSOR_MAX];
+    if (!api_page_params(r, PEOPLE_PAGE_DEFAULT, PEOPLE_PAGE_MAX, &q.limit, raw) ||
         !filter(r, "q", &q.q) || !filter(r, "owner", &q.owner))
         return;
     if (!account && !filter(r, "account", &account))
         return;
     if (!opportunity && !filter(r, "opportunity", &opportunity))
         return;
+    if (*raw && people_cursor_parse(raw, &q, key, sizeof key)) {
+        http_reply_err(r, HAIL_EINVAL);
+        return;
+    }
     if (q.owner && !strcmp(q.owner, "me"))
         q.owner = r->user_email;
     q.account = account;
@@ -35,19 +53,20 @@ static void list(http_req *r, const char *account, const char *opportunity)
     db *d = api_db(r);
     if (!d)
         return;
-    json_t *data = json_array();
-    int64_t next = 0;
-    hail_err e = data ? people_list(d, &q, data, &next) : HAIL_ENOMEM;
-    if (e) {
-        json_decref(data);
-        http_reply_err(r, e);
-        return;
-    }
-    char cursor[32];
-    if (next)
+    /* Written straight to text: a page of people is the API's hottest reply. */
+    buf b = BUF_INIT(PEOPLE_PAGE_MAX * 64 * 1024);
+    char next[PEOPLE_CURSOR_MAX], cursor[API_CURSOR_MAX];
+    int n;
+    hail_err e = buf_puts(&b, "{\"data\":[");
+    if (!e)
+        e = people_list_text(d, &q, &b, next, &n);
+    if (!e && *next) {
         api_cursor_encode(next, cursor);
-    http_reply_json(r, 200, json_pack("{s:o,s:s?}", "data", data, "next_cursor",
-                                      next ? cursor : NULL));
+        e = buf_printf(&b, "],\"next_cursor\":\"%s\"}", cursor);
+    } else if (!e) {
+        e = buf_puts(&b, "],\"next_cursor\":null}");
+    }
+    reply_text(r, e, &b);
 }
 
 void api_people_list(http_req *r)
@@ -71,7 +90,7 @@ void api_people_get(http_req *r)
     db *d = id ? api_db(r) : NULL;
     if (!d)
         return;
-    json_t *p = NULL;
-    hail_err e = people_get(d, id, &p);
-    api_reply(r, e, 200, p);
+    buf b = BUF_INIT(64 * 1024);
+    hail_err e = people_get_text(d, id, &b);
+    reply_text(r, e, &b);
 }

@@ -70,6 +70,8 @@ void http_reply_error(http_req *r, int status, const char *code, const char *fmt
 void http_reply_err(http_req *r, hail_err e);
 /* Raw body (copied). */
 void http_reply_raw(http_req *r, int status, const char *type, const char *body, size_t len);
+/* Raw body handed over: the response frees it (malloc'd; NULL with len 0 ok). */
+void http_reply_take(http_req *r, int status, const char *type, char *body, size_t len);
 /* Adds a response header (copied). */
 void http_add_header(http_req *r, const char *name, const char *value);
 /* HTTP status for an error code. */

@@ -50,6 +50,19 @@ void http_reply_raw(http_req *r, int status, const char *type, const char *body,
     r->status = status;
 }
 
+void http_reply_take(http_req *r, int status, const char *type, char *body, size_t len)
+{
+    if (!body) {
+        http_reply_raw(r, status, type, "", 0);
+        return;
+    }
+    free(r->resp_body);
+    r->resp_body = body;
+    r->resp_len = len;
+    r->resp_type = type;
+    r->status = status;
+}
+
 void http_reply_json(http_req *r, int status, json_t *j)
 {
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;

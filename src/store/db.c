@@ -7,6 +7,7 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "store/people.h"
 #include "store/schema.h"
 
 #define STMT_CACHE 128
@@ -256,6 +257,8 @@ hail_err db_open(const char *path, unsigned flags, db **out)
         goto fail;
     }
     sqlite3_busy_timeout(d->h, 10000);
+    if ((e = people_register_functions(d->h)))
+        goto fail;
     sqlite3_extended_result_codes(d->h, 1);
     const char *sync = getenv("HAIL_DB_SYNC");
     char pragmas[256];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/fold.h"
+#include "core/jsonw.h"
 #include "core/timeutil.h"
 #include "store/schema.h"
 
@@ -87,15 +88,151 @@ hail_err person_in_validate(const person_in *p)
     return HAIL_OK;
 }
 
+/* ---- search keys ----
+ *
+ * people_search holds, for each active person, the distinct folded keys
+ * "first last", "last", email and company (core/fold.h), cut to
+ * SEARCH_KEY_MAX bytes. A prefix search is one range scan of its primary key
+ * in (key, person_id) order: a page costs O(page), however many match. A
+ * person matching through two keys is listed once, under the smallest of its
+ * keys that match (search_accept). */
+
+#define SEARCH_KEY_MAX 64
+#define SEARCH_KEYS 4
+#define FOLD_BUF (2 * PERSON_FIELD_MAX + 2)
+
+typedef struct search_keys {
+    int n;
+    char full[SEARCH_KEYS][FOLD_BUF]; /* untruncated folded values */
+    size_t full_len[SEARCH_KEYS];
+    size_t len[SEARCH_KEYS]; /* key length: full cut at SEARCH_KEY_MAX */
+} search_keys;
+
+/* Cuts a folded key to at most SEARCH_KEY_MAX bytes at a character boundary. */
+static size_t cut_key(const char *k, size_t n)
+{
+    if (n <= SEARCH_KEY_MAX)
+        return n;
+    n = SEARCH_KEY_MAX;
+    while (n > 0 && ((unsigned char)k[n] & 0xC0) == 0x80)
+        n--;
+    while (n > 0 && k[n - 1] == ' ')
+        n--;
+    return n;
+}
+
+/* Folds a (and " " b) into out; returns the length (0 = no key). */
+static size_t fold_pair(const char *a, size_t alen, const char *b, size_t blen, char *out)
+{
+    char in[FOLD_BUF];
+    size_t n = 0;
+    if (a && alen) {
+        memcpy(in, a, alen);
+        n = alen;
+    }
+    if (b && blen) {
+        if (n)
+            in[n++] = ' ';
+        memcpy(in + n, b, blen);
+        n += blen;
+    }
+    return n ? fold_key(in, n, out) : 0;
+}
+
+static void add_key(search_keys *k, const char *a, size_t alen, const char *b, size_t blen)
+{
+    char *dst = k->full[k->n];
+    size_t n = fold_pair(a, alen, b, blen, dst);
+    if (n == 0)
+        return;
+    size_t cut = cut_key(dst, n);
+    for (int i = 0; i < k->n; i++)
+        if (k->len[i] == cut && memcmp(k->full[i], dst, cut) == 0)
+            return; /* the same key twice (a company named like the person) */
+    k->full_len[k->n] = n;
+    k->len[k->n] = cut;
+    k->n++;
+}
+
+/* The keys of a person given as field values (first, last, email, company). */
+static void person_keys(search_keys *k, const char *const v[4], const size_t len[4])
+{
+    k->n = 0;
+    add_key(k, v[0], len[0], v[1], len[1]);
+    add_key(k, v[1], len[1], NULL, 0);
+    add_key(k, v[2], len[2], NULL, 0);
+    add_key(k, v[3], len[3], NULL, 0);
+}
+
+static void person_in_keys(search_keys *k, const person_in *p)
+{
+    const char *v[4] = {p->f[PF_FIRST_NAME], p->f[PF_LAST_NAME], p->f[PF_EMAIL],
+                        p->f[PF_COMPANY]};
+    size_t len[4] = {p->len[PF_FIRST_NAME], p->len[PF_LAST_NAME], p->len[PF_EMAIL],
+                     p->len[PF_COMPANY]};
+    for (int i = 0; i < 4; i++)
+        if (!v[i])
+            len[i] = 0;
+    person_keys(k, v, len);
+}
+
+/* SQL function hail_search_key(a [, b]): the cut folded key of a (and " " b),
+ * or NULL. Used to rebuild people_search in one statement after a bulk load. */
+static void sql_search_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *a = (const char *)sqlite3_value_text(argv[0]);
+    size_t alen = a ? (size_t)sqlite3_value_bytes(argv[0]) : 0;
+    const char *b = argc > 1 ? (const char *)sqlite3_value_text(argv[1]) : NULL;
+    size_t blen = b ? (size_t)sqlite3_value_bytes(argv[1]) : 0;
+    if (alen > PERSON_FIELD_MAX || blen > PERSON_FIELD_MAX) {
+        sqlite3_result_error(ctx, "hail_search_key: value too long", -1);
+        return;
+    }
+    char out[FOLD_BUF];
+    size_t n = cut_key(out, fold_pair(a, alen, b, blen, out));
+    if (n == 0)
+        sqlite3_result_null(ctx);
+    else
+        sqlite3_result_text(ctx, out, (int)n, SQLITE_TRANSIENT);
+}
+
+hail_err people_register_functions(sqlite3 *h)
+{
+    int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+    if (sqlite3_create_function_v2(h, "hail_search_key", 1, flags, NULL, sql_search_key, NULL,
+                                   NULL, NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(h, "hail_search_key", 2, flags, NULL, sql_search_key, NULL,
+                                   NULL, NULL) != SQLITE_OK)
+        return hail_errf(HAIL_EDB, "cannot register SQL functions: %s", sqlite3_errmsg(h));
+    return HAIL_OK;
+}
+
+static hail_err search_write(db *d, const search_keys *k, int64_t id, int add)
+{
+    sqlite3_stmt *st = add ? db_stmt(d, "INSERT INTO people_search (key, person_id)"
+                                        " VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                           : db_stmt(d, "DELETE FROM people_search WHERE key = $1"
+                                        " AND person_id = $2");
+    if (!st)
+        return HAIL_EDB;
+    for (int i = 0; i < k->n; i++) {
+        sqlite3_bind_text(st, 1, k->full[i], (int)k->len[i], SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, id);
+        hail_err e = db_step_done(d, st, "people: search keys");
+        if (e)
+            return e;
+    }
+    return HAIL_OK;
+}
+
 /* ---- writing ---- */
 
 struct people_writer {
     db *d;
     unsigned flags;
     int empty_at_start; /* table was empty: inserts need no lookup */
-    int indexes_dropped;
+    int bulk;           /* indexes dropped; search keys rebuilt at close */
     people_stats st;
-    int64_t now;
 };
 
 hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
@@ -119,9 +256,11 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
     w->empty_at_start = sqlite3_column_int(st, 0) == 0;
     sqlite3_reset(st);
     if ((flags & PW_BULK) && w->empty_at_start) {
-        if ((e = schema_drop_people_indexes(d)))
+        /* The flag is committed with the first rows: an interrupted bulk load
+         * leaves it set, and the next open rebuilds what was skipped. */
+        if ((e = schema_drop_people_indexes(d)) || (e = db_kv_set(d, PEOPLE_BULK_KEY, "1")))
             goto fail;
-        w->indexes_dropped = 1;
+        w->bulk = 1;
     }
     *out = w;
     return HAIL_OK;
@@ -146,39 +285,7 @@ static int nonempty(const person_in *p, int f)
     return p->f[f] && p->len[f] > 0;
 }
 
-/* Binds the folded key of up to two values joined by a space. */
-static void bind_key(sqlite3_stmt *st, int idx, const char *a, size_t alen, const char *b,
-                     size_t blen)
-{
-    if (!a)
-        alen = 0;
-    if (!b)
-        blen = 0;
-    if (alen + blen == 0) {
-        sqlite3_bind_null(st, idx);
-        return;
-    }
-    char stackbuf[2 * PERSON_FIELD_MAX + 4];
-    char in[2 * PERSON_FIELD_MAX + 2];
-    size_t n = 0;
-    if (alen) {
-        memcpy(in, a, alen);
-        n = alen;
-    }
-    if (blen) {
-        if (n)
-            in[n++] = ' ';
-        memcpy(in + n, b, blen);
-        n += blen;
-    }
-    size_t k = fold_key(in, n, stackbuf);
-    if (k == 0)
-        sqlite3_bind_null(st, idx);
-    else
-        sqlite3_bind_text(st, idx, stackbuf, (int)k, SQLITE_TRANSIENT);
-}
-
-/* Binds the 13 fields at 1..13, active at 14, keys at 15..18. */
+/* Binds the 13 fields at 1..13 and active at 14. */
 static void bind_person(sqlite3_stmt *st, const person_in *p)
 {
     for (int i = 0; i < PF_COUNT; i++) {
@@ -188,54 +295,49 @@ static void bind_person(sqlite3_stmt *st, const person_in *p)
             sqlite3_bind_null(st, i + 1);
     }
     sqlite3_bind_int(st, 14, nonempty(p, PF_OWNER_EMAIL));
-    bind_key(st, 15, p->f[PF_FIRST_NAME], p->len[PF_FIRST_NAME], p->f[PF_LAST_NAME],
-             p->len[PF_LAST_NAME]);
-    bind_key(st, 16, p->f[PF_LAST_NAME], p->len[PF_LAST_NAME], NULL, 0);
-    bind_key(st, 17, p->f[PF_EMAIL], p->len[PF_EMAIL], NULL, 0);
-    bind_key(st, 18, p->f[PF_COMPANY], p->len[PF_COMPANY], NULL, 0);
 }
 
 static const char sql_insert[] =
     "INSERT INTO people (first_name, last_name, email, phone, title, company, source,"
     " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
-    " owner_email, active, k_name, k_last, k_email, k_company, marketo_id, created_at,"
-    " updated_at, deleted)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,"
-    " $19, $20, $20, 0)";
+    " owner_email, active, marketo_id, created_at, updated_at, deleted)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, 0)"
+    " RETURNING id";
 
 static const char sql_update[] =
     "UPDATE people SET first_name = $1, last_name = $2, email = $3, phone = $4, title = $5,"
     " company = $6, source = $7, linkedin_url = $8, sfdc_lead_id = $9, sfdc_contact_id = $10,"
     " sfdc_account_id = $11, sfdc_opportunity_id = $12, owner_email = $13, active = $14,"
-    " k_name = $15, k_last = $16, k_email = $17, k_company = $18, updated_at = $19, deleted = 0"
-    " WHERE marketo_id = $20";
+    " updated_at = $15, deleted = 0 WHERE id = $16";
 
 static const char sql_lookup[] =
     "SELECT active, deleted, first_name, last_name, email, phone, title, company, source,"
     " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
-    " owner_email FROM people WHERE marketo_id = $1";
+    " owner_email, id FROM people WHERE marketo_id = $1";
 
-/* 1 if the stored row equals the record, 0 if it differs, -1 if absent. */
-static int compare_existing(people_writer *w, const person_in *p, int *was_active, hail_err *e)
+/* What is stored for a Marketo id. */
+typedef struct existing {
+    int found, same, active;
+    int64_t id;
+    search_keys keys; /* of the stored row, when active */
+} existing;
+
+static hail_err lookup(people_writer *w, const person_in *p, existing *x)
 {
+    x->found = x->same = 0;
     sqlite3_stmt *st = db_stmt(w->d, sql_lookup);
-    if (!st) {
-        *e = HAIL_EDB;
-        return -1;
-    }
+    if (!st)
+        return HAIL_EDB;
     sqlite3_bind_int64(st, 1, p->marketo_id);
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_DONE) {
-        sqlite3_reset(st);
-        return -1;
-    }
     if (rc != SQLITE_ROW) {
-        *e = db_fail(w->d, "people: lookup");
         sqlite3_reset(st);
-        return -1;
+        return rc == SQLITE_DONE ? HAIL_OK : db_fail(w->d, "people: lookup");
     }
-    *was_active = sqlite3_column_int(st, 0);
-    int same = sqlite3_column_int(st, 1) == 0 && *was_active == nonempty(p, PF_OWNER_EMAIL);
+    x->found = 1;
+    x->id = sqlite3_column_int64(st, 15);
+    x->active = sqlite3_column_int(st, 0);
+    int same = sqlite3_column_int(st, 1) == 0 && x->active == nonempty(p, PF_OWNER_EMAIL);
     for (int i = 0; same && i < PF_COUNT; i++) {
         const char *v = (const char *)sqlite3_column_text(st, i + 2);
         size_t vl = (size_t)sqlite3_column_bytes(st, i + 2);
@@ -245,8 +347,20 @@ static int compare_existing(people_writer *w, const person_in *p, int *was_activ
         else
             same = !in_null && vl == p->len[i] && memcmp(v, p->f[i], vl) == 0;
     }
+    x->same = same;
+    x->keys.n = 0;
+    if (!same && x->active && !w->bulk) {
+        static const int cols[4] = {PF_FIRST_NAME, PF_LAST_NAME, PF_EMAIL, PF_COMPANY};
+        const char *v[4];
+        size_t len[4];
+        for (int i = 0; i < 4; i++) {
+            v[i] = (const char *)sqlite3_column_text(st, cols[i] + 2);
+            len[i] = v[i] ? (size_t)sqlite3_column_bytes(st, cols[i] + 2) : 0;
+        }
+        person_keys(&x->keys, v, len);
+    }
     sqlite3_reset(st);
-    return same;
+    return HAIL_OK;
 }
 
 hail_err people_writer_put(people_writer *w, const person_in *p)
@@ -256,37 +370,39 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
         return e;
     w->st.seen++;
     int64_t now = time_now_us();
-    int was_active = 0, existing = -1;
-    if (!w->empty_at_start) {
-        e = HAIL_OK;
-        existing = compare_existing(w, p, &was_active, &e);
-        if (e)
-            return e;
-        if (existing == 1) {
-            w->st.unchanged++;
-            return HAIL_OK;
-        }
+    int active = nonempty(p, PF_OWNER_EMAIL);
+    existing x = {0};
+    if (!w->empty_at_start && (e = lookup(w, p, &x)))
+        return e;
+    if (x.found && x.same) {
+        w->st.unchanged++;
+        return HAIL_OK;
     }
-    if (existing == -1) {
+    search_keys keys;
+    if (!x.found) {
         sqlite3_stmt *st = db_stmt(w->d, sql_insert);
         if (!st)
             return HAIL_EDB;
         bind_person(st, p);
-        sqlite3_bind_int64(st, 19, p->marketo_id);
-        sqlite3_bind_int64(st, 20, now);
+        sqlite3_bind_int64(st, 15, p->marketo_id);
+        sqlite3_bind_int64(st, 16, now);
         int rc = sqlite3_step(st);
+        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
         sqlite3_reset(st);
-        if (rc == SQLITE_DONE) {
+        if (rc == SQLITE_ROW) {
             w->st.inserted++;
+            if (active && !w->bulk) {
+                person_in_keys(&keys, p);
+                return search_write(w->d, &keys, id, 1);
+            }
             return HAIL_OK;
         }
         if (sqlite3_extended_errcode(db_sqlite(w->d)) != SQLITE_CONSTRAINT_UNIQUE)
             return db_fail(w->d, "people: insert");
         /* The same id twice in one load: compare and update like any other. */
-        existing = compare_existing(w, p, &was_active, &e);
-        if (e)
+        if ((e = lookup(w, p, &x)))
             return e;
-        if (existing == 1) {
+        if (x.same) {
             w->st.unchanged++;
             return HAIL_OK;
         }
@@ -295,45 +411,71 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
     if (!st)
         return HAIL_EDB;
     bind_person(st, p);
-    sqlite3_bind_int64(st, 19, now);
-    sqlite3_bind_int64(st, 20, p->marketo_id);
+    sqlite3_bind_int64(st, 15, now);
+    sqlite3_bind_int64(st, 16, x.id);
     if ((e = db_step_done(w->d, st, "people: update")))
         return e;
     w->st.updated++;
-    if (was_active && !nonempty(p, PF_OWNER_EMAIL))
+    if (x.active && !active)
         w->st.deactivated++;
-    return HAIL_OK;
+    if (w->bulk)
+        return HAIL_OK;
+    if ((e = search_write(w->d, &x.keys, x.id, 0)))
+        return e;
+    if (!active)
+        return HAIL_OK;
+    person_in_keys(&keys, p);
+    return search_write(w->d, &keys, x.id, 1);
 }
 
 hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int deleted)
 {
     /* Only someone who was active leaves the active set (stats.deactivated);
      * an inactive person may still have its deleted flag changed below. */
-    sqlite3_stmt *st = db_stmt(w->d, "SELECT active FROM people WHERE marketo_id = $1");
+    sqlite3_stmt *st = db_stmt(w->d, "SELECT id, active, first_name, last_name, email, company"
+                                     " FROM people WHERE marketo_id = $1");
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int64(st, 1, marketo_id);
     int rc = sqlite3_step(st);
-    int was_active = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+    if (rc != SQLITE_ROW) {
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? HAIL_OK : db_fail(w->d, "people: deactivate");
+    }
+    int64_t id = sqlite3_column_int64(st, 0);
+    int was_active = sqlite3_column_int(st, 1);
+    search_keys keys = {0};
+    if (was_active) {
+        const char *v[4];
+        size_t len[4];
+        for (int i = 0; i < 4; i++) {
+            v[i] = (const char *)sqlite3_column_text(st, i + 2);
+            len[i] = v[i] ? (size_t)sqlite3_column_bytes(st, i + 2) : 0;
+        }
+        person_keys(&keys, v, len);
+    }
     sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return db_fail(w->d, "people: deactivate");
     st = db_stmt(w->d, "UPDATE people SET active = 0, deleted = $1, updated_at = $2"
-                       " WHERE marketo_id = $3 AND (active = 1 OR deleted <> $1)");
+                       " WHERE id = $3 AND (active = 1 OR deleted <> $1)");
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int(st, 1, deleted ? 1 : 0);
     sqlite3_bind_int64(st, 2, time_now_us());
-    sqlite3_bind_int64(st, 3, marketo_id);
+    sqlite3_bind_int64(st, 3, id);
     hail_err e = db_step_done(w->d, st, "people: deactivate");
-    if (!e && was_active && sqlite3_changes(db_sqlite(w->d)) > 0)
-        w->st.deactivated++;
-    return e;
+    if (e || !was_active)
+        return e;
+    w->st.deactivated++;
+    return w->bulk ? HAIL_OK : search_write(w->d, &keys, id, 0);
 }
 
 hail_err people_writer_checkpoint(people_writer *w)
 {
-    hail_err e = db_commit(w->d);
+    /* Re-marked at every checkpoint: a server starting meanwhile may have
+     * rebuilt the search keys and cleared the mark. */
+    hail_err e = w->bulk ? db_kv_set(w->d, PEOPLE_BULK_KEY, "1") : HAIL_OK;
+    if (!e)
+        e = db_commit(w->d);
     if (e)
         return e;
     return db_begin(w->d);
@@ -348,63 +490,112 @@ hail_err people_writer_close(people_writer *w, int commit)
         e = db_commit(w->d);
     if (!commit || e)
         db_rollback(w->d);
-    if (w->indexes_dropped) {
-        /* Building each index from sorted data beats maintaining it row by row. */
-        hail_err e2 = schema_ensure_indexes(w->d);
-        if (!e)
-            e = e2;
+    if (w->bulk) {
+        hail_err e2 = schema_finish_bulk(w->d);
+        e = e ? e : e2;
     }
     free(w);
     return e;
 }
 
+hail_err people_rebuild_search(db *d)
+{
+    /* One pass over people (CROSS JOIN keeps it the outer loop), sorted once,
+     * appended in key order: far cheaper than a million random inserts. */
+    return db_exec(d, "DELETE FROM people_search;"
+                      "INSERT INTO people_search (key, person_id)"
+                      " SELECT key, id FROM ("
+                      "  SELECT CASE k.n WHEN 0 THEN hail_search_key(p.first_name, p.last_name)"
+                      "   WHEN 1 THEN hail_search_key(p.last_name)"
+                      "   WHEN 2 THEN hail_search_key(p.email)"
+                      "   ELSE hail_search_key(p.company) END AS key, p.id AS id"
+                      "  FROM people p CROSS JOIN (SELECT 0 AS n UNION ALL SELECT 1"
+                      "   UNION ALL SELECT 2 UNION ALL SELECT 3) k"
+                      "  WHERE p.active = 1)"
+                      " WHERE key IS NOT NULL ORDER BY key, id"
+                      " ON CONFLICT DO NOTHING;");
+}
+
 /* ---- reading ---- */
 
 #define PERSON_COLS                                                                              \
-    "id, marketo_id, first_name, last_name, email, phone, title, company, source,"              \
-    " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"       \
-    " owner_email, active, created_at, updated_at"
+    "p.id, p.marketo_id, p.first_name, p.last_name, p.email, p.phone, p.title, p.company,"      \
+    " p.source, p.linkedin_url, p.sfdc_lead_id, p.sfdc_contact_id, p.sfdc_account_id,"         \
+    " p.sfdc_opportunity_id, p.owner_email, p.active, p.created_at, p.updated_at"
 
-static json_t *row_to_json(db *d, sqlite3_stmt *st)
+/* Writes the person whose columns start at column `at` of st as a JSON
+ * object: the one serializer of a person (people_get parses its output). */
+static hail_err person_write(buf *b, sqlite3_stmt *st, int at)
 {
-    (void)d;
-    json_t *o = json_object();
-    if (!o)
-        return NULL;
-    json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-    json_object_set_new(o, "marketo_id", json_integer(sqlite3_column_int64(st, 1)));
-    for (int i = 0; i < PF_COUNT; i++) {
-        const char *v = (const char *)sqlite3_column_text(st, i + 2);
-        json_t *j = v ? json_stringn(v, (size_t)sqlite3_column_bytes(st, i + 2)) : json_null();
-        json_object_set_new(o, person_json_field[i], j ? j : json_null());
+    hail_err e = buf_putc(b, '{');
+    if (!e)
+        e = jsonw_key(b, "id");
+    if (!e)
+        e = jsonw_int(b, sqlite3_column_int64(st, at));
+    if (!e)
+        e = buf_putc(b, ',');
+    if (!e)
+        e = jsonw_key(b, "marketo_id");
+    if (!e)
+        e = jsonw_int(b, sqlite3_column_int64(st, at + 1));
+    for (int i = 0; !e && i < PF_COUNT; i++) {
+        const char *v = (const char *)sqlite3_column_text(st, at + i + 2);
+        if (!(e = buf_putc(b, ',')) && !(e = jsonw_key(b, person_json_field[i])))
+            e = jsonw_str(b, v, v ? (size_t)sqlite3_column_bytes(st, at + i + 2) : 0);
     }
-    json_object_set_new(o, "active", json_boolean(sqlite3_column_int(st, 15)));
-    char ts[TIME_ISO_LEN];
-    time_format_iso(sqlite3_column_int64(st, 16), ts);
-    json_object_set_new(o, "created_at", json_string(ts));
-    time_format_iso(sqlite3_column_int64(st, 17), ts);
-    json_object_set_new(o, "updated_at", json_string(ts));
-    return o;
+    char c[TIME_ISO_LEN], u[TIME_ISO_LEN];
+    time_format_iso(sqlite3_column_int64(st, at + 16), c);
+    time_format_iso(sqlite3_column_int64(st, at + 17), u);
+    if (!e)
+        e = buf_printf(b, ",\"active\":%s,\"created_at\":\"%s\",\"updated_at\":\"%s\"}",
+                       sqlite3_column_int(st, at + 15) ? "true" : "false", c, u);
+    return e;
+}
+
+/* Parses text written by person_write (one object, or objects joined by commas
+ * inside brackets) back into jansson for callers that want a tree. */
+static hail_err parse_written(const buf *b, json_t **out)
+{
+    json_error_t err;
+    *out = json_loadb(b->data ? b->data : "", b->len, 0, &err);
+    return *out ? HAIL_OK : hail_errf(HAIL_ENOMEM, "people: %s", err.text);
+}
+
+hail_err people_get_text(db *d, int64_t id, buf *out)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT " PERSON_COLS " FROM people p WHERE p.id = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    int rc = sqlite3_step(st);
+    hail_err e;
+    if (rc == SQLITE_ROW)
+        e = person_write(out, st, 0);
+    else if (rc == SQLITE_DONE)
+        e = hail_errf(HAIL_ENOTFOUND, "no person with id %lld", (long long)id);
+    else
+        e = db_fail(d, "people: get");
+    sqlite3_reset(st);
+    return e;
 }
 
 hail_err people_get(db *d, int64_t id, json_t **out)
 {
     *out = NULL;
-    sqlite3_stmt *st = db_stmt(d, "SELECT " PERSON_COLS " FROM people WHERE id = $1");
-    if (!st)
-        return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    hail_err e = db_one_json(d, st, row_to_json, out, "people: get");
-    if (e == HAIL_ENOTFOUND)
-        e = hail_errf(HAIL_ENOTFOUND, "no person with id %lld", (long long)id);
+    buf b = BUF_INIT(1 << 20);
+    hail_err e = people_get_text(d, id, &b);
+    if (!e)
+        e = parse_written(&b, out);
+    buf_release(&b);
     return e;
 }
 
 /* One SQL text per combination of filters, built once, so every list query is
- * a cached prepared statement. Bit 0: q, 1: owner, 2: account, 3: opportunity.
- * Parameters are numbered in order of appearance (see db_stmt); list_param
- * records which number each value got. */
-enum { LP_AFTER, LP_KEY, LP_HI, LP_OWNER, LP_ACCOUNT, LP_OPPORTUNITY, LP_LIMIT, LP__COUNT };
+ * a cached prepared statement. Bit 0: q (search order), 1: owner, 2: account,
+ * 3: opportunity. Parameters are numbered in order of appearance (see
+ * db_stmt); list_param records which number each value got. */
+enum { LP_KEY, LP_HI, LP_AFTER_KEY, LP_AFTER, LP_OWNER, LP_ACCOUNT, LP_OPPORTUNITY, LP_LIMIT,
+       LP__COUNT };
 static char *list_sql[16];
 static int list_param[16][LP__COUNT];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
@@ -413,46 +604,94 @@ static void build_list_sql(void)
 {
     for (int m = 0; m < 16; m++) {
         char s[1024];
-        int *lp = list_param[m], k = 1;
-        lp[LP_AFTER] = k++;
-        int n = snprintf(s, sizeof s,
-                         "SELECT " PERSON_COLS " FROM people WHERE active = 1 AND id > $1");
+        int *lp = list_param[m], k = 1, n;
         if (m & 1) {
             lp[LP_KEY] = k++;
             lp[LP_HI] = k++;
-            n += snprintf(s + n, sizeof s - (size_t)n,
-                          " AND ((k_name >= $%d AND k_name < $%d) OR (k_last >= $%d AND k_last < $%d)"
-                          " OR (k_email >= $%d AND k_email < $%d)"
-                          " OR (k_company >= $%d AND k_company < $%d))",
-                          lp[LP_KEY], lp[LP_HI], lp[LP_KEY], lp[LP_HI], lp[LP_KEY], lp[LP_HI],
-                          lp[LP_KEY], lp[LP_HI]);
+            lp[LP_AFTER_KEY] = k++;
+            lp[LP_AFTER] = k++;
+            n = snprintf(s, sizeof s,
+                         "SELECT s.key, " PERSON_COLS " FROM people_search s"
+                         " JOIN people p ON p.id = s.person_id"
+                         " WHERE s.key >= $%d AND s.key < $%d AND (s.key, s.person_id) > ($%d, $%d)",
+                         lp[LP_KEY], lp[LP_HI], lp[LP_AFTER_KEY], lp[LP_AFTER]);
+        } else {
+            lp[LP_AFTER] = k++;
+            n = snprintf(s, sizeof s,
+                         "SELECT " PERSON_COLS " FROM people p WHERE p.active = 1 AND p.id > $%d",
+                         lp[LP_AFTER]);
         }
         if (m & 2) {
             lp[LP_OWNER] = k++;
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND owner_email = $%d COLLATE NOCASE",
+            n += snprintf(s + n, sizeof s - (size_t)n, " AND p.owner_email = $%d COLLATE NOCASE",
                           lp[LP_OWNER]);
         }
         if (m & 4) {
             lp[LP_ACCOUNT] = k++;
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND sfdc_account_id = $%d",
+            n += snprintf(s + n, sizeof s - (size_t)n, " AND p.sfdc_account_id = $%d",
                           lp[LP_ACCOUNT]);
         }
         if (m & 8) {
             lp[LP_OPPORTUNITY] = k++;
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND sfdc_opportunity_id = $%d",
+            n += snprintf(s + n, sizeof s - (size_t)n, " AND p.sfdc_opportunity_id = $%d",
                           lp[LP_OPPORTUNITY]);
         }
-        lp[LP_LIMIT] = k++;
-        snprintf(s + n, sizeof s - (size_t)n, " ORDER BY id LIMIT $%d", lp[LP_LIMIT]);
+        if (m & 1) {
+            /* No LIMIT: rows are stepped lazily and some are skipped (search_accept). */
+            snprintf(s + n, sizeof s - (size_t)n, " ORDER BY s.key, s.person_id");
+        } else {
+            lp[LP_LIMIT] = k++;
+            snprintf(s + n, sizeof s - (size_t)n, " ORDER BY p.id LIMIT $%d", lp[LP_LIMIT]);
+        }
         list_sql[m] = strdup(s);
     }
 }
 
-hail_err people_list(db *d, const people_query *q, json_t *out, int64_t *next_after)
+static int starts_with(const char *s, size_t n, const char *p, size_t pn)
 {
+    return n >= pn && memcmp(s, p, pn) == 0;
+}
+
+/* A search row (key, person…) is shown only under the smallest of the
+ * person's keys that match q, so a person matching twice is listed once. */
+static int search_accept(sqlite3_stmt *st, const char *q, size_t qlen)
+{
+    const char *key = (const char *)sqlite3_column_text(st, 0);
+    size_t klen = (size_t)sqlite3_column_bytes(st, 0);
+    static const int cols[4] = {PF_FIRST_NAME, PF_LAST_NAME, PF_EMAIL, PF_COMPANY};
+    const char *v[4];
+    size_t len[4];
+    for (int i = 0; i < 4; i++) {
+        v[i] = (const char *)sqlite3_column_text(st, 1 + cols[i] + 2);
+        len[i] = v[i] ? (size_t)sqlite3_column_bytes(st, 1 + cols[i] + 2) : 0;
+    }
+    search_keys k;
+    person_keys(&k, v, len);
+    const char *best = NULL;
+    size_t best_len = 0;
+    int row_matches = 0;
+    for (int i = 0; i < k.n; i++) {
+        if (!starts_with(k.full[i], k.full_len[i], q, qlen))
+            continue; /* (a key cut at SEARCH_KEY_MAX can match a longer q only here) */
+        if (k.len[i] == klen && memcmp(k.full[i], key, klen) == 0)
+            row_matches = 1;
+        size_t m = k.len[i] < best_len ? k.len[i] : best_len;
+        int c = best ? memcmp(k.full[i], best, m) : -1;
+        if (!best || c < 0 || (c == 0 && k.len[i] < best_len)) {
+            best = k.full[i];
+            best_len = k.len[i];
+        }
+    }
+    return row_matches && best_len == klen && memcmp(best, key, klen) == 0;
+}
+
+hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOPLE_CURSOR_MAX],
+                          int *count)
+{
+    *count = 0;
     pthread_once(&list_once, build_list_sql);
-    *next_after = 0;
-    char key[512], hi[513];
+    next[0] = '\0';
+    char key[1024], hi[1025];
     size_t klen = 0;
     int m = 0;
     if (q->q) {
@@ -471,15 +710,25 @@ hail_err people_list(db *d, const people_query *q, json_t *out, int64_t *next_af
         m |= 8;
     if (!list_sql[m])
         return HAIL_ENOMEM;
+    /* The cursor must come from the same kind of listing. */
+    int search_cursor = q->after_key != NULL;
+    if (q->after_id && search_cursor != (m & 1))
+        return hail_errf(HAIL_EINVAL, "cursor is not valid for this query");
     sqlite3_stmt *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
     const int *lp = list_param[m];
     sqlite3_bind_int64(st, lp[LP_AFTER], q->after_id);
     if (m & 1) {
-        size_t hl = fold_prefix_upper(key, klen, hi);
-        sqlite3_bind_text(st, lp[LP_KEY], key, (int)klen, SQLITE_STATIC);
+        size_t scan = cut_key(key, klen); /* stored keys are cut too */
+        size_t hl = fold_prefix_upper(key, scan, hi);
+        sqlite3_bind_text(st, lp[LP_KEY], key, (int)scan, SQLITE_STATIC);
         sqlite3_bind_text(st, lp[LP_HI], hi, (int)hl, SQLITE_STATIC);
+        sqlite3_bind_text(st, lp[LP_AFTER_KEY], q->after_key ? q->after_key : "", -1,
+                          SQLITE_STATIC);
+    } else {
+        /* Ask for one more than the page to know whether another page follows. */
+        sqlite3_bind_int(st, lp[LP_LIMIT], q->limit + 1);
     }
     if (m & 2)
         sqlite3_bind_text(st, lp[LP_OWNER], q->owner, -1, SQLITE_STATIC);
@@ -487,28 +736,74 @@ hail_err people_list(db *d, const people_query *q, json_t *out, int64_t *next_af
         sqlite3_bind_text(st, lp[LP_ACCOUNT], q->account, -1, SQLITE_STATIC);
     if (m & 8)
         sqlite3_bind_text(st, lp[LP_OPPORTUNITY], q->opportunity, -1, SQLITE_STATIC);
-    /* Ask for one more than the page to know whether another page follows. */
-    sqlite3_bind_int(st, lp[LP_LIMIT], q->limit + 1);
-    int rc, n = 0;
+    int rc, n = 0, at = m & 1 ? 1 : 0;
     int64_t last = 0;
+    char last_key[SEARCH_KEY_MAX + 1] = "";
     hail_err e = HAIL_OK;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((m & 1) && !search_accept(st, key, klen))
+            continue;
         if (n == q->limit) {
-            *next_after = last;
+            if (m & 1)
+                snprintf(next, PEOPLE_CURSOR_MAX, "s%lld:%s", (long long)last, last_key);
+            else
+                snprintf(next, PEOPLE_CURSOR_MAX, "i%lld", (long long)last);
             break;
         }
-        json_t *o = row_to_json(d, st);
-        if (!o || json_array_append_new(out, o)) {
-            e = HAIL_ENOMEM;
+        if ((n && (e = buf_putc(out, ','))) || (e = person_write(out, st, at)))
             break;
-        }
-        last = sqlite3_column_int64(st, 0);
+        last = sqlite3_column_int64(st, at);
+        if (m & 1)
+            snprintf(last_key, sizeof last_key, "%s", (const char *)sqlite3_column_text(st, 0));
         n++;
     }
     if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
         e = db_fail(d, "people: list");
     sqlite3_reset(st);
+    *count = n;
     return e;
+}
+
+hail_err people_list(db *d, const people_query *q, json_t *out, char next[PEOPLE_CURSOR_MAX])
+{
+    buf b = BUF_INIT(64 << 20);
+    int n;
+    json_t *arr = NULL;
+    hail_err e = buf_putc(&b, '[');
+    if (!e)
+        e = people_list_text(d, q, &b, next, &n);
+    if (!e)
+        e = buf_putc(&b, ']');
+    if (!e)
+        e = parse_written(&b, &arr);
+    if (!e && json_array_extend(out, arr))
+        e = HAIL_ENOMEM;
+    json_decref(arr);
+    buf_release(&b);
+    return e;
+}
+
+hail_err people_cursor_parse(const char *s, people_query *q, char *keybuf, size_t keycap)
+{
+    char *end;
+    if (s[0] == 'i') {
+        long long v = strtoll(s + 1, &end, 10);
+        if (end == s + 1 || *end || v < 0)
+            return hail_errf(HAIL_EINVAL, "cursor is not valid");
+        q->after_id = v;
+        q->after_key = NULL;
+        return HAIL_OK;
+    }
+    if (s[0] == 's') {
+        long long v = strtoll(s + 1, &end, 10);
+        if (end == s + 1 || *end != ':' || v < 0 || strlen(end + 1) >= keycap)
+            return hail_errf(HAIL_EINVAL, "cursor is not valid");
+        memcpy(keybuf, end + 1, strlen(end + 1) + 1);
+        q->after_id = v;
+        q->after_key = keybuf;
+        return HAIL_OK;
+    }
+    return hail_errf(HAIL_EINVAL, "cursor is not valid");
 }
 
 hail_err people_count(db *d, int64_t *total, int64_t *active)

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "store/db.h"
 
@@ -93,13 +94,35 @@ typedef struct people_query {
     const char *owner;       /* owner email; NULL = any */
     const char *account;     /* sfdc_account_id; NULL = any */
     const char *opportunity; /* sfdc_opportunity_id; NULL = any */
-    int64_t after_id;        /* cursor: ids greater than this */
+    int64_t after_id;        /* cursor (people_cursor_parse): after this id… */
+    const char *after_key;   /* …and, for a search, this key */
     int limit;               /* 1..200 */
 } people_query;
 
-/* Active people matching q, in id order. Appends objects to `out`; sets
- * *next_after to the last id when more may follow, else 0. */
-hail_err people_list(db *d, const people_query *q, json_t *out, int64_t *next_after);
+#define PEOPLE_CURSOR_MAX 96
+
+/* Active people matching the query: in id order, or with q in the order of
+ * the matching search key (then id). Appends objects to `out`; when more
+ * follow, `next` gets a cursor string (else ""). */
+hail_err people_list(db *d, const people_query *q, json_t *out, char next[PEOPLE_CURSOR_MAX]);
+
+/* The same as JSON text appended to out: the page's objects joined by commas
+ * (no brackets); *count gets how many. The API's fast path. */
+hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOPLE_CURSOR_MAX],
+                          int *count);
+/* One person as a JSON object appended to out. */
+hail_err people_get_text(db *d, int64_t id, buf *out);
+
+/* Reads a cursor string from people_list into q (the key is copied to keybuf).
+ * HAIL_EINVAL when it is not one. */
+hail_err people_cursor_parse(const char *s, people_query *q, char *keybuf, size_t keycap);
+
+/* Registers hail's SQL functions (hail_search_key) on a connection. */
+hail_err people_register_functions(sqlite3 *h);
+/* Rebuilds the search keys of all active people (after a bulk load). */
+hail_err people_rebuild_search(db *d);
+/* kv key set while a bulk load has skipped the search keys. */
+#define PEOPLE_BULK_KEY "people.bulk_load"
 
 /* One person by hail id (active or not). HAIL_ENOTFOUND if unknown. */
 hail_err people_get(db *d, int64_t id, json_t **out);

@@ -1,8 +1,10 @@
 #include "store/schema.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "store/db.h"
+#include "store/people.h"
 
 static const char *const migrations[] = {
     NULL,
@@ -61,7 +63,7 @@ static const char *const migrations[] = {
     "CREATE INDEX login_failures_key ON login_failures(key, at);"
 
     /* People: a read-only copy of Marketo leads that have a sales owner.
-     * k_* are folded search keys (core/fold.h). active = 0 when the owner was
+     * active = 0 when the owner was
      * cleared or the lead deleted (deleted = 1); the row and its history stay. */
     "CREATE TABLE people ("
     "  id INTEGER PRIMARY KEY,"
@@ -72,9 +74,14 @@ static const char *const migrations[] = {
     "  sfdc_opportunity_id TEXT, owner_email TEXT,"
     "  active INTEGER NOT NULL,"
     "  deleted INTEGER NOT NULL DEFAULT 0,"
-    "  k_name TEXT, k_last TEXT, k_email TEXT, k_company TEXT,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL);"
+
+    /* Folded search keys of active people (see store/people.c). */
+    "CREATE TABLE people_search ("
+    "  key TEXT NOT NULL,"
+    "  person_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (key, person_id)) WITHOUT ROWID;"
 
     /* One row per sync run, for status and history. */
     "CREATE TABLE sync_runs ("
@@ -105,31 +112,46 @@ const char *schema_migration(int version)
     return migrations[version];
 }
 
-/* Partial indexes on the active set serve the lists and search; the
- * account/opportunity/owner indexes serve the grouped pages. */
+/* The account/opportunity/owner indexes serve the grouped pages and filters. */
 static const char people_indexes[] =
-    "CREATE INDEX IF NOT EXISTS people_k_name ON people(k_name) WHERE active = 1;"
-    "CREATE INDEX IF NOT EXISTS people_k_last ON people(k_last) WHERE active = 1;"
-    "CREATE INDEX IF NOT EXISTS people_k_email ON people(k_email) WHERE active = 1;"
-    "CREATE INDEX IF NOT EXISTS people_k_company ON people(k_company) WHERE active = 1;"
     "CREATE INDEX IF NOT EXISTS people_account ON people(sfdc_account_id)"
     "  WHERE sfdc_account_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS people_opportunity ON people(sfdc_opportunity_id)"
     "  WHERE sfdc_opportunity_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS people_owner ON people(owner_email);";
 
+static hail_err ensure(struct db *d, int rebuild_search)
+{
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    char *bulk = NULL;
+    if ((e = db_exec(d, people_indexes)) || (e = db_kv_get(d, PEOPLE_BULK_KEY, &bulk)))
+        goto fail;
+    if ((bulk || rebuild_search) &&
+        ((e = people_rebuild_search(d)) || (e = db_kv_del(d, PEOPLE_BULK_KEY))))
+        goto fail;
+    free(bulk);
+    return db_commit(d);
+fail:
+    free(bulk);
+    db_rollback(d);
+    return e;
+}
+
 hail_err schema_ensure_indexes(struct db *d)
 {
-    return db_exec(d, people_indexes);
+    return ensure(d, 0);
+}
+
+hail_err schema_finish_bulk(struct db *d)
+{
+    return ensure(d, 1);
 }
 
 hail_err schema_drop_people_indexes(struct db *d)
 {
-    return db_exec(d, "DROP INDEX IF EXISTS people_k_name;"
-                      "DROP INDEX IF EXISTS people_k_last;"
-                      "DROP INDEX IF EXISTS people_k_email;"
-                      "DROP INDEX IF EXISTS people_k_company;"
-                      "DROP INDEX IF EXISTS people_account;"
+    return db_exec(d, "DROP INDEX IF EXISTS people_account;"
                       "DROP INDEX IF EXISTS people_opportunity;"
                       "DROP INDEX IF EXISTS people_owner;");
 }

@@ -11,11 +11,13 @@ struct db;
 int schema_latest(void);
 const char *schema_migration(int version);
 
-/* Secondary indexes on people, kept out of the migrations so a bulk load into
- * an empty table can drop them and build them once at the end (sorting is far
- * cheaper than a million random B-tree inserts). ensure recreates any that are
- * missing, e.g. after a bulk load was interrupted. */
+/* Secondary indexes on people and the search keys, kept out of the migrations
+ * so a bulk load into an empty table can skip them and build them once at the
+ * end (sorting is far cheaper than a million random B-tree inserts).
+ * ensure recreates missing indexes and, if a bulk load was interrupted
+ * (PEOPLE_BULK_KEY set), the search keys; finish_bulk always rebuilds them. */
 hail_err schema_ensure_indexes(struct db *d);
+hail_err schema_finish_bulk(struct db *d);
 hail_err schema_drop_people_indexes(struct db *d);
 
 #endif
