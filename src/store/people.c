@@ -146,9 +146,12 @@ static void add_key(search_keys *k, const char *a, size_t alen, const char *b, s
     if (n == 0)
         return;
     size_t cut = cut_key(dst, n);
+    /* The same value twice (a company named like the person) is one key; two
+     * values sharing only their cut are both kept, so each full value is
+     * checked against a long query (they share one people_search row). */
     for (int i = 0; i < k->n; i++)
-        if (k->len[i] == cut && memcmp(k->full[i], dst, cut) == 0)
-            return; /* the same key twice (a company named like the person) */
+        if (k->full_len[i] == n && memcmp(k->full[i], dst, n) == 0)
+            return;
     k->full_len[k->n] = n;
     k->len[k->n] = cut;
     k->n++;
@@ -613,7 +616,8 @@ static void build_list_sql(void)
             n = snprintf(s, sizeof s,
                          "SELECT s.key, " PERSON_COLS " FROM people_search s"
                          " JOIN people p ON p.id = s.person_id"
-                         " WHERE s.key >= $%d AND s.key < $%d AND (s.key, s.person_id) > ($%d, $%d)",
+                         " WHERE s.key >= $%d AND s.key < $%d AND (s.key, s.person_id) > ($%d, $%d)"
+                         " AND p.active = 1",
                          lp[LP_KEY], lp[LP_HI], lp[LP_AFTER_KEY], lp[LP_AFTER]);
         } else {
             lp[LP_AFTER] = k++;

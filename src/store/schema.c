@@ -120,8 +120,27 @@ static const char people_indexes[] =
     "  WHERE sfdc_opportunity_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS people_owner ON people(owner_email);";
 
+/* 1 when every people index exists and no bulk load left work behind. */
+static int complete(struct db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                  " AND name IN ('people_account', 'people_opportunity',"
+                                  " 'people_owner')) = 3"
+                                  " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = $1)");
+    if (!st)
+        return 0;
+    sqlite3_bind_text(st, 1, PEOPLE_BULK_KEY, -1, SQLITE_STATIC);
+    int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return ok;
+}
+
 static hail_err ensure(struct db *d, int rebuild_search)
 {
+    /* Checked without a lock first: opening the database while a sync or an
+     * import is writing must not wait for its write lock. */
+    if (!rebuild_search && complete(d))
+        return HAIL_OK;
     hail_err e = db_begin(d);
     if (e)
         return e;

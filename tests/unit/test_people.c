@@ -18,6 +18,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/fold.h"
 #include "core/timeutil.h"
@@ -267,8 +268,8 @@ static void assert_search_consistent(db *d)
     assert_int_equal(people_rebuild_search(d), HAIL_OK);
     char *after = sql_text(d, "SELECT key, person_id FROM people_search ORDER BY 1, 2");
     if (strcmp(before, after) != 0) {
-        print_error("search keys differ from a rebuild:\n--- maintained\n%s--- rebuilt\n%s",
-                    before, after);
+        print_error("search keys differ from a rebuild:\n--- maintained\n%s--- rebuilt\n%s", before,
+                    after);
         free(before);
         free(after);
         fail();
@@ -362,8 +363,8 @@ static size_t t_cut(const char *k, size_t n)
 /* The key a person is listed under for q: the smallest (cut) key among
  * fold("first last"), fold(last), fold(email), fold(company) whose full folded
  * value starts with fold(q). 0 if the person does not match. */
-static int t_match_key(const char *first, const char *last, const char *email,
-                       const char *company, const char *q, char out[KEY_MAX + 1])
+static int t_match_key(const char *first, const char *last, const char *email, const char *company,
+                       const char *q, char out[KEY_MAX + 1])
 {
     char fq[1100];
     size_t fql = fold_key(q, strlen(q), fq);
@@ -1044,7 +1045,7 @@ static void test_search_order(void **state)
     fixture *f = *state;
     people_writer *w = wopen(f->d, 0);
     person_in p;
-    p = mk(1, "Sam", "Young", NULL, NULL, "rep@corp.com");   /* "sam young" */
+    p = mk(1, "Sam", "Young", NULL, NULL, "rep@corp.com"); /* "sam young" */
     put(w, &p);
     p = mk(2, "Xavier", "Saab", NULL, NULL, "rep@corp.com"); /* "saab" */
     put(w, &p);
@@ -1183,7 +1184,7 @@ static void test_search_keys_follow_writes(void **state)
     /* the same key: in hail id order, and Marketo id 2 was written first */
     assert_true(hail_id(f->d, 2) < hail_id(f->d, 1));
     expect_q(f->d, "brown", "2,1");
-    expect_q(f->d, "b", "2,1");     /* "b co" < "brown" */
+    expect_q(f->d, "b", "2,1"); /* "b co" < "brown" */
     assert_search_consistent(f->d);
 
     /* a change outside the searched fields keeps the keys */
@@ -1289,8 +1290,10 @@ static void test_search_long_values(void **state)
            NULL, NULL, "rep@corp.com");
     put(w, &p);
     /* a space at byte 64: cut, then trimmed */
-    p = mk(4, NULL, "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww" " tail", NULL,
-           NULL, "rep@corp.com");
+    p = mk(4, NULL,
+           "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww"
+           " tail",
+           NULL, NULL, "rep@corp.com");
     put(w, &p);
     assert_int_equal(people_writer_close(w, 1), HAIL_OK);
     expect_keys(f->d, 1, X60 "alph");
@@ -1535,8 +1538,8 @@ static void test_cursor_parse(void **state)
     assert_int_equal(people_cursor_parse("s1:abcde", &q, small, sizeof small), HAIL_EINVAL);
 
     static const char *const bad[] = {
-        "", "i", "s", "x5", "5", "I5", "S5:a", "i5x", "i-1", "ix", "i5:a",
-        "s5", "s:abc", "s-1:a", "sx:a", "s5x:a", "s5;a",
+        "",   "i",    "s",  "x5",    "5",     "I5",   "S5:a",  "i5x",  "i-1",
+        "ix", "i5:a", "s5", "s:abc", "s-1:a", "sx:a", "s5x:a", "s5;a",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (people_cursor_parse(bad[i], &q, kb, sizeof kb) != HAIL_EINVAL) {
@@ -1615,8 +1618,8 @@ static void test_paging(void **state)
         pg[i].company = i % 4 ? "Paging Co" : "Page";
         pg[i].owner = i % 7 == 0 ? NULL : i % 2 ? "rep@corp.com" : "Other@Corp.com";
         pg[i].active = pg[i].owner != NULL;
-        person_in p = mk(10000 + i, i % 5 ? pg[i].first : NULL, "Page",
-                         i % 3 ? NULL : pg[i].email, pg[i].company, pg[i].owner);
+        person_in p = mk(10000 + i, i % 5 ? pg[i].first : NULL, "Page", i % 3 ? NULL : pg[i].email,
+                         pg[i].company, pg[i].owner);
         put(w, &p);
         active_n += pg[i].active;
     }
@@ -1644,11 +1647,9 @@ static void test_paging(void **state)
             int want = 0;
             char key[KEY_MAX + 1];
             for (int i = 1; i <= N; i++)
-                want += pg[i].active &&
-                        (!owners[oi] || strcasecmp(pg[i].owner, owners[oi]) == 0) &&
+                want += pg[i].active && (!owners[oi] || strcasecmp(pg[i].owner, owners[oi]) == 0) &&
                         (!qs || t_match_key(i % 5 ? pg[i].first : NULL, "Page",
-                                            i % 3 ? NULL : pg[i].email, pg[i].company, qs,
-                                            key));
+                                            i % 3 ? NULL : pg[i].email, pg[i].company, qs, key));
             if (!qs && !owners[oi])
                 assert_int_equal(want, active_n);
             for (size_t li = 0; li < sizeof limits / sizeof limits[0]; li++) {
@@ -1697,8 +1698,8 @@ static void test_paging(void **state)
                     if (*next) {
                         char want_next[PEOPLE_CURSOR_MAX];
                         if (qs)
-                            snprintf(want_next, sizeof want_next, "s%lld:%s",
-                                     (long long)last_id, last_key);
+                            snprintf(want_next, sizeof want_next, "s%lld:%s", (long long)last_id,
+                                     last_key);
                         else
                             snprintf(want_next, sizeof want_next, "i%lld", (long long)last_id);
                         assert_int_equal(json_array_size(arr), (size_t)limits[li]);
@@ -1880,8 +1881,8 @@ static void test_bulk_mark(void **state)
  * values cut inside a character or at a space, empty and null fields, keys
  * shared between fields and people. */
 #define LONG_A X60 "\xc3\xa9t\xc3\xa9 long"
-#define LONG_B                                                                                   \
-    "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"                             \
+#define LONG_B                                                                                     \
+    "yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"                               \
     "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"
 #define LONG_C "wwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwwww tail"
 #define LONG_D "Company " X60 " Alpha"
@@ -1899,12 +1900,18 @@ static const char *const g_first[] = {"Ana",
                                       "\xe6\x97\xa5\xe6\x9c\xac",
                                       LONG_A,
                                       "Zo\xc3\xab"};
-static const char *const g_last[] = {"Smith", "Smithers", "M\xc3\xbcller", NULL, "", "O'Brien",
+static const char *const g_last[] = {"Smith",
+                                     "Smithers",
+                                     "M\xc3\xbcller",
+                                     NULL,
+                                     "",
+                                     "O'Brien",
                                      "Garc\xc3\xad"
                                      "a",
-                                     LONG_B, LONG_C};
-static const char *const g_email[] = {NULL,          "", "a@x.example", "SMITH@Example.com",
-                                      LONG_E,        "ana@smith.example"};
+                                     LONG_B,
+                                     LONG_C};
+static const char *const g_email[] = {
+    NULL, "", "a@x.example", "SMITH@Example.com", LONG_E, "ana@smith.example"};
 static const char *const g_company[] = {NULL,
                                         "Acme",
                                         "Smith",
@@ -1919,10 +1926,10 @@ static const char *const g_owner[] = {"rep@corp.com", "rep@corp.com", NULL, "", 
 
 static person_in gen(int i, int variant)
 {
-    return mk(i, g_first[(i * 7 + variant * 3) % G_N(g_first)],
-              g_last[(i * 5 + variant) % G_N(g_last)], g_email[(i * 3 + variant * 5) % G_N(g_email)],
-              g_company[(i * 11 + variant * 2) % G_N(g_company)],
-              g_owner[(i + variant) % G_N(g_owner)]);
+    return mk(
+        i, g_first[(i * 7 + variant * 3) % G_N(g_first)], g_last[(i * 5 + variant) % G_N(g_last)],
+        g_email[(i * 3 + variant * 5) % G_N(g_email)],
+        g_company[(i * 11 + variant * 2) % G_N(g_company)], g_owner[(i + variant) % G_N(g_owner)]);
 }
 
 enum { G_COUNT = 300 };
@@ -2022,9 +2029,9 @@ static void test_bulk_keys_equal_row_by_row(void **state)
     assert_search_consistent(d3);
 
     /* and the same answers */
-    static const char *const qs[] = {"smith", "a", "acme", "ana", "x", X60 "ete", X60 "xx",
-                                     "y", "w", "jose", "\xe6\x97\xa5", "company", "spaced o",
-                                     "aesa", "zoe", "muller", "o"};
+    static const char *const qs[] = {
+        "smith",        "a",       "acme",     "ana",  "x",   X60 "ete", X60 "xx", "y", "w", "jose",
+        "\xe6\x97\xa5", "company", "spaced o", "aesa", "zoe", "muller",  "o"};
     for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
         people_query q = {.q = qs[i], .limit = 200};
         char a[4096], b[4096], c[4096];
@@ -2161,6 +2168,124 @@ static void test_text_round_trip(void **state)
                 "\xe6\x97\xa5\xe6\x9c\xac");
 }
 
+/* The text forms: what people_list/people_get return, as JSON text appended
+ * to a buffer, with every character escaped so it parses back. */
+static void test_text_output(void **state)
+{
+    fixture *f = *state;
+    static const char nasty[] = "tab\there \"quoted\" back\\slash /\n\r\x01\x1f"
+                                "\xe2\x80\xa8 \xf0\x9f\x98\x80 end";
+    people_writer *w = wopen(f->d, 0);
+    person_in p = mk(1, "Text", "One", "one@text.example", NULL, "rep@corp.com");
+    set(&p, PF_TITLE, nasty);
+    put(w, &p);
+    p = mk(2, "Text", "Two", NULL, "Text \"Co\"", "rep@corp.com");
+    put(w, &p);
+    p = mk(3, "Text", "Three", NULL, NULL, "rep@corp.com");
+    put(w, &p);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+
+    /* one person, appended after what the buffer held */
+    buf b = BUF_INIT(1 << 20);
+    assert_int_equal(buf_puts(&b, "X"), HAIL_OK);
+    assert_int_equal(people_get_text(f->d, hail_id(f->d, 1), &b), HAIL_OK);
+    assert_int_equal(b.data[0], 'X');
+    json_error_t err;
+    json_t *t = json_loadb(b.data + 1, b.len - 1, 0, &err);
+    assert_non_null(t);
+    json_t *o = get(f->d, 1);
+    assert_true(json_equal(t, o));
+    assert_string_equal(jstr(o, "title"), nasty);
+    json_decref(t);
+    json_decref(o);
+    /* unknown: an error, nothing appended */
+    size_t len = b.len;
+    assert_int_equal(people_get_text(f->d, 999, &b), HAIL_ENOTFOUND);
+    assert_int_equal(b.len, len);
+    buf_release(&b);
+
+    /* lists: objects joined by commas, no brackets, the same as people_list */
+    static const char *const qs[] = {NULL, "text", "one@", "text \"co"};
+    for (size_t qi = 0; qi < sizeof qs / sizeof qs[0]; qi++) {
+        for (int limit = 1; limit <= 4; limit++) {
+            people_query q = {.q = qs[qi], .limit = limit};
+            char next_t[PEOPLE_CURSOR_MAX], next_j[PEOPLE_CURSOR_MAX], kb[PEOPLE_CURSOR_MAX];
+            for (int pages = 0;; pages++) {
+                assert_true(pages < 10);
+                buf lb = BUF_INIT(1 << 20);
+                assert_int_equal(buf_putc(&lb, '['), HAIL_OK);
+                int count = -1;
+                assert_int_equal(people_list_text(f->d, &q, &lb, next_t, &count), HAIL_OK);
+                assert_int_equal(buf_putc(&lb, ']'), HAIL_OK);
+                json_t *arr = json_loadb(lb.data, lb.len, 0, &err);
+                if (!arr) {
+                    print_error("not JSON (%s): %s\n", err.text, lb.data);
+                    fail();
+                }
+                buf_release(&lb);
+                json_t *want = json_array();
+                assert_int_equal(people_list(f->d, &q, want, next_j), HAIL_OK);
+                assert_true(json_equal(arr, want));
+                assert_int_equal(count, (int)json_array_size(want));
+                assert_string_equal(next_t, next_j);
+                json_decref(arr);
+                json_decref(want);
+                if (!*next_t)
+                    break;
+                assert_int_equal(people_cursor_parse(next_t, &q, kb, sizeof kb), HAIL_OK);
+            }
+        }
+    }
+    /* nothing found: nothing appended */
+    buf lb = BUF_INIT(1 << 20);
+    people_query q = {.q = "nobody", .limit = 10};
+    char next[PEOPLE_CURSOR_MAX];
+    int count = -1;
+    assert_int_equal(people_list_text(f->d, &q, &lb, next, &count), HAIL_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(lb.len, 0);
+    assert_string_equal(next, "");
+    buf_release(&lb);
+    expect_q(f->d, "text \"co\"", "2");
+}
+
+/* Two of a person's values that share their first 64 bytes are both checked
+ * against a long query (they share one people_search row). */
+static void test_search_long_shared_prefix(void **state)
+{
+    fixture *f = *state;
+    char x60[61], email[128], company[128], q[128];
+    memset(x60, 'x', 60);
+    x60[60] = '\0';
+    snprintf(email, sizeof email, "%saaaa@one.example", x60);
+    snprintf(company, sizeof company, "%saaaa-two co", x60);
+    snprintf(q, sizeof q, "%saaaa-two", x60);
+    people_writer *w = wopen(f->d, 0);
+    person_in p = mk(1, "Ann", "Long", email, company, "rep@corp.com");
+    put(w, &p);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_q(f->d, q, "1");
+    snprintf(q, sizeof q, "%saaaa@one", x60);
+    expect_q(f->d, q, "1");
+}
+
+/* A search never lists an inactive person, even when the search keys are
+ * stale (a server rebuilt them in the middle of a bulk load). */
+static void test_search_skips_inactive_with_stale_keys(void **state)
+{
+    fixture *f = *state;
+    people_writer *w = wopen(f->d, PW_BULK);
+    person_in p = mk(1, "Stale", "Person", NULL, NULL, "rep@corp.com");
+    put(w, &p);
+    assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    assert_int_equal(people_rebuild_search(f->d), HAIL_OK);
+    assert_int_equal(people_writer_deactivate(w, 1, 1), HAIL_OK);
+    assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    expect_q(f->d, "stale", "");
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_q(f->d, "stale", "");
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2180,6 +2305,8 @@ int main(void)
         T(test_search_no_duplicates),
         T(test_search_keys_follow_writes),
         T(test_search_long_values),
+        T(test_search_long_shared_prefix),
+        T(test_search_skips_inactive_with_stale_keys),
         T(test_filters),
         cmocka_unit_test(test_cursor_parse),
         T(test_cursor_mismatch),
@@ -2190,6 +2317,7 @@ int main(void)
         T(test_bulk_keys_equal_row_by_row),
         T(test_get_json_shape),
         T(test_text_round_trip),
+        T(test_text_output),
     };
 #undef T
     /* fsync on every commit is not what these tests are about */
