@@ -35,6 +35,17 @@ static int utf8_valid(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
+        /* Fast path: eight ASCII bytes (no NUL) at a time. */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if ((w & UINT64_C(0x8080808080808080)) ||
+                ((w - UINT64_C(0x0101010101010101)) & ~w & UINT64_C(0x8080808080808080)))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
         unsigned char c = s[i];
         if (c < 0x80) {
             if (c == 0)
@@ -494,7 +505,12 @@ hail_err people_writer_close(people_writer *w, int commit)
     if (!commit || e)
         db_rollback(w->d);
     if (w->bulk) {
+        /* The rebuild is one big sort: let SQLite's sorter use a helper
+         * thread (measured 6-9% faster; a larger cache was slower and cost
+         * 200 MB of memory). */
+        db_exec(w->d, "PRAGMA threads = 2;");
         hail_err e2 = schema_finish_bulk(w->d);
+        db_exec(w->d, "PRAGMA threads = 0;");
         e = e ? e : e2;
     }
     free(w);

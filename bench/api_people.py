@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Figure: the people API at 1,000,000 people (get by id, prefix search).
+
+Usage: python3 bench/api_people.py HAIL_BINARY [--seconds 10] [--rows N]
+
+Loads the cached CSV (bench/out/people-1m.csv from bench/gen_people.py: ~600 first names,
+~6,000 last names, ~40,000 companies, Zipf-skewed) with `hail import people`, creates an
+admin and an API token, starts `hail serve` on 127.0.0.1 with its default configuration
+(access log on, stderr to a file, default thread count) and drives it with wrk
+(-t2 -c32, Lua scripts sending the token and varying each request):
+
+  get:    GET /api/v1/people/{random id in 1..N}                       -> get_rps
+  search: GET /api/v1/people?q={prefix}&limit=50, prefixes of 3-5 characters of a random
+          active person's first name, last name, company or email (bench/out/people-1m.queries)
+                                                     -> search_p99_ms, search_p50_ms, search_rps
+
+Each run is 10 s after a 3 s warm-up of the same requests (not counted). Then the same
+again with HAIL_ACCESS_LOG=off. wrk and hail share the machine's cores.
+
+Prints `get_rps=… search_p99_ms=… search_p50_ms=… search_rps=…` (default configuration),
+then the same figures with the access log off, and context lines. Targets: get_rps >= 15,000,
+search_p99_ms <= 20.
+
+Correctness (the bench FAILS otherwise): every wrk response is 2xx (wrk's status error count
+is 0) with no socket errors or timeouts; spot checks with urllib: GET of sampled ids returns
+that person, and 40 sampled search queries each return a full page or, when fewer than 50
+active people match (counted from the CSV), exactly those, each one matching the prefix;
+with the access log on, the log holds a line per request.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchlib as B  # noqa: E402
+
+TARGET_GET_RPS, TARGET_SEARCH_P99_MS = 15000, 20.0
+WRK_THREADS, WRK_CONNS, WARMUP_S = 2, 32, 3
+
+LUA_COMMON = r"""
+wrk.headers["Authorization"] = "Bearer %(token)s"
+local seq = 0
+function setup(thread)
+  seq = seq + 1
+  thread:set("seed", seq)
+end
+function init(args)
+  math.randomseed(seed * 7919)
+end
+function done(summary, latency, requests)
+  io.write(string.format(
+    "BENCHJSON {\"requests\":%%d,\"duration_us\":%%d,\"status_errors\":%%d,\"connect\":%%d," ..
+    "\"read\":%%d,\"write\":%%d,\"timeout\":%%d,\"p50_us\":%%d,\"p90_us\":%%d,\"p99_us\":%%d," ..
+    "\"max_us\":%%d,\"mean_us\":%%f}\n",
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
+    latency.mean))
+end
+"""
+LUA_GET = LUA_COMMON + r"""
+function request()
+  return wrk.format("GET", "/api/v1/people/" .. math.random(1, %(n)d))
+end
+"""
+LUA_SEARCH = LUA_COMMON + r"""
+local qs = {}
+for line in io.lines("%(queries)s") do
+  if #line > 0 then qs[#qs + 1] = line end
+end
+function request()
+  return wrk.format("GET", "/api/v1/people?q=" .. qs[math.random(#qs)] .. "&limit=50")
+end
+"""
+
+
+def api(port, token, path):
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
+                                 headers={"Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.load(r)
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def wrk(port, script, seconds, threads=WRK_THREADS, conns=WRK_CONNS):
+    # A 30 s timeout: wrk leaves timed-out requests out of its latency figures, so any
+    # timeout fails the bench rather than flattering p99.
+    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % conns, "-d%ds" % seconds,
+                          "--timeout", "30s", "--latency", "-s", script,
+                          "http://127.0.0.1:%d" % port],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        B.die("wrk failed: %s %s" % (out.stdout[-500:], out.stderr[-500:]))
+    m = re.search(r"^BENCHJSON (.*)$", out.stdout, re.M)
+    if not m:
+        B.die("wrk printed no summary:\n" + out.stdout)
+    r = json.loads(m.group(1))
+    r["rps"] = r["requests"] / (r["duration_us"] / 1e6)
+    bad = r["status_errors"] + r["connect"] + r["read"] + r["write"] + r["timeout"]
+    if bad:
+        B.die("wrk saw %d non-2xx responses and socket errors connect %d read %d write %d "
+              "timeout %d (of %d requests)\n%s" % (r["status_errors"], r["connect"], r["read"],
+                                                  r["write"], r["timeout"], r["requests"],
+                                                  out.stdout))
+    if r["requests"] == 0:
+        B.die("wrk completed no request")
+    return r
+
+
+def spot_check(port, token, n, queries, facts):
+    for pid in (1, n // 2, n):
+        st, body = api(port, token, "/api/v1/people/%d" % pid)
+        if st != 200 or body.get("id") != pid:
+            B.die("GET /api/v1/people/%d answered %s %r" % (pid, st, body))
+    with open(queries, encoding="utf-8") as f:
+        sample = B.spot_queries([q for q in f.read().split("\n") if q])
+    matches = []
+    for q in sample:
+        st, body = api(port, token, "/api/v1/people?q=%s&limit=50" % q)
+        text = B.fold(urllib.parse.unquote(q))
+        if st != 200:
+            B.die("search q=%s answered %s" % (q, st))
+        data = body["data"]
+        want = facts["spot_matches"][text]
+        if len(data) != min(50, want):
+            B.die("search q=%s returned %d people; the CSV has %d active people matching"
+                  % (q, len(data), want))
+        for p in data:
+            keys = [B.fold("%s %s" % (p["first_name"] or "", p["last_name"] or "")),
+                    B.fold(p["last_name"] or ""), B.fold(p["email"] or ""),
+                    B.fold(p["company"] or "")]
+            if not p["active"] or not any(k.startswith(text) for k in keys):
+                B.die("search q=%s returned %r, which does not match" % (q, p))
+        matches.append(want)
+    active = facts["with_owner"]
+    ms = sorted(matches)
+    B.log("spot check: %d GETs and %d searches answered correctly (a full page, or every "
+          "match); a search matches %d to %d active people (median %d = %.2f%% of %d; %d of %d "
+          "queries match < 50, so they return a short page)"
+          % (3, len(sample), ms[0], ms[-1], statistics.median(ms),
+             100.0 * statistics.median(ms) / active, active, sum(1 for m in ms if m < 50),
+             len(ms)))
+
+
+def settle(port):
+    """Waits until requests queued by the previous wrk run (which hail still answers after
+    wrk hangs up) are done: /healthz answers in under 20 ms three times in a row."""
+    fast, deadline = 0, time.monotonic() + 60
+    while fast < 3 and time.monotonic() < deadline:
+        t = time.monotonic()
+        B.wait_http("http://127.0.0.1:%d/healthz" % port)
+        fast = fast + 1 if time.monotonic() - t < 0.02 else 0
+        time.sleep(0.2)
+
+
+def serve(hail, data, port, env_extra, log_path):
+    env = dict(os.environ, **env_extra)
+    logf = open(log_path, "w")
+    p = subprocess.Popen([hail, "--data", data, "serve", "--listen", "127.0.0.1:%d" % port],
+                         env=env, stdout=logf, stderr=logf)
+    logf.close()
+    B.wait_http("http://127.0.0.1:%d/healthz" % port, proc=p)
+    return p
+
+
+def stop(p):
+    p.send_signal(signal.SIGTERM)
+    try:
+        p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        B.die("hail serve did not stop within 20 s of SIGTERM")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("hail")
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--rows", type=int, default=1000000)
+    a = ap.parse_args()
+    hail = os.path.abspath(a.hail)
+    if not os.access(hail, os.X_OK):
+        B.die("no hail binary at %s" % hail)
+    if not shutil.which("wrk"):
+        B.die("wrk is not installed (Debian package wrk)")
+    csv_path, queries, facts = B.people_csv(a.rows)
+    n = facts["rows"]
+    work = os.path.join(B.OUT, "api")
+    data = os.path.join(work, "data")
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(data)
+    B.log("== api_people: %d people, machine: %s, wrk -t%d -c%d, %d s per run after a %d s "
+          "warm-up, load average %s" % (n, B.MACHINE, WRK_THREADS, WRK_CONNS, a.seconds,
+                                        WARMUP_S, B.loadavg()))
+
+    t0 = time.monotonic()
+    r = subprocess.run([hail, "--data", data, "import", "people", csv_path], capture_output=True,
+                       text=True)
+    if r.returncode != 0:
+        B.die("import failed: " + r.stderr[-1000:])
+    db = os.path.join(data, "hail.db")
+    total, lo, hi = map(int, B.sqlite_scalar(db, "SELECT count(*), min(id), max(id) FROM people")
+                        .split("|"))
+    if (total, lo, hi) != (n, 1, n):
+        B.die("after the import people are %d with ids %d..%d, expected %d with 1..%d"
+              % (total, lo, hi, n, n))
+    B.log("loaded %d people with hail import in %.1f s" % (n, time.monotonic() - t0))
+    subprocess.run([hail, "--data", data, "user", "add", "--email", "a@example.com", "--name", "A",
+                    "--role", "admin"], check=True, capture_output=True)
+    token = subprocess.run([hail, "--data", data, "token", "create", "--email", "a@example.com"],
+                           check=True, capture_output=True, text=True).stdout.strip() \
+        .splitlines()[-1]
+
+    # Write back the import's ~450 MB now, not under the first measurement.
+    os.sync()
+    get_lua, search_lua = os.path.join(work, "get.lua"), os.path.join(work, "search.lua")
+    with open(get_lua, "w") as f:
+        f.write(LUA_GET % {"token": token, "n": n})
+    with open(search_lua, "w") as f:
+        f.write(LUA_SEARCH % {"token": token, "queries": queries})
+
+    results = {}
+    for cfg, env_extra in (("default", {}), ("access_log_off", {"HAIL_ACCESS_LOG": "off"})):
+        port = B.free_port()
+        log_path = os.path.join(work, "serve-%s.log" % cfg)
+        p = serve(hail, data, port, env_extra, log_path)
+        try:
+            if cfg == "default":
+                spot_check(port, token, n, queries, facts)
+            res = {}
+            sent = 0
+            runs = [("get", get_lua, WRK_THREADS, WRK_CONNS),
+                    ("search", search_lua, WRK_THREADS, WRK_CONNS)]
+            if cfg == "default":
+                # Context: one client, so the latency is the service time without queueing
+                # (with -c32, Little's law puts the mean latency at 32 / throughput).
+                runs.append(("search_1client", search_lua, 1, 1))
+            for name, script, threads, conns in runs:
+                settle(port)
+                sent += wrk(port, script, WARMUP_S, threads, conns)["requests"]
+                res[name] = r = wrk(port, script, a.seconds, threads, conns)
+                sent += r["requests"]
+                B.log("%s %s (wrk -t%d -c%d): %.0f req/s, latency p50 %.2f ms, p90 %.2f ms, "
+                      "p99 %.2f ms, max %.1f ms (%d requests)"
+                      % (cfg, name, threads, conns, r["rps"], r["p50_us"] / 1e3,
+                         r["p90_us"] / 1e3, r["p99_us"] / 1e3, r["max_us"] / 1e3,
+                         r["requests"]))
+        finally:
+            stop(p)
+        logged = sum(1 for line in open(log_path, errors="replace") if " access " in line)
+        if cfg == "default":
+            B.log("check: the access log (stderr) holds %d access lines for the %d measured + "
+                  "warm-up requests (%.1f MB)" % (logged, sent, os.path.getsize(log_path) / 1e6))
+            if logged < sent:
+                B.die("the default configuration logged %d requests of at least %d: is the "
+                      "access log on?" % (logged, sent))
+        elif logged:
+            B.die("HAIL_ACCESS_LOG=off still logged %d requests" % logged)
+        results[cfg] = res
+
+    def line(res, suffix=""):
+        return ("get_rps%s=%.0f search_p99_ms%s=%.2f search_p50_ms%s=%.2f search_rps%s=%.0f"
+                % (suffix, res["get"]["rps"], suffix, res["search"]["p99_us"] / 1e3, suffix,
+                   res["search"]["p50_us"] / 1e3, suffix, res["search"]["rps"]))
+
+    B.log("load average at the end: %s (the machine may be shared: see bench/README.md)"
+          % B.loadavg())
+    d = results["default"]
+    B.log("compared with: get_rps %.0f vs target >= %d (%s); search_p99_ms %.2f vs target <= %.0f "
+          "(%s) [default configuration, access log on]" % (
+              d["get"]["rps"], TARGET_GET_RPS,
+              "meets target" if d["get"]["rps"] >= TARGET_GET_RPS else "MISSES target",
+              d["search"]["p99_us"] / 1e3, TARGET_SEARCH_P99_MS,
+              "meets target" if d["search"]["p99_us"] / 1e3 <= TARGET_SEARCH_P99_MS
+              else "MISSES target"))
+    print(line(d))
+    print(line(results["access_log_off"], "_nolog"))
+    shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
