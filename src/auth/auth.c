@@ -70,6 +70,15 @@ int auth_verify_password(const char *hash, const char *password)
     return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
 }
 
+/* Frees a password hash, wiping it first. */
+static void hash_free(char *hash)
+{
+    if (hash) {
+        sodium_memzero(hash, strlen(hash));
+        free(hash);
+    }
+}
+
 int auth_email_ok(const char *e)
 {
     if (!e)
@@ -152,10 +161,7 @@ hail_err auth_user_add(db *d, const char *email, const char *name, const char *r
 rollback:
     db_rollback(d);
 out:
-    if (hash) {
-        sodium_memzero(hash, strlen(hash));
-        free(hash);
-    }
+    hash_free(hash);
     return e;
 }
 
@@ -201,10 +207,7 @@ hail_err auth_user_update(db *d, int64_t id, const char *name, const char *role,
 rollback:
     db_rollback(d);
 out:
-    if (hash) {
-        sodium_memzero(hash, strlen(hash));
-        free(hash);
-    }
+    hash_free(hash);
     return e;
 }
 
