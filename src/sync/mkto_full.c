@@ -20,6 +20,7 @@
  * for Marketo the writer is paused (committed, no transaction), so `hail
  * serve` can write to the same database meanwhile.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,24 +93,240 @@ static hail_err writer_finish(full *f, int ok)
     return ok ? e : HAIL_OK;
 }
 
-/* ---- importing one file ---- */
+/* ---- importing one file ----
+ *
+ * Two threads share the work: the calling thread downloads, hashes, parses
+ * and validates (the producer); a writer thread owns the database for the
+ * length of the file and puts the records (the consumer). Records travel in
+ * fixed-size batches (field bytes copied into the batch's arena) through a
+ * small pool: the producer fills one, the writer drains the rest in order.
+ * A batch that ends on a record boundary the producer chose for a checkpoint
+ * carries that boundary's offset, record count, sha256 state and header; the
+ * writer saves the checkpoint right after putting the batch, so a checkpoint
+ * only ever covers records already in its transaction. The first error on
+ * either side stops both: the writer's is kept in the pool and seen by the
+ * producer when it asks for an empty batch; the producer's ends the download,
+ * after which the writer drains what was queued and stops. */
+
+#define BATCH_ROWS  1024
+#define BATCH_BYTES (512u << 10) /* ≥ PF_COUNT * PERSON_FIELD_MAX */
+#define NBATCH      4
+
+typedef struct batch {
+    size_t n, used;
+    uint64_t rejected; /* records refused by the producer */
+    int ckpt;          /* ends at a checkpoint boundary: the fields below */
+    int sha_ok;
+    uint64_t offset, records;
+    crypto_hash_sha256_state sha;
+    char header[sizeof((mkto_checkpoint *)0)->header];
+    person_in p[BATCH_ROWS];
+    char arena[BATCH_BYTES];
+} batch;
+
+typedef struct bpool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    batch *all[NBATCH];
+    batch *free_[NBATCH];
+    size_t nfree;
+    batch *q[NBATCH]; /* full batches, in order */
+    size_t qhead, qlen;
+    int done;     /* the producer pushes no more */
+    hail_err err; /* the writer's error */
+    char msg[512];
+} bpool;
 
 typedef struct importer {
     full *f;
     mkto_checkpoint *ck;
+    bpool pool;
+    batch *cur; /* being filled (producer) */
     csv_parser csv;
     mcsv_map map;
     int have_header;
-    crypto_hash_sha256_state sha;    /* of the bytes fed so far */
-    crypto_hash_sha256_state ck_sha; /* at ck->offset */
-    int sha_ok;                      /* sha covers the file from byte 0 */
-    uint64_t fed;                    /* file offset of the next byte */
-    uint64_t records;                /* data records parsed (file position) */
-    uint64_t written;                /* high-water mark of records handed to the writer */
+    char header[sizeof((mkto_checkpoint *)0)->header];
+    crypto_hash_sha256_state sha; /* of the bytes fed so far */
+    int sha_ok;                   /* sha covers the file from byte 0 */
+    uint64_t fed;                 /* file offset of the next byte */
+    uint64_t records;             /* data records parsed (file position) */
+    uint64_t written;             /* high-water mark of records handed to the writer */
+    /* The last boundary handed on for a checkpoint (where a retry starts). */
+    uint64_t bd_offset, bd_records;
+    crypto_hash_sha256_state bd_sha;
+    uint64_t rejected; /* for the log's limit */
+    int writer_failed; /* the producer stopped on the writer's error */
     uint64_t since_ckpt;
     int64_t ckpt_at;
     int want_ckpt;
 } importer;
+
+/* Producer: an empty batch, waiting for the writer if need be. */
+static hail_err pool_take(importer *im)
+{
+    bpool *p = &im->pool;
+    pthread_mutex_lock(&p->mu);
+    while (!p->err && p->nfree == 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    hail_err e = p->err;
+    if (!e) {
+        im->cur = p->free_[--p->nfree];
+        im->cur->n = im->cur->used = 0;
+        im->cur->rejected = 0;
+        im->cur->ckpt = 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    if (e) {
+        im->writer_failed = 1;
+        return e;
+    }
+    return HAIL_OK;
+}
+
+/* Producer: hands the current batch to the writer. */
+static void pool_push(importer *im)
+{
+    bpool *p = &im->pool;
+    if (!im->cur)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->q[(p->qhead + p->qlen++) % NBATCH] = im->cur;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    im->cur = NULL;
+}
+
+/* Writer: saves the checkpoint a batch ends with (same transaction). */
+static hail_err checkpoint(full *f, const batch *b)
+{
+    mkto_run *r = f->r;
+    mkto_checkpoint *ck = &r->ck;
+    ck->offset = b->offset;
+    ck->records = b->records;
+    if (b->sha_ok)
+        mkto_sha_encode(&b->sha, ck->sha, sizeof ck->sha);
+    else
+        ck->sha[0] = '\0';
+    memcpy(ck->header, b->header, sizeof ck->header);
+    hail_err e = mkto_save_checkpoint(r);
+    if (!e)
+        e = writer_pause(f);
+    if (e)
+        return e;
+    if (mkto_stopping(r))
+        return hail_errf(HAIL_ECANCELLED, "stopped");
+    /* Let another process's writer in before taking the lock again. */
+    time_sleep_us(CKPT_GAP_US, NULL);
+    mkto_progress(r, "importing", 0);
+    return writer_active(f);
+}
+
+static hail_err write_batch(full *f, const batch *b)
+{
+    mkto_run *r = f->r;
+    r->rejected += b->rejected;
+    for (size_t i = 0; i < b->n; i++) {
+        hail_err e = people_writer_put(f->w, &b->p[i]);
+        if (e == HAIL_EINVAL) {
+            if (r->rejected++ < MAX_REJECTS_LOGGED)
+                log_warn("marketo: skipping a record of the export file: %s", hail_errmsg());
+        } else if (e) {
+            return e;
+        }
+    }
+    mkto_progress(r, "importing", 0);
+    return b->ckpt ? checkpoint(f, b) : HAIL_OK;
+}
+
+static void *writer_main(void *arg)
+{
+    importer *im = arg;
+    bpool *p = &im->pool;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->qlen && !p->done)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (!p->qlen) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        batch *b = p->q[p->qhead];
+        p->qhead = (p->qhead + 1) % NBATCH;
+        p->qlen--;
+        pthread_mutex_unlock(&p->mu);
+
+        hail_err e = write_batch(im->f, b);
+
+        pthread_mutex_lock(&p->mu);
+        p->free_[p->nfree++] = b;
+        if (e) {
+            p->err = e;
+            snprintf(p->msg, sizeof p->msg, "%s", hail_errmsg());
+        }
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        if (e)
+            break;
+    }
+    return NULL;
+}
+
+static hail_err pool_init(bpool *p)
+{
+    memset(p, 0, sizeof *p);
+    for (size_t i = 0; i < NBATCH; i++) {
+        if (!(p->all[i] = malloc(sizeof(batch)))) {
+            while (i--)
+                free(p->all[i]);
+            return HAIL_ENOMEM;
+        }
+        p->free_[p->nfree++] = p->all[i];
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    return HAIL_OK;
+}
+
+static void pool_release(bpool *p)
+{
+    for (size_t i = 0; i < NBATCH; i++)
+        free(p->all[i]);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+}
+
+/* Producer: copies a valid record into the current batch. */
+static hail_err batch_add(importer *im, const person_in *in)
+{
+    size_t need = 0;
+    for (int i = 0; i < PF_COUNT; i++)
+        if (in->f[i])
+            need += in->len[i];
+    batch *b = im->cur;
+    if (b && (b->n == BATCH_ROWS || BATCH_BYTES - b->used < need)) {
+        pool_push(im);
+        b = NULL;
+    }
+    if (!b) {
+        hail_err e = pool_take(im);
+        if (e)
+            return e;
+        b = im->cur;
+    }
+    person_in *p = &b->p[b->n++];
+    p->marketo_id = in->marketo_id;
+    for (int i = 0; i < PF_COUNT; i++) {
+        p->len[i] = in->len[i];
+        if (!in->f[i]) {
+            p->f[i] = NULL;
+            continue;
+        }
+        p->f[i] = b->arena + b->used;
+        memcpy(b->arena + b->used, in->f[i], in->len[i]);
+        b->used += in->len[i];
+    }
+    return HAIL_OK;
+}
 
 static hail_err header_text(const csv_record *h, char *out, size_t size)
 {
@@ -150,7 +367,7 @@ static hail_err header_from_checkpoint(importer *im)
 {
     csv_record h;
     memset(&h, 0, sizeof h);
-    const char *s = im->ck->header;
+    const char *s = im->header;
     while (*s && h.nfields < CSV_MAX_FIELDS) {
         const char *c = strchr(s, ',');
         size_t len = c ? (size_t)(c - s) : strlen(s);
@@ -170,7 +387,7 @@ static hail_err on_row(void *ctx, const csv_record *rec)
     importer *im = ctx;
     mkto_run *r = im->f->r;
     if (!im->have_header) {
-        hail_err e = header_text(rec, im->ck->header, sizeof im->ck->header);
+        hail_err e = header_text(rec, im->header, sizeof im->header);
         return e ? e : take_header(im, rec);
     }
     im->records++;
@@ -179,21 +396,22 @@ static hail_err on_row(void *ctx, const csv_record *rec)
     im->written = im->records;
     person_in p;
     hail_err e = mcsv_person(&im->map, rec, &p);
-    if (!e)
-        e = people_writer_put(im->f->w, &p);
-    if (e == HAIL_EINVAL) {
-        if (r->rejected++ < MAX_REJECTS_LOGGED)
+    if (!e) {
+        if ((e = batch_add(im, &p)))
+            return e;
+    } else if (e == HAIL_EINVAL) {
+        if (im->rejected++ < MAX_REJECTS_LOGGED)
             log_warn("marketo: skipping a record of the export file: %s", hail_errmsg());
-    } else if (e) {
+        if (!im->cur && (e = pool_take(im)))
+            return e;
+        im->cur->rejected++;
+    } else {
         return e;
     }
     if (++im->since_ckpt >= CKPT_ROWS)
         im->want_ckpt = 1;
-    if ((im->since_ckpt & 1023) == 0) {
-        if (time_mono_us() - im->ckpt_at >= CKPT_US)
-            im->want_ckpt = 1;
-        mkto_progress(r, "importing", 0);
-    }
+    if ((im->since_ckpt & 1023) == 0 && time_mono_us() - im->ckpt_at >= CKPT_US)
+        im->want_ckpt = 1;
     if (mkto_stopping(r))
         im->want_ckpt = 1;
     return HAIL_OK;
@@ -209,9 +427,9 @@ static uint64_t im_rewind(void *ctx)
 {
     importer *im = ctx;
     importer_reset_parser(im);
-    im->fed = im->ck->offset;
-    im->records = im->ck->records;
-    im->sha = im->ck_sha;
+    im->fed = im->bd_offset;
+    im->records = im->bd_records;
+    im->sha = im->bd_sha;
     im->have_header = 0;
     if (im->fed > 0 && header_from_checkpoint(im))
         im->fed = 0; /* cannot map the columns: start over */
@@ -235,30 +453,30 @@ static void im_restart(void *ctx, uint64_t from)
     im->sha_ok = 1;
 }
 
-static hail_err checkpoint(importer *im)
+/* Producer, between records: ends the batch at this boundary for the writer
+ * to checkpoint after it. */
+static hail_err boundary(importer *im)
 {
-    mkto_run *r = im->f->r;
-    im->ck->offset = im->fed;
-    im->ck->records = im->records;
-    if (im->sha_ok)
-        mkto_sha_encode(&im->sha, im->ck->sha, sizeof im->ck->sha);
-    else
-        im->ck->sha[0] = '\0';
-    hail_err e = mkto_save_checkpoint(r);
-    if (!e)
-        e = writer_pause(im->f);
-    if (e)
+    hail_err e;
+    if (!im->cur && (e = pool_take(im)))
         return e;
-    im->ck_sha = im->sha;
+    batch *b = im->cur;
+    b->ckpt = 1;
+    b->offset = im->fed;
+    b->records = im->records;
+    b->sha_ok = im->sha_ok;
+    b->sha = im->sha;
+    memcpy(b->header, im->header, sizeof b->header);
+    pool_push(im);
+    im->bd_offset = im->fed;
+    im->bd_records = im->records;
+    im->bd_sha = im->sha;
     im->since_ckpt = 0;
     im->want_ckpt = 0;
-    if (mkto_stopping(r))
-        return hail_errf(HAIL_ECANCELLED, "stopped");
-    /* Let another process's writer in before taking the lock again. */
-    time_sleep_us(CKPT_GAP_US, NULL);
     im->ckpt_at = time_mono_us();
-    mkto_progress(r, "importing", 0);
-    return writer_active(im->f);
+    if (mkto_stopping(im->f->r))
+        return hail_errf(HAIL_ECANCELLED, "stopped"); /* the writer saves that checkpoint */
+    return HAIL_OK;
 }
 
 static hail_err im_sink(void *ctx, const char *d, size_t n)
@@ -280,7 +498,7 @@ static hail_err im_sink(void *ctx, const char *d, size_t n)
         n -= k;
         /* nfields == 0: the parser is between records, so everything fed so
          * far is whole records. */
-        if (im->want_ckpt && im->csv.nfields == 0 && im->have_header && (e = checkpoint(im)))
+        if (im->want_ckpt && im->csv.nfields == 0 && im->have_header && (e = boundary(im)))
             return e;
     }
     return HAIL_OK;
@@ -319,22 +537,37 @@ static hail_err import_file(full *f, const export_info *info, int *corrupt)
     im.f = f;
     im.ck = ck;
     *corrupt = 0;
+    hail_err e = pool_init(&im.pool);
+    if (e)
+        return e;
     csv_init(&im.csv, on_row, &im, MAX_RECORD);
-    crypto_hash_sha256_init(&im.ck_sha);
+    crypto_hash_sha256_init(&im.bd_sha);
     im.sha_ok = 1;
-    if (ck->offset > 0 && (!ck->sha[0] || mkto_sha_decode(ck->sha, &im.ck_sha))) {
+    if (ck->offset > 0 && (!ck->sha[0] || mkto_sha_decode(ck->sha, &im.bd_sha))) {
         im.sha_ok = 0; /* resumed without a usable hash state: count only */
         log_warn("marketo: resuming export %s at byte %llu without its checksum state; the "
                  "record count is still verified",
                  ck->jobs[0].export_id, (unsigned long long)ck->offset);
     }
+    im.bd_offset = ck->offset;
+    im.bd_records = ck->records;
+    memcpy(im.header, ck->header, sizeof im.header);
     im.written = ck->records;
+    im.rejected = r->rejected;
     im.ckpt_at = time_mono_us();
 
     char path[160];
     snprintf(path, sizeof path, "/bulk/v1/leads/export/%s/file.json", ck->jobs[0].export_id);
     mkto_stream s = {im_rewind, im_restart, im_sink, &im};
-    hail_err e = writer_active(f);
+    e = writer_active(f);
+    pthread_t writer;
+    int started = 0;
+    if (!e) {
+        if (pthread_create(&writer, NULL, writer_main, &im) != 0)
+            e = hail_errf(HAIL_ENOMEM, "cannot start the import's writer thread");
+        else
+            started = 1;
+    }
     if (!e) {
         if (ck->offset > 0 && info->size >= 0 && ck->offset == (uint64_t)info->size)
             im_rewind(&im); /* the whole file was read before the interruption */
@@ -343,6 +576,17 @@ static hail_err import_file(full *f, const export_info *info, int *corrupt)
     }
     if (!e)
         e = csv_finish(&im.csv);
+    if (started) {
+        /* Records past the last checkpoint are whole: written even on failure. */
+        pool_push(&im);
+        pthread_mutex_lock(&im.pool.mu);
+        im.pool.done = 1;
+        pthread_cond_broadcast(&im.pool.cv);
+        pthread_mutex_unlock(&im.pool.mu);
+        pthread_join(writer, NULL);
+        if (im.pool.err && (!e || im.writer_failed))
+            e = hail_errf(im.pool.err, "%s", im.pool.msg);
+    }
     if (!e && !im.have_header && im.fed > 0)
         e = hail_errf(HAIL_EREMOTE, "Marketo's export file %s has no header",
                       ck->jobs[0].export_id);
@@ -364,6 +608,7 @@ static hail_err import_file(full *f, const export_info *info, int *corrupt)
         }
     }
     csv_release(&im.csv);
+    pool_release(&im.pool);
     return e;
 }
 
