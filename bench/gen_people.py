@@ -5,9 +5,8 @@ Usage: python3 bench/gen_people.py N OUT.csv
 Writes OUT.csv and OUT.queries (one URL-encoded search query a line), deterministically
 (the same N always gives the same bytes). 1,000,000 rows take about 15-25 s.
 
-Why not bench/gen_marketo_csv.py: that one has 20 first names, 16 last names and 10
-companies, so any 3-letter prefix matches ~5% of everyone; search and index figures on it
-would be flattering. Here names are built from syllables: ~600 first names, ~6,000 last
+A handful of names would make any 3-letter prefix match ~5% of everyone and flatter the
+search and index figures. Here names are built from syllables: ~600 first names, ~6,000 last
 names and ~40,000 companies, each drawn with a Zipf-like skew (a few are common, most are
 rare, like real names), so a 3-letter prefix matches anything from a handful of people to a
 few percent of them. Like the Marketo export, the 14 columns come in the order hail's sync

@@ -5,12 +5,14 @@ directory per test case, a server on a free port, real SQLite files, and the
 fake Marketo (tests/fake/fake_marketo.py) where Marketo is needed.
 Standard library only.
 """
+import datetime
 import http.client
 import json
 import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -22,6 +24,24 @@ SRC = os.environ.get("HAIL_SRC") or os.path.abspath(os.path.join(os.path.dirname
 BIN = os.environ.get("HAIL_BIN") or os.path.join(SRC, "build", "hail")
 FAKE = os.path.join(SRC, "tests", "fake", "fake_marketo.py")
 SANITIZED = os.environ.get("HAIL_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+
+
+def iso(ts):
+    """A Unix time as Marketo writes it."""
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def since_env(days):
+    """HAIL_MARKETO_SINCE `days` days ago (midnight UTC)."""
+    d = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=days)
+    return d.isoformat()
+
+
+def db(h):
+    """A sqlite3 connection to a Hail's database, rows by column name."""
+    c = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30)
+    c.row_factory = sqlite3.Row
+    return c
 
 
 def free_port():

@@ -9,18 +9,9 @@ import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail
+from harness import FakeMarketo, Hail, iso, since_env
 
 DAY = 86400
-
-
-def iso(ts):
-    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def since_env(days):
-    d = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=days)
-    return d.isoformat()
 
 
 def title_of(h, marketo_id):

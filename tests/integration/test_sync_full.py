@@ -12,19 +12,9 @@ import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail
+from harness import FakeMarketo, Hail, iso, since_env, db
 
 DAY = 86400
-
-
-def iso(ts):
-    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def since_env(days):
-    """HAIL_MARKETO_SINCE `days` days ago (midnight UTC)."""
-    d = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=days)
-    return d.isoformat()
 
 
 def make_leads(n, start=1, days=90, owner_every=4):
@@ -42,12 +32,6 @@ def make_leads(n, start=1, days=90, owner_every=4):
             "createdAt": iso(now - days * DAY + (i * days * DAY) // max(n, 1) + 60),
         })
     return out
-
-
-def db(h):
-    c = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30)
-    c.row_factory = sqlite3.Row
-    return c
 
 
 def person(h, marketo_id):

@@ -8,24 +8,9 @@ import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail
+from harness import FakeMarketo, Hail, iso, since_env, db
 
 DAY = 86400
-
-
-def iso(ts):
-    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def since_env(days):
-    d = datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=days)
-    return d.isoformat()
-
-
-def db(h):
-    c = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30)
-    c.row_factory = sqlite3.Row
-    return c
 
 
 def last_run(h):
