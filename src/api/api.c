@@ -168,7 +168,7 @@ static int authenticate(http_req *r, db *d)
 
 static void dispatch(http_req *r)
 {
-    router_match(api_routes(), r);
+    /* body_limit() already routed this request (the server calls it first). */
     if (!r->route) {
         if (r->method_mismatch) {
             http_add_header(r, "Allow", r->allow);
@@ -204,6 +204,7 @@ static void dispatch(http_req *r)
     r->route->fn(r);
 }
 
+/* Routes the request once, on its first callback; dispatch() uses the result. */
 static size_t body_limit(http_req *r)
 {
     router_match(api_routes(), r);

@@ -110,7 +110,8 @@ void router_match(const route *table, http_req *r);
 typedef struct http_app {
     /* Called once the request is complete. Fills the response. */
     void (*handle)(http_req *r);
-    /* Called on the first call to learn the body limit (0 = refuse any body). */
+    /* Called once, on a request's first callback and always before handle(), to
+     * learn the body limit (0 = refuse any body); it may record routing in r. */
     size_t (*body_limit)(http_req *r);
     void *ctx;
     int access_log;
