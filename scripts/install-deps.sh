@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential cmake pkg-config python3 ca-certificates curl sqlite3 \
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
-libsodium-dev libcmocka-dev wrk time"
+libsodium-dev libcmocka-dev wrk time clang-format"
 
 missing=""
 for p in $PKGS; do

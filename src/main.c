@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "cli/cli.h"
 
 int main(int argc, char **argv)

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "api/api.h"
 
 #include <sodium.h>

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include <stddef.h>
 
 #include "api/api.h"
@@ -14,9 +16,9 @@ void api_healthz(http_req *r)
     api_ctx *ctx = r->app;
     char started[TIME_ISO_LEN];
     time_format_iso(ctx->started_at, started);
-    http_reply_json(r, 200, json_pack("{s:s,s:s,s:i,s:s}", "status", "ok", "version", HAIL_VERSION,
-                                      "schema_version", db_schema_version(d), "started_at",
-                                      started));
+    http_reply_json(r, 200,
+                    json_pack("{s:s,s:s,s:i,s:s}", "status", "ok", "version", HAIL_VERSION,
+                              "schema_version", db_schema_version(d), "started_at", started));
 }
 
 void api_openapi(http_req *r)

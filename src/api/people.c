@@ -1,10 +1,12 @@
+#include "core/common.h"
+
 #include <string.h>
 
 #include "api/api.h"
 #include "store/people.h"
 
 #define PEOPLE_PAGE_DEFAULT 50
-#define PEOPLE_PAGE_MAX 200
+#define PEOPLE_PAGE_MAX     200
 
 /* A filter value from the query string, bounded; replies 400 when too long. */
 static int filter(http_req *r, const char *name, const char **out)

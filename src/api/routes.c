@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "api/api.h"
 
 /* Every route, with who may call it and how big a body it takes. A route

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include <string.h>
 
 #include "api/api.h"

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include <string.h>
 
 #include "api/api.h"
@@ -40,7 +42,8 @@ void api_tokens_create(http_req *r)
         }
         json_t *n = json_object_get(body, "name");
         if (n && (!json_is_string(n) || json_string_length(n) > 100)) {
-            http_reply_error(r, 400, "bad_request", "name must be a string of at most 100 characters");
+            http_reply_error(r, 400, "bad_request",
+                             "name must be a string of at most 100 characters");
             json_decref(body);
             return;
         }
@@ -52,8 +55,9 @@ void api_tokens_create(http_req *r)
     if (e)
         http_reply_err(r, e);
     else
-        http_reply_json(r, 201, json_pack("{s:I,s:s,s:s?}", "id", (json_int_t)id, "token", token,
-                                          "name", name));
+        http_reply_json(
+            r, 201,
+            json_pack("{s:I,s:s,s:s?}", "id", (json_int_t)id, "token", token, "name", name));
     json_decref(body);
 }
 

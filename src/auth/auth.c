@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "auth/auth.h"
 
 #include <pthread.h>
@@ -34,11 +36,9 @@ hail_err auth_password_ok(const char *pw)
 {
     size_t n = pw ? strlen(pw) : 0;
     if (n < AUTH_PASSWORD_MIN)
-        return hail_errf(HAIL_EINVAL, "password must be at least %d characters",
-                         AUTH_PASSWORD_MIN);
+        return hail_errf(HAIL_EINVAL, "password must be at least %d characters", AUTH_PASSWORD_MIN);
     if (n > AUTH_PASSWORD_MAX)
-        return hail_errf(HAIL_EINVAL, "password must be at most %d characters",
-                         AUTH_PASSWORD_MAX);
+        return hail_errf(HAIL_EINVAL, "password must be at most %d characters", AUTH_PASSWORD_MAX);
     return HAIL_OK;
 }
 
@@ -111,8 +111,7 @@ static void random_secret(const char *prefix, char *out, size_t n)
     randombytes_buf(raw, sizeof raw);
     size_t pl = strlen(prefix);
     memcpy(out, prefix, pl);
-    sodium_bin2base64(out + pl, n - pl, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(out + pl, n - pl, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 static void secret_hash(const char *secret, unsigned char h[TOKEN_HASH_LEN])
@@ -211,8 +210,8 @@ out:
     return e;
 }
 
-hail_err auth_token_create(db *d, const char *email, const char *name,
-                           char token[AUTH_TOKEN_MAX], int64_t *id_out)
+hail_err auth_token_create(db *d, const char *email, const char *name, char token[AUTH_TOKEN_MAX],
+                           int64_t *id_out)
 {
     user u;
     hail_err e = users_get_by_email(d, email, &u, NULL);
@@ -258,8 +257,8 @@ static hail_err limited(db *d, const char *key, int max, int64_t now, int64_t *r
     return HAIL_OK;
 }
 
-hail_err auth_login(db *d, const char *email, const char *password, const char *client,
-                    user *out, char session[AUTH_TOKEN_MAX], char csrf[64], int64_t *expires_at,
+hail_err auth_login(db *d, const char *email, const char *password, const char *client, user *out,
+                    char session[AUTH_TOKEN_MAX], char csrf[64], int64_t *expires_at,
                     int64_t *retry_after_s)
 {
     int64_t now = time_now_us();
@@ -284,8 +283,7 @@ hail_err auth_login(db *d, const char *email, const char *password, const char *
         /* Spend the same time as a real check so timing does not reveal
          * which emails exist. */
         ok = auth_verify_password(dummy_hash, password) && 0;
-    }
-    else
+    } else
         return e;
     free(hash);
     if (!ok) {

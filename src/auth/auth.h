@@ -15,15 +15,15 @@
 #include "store/db.h"
 #include "store/users.h"
 
-#define AUTH_TOKEN_MAX 96
-#define AUTH_PASSWORD_MIN 8
-#define AUTH_PASSWORD_MAX 1024
+#define AUTH_TOKEN_MAX      96
+#define AUTH_PASSWORD_MIN   8
+#define AUTH_PASSWORD_MAX   1024
 #define AUTH_SESSION_COOKIE "hail_session"
 #define AUTH_SESSION_TTL_US (INT64_C(7) * 86400 * 1000000)
 
 /* Failed logins allowed per email (and per client address ×4) in the window. */
 #define AUTH_LOGIN_MAX_FAILURES 5
-#define AUTH_LOGIN_WINDOW_US (INT64_C(15) * 60 * 1000000)
+#define AUTH_LOGIN_WINDOW_US    (INT64_C(15) * 60 * 1000000)
 
 /* Must be called once before anything else here (sodium_init). */
 hail_err auth_init(void);
@@ -50,8 +50,8 @@ hail_err auth_user_update(db *d, int64_t id, const char *name, const char *role,
                           const char *password, const int64_t *teams, int nteams);
 
 /* Issues an API token for the user with that email; token gets the plain text. */
-hail_err auth_token_create(db *d, const char *email, const char *name,
-                           char token[AUTH_TOKEN_MAX], int64_t *id_out);
+hail_err auth_token_create(db *d, const char *email, const char *name, char token[AUTH_TOKEN_MAX],
+                           int64_t *id_out);
 /* Revokes a token given its plain text. */
 hail_err auth_token_revoke_plain(db *d, const char *token);
 /* The user behind a bearer token. */
@@ -61,8 +61,8 @@ hail_err auth_bearer(db *d, const char *token, user *out);
  * session gets the cookie value, csrf the CSRF token. HAIL_EAUTH on a bad
  * email/password (one message for both), HAIL_EQUOTA when rate-limited (with
  * *retry_after_s set). */
-hail_err auth_login(db *d, const char *email, const char *password, const char *client,
-                    user *out, char session[AUTH_TOKEN_MAX], char csrf[64], int64_t *expires_at,
+hail_err auth_login(db *d, const char *email, const char *password, const char *client, user *out,
+                    char session[AUTH_TOKEN_MAX], char csrf[64], int64_t *expires_at,
                     int64_t *retry_after_s);
 hail_err auth_session(db *d, const char *session, user *out, char csrf[64], int64_t *expires_at);
 hail_err auth_logout(db *d, const char *session);

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "cli/cli.h"
 
 #include <errno.h>

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

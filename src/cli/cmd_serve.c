@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* hail sync marketo [--full]: one Marketo people sync, in the foreground. */
 #include <signal.h>
 #include <stdio.h>
@@ -8,8 +10,6 @@
 #include "core/timeutil.h"
 #include "store/db.h"
 #include "sync/sync.h"
-
-#include "core/banned.h"
 
 static const char sync_usage[] =
     "Usage: hail sync marketo [--full]\n"

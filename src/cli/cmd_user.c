@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

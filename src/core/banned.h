@@ -1,4 +1,5 @@
-/* Unsafe libc calls made uncompilable (git's banned.h idea). Included last. */
+/* Unsafe libc calls made uncompilable (git's banned.h idea). Reached through
+ * core/common.h, which every .c file includes first, after the C library headers. */
 #ifndef HAIL_CORE_BANNED_H
 #define HAIL_CORE_BANNED_H
 

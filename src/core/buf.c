@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "core/buf.h"
 
 #include <stdio.h>

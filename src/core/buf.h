@@ -20,7 +20,10 @@ typedef struct {
     size_t max;
 } buf;
 
-#define BUF_INIT(maxlen) {NULL, 0, 0, (maxlen)}
+#define BUF_INIT(maxlen)                                                                           \
+    {                                                                                              \
+        NULL, 0, 0, (maxlen)                                                                       \
+    }
 
 void buf_init(buf *b, size_t max);
 hail_err buf_append(buf *b, const void *p, size_t n);

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "core/csv.h"
 
 #include <string.h>
@@ -23,14 +25,12 @@ void csv_release(csv_parser *p)
 static hail_err begin_field(csv_parser *p, int quoted)
 {
     if (p->nfields >= CSV_MAX_FIELDS)
-        return hail_errf(HAIL_EINVAL, "line %lu: more than %d fields", p->rec_line,
-                         CSV_MAX_FIELDS);
+        return hail_errf(HAIL_EINVAL, "line %lu: more than %d fields", p->rec_line, CSV_MAX_FIELDS);
     /* Terminate the previous field so every field is a C string in place. */
     if (p->nfields > 0) {
         hail_err e = buf_putc(&p->data, '\0');
         if (e)
-            return hail_errf(e, "line %lu: record longer than %zu bytes", p->rec_line,
-                             p->data.max);
+            return hail_errf(e, "line %lu: record longer than %zu bytes", p->rec_line, p->data.max);
     }
     p->start[p->nfields] = p->data.len;
     p->quoted[p->nfields] = (unsigned char)quoted;
@@ -171,8 +171,7 @@ hail_err csv_feed(csv_parser *p, const char *d, size_t n)
     }
     return HAIL_OK;
 toolong:
-    e = hail_errf(HAIL_ETOOBIG, "line %lu: record longer than %zu bytes", p->rec_line,
-                  p->data.max);
+    e = hail_errf(HAIL_ETOOBIG, "line %lu: record longer than %zu bytes", p->rec_line, p->data.max);
 fail:
     p->err = e;
     return e;

@@ -30,14 +30,14 @@ typedef hail_err (*csv_row_fn)(void *ctx, const csv_record *rec);
 typedef struct csv_parser {
     csv_row_fn fn;
     void *ctx;
-    buf data;                   /* field bytes of the current record */
+    buf data; /* field bytes of the current record */
     size_t start[CSV_MAX_FIELDS];
     unsigned char quoted[CSV_MAX_FIELDS];
     size_t nfields;
     int state;
-    unsigned long line;         /* current physical line */
+    unsigned long line; /* current physical line */
     unsigned long rec_line;
-    unsigned long records;      /* records delivered so far */
+    unsigned long records; /* records delivered so far */
     int field_started;
     hail_err err;
     csv_record rec;

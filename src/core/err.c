@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "core/err.h"
 
 #include <stdarg.h>
@@ -32,10 +34,16 @@ const char *hail_strerror(hail_err e)
 
 hail_err hail_errf(hail_err e, const char *fmt, ...)
 {
+    /* Format into a scratch buffer first: callers add context to the last
+     * detail with hail_errf(e, "line %d: %s", n, hail_errmsg()), which passes
+     * errbuf itself as an argument (vsnprintf into its own source is undefined
+     * and garbled such messages). */
+    char tmp[sizeof errbuf];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+    vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
+    memcpy(errbuf, tmp, strlen(tmp) + 1);
     return e;
 }
 

@@ -30,7 +30,9 @@ typedef enum {
 /* A short stable name for the code, e.g. "not_found". */
 const char *hail_strerror(hail_err e);
 
-/* Records a printf-style detail for this thread and returns e. */
+/* Records a printf-style detail for this thread and returns e. The arguments
+ * may include hail_errmsg() itself, to add context to the last detail:
+ * hail_errf(e, "line %lu: %s", n, hail_errmsg()). Details are cut at 511 bytes. */
 hail_err hail_errf(hail_err e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The detail recorded by the last hail_errf() on this thread ("" if none). */

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "core/fold.h"
 
 #include <string.h>
@@ -15,12 +17,24 @@ static size_t put_marker(char m, char *out)
 {
     const char *two = NULL;
     switch (m) {
-    case 'A': two = "ae"; break;
-    case 'T': two = "th"; break;
-    case 'S': two = "ss"; break;
-    case 'I': two = "ij"; break;
-    case 'O': two = "oe"; break;
-    default: out[0] = m; return 1;
+    case 'A':
+        two = "ae";
+        break;
+    case 'T':
+        two = "th";
+        break;
+    case 'S':
+        two = "ss";
+        break;
+    case 'I':
+        two = "ij";
+        break;
+    case 'O':
+        two = "oe";
+        break;
+    default:
+        out[0] = m;
+        return 1;
     }
     out[0] = two[0];
     out[1] = two[1];

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "core/jsonw.h"
 
 #include <stdio.h>
@@ -19,14 +21,30 @@ hail_err jsonw_str(buf *b, const char *s, size_t n)
         size_t el = 2;
         esc[0] = '\\';
         switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default: el = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c); break;
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        case '\b':
+            esc[1] = 'b';
+            break;
+        case '\f':
+            esc[1] = 'f';
+            break;
+        default:
+            el = (size_t)snprintf(esc, sizeof esc, "\\u%04x", c);
+            break;
         }
         if (!e)
             e = buf_append(b, esc, el);

@@ -1,4 +1,8 @@
+#include "core/common.h"
+
 #include "core/log.h"
+
+#include "core/esc.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,12 +45,16 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
     int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %-5s ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, ts.tv_nsec / 1000000, names[lvl]);
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                     ts.tv_nsec / 1000000, names[lvl]);
+    char msg[sizeof line];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* Messages carry text from outside (paths, names, peers' errors): control
+     * characters are escaped so nobody can forge a line or a terminal escape. */
+    esc_ctl_str(line + n, sizeof line - (size_t)n - 1, msg);
     size_t len = strlen(line);
     line[len++] = '\n';
     /* One write per line so concurrent threads do not interleave. */

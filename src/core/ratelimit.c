@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "core/ratelimit.h"
 
 #include <stdlib.h>

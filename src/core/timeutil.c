@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "core/timeutil.h"
 
 #include <time.h>
@@ -76,8 +78,7 @@ hail_err time_parse_iso(const char *s, size_t len, int64_t *out_us)
         if (s[i] != 'T' && s[i] != 't' && s[i] != ' ')
             goto bad;
         i++;
-        if (!digits(s, len, &i, 2, &h) || i >= len || s[i++] != ':' ||
-            !digits(s, len, &i, 2, &mi))
+        if (!digits(s, len, &i, 2, &h) || i >= len || s[i++] != ':' || !digits(s, len, &i, 2, &mi))
             goto bad;
         if (i < len && s[i] == ':') {
             i++;

@@ -16,7 +16,7 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_PARAMS  4
 #define HTTP_MAX_HEADERS 8
 
 struct MHD_Connection;
@@ -25,14 +25,14 @@ struct route;
 typedef struct http_req {
     struct MHD_Connection *conn;
     const char *method;
-    const char *path;           /* URL path, without the query */
-    char client[64];            /* peer address */
-    buf body;                   /* the request body (bounded) */
-    int too_large;              /* the body went past the route's limit */
-    uint64_t received;          /* body bytes received (kept or dropped) */
-    const struct route *route;  /* matched route, NULL when none */
-    int method_mismatch;        /* path matched, method did not */
-    char allow[64];             /* methods the path allows (for 405) */
+    const char *path;             /* URL path, without the query */
+    char client[64];              /* peer address */
+    buf body;                     /* the request body (bounded) */
+    int too_large;                /* the body went past the route's limit */
+    uint64_t received;            /* body bytes received (kept or dropped) */
+    const struct route *route;    /* matched route, NULL when none */
+    int method_mismatch;          /* path matched, method did not */
+    char allow[64];               /* methods the path allows (for 405) */
     char *param[HTTP_MAX_PARAMS]; /* {placeholders} of the path, decoded */
     int nparams;
     int64_t start_us;
@@ -42,7 +42,7 @@ typedef struct http_req {
     char user_email[256];
     char user_role[16];
     int via_session;
-    void *app;                  /* the application's per-server context */
+    void *app; /* the application's per-server context */
 
     /* The response. */
     int status;
@@ -95,7 +95,7 @@ typedef struct route {
     const char *method;  /* "GET", "POST", … */
     const char *pattern; /* "/api/v1/people/{id}" */
     enum route_auth auth;
-    size_t max_body;     /* bytes; 0 = no body allowed */
+    size_t max_body; /* bytes; 0 = no body allowed */
     route_fn fn;
     const char *summary; /* for docs and the route listing */
 } route;

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -71,7 +73,8 @@ void http_reply_json(http_req *r, int status, json_t *j)
     r->resp_body = NULL;
     r->resp_len = 0;
     if (!s) {
-        static const char oom[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+        static const char oom[] =
+            "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
         http_reply_raw(r, 500, "application/json", oom, sizeof oom - 1);
         return;
     }
@@ -97,17 +100,28 @@ void http_reply_error(http_req *r, int status, const char *code, const char *fmt
 int http_status_for(hail_err e)
 {
     switch (e) {
-    case HAIL_OK: return 200;
-    case HAIL_EINVAL: return 400;
-    case HAIL_EAUTH: return 401;
-    case HAIL_EFORBIDDEN: return 403;
-    case HAIL_ENOTFOUND: return 404;
-    case HAIL_EEXIST: return 409;
-    case HAIL_ETOOBIG: return 413;
-    case HAIL_EBUSY: return 409;
-    case HAIL_EQUOTA: return 429;
-    case HAIL_EREMOTE: return 502;
-    default: return 500;
+    case HAIL_OK:
+        return 200;
+    case HAIL_EINVAL:
+        return 400;
+    case HAIL_EAUTH:
+        return 401;
+    case HAIL_EFORBIDDEN:
+        return 403;
+    case HAIL_ENOTFOUND:
+        return 404;
+    case HAIL_EEXIST:
+        return 409;
+    case HAIL_ETOOBIG:
+        return 413;
+    case HAIL_EBUSY:
+        return 409;
+    case HAIL_EQUOTA:
+        return 429;
+    case HAIL_EREMOTE:
+        return 502;
+    default:
+        return 500;
     }
 }
 
@@ -185,8 +199,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *r)
 {
     if (!r->status)
         http_reply_error(r, 500, "internal", "no response");
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(
-        r->resp_len, r->resp_body, free);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(r->resp_len, r->resp_body, free);
     if (!resp)
         return MHD_NO;
     r->resp_body = NULL; /* owned by the response now */
@@ -202,8 +216,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     http_server *s = cls;
     http_req *r = *con_cls;
@@ -262,8 +276,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         return;
     if (s->app->access_log && log_enabled(LOG_INFO)) {
         int64_t us = time_mono_us() - r->start_us;
-        log_info("access %s %s %s %d %.3fms%s", r->client, r->method, r->path,
-                 r->status, (double)us / 1000.0,
+        log_info("access %s %s %s %d %.3fms%s", r->client, r->method, r->path, r->status,
+                 (double)us / 1000.0,
                  toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
     }
     req_free(r);
@@ -298,8 +312,7 @@ static hail_err parse_addr(const char *addr, struct sockaddr_in *sa)
     memset(sa, 0, sizeof *sa);
     sa->sin_family = AF_INET;
     sa->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
-                  &sa->sin_addr) != 1)
+    if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &sa->sin_addr) != 1)
         return hail_errf(HAIL_EINVAL, "listen host '%s' must be an IPv4 address", host);
     return HAIL_OK;
 }
@@ -319,11 +332,11 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
         threads = 1;
     s->d = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0, NULL, NULL,
-        on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE,
-        (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)1024, MHD_OPTION_END);
+        on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (!s->d) {
         free(s);
         return hail_errf(HAIL_EIO, "cannot listen on %s (address in use or not permitted)", addr);

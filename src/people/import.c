@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "people/import.h"
 
 #include <stdio.h>

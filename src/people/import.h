@@ -16,7 +16,7 @@
 typedef struct import_report {
     people_stats stats;
     unsigned long rows;
-    unsigned long errors;                  /* bad rows (all counted) */
+    unsigned long errors;                      /* bad rows (all counted) */
     char first_errors[IMPORT_MAX_ERRORS][256]; /* the first ones, each naming its line */
 } import_report;
 

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "people/marketo_csv.h"
 
 #include <string.h>
@@ -44,21 +46,24 @@ hail_err mcsv_person(const mcsv_map *m, const csv_record *rec, person_in *out)
     const char *id = rec->field[m->id_col];
     size_t idl = rec->len[m->id_col];
     int64_t v = 0;
-    if (idl == 0 || idl > 18)
-        return hail_errf(HAIL_EINVAL, "line %lu: id must be a positive integer", rec->line);
+    if (idl == 0)
+        return hail_errf(HAIL_EINVAL, "line %lu: id is empty", rec->line);
     for (size_t i = 0; i < idl; i++) {
-        if (id[i] < '0' || id[i] > '9')
+        if (id[i] < '0' || id[i] > '9' || idl > 18)
             return hail_errf(HAIL_EINVAL, "line %lu: id '%.*s' is not a positive integer",
                              rec->line, (int)(idl > 40 ? 40 : idl), id);
         v = v * 10 + (id[i] - '0');
     }
+    if (v == 0)
+        return hail_errf(HAIL_EINVAL, "line %lu: id '%.*s' is not a positive integer", rec->line,
+                         (int)(idl > 40 ? 40 : idl), id);
     out->marketo_id = v;
     for (size_t i = 0; i < rec->nfields; i++) {
         int f = m->field_of_col[i];
         if (f < 0)
             continue;
-        if (rec->len[i] == 0 || (!rec->quoted[i] && rec->len[i] == 4 &&
-                                 memcmp(rec->field[i], "null", 4) == 0))
+        if (rec->len[i] == 0 ||
+            (!rec->quoted[i] && rec->len[i] == 4 && memcmp(rec->field[i], "null", 4) == 0))
             continue; /* null */
         out->f[f] = rec->field[i];
         out->len[f] = rec->len[i];

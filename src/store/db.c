@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "store/db.h"
 
 #include <pthread.h>
@@ -121,8 +123,7 @@ hail_err db_step_done(db *d, sqlite3_stmt *st, const char *what)
     return e;
 }
 
-hail_err db_one_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
-                     const char *what)
+hail_err db_one_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out, const char *what)
 {
     *out = NULL;
     int rc = sqlite3_step(st);
@@ -139,8 +140,7 @@ hail_err db_one_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
     return e;
 }
 
-hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
-                     const char *what)
+hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out, const char *what)
 {
     *out = json_array();
     if (!*out) {
@@ -223,8 +223,8 @@ static hail_err migrate(db *d)
         char pragma[64];
         snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", v);
         if ((e = db_exec(d, schema_migration(v))) || (e = db_exec(d, pragma))) {
-            hail_err r = hail_errf(e, "migration to schema version %d failed: %s", v,
-                                   hail_errmsg());
+            hail_err r =
+                hail_errf(e, "migration to schema version %d failed: %s", v, hail_errmsg());
             db_rollback(d);
             return r;
         }

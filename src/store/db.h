@@ -70,13 +70,11 @@ typedef json_t *(*db_row_json_fn)(db *d, sqlite3_stmt *st);
 
 /* Steps st once: *out gets row(d, st) for a row, HAIL_ENOTFOUND (with no
  * message: the caller names what was missing) when there is none. Resets st. */
-hail_err db_one_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
-                     const char *what);
+hail_err db_one_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out, const char *what);
 
 /* Steps st to the end, appending row(d, st) for each row to a new array *out
  * (always set; the caller releases it). Resets st. */
-hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out,
-                     const char *what);
+hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out, const char *what);
 
 /* A small key/value table for settings and sync checkpoints. */
 hail_err db_kv_get(db *d, const char *key, char **out); /* *out NULL if unset; free() it */

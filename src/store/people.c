@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "store/people.h"
 
 #include <pthread.h>
@@ -11,9 +13,19 @@
 #include "store/schema.h"
 
 const char *const person_marketo_field[PF_COUNT] = {
-    "firstName", "lastName", "email",        "phone",     "title",         "company",
-    "leadSource", "linkedInProfileURL", "sfdcLeadId", "sfdcContactId", "sfdcAccountId",
-    "sfdcOpptyId", "leadOwnerEmailAddress",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "title",
+    "company",
+    "leadSource",
+    "linkedInProfileURL",
+    "sfdcLeadId",
+    "sfdcContactId",
+    "sfdcAccountId",
+    "sfdcOpptyId",
+    "leadOwnerEmailAddress",
 };
 
 const char *const person_json_field[PF_COUNT] = {
@@ -26,7 +38,8 @@ const char *const person_json_field[PF_COUNT] = {
 int person_field_by_marketo_name(const char *name, size_t len)
 {
     for (int i = 0; i < PF_COUNT; i++)
-        if (strlen(person_marketo_field[i]) == len && memcmp(person_marketo_field[i], name, len) == 0)
+        if (strlen(person_marketo_field[i]) == len &&
+            memcmp(person_marketo_field[i], name, len) == 0)
             return i;
     return -1;
 }
@@ -109,8 +122,8 @@ hail_err person_in_validate(const person_in *p)
  * keys that match (search_accept). */
 
 #define SEARCH_KEY_MAX 64
-#define SEARCH_KEYS 4
-#define FOLD_BUF (2 * PERSON_FIELD_MAX + 2)
+#define SEARCH_KEYS    4
+#define FOLD_BUF       (2 * PERSON_FIELD_MAX + 2)
 
 typedef struct search_keys {
     int n;
@@ -180,8 +193,7 @@ static void person_keys(search_keys *k, const char *const v[4], const size_t len
 
 static void person_in_keys(search_keys *k, const person_in *p)
 {
-    const char *v[4] = {p->f[PF_FIRST_NAME], p->f[PF_LAST_NAME], p->f[PF_EMAIL],
-                        p->f[PF_COMPANY]};
+    const char *v[4] = {p->f[PF_FIRST_NAME], p->f[PF_LAST_NAME], p->f[PF_EMAIL], p->f[PF_COMPANY]};
     size_t len[4] = {p->len[PF_FIRST_NAME], p->len[PF_LAST_NAME], p->len[PF_EMAIL],
                      p->len[PF_COMPANY]};
     for (int i = 0; i < 4; i++)
@@ -213,10 +225,10 @@ static void sql_search_key(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 hail_err people_register_functions(sqlite3 *h)
 {
     int flags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
-    if (sqlite3_create_function_v2(h, "hail_search_key", 1, flags, NULL, sql_search_key, NULL,
-                                   NULL, NULL) != SQLITE_OK ||
-        sqlite3_create_function_v2(h, "hail_search_key", 2, flags, NULL, sql_search_key, NULL,
-                                   NULL, NULL) != SQLITE_OK)
+    if (sqlite3_create_function_v2(h, "hail_search_key", 1, flags, NULL, sql_search_key, NULL, NULL,
+                                   NULL) != SQLITE_OK ||
+        sqlite3_create_function_v2(h, "hail_search_key", 2, flags, NULL, sql_search_key, NULL, NULL,
+                                   NULL) != SQLITE_OK)
         return hail_errf(HAIL_EDB, "cannot register SQL functions: %s", sqlite3_errmsg(h));
     return HAIL_OK;
 }
@@ -537,9 +549,9 @@ hail_err people_rebuild_search(db *d)
 
 /* ---- reading ---- */
 
-#define PERSON_COLS                                                                              \
-    "p.id, p.marketo_id, p.first_name, p.last_name, p.email, p.phone, p.title, p.company,"      \
-    " p.source, p.linkedin_url, p.sfdc_lead_id, p.sfdc_contact_id, p.sfdc_account_id,"         \
+#define PERSON_COLS                                                                                \
+    "p.id, p.marketo_id, p.first_name, p.last_name, p.email, p.phone, p.title, p.company,"         \
+    " p.source, p.linkedin_url, p.sfdc_lead_id, p.sfdc_contact_id, p.sfdc_account_id,"             \
     " p.sfdc_opportunity_id, p.owner_email, p.active, p.created_at, p.updated_at"
 
 /* Writes the person whose columns start at column `at` of st as a JSON
@@ -613,8 +625,17 @@ hail_err people_get(db *d, int64_t id, json_t **out)
  * a cached prepared statement. Bit 0: q (search order), 1: owner, 2: account,
  * 3: opportunity. Parameters are numbered in order of appearance (see
  * db_stmt); list_param records which number each value got. */
-enum { LP_KEY, LP_HI, LP_AFTER_KEY, LP_AFTER, LP_OWNER, LP_ACCOUNT, LP_OPPORTUNITY, LP_LIMIT,
-       LP__COUNT };
+enum {
+    LP_KEY,
+    LP_HI,
+    LP_AFTER_KEY,
+    LP_AFTER,
+    LP_OWNER,
+    LP_ACCOUNT,
+    LP_OPPORTUNITY,
+    LP_LIMIT,
+    LP__COUNT
+};
 static char *list_sql[16];
 static int list_param[16][LP__COUNT];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "store/schema.h"
 
 #include <stddef.h>

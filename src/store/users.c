@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 #include "store/users.h"
 
 #include <stdio.h>
@@ -166,8 +168,7 @@ hail_err users_list_json(db *d, json_t **out)
 
 hail_err users_count_admins(db *d, int64_t *n)
 {
-    sqlite3_stmt *st =
-        db_stmt(d, "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1");
+    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1");
     if (!st)
         return HAIL_EDB;
     hail_err e = HAIL_OK;
@@ -466,8 +467,8 @@ hail_err sessions_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_
     return db_step_done(d, st, "sessions: insert");
 }
 
-hail_err sessions_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out,
-                         char csrf[64], int64_t *expires_at)
+hail_err sessions_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out, char csrf[64],
+                         int64_t *expires_at)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT u.id, u.email, u.name, u.role, u.active,"
                                   " u.password_hash IS NOT NULL, s.csrf_token, s.expires_at"

@@ -62,8 +62,8 @@ hail_err tokens_list_json(db *d, int64_t user_id, json_t **out); /* user_id 0 = 
 hail_err sessions_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_HASH_LEN],
                          const char *csrf, int64_t expires_at);
 /* The active user of an unexpired session, and its CSRF token (csrf holds 64). */
-hail_err sessions_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out,
-                         char csrf[64], int64_t *expires_at);
+hail_err sessions_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out, char csrf[64],
+                         int64_t *expires_at);
 hail_err sessions_delete(db *d, const unsigned char hash[TOKEN_HASH_LEN]);
 hail_err sessions_delete_user(db *d, int64_t user_id);
 

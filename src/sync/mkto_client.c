@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* The Marketo REST client: tokens, limits, retries, envelopes, downloads.
  *
  * One curl easy handle per client keeps its connection alive between calls.
@@ -17,8 +19,6 @@
 #include "core/ratelimit.h"
 #include "core/timeutil.h"
 #include "sync/marketo.h"
-
-#include "core/banned.h"
 
 #define RATE_CALLS 100
 /* The window plus a margin for the time a request takes to reach Marketo. */

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Full sync: bulk lead exports streamed into the store.
  *
  * Windows of createdAt (≤ 31 days) from HAIL_MARKETO_SINCE up to the start of
@@ -30,8 +32,6 @@
 #include "core/timeutil.h"
 #include "people/marketo_csv.h"
 #include "sync/marketo.h"
-
-#include "core/banned.h"
 
 #define PIPELINE             4                     /* export jobs outstanding (≤ 10 queued) */
 #define CKPT_ROWS            50000                 /* records per checkpoint */

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Incremental sync: Marketo's activity feeds since the last successful sync.
  *
  * Changes phase: leadchanges.json pages (data-value changes of our fields and
@@ -15,8 +17,6 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "sync/marketo.h"
-
-#include "core/banned.h"
 
 #define LEADS_PER_CALL 300
 #define SCRATCH        2048

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Pure Marketo rules: error classes, envelopes, backoff, export windows, the
  * quota reset time, checkpoints. No I/O here, so tests/unit/test_marketo*.c
  * cover every branch with plain inputs. */
@@ -8,8 +10,6 @@
 
 #include "core/timeutil.h"
 #include "sync/marketo.h"
-
-#include "core/banned.h"
 
 const char *const mkto_fields[MKTO_NFIELDS] = {
     "id",

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* One Marketo sync run: configuration, the lease, the sync_runs row, the
  * choice between full and incremental, and the checkpoint plumbing the two
  * kinds share. */
@@ -12,8 +14,6 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "sync/marketo.h"
-
-#include "core/banned.h"
 
 #define KV_CHECKPOINT   "marketo.sync.checkpoint"
 #define KV_LAST_SUCCESS "marketo.sync.last_success"

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* The Marketo sync worker of `hail serve`, and the sync status report.
  *
  * One thread: it runs a sync at start, then every HAIL_MARKETO_SYNC_INTERVAL
@@ -13,8 +15,6 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "sync/marketo.h"
-
-#include "core/banned.h"
 
 static struct worker {
     pthread_mutex_t mu;

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for core/buf: bounded growable buffers. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for core/csv: RFC 4180 parsing, fed whole and in every split. */
 #include <setjmp.h>
 #include <stdarg.h>

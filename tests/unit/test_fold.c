@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for core/fold: search keys and prefix bounds. */
 #include <setjmp.h>
 #include <stdarg.h>

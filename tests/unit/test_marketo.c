@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for the pure Marketo rules of sync/: error classes, envelopes,
  * backoff bounds, export windows, the quota reset time, checkpoints. */
 #include <setjmp.h>

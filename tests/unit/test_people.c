@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for store/people: the writer, validation, list/search, cursors,
  * the people_search keys (row by row, bulk rebuild, healing) and get. */
 #include <setjmp.h>
@@ -1079,9 +1081,8 @@ static void test_search_order(void **state)
     for (int pages = 0;; pages++) {
         assert_true(pages < 10);
         list_ids(f->d, &q, ids, sizeof ids, next);
-        if (*all && *ids)
-            strcat(all, ",");
-        strcat(all, ids);
+        size_t used = strlen(all);
+        snprintf(all + used, sizeof all - used, "%s%s", *all && *ids ? "," : "", ids);
         if (!*next)
             break;
         assert_int_equal(next[0], 's');
@@ -1689,7 +1690,7 @@ static void test_paging(void **state)
                                             (long long)id, last_key, (long long)last_id);
                                 fail();
                             }
-                            strcpy(last_key, key);
+                            snprintf(last_key, sizeof last_key, "%s", key);
                         }
                         last_id = id;
                         got++;

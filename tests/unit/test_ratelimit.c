@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for core/ratelimit: a sliding window, driven with explicit times. */
 #include <setjmp.h>
 #include <stdarg.h>

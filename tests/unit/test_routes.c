@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* The route table and docs/openapi.json (embedded in the binary) describe the
  * same set of operations, and every route declares its access level. */
 #include <setjmp.h>

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for store/db: opening, migrations, schema versions, kv, statements. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,9 +129,9 @@ static void test_create_and_migrate(void **state)
     assert_int_equal(user_version(d), db_schema_latest());
     assert_string_equal(db_path(d), f->path);
     /* the tables and the people indexes are there */
-    static const char *const tables[] = {"kv",         "teams",    "users",          "team_members",
-                                         "api_tokens", "sessions", "login_failures", "people",
-                                         "sync_runs",  "people_search"};
+    static const char *const tables[] = {
+        "kv",       "teams",          "users",  "team_members", "api_tokens",
+        "sessions", "login_failures", "people", "sync_runs",    "people_search"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         char sql[256];
         snprintf(sql, sizeof sql,

@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Unit tests for core/timeutil: ISO-8601 parsing/formatting and civil dates. */
 #include <setjmp.h>
 #include <stdarg.h>
