@@ -16,19 +16,20 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-#define HTTP_MAX_PARAMS  4
-#define HTTP_MAX_HEADERS 8
+#define HTTP_MAX_PARAMS 4
 
 struct MHD_Connection;
 struct route;
+struct sockaddr_storage;
 
 typedef struct http_req {
     struct MHD_Connection *conn;
     const char *method;
     const char *path;             /* URL path, without the query */
-    char client[64];              /* peer address */
+    char client[64];              /* peer address (IPv4 or IPv6, no port) */
     buf body;                     /* the request body (bounded) */
     int too_large;                /* the body went past the route's limit */
+    uint64_t declared;            /* Content-Length (0 when absent or chunked) */
     uint64_t received;            /* body bytes received (kept or dropped) */
     const struct route *route;    /* matched route, NULL when none */
     int method_mismatch;          /* path matched, method did not */
@@ -49,10 +50,21 @@ typedef struct http_req {
     char *resp_body;
     size_t resp_len;
     const char *resp_type;
-    char *resp_header_name[HTTP_MAX_HEADERS];
-    char *resp_header_value[HTTP_MAX_HEADERS];
-    int resp_nheaders;
+    struct http_header *resp_headers; /* grows as headers are added */
+    size_t resp_nheaders, resp_header_cap;
+    int resp_failed; /* a header could not be added: the reply becomes a 500 */
+    int answered;    /* the reply went out directly (see server.c): nothing to queue */
 } http_req;
+
+struct http_header {
+    char *name, *value;
+};
+
+/* Whether the request carries a body (declared or received). */
+static inline int http_has_body(const http_req *r)
+{
+    return r->declared > 0 || r->received > 0;
+}
 
 /* A query-string argument (decoded by MHD), or NULL. */
 const char *http_query(http_req *r, const char *name);
@@ -72,8 +84,10 @@ void http_reply_err(http_req *r, hail_err e);
 void http_reply_raw(http_req *r, int status, const char *type, const char *body, size_t len);
 /* Raw body handed over: the response frees it (malloc'd; NULL with len 0 ok). */
 void http_reply_take(http_req *r, int status, const char *type, char *body, size_t len);
-/* Adds a response header (copied). */
-void http_add_header(http_req *r, const char *name, const char *value);
+/* Adds a response header (copied; any number of them). Out of memory, the
+ * response is turned into a 500 rather than sent without the header, and
+ * HAIL_ENOMEM is returned. */
+hail_err http_add_header(http_req *r, const char *name, const char *value);
 /* HTTP status for an error code. */
 int http_status_for(hail_err e);
 
@@ -119,7 +133,10 @@ typedef struct http_app {
 
 typedef struct http_server http_server;
 
-/* Starts listening on addr ("127.0.0.1:8080"). threads = worker threads. */
+/* Parses a listen address: "HOST:PORT" with an IPv4 address or "localhost",
+ * or "[IPv6]:PORT" ("[::1]:8080", "[::]:8080"). Fills *ss and *len. */
+hail_err http_parse_listen(const char *addr, struct sockaddr_storage *ss, unsigned *len);
+/* Starts listening on addr (see http_parse_listen). threads = worker threads. */
 hail_err http_server_start(const char *addr, int threads, http_app *app, http_server **out);
 /* The port actually bound (useful with port 0). */
 int http_server_port(http_server *s);

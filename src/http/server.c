@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -138,13 +139,29 @@ void http_reply_err(http_req *r, hail_err e)
     http_reply_error(r, status, hail_strerror(e), "%s", *msg ? msg : hail_strerror(e));
 }
 
-void http_add_header(http_req *r, const char *name, const char *value)
+hail_err http_add_header(http_req *r, const char *name, const char *value)
 {
-    if (r->resp_nheaders >= HTTP_MAX_HEADERS)
-        return;
-    r->resp_header_name[r->resp_nheaders] = strdup(name);
-    r->resp_header_value[r->resp_nheaders] = strdup(value);
+    if (r->resp_nheaders == r->resp_header_cap) {
+        size_t cap = r->resp_header_cap ? r->resp_header_cap * 2 : 8;
+        struct http_header *h = realloc(r->resp_headers, cap * sizeof *h);
+        if (!h) {
+            r->resp_failed = 1;
+            return HAIL_ENOMEM;
+        }
+        r->resp_headers = h;
+        r->resp_header_cap = cap;
+    }
+    char *n = strdup(name), *v = strdup(value);
+    if (!n || !v) {
+        free(n);
+        free(v);
+        r->resp_failed = 1;
+        return HAIL_ENOMEM;
+    }
+    r->resp_headers[r->resp_nheaders].name = n;
+    r->resp_headers[r->resp_nheaders].value = v;
     r->resp_nheaders++;
+    return HAIL_OK;
 }
 
 json_t *http_json_body(http_req *r)
@@ -173,10 +190,11 @@ static void req_free(http_req *r)
     buf_release(&r->body);
     for (int i = 0; i < r->nparams; i++)
         free(r->param[i]);
-    for (int i = 0; i < r->resp_nheaders; i++) {
-        free(r->resp_header_name[i]);
-        free(r->resp_header_value[i]);
+    for (size_t i = 0; i < r->resp_nheaders; i++) {
+        free(r->resp_headers[i].name);
+        free(r->resp_headers[i].value);
     }
+    free(r->resp_headers);
     free(r->resp_body);
     free(r);
 }
@@ -189,14 +207,25 @@ static void peer_address(struct MHD_Connection *c, char *out, size_t n)
     if (!ci || !ci->client_addr)
         return;
     const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
+    if (sa->sa_family == AF_INET) {
         inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)n);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)n);
+    } else if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+        /* An IPv4 peer of a dual-stack socket ([::]) is ::ffff:a.b.c.d: name
+         * it as the IPv4 address it is, so it looks the same on any socket. */
+        if (IN6_IS_ADDR_V4MAPPED(a))
+            inet_ntop(AF_INET, &a->s6_addr[12], out, (socklen_t)n);
+        else
+            inet_ntop(AF_INET6, a, out, (socklen_t)n);
+    }
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *r)
 {
+    if (r->resp_failed) {
+        log_error("%s %s: out of memory building the response", r->method, r->path);
+        http_reply_error(r, 500, "internal", "internal error");
+    }
     if (!r->status)
         http_reply_error(r, 500, "internal", "no response");
     struct MHD_Response *resp =
@@ -208,11 +237,60 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *r)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
-    for (int i = 0; i < r->resp_nheaders; i++)
-        MHD_add_response_header(resp, r->resp_header_name[i], r->resp_header_value[i]);
+    for (size_t i = 0; !r->resp_failed && i < r->resp_nheaders; i++)
+        if (MHD_add_response_header(resp, r->resp_headers[i].name, r->resp_headers[i].value) !=
+            MHD_YES) {
+            /* Never send a reply without a header the handler set. */
+            log_error("%s %s: cannot add response header %s", r->method, r->path,
+                      r->resp_headers[i].name);
+            MHD_destroy_response(resp);
+            return MHD_NO;
+        }
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
+}
+
+/* Writes the response straight to the socket with "Connection: close" and
+ * shuts down the sending side. Only for a body that goes on past what hail
+ * will read: MHD 0.9.75 refuses to queue a response while a body is still
+ * arriving (MHD_queue_response fails between the first and the last call),
+ * and a chunked body may never end. Returns 0 when the reply could not be
+ * written whole (the connection is then simply closed). */
+static int reply_direct(struct MHD_Connection *c, http_req *r)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (!ci)
+        return 0;
+    if (r->resp_failed || !r->status)
+        http_reply_error(r, 500, "internal", "internal error");
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    const char *reason = MHD_get_reason_phrase_for((unsigned)r->status);
+    buf out = BUF_INIT(64 * 1024);
+    int ok = !buf_printf(&out,
+                         "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
+                         "Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n"
+                         "Cache-Control: no-store\r\nContent-Length: %zu\r\n",
+                         r->status, reason && *reason ? reason : "Error", date,
+                         r->resp_type ? r->resp_type : "application/json", r->resp_len);
+    for (size_t i = 0; ok && !r->resp_failed && i < r->resp_nheaders; i++)
+        ok = !buf_printf(&out, "%s: %s\r\n", r->resp_headers[i].name, r->resp_headers[i].value);
+    ok = ok && !buf_puts(&out, "\r\n");
+    if (ok && strcmp(r->method, "HEAD") != 0 && r->resp_len)
+        ok = !buf_append(&out, r->resp_body, r->resp_len);
+    /* Nothing else is being written on this connection (its request is still
+     * arriving), so a reply of a few hundred bytes fits the socket buffer. */
+    ssize_t n = ok ? send(ci->connect_fd, out.data, out.len, MSG_NOSIGNAL | MSG_DONTWAIT) : -1;
+    ok = n >= 0 && (size_t)n == out.len;
+    buf_release(&out);
+    if (ok)
+        shutdown(ci->connect_fd, SHUT_WR);
+    return ok;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -235,16 +313,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         buf_init(&r->body, limit);
         /* Refuse early when the declared length is already too big. */
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-        unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
-        if (declared > limit)
+        r->declared = cl ? strtoull(cl, NULL, 10) : 0;
+        if (r->declared > limit)
             r->too_large = 1;
         *con_cls = r;
         /* A body we would only throw away: a modest one is read and dropped
-         * so the client gets its 413 cleanly; a huge one (or one the client
+         * so the client gets its answer cleanly; a huge one (or one the client
          * holds back until "100 Continue") is answered now, unread, and MHD
-         * closes the connection. */
+         * closes the connection. The application decides the answer (it
+         * authenticates before it judges the body). */
         const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
-        if (r->too_large && (declared - limit > HTTP_DISCARD_MAX || expect)) {
+        if (r->too_large && (r->declared - limit > HTTP_DISCARD_MAX || expect)) {
             s->app->handle(r);
             return send_reply(c, r);
         }
@@ -256,13 +335,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             r->too_large = 1;
         if (r->too_large)
             buf_release(&r->body);
-        /* An unbounded (chunked) body past the limit: stop reading it. */
-        if (r->too_large && r->received > r->body.max + HTTP_DISCARD_MAX)
-            return MHD_NO;
         *upload_size = 0;
+        /* An unbounded (chunked) body past the limit: once HTTP_DISCARD_MAX
+         * of it has been dropped, the answer goes out now (see reply_direct),
+         * and the rest is read and dropped for at most as much again so the
+         * client reads the answer before the connection closes (a reset
+         * would make it lose the answer). Then the connection is closed. */
+        if (r->too_large && !r->answered && r->received > r->body.max + HTTP_DISCARD_MAX) {
+            s->app->handle(r);
+            if (!reply_direct(c, r))
+                return MHD_NO;
+            r->answered = 1;
+        }
+        if (r->answered && r->received > r->body.max + 2 * (uint64_t)HTTP_DISCARD_MAX)
+            return MHD_NO;
         return MHD_YES;
     }
     (void)version;
+    if (r->answered)
+        return MHD_NO; /* the reply went out directly; MHD closes the connection */
     s->app->handle(r);
     return send_reply(c, r);
 }
@@ -284,6 +375,36 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     *con_cls = NULL;
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes %HH in the path and in query arguments, as MHD's own decoder does,
+ * except %00: a NUL would cut the C string there, so "/healthz%00x" would be
+ * served as "/healthz". It stays "%00", literally, and matches nothing. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    char *w = s;
+    for (const char *p = s; *p; p++) {
+        int hi, lo;
+        if (p[0] == '%' && (hi = hexval(p[1])) >= 0 && (lo = hexval(p[2])) >= 0 && (hi || lo)) {
+            *w++ = (char)(hi * 16 + lo);
+            p += 2;
+        } else {
+            *w++ = *p;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     char msg[512];
@@ -294,34 +415,71 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     log_warn("http: %s", msg);
 }
 
-static hail_err parse_addr(const char *addr, struct sockaddr_in *sa)
+hail_err http_parse_listen(const char *addr, struct sockaddr_storage *ss, unsigned *len)
 {
-    const char *colon = strrchr(addr, ':');
-    if (!colon || colon == addr || !colon[1])
-        return hail_errf(HAIL_EINVAL, "listen address '%s' must be HOST:PORT", addr);
-    char host[64];
-    size_t hl = (size_t)(colon - addr);
-    if (hl >= sizeof host)
-        return hail_errf(HAIL_EINVAL, "listen address '%s' is too long", addr);
-    memcpy(host, addr, hl);
-    host[hl] = '\0';
+    static const char forms[] = "HOST:PORT, e.g. 127.0.0.1:8080, [::1]:8080 or [::]:8080";
+    char host[INET6_ADDRSTRLEN + 1];
+    const char *port;
+    int v6 = addr[0] == '[';
+    if (v6) {
+        const char *close = strchr(addr, ']');
+        if (!close || close[1] != ':' || !close[2])
+            return hail_errf(HAIL_EINVAL, "listen address '%s' must be %s", addr, forms);
+        size_t hl = (size_t)(close - addr - 1);
+        if (hl == 0 || hl >= sizeof host)
+            return hail_errf(HAIL_EINVAL, "listen host in '%s' is not an IPv6 address", addr);
+        memcpy(host, addr + 1, hl);
+        host[hl] = '\0';
+        port = close + 2;
+    } else {
+        const char *colon = strrchr(addr, ':');
+        if (!colon || colon == addr || !colon[1])
+            return hail_errf(HAIL_EINVAL, "listen address '%s' must be %s", addr, forms);
+        if (memchr(addr, ':', (size_t)(colon - addr)))
+            return hail_errf(HAIL_EINVAL,
+                             "listen address '%s': an IPv6 address goes in brackets, as in "
+                             "[::1]:8080",
+                             addr);
+        size_t hl = (size_t)(colon - addr);
+        if (hl >= sizeof host)
+            return hail_errf(HAIL_EINVAL, "listen host in '%s' is not an IPv4 address", addr);
+        memcpy(host, addr, hl);
+        host[hl] = '\0';
+        port = colon + 1;
+    }
     char *end;
-    long port = strtol(colon + 1, &end, 10);
-    if (*end || port < 0 || port > 65535)
-        return hail_errf(HAIL_EINVAL, "bad port in listen address '%s'", addr);
-    memset(sa, 0, sizeof *sa);
-    sa->sin_family = AF_INET;
-    sa->sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host, &sa->sin_addr) != 1)
-        return hail_errf(HAIL_EINVAL, "listen host '%s' must be an IPv4 address", host);
+    long p = strtol(port, &end, 10);
+    if (*port < '0' || *port > '9' || *end || p < 0 || p > 65535)
+        return hail_errf(HAIL_EINVAL, "bad port in listen address '%s' (0 to 65535)", addr);
+    memset(ss, 0, sizeof *ss);
+    if (v6) {
+        struct sockaddr_in6 *sa = (struct sockaddr_in6 *)ss;
+        sa->sin6_family = AF_INET6;
+        sa->sin6_port = htons((uint16_t)p);
+        if (inet_pton(AF_INET6, host, &sa->sin6_addr) != 1)
+            return hail_errf(HAIL_EINVAL, "listen host '%s' is not an IPv6 address", host);
+        *len = sizeof *sa;
+    } else {
+        struct sockaddr_in *sa = (struct sockaddr_in *)ss;
+        sa->sin_family = AF_INET;
+        sa->sin_port = htons((uint16_t)p);
+        if (inet_pton(AF_INET, strcmp(host, "localhost") == 0 ? "127.0.0.1" : host,
+                      &sa->sin_addr) != 1)
+            return hail_errf(HAIL_EINVAL,
+                             "listen host '%s' is not an IPv4 address (or localhost); IPv6 "
+                             "goes in brackets, as in [::1]:8080",
+                             host);
+        *len = sizeof *sa;
+    }
     return HAIL_OK;
 }
 
 hail_err http_server_start(const char *addr, int threads, http_app *app, http_server **out)
 {
     *out = NULL;
-    struct sockaddr_in sa;
-    hail_err e = parse_addr(addr, &sa);
+    struct sockaddr_storage ss;
+    unsigned sslen;
+    hail_err e = http_parse_listen(addr, &ss, &sslen);
     if (e)
         return e;
     http_server *s = calloc(1, sizeof *s);
@@ -330,19 +488,29 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
     s->app = app;
     if (threads < 1)
         threads = 1;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    /* IPv6 sockets are dual-stack: [::] takes IPv4 clients too (logged as
+     * plain IPv4 addresses, see peer_address). */
+    if (ss.ss_family == AF_INET6)
+        flags |= MHD_USE_DUAL_STACK;
     s->d = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0, NULL, NULL,
-        on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned)1024, MHD_OPTION_END);
     if (!s->d) {
         free(s);
-        return hail_errf(HAIL_EIO, "cannot listen on %s (address in use or not permitted)", addr);
+        return hail_errf(HAIL_EIO,
+                         "cannot listen on %s (address in use, not on this machine, or not "
+                         "permitted)",
+                         addr);
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port : ntohs(sa.sin_port);
+    s->port = di ? di->port
+                 : ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                  : ((struct sockaddr_in *)&ss)->sin_port);
     *out = s;
     return HAIL_OK;
 }
