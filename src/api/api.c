@@ -181,11 +181,10 @@ static void dispatch(http_req *r)
         }
         return;
     }
-    if (r->too_large) {
-        http_reply_error(r, 413, "too_large", "request body is larger than %zu bytes",
-                         r->route->max_body);
-        return;
-    }
+    /* Who is calling comes first: an anonymous caller learns nothing about
+     * the body a route takes (not even its limit) before it is told to sign
+     * in. The server has read at most the route's limit plus a bounded
+     * discard of any body by now, or nothing of a huge declared one. */
     if (r->route->auth != AUTH_ANON) {
         db *d = api_db(r);
         if (!d)
@@ -202,6 +201,15 @@ static void dispatch(http_req *r)
             http_reply_error(r, 403, "forbidden", "this needs the admin role");
             return;
         }
+    }
+    if (r->route->max_body == 0 && http_has_body(r)) {
+        http_reply_error(r, 400, "bad_request", "this operation takes no request body");
+        return;
+    }
+    if (r->too_large) {
+        http_reply_error(r, 413, "too_large", "request body is larger than %zu bytes",
+                         r->route->max_body);
+        return;
     }
     r->route->fn(r);
 }

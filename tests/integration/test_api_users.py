@@ -367,11 +367,13 @@ class RequestHandlingTest(UsersCase):
             self.assertEqual(len(fits), limit)
             r = self.req(method, path, raw=fits, headers={"Content-Type": "application/json"})
             self.assertNotEqual(r.status, 413, (path, r))
-        # Routes that take no body refuse any.
+        # Routes that take no body refuse any (400, after authentication:
+        # tests/integration/test_http.py has the whole order).
         for method, path in [("GET", "/api/v1/users"), ("DELETE", "/api/v1/users/%d" % self.admin_id),
                              ("PUT", "/api/v1/teams/1/members/1"), ("GET", "/api/v1/people")]:
             r = self.req(method, path, raw=b"{}", headers={"Content-Type": "application/json"})
-            self.assertError(r, 413, "too_large")
+            self.assertError(r, 400, "bad_request")
+            self.assertEqual(r.json["error"]["message"], "this operation takes no request body")
         self.assertEqual(self.emails(), ["admin@example.com"])
 
     def raw_exchange(self, head, timeout=10):
@@ -400,6 +402,11 @@ class RequestHandlingTest(UsersCase):
             except socket.timeout:
                 self.fail("%s %s: no answer within 10 s to a huge Content-Length" % (method, path))
             self.assertLess(time.time() - t0, 10)
+            if path == "/api/v1/teams/1/members/1":  # takes no body at all
+                self.assertTrue(data.startswith(b"HTTP/1.1 400"), data[:200])
+                self.assertTrue(data.endswith(b'{"error":{"code":"bad_request","message":'
+                                              b'"this operation takes no request body"}}'), data)
+                continue
             self.assertTrue(data.startswith(b"HTTP/1.1 413"), data[:200])
             self.assertIn(b'"too_large"', data)
         # The server is fine afterwards.
