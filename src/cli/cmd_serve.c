@@ -21,7 +21,7 @@ static const char serve_usage[] =
     "\n"
     "Runs the web app, the REST API (/api/v1) and the background workers.\n"
     "\n"
-    "  --listen ADDR:PORT  where to listen (env HAIL_LISTEN, default 127.0.0.1:8080)\n"
+    "  --listen ADDR:PORT  IPv4:PORT or [IPv6]:PORT (env HAIL_LISTEN, default 127.0.0.1:8080)\n"
     "  --threads N         HTTP worker threads (env HAIL_THREADS, default: 2 per core, max 16)\n"
     "\n"
     "With HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID and HAIL_MARKETO_CLIENT_SECRET set, an\n"
