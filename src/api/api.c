@@ -171,6 +171,8 @@ static int authenticate(http_req *r, db *d)
 static void dispatch(http_req *r)
 {
     /* body_limit() already routed this request (the server calls it first). */
+    if (r->resp_failed)
+        return; /* out of memory while routing: the server replies 500 */
     if (!r->route) {
         if (r->method_mismatch) {
             http_add_header(r, "Allow", r->allow);

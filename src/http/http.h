@@ -16,8 +16,6 @@
 #include "core/buf.h"
 #include "core/err.h"
 
-#define HTTP_MAX_PARAMS 4
-
 struct MHD_Connection;
 struct route;
 struct sockaddr_storage;
@@ -25,16 +23,16 @@ struct sockaddr_storage;
 typedef struct http_req {
     struct MHD_Connection *conn;
     const char *method;
-    const char *path;             /* URL path, without the query */
-    char client[64];              /* peer address (IPv4 or IPv6, no port) */
-    buf body;                     /* the request body (bounded) */
-    int too_large;                /* the body went past the route's limit */
-    uint64_t declared;            /* Content-Length (0 when absent or chunked) */
-    uint64_t received;            /* body bytes received (kept or dropped) */
-    const struct route *route;    /* matched route, NULL when none */
-    int method_mismatch;          /* path matched, method did not */
-    char allow[64];               /* methods the path allows (for 405) */
-    char *param[HTTP_MAX_PARAMS]; /* {placeholders} of the path, decoded */
+    const char *path;          /* URL path, without the query */
+    char client[64];           /* peer address (IPv4 or IPv6, no port) */
+    buf body;                  /* the request body (bounded) */
+    int too_large;             /* the body went past the route's limit */
+    uint64_t declared;         /* Content-Length (0 when absent or chunked) */
+    uint64_t received;         /* body bytes received (kept or dropped) */
+    const struct route *route; /* matched route, NULL when none */
+    int method_mismatch;       /* path matched, method did not */
+    char *allow;               /* methods the path allows (for 405), or NULL */
+    char **param;              /* {placeholders} of the path, as many as it has */
     int nparams;
     int64_t start_us;
 
@@ -52,7 +50,7 @@ typedef struct http_req {
     const char *resp_type;
     struct http_header *resp_headers; /* grows as headers are added */
     size_t resp_nheaders, resp_header_cap;
-    int resp_failed; /* a header could not be added: the reply becomes a 500 */
+    int resp_failed; /* out of memory in this layer (routing, a header): the reply is a 500 */
     int answered;    /* the reply went out directly (see server.c): nothing to queue */
 } http_req;
 
@@ -115,8 +113,9 @@ typedef struct route {
 } route;
 
 /* Finds the route for method+path in a table ending with a {NULL} entry.
- * Fills r->route and r->param; when the path matches but the method does
- * not, sets r->method_mismatch and r->allow instead. */
+ * Fills r->route and r->param (any number of placeholders); when the path
+ * matches but the method does not, sets r->method_mismatch and r->allow
+ * instead. Out of memory, sets r->resp_failed (the reply becomes a 500). */
 void router_match(const route *table, http_req *r);
 
 /* ---- the server ---- */

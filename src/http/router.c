@@ -3,24 +3,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "http/http.h"
 
-/* Matches one pattern against a path; {name} matches one non-empty segment. */
+static void free_params(char **vals, int n)
+{
+    for (int i = 0; i < n; i++)
+        free(vals[i]);
+    free(vals);
+}
+
+/* Matches one pattern against a path; {name} matches one non-empty segment.
+ * With r, a match replaces r->param (as many as the pattern has). Returns 1
+ * on a match, 0 when there is none, -1 out of memory. */
 static int match(const char *pat, const char *path, http_req *r)
 {
-    int n = 0;
-    char *vals[HTTP_MAX_PARAMS];
+    int n = 0, max = 0;
+    for (const char *p = pat; (p = strchr(p, '{')); p++)
+        max++;
+    char **vals = max ? calloc((size_t)max, sizeof *vals) : NULL;
+    if (max && !vals)
+        return -1;
     while (*pat && *path) {
         if (*pat == '{') {
             const char *pe = strchr(pat, '}');
             const char *se = strchr(path, '/');
             if (!se)
                 se = path + strlen(path);
-            if (!pe || se == path || n == HTTP_MAX_PARAMS)
+            if (!pe || se == path)
                 goto no;
             vals[n] = strndup(path, (size_t)(se - path));
-            if (!vals[n])
-                goto no;
+            if (!vals[n]) {
+                free_params(vals, n);
+                return -1;
+            }
             n++;
             pat = pe + 1;
             path = se;
@@ -34,19 +50,15 @@ static int match(const char *pat, const char *path, http_req *r)
     if (*pat || *path)
         goto no;
     if (r) {
-        for (int i = 0; i < r->nparams; i++)
-            free(r->param[i]);
-        for (int i = 0; i < n; i++)
-            r->param[i] = vals[i];
+        free_params(r->param, r->nparams);
+        r->param = vals;
         r->nparams = n;
     } else {
-        for (int i = 0; i < n; i++)
-            free(vals[i]);
+        free_params(vals, n);
     }
     return 1;
 no:
-    for (int i = 0; i < n; i++)
-        free(vals[i]);
+    free_params(vals, n);
     return 0;
 }
 
@@ -54,24 +66,36 @@ void router_match(const route *table, http_req *r)
 {
     r->route = NULL;
     r->method_mismatch = 0;
-    r->allow[0] = '\0';
+    free(r->allow);
+    r->allow = NULL;
     /* HEAD is answered like GET (MHD drops the body). */
     const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
     for (const route *t = table; t->method; t++) {
-        if (strcmp(t->method, method) == 0 && match(t->pattern, r->path, r)) {
+        int m = strcmp(t->method, method) == 0 ? match(t->pattern, r->path, r) : 0;
+        if (m < 0) {
+            r->resp_failed = 1; /* out of memory: a 500, not a wrong 404 */
+            return;
+        }
+        if (m) {
             r->route = t;
             return;
         }
     }
+    buf allow = BUF_INIT(64 * 1024);
     for (const route *t = table; t->method; t++) {
-        if (match(t->pattern, r->path, NULL)) {
-            r->method_mismatch = 1;
-            size_t used = strlen(r->allow);
-            if (!strstr(r->allow, t->method) && used + strlen(t->method) + 3 < sizeof r->allow) {
-                if (used)
-                    memcpy(r->allow + used, ", ", 3), used += 2;
-                memcpy(r->allow + used, t->method, strlen(t->method) + 1);
-            }
+        if (match(t->pattern, r->path, NULL) != 1)
+            continue;
+        r->method_mismatch = 1;
+        /* Each method once ("GET" is not a part of another method name). */
+        int seen = 0;
+        for (const route *u = table; u < t && !seen; u++)
+            seen = !strcmp(u->method, t->method) && match(u->pattern, r->path, NULL) == 1;
+        if (!seen && ((allow.len && buf_puts(&allow, ", ")) || buf_puts(&allow, t->method))) {
+            r->resp_failed = 1; /* out of memory: a 500, not a short Allow */
+            break;
         }
     }
+    if (r->method_mismatch && !r->resp_failed)
+        r->allow = buf_detach(&allow, NULL);
+    buf_release(&allow);
 }

@@ -190,6 +190,8 @@ static void req_free(http_req *r)
     buf_release(&r->body);
     for (int i = 0; i < r->nparams; i++)
         free(r->param[i]);
+    free(r->param);
+    free(r->allow);
     for (size_t i = 0; i < r->resp_nheaders; i++) {
         free(r->resp_headers[i].name);
         free(r->resp_headers[i].value);

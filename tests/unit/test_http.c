@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -80,6 +81,70 @@ static void listen_addresses(void **state)
                               "IPv6 goes in brackets, as in [::1]:8080");
 }
 
+/* ---- routing: no fixed limits ---- */
+
+static void noop(http_req *r)
+{
+    (void)r;
+}
+
+static void route_with(const route *table, const char *method, const char *path, http_req *r)
+{
+    memset(r, 0, sizeof *r);
+    r->method = method;
+    r->path = path;
+    router_match(table, r);
+}
+
+static void release(http_req *r)
+{
+    for (int i = 0; i < r->nparams; i++)
+        free(r->param[i]);
+    free(r->param);
+    free(r->allow);
+}
+
+static void routes_take_any_number_of_placeholders_and_methods(void **state)
+{
+    (void)state;
+    static const route table[] = {
+        {"GET", "/a/{1}/{2}/{3}/{4}/{5}/{6}/{7}", AUTH_ANON, 0, noop, ""},
+        {"GET", "/m", AUTH_ANON, 0, noop, ""},
+        {"POST", "/m", AUTH_ANON, 0, noop, ""},
+        {"PUT", "/m", AUTH_ANON, 0, noop, ""},
+        {"PATCH", "/m", AUTH_ANON, 0, noop, ""},
+        {"DELETE", "/m", AUTH_ANON, 0, noop, ""},
+        {"OPTIONS", "/m", AUTH_ANON, 0, noop, ""},
+        {"PROPFIND", "/m", AUTH_ANON, 0, noop, ""},
+        {"PROPPATCH", "/m", AUTH_ANON, 0, noop, ""},
+        {"MKCOL", "/m", AUTH_ANON, 0, noop, ""},
+        {"POST", "/m", AUTH_ANON, 0, noop, ""}, /* listed once in Allow */
+        {NULL, NULL, AUTH_ANON, 0, NULL, NULL},
+    };
+    http_req r;
+    route_with(table, "GET", "/a/one/two/three/four/five/six/seven", &r);
+    assert_ptr_equal(r.route, &table[0]);
+    assert_int_equal(r.nparams, 7);
+    static const char *const want[] = {"one", "two", "three", "four", "five", "six", "seven"};
+    for (int i = 0; i < 7; i++)
+        assert_string_equal(r.param[i], want[i]);
+    release(&r);
+
+    route_with(table, "GET", "/a/one/two/three/four/five/six", &r);
+    assert_null(r.route);
+    assert_int_equal(r.method_mismatch, 0);
+    assert_int_equal(r.nparams, 0);
+    release(&r);
+
+    route_with(table, "TRACE", "/m", &r);
+    assert_null(r.route);
+    assert_int_equal(r.method_mismatch, 1);
+    assert_string_equal(r.allow,
+                        "GET, POST, PUT, PATCH, DELETE, OPTIONS, PROPFIND, PROPPATCH, MKCOL");
+    assert_int_equal(r.resp_failed, 0);
+    release(&r);
+}
+
 /* ---- response headers on the wire ---- */
 
 enum { NHEADERS = 40 };
@@ -139,6 +204,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(listen_addresses),
+        cmocka_unit_test(routes_take_any_number_of_placeholders_and_methods),
         cmocka_unit_test(every_header_reaches_the_wire),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
