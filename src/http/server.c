@@ -295,12 +295,25 @@ static int reply_direct(struct MHD_Connection *c, http_req *r)
     return ok;
 }
 
+/* Set while MHD closes a connection because hail asked it to after a direct
+ * reply: MHD then logs "Application reported internal error", which is not
+ * one (mhd_log turns it into a debug line). MHD logs it on this thread,
+ * before the callback's caller returns. */
+static _Thread_local int closing_on_purpose;
+
+static enum MHD_Result close_on_purpose(void)
+{
+    closing_on_purpose = 1;
+    return MHD_NO;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
 {
     http_server *s = cls;
     http_req *r = *con_cls;
+    closing_on_purpose = 0;
     if (!r) {
         r = calloc(1, sizeof *r);
         if (!r)
@@ -350,12 +363,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
             r->answered = 1;
         }
         if (r->answered && r->received > r->body.max + 2 * (uint64_t)HTTP_DISCARD_MAX)
-            return MHD_NO;
+            return close_on_purpose();
         return MHD_YES;
     }
     (void)version;
     if (r->answered)
-        return MHD_NO; /* the reply went out directly; MHD closes the connection */
+        return close_on_purpose(); /* the reply went out directly */
     s->app->handle(r);
     return send_reply(c, r);
 }
@@ -414,6 +427,11 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
+    if (closing_on_purpose && strstr(msg, "Application reported internal error")) {
+        closing_on_purpose = 0;
+        log_debug("http: connection closed after a direct reply");
+        return;
+    }
     log_warn("http: %s", msg);
 }
 

@@ -269,6 +269,8 @@ class ChunkedTest(Case):
         self.assertTooLarge(reply)
         # The server is fine, and created nothing.
         self.assertEqual(self.h.request("GET", "/api/v1/teams", token=self.admin).json["data"], [])
+        # Closing after a direct reply is not reported as an internal error.
+        self.assertNotIn("Application reported internal error", self.h.server_log())
 
 
 class BodyOrderTest(Case):
