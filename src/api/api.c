@@ -66,7 +66,8 @@ int api_page_params(http_req *r, int def, int max, int *limit, char raw[API_CURS
     if (l) {
         char *end;
         long v = strtol(l, &end, 10);
-        if (!*l || *end || v < 1 || v > max) {
+        /* Digits only: no sign, no white space, as the document's integer. */
+        if (*l < '0' || *l > '9' || *end || v < 1 || v > max) {
             http_reply_error(r, 400, "bad_request", "limit must be an integer from 1 to %d", max);
             return 0;
         }
@@ -134,16 +135,12 @@ static const char *json_kind(json_t *v)
     }
 }
 
-static void list_words(char *out, size_t n, const char *const *w)
+/* Appends word i of count to out as in "a, b or c" (bounded: cut, never overrun). */
+static void list_word(char *out, size_t n, size_t i, size_t count, const char *word)
 {
-    size_t len = 0;
-    out[0] = '\0';
-    for (size_t i = 0; w[i] && len < n; i++)
-        len += (size_t)snprintf(out + len, n - len, "%s%s",
-                                i == 0     ? ""
-                                : w[i + 1] ? ", "
-                                           : " or ",
-                                w[i]);
+    size_t len = strlen(out);
+    if (len + 1 < n)
+        snprintf(out + len, n - len, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " or ", word);
 }
 
 /* Checks one member's value; replies 400 and returns 0 if it is wrong. */
@@ -164,8 +161,12 @@ static int member_check(http_req *r, const api_member *m, json_t *v)
             for (const char *const *w = m->one_of; *w && !ok; w++)
                 ok = !strcmp(*w, s);
             if (!ok) {
-                char words[256];
-                list_words(words, sizeof words, m->one_of);
+                char words[256] = "";
+                size_t count = 0;
+                while (m->one_of[count])
+                    count++;
+                for (size_t i = 0; i < count; i++)
+                    list_word(words, sizeof words, i, count, m->one_of[i]);
                 http_reply_error(r, 400, "bad_request", "%s must be %s, not '%.64s'", n, words, s);
                 return 0;
             }
@@ -237,15 +238,14 @@ int api_body_check(http_req *r, json_t *body, const api_member *members, json_t 
         for (const api_member *m = members; m->name && !known; m++)
             known = !strcmp(m->name, key);
         if (!known) {
-            const char *names[16];
-            size_t k = 0;
-            for (const api_member *m = members; m->name && k + 1 < 16; m++)
-                names[k++] = m->name;
-            names[k] = NULL;
-            char words[256];
-            list_words(words, sizeof words, names);
+            char words[256] = "";
+            size_t count = 0;
+            while (members[count].name)
+                count++;
+            for (size_t i = 0; i < count; i++)
+                list_word(words, sizeof words, i, count, members[i].name);
             http_reply_error(r, 400, "bad_request", "unknown member '%.64s' (allowed: %s)", key,
-                             k ? words : "none");
+                             count ? words : "none");
             return 0;
         }
     }

@@ -518,13 +518,15 @@ class PagingTest(UsersCase):
             self.assertMessage(self.req("GET", "/api/v1/tokens?" + q), 400, "bad_request", message)
 
     def test_bad_limit_and_cursor(self):
-        for path in ("/api/v1/users", "/api/v1/teams", "/api/v1/tokens"):
-            for limit in ("0", "201", "-1", "abc", "", "1.5", "99999999999999999999"):
+        for path in ("/api/v1/users", "/api/v1/teams", "/api/v1/tokens", "/api/v1/people"):
+            for limit in ("0", "201", "-1", "abc", "", "1.5", "99999999999999999999", "+5",
+                          "%205", "5%20", "0x10"):
                 self.assertMessage(self.req("GET", path + "?limit=" + limit), 400, "bad_request",
                                    "limit must be an integer from 1 to 200")
-            self.assertEqual(len(self.req("GET", path + "?limit=1").json["data"]), 1 - (
-                path == "/api/v1/teams"))
-            self.assertEqual(self.req("GET", path + "?limit=200").status, 200)
+            for limit in ("1", "200", "007"):
+                self.assertEqual(self.req("GET", path + "?limit=" + limit).status, 200)
+        self.assertEqual(len(self.req("GET", "/api/v1/users?limit=1").json["data"]), 1)
+        for path in ("/api/v1/users", "/api/v1/teams", "/api/v1/tokens"):
             for cursor in ("!!!", "not%20a%20cursor", "x" * 700, "AAAA", "dTA", "dDA"):
                 # dTA is "u0", dDA "t0": no list issues those.
                 self.assertMessage(self.req("GET", path + "?cursor=" + cursor), 400, "bad_request",
