@@ -69,6 +69,16 @@ typedef struct api_member {
  * first problem. */
 int api_body_check(http_req *r, json_t *body, const api_member *members, json_t **val);
 
+/* The members of each request body (each handler's file), and the one a
+ * route takes (NULL for a route without a body); tests/unit/test_routes.c
+ * checks each against the document's request schema. */
+extern const api_member api_session_create_body[];
+extern const api_member api_users_create_body[];
+extern const api_member api_users_update_body[];
+extern const api_member api_teams_body[];
+extern const api_member api_tokens_create_body[];
+const api_member *api_route_body(const route *r);
+
 /* A page position in a cursor: "<kind><id>". api_cursor_id returns the id
  * (0 when raw is ""), or -1 when raw is not one of kind's cursors. */
 int64_t api_cursor_id(const char *raw, char kind);

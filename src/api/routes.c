@@ -50,6 +50,25 @@ static const route routes[] = {
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL},
 };
 
+const api_member *api_route_body(const route *r)
+{
+    static const struct {
+        void (*fn)(http_req *);
+        const api_member *body;
+    } bodies[] = {
+        {api_session_create, api_session_create_body},
+        {api_users_create, api_users_create_body},
+        {api_users_update, api_users_update_body},
+        {api_teams_create, api_teams_body},
+        {api_teams_update, api_teams_body},
+        {api_tokens_create, api_tokens_create_body},
+    };
+    for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
+        if (bodies[i].fn == r->fn)
+            return bodies[i].body;
+    return NULL;
+}
+
 const route *api_routes(void)
 {
     return routes;

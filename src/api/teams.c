@@ -12,14 +12,15 @@
 #define PAGE_MAX     200
 
 /* The body of POST and PATCH, as docs/openapi.json's TeamWrite says. */
+const api_member api_teams_body[] = {
+    {"name", API_STRING, true, false, 1, 100, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+
 static const char *team_name(http_req *r, json_t *body)
 {
-    static const api_member members[] = {
-        {"name", API_STRING, true, false, 1, 100, NULL},
-        {NULL, API_STRING, false, false, 0, 0, NULL},
-    };
-    json_t *v[2];
-    return api_body_check(r, body, members, v) ? json_string_value(v[0]) : NULL;
+    json_t *v[sizeof api_teams_body / sizeof *api_teams_body];
+    return api_body_check(r, body, api_teams_body, v) ? json_string_value(v[0]) : NULL;
 }
 
 static void reply_team(http_req *r, db *d, int64_t id, int status)

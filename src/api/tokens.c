@@ -44,22 +44,23 @@ void api_tokens_list(http_req *r)
     api_reply_page(r, e, a, c);
 }
 
+/* The body is optional; docs/openapi.json's TokenCreate. */
+const api_member api_tokens_create_body[] = {
+    {"name", API_STRING, false, true, 1, 100, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+
 void api_tokens_create(http_req *r)
 {
     db *d = api_db(r);
     if (!d)
         return;
-    /* The body is optional; docs/openapi.json's TokenCreate. */
-    static const api_member members[] = {
-        {"name", API_STRING, false, true, 1, 100, NULL},
-        {NULL, API_STRING, false, false, 0, 0, NULL},
-    };
-    json_t *v[2] = {NULL, NULL};
+    json_t *v[sizeof api_tokens_create_body / sizeof *api_tokens_create_body] = {NULL};
     json_t *body = NULL;
     if (r->body.len) {
         if (!(body = http_json_body(r)))
             return;
-        if (!api_body_check(r, body, members, v)) {
+        if (!api_body_check(r, body, api_tokens_create_body, v)) {
             json_decref(body);
             return;
         }

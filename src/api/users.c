@@ -13,7 +13,7 @@
 /* The request members, as docs/openapi.json's UserCreate and UserUpdate say. */
 static const char *const roles[] = {"admin", "manager", "rep", NULL};
 enum { M_EMAIL, M_NAME, M_ROLE, M_PASSWORD, M_TEAMS };
-static const api_member create_members[] = {
+const api_member api_users_create_body[] = {
     [M_EMAIL] = {"email", API_EMAIL, true, false, 3, 254, NULL},
     [M_NAME] = {"name", API_STRING, true, false, 1, 200, NULL},
     [M_ROLE] = {"role", API_STRING, true, false, 0, 0, roles},
@@ -23,7 +23,7 @@ static const api_member create_members[] = {
     {NULL, API_STRING, false, false, 0, 0, NULL},
 };
 enum { U_NAME, U_ROLE, U_PASSWORD, U_ACTIVE, U_TEAMS };
-static const api_member update_members[] = {
+const api_member api_users_update_body[] = {
     [U_NAME] = {"name", API_STRING, false, false, 1, 200, NULL},
     [U_ROLE] = {"role", API_STRING, false, false, 0, 0, roles},
     [U_PASSWORD] = {"password", API_STRING, false, false, AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX,
@@ -80,8 +80,8 @@ void api_users_create(http_req *r)
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
-    json_t *v[sizeof create_members / sizeof *create_members];
-    if (!api_body_check(r, body, create_members, v))
+    json_t *v[sizeof api_users_create_body / sizeof *api_users_create_body];
+    if (!api_body_check(r, body, api_users_create_body, v))
         goto out;
     int64_t teams[MAX_TEAMS];
     int nteams = team_ids(v[M_TEAMS], teams);
@@ -113,8 +113,8 @@ void api_users_update(http_req *r)
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
-    json_t *v[sizeof update_members / sizeof *update_members];
-    if (!api_body_check(r, body, update_members, v))
+    json_t *v[sizeof api_users_update_body / sizeof *api_users_update_body];
+    if (!api_body_check(r, body, api_users_update_body, v))
         goto out;
     int64_t teams[MAX_TEAMS];
     int nteams = team_ids(v[U_TEAMS], teams);

@@ -136,6 +136,68 @@ static void check_path_params(json_t *doc, const char *path, json_t *params)
     }
 }
 
+static long long int_or(json_t *o, const char *key, long long dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return v ? (long long)json_integer_value(v) : dflt;
+}
+
+/* hail's check of one body (api_body_check with the route's members) and the
+ * document's request schema say the same: the same members, required and
+ * nullable ones, types, lengths, values and limits. */
+static void check_body(json_t *doc, const route *r, json_t *schema)
+{
+    const api_member *m = api_route_body(r);
+    if (!m)
+        fail_msg("%s %s takes a body but has no members for api_body_check", r->method, r->pattern);
+    json_t *props = json_object_get(schema, "properties");
+    json_t *required = json_object_get(schema, "required");
+    size_t n = 0, nreq = 0;
+    for (; m[n].name; n++) {
+        const api_member *x = &m[n];
+        json_t *p = deref(doc, json_object_get(props, x->name));
+        if (!p)
+            fail_msg("%s %s: member %s is not documented", r->method, r->pattern, x->name);
+        int req = 0;
+        size_t i;
+        json_t *q;
+        json_array_foreach(required, i, q) req |= !strcmp(json_string_value(q), x->name);
+        nreq += req;
+        const char *type = json_string_value(json_object_get(p, "type"));
+        const char *want = x->type == API_BOOL  ? "boolean"
+                           : x->type == API_IDS ? "array"
+                                                : "string";
+        int ok = req == x->required &&
+                 json_is_true(json_object_get(p, "nullable")) == x->nullable && type &&
+                 !strcmp(type, want);
+        if (x->type == API_IDS) {
+            json_t *items = json_object_get(p, "items");
+            const char *it = json_string_value(json_object_get(items, "type"));
+            ok = ok && int_or(p, "maxItems", -1) == x->max && it && !strcmp(it, "integer") &&
+                 int_or(items, "minimum", 0) == 1;
+        } else if (x->type != API_BOOL && x->one_of) {
+            json_t *e = json_object_get(p, "enum");
+            size_t k = 0;
+            for (; x->one_of[k]; k++) {
+                const char *v = json_string_value(json_array_get(e, k));
+                ok = ok && v && !strcmp(v, x->one_of[k]);
+            }
+            ok = ok && json_array_size(e) == k;
+        } else if (x->type != API_BOOL) {
+            ok = ok && int_or(p, "minLength", 0) == x->min && int_or(p, "maxLength", -1) == x->max;
+        }
+        if (x->type == API_EMAIL) {
+            const char *f = json_string_value(json_object_get(p, "format"));
+            ok = ok && json_object_get(p, "pattern") && f && !strcmp(f, "email");
+        }
+        if (!ok)
+            fail_msg("%s %s: member %s differs between hail and the document", r->method,
+                     r->pattern, x->name);
+    }
+    if (json_object_size(props) != n || json_array_size(required) != nreq)
+        fail_msg("%s %s: the document has members hail does not take", r->method, r->pattern);
+}
+
 /* The document describes requests as strictly as hail enforces them: every
  * operation has a unique operationId, every request body is a closed object
  * (additionalProperties false), every id in a path is an integer, and the
@@ -180,6 +242,7 @@ static void operations_are_described_strictly(void **state)
                 if (!json_is_false(json_object_get(sc, "additionalProperties")) ||
                     strcmp(json_string_value(json_object_get(sc, "type")), "object") != 0)
                     fail_msg("%s %s: the request body schema is not a closed object", method, path);
+                check_body(doc, r, sc);
             }
 
             json_t *res = json_object_get(op, "responses");
