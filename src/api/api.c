@@ -9,6 +9,7 @@
 
 #include "auth/auth.h"
 #include "core/log.h"
+#include "core/utf8.h"
 
 db *api_db(http_req *r)
 {
@@ -65,7 +66,8 @@ int api_page_params(http_req *r, int def, int max, int *limit, char raw[API_CURS
     if (l) {
         char *end;
         long v = strtol(l, &end, 10);
-        if (!*l || *end || v < 1 || v > max) {
+        /* Digits only: no sign, no white space, as the document's integer. */
+        if (*l < '0' || *l > '9' || *end || v < 1 || v > max) {
             http_reply_error(r, 400, "bad_request", "limit must be an integer from 1 to %d", max);
             return 0;
         }
@@ -111,6 +113,196 @@ int api_only_members(http_req *r, json_t *body, const char *const *allowed)
         }
     }
     return 1;
+}
+
+static const char *json_kind(json_t *v)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT:
+        return "an object";
+    case JSON_ARRAY:
+        return "an array";
+    case JSON_STRING:
+        return "a string";
+    case JSON_INTEGER:
+    case JSON_REAL:
+        return "a number";
+    case JSON_TRUE:
+    case JSON_FALSE:
+        return "a boolean";
+    default:
+        return "null";
+    }
+}
+
+/* Appends word i of count to out as in "a, b or c" (bounded: cut, never overrun). */
+static void list_word(char *out, size_t n, size_t i, size_t count, const char *word)
+{
+    size_t len = strlen(out);
+    if (len + 1 < n)
+        snprintf(out + len, n - len, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " or ", word);
+}
+
+/* Checks one member's value; replies 400 and returns 0 if it is wrong. */
+static int member_check(http_req *r, const api_member *m, json_t *v)
+{
+    const char *n = m->name;
+    switch (m->type) {
+    case API_STRING:
+    case API_EMAIL: {
+        if (!json_is_string(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be a string, not %s", n, json_kind(v));
+            return 0;
+        }
+        const char *s = json_string_value(v);
+        size_t c = utf8_chars(s);
+        if (m->one_of) {
+            int ok = 0;
+            for (const char *const *w = m->one_of; *w && !ok; w++)
+                ok = !strcmp(*w, s);
+            if (!ok) {
+                char words[256] = "";
+                size_t count = 0;
+                while (m->one_of[count])
+                    count++;
+                for (size_t i = 0; i < count; i++)
+                    list_word(words, sizeof words, i, count, m->one_of[i]);
+                http_reply_error(r, 400, "bad_request", "%s must be %s, not '%.64s'", n, words, s);
+                return 0;
+            }
+        } else if ((int)c < m->min || c > (size_t)m->max) {
+            if (m->min > 0)
+                http_reply_error(r, 400, "bad_request", "%s must be %d to %d characters, not %zu",
+                                 n, m->min, m->max, c);
+            else
+                http_reply_error(r, 400, "bad_request", "%s must be at most %d characters, not %zu",
+                                 n, m->max, c);
+            return 0;
+        } else if (m->type == API_EMAIL && !auth_email_ok(s)) {
+            http_reply_error(r, 400, "bad_request", "%s '%.254s' is not a valid email address", n,
+                             s);
+            return 0;
+        }
+        return 1;
+    }
+    case API_BOOL:
+        if (!json_is_boolean(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be true or false, not %s", n,
+                             json_kind(v));
+            return 0;
+        }
+        return 1;
+    case API_IDS: {
+        if (!json_is_array(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be an array of ids, not %s", n,
+                             json_kind(v));
+            return 0;
+        }
+        if (json_array_size(v) > (size_t)m->max) {
+            http_reply_error(r, 400, "bad_request", "%s must hold at most %d ids, not %zu", n,
+                             m->max, json_array_size(v));
+            return 0;
+        }
+        size_t i;
+        json_t *x;
+        json_array_foreach(v, i, x)
+        {
+            if (json_is_integer(x) && json_integer_value(x) > 0)
+                continue;
+            if (json_is_integer(x))
+                http_reply_error(r, 400, "bad_request",
+                                 "%s[%zu] must be a positive integer, not %" JSON_INTEGER_FORMAT, n,
+                                 i, json_integer_value(x));
+            else if (json_is_real(x))
+                http_reply_error(r, 400, "bad_request",
+                                 "%s[%zu] must be a positive integer, not %g", n, i,
+                                 json_real_value(x));
+            else
+                http_reply_error(r, 400, "bad_request",
+                                 "%s[%zu] must be a positive integer, not %s", n, i, json_kind(x));
+            return 0;
+        }
+        return 1;
+    }
+    }
+    return 0;
+}
+
+int api_body_check(http_req *r, json_t *body, const api_member *members, json_t **val)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        int known = 0;
+        for (const api_member *m = members; m->name && !known; m++)
+            known = !strcmp(m->name, key);
+        if (!known) {
+            char words[256] = "";
+            size_t count = 0;
+            while (members[count].name)
+                count++;
+            for (size_t i = 0; i < count; i++)
+                list_word(words, sizeof words, i, count, members[i].name);
+            http_reply_error(r, 400, "bad_request", "unknown member '%.64s' (allowed: %s)", key,
+                             count ? words : "none");
+            return 0;
+        }
+    }
+    for (size_t i = 0; members[i].name; i++) {
+        const api_member *m = &members[i];
+        v = json_object_get(body, m->name);
+        val[i] = NULL;
+        if (!v) {
+            if (m->required) {
+                http_reply_error(r, 400, "bad_request", "%s is required", m->name);
+                return 0;
+            }
+        } else if (json_is_null(v) && m->nullable) {
+            /* null means "no value" */
+        } else if (!member_check(r, m, v)) {
+            return 0;
+        } else {
+            val[i] = v;
+        }
+    }
+    return 1;
+}
+
+int64_t api_cursor_id(const char *raw, char kind)
+{
+    if (!*raw)
+        return 0;
+    const char *s = raw + 1;
+    char *end;
+    if (raw[0] != kind || *s < '1' || *s > '9')
+        return -1;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    return *end || errno ? -1 : v;
+}
+
+void api_reply_page(http_req *r, hail_err e, json_t *a, const char *raw_next)
+{
+    json_t *next = json_null();
+    if (!e && raw_next && *raw_next) {
+        char c[API_CURSOR_MAX];
+        api_cursor_encode(raw_next, c);
+        next = json_string(c);
+    }
+    api_reply(r, e, 200, e ? a : json_pack("{s:o,s:o}", "data", a, "next_cursor", next));
+}
+
+int api_query_bool(http_req *r, const char *name, int *out)
+{
+    const char *v = http_query(r, name);
+    *out = 0;
+    if (!v || !strcmp(v, "false"))
+        return 1;
+    if (!strcmp(v, "true"))
+        return (*out = 1);
+    http_reply_error(r, 400, "bad_request", "%s must be true or false, not '%.64s'", name, v);
+    return 0;
 }
 
 static int is_safe_method(const char *m)

@@ -28,7 +28,7 @@ db *api_db(http_req *r);
 int64_t api_param_id(http_req *r, int i);
 
 /* Cursor pagination: the store's position string, made opaque (base64url). */
-#define API_CURSOR_MAX 160
+#define API_CURSOR_MAX 640 /* a team name cursor: 100 characters, up to 400 bytes */
 void api_cursor_encode(const char *raw, char out[API_CURSOR_MAX]);
 /* Reads ?limit= (default def, 1..max) and ?cursor= (decoded into raw, "" when
  * absent); replies 400 and returns 0 on bad input. */
@@ -42,6 +42,51 @@ void api_reply_list(http_req *r, hail_err e, json_t *a);
 /* Replies 400 and returns 0 when body has a member not in the NULL-terminated
  * list: a typo must not be silently ignored. */
 int api_only_members(http_req *r, json_t *body, const char *const *allowed);
+
+/* Request bodies: one rule, the same as docs/openapi.json's request schemas.
+ * A member not listed is a 400. null is accepted only for a member marked
+ * nullable, and then means "no value" (as if left out); for any other member
+ * null is a 400 like any other wrong type ("name must be a string, not
+ * null"). Lengths count characters (code points). */
+typedef enum {
+    API_STRING, /* min..max characters; one_of: the allowed values */
+    API_EMAIL,  /* a string, max characters, auth_email_ok() */
+    API_BOOL,
+    API_IDS, /* an array of at most max positive integers */
+} api_type;
+
+typedef struct api_member {
+    const char *name;
+    api_type type;
+    bool required;
+    bool nullable;
+    int min, max;
+    const char *const *one_of; /* NULL-terminated, or NULL */
+} api_member;
+
+/* Checks body against members (ended by a {NULL} entry); val[i] gets member
+ * i's value, NULL when left out or null. Replies 400 and returns 0 on the
+ * first problem. */
+int api_body_check(http_req *r, json_t *body, const api_member *members, json_t **val);
+
+/* The members of each request body (each handler's file), and the one a
+ * route takes (NULL for a route without a body); tests/unit/test_routes.c
+ * checks each against the document's request schema. */
+extern const api_member api_session_create_body[];
+extern const api_member api_users_create_body[];
+extern const api_member api_users_update_body[];
+extern const api_member api_teams_body[];
+extern const api_member api_tokens_create_body[];
+const api_member *api_route_body(const route *r);
+
+/* A page position in a cursor: "<kind><id>". api_cursor_id returns the id
+ * (0 when raw is ""), or -1 when raw is not one of kind's cursors. */
+int64_t api_cursor_id(const char *raw, char kind);
+/* Replies with {"data": a, "next_cursor": cursor or null}; releases a. */
+void api_reply_page(http_req *r, hail_err e, json_t *a, const char *raw_next);
+/* An optional true/false query parameter: *out gets 0 when absent; replies
+ * 400 and returns 0 on any other value. */
+int api_query_bool(http_req *r, const char *name, int *out);
 
 /* Handlers. */
 void api_healthz(http_req *r);

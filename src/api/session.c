@@ -29,25 +29,24 @@ static json_t *session_json(db *d, int64_t user_id, const char *csrf, int64_t ex
     return json_pack("{s:o,s:s,s:s}", "user", u, "csrf_token", csrf, "expires_at", exp);
 }
 
+/* docs/openapi.json's SessionCreate. */
+const api_member api_session_create_body[] = {
+    {"email", API_STRING, true, false, 0, 254, NULL},
+    {"password", API_STRING, true, false, 0, AUTH_PASSWORD_MAX, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+
 void api_session_create(http_req *r)
 {
     db *d = api_db(r);
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
-    static const char *const allowed[] = {"email", "password", NULL};
-    if (!api_only_members(r, body, allowed))
+    json_t *v[sizeof api_session_create_body / sizeof *api_session_create_body];
+    if (!api_body_check(r, body, api_session_create_body, v))
         goto out;
-    const char *email = json_string_value(json_object_get(body, "email"));
-    const char *password = json_string_value(json_object_get(body, "password"));
-    if (!email || !password) {
-        http_reply_error(r, 400, "bad_request", "email and password (strings) are required");
-        goto out;
-    }
-    if (strlen(email) > 254 || strlen(password) > AUTH_PASSWORD_MAX) {
-        http_reply_error(r, 400, "bad_request", "email or password too long");
-        goto out;
-    }
+    const char *email = json_string_value(v[0]);
+    const char *password = json_string_value(v[1]);
     user u;
     char session[AUTH_TOKEN_MAX], csrf[64];
     int64_t expires = 0, retry = 0;

@@ -1,5 +1,6 @@
 #include "core/common.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -7,17 +8,19 @@
 
 /* Team changes are single statements: no service transaction needed. */
 
+#define PAGE_DEFAULT 50
+#define PAGE_MAX     200
+
+/* The body of POST and PATCH, as docs/openapi.json's TeamWrite says. */
+const api_member api_teams_body[] = {
+    {"name", API_STRING, true, false, 1, 100, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+
 static const char *team_name(http_req *r, json_t *body)
 {
-    static const char *const allowed[] = {"name", NULL};
-    if (!api_only_members(r, body, allowed))
-        return NULL;
-    const char *name = json_string_value(json_object_get(body, "name"));
-    if (!name || !*name || strlen(name) > 100) {
-        http_reply_error(r, 400, "bad_request", "name (1 to 100 characters) is required");
-        return NULL;
-    }
-    return name;
+    json_t *v[sizeof api_teams_body / sizeof *api_teams_body];
+    return api_body_check(r, body, api_teams_body, v) ? json_string_value(v[0]) : NULL;
 }
 
 static void reply_team(http_req *r, db *d, int64_t id, int status)
@@ -29,12 +32,27 @@ static void reply_team(http_req *r, db *d, int64_t id, int status)
 
 void api_teams_list(http_req *r)
 {
+    int limit;
+    char raw[API_CURSOR_MAX];
+    if (!api_page_params(r, PAGE_DEFAULT, PAGE_MAX, &limit, raw))
+        return;
+    /* The position is the last team's name: "n<name>". */
+    if (*raw && raw[0] != 'n') {
+        http_reply_error(r, 400, "bad_request", "cursor is not valid");
+        return;
+    }
     db *d = api_db(r);
     if (!d)
         return;
     json_t *a;
-    hail_err e = teams_list_json(d, &a);
-    api_reply_list(r, e, a);
+    char *next = NULL;
+    hail_err e = teams_page_json(d, *raw ? raw + 1 : NULL, limit, &a, &next);
+    char c[API_CURSOR_MAX] = "";
+    /* A name is at most 100 characters (400 bytes): it always fits. */
+    if (next && strlen(next) + 2 <= sizeof c * 3 / 4 - 2)
+        snprintf(c, sizeof c, "n%s", next);
+    free(next);
+    api_reply_page(r, e, a, c);
 }
 
 void api_teams_create(http_req *r)

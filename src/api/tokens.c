@@ -13,42 +13,59 @@ static int is_admin(http_req *r)
     return strcmp(r->user_role, "admin") == 0;
 }
 
+#define PAGE_DEFAULT 50
+#define PAGE_MAX     200
+
 void api_tokens_list(http_req *r)
 {
+    int limit, all, revoked;
+    char raw[API_CURSOR_MAX];
+    if (!api_page_params(r, PAGE_DEFAULT, PAGE_MAX, &limit, raw) ||
+        !api_query_bool(r, "all", &all) || !api_query_bool(r, "include_revoked", &revoked))
+        return;
+    int64_t after = api_cursor_id(raw, 't');
+    if (after < 0) {
+        http_reply_error(r, 400, "bad_request", "cursor is not valid");
+        return;
+    }
+    if (all && !is_admin(r)) {
+        http_reply_error(r, 403, "forbidden", "all=true needs the admin role");
+        return;
+    }
     db *d = api_db(r);
     if (!d)
         return;
     json_t *a;
-    const char *all = http_query(r, "all");
-    int64_t who = all && !strcmp(all, "true") && is_admin(r) ? 0 : r->user_id;
-    hail_err e = tokens_list_json(d, who, &a);
-    api_reply_list(r, e, a);
+    int64_t next;
+    hail_err e = tokens_page_json(d, all ? 0 : r->user_id, revoked, after, limit, &a, &next);
+    char c[32] = "";
+    if (next)
+        snprintf(c, sizeof c, "t%lld", (long long)next);
+    api_reply_page(r, e, a, c);
 }
+
+/* The body is optional; docs/openapi.json's TokenCreate. */
+const api_member api_tokens_create_body[] = {
+    {"name", API_STRING, false, true, 1, 100, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
 
 void api_tokens_create(http_req *r)
 {
     db *d = api_db(r);
     if (!d)
         return;
-    const char *name = NULL;
+    json_t *v[sizeof api_tokens_create_body / sizeof *api_tokens_create_body] = {NULL};
     json_t *body = NULL;
     if (r->body.len) {
         if (!(body = http_json_body(r)))
             return;
-        static const char *const allowed[] = {"name", NULL};
-        if (!api_only_members(r, body, allowed)) {
+        if (!api_body_check(r, body, api_tokens_create_body, v)) {
             json_decref(body);
             return;
         }
-        json_t *n = json_object_get(body, "name");
-        if (n && (!json_is_string(n) || json_string_length(n) > 100)) {
-            http_reply_error(r, 400, "bad_request",
-                             "name must be a string of at most 100 characters");
-            json_decref(body);
-            return;
-        }
-        name = json_string_value(n);
     }
+    const char *name = json_string_value(v[0]);
     char token[AUTH_TOKEN_MAX];
     int64_t id;
     hail_err e = auth_token_create(d, r->user_email, name, token, &id);

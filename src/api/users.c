@@ -6,46 +6,42 @@
 #include "auth/auth.h"
 #include "store/users.h"
 
-#define MAX_TEAMS 100
+#define MAX_TEAMS    100
+#define PAGE_DEFAULT 50
+#define PAGE_MAX     200
 
-/* Reads an optional "teams": [id, …]; returns the count, -1 if absent, -2
- * after replying 400. */
-static int teams_arg(http_req *r, json_t *body, int64_t *ids)
+/* The request members, as docs/openapi.json's UserCreate and UserUpdate say. */
+static const char *const roles[] = {"admin", "manager", "rep", NULL};
+enum { M_EMAIL, M_NAME, M_ROLE, M_PASSWORD, M_TEAMS };
+const api_member api_users_create_body[] = {
+    [M_EMAIL] = {"email", API_EMAIL, true, false, 3, 254, NULL},
+    [M_NAME] = {"name", API_STRING, true, false, 1, 200, NULL},
+    [M_ROLE] = {"role", API_STRING, true, false, 0, 0, roles},
+    [M_PASSWORD] = {"password", API_STRING, false, false, AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX,
+                    NULL},
+    [M_TEAMS] = {"teams", API_IDS, false, false, 0, MAX_TEAMS, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+enum { U_NAME, U_ROLE, U_PASSWORD, U_ACTIVE, U_TEAMS };
+const api_member api_users_update_body[] = {
+    [U_NAME] = {"name", API_STRING, false, false, 1, 200, NULL},
+    [U_ROLE] = {"role", API_STRING, false, false, 0, 0, roles},
+    [U_PASSWORD] = {"password", API_STRING, false, false, AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX,
+                    NULL},
+    [U_ACTIVE] = {"active", API_BOOL, false, false, 0, 0, NULL},
+    [U_TEAMS] = {"teams", API_IDS, false, false, 0, MAX_TEAMS, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+
+/* The team ids of a checked "teams" member: the count, -1 if absent. */
+static int team_ids(json_t *t, int64_t *ids)
 {
-    json_t *t = json_object_get(body, "teams");
     if (!t)
         return -1;
-    if (!json_is_array(t) || json_array_size(t) > MAX_TEAMS) {
-        http_reply_error(r, 400, "bad_request", "teams must be an array of at most %d team ids",
-                         MAX_TEAMS);
-        return -2;
-    }
     size_t i;
     json_t *v;
-    json_array_foreach(t, i, v)
-    {
-        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-            http_reply_error(r, 400, "bad_request", "teams must hold team ids (integers)");
-            return -2;
-        }
-        ids[i] = json_integer_value(v);
-    }
+    json_array_foreach(t, i, v) ids[i] = json_integer_value(v);
     return (int)json_array_size(t);
-}
-
-/* A string member, or NULL when absent; replies 400 (and sets *bad) when the
- * member is there but not a string. */
-static const char *str_member(http_req *r, json_t *body, const char *key, int *bad)
-{
-    json_t *v = json_object_get(body, key);
-    if (!v || json_is_null(v))
-        return NULL;
-    if (!json_is_string(v)) {
-        http_reply_error(r, 400, "bad_request", "%s must be a string", key);
-        *bad = 1;
-        return NULL;
-    }
-    return json_string_value(v);
 }
 
 static void reply_user(http_req *r, db *d, int64_t id, int status)
@@ -57,12 +53,25 @@ static void reply_user(http_req *r, db *d, int64_t id, int status)
 
 void api_users_list(http_req *r)
 {
+    int limit;
+    char raw[API_CURSOR_MAX];
+    if (!api_page_params(r, PAGE_DEFAULT, PAGE_MAX, &limit, raw))
+        return;
+    int64_t after = api_cursor_id(raw, 'u');
+    if (after < 0) {
+        http_reply_error(r, 400, "bad_request", "cursor is not valid");
+        return;
+    }
     db *d = api_db(r);
     if (!d)
         return;
     json_t *a;
-    hail_err e = users_list_json(d, &a);
-    api_reply_list(r, e, a);
+    int64_t next;
+    hail_err e = users_page_json(d, after, limit, &a, &next);
+    char c[32] = "";
+    if (next)
+        snprintf(c, sizeof c, "u%lld", (long long)next);
+    api_reply_page(r, e, a, c);
 }
 
 void api_users_create(http_req *r)
@@ -71,24 +80,15 @@ void api_users_create(http_req *r)
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
-    static const char *const allowed[] = {"email", "name", "role", "password", "teams", NULL};
-    if (!api_only_members(r, body, allowed))
+    json_t *v[sizeof api_users_create_body / sizeof *api_users_create_body];
+    if (!api_body_check(r, body, api_users_create_body, v))
         goto out;
-    int bad = 0;
-    const char *email = str_member(r, body, "email", &bad);
-    const char *name = bad ? NULL : str_member(r, body, "name", &bad);
-    const char *role = bad ? NULL : str_member(r, body, "role", &bad);
-    const char *password = bad ? NULL : str_member(r, body, "password", &bad);
     int64_t teams[MAX_TEAMS];
-    int nteams = bad ? -2 : teams_arg(r, body, teams);
-    if (bad || nteams == -2)
-        goto out;
-    if (!email || !name || !role) {
-        http_reply_error(r, 400, "bad_request", "email, name and role are required");
-        goto out;
-    }
+    int nteams = team_ids(v[M_TEAMS], teams);
     int64_t id;
-    hail_err e = auth_user_add(d, email, name, role, NULL, teams, nteams, password, &id);
+    hail_err e = auth_user_add(d, json_string_value(v[M_EMAIL]), json_string_value(v[M_NAME]),
+                               json_string_value(v[M_ROLE]), NULL, teams, nteams,
+                               json_string_value(v[M_PASSWORD]), &id);
     if (e) {
         http_reply_err(r, e);
         goto out;
@@ -113,27 +113,14 @@ void api_users_update(http_req *r)
     json_t *body = d ? http_json_body(r) : NULL;
     if (!body)
         return;
-    static const char *const allowed[] = {"name", "role", "password", "active", "teams", NULL};
-    if (!api_only_members(r, body, allowed))
+    json_t *v[sizeof api_users_update_body / sizeof *api_users_update_body];
+    if (!api_body_check(r, body, api_users_update_body, v))
         goto out;
-    int bad = 0, active = -1;
-    const char *name = str_member(r, body, "name", &bad);
-    const char *role = bad ? NULL : str_member(r, body, "role", &bad);
-    const char *password = bad ? NULL : str_member(r, body, "password", &bad);
-    json_t *act = json_object_get(body, "active");
-    if (!bad && act) {
-        if (!json_is_boolean(act)) {
-            http_reply_error(r, 400, "bad_request", "active must be true or false");
-            bad = 1;
-        } else {
-            active = json_is_true(act);
-        }
-    }
     int64_t teams[MAX_TEAMS];
-    int nteams = bad ? -2 : teams_arg(r, body, teams);
-    if (bad || nteams == -2)
-        goto out;
-    hail_err e = auth_user_update(d, id, name, role, active, password, teams, nteams);
+    int nteams = team_ids(v[U_TEAMS], teams);
+    int active = v[U_ACTIVE] ? json_is_true(v[U_ACTIVE]) : -1;
+    hail_err e = auth_user_update(d, id, json_string_value(v[U_NAME]), json_string_value(v[U_ROLE]),
+                                  active, json_string_value(v[U_PASSWORD]), teams, nteams);
     if (e)
         http_reply_err(r, e);
     else

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/timeutil.h"
+#include "core/utf8.h"
 
 /* A hash of a random password, verified against when the email is unknown. */
 static char dummy_hash[crypto_pwhash_STRBYTES];
@@ -34,7 +35,7 @@ static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
 
 hail_err auth_password_ok(const char *pw)
 {
-    size_t n = pw ? strlen(pw) : 0;
+    size_t n = pw ? utf8_chars(pw) : 0; /* characters, as docs/openapi.json counts */
     if (n < AUTH_PASSWORD_MIN)
         return hail_errf(HAIL_EINVAL, "password must be at least %d characters", AUTH_PASSWORD_MIN);
     if (n > AUTH_PASSWORD_MAX)
@@ -91,7 +92,8 @@ int auth_email_ok(const char *e)
         e[n - 1] == '.')
         return 0;
     for (const char *p = e; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == ',' || *p == ';')
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p > '~' || *p == '<' || *p == '>' ||
+            *p == ',' || *p == ';')
             return 0;
     return 1;
 }
@@ -125,11 +127,11 @@ hail_err auth_user_add(db *d, const char *email, const char *name, const char *r
 {
     if (!auth_email_ok(email))
         return hail_errf(HAIL_EINVAL, "'%s' is not a valid email address", email ? email : "");
-    if (!name || !*name || strlen(name) > 200)
+    if (!name || !*name || utf8_chars(name) > 200)
         return hail_errf(HAIL_EINVAL, "name is required (at most 200 characters)");
     if (!user_role_valid(role))
         return hail_errf(HAIL_EINVAL, "role must be admin, manager or rep");
-    if (team && (!*team || strlen(team) > 100))
+    if (team && (!*team || utf8_chars(team) > 100))
         return hail_errf(HAIL_EINVAL, "team name must be 1 to 100 characters");
     char *hash = NULL;
     hail_err e;
@@ -167,7 +169,7 @@ out:
 hail_err auth_user_update(db *d, int64_t id, const char *name, const char *role, int active,
                           const char *password, const int64_t *teams, int nteams)
 {
-    if (name && (!*name || strlen(name) > 200))
+    if (name && (!*name || utf8_chars(name) > 200))
         return hail_errf(HAIL_EINVAL, "name must be 1 to 200 characters");
     if (role && !user_role_valid(role))
         return hail_errf(HAIL_EINVAL, "role must be admin, manager or rep");

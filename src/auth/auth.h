@@ -33,7 +33,7 @@ int auth_verify_password(const char *hash, const char *password);
 /* Checks length rules; HAIL_EINVAL with a message if not acceptable. */
 hail_err auth_password_ok(const char *password);
 
-/* Email syntax check (one @, a dot in the domain, no spaces, ≤254). */
+/* Email syntax check (printable ASCII, one @, a dot in the domain, no spaces, ≤254). */
 int auth_email_ok(const char *email);
 
 /* Creates a user (and the team, if named and new) in one transaction; with

@@ -166,6 +166,40 @@ hail_err users_list_json(db *d, json_t **out)
     return db_all_json(d, st, user_row_json, out, "users: list");
 }
 
+/* Cuts a list fetched with one row more than the page: *more tells whether
+ * that extra row was there (and drops it). */
+static void page_cut(json_t *a, int limit, int *more)
+{
+    *more = json_array_size(a) > (size_t)limit;
+    if (*more)
+        json_array_remove(a, (size_t)limit);
+}
+
+static int64_t last_id(json_t *a)
+{
+    return json_integer_value(json_object_get(json_array_get(a, json_array_size(a) - 1), "id"));
+}
+
+hail_err users_page_json(db *d, int64_t after_id, int limit, json_t **out, int64_t *next)
+{
+    *next = 0;
+    /* The primary key orders and bounds the scan: a page costs O(limit). */
+    sqlite3_stmt *st = db_stmt(d, "SELECT " USER_COLS ", created_at FROM users WHERE id > $1"
+                                  " ORDER BY id LIMIT $2");
+    if (!st)
+        return (*out = NULL), HAIL_EDB;
+    sqlite3_bind_int64(st, 1, after_id);
+    sqlite3_bind_int(st, 2, limit + 1);
+    hail_err e = db_all_json(d, st, user_row_json, out, "users: page");
+    int more;
+    if (!e) {
+        page_cut(*out, limit, &more);
+        if (more)
+            *next = last_id(*out);
+    }
+    return e;
+}
+
 hail_err users_count_admins(db *d, int64_t *n)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM users WHERE role = 'admin' AND active = 1");
@@ -293,6 +327,31 @@ hail_err teams_list_json(db *d, json_t **out)
     return db_all_json(d, st, team_row_json, out, "teams: list");
 }
 
+hail_err teams_page_json(db *d, const char *after_name, int limit, json_t **out, char **next)
+{
+    *next = NULL;
+    /* name is UNIQUE COLLATE NOCASE: its index orders and bounds the scan. */
+    sqlite3_stmt *st = db_stmt(d, "SELECT id, name, created_at FROM teams WHERE name > $1"
+                                  " ORDER BY name LIMIT $2");
+    if (!st)
+        return (*out = NULL), HAIL_EDB;
+    sqlite3_bind_text(st, 1, after_name ? after_name : "", -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, limit + 1);
+    hail_err e = db_all_json(d, st, team_row_json, out, "teams: page");
+    int more;
+    if (!e) {
+        page_cut(*out, limit, &more);
+        const char *last =
+            json_string_value(json_object_get(json_array_get(*out, limit - 1), "name"));
+        if (more && !(*next = strdup(last ? last : ""))) {
+            json_decref(*out);
+            *out = NULL;
+            e = HAIL_ENOMEM;
+        }
+    }
+    return e;
+}
+
 hail_err teams_add_member(db *d, int64_t team, int64_t user_id)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)"
@@ -302,8 +361,14 @@ hail_err teams_add_member(db *d, int64_t team, int64_t user_id)
     sqlite3_bind_int64(st, 1, team);
     sqlite3_bind_int64(st, 2, user_id);
     hail_err e = db_step_done(d, st, "teams: add member");
-    if (e == HAIL_EDB && (sqlite3_extended_errcode(db_sqlite(d)) == SQLITE_CONSTRAINT_FOREIGNKEY))
-        e = hail_errf(HAIL_ENOTFOUND, "no such team or user");
+    if (e == HAIL_EDB && (sqlite3_extended_errcode(db_sqlite(d)) == SQLITE_CONSTRAINT_FOREIGNKEY)) {
+        /* Name the id that is missing. */
+        json_t *t = NULL;
+        e = teams_json(d, team, &t);
+        json_decref(t);
+        if (!e)
+            e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)user_id);
+    }
     return e;
 }
 
@@ -431,11 +496,52 @@ static json_t *token_row_json(db *d, sqlite3_stmt *st)
     int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
     if (is_revoked)
         time_format_iso(sqlite3_column_int64(st, 6), revoked);
-    return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                     "email", (const char *)sqlite3_column_text(st, 1), "prefix",
-                     (const char *)sqlite3_column_text(st, 2), "name",
-                     (const char *)sqlite3_column_text(st, 3), "created_at", created, "revoked_at",
-                     is_revoked ? revoked : NULL);
+    char used[TIME_ISO_LEN];
+    int is_used = sqlite3_column_type(st, 5) != SQLITE_NULL;
+    if (is_used)
+        time_format_iso(sqlite3_column_int64(st, 5), used);
+    return json_pack(
+        "{s:I,s:s,s:s,s:s?,s:s,s:s?,s:s?}", "id", (json_int_t)sqlite3_column_int64(st, 0), "email",
+        (const char *)sqlite3_column_text(st, 1), "prefix",
+        (const char *)sqlite3_column_text(st, 2), "name", (const char *)sqlite3_column_text(st, 3),
+        "created_at", created, "last_used_at", is_used ? used : NULL, "revoked_at",
+        is_revoked ? revoked : NULL);
+}
+
+#define TOKEN_COLS                                                                                 \
+    "SELECT t.id, u.email, t.prefix, t.name, t.created_at, t.last_used_at, t.revoked_at"           \
+    " FROM api_tokens t JOIN users u ON u.id = t.user_id"
+
+hail_err tokens_page_json(db *d, int64_t user_id, int include_revoked, int64_t after_id, int limit,
+                          json_t **out, int64_t *next)
+{
+    *next = 0;
+    /* One owner: the (user_id, id) index orders and bounds the scan; all
+     * owners: the primary key does. */
+    sqlite3_stmt *st;
+    int i = 1;
+    if (user_id) {
+        st = db_stmt(d, TOKEN_COLS " WHERE t.user_id = $1 AND t.id > $2"
+                                   " AND ($3 OR t.revoked_at IS NULL) ORDER BY t.id LIMIT $4");
+        if (st)
+            sqlite3_bind_int64(st, i++, user_id);
+    } else {
+        st = db_stmt(d, TOKEN_COLS " WHERE t.id > $1 AND ($2 OR t.revoked_at IS NULL)"
+                                   " ORDER BY t.id LIMIT $3");
+    }
+    if (!st)
+        return (*out = NULL), HAIL_EDB;
+    sqlite3_bind_int64(st, i++, after_id);
+    sqlite3_bind_int(st, i++, include_revoked != 0);
+    sqlite3_bind_int(st, i, limit + 1);
+    hail_err e = db_all_json(d, st, token_row_json, out, "tokens: page");
+    int more;
+    if (!e) {
+        page_cut(*out, limit, &more);
+        if (more)
+            *next = last_id(*out);
+    }
+    return e;
 }
 
 hail_err tokens_list_json(db *d, int64_t user_id, json_t **out)

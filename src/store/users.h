@@ -14,7 +14,7 @@
 typedef struct user {
     int64_t id;
     char email[256];
-    char name[256];
+    char name[4 * 200 + 1]; /* 200 characters of UTF-8 */
     char role[16];
     int active;
     int has_password;
@@ -34,6 +34,10 @@ hail_err users_update(db *d, int64_t id, const char *name, const char *role, int
 hail_err users_json(db *d, int64_t id, json_t **out);
 /* All users as an array of API JSON objects. */
 hail_err users_list_json(db *d, json_t **out);
+/* Pages: up to limit rows after the previous page's last one. When more
+ * follow, *next gets the position to pass for the next page (else 0/NULL). */
+/* Users in id order after after_id (0: from the start). */
+hail_err users_page_json(db *d, int64_t after_id, int limit, json_t **out, int64_t *next);
 /* Number of active admins (so the last one cannot be demoted). */
 hail_err users_count_admins(db *d, int64_t *n);
 
@@ -43,6 +47,10 @@ hail_err teams_rename(db *d, int64_t id, const char *name);
 hail_err teams_delete(db *d, int64_t id);
 hail_err teams_json(db *d, int64_t id, json_t **out);
 hail_err teams_list_json(db *d, json_t **out);
+/* Teams by name (case-insensitively) after after_name (NULL: from the
+ * start); *next is malloc'd. */
+hail_err teams_page_json(db *d, const char *after_name, int limit, json_t **out, char **next);
+/* HAIL_ENOTFOUND naming the missing team or user. */
 hail_err teams_add_member(db *d, int64_t team, int64_t user_id);
 hail_err teams_remove_member(db *d, int64_t team, int64_t user_id);
 /* Replaces a user's teams with the given ids. */
@@ -58,6 +66,10 @@ hail_err tokens_revoke_hash(db *d, const unsigned char hash[TOKEN_HASH_LEN]);
 /* Revokes every token of a user; returns how many. */
 hail_err tokens_revoke_user(db *d, int64_t user_id, int64_t *count);
 hail_err tokens_list_json(db *d, int64_t user_id, json_t **out); /* user_id 0 = all */
+/* Tokens in id order after after_id, of one user (0: everyone's); revoked
+ * ones only with include_revoked. */
+hail_err tokens_page_json(db *d, int64_t user_id, int include_revoked, int64_t after_id, int limit,
+                          json_t **out, int64_t *next);
 
 hail_err sessions_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_HASH_LEN],
                          const char *csrf, int64_t expires_at);

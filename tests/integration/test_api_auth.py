@@ -528,14 +528,18 @@ class TokensApiTest(ApiCase):
         self.assertTrue(new["token"].startswith(by_id[new["id"]]["prefix"]))
         self.assertLess(len(by_id[new["id"]]["prefix"]), 20)
         self.assertIsNone(by_id[new["id"]]["revoked_at"])
-        # ?all=true is for admins only: a rep still sees just their own.
-        self.assertEqual({t["id"] for t in self.tokens(self.rep, "?all=true")}, set(by_id))
+        # ?all=true is for admins only: a rep is told so, not silently narrowed.
+        r = self.h.request("GET", "/api/v1/tokens?all=true", token=self.rep)
+        self.assertError(r, 403, "forbidden")
+        self.assertEqual(r.json["error"]["message"], "all=true needs the admin role")
 
         r = self.h.request("DELETE", "/api/v1/tokens/%d" % new["id"], token=self.rep)
         self.assertEqual(r.status, 204, r)
         self.assertError(self.me(self.h, new["token"]), 401)
         self.assertEqual(self.me(self.h, unnamed["token"]).status, 200)
-        revoked = {t["id"]: t for t in self.tokens(self.rep)}[new["id"]]
+        # Revoked tokens are listed only on request.
+        self.assertNotIn(new["id"], {t["id"] for t in self.tokens(self.rep)})
+        revoked = {t["id"]: t for t in self.tokens(self.rep, "?include_revoked=true")}[new["id"]]
         self.assertIsNotNone(revoked["revoked_at"])
         self.assertError(self.h.request("DELETE", "/api/v1/tokens/%d" % new["id"], token=self.rep),
                          404)

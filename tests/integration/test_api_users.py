@@ -22,6 +22,11 @@ def tearDownModule():
 
 
 class UsersCase(ApiCase):
+    def assertMessage(self, r, status, code, message):
+        """The whole error: status, code and message."""
+        self.assertError(r, status, code)
+        self.assertEqual(r.json["error"]["message"], message, r)
+
     def setUp(self):
         self.h = TEMPLATE.new()
         self.admin = TEMPLATE.values["admin"]
@@ -90,8 +95,7 @@ class UsersTest(UsersCase):
         east = self.create_team("East")
         r = self.req("POST", "/api/v1/users", {"email": "uma@example.com", "name": "Uma",
                                                "role": "rep", "teams": [east["id"], 9999]})
-        self.assertIn(r.status, (400, 404), r)
-        self.assertError(r, r.status)
+        self.assertMessage(r, 404, "not_found", "no team with id 9999")
         self.assertNotIn("uma@example.com", self.emails())
         # ...so the same request with the right teams succeeds afterwards.
         u = self.create_user("uma@example.com", teams=[east["id"]])
@@ -107,27 +111,65 @@ class UsersTest(UsersCase):
     def test_bad_input_is_400(self):
         base = {"email": "ok@example.com", "name": "Ok", "role": "rep"}
         bad = [
-            {"email": "not-an-email"}, {"email": "a@b"}, {"email": "a b@example.com"},
-            {"email": "@example.com"}, {"email": "a@@example.com"}, {"email": ""},
-            {"email": "a@example.com."}, {"email": "x" * 250 + "@example.com"},
-            {"role": "boss"}, {"role": "Admin"}, {"role": ""},
-            {"password": "short"}, {"password": "1234567"}, {"password": "p" * 1025},
-            {"name": ""}, {"name": "n" * 201},
-            {"email": 5}, {"name": ["N"]}, {"role": {"r": 1}}, {"password": 12345678},
-            {"teams": "1"}, {"teams": [1.5]}, {"teams": ["1"]}, {"teams": [0]}, {"teams": [-3]},
-            {"teams": {"1": 1}}, {"teams": [None]}, {"teams": list(range(1, 102))},
+            ({"email": "not-an-email"}, "email 'not-an-email' is not a valid email address"),
+            ({"email": "a@b"}, "email 'a@b' is not a valid email address"),
+            ({"email": "a b@example.com"}, "email 'a b@example.com' is not a valid email address"),
+            ({"email": "@example.com"}, "email '@example.com' is not a valid email address"),
+            ({"email": "a@@example.com"}, "email 'a@@example.com' is not a valid email address"),
+            ({"email": "a@example.com."}, "email 'a@example.com.' is not a valid email address"),
+            ({"email": "r\u00e9ne@example.com"},
+             "email 'r\u00e9ne@example.com' is not a valid email address"),
+            ({"email": ""}, "email must be 3 to 254 characters, not 0"),
+            ({"email": "x" * 250 + "@example.com"}, "email must be 3 to 254 characters, not 262"),
+            ({"role": "boss"}, "role must be admin, manager or rep, not 'boss'"),
+            ({"role": "Admin"}, "role must be admin, manager or rep, not 'Admin'"),
+            ({"role": ""}, "role must be admin, manager or rep, not ''"),
+            ({"password": "short"}, "password must be 8 to 1024 characters, not 5"),
+            ({"password": "1234567"}, "password must be 8 to 1024 characters, not 7"),
+            ({"password": "p" * 1025}, "password must be 8 to 1024 characters, not 1025"),
+            # Characters, not bytes: 1024 of them is fine (below), 1025 is not.
+            ({"password": "\u00e9" * 1025}, "password must be 8 to 1024 characters, not 1025"),
+            ({"name": ""}, "name must be 1 to 200 characters, not 0"),
+            ({"name": "n" * 201}, "name must be 1 to 200 characters, not 201"),
+            ({"name": "\u00e9" * 201}, "name must be 1 to 200 characters, not 201"),
+            ({"email": 5}, "email must be a string, not a number"),
+            ({"name": ["N"]}, "name must be a string, not an array"),
+            ({"role": {"r": 1}}, "role must be a string, not an object"),
+            ({"password": 12345678}, "password must be a string, not a number"),
+            ({"password": True}, "password must be a string, not a boolean"),
+            ({"teams": "1"}, "teams must be an array of ids, not a string"),
+            ({"teams": {"1": 1}}, "teams must be an array of ids, not an object"),
+            ({"teams": [1.5]}, "teams[0] must be a positive integer, not 1.5"),
+            ({"teams": ["1"]}, "teams[0] must be a positive integer, not a string"),
+            ({"teams": [0]}, "teams[0] must be a positive integer, not 0"),
+            ({"teams": [-3]}, "teams[0] must be a positive integer, not -3"),
+            ({"teams": [None]}, "teams[0] must be a positive integer, not null"),
+            ({"teams": [1, True]}, "teams[1] must be a positive integer, not a boolean"),
+            ({"teams": list(range(1, 102))}, "teams must hold at most 100 ids, not 101"),
+            # null is not "left out": no member of this body is nullable.
+            ({"email": None}, "email must be a string, not null"),
+            ({"name": None}, "name must be a string, not null"),
+            ({"role": None}, "role must be a string, not null"),
+            ({"password": None}, "password must be a string, not null"),
+            ({"teams": None}, "teams must be an array of ids, not null"),
         ]
-        for change in bad:
+        for change, message in bad:
             body = dict(base, **change)
             r = self.req("POST", "/api/v1/users", body)
-            self.assertError(r, 400, "bad_request")
+            self.assertMessage(r, 400, "bad_request", message)
         for missing in ("email", "name", "role"):
             body = dict(base)
             del body[missing]
-            self.assertError(self.req("POST", "/api/v1/users", body), 400, "bad_request")
+            self.assertMessage(self.req("POST", "/api/v1/users", body), 400, "bad_request",
+                               missing + " is required")
         self.assertEqual(self.emails(), ["admin@example.com"])
-        # An 8-character password is long enough.
+        # An 8-character password is long enough; lengths count characters.
         self.create_user("ok@example.com", password="12345678")
+        u = self.create_user("long@example.com", password="\u00e9" * 1024, name="\u00e9" * 200)
+        self.assertEqual(u["name"], "\u00e9" * 200)
+        self.assertEqual(self.user(u["id"]), u)
+        self.assertEqual(self.login(self.h, "long@example.com", "\u00e9" * 1024).status, 201)
+        self.assertEqual(self.create_team("\u00e9" * 100)["name"], "\u00e9" * 100)
 
     def test_patch(self):
         east, west = self.create_team("East"), self.create_team("West")
@@ -150,8 +192,7 @@ class UsersTest(UsersCase):
         # An unknown team changes nothing.
         r = self.req("PATCH", path, {"teams": [east["id"]]})
         r = self.req("PATCH", path, {"teams": [west["id"], 4242], "name": "Nope"})
-        self.assertIn(r.status, (400, 404), r)
-        self.assertError(r, r.status)
+        self.assertMessage(r, 404, "not_found", "no team with id 4242")
         self.assertEqual([t["name"] for t in self.user(uid)["teams"]], ["East"])
         self.assertEqual(self.user(uid)["name"], "Patricia")
         # Password: the new one works, the old one does not.
@@ -159,7 +200,8 @@ class UsersTest(UsersCase):
         self.assertEqual(r.status, 200, r)
         self.assertError(self.login(self.h, "pat@example.com", "first-password"), 401)
         self.assertEqual(self.login(self.h, "pat@example.com", "second-password").status, 201)
-        self.assertError(self.req("PATCH", path, {"password": "short"}), 400)
+        self.assertMessage(self.req("PATCH", path, {"password": "short"}), 400, "bad_request",
+                           "password must be 8 to 1024 characters, not 5")
         self.assertEqual(self.login(self.h, "pat@example.com", "second-password").status, 201)
         # Active off and on.
         r = self.req("PATCH", path, {"active": False})
@@ -178,14 +220,22 @@ class UsersTest(UsersCase):
         uid = self.create_user("um@example.com")["id"]
         before = self.user(uid)
         r = self.req("PATCH", "/api/v1/users/%d" % uid, {"name": "New", "email": "x@example.com"})
-        self.assertError(r, 400, "bad_request")
-        self.assertIn("email", r.json["error"]["message"])
+        self.assertMessage(r, 400, "bad_request",
+                           "unknown member 'email' (allowed: name, role, password, active or teams)")
         self.assertEqual(self.user(uid), before)
         r = self.req("POST", "/api/v1/users", {"email": "n@example.com", "name": "N", "role": "rep",
                                                 "rol": "admin"})
-        self.assertError(r, 400, "bad_request")
+        self.assertMessage(r, 400, "bad_request",
+                           "unknown member 'rol' (allowed: email, name, role, password or teams)")
         self.assertNotIn("n@example.com", self.emails())
-        self.assertError(self.req("POST", "/api/v1/teams", {"name": "T", "color": "red"}), 400)
+        self.assertMessage(self.req("POST", "/api/v1/teams", {"name": "T", "color": "red"}), 400,
+                           "bad_request", "unknown member 'color' (allowed: name)")
+        self.assertMessage(self.req("POST", "/api/v1/tokens", {"label": "x"}), 400,
+                           "bad_request", "unknown member 'label' (allowed: name)")
+        self.assertMessage(self.h.request("POST", "/api/v1/session",
+                                          {"email": "a@example.com", "password": "x", "otp": 1}),
+                           400, "bad_request",
+                           "unknown member 'otp' (allowed: email or password)")
 
     def test_new_password_signs_out_other_sessions(self):
         uid = self.create_user("sess@example.com", password="first-password")["id"]
@@ -203,10 +253,28 @@ class UsersTest(UsersCase):
         uid = self.create_user("pb@example.com")["id"]
         path = "/api/v1/users/%d" % uid
         before = self.user(uid)
-        for body in [{"name": ""}, {"name": 3}, {"role": "chief"}, {"role": 1}, {"active": "yes"},
-                     {"active": 0}, {"active": None}, {"password": ["x"]}, {"teams": "all"},
-                     {"teams": [True]}, {"name": "n" * 201}]:
-            self.assertError(self.req("PATCH", path, body), 400, "bad_request")
+        for body, message in [
+                ({"name": ""}, "name must be 1 to 200 characters, not 0"),
+                ({"name": 3}, "name must be a string, not a number"),
+                ({"role": "chief"}, "role must be admin, manager or rep, not 'chief'"),
+                ({"role": 1}, "role must be a string, not a number"),
+                ({"active": "yes"}, "active must be true or false, not a string"),
+                ({"active": 0}, "active must be true or false, not a number"),
+                ({"password": ["x"]}, "password must be a string, not an array"),
+                ({"teams": "all"}, "teams must be an array of ids, not a string"),
+                ({"teams": [True]}, "teams[0] must be a positive integer, not a boolean"),
+                ({"teams": [0]}, "teams[0] must be a positive integer, not 0"),
+                ({"name": "n" * 201}, "name must be 1 to 200 characters, not 201"),
+                # One rule for null: no member of this body is nullable, so null is
+                # a wrong type everywhere (it used to be ignored for name, password,
+                # role and refused for active).
+                ({"name": None}, "name must be a string, not null"),
+                ({"role": None}, "role must be a string, not null"),
+                ({"password": None}, "password must be a string, not null"),
+                ({"active": None}, "active must be true or false, not null"),
+                ({"teams": None}, "teams must be an array of ids, not null"),
+                ({"name": "Fine", "active": None}, "active must be true or false, not null")]:
+            self.assertMessage(self.req("PATCH", path, body), 400, "bad_request", message)
         self.assertEqual(self.user(uid), before)
 
     def test_last_admin_cannot_be_demoted_or_deactivated(self):
@@ -214,8 +282,7 @@ class UsersTest(UsersCase):
         for method, body in [("PATCH", {"role": "rep"}), ("PATCH", {"role": "manager"}),
                              ("PATCH", {"active": False}), ("DELETE", None)]:
             r = self.req(method, me, body)
-            self.assertError(r, 400, "bad_request")
-            self.assertIn("admin", r.json["error"]["message"])
+            self.assertMessage(r, 400, "bad_request", "cannot demote or deactivate the last admin")
         u = self.user(self.admin_id)
         self.assertEqual((u["role"], u["active"]), ("admin", True))
         # An inactive admin does not count as a second one.
@@ -274,8 +341,16 @@ class TeamsTest(UsersCase):
         self.create_team("Central")
         for name in ("East", "east", "EAST"):
             self.assertError(self.req("POST", "/api/v1/teams", {"name": name}), 409, "conflict")
-        for body in [{}, {"name": ""}, {"name": "t" * 101}, {"name": 7}, {"name": None}]:
-            self.assertError(self.req("POST", "/api/v1/teams", body), 400, "bad_request")
+        for body, message in [({}, "name is required"),
+                              ({"name": ""}, "name must be 1 to 100 characters, not 0"),
+                              ({"name": "t" * 101}, "name must be 1 to 100 characters, not 101"),
+                              ({"name": "\u00e9" * 101}, "name must be 1 to 100 characters, not 101"),
+                              ({"name": 7}, "name must be a string, not a number"),
+                              ({"name": None}, "name must be a string, not null")]:
+            self.assertMessage(self.req("POST", "/api/v1/teams", body), 400, "bad_request",
+                               message)
+            self.assertMessage(self.req("PATCH", "/api/v1/teams/%d" % east["id"], body), 400,
+                               "bad_request", message)
         self.create_team("t" * 100)
         r = self.req("GET", "/api/v1/teams")
         self.assertEqual(r.status, 200, r)
@@ -331,6 +406,182 @@ class TeamsTest(UsersCase):
         self.assertEqual(self.user(u2["id"])["teams"], [])
 
 
+class PagingTest(UsersCase):
+    """/users, /teams and /tokens page like /people: ?limit= (1 to 200, default
+    50), an opaque ?cursor=, and next_cursor present exactly when more follow."""
+
+    def page(self, path, token=None, **query):
+        q = "&".join("%s=%s" % kv for kv in query.items())
+        r = self.h.request("GET", path + ("?" + q if q else ""), token=token or self.admin)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(set(r.json), {"data", "next_cursor"}, r)
+        return r.json
+
+    def walk(self, path, limit, token=None, **query):
+        """Every page of a list: [[items of page 1], [page 2], …]."""
+        pages, cursor = [], None
+        while True:
+            q = dict(query, limit=limit)
+            if cursor:
+                q["cursor"] = cursor
+            j = self.page(path, token, **q)
+            pages.append(j["data"])
+            cursor = j["next_cursor"]
+            if cursor is None:
+                return pages
+            self.assertIsInstance(cursor, str)
+            self.assertLess(len(pages), 100)
+
+    def test_users_page_in_id_order(self):
+        ids = [self.admin_id] + [self.create_user("u%d@example.com" % i)["id"] for i in range(6)]
+        pages = self.walk("/api/v1/users", 3)
+        # 7 users by 3: the last page is not full; next_cursor was set exactly twice.
+        self.assertEqual([len(p) for p in pages], [3, 3, 1])
+        self.assertEqual([u["id"] for p in pages for u in p], ids)
+        # A page that ends exactly at the end has no next_cursor.
+        self.assertEqual([len(p) for p in self.walk("/api/v1/users", 7)], [7])
+        self.assertEqual([len(p) for p in self.walk("/api/v1/users", 1)], [1] * 7)
+        # A cursor stays good while users are added: the next page goes on from it.
+        first = self.page("/api/v1/users", limit=2)
+        later = self.create_user("later@example.com")["id"]
+        rest = self.walk("/api/v1/users", 200, cursor=first["next_cursor"])
+        self.assertEqual([u["id"] for p in rest for u in p], ids[2:] + [later])
+
+    def test_default_and_largest_limit(self):
+        for i in range(60):
+            self.req("POST", "/api/v1/teams", {"name": "Team %02d" % i})
+        for i in range(51):
+            self.create_user("d%02d@example.com" % i)
+        j = self.page("/api/v1/users")
+        self.assertEqual(len(j["data"]), 50)
+        self.assertIsNotNone(j["next_cursor"])
+        self.assertEqual(len(self.page("/api/v1/users", limit=200)["data"]), 52)
+        self.assertIsNone(self.page("/api/v1/users", limit=200)["next_cursor"])
+        j = self.page("/api/v1/teams")
+        self.assertEqual([t["name"] for t in j["data"]], ["Team %02d" % i for i in range(50)])
+        self.assertEqual(len(self.page("/api/v1/teams", cursor=j["next_cursor"])["data"]), 10)
+
+    def test_teams_page_by_name(self):
+        names = ["delta", "Alpha", "charlie", "Bravo", "\u00e9" * 100, "echo"]
+        for n in names:
+            self.create_team(n)
+        pages = self.walk("/api/v1/teams", 2)
+        self.assertEqual([len(p) for p in pages], [2, 2, 2])
+        self.assertEqual([t["name"] for p in pages for t in p],
+                         ["Alpha", "Bravo", "charlie", "delta", "echo", "\u00e9" * 100])
+        # The longest name (100 characters, 200 bytes) makes a good cursor too.
+        pages = self.walk("/api/v1/teams", 5)
+        self.assertEqual([len(p) for p in pages], [5, 1])
+        # A team added after the cursor's position shows on a later page.
+        first = self.page("/api/v1/teams", limit=5)
+        self.create_team("zulu")
+        rest = self.walk("/api/v1/teams", 5, cursor=first["next_cursor"])
+        self.assertEqual([t["name"] for p in rest for t in p], ["zulu", "\u00e9" * 100])
+
+    def test_tokens_page_and_revoked_only_on_request(self):
+        rep = self.create_user("rep@example.com")
+        rep_tok = self.h.token("rep@example.com")
+        made = [self.req("POST", "/api/v1/tokens", {"name": "t%d" % i}).json for i in range(5)]
+        for t in made[1:3]:
+            self.assertEqual(self.req("DELETE", "/api/v1/tokens/%d" % t["id"]).status, 204)
+        admin_ids = [t["id"] for t in self.page("/api/v1/tokens", include_revoked="true",
+                                                limit=200)["data"]]
+        self.assertEqual(len(admin_ids), 6)  # the template's token and five
+        live = [admin_ids[0], made[0]["id"], made[3]["id"], made[4]["id"]]
+        pages = self.walk("/api/v1/tokens", 2)
+        self.assertEqual([[t["id"] for t in p] for p in pages], [live[:2], live[2:]])
+        self.assertTrue(all(t["revoked_at"] is None for p in pages for t in p))
+        pages = self.walk("/api/v1/tokens", 4, include_revoked="true")
+        self.assertEqual([len(p) for p in pages], [4, 2])
+        self.assertEqual([t["id"] for p in pages for t in p], admin_ids)
+        self.assertEqual([t["revoked_at"] is not None for p in pages for t in p],
+                         [False, False, True, True, False, False])
+        self.assertEqual(self.page("/api/v1/tokens", include_revoked="false")["data"],
+                         self.page("/api/v1/tokens")["data"])
+        # Every token has the same members, last_used_at included.
+        for t in pages[0]:
+            self.assertEqual(set(t), {"id", "email", "prefix", "name", "created_at",
+                                      "last_used_at", "revoked_at"})
+        # all=true: everyone's (admins only), paged the same way.
+        everyone = [t for p in self.walk("/api/v1/tokens", 3, all="true") for t in p]
+        self.assertEqual([t["email"] for t in everyone],
+                         ["admin@example.com", "rep@example.com"] + ["admin@example.com"] * 3)
+        r = self.h.request("GET", "/api/v1/tokens?all=true", token=rep_tok)
+        self.assertMessage(r, 403, "forbidden", "all=true needs the admin role")
+        j = self.page("/api/v1/tokens", token=rep_tok, all="false")
+        self.assertEqual([t["email"] for t in j["data"]], ["rep@example.com"])
+        self.assertEqual(rep["email"], "rep@example.com")
+        for q, message in [("include_revoked=yes", "include_revoked must be true or false, not 'yes'"),
+                           ("include_revoked=", "include_revoked must be true or false, not ''"),
+                           ("include_revoked=1", "include_revoked must be true or false, not '1'"),
+                           ("all=TRUE", "all must be true or false, not 'TRUE'")]:
+            self.assertMessage(self.req("GET", "/api/v1/tokens?" + q), 400, "bad_request", message)
+
+    def test_bad_limit_and_cursor(self):
+        for path in ("/api/v1/users", "/api/v1/teams", "/api/v1/tokens", "/api/v1/people"):
+            for limit in ("0", "201", "-1", "abc", "", "1.5", "99999999999999999999", "+5",
+                          "%205", "5%20", "0x10"):
+                self.assertMessage(self.req("GET", path + "?limit=" + limit), 400, "bad_request",
+                                   "limit must be an integer from 1 to 200")
+            for limit in ("1", "200", "007"):
+                self.assertEqual(self.req("GET", path + "?limit=" + limit).status, 200)
+        self.assertEqual(len(self.req("GET", "/api/v1/users?limit=1").json["data"]), 1)
+        for path in ("/api/v1/users", "/api/v1/teams", "/api/v1/tokens"):
+            for cursor in ("!!!", "not%20a%20cursor", "x" * 700, "AAAA", "dTA", "dDA"):
+                # dTA is "u0", dDA "t0": no list issues those.
+                self.assertMessage(self.req("GET", path + "?cursor=" + cursor), 400, "bad_request",
+                                   "cursor is not valid")
+        # A cursor of one list is not a cursor of another.
+        for i in range(3):
+            self.create_user("c%d@example.com" % i)
+            self.create_team("T%d" % i)
+            self.req("POST", "/api/v1/tokens")
+        cursors = {p: self.page(p, limit=1)["next_cursor"]
+                   for p in ("/api/v1/users", "/api/v1/teams", "/api/v1/tokens")}
+        for p, c in cursors.items():
+            self.assertIsNotNone(c)
+            for other in cursors:
+                if other != p:
+                    self.assertMessage(self.req("GET", other + "?cursor=" + c), 400,
+                                       "bad_request", "cursor is not valid")
+
+
+class NullAndSyncContractTest(UsersCase):
+    def test_token_name_is_the_one_nullable_member(self):
+        # Documented nullable: null means "no name", like leaving it out.
+        for body in ({"name": None}, {}, None):
+            r = self.req("POST", "/api/v1/tokens", body)
+            self.assertEqual(r.status, 201, r)
+            self.assertIsNone(r.json["name"])
+        for body, message in [({"name": ""}, "name must be 1 to 100 characters, not 0"),
+                              ({"name": "x" * 101}, "name must be 1 to 100 characters, not 101"),
+                              ({"name": 5}, "name must be a string, not a number"),
+                              ({"name": ["a"]}, "name must be a string, not an array")]:
+            self.assertMessage(self.req("POST", "/api/v1/tokens", body), 400, "bad_request",
+                               message)
+        r = self.req("POST", "/api/v1/tokens", {"name": "\u00e9" * 100})
+        self.assertEqual(r.status, 201, r)
+
+    def test_sign_in_members(self):
+        for body, message in [
+                ({"email": None, "password": "x"}, "email must be a string, not null"),
+                ({"email": "a@example.com", "password": None}, "password must be a string, not null"),
+                ({"email": "a@example.com"}, "password is required"),
+                ({"password": "x"}, "email is required"),
+                ({"email": 1, "password": "x"}, "email must be a string, not a number"),
+                ({"email": "a" * 255, "password": "x"}, "email must be at most 254 characters, not 255"),
+                ({"email": "a@example.com", "password": "p" * 1025},
+                 "password must be at most 1024 characters, not 1025")]:
+            self.assertMessage(self.h.request("POST", "/api/v1/session", body), 400,
+                               "bad_request", message)
+
+    def test_sync_interval_is_an_integer(self):
+        r = self.req("GET", "/api/v1/sync/marketo")
+        self.assertEqual(r.status, 200, r)
+        self.assertIn('"interval_s":300,', r.body)
+        self.assertIs(type(r.json["interval_s"]), int)
+
+
 class RequestHandlingTest(UsersCase):
     ENDPOINTS = [("POST", "/api/v1/users"), ("PATCH", "/api/v1/users/{admin}"),
                  ("POST", "/api/v1/teams"), ("POST", "/api/v1/session"),
@@ -355,10 +606,10 @@ class RequestHandlingTest(UsersCase):
         self.assertEqual(self.user(self.admin_id)["name"], "Admin")
 
     def test_body_over_the_route_limit_is_413(self):
-        limits = {"/api/v1/users": 8192, "/api/v1/teams": 4096, "/api/v1/session": 4096,
+        limits = {"/api/v1/users": 24576, "/api/v1/teams": 4096, "/api/v1/session": 16384,
                   "/api/v1/tokens": 4096}
         for method, path in self.endpoints():
-            limit = limits.get(path, 8192)
+            limit = limits.get(path, 24576)
             big = b'{"name":"' + b"n" * limit + b'"}'
             r = self.req(method, path, raw=big, headers={"Content-Type": "application/json"})
             self.assertError(r, 413, "too_large")
@@ -461,7 +712,7 @@ class RequestHandlingTest(UsersCase):
 
     def test_expect_continue_is_refused_before_the_body(self):
         head = ("POST /api/v1/users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
-                "Content-Type: application/json\r\nContent-Length: 9000\r\n"
+                "Content-Type: application/json\r\nContent-Length: 30000\r\n"
                 "Expect: 100-continue\r\n\r\n" % self.admin).encode()
         data = self.raw_exchange(head)
         self.assertTrue(data.startswith(b"HTTP/1.1 413"), data[:200])

@@ -111,11 +111,11 @@ class DurabilityTest(ApiCase):
 
             self.crash_and_restart()
 
-            r = self.h.request("GET", "/api/v1/users", token=self.admin)
+            r = self.h.request("GET", "/api/v1/users?limit=200", token=self.admin)
             self.assertEqual(r.status, 200, r)
             got = {u["email"]: (u["role"], u["active"]) for u in r.json["data"]}
             self.assertEqual(got, expect_users)
-            r = self.h.request("GET", "/api/v1/teams", token=self.admin)
+            r = self.h.request("GET", "/api/v1/teams?limit=200", token=self.admin)
             got = {t["name"]: {m["email"] for m in t["members"]} for t in r.json["data"]}
             self.assertEqual(got, expect_teams)
             for tok, email in live_tokens.items():
@@ -154,7 +154,7 @@ class DurabilityTest(ApiCase):
             acked.append(r.json["name"])
         self.h.kill9()
         self.h.start()
-        r = self.h.request("GET", "/api/v1/teams", token=self.admin)
+        r = self.h.request("GET", "/api/v1/teams?limit=200", token=self.admin)
         self.assertEqual(sorted(t["name"] for t in r.json["data"]), acked)
 
 

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <jansson.h>
 #include <string.h>
 
@@ -77,6 +78,207 @@ static void every_documented_operation_exists(void **state)
     json_decref(doc);
 }
 
+/* Resolves a local "$ref" ("#/components/…") once. */
+static json_t *deref(json_t *doc, json_t *v)
+{
+    const char *ref = json_string_value(json_object_get(v, "$ref"));
+    if (!ref)
+        return v;
+    assert_true(strncmp(ref, "#/", 2) == 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s", ref + 2);
+    json_t *at = doc;
+    for (char *p = path, *slash; at && p; p = slash ? slash + 1 : NULL) {
+        slash = strchr(p, '/');
+        if (slash)
+            *slash = '\0';
+        at = json_object_get(at, p);
+    }
+    if (!at)
+        fail_msg("openapi.json: %s does not resolve", ref);
+    return at;
+}
+
+static const route *route_of(const char *path, const char *method)
+{
+    for (const route *r = api_routes(); r->method; r++) {
+        char m[16];
+        lower(r->method, m);
+        if (!strcmp(m, method) && !strcmp(r->pattern, path))
+            return r;
+    }
+    return NULL;
+}
+
+/* Salesforce ids are strings; every other path parameter is a hail id. */
+static int string_id_path(const char *path)
+{
+    return !strncmp(path, "/api/v1/accounts/", 17) || !strncmp(path, "/api/v1/opportunities/", 22);
+}
+
+static void check_path_params(json_t *doc, const char *path, json_t *params)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(params, i, p)
+    {
+        p = deref(doc, p);
+        if (strcmp(json_string_value(json_object_get(p, "in")), "path") != 0)
+            continue;
+        json_t *sc = json_object_get(p, "schema");
+        const char *type = json_string_value(json_object_get(sc, "type"));
+        if (string_id_path(path))
+            continue;
+        if (!type || strcmp(type, "integer") != 0 ||
+            json_integer_value(json_object_get(sc, "minimum")) != 1)
+            fail_msg("%s: path parameter %s is not an integer with minimum 1", path,
+                     json_string_value(json_object_get(p, "name")));
+    }
+}
+
+static long long int_or(json_t *o, const char *key, long long dflt)
+{
+    json_t *v = json_object_get(o, key);
+    return v ? (long long)json_integer_value(v) : dflt;
+}
+
+/* hail's check of one body (api_body_check with the route's members) and the
+ * document's request schema say the same: the same members, required and
+ * nullable ones, types, lengths, values and limits. */
+static void check_body(json_t *doc, const route *r, json_t *schema)
+{
+    const api_member *m = api_route_body(r);
+    if (!m)
+        fail_msg("%s %s takes a body but has no members for api_body_check", r->method, r->pattern);
+    json_t *props = json_object_get(schema, "properties");
+    json_t *required = json_object_get(schema, "required");
+    size_t n = 0, nreq = 0;
+    for (; m[n].name; n++) {
+        const api_member *x = &m[n];
+        json_t *p = deref(doc, json_object_get(props, x->name));
+        if (!p)
+            fail_msg("%s %s: member %s is not documented", r->method, r->pattern, x->name);
+        int req = 0;
+        size_t i;
+        json_t *q;
+        json_array_foreach(required, i, q) req |= !strcmp(json_string_value(q), x->name);
+        nreq += req;
+        const char *type = json_string_value(json_object_get(p, "type"));
+        const char *want = x->type == API_BOOL  ? "boolean"
+                           : x->type == API_IDS ? "array"
+                                                : "string";
+        int ok = req == x->required &&
+                 json_is_true(json_object_get(p, "nullable")) == x->nullable && type &&
+                 !strcmp(type, want);
+        if (x->type == API_IDS) {
+            json_t *items = json_object_get(p, "items");
+            const char *it = json_string_value(json_object_get(items, "type"));
+            ok = ok && int_or(p, "maxItems", -1) == x->max && it && !strcmp(it, "integer") &&
+                 int_or(items, "minimum", 0) == 1;
+        } else if (x->type != API_BOOL && x->one_of) {
+            json_t *e = json_object_get(p, "enum");
+            size_t k = 0;
+            for (; x->one_of[k]; k++) {
+                const char *v = json_string_value(json_array_get(e, k));
+                ok = ok && v && !strcmp(v, x->one_of[k]);
+            }
+            ok = ok && json_array_size(e) == k;
+        } else if (x->type != API_BOOL) {
+            ok = ok && int_or(p, "minLength", 0) == x->min && int_or(p, "maxLength", -1) == x->max;
+        }
+        if (x->type == API_EMAIL) {
+            const char *f = json_string_value(json_object_get(p, "format"));
+            ok = ok && json_object_get(p, "pattern") && f && !strcmp(f, "email");
+        }
+        if (!ok)
+            fail_msg("%s %s: member %s differs between hail and the document", r->method,
+                     r->pattern, x->name);
+    }
+    if (json_object_size(props) != n || json_array_size(required) != nreq)
+        fail_msg("%s %s: the document has members hail does not take", r->method, r->pattern);
+}
+
+/* The document describes requests as strictly as hail enforces them: every
+ * operation has a unique operationId, every request body is a closed object
+ * (additionalProperties false), every id in a path is an integer, and the
+ * statuses the dispatcher itself returns are documented where they apply. */
+static void operations_are_described_strictly(void **state)
+{
+    (void)state;
+    json_t *doc = load_doc();
+    json_t *ids = json_object();
+    const char *path;
+    json_t *item;
+    int ops = 0;
+    json_object_foreach(json_object_get(doc, "paths"), path, item)
+    {
+        check_path_params(doc, path, json_object_get(item, "parameters"));
+        const char *method;
+        json_t *op;
+        json_object_foreach(item, method, op)
+        {
+            if (!strcmp(method, "parameters"))
+                continue;
+            ops++;
+            const route *r = route_of(path, method);
+            assert_non_null(r);
+            check_path_params(doc, path, json_object_get(op, "parameters"));
+            const char *id = json_string_value(json_object_get(op, "operationId"));
+            if (!id || !*id)
+                fail_msg("%s %s has no operationId", method, path);
+            if (json_object_get(ids, id))
+                fail_msg("operationId %s is used twice", id);
+            json_object_set_new(ids, id, json_true());
+
+            json_t *rb = json_object_get(op, "requestBody");
+            if ((rb != NULL) != (r->max_body > 0))
+                fail_msg("%s %s: requestBody documented %s, body limit %zu", method, path,
+                         rb ? "yes" : "no", r->max_body);
+            if (rb) {
+                json_t *sc =
+                    deref(doc, json_object_get(json_object_get(json_object_get(rb, "content"),
+                                                               "application/json"),
+                                               "schema"));
+                if (!json_is_false(json_object_get(sc, "additionalProperties")) ||
+                    strcmp(json_string_value(json_object_get(sc, "type")), "object") != 0)
+                    fail_msg("%s %s: the request body schema is not a closed object", method, path);
+                check_body(doc, r, sc);
+            }
+
+            json_t *res = json_object_get(op, "responses");
+            const char *need[8];
+            int n = 0;
+            need[n++] = "400"; /* bad input, or a body where none is taken */
+            if (r->auth != AUTH_ANON)
+                need[n++] = "401";
+            if (r->auth == AUTH_ADMIN || (r->auth != AUTH_ANON && strcmp(r->method, "GET") != 0))
+                need[n++] = "403";
+            if (r->max_body > 0)
+                need[n++] = "413";
+            if (strchr(path, '{') && !string_id_path(path))
+                need[n++] = "404";
+            if (r->fn != api_openapi)
+                need[n++] = "503"; /* the database busy or unavailable */
+            for (int k = 0; k < n; k++)
+                if (!json_object_get(res, need[k]))
+                    fail_msg("%s %s does not document %s", method, path, need[k]);
+            const char *status;
+            json_t *resp;
+            json_object_foreach(res, status, resp)
+            {
+                resp = deref(doc, resp);
+                int has = json_object_get(resp, "content") != NULL;
+                if (has != (strcmp(status, "204") != 0))
+                    fail_msg("%s %s: %s %s a body schema", method, path, status,
+                             has ? "has" : "lacks");
+            }
+        }
+    }
+    assert_int_equal(ops, json_object_size(ids));
+    json_decref(ids);
+    json_decref(doc);
+}
+
 static void anonymous_routes_are_few(void **state)
 {
     (void)state;
@@ -111,6 +313,7 @@ int main(void)
         cmocka_unit_test(every_documented_operation_exists),
         cmocka_unit_test(anonymous_routes_are_few),
         cmocka_unit_test(routes_with_bodies_are_bounded),
+        cmocka_unit_test(operations_are_described_strictly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
