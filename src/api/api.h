@@ -50,6 +50,7 @@ void api_session_create(http_req *r);
 void api_session_get(http_req *r);
 void api_session_delete(http_req *r);
 void api_me(http_req *r);
+void api_me_update(http_req *r);
 void api_users_list(http_req *r);
 void api_users_create(http_req *r);
 void api_users_get(http_req *r);

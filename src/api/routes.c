@@ -13,6 +13,7 @@ static const route routes[] = {
     {"GET", "/api/v1/session", AUTH_USER, 0, api_session_get, "current session"},
     {"DELETE", "/api/v1/session", AUTH_USER, 0, api_session_delete, "sign out"},
     {"GET", "/api/v1/me", AUTH_USER, 0, api_me, "the calling user"},
+    {"PATCH", "/api/v1/me", AUTH_USER, 16384, api_me_update, "change your own password"},
 
     {"GET", "/api/v1/users", AUTH_ADMIN, 0, api_users_list, "list users"},
     {"POST", "/api/v1/users", AUTH_ADMIN, 8192, api_users_create, "create a user"},

@@ -100,6 +100,9 @@ static const char *const migrations[] = {
     "  api_calls INTEGER NOT NULL DEFAULT 0,"
     "  error TEXT);"
     "CREATE INDEX sync_runs_source ON sync_runs(source, id);",
+
+    /* 2: expired sessions are deleted a bounded batch at a time (store/users.c) */
+    "CREATE INDEX sessions_expires ON sessions(expires_at);",
 };
 
 int schema_latest(void)

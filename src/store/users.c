@@ -358,11 +358,12 @@ hail_err tokens_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_HA
     return e;
 }
 
-hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out)
+hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out,
+                       int64_t *token_id, int64_t *last_used)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT u.id, u.email, u.name, u.role, u.active,"
-                                  " u.password_hash IS NOT NULL FROM api_tokens t"
-                                  " JOIN users u ON u.id = t.user_id"
+                                  " u.password_hash IS NOT NULL, t.id, t.last_used_at"
+                                  " FROM api_tokens t JOIN users u ON u.id = t.user_id"
                                   " WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
                                   " AND u.active = 1");
     if (!st)
@@ -370,14 +371,28 @@ hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *ou
     sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
     hail_err e = HAIL_OK;
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         user_from_row(st, out);
-    else if (rc == SQLITE_DONE)
+        *token_id = sqlite3_column_int64(st, 6);
+        *last_used = sqlite3_column_int64(st, 7); /* NULL reads as 0 */
+    } else if (rc == SQLITE_DONE)
         e = hail_errf(HAIL_EAUTH, "invalid or revoked API token");
     else
         e = db_fail(d, "tokens: lookup");
     sqlite3_reset(st);
     return e;
+}
+
+hail_err tokens_touch(db *d, int64_t token_id, int64_t now, int64_t not_before)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+                                  " AND (last_used_at IS NULL OR last_used_at <= $3)");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, token_id);
+    sqlite3_bind_int64(st, 3, not_before);
+    return db_step_done(d, st, "tokens: touch");
 }
 
 hail_err tokens_revoke(db *d, int64_t id, int64_t user_id)
@@ -426,15 +441,20 @@ hail_err tokens_revoke_user(db *d, int64_t user_id, int64_t *count)
 static json_t *token_row_json(db *d, sqlite3_stmt *st)
 {
     (void)d;
-    char created[TIME_ISO_LEN], revoked[TIME_ISO_LEN];
+    char created[TIME_ISO_LEN], revoked[TIME_ISO_LEN], used[TIME_ISO_LEN];
     time_format_iso(sqlite3_column_int64(st, 4), created);
+    int is_used = sqlite3_column_type(st, 5) != SQLITE_NULL;
+    if (is_used)
+        time_format_iso(sqlite3_column_int64(st, 5), used);
     int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
     if (is_revoked)
         time_format_iso(sqlite3_column_int64(st, 6), revoked);
-    return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                     "email", (const char *)sqlite3_column_text(st, 1), "prefix",
+    return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?,s:s?}", "id",
+                     (json_int_t)sqlite3_column_int64(st, 0), "email",
+                     (const char *)sqlite3_column_text(st, 1), "prefix",
                      (const char *)sqlite3_column_text(st, 2), "name",
-                     (const char *)sqlite3_column_text(st, 3), "created_at", created, "revoked_at",
+                     (const char *)sqlite3_column_text(st, 3), "created_at", created,
+                     "last_used_at", is_used ? used : NULL, "revoked_at",
                      is_revoked ? revoked : NULL);
 }
 
@@ -505,16 +525,39 @@ hail_err sessions_delete(db *d, const unsigned char hash[TOKEN_HASH_LEN])
 
 hail_err sessions_delete_user(db *d, int64_t user_id)
 {
-    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = $1");
+    return sessions_delete_user_except(d, user_id, NULL);
+}
+
+hail_err sessions_delete_user_except(db *d, int64_t user_id,
+                                     const unsigned char keep[TOKEN_HASH_LEN])
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = $1"
+                                  " AND ($2 IS NULL OR token_hash <> $2)");
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int64(st, 1, user_id);
+    if (keep)
+        sqlite3_bind_blob(st, 2, keep, TOKEN_HASH_LEN, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
     return db_step_done(d, st, "sessions: delete");
+}
+
+hail_err sessions_delete_expired(db *d, int64_t now, int max)
+{
+    /* sessions_expires (schema version 2) makes this O(max), whatever the table holds. */
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+                                  " WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, max);
+    return db_step_done(d, st, "sessions: delete expired");
 }
 
 /* ---- failed logins ---- */
 
-hail_err login_failure_record(db *d, const char *key, int64_t at)
+hail_err login_failure_record(db *d, const char *key, int64_t at, int64_t *id_out)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO login_failures (key, at) VALUES ($1, $2)");
     if (!st)
@@ -522,6 +565,8 @@ hail_err login_failure_record(db *d, const char *key, int64_t at)
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, at);
     hail_err e = db_step_done(d, st, "login failures: record");
+    if (!e && id_out)
+        *id_out = sqlite3_last_insert_rowid(db_sqlite(d));
     /* Keep the table small: forget failures older than a day. */
     sqlite3_stmt *gc = db_stmt(d, "DELETE FROM login_failures WHERE at < $1");
     if (!e && gc) {
@@ -548,6 +593,15 @@ hail_err login_failure_count(db *d, const char *key, int64_t since, int64_t *n, 
     }
     sqlite3_reset(st);
     return e;
+}
+
+hail_err login_failure_delete(db *d, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM login_failures WHERE rowid = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    return db_step_done(d, st, "login failures: delete");
 }
 
 hail_err login_failure_clear(db *d, const char *key)
