@@ -191,10 +191,9 @@ void api_me_update(http_req *r)
     char client[80];
     client_address(r, client, sizeof client);
     int64_t retry = 0;
-    hail_err e = auth_password_change(d, r->user_id, json_string_value(cur), json_string_value(pw),
-                                      client,
-                                      r->via_session ? http_cookie(r, AUTH_SESSION_COOKIE) : NULL,
-                                      &retry);
+    hail_err e =
+        auth_password_change(d, r->user_id, json_string_value(cur), json_string_value(pw), client,
+                             r->via_session ? http_cookie(r, AUTH_SESSION_COOKIE) : NULL, &retry);
     if (e == HAIL_EQUOTA)
         reply_retry(r, retry);
     else if (e)

@@ -363,8 +363,7 @@ hail_err auth_login(db *d, const char *email, const char *password, const char *
 }
 
 hail_err auth_password_change(db *d, int64_t user_id, const char *current, const char *password,
-                              const char *client, const char *keep_session,
-                              int64_t *retry_after_s)
+                              const char *client, const char *keep_session, int64_t *retry_after_s)
 {
     hail_err e = auth_password_ok(password);
     if (e)

@@ -92,8 +92,7 @@ hail_err auth_session(db *d, const char *session, user *out, char csrf[64], int6
  * HAIL_EQUOTA), password follows the creation rules. Ends the user's other
  * sessions; keep_session (the caller's cookie, or NULL) stays signed in. */
 hail_err auth_password_change(db *d, int64_t user_id, const char *current, const char *password,
-                              const char *client, const char *keep_session,
-                              int64_t *retry_after_s);
+                              const char *client, const char *keep_session, int64_t *retry_after_s);
 hail_err auth_logout(db *d, const char *session);
 
 /* Constant-time string equality. */

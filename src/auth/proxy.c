@@ -12,9 +12,9 @@
  * before any HTTP thread runs, and only read afterwards. */
 
 typedef struct net {
-    int v6;                  /* 0: IPv4 (4 bytes used), 1: IPv6 */
-    unsigned char addr[16];  /* network address, host bits cleared */
-    int bits;                /* prefix length */
+    int v6;                 /* 0: IPv4 (4 bytes used), 1: IPv6 */
+    unsigned char addr[16]; /* network address, host bits cleared */
+    int bits;               /* prefix length */
 } net;
 
 static net *proxies;

@@ -28,7 +28,6 @@ static const char user_usage[] =
     "passwd asks for the new password twice with echo off on a terminal, and otherwise\n"
     "reads it from the first line of standard input; never give it as an argument.\n";
 
-
 static int user_add(cli_ctx *c, int argc, char **argv)
 {
     const char *email = NULL, *name = NULL, *role = NULL, *team = NULL;
@@ -140,8 +139,9 @@ static const char *email_arg(int argc, char **argv, int *pw_stdin)
         }
         if (email) {
             /* Not echoed: a password typed here would land in a log or a scrollback. */
-            fprintf(stderr, "hail: user %s takes one EMAIL; a password is never an argument (it "
-                            "is read from standard input or a prompt)\n",
+            fprintf(stderr,
+                    "hail: user %s takes one EMAIL; a password is never an argument (it "
+                    "is read from standard input or a prompt)\n",
                     argv[1]);
             return NULL;
         }

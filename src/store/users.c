@@ -449,13 +449,12 @@ static json_t *token_row_json(db *d, sqlite3_stmt *st)
     int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
     if (is_revoked)
         time_format_iso(sqlite3_column_int64(st, 6), revoked);
-    return json_pack("{s:I,s:s,s:s,s:s?,s:s,s:s?,s:s?}", "id",
-                     (json_int_t)sqlite3_column_int64(st, 0), "email",
-                     (const char *)sqlite3_column_text(st, 1), "prefix",
-                     (const char *)sqlite3_column_text(st, 2), "name",
-                     (const char *)sqlite3_column_text(st, 3), "created_at", created,
-                     "last_used_at", is_used ? used : NULL, "revoked_at",
-                     is_revoked ? revoked : NULL);
+    return json_pack(
+        "{s:I,s:s,s:s,s:s?,s:s,s:s?,s:s?}", "id", (json_int_t)sqlite3_column_int64(st, 0), "email",
+        (const char *)sqlite3_column_text(st, 1), "prefix",
+        (const char *)sqlite3_column_text(st, 2), "name", (const char *)sqlite3_column_text(st, 3),
+        "created_at", created, "last_used_at", is_used ? used : NULL, "revoked_at",
+        is_revoked ? revoked : NULL);
 }
 
 hail_err tokens_list_json(db *d, int64_t user_id, json_t **out)
