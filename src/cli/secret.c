@@ -19,14 +19,16 @@ int cli_read_secret(const char *prompt, char *out, size_t n)
     struct termios old, quiet;
     int echo_off = 0;
     if (tty) {
-        fputs(prompt, stderr);
-        fflush(stderr);
+        /* Echo off before the prompt shows: what is typed once it is seen
+         * must not be echoed (nor flushed away). */
         if (tcgetattr(STDIN_FILENO, &old) == 0) {
             quiet = old;
             quiet.c_lflag &= ~(tcflag_t)ECHO;
             quiet.c_lflag |= ECHONL;
             echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
         }
+        fputs(prompt, stderr);
+        fflush(stderr);
     }
     int rc = 0;
     if (fgets(out, (int)n, stdin)) {
@@ -48,7 +50,7 @@ int cli_read_secret(const char *prompt, char *out, size_t n)
         out[0] = '\0';
     }
     if (echo_off)
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
     if (rc < 0)
         cli_wipe(out, n);
     return rc;

@@ -587,7 +587,7 @@ hail_err login_failure_record(db *d, const char *key, int64_t at, int64_t *id_ou
     hail_err e = db_step_done(d, st, "login failures: record");
     if (!e && id_out)
         *id_out = sqlite3_last_insert_rowid(db_sqlite(d));
-    /* Keep the table small: forget failures older than a day. */
+    /* Keep the table small: forget failures older than a day (login_failures_at). */
     sqlite3_stmt *gc = db_stmt(d, "DELETE FROM login_failures WHERE at < $1");
     if (!e && gc) {
         sqlite3_bind_int64(gc, 1, at - 86400 * US_PER_SEC);

@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import sqlite3
@@ -266,22 +267,31 @@ class UserTokenCommandsTest(CliCase):
         self.assertEqual(self.login("rep@example.com", self.NEW).status, 201)
 
     def test_user_passwd_prompts_without_echo_on_a_terminal(self):
-        import pty  # noqa: F401 - os.openpty needs a pty-capable system
         master, slave = os.openpty()
         proc = subprocess.Popen([BIN, "user", "passwd", "rep@example.com"], stdin=slave,
                                 stdout=subprocess.PIPE, stderr=slave, env=self.h.env)
         os.close(slave)
         seen = b""
 
-        def read_until(marker):
+        def read_until(marker, timeout=20):
+            # select() with a deadline: a read on the master can block for
+            # good (e.g. when the pty became this session's terminal).
             nonlocal seen
-            deadline = time.time() + 20
-            while marker not in seen and time.time() < deadline:
+            deadline = time.time() + timeout
+            while (marker is None or marker not in seen) and time.time() < deadline:
+                if not select.select([master], [], [], 0.2)[0]:
+                    if marker is None and proc.poll() is not None:
+                        break
+                    continue
                 try:
-                    seen += os.read(master, 1024)
+                    chunk = os.read(master, 1024)
                 except OSError:
                     break
-            self.assertIn(marker, seen)
+                if not chunk:
+                    break
+                seen += chunk
+            if marker is not None:
+                self.assertIn(marker, seen)
 
         try:
             read_until(b"New password for rep@example.com: ")
@@ -289,14 +299,7 @@ class UserTokenCommandsTest(CliCase):
             read_until(b"Repeat it: ")
             os.write(master, (self.NEW + "\n").encode())
             out, _ = proc.communicate(timeout=30)
-            try:
-                while True:
-                    chunk = os.read(master, 1024)
-                    if not chunk:
-                        break
-                    seen += chunk
-            except OSError:
-                pass
+            read_until(None, timeout=5)
         finally:
             if proc.poll() is None:
                 proc.kill()
