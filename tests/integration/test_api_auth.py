@@ -889,7 +889,7 @@ class TokenLastUsedTest(ApiCase):
             lock.execute("BEGIN IMMEDIATE")
             t0 = time.monotonic()
             self.assertEqual(self.me(self.h, tok).status, 200)
-            self.assertLess(time.monotonic() - t0, 2.0)
+            self.assertLess(time.monotonic() - t0, 5.0)  # SQLite would wait 10 s
             lock.execute("ROLLBACK")
         finally:
             lock.close()
