@@ -77,6 +77,7 @@ extern const api_member api_users_create_body[];
 extern const api_member api_users_update_body[];
 extern const api_member api_teams_body[];
 extern const api_member api_tokens_create_body[];
+extern const api_member api_me_update_body[];
 const api_member *api_route_body(const route *r);
 
 /* A page position in a cursor: "<kind><id>". api_cursor_id returns the id
@@ -95,6 +96,7 @@ void api_session_create(http_req *r);
 void api_session_get(http_req *r);
 void api_session_delete(http_req *r);
 void api_me(http_req *r);
+void api_me_update(http_req *r);
 void api_users_list(http_req *r);
 void api_users_create(http_req *r);
 void api_users_get(http_req *r);

@@ -15,6 +15,7 @@ static const route routes[] = {
     {"GET", "/api/v1/session", AUTH_USER, 0, api_session_get, "current session"},
     {"DELETE", "/api/v1/session", AUTH_USER, 0, api_session_delete, "sign out"},
     {"GET", "/api/v1/me", AUTH_USER, 0, api_me, "the calling user"},
+    {"PATCH", "/api/v1/me", AUTH_USER, 16384, api_me_update, "change your own password"},
 
     {"GET", "/api/v1/users", AUTH_ADMIN, 0, api_users_list, "list users"},
     {"POST", "/api/v1/users", AUTH_ADMIN, 24576, api_users_create, "create a user"},
@@ -62,6 +63,7 @@ const api_member *api_route_body(const route *r)
         {api_teams_create, api_teams_body},
         {api_teams_update, api_teams_body},
         {api_tokens_create, api_tokens_create_body},
+        {api_me_update, api_me_update_body},
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

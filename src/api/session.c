@@ -1,13 +1,44 @@
 #include "core/common.h"
 
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/api.h"
 #include "auth/auth.h"
+#include "core/buf.h"
 #include "core/timeutil.h"
 #include "store/users.h"
+
+typedef struct forwarded {
+    buf list;
+    int bad; /* too long: use the peer */
+} forwarded;
+
+static enum MHD_Result add_forwarded(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    forwarded *f = cls;
+    if (key && value && !strcasecmp(key, "X-Forwarded-For") &&
+        ((f->list.len && buf_putc(&f->list, ',')) || buf_puts(&f->list, value)))
+        f->bad = 1;
+    return MHD_YES;
+}
+
+/* The client address sign-in limits count against (see auth_client_address).
+ * Every X-Forwarded-For header counts, in order, as one list: a proxy that
+ * adds its own header line must not let the client's line speak for it. */
+static void client_address(http_req *r, char *out, size_t n)
+{
+    forwarded f = {.list = BUF_INIT(16384)};
+    if (auth_proxies_count())
+        MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_forwarded, &f);
+    auth_client_address(r->client, f.list.len && !f.bad ? buf_cstr(&f.list) : NULL, out, n);
+    buf_release(&f.list);
+}
 
 static void set_cookie(http_req *r, const char *value, int64_t max_age_s)
 {
@@ -18,6 +49,8 @@ static void set_cookie(http_req *r, const char *value, int64_t max_age_s)
              secure && !strcmp(secure, "1") ? "; Secure" : "");
     http_add_header(r, "Set-Cookie", c);
 }
+
+static void reply_retry(http_req *r, int64_t retry);
 
 static json_t *session_json(db *d, int64_t user_id, const char *csrf, int64_t expires_at)
 {
@@ -50,12 +83,11 @@ void api_session_create(http_req *r)
     user u;
     char session[AUTH_TOKEN_MAX], csrf[64];
     int64_t expires = 0, retry = 0;
-    hail_err e = auth_login(d, email, password, r->client, &u, session, csrf, &expires, &retry);
+    char client[80];
+    client_address(r, client, sizeof client);
+    hail_err e = auth_login(d, email, password, client, &u, session, csrf, &expires, &retry);
     if (e == HAIL_EQUOTA) {
-        char ra[32];
-        snprintf(ra, sizeof ra, "%lld", (long long)retry);
-        http_add_header(r, "Retry-After", ra);
-        http_reply_error(r, 429, "rate_limited", "%s", hail_errmsg());
+        reply_retry(r, retry);
         goto out;
     }
     if (e) {
@@ -123,4 +155,45 @@ void api_me(http_req *r)
     json_t *u = NULL;
     hail_err e = users_json(d, r->user_id, &u);
     api_reply(r, e, 200, u);
+}
+
+static void reply_retry(http_req *r, int64_t retry)
+{
+    char ra[32];
+    snprintf(ra, sizeof ra, "%lld", (long long)retry);
+    http_add_header(r, "Retry-After", ra);
+    http_reply_error(r, 429, "rate_limited", "%s", hail_errmsg());
+}
+
+/* PATCH /api/v1/me {"current_password", "password"}: a user changes their own
+ * password. Their other sessions end; the one making the change stays. */
+const api_member api_me_update_body[] = {
+    {"current_password", API_STRING, true, false, 0, AUTH_PASSWORD_MAX, NULL},
+    {"password", API_STRING, true, false, AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+
+void api_me_update(http_req *r)
+{
+    db *d = api_db(r);
+    json_t *body = d ? http_json_body(r) : NULL;
+    if (!body)
+        return;
+    json_t *v[sizeof api_me_update_body / sizeof *api_me_update_body];
+    if (!api_body_check(r, body, api_me_update_body, v))
+        goto out;
+    char client[80];
+    client_address(r, client, sizeof client);
+    int64_t retry = 0;
+    hail_err e = auth_password_change(
+        d, r->user_id, json_string_value(v[0]), json_string_value(v[1]), client,
+        r->via_session ? http_cookie(r, AUTH_SESSION_COOKIE) : NULL, &retry);
+    if (e == HAIL_EQUOTA)
+        reply_retry(r, retry);
+    else if (e)
+        http_reply_err(r, e);
+    else
+        api_me(r);
+out:
+    json_decref(body);
 }

@@ -242,7 +242,17 @@ hail_err auth_bearer(db *d, const char *token, user *out)
         return hail_errf(HAIL_EAUTH, "invalid or revoked API token");
     unsigned char h[TOKEN_HASH_LEN];
     secret_hash(token, h);
-    return tokens_lookup(d, h, out);
+    int64_t id = 0, last = 0;
+    hail_err e = tokens_lookup(d, h, out, &id, &last);
+    if (e)
+        return e;
+    /* last_used_at is a hint for humans ("is this token still in use?"):
+     * written at most once a minute, so a busy token costs one small write a
+     * minute, and a failed write does not fail the request. */
+    int64_t now = time_now_us();
+    if (last <= now - AUTH_TOKEN_TOUCH_US && tokens_touch(d, id, now, now - AUTH_TOKEN_TOUCH_US))
+        hail_errclear();
+    return HAIL_OK;
 }
 
 static hail_err limited(db *d, const char *key, int max, int64_t now, int64_t *retry)
@@ -259,20 +269,72 @@ static hail_err limited(db *d, const char *key, int max, int64_t now, int64_t *r
     return HAIL_OK;
 }
 
+/* The rate-limit keys of an attempt. */
+typedef struct attempt {
+    char kemail[300];
+    char kclient[100];
+    int64_t now;
+    int64_t client_row; /* the pending failure recorded for the client */
+} attempt;
+
+static void attempt_init(attempt *a, const char *email, const char *client)
+{
+    a->now = time_now_us();
+    snprintf(a->kemail, sizeof a->kemail, "email:%s", email);
+    for (char *p = a->kemail; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p + 32);
+    snprintf(a->kclient, sizeof a->kclient, "client:%s", client ? client : "");
+    a->client_row = 0;
+}
+
+/* Checks both limits and, when neither is reached, records the attempt as a
+ * failure for both keys, in one write transaction: concurrent attempts
+ * serialise on the write lock, so each sees the ones before it and no more
+ * than the limit get past. A success takes its records back (attempt_ok). */
+static hail_err attempt_reserve(db *d, attempt *a, int64_t *retry)
+{
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    if ((e = limited(d, a->kemail, AUTH_LOGIN_MAX_FAILURES, a->now, retry)) ||
+        (e = limited(d, a->kclient, AUTH_LOGIN_MAX_FAILURES * 4, a->now, retry)) ||
+        (e = login_failure_record(d, a->kemail, a->now, NULL)) ||
+        (e = login_failure_record(d, a->kclient, a->now, &a->client_row)) || (e = db_commit(d))) {
+        db_rollback(d);
+        return e;
+    }
+    return HAIL_OK;
+}
+
+/* Inside the success transaction: the email's failures are forgotten (its
+ * owner proved they know the password); the client's earlier failures stay,
+ * or one valid account would let a client reset its own limit between
+ * guesses at other accounts. Only this attempt's pending record goes. */
+static hail_err attempt_ok(db *d, const attempt *a)
+{
+    hail_err e = login_failure_clear(d, a->kemail);
+    if (!e)
+        e = login_failure_delete(d, a->client_row);
+    return e;
+}
+
+/* Spends as long as a real check, so timing does not tell whether an account
+ * exists or has a password. */
+static void dummy_verify(const char *password)
+{
+    pthread_once(&dummy_once, dummy_init);
+    (void)auth_verify_password(dummy_hash, password);
+}
+
 hail_err auth_login(db *d, const char *email, const char *password, const char *client, user *out,
                     char session[AUTH_TOKEN_MAX], char csrf[64], int64_t *expires_at,
                     int64_t *retry_after_s)
 {
-    int64_t now = time_now_us();
-    char kemail[300], kclient[100];
-    snprintf(kemail, sizeof kemail, "email:%s", email);
-    for (char *p = kemail; *p; p++)
-        if (*p >= 'A' && *p <= 'Z')
-            *p = (char)(*p + 32);
-    snprintf(kclient, sizeof kclient, "client:%s", client);
-    hail_err e;
-    if ((e = limited(d, kemail, AUTH_LOGIN_MAX_FAILURES, now, retry_after_s)) ||
-        (e = limited(d, kclient, AUTH_LOGIN_MAX_FAILURES * 4, now, retry_after_s)))
+    attempt a;
+    attempt_init(&a, email, client);
+    hail_err e = attempt_reserve(d, &a, retry_after_s);
+    if (e)
         return e;
 
     char *hash = NULL;
@@ -280,37 +342,66 @@ hail_err auth_login(db *d, const char *email, const char *password, const char *
     int ok = 0;
     if (e == HAIL_OK && out->active && hash)
         ok = auth_verify_password(hash, password);
-    else if (e == HAIL_ENOTFOUND || e == HAIL_OK) {
-        pthread_once(&dummy_once, dummy_init);
-        /* Spend the same time as a real check so timing does not reveal
-         * which emails exist. */
-        ok = auth_verify_password(dummy_hash, password) && 0;
-    } else
+    else if (e == HAIL_ENOTFOUND || e == HAIL_OK)
+        dummy_verify(password);
+    else
         return e;
-    free(hash);
-    if (!ok) {
-        if ((e = db_begin(d)))
-            return e;
-        if ((e = login_failure_record(d, kemail, now)) ||
-            (e = login_failure_record(d, kclient, now)) || (e = db_commit(d))) {
-            db_rollback(d);
-            return e;
-        }
-        return hail_errf(HAIL_EAUTH, "wrong email or password");
-    }
+    hash_free(hash);
+    if (!ok)
+        return hail_errf(HAIL_EAUTH, "wrong email or password"); /* already recorded */
     random_secret("", session, AUTH_TOKEN_MAX);
     random_secret("", csrf, 64);
     unsigned char h[TOKEN_HASH_LEN];
     secret_hash(session, h);
-    *expires_at = now + AUTH_SESSION_TTL_US;
+    *expires_at = a.now + AUTH_SESSION_TTL_US;
     if ((e = db_begin(d)))
         return e;
-    if ((e = login_failure_clear(d, kemail)) ||
-        (e = sessions_insert(d, out->id, h, csrf, *expires_at)) || (e = db_commit(d))) {
+    if ((e = attempt_ok(d, &a)) || (e = sessions_insert(d, out->id, h, csrf, *expires_at)) ||
+        (e = sessions_delete_expired(d, a.now, AUTH_SESSION_PURGE)) || (e = db_commit(d))) {
         db_rollback(d);
         return e;
     }
     return HAIL_OK;
+}
+
+hail_err auth_password_change(db *d, int64_t user_id, const char *current, const char *password,
+                              const char *client, const char *keep_session, int64_t *retry_after_s)
+{
+    hail_err e = auth_password_ok(password);
+    if (e)
+        return e;
+    user u;
+    if ((e = users_get(d, user_id, &u)))
+        return e;
+    if (!u.has_password)
+        return hail_errf(HAIL_EINVAL, "this account has no password to change; an admin can "
+                                      "set one (hail user passwd)");
+    attempt a;
+    attempt_init(&a, u.email, client);
+    if ((e = attempt_reserve(d, &a, retry_after_s)))
+        return e;
+    char *old = NULL;
+    if ((e = users_get_by_email(d, u.email, &u, &old)))
+        return e;
+    int ok = old && auth_verify_password(old, current);
+    hash_free(old);
+    if (!ok)
+        return hail_errf(HAIL_EFORBIDDEN, "current password is wrong");
+    char *hash = NULL;
+    if ((e = auth_hash_password(password, &hash)))
+        return e;
+    unsigned char keep[TOKEN_HASH_LEN];
+    if (keep_session)
+        secret_hash(keep_session, keep);
+    if ((e = db_begin(d)))
+        goto out;
+    if ((e = users_update(d, user_id, NULL, NULL, -1, hash)) || (e = attempt_ok(d, &a)) ||
+        (e = sessions_delete_user_except(d, user_id, keep_session ? keep : NULL)) ||
+        (e = db_commit(d)))
+        db_rollback(d);
+out:
+    hash_free(hash);
+    return e;
 }
 
 hail_err auth_session(db *d, const char *session, user *out, char csrf[64], int64_t *expires_at)

@@ -9,6 +9,7 @@
 #ifndef HAIL_AUTH_AUTH_H
 #define HAIL_AUTH_AUTH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -24,6 +25,22 @@
 /* Failed logins allowed per email (and per client address ×4) in the window. */
 #define AUTH_LOGIN_MAX_FAILURES 5
 #define AUTH_LOGIN_WINDOW_US    (INT64_C(15) * 60 * 1000000)
+
+/* A token's last_used_at is written at most this often. */
+#define AUTH_TOKEN_TOUCH_US (INT64_C(60) * 1000000)
+/* Expired sessions deleted per sign-in (more than a sign-in creates). */
+#define AUTH_SESSION_PURGE 100
+
+/* Trusted reverse proxies: spec is HAIL_TRUSTED_PROXIES, comma-separated
+ * IPv4/IPv6 addresses and networks (CIDR); NULL or blank trusts none.
+ * HAIL_EINVAL with a message naming the bad entry. Call before serving: the
+ * list is read without a lock. */
+hail_err auth_proxies_set(const char *spec);
+size_t auth_proxies_count(void);
+/* The client address sign-in limits count against: the peer, or, when the
+ * peer is a trusted proxy, the right-most X-Forwarded-For entry that is not
+ * itself trusted. IPv6 addresses are keyed by their /64. */
+void auth_client_address(const char *peer, const char *forwarded_for, char *out, size_t n);
 
 /* Must be called once before anything else here (sodium_init). */
 hail_err auth_init(void);
@@ -52,19 +69,30 @@ hail_err auth_user_update(db *d, int64_t id, const char *name, const char *role,
 /* Issues an API token for the user with that email; token gets the plain text. */
 hail_err auth_token_create(db *d, const char *email, const char *name, char token[AUTH_TOKEN_MAX],
                            int64_t *id_out);
-/* Revokes a token given its plain text. */
+/* Revokes a token given its plain text (HAIL_ENOTFOUND if no active token has it). */
 hail_err auth_token_revoke_plain(db *d, const char *token);
-/* The user behind a bearer token. */
+/* The user behind a bearer token; records its use (last_used_at, at most
+ * once per AUTH_TOKEN_TOUCH_US). */
 hail_err auth_bearer(db *d, const char *token, user *out);
 
 /* Signs in: checks the rate limits, the password, then creates a session.
- * session gets the cookie value, csrf the CSRF token. HAIL_EAUTH on a bad
- * email/password (one message for both), HAIL_EQUOTA when rate-limited (with
- * *retry_after_s set). */
+ * client is the address from auth_client_address(). session gets the cookie
+ * value, csrf the CSRF token. HAIL_EAUTH on a bad email/password (one message
+ * for both), HAIL_EQUOTA when rate-limited (with *retry_after_s set). The
+ * limit check and the failure record are one transaction: n concurrent wrong
+ * passwords get at most AUTH_LOGIN_MAX_FAILURES real password checks. A
+ * success clears the email's failures (not the address's) and deletes up to
+ * AUTH_SESSION_PURGE expired sessions. */
 hail_err auth_login(db *d, const char *email, const char *password, const char *client, user *out,
                     char session[AUTH_TOKEN_MAX], char csrf[64], int64_t *expires_at,
                     int64_t *retry_after_s);
 hail_err auth_session(db *d, const char *session, user *out, char csrf[64], int64_t *expires_at);
+/* A signed-in user changes their own password: current must match (wrong:
+ * HAIL_EFORBIDDEN, counted like a failed sign-in and limited the same way,
+ * HAIL_EQUOTA), password follows the creation rules. Ends the user's other
+ * sessions; keep_session (the caller's cookie, or NULL) stays signed in. */
+hail_err auth_password_change(db *d, int64_t user_id, const char *current, const char *password,
+                              const char *client, const char *keep_session, int64_t *retry_after_s);
 hail_err auth_logout(db *d, const char *session);
 
 /* Constant-time string equality. */

@@ -19,7 +19,8 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  serve                      run the web app, API and background workers\n"
-    "  user add|list              manage users\n"
+    "  user add|list|passwd|deactivate\n"
+    "                             manage users\n"
     "  token create|revoke|list   manage API tokens\n"
     "  import people FILE.csv     load people from a CSV with Marketo's columns\n"
     "  sync marketo [--full]      sync people from Marketo Engage now\n"
@@ -32,7 +33,7 @@ static const char usage[] =
     "Environment: HAIL_DATA, HAIL_LISTEN, HAIL_THREADS, HAIL_LOG_LEVEL, HAIL_DB_SYNC,\n"
     "HAIL_COOKIE_SECURE, HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID, HAIL_MARKETO_CLIENT_SECRET,\n"
     "HAIL_MARKETO_SMART_LIST_ID, HAIL_MARKETO_SINCE, HAIL_MARKETO_POLL_SECONDS,\n"
-    "HAIL_MARKETO_SYNC_INTERVAL. See README.md.\n";
+    "HAIL_MARKETO_SYNC_INTERVAL, HAIL_TRUSTED_PROXIES. See README.md.\n";
 
 int cli_wants_help(int argc, char **argv)
 {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "auth/auth.h"
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "core/log.h"
@@ -23,6 +24,10 @@ static const char serve_usage[] =
     "\n"
     "  --listen ADDR:PORT  IPv4:PORT or [IPv6]:PORT (env HAIL_LISTEN, default 127.0.0.1:8080)\n"
     "  --threads N         HTTP worker threads (env HAIL_THREADS, default: 2 per core, max 16)\n"
+    "\n"
+    "Behind a reverse proxy, set HAIL_TRUSTED_PROXIES to its addresses or networks\n"
+    "(comma-separated, IPv4/IPv6, CIDR: 10.0.0.1,fd00::/8): X-Forwarded-For is honoured only\n"
+    "from them, so sign-in limits count per real client instead of per proxy.\n"
     "\n"
     "With HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID and HAIL_MARKETO_CLIENT_SECRET set, an\n"
     "incremental Marketo sync runs every HAIL_MARKETO_SYNC_INTERVAL seconds (default 300).\n"
@@ -71,9 +76,13 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         threads = (int)t;
     }
 
-    db *d;
-    hail_err e = cli_open_db(c, &d);
+    /* HAIL_TRUSTED_PROXIES (auth): refused before anything opens or listens. */
+    hail_err e = auth_proxies_set(getenv("HAIL_TRUSTED_PROXIES"));
     if (e)
+        return cli_fail(e);
+
+    db *d;
+    if ((e = cli_open_db(c, &d)))
         return cli_fail(e);
     /* The migrating connection is only for start-up; HTTP threads open their own. */
     db_close(d);

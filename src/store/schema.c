@@ -100,6 +100,11 @@ static const char *const migrations[] = {
     "  api_calls INTEGER NOT NULL DEFAULT 0,"
     "  error TEXT);"
     "CREATE INDEX sync_runs_source ON sync_runs(source, id);",
+
+    /* 2: expired sessions are deleted a bounded batch at a time, and old failed
+     * logins forgotten on each attempt, without scanning (store/users.c) */
+    "CREATE INDEX sessions_expires ON sessions(expires_at);"
+    "CREATE INDEX login_failures_at ON login_failures(at);",
 };
 
 int schema_latest(void)

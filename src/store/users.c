@@ -423,11 +423,12 @@ hail_err tokens_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_HA
     return e;
 }
 
-hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out)
+hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out,
+                       int64_t *token_id, int64_t *last_used)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT u.id, u.email, u.name, u.role, u.active,"
-                                  " u.password_hash IS NOT NULL FROM api_tokens t"
-                                  " JOIN users u ON u.id = t.user_id"
+                                  " u.password_hash IS NOT NULL, t.id, t.last_used_at"
+                                  " FROM api_tokens t JOIN users u ON u.id = t.user_id"
                                   " WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
                                   " AND u.active = 1");
     if (!st)
@@ -435,13 +436,48 @@ hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *ou
     sqlite3_bind_blob(st, 1, hash, TOKEN_HASH_LEN, SQLITE_STATIC);
     hail_err e = HAIL_OK;
     int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    if (rc == SQLITE_ROW) {
         user_from_row(st, out);
-    else if (rc == SQLITE_DONE)
+        *token_id = sqlite3_column_int64(st, 6);
+        *last_used = sqlite3_column_int64(st, 7); /* NULL reads as 0 */
+    } else if (rc == SQLITE_DONE)
         e = hail_errf(HAIL_EAUTH, "invalid or revoked API token");
     else
         e = db_fail(d, "tokens: lookup");
     sqlite3_reset(st);
+    return e;
+}
+
+/* The connection's busy timeout in ms (PRAGMA busy_timeout reads it). */
+static int busy_timeout_ms(db *d)
+{
+    sqlite3_stmt *st = db_stmt(d, "PRAGMA busy_timeout");
+    int ms = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW)
+        ms = sqlite3_column_int(st, 0);
+    if (st)
+        sqlite3_reset(st);
+    return ms;
+}
+
+hail_err tokens_touch(db *d, int64_t token_id, int64_t now, int64_t not_before)
+{
+    sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
+                                  " AND (last_used_at IS NULL OR last_used_at <= $3)");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int64(st, 2, token_id);
+    sqlite3_bind_int64(st, 3, not_before);
+    /* A hint is not worth waiting for: while another connection holds the
+     * write lock (a bulk import), give up at once (HAIL_EBUSY) instead of
+     * queueing the request behind it; a later request writes it. */
+    int saved = db_in_tx(d) ? -1 : busy_timeout_ms(d);
+    if (saved >= 0)
+        sqlite3_busy_timeout(db_sqlite(d), 0);
+    hail_err e = db_step_done(d, st, "tokens: touch");
+    if (saved >= 0)
+        sqlite3_busy_timeout(db_sqlite(d), saved);
     return e;
 }
 
@@ -491,15 +527,14 @@ hail_err tokens_revoke_user(db *d, int64_t user_id, int64_t *count)
 static json_t *token_row_json(db *d, sqlite3_stmt *st)
 {
     (void)d;
-    char created[TIME_ISO_LEN], revoked[TIME_ISO_LEN];
+    char created[TIME_ISO_LEN], revoked[TIME_ISO_LEN], used[TIME_ISO_LEN];
     time_format_iso(sqlite3_column_int64(st, 4), created);
-    int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
-    if (is_revoked)
-        time_format_iso(sqlite3_column_int64(st, 6), revoked);
-    char used[TIME_ISO_LEN];
     int is_used = sqlite3_column_type(st, 5) != SQLITE_NULL;
     if (is_used)
         time_format_iso(sqlite3_column_int64(st, 5), used);
+    int is_revoked = sqlite3_column_type(st, 6) != SQLITE_NULL;
+    if (is_revoked)
+        time_format_iso(sqlite3_column_int64(st, 6), revoked);
     return json_pack(
         "{s:I,s:s,s:s,s:s?,s:s,s:s?,s:s?}", "id", (json_int_t)sqlite3_column_int64(st, 0), "email",
         (const char *)sqlite3_column_text(st, 1), "prefix",
@@ -611,16 +646,39 @@ hail_err sessions_delete(db *d, const unsigned char hash[TOKEN_HASH_LEN])
 
 hail_err sessions_delete_user(db *d, int64_t user_id)
 {
-    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = $1");
+    return sessions_delete_user_except(d, user_id, NULL);
+}
+
+hail_err sessions_delete_user_except(db *d, int64_t user_id,
+                                     const unsigned char keep[TOKEN_HASH_LEN])
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = $1"
+                                  " AND ($2 IS NULL OR token_hash <> $2)");
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_int64(st, 1, user_id);
+    if (keep)
+        sqlite3_bind_blob(st, 2, keep, TOKEN_HASH_LEN, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
     return db_step_done(d, st, "sessions: delete");
+}
+
+hail_err sessions_delete_expired(db *d, int64_t now, int max)
+{
+    /* sessions_expires (schema version 2) makes this O(max), whatever the table holds. */
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions"
+                                  " WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, now);
+    sqlite3_bind_int(st, 2, max);
+    return db_step_done(d, st, "sessions: delete expired");
 }
 
 /* ---- failed logins ---- */
 
-hail_err login_failure_record(db *d, const char *key, int64_t at)
+hail_err login_failure_record(db *d, const char *key, int64_t at, int64_t *id_out)
 {
     sqlite3_stmt *st = db_stmt(d, "INSERT INTO login_failures (key, at) VALUES ($1, $2)");
     if (!st)
@@ -628,7 +686,9 @@ hail_err login_failure_record(db *d, const char *key, int64_t at)
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, at);
     hail_err e = db_step_done(d, st, "login failures: record");
-    /* Keep the table small: forget failures older than a day. */
+    if (!e && id_out)
+        *id_out = sqlite3_last_insert_rowid(db_sqlite(d));
+    /* Keep the table small: forget failures older than a day (login_failures_at). */
     sqlite3_stmt *gc = db_stmt(d, "DELETE FROM login_failures WHERE at < $1");
     if (!e && gc) {
         sqlite3_bind_int64(gc, 1, at - 86400 * US_PER_SEC);
@@ -654,6 +714,15 @@ hail_err login_failure_count(db *d, const char *key, int64_t since, int64_t *n, 
     }
     sqlite3_reset(st);
     return e;
+}
+
+hail_err login_failure_delete(db *d, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(d, "DELETE FROM login_failures WHERE rowid = $1");
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_int64(st, 1, id);
+    return db_step_done(d, st, "login failures: delete");
 }
 
 hail_err login_failure_clear(db *d, const char *key)

@@ -58,8 +58,14 @@ hail_err teams_set_for_user(db *d, int64_t user_id, const int64_t *teams, size_t
 
 hail_err tokens_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_HASH_LEN],
                        const char *prefix, const char *name, int64_t *id_out);
-/* The active user owning an unrevoked token; HAIL_EAUTH if none. */
-hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out);
+/* The active user owning an unrevoked token; HAIL_EAUTH if none. token_id
+ * gets the token's id, last_used its last_used_at (0 when never used). */
+hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *out,
+                       int64_t *token_id, int64_t *last_used);
+/* Sets last_used_at to now unless it is already after not_before (so that
+ * concurrent requests write it once). Never waits for the write lock:
+ * HAIL_EBUSY at once when another connection holds it. */
+hail_err tokens_touch(db *d, int64_t token_id, int64_t now, int64_t not_before);
 /* Revokes by id (user_id > 0 restricts to that owner). HAIL_ENOTFOUND if none. */
 hail_err tokens_revoke(db *d, int64_t id, int64_t user_id);
 hail_err tokens_revoke_hash(db *d, const unsigned char hash[TOKEN_HASH_LEN]);
@@ -78,8 +84,16 @@ hail_err sessions_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *
                          int64_t *expires_at);
 hail_err sessions_delete(db *d, const unsigned char hash[TOKEN_HASH_LEN]);
 hail_err sessions_delete_user(db *d, int64_t user_id);
+/* Deletes a user's sessions except the one with hash keep (NULL: all). */
+hail_err sessions_delete_user_except(db *d, int64_t user_id,
+                                     const unsigned char keep[TOKEN_HASH_LEN]);
+/* Deletes at most max sessions that expired at or before now (oldest first). */
+hail_err sessions_delete_expired(db *d, int64_t now, int max);
 
-hail_err login_failure_record(db *d, const char *key, int64_t at);
+/* Records a failed (or, while the password is checked, a pending) sign-in;
+ * id_out (may be NULL) gets its id for login_failure_delete(). */
+hail_err login_failure_record(db *d, const char *key, int64_t at, int64_t *id_out);
+hail_err login_failure_delete(db *d, int64_t id);
 hail_err login_failure_count(db *d, const char *key, int64_t since, int64_t *n, int64_t *oldest);
 hail_err login_failure_clear(db *d, const char *key);
 

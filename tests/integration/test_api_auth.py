@@ -5,6 +5,7 @@ import json
 import os
 import re
 import sqlite3
+import time
 
 import harness
 from apitest import ApiCase, DataTemplate, SANITIZER_MARKS
@@ -130,16 +131,15 @@ class BearerTest(ApiCase):
     def test_revoke_by_text_with_cli(self):
         tok = self.h.token("rep@example.com")
         self.assertEqual(self.me(self.h, tok).status, 200)
-        p = self.h.run("token", "revoke", tok)
-        self.assertEqual(p.returncode, 0, p.stderr)
+        p = self.h.run("token", "revoke", "-", input=tok + "\n")
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "revoked\n", ""))
         r = self.me(self.h, tok)
         self.assertError(r, 401, "unauthorized")
         self.assertIn("Bearer", r.header("WWW-Authenticate") or "")
         # The user's other token is untouched; revoking twice is an error.
         self.assertEqual(self.me(self.h, self.rep).status, 200)
-        p = self.h.run("token", "revoke", tok)
-        self.assertNotEqual(p.returncode, 0)
-        self.assertTrue(p.stderr.strip())
+        p = self.h.run("token", "revoke", input=tok + "\n")
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (1, "", "hail: no such active token\n"))
 
     def test_revoke_by_id_with_cli(self):
         tok = self.h.token("rep@example.com")
@@ -635,6 +635,357 @@ class LogSecretsTest(ApiCase):
         for s in secrets[3:]:
             if len(s) > 30:
                 self.assertNotIn(s[-20:], log)
+
+
+def assert_error_msg(case, r, status, code, message):
+    """The whole error: status, code and the full message text."""
+    case.assertError(r, status, code)
+    case.assertEqual(r.json["error"]["message"], message, r)
+
+
+def set_db(h, sql, *args):
+    db = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=10)
+    try:
+        with db:
+            return db.execute(sql, args).rowcount
+    finally:
+        db.close()
+
+
+def query_db(h, sql, *args):
+    db = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=10)
+    try:
+        return db.execute(sql, args).fetchall()
+    finally:
+        db.close()
+
+
+class TrustedProxyTest(ApiCase):
+    """HAIL_TRUSTED_PROXIES: sign-in limits count per real client behind a
+    proxy, X-Forwarded-For counts only from a trusted peer, and from the
+    right (what the client wrote itself proves nothing)."""
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def login_from(self, email, password, xff):
+        return self.h.request("POST", "/api/v1/session", {"email": email, "password": password},
+                              headers={"X-Forwarded-For": xff} if xff is not None else None)
+
+    def fail_from(self, xff, n_emails=5, per_email=4):
+        for i in range(n_emails):
+            for j in range(per_email):
+                r = self.login_from("guess%d@example.com" % i, "bad-%d" % j, xff)
+                assert_error_msg(self, r, 401, "unauthorized", "wrong email or password")
+
+    def assertLimited(self, r):
+        self.assertError(r, 429, "rate_limited")
+        self.assertRegex(r.json["error"]["message"],
+                         r"^too many failed sign-ins; try again in [0-9]+ s$")
+        self.assertTrue(r.header("Retry-After").isdigit(), r.headers)
+
+    def test_behind_a_trusted_proxy_one_client_does_not_lock_out_the_others(self):
+        self.h, _, _, _ = new_hail({"HAIL_TRUSTED_PROXIES": "10.1.2.3, 127.0.0.0/8 ,::1"})
+        self.h.start()
+        # 20 typos by one client behind the proxy limit that client only.
+        self.fail_from("203.0.113.7")
+        self.assertLimited(self.login_from("rep@example.com", REP_PW, "203.0.113.7"))
+        r = self.login_from("rep@example.com", REP_PW, "198.51.100.9")
+        self.assertEqual(r.status, 201, r)
+        # The client cannot escape by writing addresses of its own to the left
+        # of what the proxy appended, nor through a chain of trusted hops.
+        for xff in ("198.51.100.10, 203.0.113.7", "unknown, 203.0.113.7",
+                    "203.0.113.7, 127.0.0.9", "198.51.100.11,203.0.113.7 , 10.1.2.3, 127.0.0.1"):
+            self.assertLimited(self.login_from("mgr@example.com", MGR_PW, xff))
+        # Ports and bracketed IPv6, as some proxies write them, name the same client.
+        self.assertLimited(self.login_from("mgr@example.com", MGR_PW, "203.0.113.7:4711"))
+        # Without the header, the proxy itself is the client.
+        self.assertEqual(self.login_from("mgr@example.com", MGR_PW, None).status, 201)
+        # Failures keyed per client address, not per proxy:
+        rows = dict(query_db(self.h, "SELECT key, count(*) FROM login_failures"
+                                     " WHERE key LIKE 'client:%' GROUP BY key"))
+        self.assertEqual(rows, {"client:203.0.113.7": 20})
+
+    def test_ipv6_clients_count_by_their_64(self):
+        self.h, _, _, _ = new_hail({"HAIL_TRUSTED_PROXIES": "127.0.0.1"})
+        self.h.start()
+        # One subscriber's /64 is one client, however it varies the rest.
+        for i in range(5):
+            for j in range(4):
+                r = self.login_from("guess%d@example.com" % i, "bad", "2001:db8:1:2::%x" % (i * 4 + j + 1))
+                self.assertError(r, 401, "unauthorized")
+        self.assertLimited(self.login_from("rep@example.com", REP_PW, "[2001:db8:1:2:ffff::1]:443"))
+        r = self.login_from("rep@example.com", REP_PW, "2001:db8:1:3::1")
+        self.assertEqual(r.status, 201, r)
+
+    def test_forwarded_for_is_ignored_from_an_untrusted_peer(self):
+        self.h, _, _, _ = new_hail()
+        self.h.start()
+        # Anyone may send the header: without HAIL_TRUSTED_PROXIES it means nothing.
+        for i in range(5):
+            for j in range(4):
+                r = self.login_from("guess%d@example.com" % i, "bad", "198.51.100.%d" % (i * 4 + j))
+                self.assertError(r, 401, "unauthorized")
+        self.assertLimited(self.login_from("rep@example.com", REP_PW, "192.0.2.200"))
+        self.assertLimited(self.login_from("rep@example.com", REP_PW, None))
+
+    def test_forwarded_for_is_ignored_when_the_peer_is_not_in_the_list(self):
+        self.h, _, _, _ = new_hail({"HAIL_TRUSTED_PROXIES": "10.0.0.0/8,fd00::/8"})
+        self.h.start()
+        self.fail_from("198.51.100.1")
+        self.assertLimited(self.login_from("rep@example.com", REP_PW, "192.0.2.200"))
+
+    def test_a_bad_list_stops_serve_before_it_listens(self):
+        self.h = Hail(env={"HAIL_LOG_LEVEL": "info"})
+        hint = ("(give a comma-separated list like 10.0.0.1,192.168.0.0/16,fd00::/8)")
+        for value, shown in [("nonsense", "nonsense"), ("10.0.0.0/33", "10.0.0.0/33"),
+                             ("10.0.0.1,", ""), ("10.0.0.1,,10.0.0.2", ""),
+                             ("fd00::/129", "fd00::/129"), ("10.0.0.0/x", "10.0.0.0/x"),
+                             ("10.0.0.0/", "10.0.0.0/"), ("10.0.0.1 10.0.0.2", "10.0.0.1 10.0.0.2"),
+                             ("example.com", "example.com"), ("10.0.0.1:8080", "10.0.0.1:8080"),
+                             ("10.0.0.\x1b[2J", "10.0.0.?[2J")]:
+            p = self.h.run("serve", "--listen", "127.0.0.1:%d" % harness.free_port(),
+                           env={"HAIL_TRUSTED_PROXIES": value}, timeout=30)
+            self.assertEqual(p.returncode, 2, (value, p.stderr))
+            self.assertEqual(p.stderr, "hail: HAIL_TRUSTED_PROXIES: '%s' is not an IP address or "
+                                       "network %s\n" % (shown, hint), value)
+            self.assertNotIn("listening on", p.stdout + p.stderr)
+        # Help names the variable.
+        for args in (["--help"], ["serve", "--help"]):
+            self.assertIn("HAIL_TRUSTED_PROXIES", self.h.run(*args).stdout, args)
+        # Good lists (and blank) start.
+        for value in ("127.0.0.1", " 10.0.0.0/8 , 192.168.1.1/32,::1,fd00::/8,::ffff:10.0.0.0/104",
+                      ""):
+            self.h.start(env={"HAIL_TRUSTED_PROXIES": value})
+            self.assertEqual(self.h.stop(), 0, value)
+
+
+class LoginRaceTest(ApiCase):
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def test_concurrent_wrong_passwords_get_exactly_the_limit(self):
+        import threading
+        self.h, _, _, _ = new_hail({"HAIL_THREADS": "16"})
+        self.h.start()
+        n = 40
+        barrier = threading.Barrier(n)
+        results = [None] * n
+
+        def attempt(i):
+            barrier.wait()
+            try:
+                r = self.login(self.h, "rep@example.com", "wrong-password-%d" % i)
+                results[i] = (r.status, r.json["error"]["message"] if r.json else r.body)
+            except Exception as e:  # noqa: BLE001 - reported below
+                results[i] = ("exception", repr(e))
+
+        threads = [threading.Thread(target=attempt, args=(i,)) for i in range(n)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        statuses = sorted(s for s, _ in results)
+        # A 401 is a real password check; everything past the limit is 429.
+        self.assertEqual(statuses.count(401), 5, results)
+        self.assertEqual(statuses.count(429), n - 5, results)
+        for status, msg in results:
+            if status == 401:
+                self.assertEqual(msg, "wrong email or password")
+            else:
+                self.assertRegex(msg, r"^too many failed sign-ins; try again in [0-9]+ s$")
+        rows = query_db(self.h, "SELECT key, count(*) FROM login_failures GROUP BY key ORDER BY key")
+        self.assertEqual(rows, [("client:127.0.0.1", 5), ("email:rep@example.com", 5)])
+
+    def test_success_clears_the_email_count_not_the_address_count(self):
+        self.h, _, _, _ = new_hail({"HAIL_TRUSTED_PROXIES": "127.0.0.1"})
+        self.h.start()
+        a = {"X-Forwarded-For": "203.0.113.7"}
+        b = {"X-Forwarded-For": "198.51.100.9"}
+
+        def login(email, pw, hd):
+            return self.h.request("POST", "/api/v1/session", {"email": email, "password": pw},
+                                  headers=hd)
+        # 4 typos on rep's email from A; rep signs in from B: the email's count is gone.
+        for i in range(4):
+            self.assertError(login("rep@example.com", "typo-%d" % i, a), 401)
+        self.assertEqual(login("rep@example.com", REP_PW, b).status, 201)
+        self.assertEqual(query_db(self.h, "SELECT count(*) FROM login_failures WHERE key ="
+                                          " 'email:rep@example.com'"), [(0,)])
+        for i in range(4):
+            self.assertError(login("rep@example.com", "typo-%d" % i, a), 401)
+        # A's count stays (8 so far): a success from A does not reset it either,
+        # or one valid account would let A guess at others without limit.
+        self.assertEqual(login("rep@example.com", REP_PW, a).status, 201)
+        self.assertEqual(query_db(self.h, "SELECT count(*) FROM login_failures WHERE key ="
+                                          " 'client:203.0.113.7'"), [(8,)])
+        for i in range(12):
+            self.assertError(login("guess%d@example.com" % (i % 3), "x", a), 401)
+        r = login("mgr@example.com", MGR_PW, a)
+        self.assertError(r, 429, "rate_limited")
+        self.assertEqual(login("mgr@example.com", MGR_PW, b).status, 201)
+
+
+class SessionCleanupTest(ApiCase):
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def test_expired_sessions_are_deleted(self):
+        self.h, _, _, _ = new_hail()
+        self.h.start()
+        old, _ = self.session(self.h, "rep@example.com", REP_PW)
+        live, _ = self.session(self.h, "rep@example.com", REP_PW)
+        self.assertEqual(query_db(self.h, "SELECT count(*) FROM sessions"), [(2,)])
+        n = set_db(self.h, "UPDATE sessions SET expires_at = 1000000 WHERE id ="
+                           " (SELECT min(id) FROM sessions)")
+        self.assertEqual(n, 1)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", old), 401)
+        # Any sign-in sweeps expired rows (of anyone), a bounded batch at a time.
+        self.session(self.h, "mgr@example.com", MGR_PW)
+        self.assertEqual(query_db(self.h, "SELECT count(*) FROM sessions WHERE expires_at <= 1000000"),
+                         [(0,)])
+        self.assertEqual(query_db(self.h, "SELECT count(*) FROM sessions"), [(2,)])
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", live).status, 200)
+
+
+class TokenLastUsedTest(ApiCase):
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def test_last_used_at_is_written_at_most_once_a_minute(self):
+        self.h, admin, rep, _ = new_hail()
+        self.h.start()
+        r = self.h.request("POST", "/api/v1/tokens", {"name": "ci"}, token=rep)
+        self.assertEqual(r.status, 201, r)
+        tok, tid = r.json["token"], r.json["id"]
+
+        def listed():
+            r = self.h.request("GET", "/api/v1/tokens?all=true", token=admin)
+            self.assertEqual(r.status, 200, r)
+            return {t["id"]: t for t in r.json["data"]}[tid]
+
+        def raw():
+            return query_db(self.h, "SELECT last_used_at FROM api_tokens WHERE id = ?", tid)[0][0]
+
+        self.assertIsNone(listed()["last_used_at"])
+        self.assertIsNone(raw())
+        self.assertEqual(self.me(self.h, tok).status, 200)
+        first = raw()
+        self.assertIsNotNone(first)
+        self.assertRegex(listed()["last_used_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        # Used again within the minute: not written again.
+        for _ in range(3):
+            self.assertEqual(self.me(self.h, tok).status, 200)
+        self.assertEqual(raw(), first)
+        # A minute later it is.
+        set_db(self.h, "UPDATE api_tokens SET last_used_at = last_used_at - 61000000 WHERE id = ?", tid)
+        aged = raw()
+        self.assertEqual(self.me(self.h, tok).status, 200)
+        self.assertGreaterEqual(raw(), first)
+        self.assertGreater(raw(), aged)
+        # Writing the hint never waits behind another writer: with the write
+        # lock held elsewhere the request answers at once, and a later one writes.
+        set_db(self.h, "UPDATE api_tokens SET last_used_at = last_used_at - 61000000 WHERE id = ?", tid)
+        aged = raw()
+        lock = sqlite3.connect(os.path.join(self.h.data, "hail.db"), timeout=10,
+                               isolation_level=None)
+        try:
+            lock.execute("BEGIN IMMEDIATE")
+            t0 = time.monotonic()
+            self.assertEqual(self.me(self.h, tok).status, 200)
+            self.assertLess(time.monotonic() - t0, 5.0)  # SQLite would wait 10 s
+            lock.execute("ROLLBACK")
+        finally:
+            lock.close()
+        self.assertEqual(raw(), aged)
+        self.assertEqual(self.me(self.h, tok).status, 200)
+        self.assertGreater(raw(), aged)
+        # The CLI shows it.
+        p = self.h.run("token", "list", "--email", "rep@example.com")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        lines = p.stdout.splitlines()
+        self.assertEqual(lines[0].split(), ["ID", "EMAIL", "PREFIX", "NAME", "CREATED", "LAST_USED",
+                                            "REVOKED"])
+        row = [l for l in lines[1:] if l.split()[0] == str(tid)][0].split()
+        self.assertEqual(row[3:], ["ci", listed()["created_at"], listed()["last_used_at"], "-"])
+
+
+class ChangeOwnPasswordTest(ApiCase):
+    NEW_PW = "brand-new-password-7"
+
+    def setUp(self):
+        self.h, self.admin, self.rep, self.mgr = new_hail()
+        self.h.start()
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def change(self, body, cookie=None, csrf=None, token=None):
+        if cookie:
+            return self.cookie_req(self.h, "PATCH", "/api/v1/me", cookie, csrf, body)
+        return self.h.request("PATCH", "/api/v1/me", body, token=token)
+
+    def test_change_with_a_session_keeps_it_and_ends_the_others(self):
+        cookie, csrf = self.session(self.h, "rep@example.com", REP_PW)
+        other, _ = self.session(self.h, "rep@example.com", REP_PW)
+        mgr_cookie, _ = self.session(self.h, "mgr@example.com", MGR_PW)
+        # CSRF as for every unsafe request made with the cookie.
+        r = self.change({"current_password": REP_PW, "password": self.NEW_PW}, cookie)
+        assert_error_msg(self, r, 403, "csrf", "missing or wrong X-CSRF-Token header")
+        r = self.change({"current_password": REP_PW, "password": self.NEW_PW}, cookie, csrf)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["email"], "rep@example.com")
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", cookie).status, 200)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", other), 401)
+        self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", mgr_cookie).status, 200)
+        self.assertEqual(self.me(self.h, self.rep).status, 200)  # API tokens stay
+        assert_error_msg(self, self.login(self.h, "rep@example.com", REP_PW), 401, "unauthorized",
+                         "wrong email or password")
+        self.assertEqual(self.login(self.h, "rep@example.com", self.NEW_PW).status, 201)
+
+    def test_change_with_a_token_ends_every_session(self):
+        cookie, _ = self.session(self.h, "rep@example.com", REP_PW)
+        r = self.change({"current_password": REP_PW, "password": self.NEW_PW}, token=self.rep)
+        self.assertEqual(r.status, 200, r)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie), 401)
+        self.assertEqual(self.login(self.h, "rep@example.com", self.NEW_PW).status, 201)
+
+    def test_bad_requests_change_nothing(self):
+        cases = [
+            ({"current_password": "not-my-password", "password": self.NEW_PW}, 403, "forbidden",
+             "current password is wrong"),
+            ({"current_password": REP_PW, "password": "short"}, 400, "bad_request",
+             "password must be 8 to 1024 characters, not 5"),
+            ({"current_password": REP_PW, "password": "x" * 1025}, 400, "bad_request",
+             "password must be 8 to 1024 characters, not 1025"),
+            ({"password": self.NEW_PW}, 400, "bad_request", "current_password is required"),
+            ({"current_password": REP_PW, "password": None}, 400, "bad_request",
+             "password must be a string, not null"),
+            ({"current_password": REP_PW, "password": self.NEW_PW, "name": "X"}, 400,
+             "bad_request", "unknown member 'name' (allowed: current_password or password)"),
+        ]
+        for body, status, code, msg in cases:
+            r = self.change(body, token=self.rep)
+            assert_error_msg(self, r, status, code, msg)
+        r = self.h.request("PATCH", "/api/v1/me", {"current_password": REP_PW, "password": self.NEW_PW})
+        assert_error_msg(self, r, 401, "unauthorized", "authentication required")
+        r = self.change({"current_password": "x", "password": self.NEW_PW},
+                        token=self.h.token("nopw@example.com"))
+        assert_error_msg(self, r, 400, "bad_request", "this account has no password to change; an "
+                                                   "admin can set one (hail user passwd)")
+        self.assertEqual(self.login(self.h, "rep@example.com", REP_PW).status, 201)
+
+    def test_wrong_current_passwords_are_limited_like_sign_ins(self):
+        for i in range(5):
+            r = self.change({"current_password": "guess-%d-xx" % i, "password": self.NEW_PW},
+                            token=self.rep)
+            assert_error_msg(self, r, 403, "forbidden", "current password is wrong")
+        r = self.change({"current_password": REP_PW, "password": self.NEW_PW}, token=self.rep)
+        self.assertError(r, 429, "rate_limited")
+        self.assertRegex(r.json["error"]["message"],
+                         r"^too many failed sign-ins; try again in [0-9]+ s$")
+        self.assertTrue(r.header("Retry-After").isdigit())
+        self.assertError(self.login(self.h, "rep@example.com", REP_PW), 429, "rate_limited")
 
 
 if __name__ == "__main__":

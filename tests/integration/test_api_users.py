@@ -743,7 +743,7 @@ class RequestHandlingTest(UsersCase):
             ("DELETE", "/api/v1/users"): {"GET", "POST"},
             ("PUT", "/api/v1/users/1"): {"GET", "PATCH", "DELETE"},
             ("POST", "/api/v1/users/1"): {"GET", "PATCH", "DELETE"},
-            ("POST", "/api/v1/me"): {"GET"},
+            ("POST", "/api/v1/me"): {"GET", "PATCH"},
             ("GET", "/api/v1/teams/1/members/1"): {"PUT", "DELETE"},
             ("PATCH", "/healthz"): {"GET"},
             ("PUT", "/api/v1/session"): {"POST", "GET", "DELETE"},

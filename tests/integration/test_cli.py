@@ -5,6 +5,7 @@ import http.client
 import json
 import os
 import re
+import select
 import shutil
 import socket
 import sqlite3
@@ -80,7 +81,8 @@ class HelpTest(CliCase):
     def test_command_help(self):
         expect = {
             "serve": ["--listen", "--threads"],
-            "user": ["add", "list", "--email", "--name", "--role", "--team", "--password-stdin"],
+            "user": ["add", "list", "passwd", "deactivate", "--email", "--name", "--role", "--team",
+                     "--password-stdin"],
             "token": ["create", "revoke", "list", "--email", "--id", "--name"],
             "import": ["people", "FILE", "id", "leadOwnerEmailAddress"],
             "sync": ["marketo", "--full"],
@@ -123,7 +125,7 @@ class HelpTest(CliCase):
         self.assertUsage(self.hail("token"))
         self.assertUsage(self.hail("token", "create"), "--email")
         self.assertUsage(self.hail("token", "frob"), "frob")
-        self.assertUsage(self.hail("token", "revoke"))
+        self.assertUsage(self.hail("token", "revoke", input=""))
         self.assertUsage(self.hail("token", "revoke", "--id", "abc"), "--id")
         self.assertUsage(self.hail("token", "list", "--bogus"), "--bogus")
         self.assertUsage(self.hail("import"))
@@ -211,6 +213,212 @@ class UsersTokensTest(CliCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("ghost@example.com", p.stderr)
         self.assertFalse(re.search(r"hail_\S{20,}", p.stdout))
+
+
+class UserTokenCommandsTest(CliCase):
+    """user passwd / deactivate, token revoke without the secret in argv, and
+    control characters in user-supplied strings escaped in listings."""
+    PW = "rep-password-123"
+    NEW = "new-rep-password-9"
+
+    def setUp(self):
+        super().setUp()
+        self.h.add_user("admin@example.com", "Admin", "admin", password="admin-password-1")
+        self.h.add_user("rep@example.com", "Rep", "rep", password=self.PW)
+
+    def tearDown(self):
+        self.h.stop()
+        super().tearDown()
+
+    def login(self, email, pw):
+        return self.h.request("POST", "/api/v1/session", {"email": email, "password": pw})
+
+    def test_user_passwd_reads_stdin_and_ends_sessions(self):
+        self.h.start()
+        r = self.login("rep@example.com", self.PW)
+        self.assertEqual(r.status, 201, r)
+        cookie = r.header("Set-Cookie").split(";")[0]
+        p = self.hail("user", "passwd", "rep@example.com", input=self.NEW + "\n")
+        self.assertEqual((p.returncode, p.stdout, p.stderr),
+                         (0, "password changed for rep@example.com; their sessions were ended\n", ""))
+        self.assertEqual(self.h.request("GET", "/api/v1/me", headers={"Cookie": cookie}).status, 401)
+        self.assertEqual(self.login("rep@example.com", self.PW).status, 401)
+        self.assertEqual(self.login("rep@example.com", self.NEW).status, 201)
+        for args, inp, rc, err in [
+            (["rep@example.com"], "short\n", 2, "hail: password must be at least 8 characters\n"),
+            (["rep@example.com"], "x" * 1025 + "\n", 2,
+             "hail: password must be at most 1024 characters\n"),
+            (["rep@example.com"], "x" * 5000 + "\n", 2,
+             "hail: password must be at most 1024 characters\n"),
+            (["rep@example.com"], "", 2, "hail: no password given (type it at the prompt or give "
+                                         "it on the first line of standard input)\n"),
+            (["ghost@example.com"], self.NEW + "\n", 1, "hail: no user with email ghost@example.com\n"),
+            (["rep@example.com", "Secret-Pw-In-Argv"], "", 2,
+             "hail: user passwd takes one EMAIL; a password is never an argument (it is read from "
+             "standard input or a prompt)\n"),
+            ([], "", 2, None),
+        ]:
+            p = self.hail("user", "passwd", *args, input=inp)
+            self.assertEqual((p.returncode, p.stdout), (rc, ""), args)
+            if err is not None:
+                self.assertEqual(p.stderr, err, args)
+            else:
+                self.assertTrue(p.stderr.startswith("hail: user passwd needs an EMAIL\n"), p.stderr)
+        self.assertEqual(self.login("rep@example.com", self.NEW).status, 201)
+
+    def test_user_passwd_prompts_without_echo_on_a_terminal(self):
+        master, slave = os.openpty()
+        proc = subprocess.Popen([BIN, "user", "passwd", "rep@example.com"], stdin=slave,
+                                stdout=subprocess.PIPE, stderr=slave, env=self.h.env)
+        os.close(slave)
+        seen = b""
+
+        def read_until(marker, timeout=20):
+            # select() with a deadline: a read on the master can block for
+            # good (e.g. when the pty became this session's terminal).
+            nonlocal seen
+            deadline = time.time() + timeout
+            while (marker is None or marker not in seen) and time.time() < deadline:
+                if not select.select([master], [], [], 0.2)[0]:
+                    if marker is None and proc.poll() is not None:
+                        break
+                    continue
+                try:
+                    chunk = os.read(master, 1024)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            if marker is not None:
+                self.assertIn(marker, seen)
+
+        try:
+            read_until(b"New password for rep@example.com: ")
+            os.write(master, (self.NEW + "\n").encode())
+            read_until(b"Repeat it: ")
+            os.write(master, (self.NEW + "\n").encode())
+            out, _ = proc.communicate(timeout=30)
+            read_until(None, timeout=5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            os.close(master)
+        self.assertEqual(proc.returncode, 0, seen)
+        self.assertEqual(out, b"password changed for rep@example.com; their sessions were ended\n")
+        self.assertNotIn(self.NEW.encode(), seen)  # never echoed
+        self.h.start()
+        self.assertEqual(self.login("rep@example.com", self.NEW).status, 201)
+
+    def test_user_deactivate(self):
+        tok = self.h.token("rep@example.com")
+        self.h.start()
+        r = self.login("rep@example.com", self.PW)
+        cookie = r.header("Set-Cookie").split(";")[0]
+        p = self.hail("user", "deactivate", "REP@example.com")
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertEqual(p.stdout, "deactivated user 2: REP@example.com; their sessions were ended "
+                                   "and their API tokens revoked\n")
+        self.assertEqual(self.h.request("GET", "/api/v1/me", token=tok).status, 401)
+        self.assertEqual(self.h.request("GET", "/api/v1/me", headers={"Cookie": cookie}).status, 401)
+        self.assertEqual(self.login("rep@example.com", self.PW).status, 401)
+        lines = self.hail("user", "list").stdout.splitlines()
+        self.assertRegex(lines[2], r"^2\s+rep@example\.com\s+Rep\s+rep\s+no\s*$")
+        p = self.hail("user", "deactivate", "admin@example.com")
+        self.assertEqual((p.returncode, p.stdout, p.stderr),
+                         (2, "", "hail: cannot demote or deactivate the last admin\n"))
+        p = self.hail("user", "deactivate", "ghost@example.com")
+        self.assertEqual((p.returncode, p.stderr), (1, "hail: no user with email ghost@example.com\n"))
+        self.assertUsage(self.hail("user", "deactivate"), "hail: user deactivate needs an EMAIL\n")
+        self.assertUsage(self.hail("user", "deactivate", "--force", "a@example.com"),
+                         "hail: unknown option '--force'\n")
+
+    def test_token_revoke_never_takes_the_secret_in_argv(self):
+        tok = self.h.token("rep@example.com")
+        p = self.hail("token", "revoke", tok)
+        self.assertEqual((p.returncode, p.stdout), (2, ""))
+        self.assertEqual(p.stderr, "hail: token revoke does not take the token as an argument (ps "
+                                   "and shell history would show it); give it on standard input "
+                                   "(hail token revoke - < file) or revoke by id (hail token revoke "
+                                   "--id N; hail token list shows ids)\n")
+        self.assertNotIn(tok, p.stderr)
+        self.h.start()
+        self.assertEqual(self.h.request("GET", "/api/v1/me", token=tok).status, 200)
+        # From standard input: "-" or nothing; blanks around it are forgiven.
+        p = self.hail("token", "revoke", "-", input="  %s \n" % tok)
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "revoked\n", ""))
+        self.assertEqual(self.h.request("GET", "/api/v1/me", token=tok).status, 401)
+        tok2 = self.h.token("rep@example.com")
+        p = self.hail("token", "revoke", input=tok2)
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "revoked\n", ""))
+        self.assertEqual(self.h.request("GET", "/api/v1/me", token=tok2).status, 401)
+        for args, inp, rc, err in [
+            (["-"], "", 2, "hail: no token on standard input (or use --id N)\n"),
+            ([], "\n", 2, "hail: no token on standard input (or use --id N)\n"),
+            (["-"], "x" * 500, 2, "hail: that is not an API token (too long)\n"),
+            (["-"], tok2 + "\n", 1, "hail: no such active token\n"),
+            (["-"], "hail_nope\n", 1, "hail: no such active token\n"),
+            (["--id", "3", "-"], tok2, 2, "hail: token revoke takes either --id N or a token on "
+                                          "standard input, not both\n"),
+            (["--id", "0"], "", 2, "hail: --id must be a positive integer\n"),
+            (["--id", ""], "", 2, "hail: --id must be a positive integer\n"),
+            (["--id", "99"], "", 1, "hail: no active token with id 99\n"),
+        ]:
+            p = self.hail("token", "revoke", *args, input=inp)
+            self.assertEqual((p.returncode, p.stdout, p.stderr), (rc, "", err), args)
+        # By id.
+        tok3 = self.h.token("rep@example.com")
+        tid = [t["id"] for t in self.h.request("GET", "/api/v1/tokens", token=tok3).json["data"]
+               if tok3.startswith(t["prefix"])][0]
+        p = self.hail("token", "revoke", "--id", str(tid))
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "revoked\n", ""))
+        self.assertEqual(self.h.request("GET", "/api/v1/me", token=tok3).status, 401)
+
+    def test_listings_escape_control_characters(self):
+        admin = self.h.token("admin@example.com")
+        rep = self.h.token("rep@example.com")
+        self.h.start()
+        evil_token = "x\u001b]0;pwned\u0007\u001b[2J"
+        evil_name = "Eve\u001b[31m\r\nfake line\u009b2J\\"
+        evil_email = "eve@example.com"  # emails are printable ASCII (the API refuses others)
+        evil_team = "T\u0007eam\u007f"
+        r = self.h.request("POST", "/api/v1/tokens", {"name": evil_token}, token=rep)
+        self.assertEqual(r.status, 201, r)
+        r = self.h.request("POST", "/api/v1/teams", {"name": evil_team}, token=admin)
+        self.assertEqual(r.status, 201, r)
+        team_id = r.json["id"]
+        r = self.h.request("POST", "/api/v1/users", {"email": evil_email, "name": evil_name,
+                                                      "role": "rep", "teams": [team_id]},
+                           token=admin)
+        self.assertEqual(r.status, 201, r)
+        uid = r.json["id"]
+
+        p = subprocess.run([BIN, "user", "list"], capture_output=True, env=self.h.env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout.decode("utf-8")
+        want = "%-5d %-32s %-24s %-8s %-6s %s" % (
+            uid, "eve@example.com", "Eve\\x1b[31m\\r\\nfake line\\xc2\\x9b2J\\\\",
+            "rep", "yes", "T\\x07eam\\x7f")
+        self.assertIn(want, out.splitlines())
+        self.assertEqual(len(out.splitlines()), 4)
+        self.assertNoControls(p.stdout)
+
+        p = subprocess.run([BIN, "token", "list", "--email", "rep@example.com"],
+                           capture_output=True, env=self.h.env, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        out = p.stdout.decode("utf-8")
+        t = [t for t in self.h.request("GET", "/api/v1/tokens", token=rep).json["data"]
+             if t["name"] == evil_token][0]
+        want = "%-5d %-32s %-14s %-20s %-21s %-21s %s" % (
+            t["id"], "rep@example.com", t["prefix"], "x\\x1b]0;pwned\\x07\\x1b[2J",
+            t["created_at"], "-", "-")
+        self.assertIn(want, out.splitlines())
+        self.assertNoControls(p.stdout)
+
+    def assertNoControls(self, raw):
+        bad = [c for c in raw.decode("utf-8") if (ord(c) < 0x20 and c != "\n") or
+               0x7f <= ord(c) <= 0x9f]
+        self.assertEqual(bad, [], raw)
 
 
 class ImportTest(CliCase):
@@ -420,13 +628,13 @@ class SchemaTest(CliCase):
             ["token", "create", "--email", "a@example.com"],
             ["token", "list"],
             ["token", "revoke", "--id", "1"],
-            ["token", "revoke", "hail_whatever"],
+            ["token", "revoke", "-"],  # the token on stdin (below)
             ["import", "people", csv_path],
             ["serve", "--listen", "127.0.0.1:%d" % free_port()],
         ]
         for args in commands:
             with self.subTest(args[0]):
-                p = self.hail(*args, timeout=30)
+                p = self.hail(*args, timeout=30, input="hail_whatever\n")
                 self.assertNotEqual(p.returncode, 0, (args, p.stdout, p.stderr))
                 self.assertIn(str(newer), p.stderr, args)
                 self.assertIn("newer", p.stderr, args)
