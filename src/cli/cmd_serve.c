@@ -22,18 +22,24 @@ static const char serve_usage[] =
     "Runs the web app, the REST API (/api/v1) and the background workers.\n"
     "\n"
     "  --listen ADDR:PORT  where to listen (env HAIL_LISTEN, default 127.0.0.1:8080)\n"
-    "  --threads N         HTTP worker threads (env HAIL_THREADS, default: 2 per core, max 16)\n"
+    "  --threads N         HTTP worker threads, 1 to 256 (env HAIL_THREADS, default: 2 per\n"
+    "                      core, at most 16)\n"
     "\n"
     "With HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID and HAIL_MARKETO_CLIENT_SECRET set, an\n"
     "incremental Marketo sync runs every HAIL_MARKETO_SYNC_INTERVAL seconds (default 300).\n"
+    "Every setting (see hail --help) is checked first: a bad one stops hail with a message\n"
+    "naming it and exit status 2, before it creates anything or listens.\n"
     "Stop with Ctrl-C or SIGTERM.\n";
 
-static volatile sig_atomic_t stop_flag;
+/* Set by the signal handler (a lock-free atomic is safe there). */
+static atomic_int stop_flag;
 
 static void on_signal(int sig)
 {
+    int saved = errno;
     (void)sig;
-    stop_flag = 1;
+    atomic_store(&stop_flag, 1);
+    errno = saved;
 }
 
 int cmd_serve(cli_ctx *c, int argc, char **argv)
@@ -44,35 +50,39 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     }
     const char *listen = getenv("HAIL_LISTEN");
     const char *threads_s = getenv("HAIL_THREADS");
+    const char *threads_from = "HAIL_THREADS";
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     for (int i = 1; i < argc; i++) {
         int r;
-        if ((r = opt_value(argc, argv, &i, "--listen", &listen)) ||
-            (r = opt_value(argc, argv, &i, "--threads", &threads_s))) {
+        if ((r = opt_value(argc, argv, &i, "--listen", &listen))) {
             if (r < 0)
                 return 2;
+            continue;
+        }
+        if ((r = opt_value(argc, argv, &i, "--threads", &threads_s))) {
+            if (r < 0)
+                return 2;
+            threads_from = "--threads";
             continue;
         }
         fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], serve_usage);
         return 2;
     }
+    /* All configuration first: nothing is created and nothing listens with a
+     * bad setting. A flag wins over its variable, which is then not read. */
+    hail_err e;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = (int)(ncpu > 0 ? ncpu * 2 : 2);
     if (threads > 16)
         threads = 16;
-    if (threads_s && *threads_s) {
-        char *end;
-        long t = strtol(threads_s, &end, 10);
-        if (*end || t < 1 || t > 256) {
-            fprintf(stderr, "hail: --threads must be an integer from 1 to 256\n");
-            return 2;
-        }
-        threads = (int)t;
-    }
+    if (threads_s && *threads_s && (e = cli_parse_threads(threads_from, threads_s, &threads)))
+        return cli_fail(e);
+    if ((e = cli_check_env(1)))
+        return cli_fail(e);
 
     db *d;
-    hail_err e = cli_open_db(c, &d);
+    e = cli_open_db(c, &d);
     if (e)
         return cli_fail(e);
     /* The migrating connection is only for start-up; HTTP threads open their own. */
@@ -82,7 +92,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     http_app app = {0};
     api_app_init(&app, &ctx);
     const char *al = getenv("HAIL_ACCESS_LOG");
-    if (al && !strcmp(al, "off"))
+    if (al && !strcasecmp(al, "off"))
         app.access_log = 0;
 
     struct sigaction sa = {0};
@@ -100,10 +110,8 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         http_server_stop(srv);
         return cli_fail(e);
     }
-    if (marketo_configured())
-        log_info("Marketo sync: incremental every HAIL_MARKETO_SYNC_INTERVAL seconds");
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
-    while (!stop_flag) {
+    while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
