@@ -33,6 +33,7 @@ static const char serve_usage[] =
 
 /* Set by the signal handler (a lock-free atomic is safe there). */
 static atomic_int stop_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs a lock-free atomic_int");
 
 static void on_signal(int sig)
 {

@@ -47,6 +47,7 @@ static const char sync_top_usage[] =
 /* Set by the signal handler, read by the sync's threads. A lock-free atomic
  * is safe in a signal handler. */
 static atomic_int stop_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs a lock-free atomic_int");
 
 static void on_signal(int sig)
 {
