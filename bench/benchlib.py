@@ -187,7 +187,9 @@ def people_objects(hail):
     schema and indexes on first open), so checks follow the schema instead of copying it."""
     import tempfile
     with tempfile.TemporaryDirectory(dir=OUT) as d:
-        subprocess.run([hail, "--data", d, "user", "list"], check=True, capture_output=True)
+        # user add creates the database (user list refuses a directory without one).
+        subprocess.run([hail, "--data", d, "user", "add", "--email", "probe@example.com",
+                        "--name", "Probe", "--role", "rep"], check=True, capture_output=True)
         names = sqlite_scalar(os.path.join(d, "hail.db"),
                               "SELECT name FROM sqlite_master WHERE type IN ('table', 'index')"
                               " AND (name LIKE 'people%' OR name LIKE 'sqlite_autoindex_people%')"

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes a realistic Marketo-export CSV of N people for the benchmarks, plus search queries.
 
-Usage: python3 bench/gen_people.py N OUT.csv
-Writes OUT.csv and OUT.queries (one URL-encoded search query a line), deterministically
-(the same N always gives the same bytes). 1,000,000 rows take about 15-25 s.
+Usage: python3 bench/gen_people.py [-h] N OUT.csv
+Writes OUT.csv and OUT.queries (OUT.csv without its extension, then .queries: one
+URL-encoded search query a line), deterministically (the same N always gives the same
+bytes). 1,000,000 rows take about 15-25 s.
 
 A handful of names would make any 3-letter prefix match ~5% of everyone and flatter the
 search and index figures. Here names are built from syllables: ~600 first names, ~6,000 last
@@ -18,6 +19,7 @@ Queries: 4,000 prefixes of 3-5 characters of the first name, last name, company 
 people drawn at random from the active set (so each one matches at least one active person,
 and popular prefixes come up as often as popular names do), folded to lower case.
 """
+import argparse
 import random
 import sys
 import unicodedata
@@ -90,9 +92,31 @@ def cell(v):
     return v
 
 
-def main():
-    n = int(sys.argv[1])
-    out = sys.argv[2]
+def positive_count(text):
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number of people, not %r" % text)
+    if n < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more, not %d" % n)
+    return n
+
+
+def parse_args(argv):
+    # The help is this file's docstring, less its usage line (argparse writes that).
+    doc = "\n".join(l for l in __doc__.strip().split("\n") if not l.startswith("Usage:"))
+    p = argparse.ArgumentParser(prog="gen_people.py", description=doc,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("count", metavar="N", type=positive_count, help="how many people (rows)")
+    p.add_argument("out", metavar="OUT.csv",
+                   help="the CSV to write; the queries go to OUT.queries next to it")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    n = args.count
+    out = args.out
     rnd = random.Random(20240601)
     first = unique_words(rnd, 600, [1, 2, 2, 3], 0.06)
     last = unique_words(rnd, 6000, [2, 2, 3], 0.06)

@@ -1,5 +1,7 @@
 #include "core/common.h"
 
+#include <sys/socket.h>
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +25,8 @@ static const char serve_usage[] =
     "Runs the web app, the REST API (/api/v1) and the background workers.\n"
     "\n"
     "  --listen ADDR:PORT  IPv4:PORT or [IPv6]:PORT (env HAIL_LISTEN, default 127.0.0.1:8080)\n"
-    "  --threads N         HTTP worker threads (env HAIL_THREADS, default: 2 per core, max 16)\n"
+    "  --threads N         HTTP worker threads, 1 to 256 (env HAIL_THREADS, default: 2 per\n"
+    "                      core, at most 16)\n"
     "\n"
     "Behind a reverse proxy, set HAIL_TRUSTED_PROXIES to its addresses or networks\n"
     "(comma-separated, IPv4/IPv6, CIDR: 10.0.0.1,fd00::/8): X-Forwarded-For is honoured only\n"
@@ -31,14 +34,20 @@ static const char serve_usage[] =
     "\n"
     "With HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID and HAIL_MARKETO_CLIENT_SECRET set, an\n"
     "incremental Marketo sync runs every HAIL_MARKETO_SYNC_INTERVAL seconds (default 300).\n"
+    "Every setting (see hail --help) is checked first: a bad one stops hail with a message\n"
+    "naming it and exit status 2, before it creates anything or listens.\n"
     "Stop with Ctrl-C or SIGTERM.\n";
 
-static volatile sig_atomic_t stop_flag;
+/* Set by the signal handler (a lock-free atomic is safe there). */
+static atomic_int stop_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs a lock-free atomic_int");
 
 static void on_signal(int sig)
 {
+    int saved = errno;
     (void)sig;
-    stop_flag = 1;
+    atomic_store(&stop_flag, 1);
+    errno = saved;
 }
 
 int cmd_serve(cli_ctx *c, int argc, char **argv)
@@ -49,36 +58,39 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     }
     const char *listen = getenv("HAIL_LISTEN");
     const char *threads_s = getenv("HAIL_THREADS");
+    const char *threads_from = "HAIL_THREADS";
     if (!listen || !*listen)
         listen = "127.0.0.1:8080";
     for (int i = 1; i < argc; i++) {
         int r;
-        if ((r = opt_value(argc, argv, &i, "--listen", &listen)) ||
-            (r = opt_value(argc, argv, &i, "--threads", &threads_s))) {
+        if ((r = opt_value(argc, argv, &i, "--listen", &listen))) {
             if (r < 0)
                 return 2;
+            continue;
+        }
+        if ((r = opt_value(argc, argv, &i, "--threads", &threads_s))) {
+            if (r < 0)
+                return 2;
+            threads_from = "--threads";
             continue;
         }
         fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], serve_usage);
         return 2;
     }
+    /* All configuration first: nothing is created and nothing listens with a
+     * bad setting. A flag wins over its variable, which is then not read. */
+    hail_err e;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = (int)(ncpu > 0 ? ncpu * 2 : 2);
     if (threads > 16)
         threads = 16;
-    if (threads_s && *threads_s) {
-        char *end;
-        long t = strtol(threads_s, &end, 10);
-        if (*end || t < 1 || t > 256) {
-            fprintf(stderr, "hail: --threads must be an integer from 1 to 256\n");
-            return 2;
-        }
-        threads = (int)t;
-    }
-
-    /* HAIL_TRUSTED_PROXIES (auth): refused before anything opens or listens. */
-    hail_err e = auth_proxies_set(getenv("HAIL_TRUSTED_PROXIES"));
-    if (e)
+    if (threads_s && *threads_s && (e = cli_parse_threads(threads_from, threads_s, &threads)))
+        return cli_fail(e);
+    if ((e = cli_check_env(1)))
+        return cli_fail(e);
+    struct sockaddr_storage ss;
+    unsigned sslen;
+    if ((e = http_parse_listen(listen, &ss, &sslen)))
         return cli_fail(e);
 
     db *d;
@@ -91,7 +103,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     http_app app = {0};
     api_app_init(&app, &ctx);
     const char *al = getenv("HAIL_ACCESS_LOG");
-    if (al && !strcmp(al, "off"))
+    if (al && !strcasecmp(al, "off"))
         app.access_log = 0;
 
     struct sigaction sa = {0};
@@ -109,10 +121,8 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         http_server_stop(srv);
         return cli_fail(e);
     }
-    if (marketo_configured())
-        log_info("Marketo sync: incremental every HAIL_MARKETO_SYNC_INTERVAL seconds");
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
-    while (!stop_flag) {
+    while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

@@ -44,12 +44,17 @@ static const char sync_top_usage[] =
     "Sources:\n"
     "  marketo [--full]   people from Marketo Engage (see: hail sync marketo --help)\n";
 
-static volatile int stop_flag;
+/* Set by the signal handler, read by the sync's threads. A lock-free atomic
+ * is safe in a signal handler. */
+static atomic_int stop_flag;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "a signal handler needs a lock-free atomic_int");
 
 static void on_signal(int sig)
 {
+    int saved = errno;
     (void)sig;
-    stop_flag = 1;
+    atomic_store(&stop_flag, 1);
+    errno = saved;
 }
 
 typedef struct progress_view {

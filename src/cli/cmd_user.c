@@ -239,7 +239,7 @@ int cmd_user(cli_ctx *c, int argc, char **argv)
     if (!strcmp(argv[1], "add"))
         return user_add(c, argc, argv);
     if (!strcmp(argv[1], "list"))
-        return user_list(c);
+        return cli_no_more_args(argc, argv, 2, user_usage) ? 2 : user_list(c);
     if (!strcmp(argv[1], "passwd"))
         return user_passwd(c, argc, argv);
     if (!strcmp(argv[1], "deactivate"))

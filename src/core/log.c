@@ -10,34 +10,47 @@
 #include <string.h>
 #include <time.h>
 
-static enum log_level level = LOG_INFO;
-static const char *const names[] = {"debug", "info", "warn", "error"};
+/* Read by every thread that logs; relaxed is enough for a setting. */
+static atomic_int level = LOG_INFO;
+static const char *const names[] = {"debug", "info", "warn", "error", "off"};
 
 void log_set_level(enum log_level lvl)
 {
-    level = lvl;
+    atomic_store_explicit(&level, (int)lvl, memory_order_relaxed);
 }
 
-void log_init_from_env(void)
+hail_err log_level_parse(const char *s, enum log_level *out)
+{
+    for (int i = LOG_DEBUG; i <= LOG_OFF; i++)
+        if (strcasecmp(s, names[i]) == 0) {
+            *out = (enum log_level)i;
+            return HAIL_OK;
+        }
+    return hail_errf(HAIL_EINVAL,
+                     "HAIL_LOG_LEVEL must be one of debug, info, warn, error, off, not '%.40s'", s);
+}
+
+hail_err log_init_from_env(void)
 {
     const char *v = getenv("HAIL_LOG_LEVEL");
-    if (!v)
-        return;
-    for (int i = 0; i < 4; i++)
-        if (strcmp(v, names[i]) == 0)
-            level = (enum log_level)i;
-    if (strcmp(v, "off") == 0)
-        level = LOG_OFF;
+    enum log_level lvl = LOG_INFO;
+    if (v && *v) {
+        hail_err e = log_level_parse(v, &lvl);
+        if (e)
+            return e;
+    }
+    log_set_level(lvl);
+    return HAIL_OK;
 }
 
 int log_enabled(enum log_level lvl)
 {
-    return lvl >= level;
+    return (int)lvl >= atomic_load_explicit(&level, memory_order_relaxed);
 }
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-    if (lvl < level || lvl >= LOG_OFF)
+    if (!log_enabled(lvl) || lvl >= LOG_OFF)
         return;
     char line[2048];
     struct timespec ts;

@@ -165,11 +165,11 @@ void time_format_iso(int64_t us, char out[TIME_ISO_LEN])
     out[20] = '\0';
 }
 
-int time_sleep_us(int64_t us, const volatile int *stop)
+int time_sleep_us(int64_t us, const atomic_int *stop)
 {
     int64_t end = time_mono_us() + us;
     for (;;) {
-        if (stop && *stop)
+        if (stop && atomic_load(stop))
             return 1;
         int64_t left = end - time_mono_us();
         if (left <= 0)

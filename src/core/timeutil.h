@@ -3,6 +3,7 @@
 #define HAIL_CORE_TIMEUTIL_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -27,7 +28,8 @@ void time_format_iso(int64_t us, char out[TIME_ISO_LEN]);
 int64_t time_days_from_civil(int y, int m, int d);
 void time_civil_from_days(int64_t days, int *y, int *m, int *d);
 
-/* Sleeps, returning early (with non-zero) if *stop becomes set. stop may be NULL. */
-int time_sleep_us(int64_t us, const volatile int *stop);
+/* Sleeps, returning early (with non-zero) if *stop becomes set (by another
+ * thread or a signal handler). stop may be NULL. */
+int time_sleep_us(int64_t us, const atomic_int *stop);
 
 #endif

@@ -261,11 +261,15 @@ hail_err db_open(const char *path, unsigned flags, db **out)
         goto fail;
     sqlite3_extended_result_codes(d->h, 1);
     const char *sync = getenv("HAIL_DB_SYNC");
+    if (sync && *sync && strcasecmp(sync, "normal") && strcasecmp(sync, "full")) {
+        e = hail_errf(HAIL_EINVAL, "HAIL_DB_SYNC must be full or normal, not '%.40s'", sync);
+        goto fail;
+    }
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
              "PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4000;",
-             sync && strcmp(sync, "normal") == 0 ? "NORMAL" : "FULL");
+             sync && strcasecmp(sync, "normal") == 0 ? "NORMAL" : "FULL");
     if ((e = db_exec(d, pragmas))) {
         e = hail_errf(HAIL_EIO, "cannot use database %s: %s", path, hail_errmsg());
         goto fail;

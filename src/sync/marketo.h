@@ -130,7 +130,7 @@ typedef struct mkto_client mkto_client;
 /* A client for one thread. `stop` (may be NULL) interrupts waits and calls.
  * The rate limit (100 calls / 20 s) and the concurrency cap (10 in flight)
  * are shared by all clients of the process. */
-hail_err mkto_client_new(const marketo_config *c, const volatile int *stop, mkto_client **out);
+hail_err mkto_client_new(const marketo_config *c, const atomic_int *stop, mkto_client **out);
 void mkto_client_free(mkto_client *m);
 /* REST/bulk calls made (each HTTP request that counts against Marketo's limits). */
 uint64_t mkto_client_calls(const mkto_client *m);

@@ -49,11 +49,11 @@ static void global_init(void)
 }
 
 /* Waits for a slot in the rate window and under the concurrency cap. */
-static hail_err slot_take(const volatile int *stop)
+static hail_err slot_take(const atomic_int *stop)
 {
     pthread_mutex_lock(&lim_mu);
     for (;;) {
-        if (stop && *stop) {
+        if (stop && atomic_load(stop)) {
             pthread_mutex_unlock(&lim_mu);
             return hail_errf(HAIL_ECANCELLED, "stopped");
         }
@@ -96,16 +96,17 @@ static void slot_give(void)
 
 struct mkto_client {
     const marketo_config *cfg;
-    const volatile int *stop;
+    const atomic_int *stop; /* set by another thread */
     CURL *h;
     char *token;
     int64_t token_until; /* monotonic; renew at or after this */
-    uint64_t calls;
+    /* Counted by the thread making calls, read by the sync's writer thread. */
+    _Atomic uint64_t calls;
     char last_code[16];
     char errbuf[CURL_ERROR_SIZE];
 };
 
-hail_err mkto_client_new(const marketo_config *c, const volatile int *stop, mkto_client **out)
+hail_err mkto_client_new(const marketo_config *c, const atomic_int *stop, mkto_client **out)
 {
     *out = NULL;
     pthread_once(&global_once, global_init);
@@ -138,7 +139,7 @@ void mkto_client_free(mkto_client *m)
 
 uint64_t mkto_client_calls(const mkto_client *m)
 {
-    return m->calls;
+    return atomic_load(&m->calls);
 }
 
 const char *mkto_client_last_code(const mkto_client *m)
@@ -257,7 +258,7 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
     exchange *x = ud;
-    if (!x->m->stop || !*x->m->stop)
+    if (!x->m->stop || !atomic_load(x->m->stop))
         return 0;
     /* A stream stops at its next checkpoint; give it a moment to reach one. */
     if (!x->streaming)
@@ -502,7 +503,7 @@ static hail_err run_call(mkto_client *m, const call *c)
     char why[512] = "";
     m->last_code[0] = '\0';
     for (;;) {
-        if (m->stop && *m->stop) {
+        if (m->stop && atomic_load(m->stop)) {
             e = hail_errf(HAIL_ECANCELLED, "stopped");
             break;
         }
@@ -530,7 +531,7 @@ static hail_err run_call(mkto_client *m, const call *c)
             buf_release(&x.body);
             break;
         }
-        m->calls++;
+        atomic_fetch_add(&m->calls, 1);
         CURLcode cc = perform(m, &x, post_form ? "POST" : c->method, url.data,
                               post_form ? NULL : c->body, post_form ? c->query : NULL, 1);
         slot_give();

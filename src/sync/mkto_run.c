@@ -131,8 +131,9 @@ static const char sql_run_progress[] =
 typedef struct run_ext {
     mkto_run r;
     int64_t run_id;
-    volatile int halt; /* the caller's stop, or the lease lost */
-    volatile int lease_lost;
+    /* Set by the keeper thread, read by the sync's threads. */
+    atomic_int halt; /* the caller's stop, or the lease lost */
+    atomic_int lease_lost;
     char owner[40];
 } run_ext;
 
@@ -167,7 +168,7 @@ hail_err mkto_writer_close(mkto_run *r, people_writer *w, int commit)
 int mkto_stopping(const mkto_run *r)
 {
     const run_ext *x = (const run_ext *)r;
-    return x->halt;
+    return atomic_load(&x->halt);
 }
 
 hail_err mkto_save_checkpoint(mkto_run *r)
@@ -382,8 +383,8 @@ static void lease_release(db *d, const char *owner)
 typedef struct keeper {
     run_ext *x;
     const char *db_path;
-    const volatile int *stop;
-    volatile int done;
+    const atomic_int *stop; /* the caller's, set by another thread or a signal handler */
+    atomic_int done;        /* set by the run's thread when it ends */
 } keeper;
 
 static void *keeper_main(void *arg)
@@ -393,15 +394,15 @@ static void *keeper_main(void *arg)
     if (db_open(k->db_path, 0, &d))
         log_warn("marketo: lease keeper cannot open the database: %s", hail_errmsg());
     int64_t next = time_mono_us() + LEASE_RENEW_US;
-    while (!k->done) {
-        if (k->stop && *k->stop)
-            k->x->halt = 1;
+    while (!atomic_load(&k->done)) {
+        if (k->stop && atomic_load(k->stop))
+            atomic_store(&k->x->halt, 1);
         if (d && time_mono_us() >= next) {
             int held = lease_renew(d, k->x->owner);
             if (held == 0) {
                 log_error("marketo: another process took the sync lease; stopping");
-                k->x->lease_lost = 1;
-                k->x->halt = 1;
+                atomic_store(&k->x->lease_lost, 1);
+                atomic_store(&k->x->halt, 1);
             }
             next = time_mono_us() + (held < 0 ? US_PER_SEC : LEASE_RENEW_US);
         }
@@ -626,7 +627,7 @@ hail_err marketo_sync_run(const char *db_path, const marketo_config *c, const sy
         goto out;
     mkto_progress(r, "connecting", 1);
     e = is_full ? mkto_full_sync(r) : mkto_incr_sync(r);
-    if (e == HAIL_ECANCELLED && x->lease_lost)
+    if (e == HAIL_ECANCELLED && atomic_load(&x->lease_lost))
         e = hail_errf(HAIL_EBUSY, "another process took over the Marketo sync lease");
     if (!e)
         e = finish_ok(x);
@@ -654,7 +655,7 @@ out:
     /* Keep the message: cleanup below must not replace it. */
     snprintf(msg, sizeof msg, "%s", hail_errmsg());
     if (keeper_started) {
-        k.done = 1;
+        atomic_store(&k.done, 1);
         pthread_join(keeper_thread, NULL);
     }
     if (leased)

@@ -17,6 +17,7 @@
 #define HAIL_SYNC_SYNC_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "core/err.h"
@@ -55,7 +56,7 @@ typedef struct sync_options {
     const char *origin; /* "cli" | "server" | "api" (recorded in sync_runs) */
     void (*progress)(void *ctx, const sync_progress *p); /* may be NULL; sync thread */
     void *progress_ctx;
-    const volatile int *stop; /* set non-zero to stop at the next checkpoint; may be NULL */
+    const atomic_int *stop; /* set non-zero to stop at the next checkpoint; may be NULL */
 } sync_options;
 
 typedef struct sync_summary {

@@ -23,7 +23,7 @@ static struct worker {
     int quit;
     int trigger;
     int running;
-    volatile int stop; /* handed to the running sync */
+    atomic_int stop; /* handed to the running sync, which reads it without the lock */
     pthread_t thread;
     char *db_path;
     marketo_config cfg;
@@ -109,7 +109,7 @@ hail_err sync_worker_start(const char *db_path)
         goto out;
     }
     W.quit = W.trigger = W.running = 0;
-    W.stop = 0;
+    atomic_store(&W.stop, 0);
     W.next_run = time_now_us();
     if (pthread_create(&W.thread, NULL, worker_main, NULL) != 0) {
         free(W.db_path);
@@ -119,7 +119,8 @@ hail_err sync_worker_start(const char *db_path)
         goto out;
     }
     W.started = 1;
-    log_info("marketo: sync worker started (every %.0f s)", (double)W.cfg.interval_us / US_PER_SEC);
+    log_info("marketo: sync worker started: a sync now, then incremental every %g s",
+             (double)W.cfg.interval_us / US_PER_SEC);
 out:
     pthread_mutex_unlock(&W.mu);
     return e;
@@ -145,7 +146,7 @@ void sync_worker_stop(void)
         return;
     }
     W.quit = 1;
-    W.stop = 1;
+    atomic_store(&W.stop, 1);
     pthread_cond_signal(&W.cv);
     pthread_mutex_unlock(&W.mu);
     pthread_join(W.thread, NULL);
