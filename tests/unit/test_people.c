@@ -2565,6 +2565,148 @@ static void test_search_words_bounded(void **state)
     assert_true(empty >= 1);
 }
 
+/* A test-side model of the multi-word rule: q's folded words cut into runs,
+ * each run a prefix of one of the person's folded keys. */
+static int t_runs_match(char keys[4][256], const char *const *w, int nw, int from)
+{
+    if (from == nw)
+        return 1;
+    for (int k = 0; k < 4; k++) {
+        char phrase[512] = "";
+        for (int e = from; e < nw; e++) {
+            size_t pl = strlen(phrase);
+            snprintf(phrase + pl, sizeof phrase - pl, "%s%s", pl ? " " : "", w[e]);
+            if (strncmp(keys[k], phrase, strlen(phrase)) != 0)
+                break;
+            if (t_runs_match(keys, w, nw, e + 1))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int t_words_match(const char *first, const char *last, const char *email,
+                         const char *company, const char *q)
+{
+    char fq[512], raw[512], keys[4][256];
+    fold_key(q, strlen(q), fq);
+    const char *w[64];
+    int nw = 0;
+    for (char *t = fq; *t;) {
+        w[nw++] = t;
+        char *sp = strchr(t, ' ');
+        if (!sp)
+            break;
+        *sp = '\0';
+        t = sp + 1;
+    }
+    if (!nw)
+        return 1;
+    snprintf(raw, sizeof raw, "%s%s%s", first ? first : "", first && last ? " " : "",
+             last ? last : "");
+    fold_key(raw, strlen(raw), keys[0]);
+    const char *one[3] = {last, email, company};
+    for (int i = 0; i < 3; i++)
+        fold_key(one[i] ? one[i] : "", one[i] ? strlen(one[i]) : 0, keys[i + 1]);
+    for (int i = 0; i < 4; i++)
+        if (!*keys[i])
+            memcpy(keys[i], "\x01", 2); /* no key: matches no word */
+    return t_runs_match(keys, w, nw, 0);
+}
+
+/* Many people from small pools of names that share words and prefixes, and
+ * many queries: the pages of every query (limit 7) list exactly the active
+ * people the model says match, each once, in the order of one page. */
+static void test_search_words_model(void **state)
+{
+    fixture *f = *state;
+    static const char *const firsts[] = {"Ann", "Anna", "Noah", "Mary Ann", "Jo", NULL};
+    static const char *const lasts[] = {"Smith", "M\xc3\xbcller", "van der Berg", "Ann", "Noah"};
+    static const char *const companies[] = {"Acme Corp", "Ann Co", "Noah Labs", NULL,
+                                            "Smith & Sons"};
+    enum { N = 240 };
+    struct {
+        const char *first, *last, *company;
+        char email[48];
+        int active;
+    } pp[N + 1];
+    people_writer *w = wopen(f->d, 0);
+    for (int i = 1; i <= N; i++) {
+        pp[i].first = firsts[i % 6];
+        pp[i].last = lasts[(i / 6) % 5];
+        pp[i].company = companies[(i / 30) % 5];
+        snprintf(pp[i].email, sizeof pp[i].email, "%s%d@x.example", i % 2 ? "ann" : "noah", i);
+        pp[i].active = i % 9 != 0;
+        person_in p =
+            mk(i, pp[i].first, pp[i].last, pp[i].email, pp[i].company, pp[i].active ? "r@x" : NULL);
+        put(w, &p);
+    }
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    static const char *const qs[] = {
+        "ann",         "ann smith",     "smith ann",     "ann ann",       "noah ann",
+        "ann noah",    "mary ann",      "ann mary",      "van der berg",  "berg van",
+        "ann van",     "van ann",       "acme ann",      "ann acme corp", "acme corp ann",
+        "corp acme",   "noah labs ann", "ann noah labs", "m a",           "a m n",
+        "jo smith",    "smith jo",      "smith & ann",   "& smith",       "muller noah",
+        "noah muller", "ann co noah",   "no an mu",      "ann zzz",       "zzz",
+        "a",           "an an an an",   "noah1 ann",     "ann1 smith",    "jo ann co",
+        "sons smith",  "van der ann",   "der berg",      "M\xc3\x9cLLER ANNA",   "ann  co   smith"};
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        char want[2048] = "";
+        int want_n = 0;
+        for (int i = 1; i <= N; i++)
+            if (pp[i].active &&
+                t_words_match(pp[i].first, pp[i].last, pp[i].email, pp[i].company, qs[k])) {
+                size_t l = strlen(want);
+                snprintf(want + l, sizeof want - l, "%s%d", l ? "," : "", i);
+                want_n++;
+            }
+        people_query q = {.q = qs[k], .limit = 7};
+        char ids[256], next[PEOPLE_CURSOR_MAX], kb[PEOPLE_CURSOR_MAX], all[4096] = "";
+        for (int pages = 0;; pages++) {
+            assert_true(pages <= N);
+            list_ids(f->d, &q, ids, sizeof ids, next);
+            size_t used = strlen(all);
+            snprintf(all + used, sizeof all - used, "%s%s", *all && *ids ? "," : "", ids);
+            if (!*next)
+                break;
+            assert_int_equal(people_cursor_parse(next, &q, kb, sizeof kb), HAIL_OK);
+        }
+        /* the same people, each once (ids sorted to compare with the model) */
+        int got[N + 1] = {0}, got_n = 0;
+        for (char *t = all; *t;) {
+            int id = (int)strtol(t, &t, 10);
+            assert_true(id >= 1 && id <= N);
+            if (got[id]) {
+                print_error("q='%s': %d listed twice\n", qs[k], id);
+                fail();
+            }
+            got[id] = 1;
+            got_n++;
+            if (*t == ',')
+                t++;
+        }
+        char sorted[2048] = "";
+        for (int i = 1; i <= N; i++)
+            if (got[i]) {
+                size_t l = strlen(sorted);
+                snprintf(sorted + l, sizeof sorted - l, "%s%d", l ? "," : "", i);
+            }
+        if (strcmp(sorted, want) != 0) {
+            print_error("q='%s': got [%s], model [%s]\n", qs[k], sorted, want);
+            fail();
+        }
+        assert_int_equal(got_n, want_n);
+        /* one page of 200 is the same list in the same order */
+        if (want_n <= 200) {
+            people_query one = {.q = qs[k], .limit = 200};
+            char page[2048];
+            list_ids(f->d, &one, page, sizeof page, next);
+            assert_string_equal(page, all);
+        }
+    }
+}
+
 /* q is at most 256 characters, however many bytes they take. */
 static void test_q_length(void **state)
 {
@@ -2648,6 +2790,7 @@ int main(void)
         T(test_search_words),
         T(test_search_words_paging),
         T(test_search_words_bounded),
+        T(test_search_words_model),
         T(test_q_length),
     };
 #undef T
