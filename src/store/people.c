@@ -722,7 +722,7 @@ static int keycmp(const char *a, size_t al, const char *b, size_t bl)
  * some j <= i (i the driver). Those few prefix ranges (nested ones merged)
  * are scanned in key order and every candidate is checked against all the
  * words. The driver is the word whose ranges hold the fewest keys (counted up
- * to SEARCH_PROBE_CAP each), and the cursor names it so that later pages scan
+ * to a cap: choose_driver), and the cursor names it so that later pages scan
  * the same ranges. A call examines at most SEARCH_SCAN_MAX candidates; when
  * it stops there the page is short (even empty) and the cursor resumes after
  * the last candidate examined. */
@@ -864,8 +864,8 @@ static int search_accept(sqlite3_stmt *st, const search_q *s)
            (s->nw == 1 || words_match(s, &k));
 }
 
-/* Keys in [lo, lo + 0xFF), counted up to SEARCH_PROBE_CAP. */
-static hail_err probe(db *d, const char *lo, size_t len, int64_t *count)
+/* Keys in [lo, lo + 0xFF), counted up to cap. */
+static hail_err probe(db *d, const char *lo, size_t len, int cap, int64_t *count)
 {
     sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM (SELECT 1 FROM people_search"
                                   " WHERE key >= $1 AND key < $2 LIMIT $3)");
@@ -875,7 +875,7 @@ static hail_err probe(db *d, const char *lo, size_t len, int64_t *count)
     size_t hl = fold_prefix_upper(lo, len, hi);
     sqlite3_bind_text(st, 1, lo, (int)len, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, hi, (int)hl, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, SEARCH_PROBE_CAP);
+    sqlite3_bind_int(st, 3, cap);
     hail_err e = HAIL_OK;
     if (sqlite3_step(st) == SQLITE_ROW)
         *count = sqlite3_column_int64(st, 0);
@@ -886,24 +886,31 @@ static hail_err probe(db *d, const char *lo, size_t len, int64_t *count)
 }
 
 /* Picks the driver: the word (of the first SEARCH_PROBE_MAX) whose ranges
- * hold the fewest keys; the earliest on a tie. */
+ * hold the fewest keys; the earliest on a tie. Counted up to
+ * SEARCH_PROBE_CAP keys a range, and when even the best reaches that, once
+ * more up to 16 times as many: two common words are where the choice
+ * matters most. */
 static hail_err choose_driver(db *d, search_q *s)
 {
     int best = 0;
-    int64_t best_cost = -1;
-    for (int i = 0; s->nw > 1 && i < s->nw && i < SEARCH_PROBE_MAX; i++) {
-        driver_ranges(s, i);
-        int64_t cost = 0, c = 0;
-        for (int r = 0; r < s->nr; r++) {
-            hail_err e = probe(d, s->text + s->r_off[r], s->r_len[r], &c);
-            if (e)
-                return e;
-            cost += c;
+    for (int cap = SEARCH_PROBE_CAP; s->nw > 1 && cap <= 16 * SEARCH_PROBE_CAP; cap *= 16) {
+        int64_t best_cost = -1;
+        for (int i = 0; i < s->nw && i < SEARCH_PROBE_MAX; i++) {
+            driver_ranges(s, i);
+            int64_t cost = 0, c = 0;
+            for (int r = 0; r < s->nr; r++) {
+                hail_err e = probe(d, s->text + s->r_off[r], s->r_len[r], cap, &c);
+                if (e)
+                    return e;
+                cost += c;
+            }
+            if (best_cost < 0 || cost < best_cost) {
+                best = i;
+                best_cost = cost;
+            }
         }
-        if (best_cost < 0 || cost < best_cost) {
-            best = i;
-            best_cost = cost;
-        }
+        if (best_cost < cap)
+            break;
     }
     driver_ranges(s, best);
     return HAIL_OK;

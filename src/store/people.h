@@ -90,7 +90,7 @@ db *people_writer_db(people_writer *w);
 /* ---- reading ---- */
 
 typedef struct people_query {
-    const char *q;           /* words, each starting a key (see docs/store.md); NULL = all */
+    const char *q;           /* words, all matching, any order (docs/people.md); NULL = all */
     const char *owner;       /* owner email; NULL = any */
     const char *account;     /* sfdc_account_id; NULL = any */
     const char *opportunity; /* sfdc_opportunity_id; NULL = any */
@@ -114,7 +114,8 @@ hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOP
 /* 1 when a q or filter value is longer than 256 characters (or 1024 bytes):
  * people_list refuses such a q. */
 int people_filter_too_long(const char *q);
-/* The SQL text people_list runs for the filters of q (for EXPLAIN in tests). */
+/* The SQL text people_list runs for q's filters (q non-empty: the search),
+ * for EXPLAIN in tests. */
 const char *people_list_sql(const people_query *q);
 
 /* One person as a JSON object appended to out. */

@@ -1,6 +1,7 @@
 """People over the REST API after `hail import people`: the active set, id
 order, cursor pagination, search, filters, account/opportunity pages, the
 person object, read-only-ness, owner clearing and duplicates."""
+import base64
 import csv
 import io
 import os
@@ -253,6 +254,16 @@ class PeopleListTest(PeopleCase):
             hits = self.all_pages("/api/v1/people?" + urllib.parse.urlencode(
                 {"q": query, "limit": 7}))
             self.assertEqual([p["id"] for p in hits], ids, query)
+
+    def test_multi_word_cursor_names_a_word_of_q(self):
+        def cursor(raw):
+            return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        # A cursor for the second word of a two-word q works; one for a third does not.
+        path = "/api/v1/people?q=filler+person&limit=200&cursor="
+        self.assertEqual(len(self.get(path + cursor("w1.0:"))["data"]), 48)
+        r = self.h.request("GET", path + cursor("w2.0:"), token=self.rep)
+        self.assertError(r, 400, "bad_request")
+        self.assertEqual(r.json["error"]["message"], "cursor is not valid for this query")
 
     def test_q_longer_than_256_characters(self):
         for name in ("q", "owner", "account", "opportunity"):
