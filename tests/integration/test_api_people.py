@@ -293,6 +293,16 @@ class PeopleListTest(PeopleCase):
                          ["Ola Nordmann"])
         self.assertEqual(self.q("", owner="nobody@example.com"), [])
         self.assertEqual(self.q("dup", owner=MGR), ["Dup Two"])
+        # Pages of "my people" (the owner index, searched from the cursor's id).
+        one = [p["id"] for p in self.get("/api/v1/people?owner=me&limit=200")["data"]]
+        self.assertEqual(len(one), 52)
+        self.assertEqual(one, sorted(one))
+        for limit in (1, 7, 51):
+            pages = self.all_pages("/api/v1/people?owner=REP%%40example.COM&limit=%d" % limit)
+            self.assertEqual([p["id"] for p in pages], one, limit)
+        hits = self.all_pages("/api/v1/people?owner=me&q=person+filler&limit=5")
+        self.assertEqual(len(hits), 48)
+        self.assertEqual(len({p["id"] for p in hits}), 48)
 
     def test_account_and_opportunity(self):
         acme = ["Anna Smith", "José García"]
