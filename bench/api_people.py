@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Figure: the people API at 1,000,000 people (get by id, prefix search).
+"""Figure: the people API at 1,000,000 people (get by id, prefix search, owner filter,
+multi-word search).
 
 Usage: python3 bench/api_people.py HAIL_BINARY [--seconds 10] [--rows N]
+                                   [--runs get,search,owner,search2]
 
 Loads the cached CSV (bench/out/people-1m.csv from bench/gen_people.py: ~600 first names,
 ~6,000 last names, ~40,000 companies, Zipf-skewed) with `hail import people`, creates an
@@ -13,26 +15,38 @@ admin and an API token, starts `hail serve` on 127.0.0.1 with its default config
   search: GET /api/v1/people?q={prefix}&limit=50, prefixes of 3-5 characters of a random
           active person's first name, last name, company or email (bench/out/people-1m.queries)
                                                      -> search_p99_ms, search_p50_ms, search_rps
+  owner:  GET /api/v1/people?owner={rep N of the 200, in lower or upper case}&limit=50, half
+          of them from a random cursor (cursor = "i" + a random id): a rep's "my people"
+          view and its later pages                   -> owner_rps, owner_p99_ms
+  search2: GET /api/v1/people?q={"last first"}&limit=50, two words in the reverse of name
+          order, 3-5 character prefixes of the last and first name of every 997th active
+          person                                     -> search2_p99_ms, search2_rps
 
 Each run is 10 s after a 3 s warm-up of the same requests (not counted). Then the same
 again with HAIL_ACCESS_LOG=off. wrk and hail share the machine's cores.
 
-Prints `get_rps=… search_p99_ms=… search_p50_ms=… search_rps=…` (default configuration),
-then the same figures with the access log off, and context lines. Targets: get_rps >= 15,000,
-search_p99_ms <= 20.
+Prints `get_rps=… search_p99_ms=… search_p50_ms=… search_rps=… owner_rps=… owner_p99_ms=…
+search2_p99_ms=… search2_rps=…` (default configuration), then the same figures with the
+access log off, and context lines. Targets: get_rps >= 15,000, search_p99_ms <= 20. --runs
+picks some of the runs (to compare an older binary on one of them, say).
 
 Correctness (the bench FAILS otherwise): every wrk response is 2xx (wrk's status error count
 is 0) with no socket errors or timeouts; spot checks with urllib: GET of sampled ids returns
 that person, and 40 sampled search queries each return a full page or, when fewer than 50
 active people match (counted from the CSV), exactly those, each one matching the prefix;
-with the access log on, the log holds a line per request.
+with the access log on, the log holds a line per request; an owner page holds 50 people of
+that owner in id order, and an owner with nobody answers an empty page (its time is printed:
+without an index it is a scan of the whole table); every multi-word result matches every word
+and 20 sampled queries find the person they were made from.
 """
 import argparse
 import json
 import os
+import random
 import re
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -79,6 +93,32 @@ for line in io.lines("%(queries)s") do
 end
 function request()
   return wrk.format("GET", "/api/v1/people?q=" .. qs[math.random(#qs)] .. "&limit=50")
+end
+"""
+LUA_OWNER = LUA_COMMON + r"""
+local b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+local function enc(s)
+  local out = {}
+  for i = 1, #s, 3 do
+    local a, b, c = s:byte(i, i + 2)
+    local n = a * 65536 + (b or 0) * 256 + (c or 0)
+    local k = b and (c and 4 or 3) or 2
+    for j = 1, k do
+      local v = math.floor(n / 2 ^ (6 * (4 - j))) %% 64
+      out[#out + 1] = b64:sub(v + 1, v + 1)
+    end
+  end
+  return table.concat(out)
+end
+function request()
+  local rep = math.random(0, 199)
+  local owner = math.random(2) == 1 and ("rep" .. rep .. "%%40example.com")
+                or ("REP" .. rep .. "%%40Example.COM")
+  local path = "/api/v1/people?limit=50&owner=" .. owner
+  if math.random(2) == 1 then
+    path = path .. "&cursor=" .. enc("i" .. math.random(1, %(n)d))
+  end
+  return wrk.format("GET", path)
 end
 """
 
@@ -133,6 +173,15 @@ def spot_check(port, token, n, queries, facts):
             B.die("search q=%s answered %s" % (q, st))
         data = body["data"]
         want = facts["spot_matches"][text]
+        if " " in text:
+            # Counted from the CSV as one prefix; every word may match elsewhere too.
+            words = text.split()
+            if len(data) < min(50, want) or \
+                    any(not p["active"] or not words_match(words, person_keys(p)) for p in data):
+                B.die("search q=%s returned %d people (%r…); the CSV has at least %d"
+                      % (q, len(data), data[:1], want))
+            matches.append(want)
+            continue
         if len(data) != min(50, want):
             B.die("search q=%s returned %d people; the CSV has %d active people matching"
                   % (q, len(data), want))
@@ -151,6 +200,88 @@ def spot_check(port, token, n, queries, facts):
           % (3, len(sample), ms[0], ms[-1], statistics.median(ms),
              100.0 * statistics.median(ms) / active, active, sum(1 for m in ms if m < 50),
              len(ms)))
+
+
+def words_match(words, keys):
+    """hail's multi-word rule (docs/store.md): q's words cut into runs of consecutive words,
+    each run a prefix of one of the person's keys."""
+    reach = [True] + [False] * len(words)
+    for i in range(len(words)):
+        if not reach[i]:
+            continue
+        for k in keys:
+            for e in range(i + 1, len(words) + 1):
+                phrase = " ".join(words[i:e])
+                if not k.startswith(phrase):
+                    break
+                reach[e] = True
+    return reach[-1]
+
+
+def person_keys(p):
+    return [B.fold("%s %s" % (p["first_name"] or "", p["last_name"] or "")),
+            B.fold(p["last_name"] or ""), B.fold(p["email"] or ""), B.fold(p["company"] or "")]
+
+
+def search2_queries(db, path):
+    """'last first' prefixes of every 997th active person, and those people by query."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    rows = con.execute("SELECT id, first_name, last_name FROM people WHERE active = 1"
+                       " AND id % 997 = 0 AND first_name IS NOT NULL"
+                       " AND last_name IS NOT NULL ORDER BY id").fetchall()
+    con.close()
+    rnd = random.Random(11)
+    out = []
+    for pid, first, last in rows:
+        q = "%s %s" % (B.fold(last)[:rnd.choice([3, 4, 5])].strip(),
+                       B.fold(first)[:rnd.choice([3, 4, 5])].strip())
+        out.append((urllib.parse.quote(q, safe=""), pid))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(q for q, _ in out) + "\n")
+    return out
+
+
+def spot_check_owner(port, token):
+    for owner in ("rep7@example.com", "REP7@Example.COM"):
+        st, body = api(port, token, "/api/v1/people?owner=%s&limit=50"
+                       % urllib.parse.quote(owner))
+        ids = [p["id"] for p in body["data"]] if st == 200 else []
+        if st != 200 or len(ids) != 50 or ids != sorted(ids) or body["next_cursor"] is None \
+                or any(p["owner_email"].lower() != "rep7@example.com" or not p["active"]
+                       for p in body["data"]):
+            B.die("owner=%s answered %s: not a page of 50 of rep7's active people in id order"
+                  % (owner, st))
+    t = time.monotonic()
+    st, body = api(port, token, "/api/v1/people?owner=nobody%40example.com&limit=50")
+    ms = (time.monotonic() - t) * 1e3
+    if st != 200 or body["data"] or body["next_cursor"] is not None:
+        B.die("owner=nobody@example.com answered %s %r" % (st, body))
+    B.log("spot check: owner pages of rep7 (two spellings) hold 50 of rep7's people in id "
+          "order; an owner with nobody answers an empty page in %.1f ms (one request)" % ms)
+
+
+def spot_check_search2(port, token, sample):
+    found = 0
+    for q, pid in sample[::max(1, len(sample) // 20)][:20]:
+        words = B.fold(urllib.parse.unquote(q)).split()
+        cursor, seen = None, False
+        for _ in range(40):
+            st, body = api(port, token, "/api/v1/people?q=%s&limit=200%s"
+                           % (q, "&cursor=" + cursor if cursor else ""))
+            if st != 200:
+                B.die("search q=%s answered %s" % (q, st))
+            for p in body["data"]:
+                if not p["active"] or not words_match(words, person_keys(p)):
+                    B.die("search q=%s returned %r, which does not match" % (q, p))
+                seen = seen or p["id"] == pid
+            cursor = body["next_cursor"]
+            if seen or cursor is None:
+                break
+        if not seen:
+            B.die("search q=%s did not find person %d it was made from" % (q, pid))
+        found += 1
+    B.log("spot check: %d two-word searches (last first) found the person they were made "
+          "from, and every person listed matches both words" % found)
 
 
 def settle(port):
@@ -189,7 +320,11 @@ def main():
     ap.add_argument("hail")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rows", type=int, default=1000000)
+    ap.add_argument("--runs", default="get,search,owner,search2")
     a = ap.parse_args()
+    wanted = set(a.runs.split(","))
+    if not wanted or wanted - {"get", "search", "owner", "search2"}:
+        B.die("--runs takes some of get,search,owner,search2")
     hail = os.path.abspath(a.hail)
     if not os.access(hail, os.X_OK):
         B.die("no hail binary at %s" % hail)
@@ -226,10 +361,16 @@ def main():
     # Write back the import's ~450 MB now, not under the first measurement.
     os.sync()
     get_lua, search_lua = os.path.join(work, "get.lua"), os.path.join(work, "search.lua")
+    owner_lua, search2_lua = os.path.join(work, "owner.lua"), os.path.join(work, "search2.lua")
     with open(get_lua, "w") as f:
         f.write(LUA_GET % {"token": token, "n": n})
     with open(search_lua, "w") as f:
         f.write(LUA_SEARCH % {"token": token, "queries": queries})
+    with open(owner_lua, "w") as f:
+        f.write(LUA_OWNER % {"token": token, "n": n})
+    search2 = search2_queries(db, os.path.join(work, "search2.queries"))
+    with open(search2_lua, "w") as f:
+        f.write(LUA_SEARCH % {"token": token, "queries": os.path.join(work, "search2.queries")})
 
     results = {}
     for cfg, env_extra in (("default", {}), ("access_log_off", {"HAIL_ACCESS_LOG": "off"})):
@@ -238,12 +379,18 @@ def main():
         p = serve(hail, data, port, env_extra, log_path)
         try:
             if cfg == "default":
-                spot_check(port, token, n, queries, facts)
+                if wanted & {"get", "search"}:
+                    spot_check(port, token, n, queries, facts)
+                if "owner" in wanted:
+                    spot_check_owner(port, token)
+                if "search2" in wanted:
+                    spot_check_search2(port, token, search2)
             res = {}
             sent = 0
-            runs = [("get", get_lua, WRK_THREADS, WRK_CONNS),
-                    ("search", search_lua, WRK_THREADS, WRK_CONNS)]
-            if cfg == "default":
+            runs = [(name, script, WRK_THREADS, WRK_CONNS) for name, script in
+                    (("get", get_lua), ("search", search_lua), ("owner", owner_lua),
+                     ("search2", search2_lua)) if name in wanted]
+            if cfg == "default" and "search" in wanted:
                 # Context: one client, so the latency is the service time without queueing
                 # (with -c32, Little's law puts the mean latency at 32 / throughput).
                 runs.append(("search_1client", search_lua, 1, 1))
@@ -271,14 +418,26 @@ def main():
         results[cfg] = res
 
     def line(res, suffix=""):
-        return ("get_rps%s=%.0f search_p99_ms%s=%.2f search_p50_ms%s=%.2f search_rps%s=%.0f"
-                % (suffix, res["get"]["rps"], suffix, res["search"]["p99_us"] / 1e3, suffix,
-                   res["search"]["p50_us"] / 1e3, suffix, res["search"]["rps"]))
+        figs = []
+        if "get" in res:
+            figs.append(("get_rps", "%.0f" % res["get"]["rps"]))
+        for name in ("search", "owner", "search2"):
+            if name not in res:
+                continue
+            if name != "owner":
+                figs.append((name + "_p99_ms", "%.2f" % (res[name]["p99_us"] / 1e3)))
+            if name == "search":
+                figs.append(("search_p50_ms", "%.2f" % (res[name]["p50_us"] / 1e3)))
+            figs.append((name + "_rps", "%.0f" % res[name]["rps"]))
+            if name == "owner":
+                figs.append(("owner_p99_ms", "%.2f" % (res[name]["p99_us"] / 1e3)))
+        return " ".join("%s%s=%s" % (k, suffix, v) for k, v in figs)
 
     B.log("load average at the end: %s (the machine may be shared: see bench/README.md)"
           % B.loadavg())
     d = results["default"]
-    B.log("compared with: get_rps %.0f vs target >= %d (%s); search_p99_ms %.2f vs target <= %.0f "
+    if {"get", "search"} <= wanted:
+        B.log("compared with: get_rps %.0f vs target >= %d (%s); search_p99_ms %.2f vs target <= %.0f "
           "(%s) [default configuration, access log on]" % (
               d["get"]["rps"], TARGET_GET_RPS,
               "meets target" if d["get"]["rps"] >= TARGET_GET_RPS else "MISSES target",

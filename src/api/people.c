@@ -8,12 +8,13 @@
 #define PEOPLE_PAGE_DEFAULT 50
 #define PEOPLE_PAGE_MAX     200
 
-/* A filter value from the query string, bounded; replies 400 when too long. */
+/* A filter value from the query string, bounded (256 characters, as the
+ * OpenAPI document's maxLength counts them); replies 400 when too long. */
 static int filter(http_req *r, const char *name, const char **out)
 {
     const char *v = http_query(r, name);
     *out = v && *v ? v : NULL;
-    if (v && strlen(v) > 256) {
+    if (v && people_filter_too_long(v)) {
         http_reply_error(r, 400, "bad_request", "%s is longer than 256 characters", name);
         return 0;
     }

@@ -90,12 +90,13 @@ db *people_writer_db(people_writer *w);
 /* ---- reading ---- */
 
 typedef struct people_query {
-    const char *q;           /* prefix of name, email or company; NULL = all */
+    const char *q;           /* words, all matching, any order (docs/people.md); NULL = all */
     const char *owner;       /* owner email; NULL = any */
     const char *account;     /* sfdc_account_id; NULL = any */
     const char *opportunity; /* sfdc_opportunity_id; NULL = any */
     int64_t after_id;        /* cursor (people_cursor_parse): after this id… */
-    const char *after_key;   /* …and, for a search, this key */
+    const char *after_key;   /* …and, for a search, this key… */
+    int after_word;          /* …scanned for this word of q (several words) */
     int limit;               /* 1..200 */
 } people_query;
 
@@ -110,6 +111,13 @@ hail_err people_list(db *d, const people_query *q, json_t *out, char next[PEOPLE
  * (no brackets); *count gets how many. The API's fast path. */
 hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOPLE_CURSOR_MAX],
                           int *count);
+/* 1 when a q or filter value is longer than 256 characters (or 1024 bytes):
+ * people_list refuses such a q. */
+int people_filter_too_long(const char *q);
+/* The SQL text people_list runs for q's filters (q non-empty: the search),
+ * for EXPLAIN in tests. */
+const char *people_list_sql(const people_query *q);
+
 /* One person as a JSON object appended to out. */
 hail_err people_get_text(db *d, int64_t id, buf *out);
 

@@ -119,21 +119,31 @@ const char *schema_migration(int version)
     return migrations[version];
 }
 
-/* The account/opportunity/owner indexes serve the grouped pages and filters. */
+/* The account/opportunity/owner indexes serve the grouped pages and filters.
+ * The owner filter compares case-insensitively (`= $n COLLATE NOCASE`), so its
+ * index is NOCASE too, and partial on the active set that lists read: a
+ * binary index cannot serve that comparison and the query scanned the table.
+ * Databases from before have a binary `people_owner`: it is dropped here and
+ * `people_owner_ci` built in its place on the next open. */
 static const char people_indexes[] =
     "CREATE INDEX IF NOT EXISTS people_account ON people(sfdc_account_id)"
     "  WHERE sfdc_account_id IS NOT NULL;"
     "CREATE INDEX IF NOT EXISTS people_opportunity ON people(sfdc_opportunity_id)"
     "  WHERE sfdc_opportunity_id IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS people_owner ON people(owner_email);";
+    "DROP INDEX IF EXISTS people_owner;"
+    "CREATE INDEX IF NOT EXISTS people_owner_ci ON people(owner_email COLLATE NOCASE)"
+    "  WHERE active = 1;";
 
 /* 1 when every people index exists and no bulk load left work behind. */
 static int complete(struct db *d)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                                  " AND name IN ('people_account', 'people_opportunity',"
-                                  " 'people_owner')) = 3"
-                                  " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = $1)");
+    sqlite3_stmt *st =
+        db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                   " AND name IN ('people_account', 'people_opportunity',"
+                   " 'people_owner_ci')) = 3"
+                   " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
+                   " AND name = 'people_owner')"
+                   " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = $1)");
     if (!st)
         return 0;
     sqlite3_bind_text(st, 1, PEOPLE_BULK_KEY, -1, SQLITE_STATIC);
@@ -179,5 +189,6 @@ hail_err schema_drop_people_indexes(struct db *d)
 {
     return db_exec(d, "DROP INDEX IF EXISTS people_account;"
                       "DROP INDEX IF EXISTS people_opportunity;"
-                      "DROP INDEX IF EXISTS people_owner;");
+                      "DROP INDEX IF EXISTS people_owner;"
+                      "DROP INDEX IF EXISTS people_owner_ci;");
 }

@@ -1,6 +1,7 @@
 """People over the REST API after `hail import people`: the active set, id
 order, cursor pagination, search, filters, account/opportunity pages, the
 person object, read-only-ness, owner clearing and duplicates."""
+import base64
 import csv
 import io
 import os
@@ -189,7 +190,11 @@ class PeopleListTest(PeopleCase):
         self.assertEqual(self.q("Müll"), ["Hans Müller"])
         self.assertEqual(self.q("hans m"), ["Hans Müller"])
         self.assertEqual(self.q("ann"), ["Ann Marie", "Anna Smith", "Mary Ann"])
-        self.assertEqual(self.q("ann m"), ["Ann Marie"])
+        # Every word must start a key, in any order: "m" starts "mary ann" too.
+        self.assertEqual(self.q("ann m"), ["Ann Marie", "Mary Ann"])
+        self.assertEqual(self.q("ann ma"), ["Ann Marie", "Mary Ann"])
+        self.assertEqual(self.q("ann mar"), ["Ann Marie", "Mary Ann"])
+        self.assertEqual(self.q("ann mari"), ["Ann Marie"])
         self.assertEqual(self.q("anna"), ["Anna Smith"])
         self.assertEqual(self.q("smith"), ["Anna Smith"])
         self.assertEqual(self.q("dup"), ["Dup One", "Dup Two"])
@@ -218,8 +223,60 @@ class PeopleListTest(PeopleCase):
         hits = self.all_pages("/api/v1/people?q=filler&limit=7")
         self.assertEqual(len(hits), 48)
         self.assertEqual(len({p["id"] for p in hits}), 48)
-        self.assertError(self.h.request("GET", "/api/v1/people?q=" + "a" * 257, token=self.rep),
-                         400)
+
+    def test_search_words_in_any_order(self):
+        # Every word must start a key ("first last", last name, email, company), in any
+        # order; a field of several words ("Acme Corp") matches as a phrase.
+        self.assertEqual(self.q("muller hans"), ["Hans Müller"])
+        self.assertEqual(self.q("hans muller"), ["Hans Müller"])
+        self.assertEqual(self.q("GARCÍA josé"), ["José García"])
+        self.assertEqual(self.q("garc jo"), ["José García"])
+        self.assertEqual(self.q("acme smith"), ["Anna Smith"])
+        self.assertEqual(self.q("smith anna acme"), ["Anna Smith"])
+        self.assertEqual(self.q("jose acme corp"), ["José García"])
+        self.assertEqual(self.q("acme corp jose"), ["José García"])
+        self.assertEqual(self.q("acme corp"), ["Anna Smith", "José García"])
+        self.assertEqual(self.q("smith smith anna"), ["Anna Smith"])
+        self.assertEqual(self.q("hans zzz"), [])
+        self.assertEqual(self.q("zzz hans"), [])
+        self.assertEqual(self.q("bob acme"), [])  # Bob Jones is inactive
+        self.assertEqual(self.q("jones acme"), [])
+        self.assertEqual(self.q("acme jose", owner=MGR), [])
+        self.assertEqual(self.q("acme jose", owner=REP), ["José García"])
+        # Pages of a multi-word search: everyone once, in one order.
+        for query in ("person filler", "filler person", "bulk filler person"):
+            one = self.get("/api/v1/people?" + urllib.parse.urlencode(
+                {"q": query, "limit": 200}))
+            self.assertIsNone(one["next_cursor"])
+            ids = [p["id"] for p in one["data"]]
+            self.assertEqual(len(ids), 48, query)
+            self.assertEqual(len(set(ids)), 48, query)
+            hits = self.all_pages("/api/v1/people?" + urllib.parse.urlencode(
+                {"q": query, "limit": 7}))
+            self.assertEqual([p["id"] for p in hits], ids, query)
+
+    def test_multi_word_cursor_names_a_word_of_q(self):
+        def cursor(raw):
+            return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+        # A cursor for the second word of a two-word q works; one for a third does not.
+        path = "/api/v1/people?q=filler+person&limit=200&cursor="
+        self.assertEqual(len(self.get(path + cursor("w1.0:"))["data"]), 48)
+        r = self.h.request("GET", path + cursor("w2.0:"), token=self.rep)
+        self.assertError(r, 400, "bad_request")
+        self.assertEqual(r.json["error"]["message"], "cursor is not valid for this query")
+
+    def test_q_longer_than_256_characters(self):
+        for name in ("q", "owner", "account", "opportunity"):
+            for value in ("a" * 257, "é" * 257, "日" * 257):
+                r = self.h.request("GET", "/api/v1/people?" + urllib.parse.urlencode(
+                    {name: value}), token=self.rep)
+                self.assertError(r, 400, "bad_request")
+                self.assertEqual(r.json["error"]["message"],
+                                 "%s is longer than 256 characters" % name)
+        # 256 characters are fine, however many bytes they take.
+        for value in ("a" * 256, "é" * 256, "日" * 256):
+            self.assertEqual(self.q(value), [])
+        self.assertEqual(self.q("hans " + " " * 251), ["Hans Müller"])
 
     def test_owner_filter(self):
         rep_people = self.q("", owner=REP)
@@ -236,6 +293,16 @@ class PeopleListTest(PeopleCase):
                          ["Ola Nordmann"])
         self.assertEqual(self.q("", owner="nobody@example.com"), [])
         self.assertEqual(self.q("dup", owner=MGR), ["Dup Two"])
+        # Pages of "my people" (the owner index, searched from the cursor's id).
+        one = [p["id"] for p in self.get("/api/v1/people?owner=me&limit=200")["data"]]
+        self.assertEqual(len(one), 52)
+        self.assertEqual(one, sorted(one))
+        for limit in (1, 7, 51):
+            pages = self.all_pages("/api/v1/people?owner=REP%%40example.COM&limit=%d" % limit)
+            self.assertEqual([p["id"] for p in pages], one, limit)
+        hits = self.all_pages("/api/v1/people?owner=me&q=person+filler&limit=5")
+        self.assertEqual(len(hits), 48)
+        self.assertEqual(len({p["id"] for p in hits}), 48)
 
     def test_account_and_opportunity(self):
         acme = ["Anna Smith", "José García"]

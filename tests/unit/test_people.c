@@ -338,8 +338,9 @@ static void expect_q(db *d, const char *q, const char *want)
 
 static int index_count(db *d)
 {
-    return (int)sql_int(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                           " AND name IN ('people_account', 'people_opportunity', 'people_owner')");
+    return (int)sql_int(d,
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                        " AND name IN ('people_account', 'people_opportunity', 'people_owner_ci')");
 }
 
 /* ---- a test-side model of the search keys ---- */
@@ -1384,7 +1385,9 @@ static void test_search_long_values(void **state)
     assert_int_equal(sql_int(f->d, "SELECT length(key) FROM people_search"), KEY_MAX);
     memset(q256, 'z', 256);
     expect_q(f->d, q256, "9");
-    q256[200] = ' '; /* "zzz… zzz": longer than any stored value without a space */
+    q256[200] = ' '; /* "zzz… zzz": two words, each starting the value */
+    expect_q(f->d, q256, "9");
+    q256[201] = 'y'; /* "zzz… yzz…": the second word starts no value */
     expect_q(f->d, q256, "");
     assert_search_consistent(f->d);
 }
@@ -2287,6 +2290,501 @@ static void test_search_skips_inactive_with_stale_keys(void **state)
     expect_q(f->d, "stale", "");
 }
 
+/* ---- the owner filter's index ---- */
+
+/* EXPLAIN QUERY PLAN of sql: the detail lines joined by '\n'. Caller frees. */
+static char *plan_of(db *d, const char *sql)
+{
+    char *eqp = malloc(strlen(sql) + 32);
+    assert_non_null(eqp);
+    memcpy(eqp, "EXPLAIN QUERY PLAN ", 19);
+    memcpy(eqp + 19, sql, strlen(sql) + 1);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db_sqlite(d), eqp, -1, &st, NULL) != SQLITE_OK) {
+        print_error("%s: %s\n", eqp, sqlite3_errmsg(db_sqlite(d)));
+        fail();
+    }
+    free(eqp);
+    size_t cap = 1024, n = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(st, 3);
+        size_t l = strlen(detail);
+        while (n + l + 2 > cap) {
+            out = realloc(out, cap *= 2);
+            assert_non_null(out);
+        }
+        memcpy(out + n, detail, l);
+        n += l;
+        out[n++] = '\n';
+        out[n] = '\0';
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+static void expect_plan(db *d, const people_query *q, const char *want, const char *banned)
+{
+    char *plan = plan_of(d, people_list_sql(q));
+    if (!strstr(plan, want) || (banned && strstr(plan, banned))) {
+        print_error("plan:\n%swant '%s', not '%s'\n", plan, want, banned ? banned : "");
+        free(plan);
+        fail();
+    }
+    free(plan);
+}
+
+/* "My people" (owner = me, compared case-insensitively) is an index range,
+ * with and without q and with the cursor (the id bound is part of the
+ * index search), and a database from before gets the index on open. */
+static void test_owner_filter_uses_index(void **state)
+{
+    fixture *f = *state;
+    load_search_set(f->d);
+    people_query q = {.owner = "rep.one@corp.com", .limit = 2};
+    expect_plan(f->d, &q, "SEARCH p USING INDEX people_owner_ci (owner_email=? AND rowid>?)",
+                "SCAN");
+    expect_plan(f->d, &q, "people_owner_ci", "INTEGER PRIMARY KEY");
+    q.q = "jo";
+    expect_plan(f->d, &q, "SEARCH s USING PRIMARY KEY (key>? AND key<?)", "SCAN");
+    expect_plan(f->d, &q, "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)", "SCAN");
+    q.q = NULL;
+    q.account = "001A";
+    expect_plan(f->d, &q, "SEARCH p USING INDEX", "SCAN");
+    q.account = NULL;
+
+    /* paging with the filter, any case */
+    char ids[256], next[PEOPLE_CURSOR_MAX], kb[PEOPLE_CURSOR_MAX], all[1024] = "";
+    q.owner = "REP.one@CORP.com";
+    for (int pages = 0;; pages++) {
+        assert_true(pages < 5);
+        list_ids(f->d, &q, ids, sizeof ids, next);
+        size_t used = strlen(all);
+        snprintf(all + used, sizeof all - used, "%s%s", *all && *ids ? "," : "", ids);
+        if (!*next)
+            break;
+        assert_int_equal(people_cursor_parse(next, &q, kb, sizeof kb), HAIL_OK);
+    }
+    assert_string_equal(all, "1,3,6");
+
+    /* a database from before: a binary people_owner, which the NOCASE
+     * comparison cannot use (the table was scanned) */
+    assert_int_equal(db_exec(f->d, "DROP INDEX people_owner_ci;"
+                                   "CREATE INDEX people_owner ON people(owner_email);"),
+                     HAIL_OK);
+    q = (people_query){.owner = "rep.one@corp.com", .limit = 2};
+    expect_plan(f->d, &q, "SEARCH p USING INTEGER PRIMARY KEY (rowid>?)", "people_owner");
+    db_close(f->d);
+    f->d = NULL;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &f->d), HAIL_OK);
+    assert_int_equal(
+        sql_int(f->d, "SELECT count(*) FROM sqlite_master WHERE name = 'people_owner'"), 0);
+    assert_int_equal(index_count(f->d), 3);
+    expect_plan(f->d, &q, "SEARCH p USING INDEX people_owner_ci (owner_email=? AND rowid>?)",
+                "SCAN");
+    expect_plan(f->d, &q, "people_owner_ci", "INTEGER PRIMARY KEY");
+    q.limit = 200;
+    list_ids(f->d, &q, ids, sizeof ids, NULL);
+    assert_string_equal(ids, "1,3,6");
+}
+
+/* ---- several words ---- */
+
+static void load_words_set(db *d)
+{
+    people_writer *w = wopen(d, 0);
+    person_in p;
+    p = mk(1, "Noah", "M\xc3\xbcller", "noah.mueller@acme.example", "Acme Corp", "rep@corp.com");
+    put(w, &p);
+    /* "muller" is his company, not his name */
+    p = mk(2, "Noah", "Smith", "ns@x.example", "Muller Bau", "rep@corp.com");
+    put(w, &p);
+    p = mk(3, "Anna", "M\xc3\xbcller", "anna@y.example", "Zeta", "rep@corp.com");
+    put(w, &p);
+    /* inactive: never listed */
+    p = mk(4, "Noah", "M\xc3\xbcller", "noah@inactive.example", "Acme Corp", NULL);
+    put(w, &p);
+    p = mk(5, "Mary Ann", "Jones", "mj@acme.example", "Acme Corp", "rep@corp.com");
+    put(w, &p);
+    p = mk(6, "Hans", "van der Berg", "hans@berg.example", "Berg Holding", "rep@corp.com");
+    put(w, &p);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+}
+
+static void test_search_words(void **state)
+{
+    fixture *f = *state;
+    load_words_set(f->d);
+    /* one word: as before (a prefix of "first last", last, email or company) */
+    expect_q(f->d, "noah", "1,2");
+    expect_q(f->d, "muller", "1,3,2");
+    /* several: any order, any field, accents and case folded */
+    expect_q(f->d, "noah muller", "1,2"); /* 2: Noah of Muller Bau */
+    expect_q(f->d, "muller noah", "1,2");
+    expect_q(f->d, "M\xc3\x9cLLER Noah", "1,2");
+    expect_q(f->d, "noah mul", "1,2");
+    expect_q(f->d, "mu no", "1,2");
+    expect_q(f->d, "smith noah", "2");
+    expect_q(f->d, "noah smith", "2");
+    expect_q(f->d, "noah acme", "1");
+    /* three words */
+    expect_q(f->d, "acme noah muller", "1");
+    expect_q(f->d, "muller acme noah", "1");
+    expect_q(f->d, "noah muller bau", "2");
+    expect_q(f->d, "anna zeta muller", "3");
+    /* a field of several words matches as a phrase, in its own order */
+    expect_q(f->d, "noah acme corp", "1");
+    expect_q(f->d, "acme corp noah", "1");
+    expect_q(f->d, "van der berg", "6");
+    expect_q(f->d, "hans van der", "6");
+    expect_q(f->d, "van hans", "6");
+    expect_q(f->d, "jones mary", "5");
+    expect_q(f->d, "mary ann jones", "5");
+    expect_q(f->d, "corp acme", "");
+    expect_q(f->d, "noah bau muller", "");
+    expect_q(f->d, "berg van", "6"); /* "berg holding" + "van der berg" */
+    /* repeated words */
+    expect_q(f->d, "noah noah", "1,2");
+    expect_q(f->d, "muller muller noah", "1,2");
+    expect_q(f->d, "noah muller noah", "1,2");
+    /* a word matching nothing */
+    expect_q(f->d, "noah zzz", "");
+    expect_q(f->d, "zzz noah", "");
+    expect_q(f->d, "noah muller zzz", "");
+    expect_q(f->d, "noah ller", "");
+    /* the inactive Noah Müller never shows */
+    expect_q(f->d, "noah inactive", "");
+    expect_q(f->d, "noah@inactive", "");
+}
+
+/* A multi-word search pages like a one-word one: each person once, the same
+ * order page by page, cursors naming the scanned word. */
+static void test_search_words_paging(void **state)
+{
+    fixture *f = *state;
+    enum { N = 150 };
+    people_writer *w = wopen(f->d, 0);
+    char first[32], last[32], email[64];
+    for (int i = 1; i <= N; i++) {
+        /* matches "mueller noah" through several keys each; every 4th is inactive,
+         * every 5th lacks "noah" */
+        snprintf(first, sizeof first, i % 5 ? "Noah%d" : "Liam%d", i);
+        snprintf(last, sizeof last, "Mueller%d", i % 13);
+        snprintf(email, sizeof email, "noah.mueller%d@example.com", i);
+        person_in p = mk(i, first, last, i % 5 ? email : NULL, i % 2 ? "Mueller Noah GmbH" : NULL,
+                         i % 4 ? "rep@corp.com" : NULL);
+        put(w, &p);
+    }
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    int want_phrase = 0, want_noah = 0;
+    for (int i = 1; i <= N; i++) {
+        want_phrase += (i % 4) && (i % 5 || i % 2); /* Liam of "Mueller Noah GmbH" too */
+        want_noah += (i % 4) && i % 5;
+    }
+    const char *qs[] = {"mueller noah", "noah mueller", "noah mue noah", "noah mueller noah"};
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        int want_n = k == 0 ? want_phrase : want_noah;
+        people_query q = {.q = qs[k], .limit = 200};
+        char one[2048], next[PEOPLE_CURSOR_MAX], kb[PEOPLE_CURSOR_MAX];
+        list_ids(f->d, &q, one, sizeof one, next);
+        assert_string_equal(next, "");
+        int n = 0;
+        for (char *c = one; *c; c++)
+            n += *c == ',';
+        assert_int_equal(n + 1, want_n);
+        for (int limit = 1; limit <= 50; limit += 7) {
+            char all[4096] = "", ids[2048];
+            q = (people_query){.q = qs[k], .limit = limit};
+            for (int pages = 0;; pages++) {
+                assert_true(pages <= want_n);
+                list_ids(f->d, &q, ids, sizeof ids, next);
+                size_t used = strlen(all);
+                snprintf(all + used, sizeof all - used, "%s%s", *all && *ids ? "," : "", ids);
+                if (!*next)
+                    break;
+                assert_int_equal(next[0], 'w');
+                assert_int_equal(people_cursor_parse(next, &q, kb, sizeof kb), HAIL_OK);
+            }
+            if (strcmp(all, one) != 0) {
+                print_error("q='%s' limit %d: pages [%s], one page [%s]\n", qs[k], limit, all, one);
+                fail();
+            }
+        }
+    }
+    /* a cursor naming a word q does not have */
+    people_query q = {.q = "mueller noah", .limit = 5};
+    char kb[PEOPLE_CURSOR_MAX], ids[256], next[PEOPLE_CURSOR_MAX];
+    assert_int_equal(people_cursor_parse("w2.1:mueller", &q, kb, sizeof kb), HAIL_OK);
+    json_t *arr = json_array();
+    assert_int_equal(people_list(f->d, &q, arr, next), HAIL_EINVAL);
+    assert_string_equal(hail_errmsg(), "cursor is not valid for this query");
+    json_decref(arr);
+    assert_int_equal(people_cursor_parse("w1.1:mueller", &q, kb, sizeof kb), HAIL_OK);
+    list_ids(f->d, &q, ids, sizeof ids, next);
+}
+
+/* Two common words that rarely meet: a call examines a bounded number of
+ * candidates, so a page can be short, even empty, with a cursor that resumes
+ * where it stopped; walking the pages finds everyone exactly once. */
+static void test_search_words_bounded(void **state)
+{
+    fixture *f = *state;
+    enum { N = 5000 };
+    people_writer *w = wopen(f->d, 0);
+    char email[64];
+    for (int i = 1; i <= N; i++) {
+        snprintf(email, sizeof email, "p%d@example.com", i);
+        person_in p = i % 2 ? mk(i, "Noah", "Aaron", email, NULL, "rep@corp.com")
+                            : mk(i, "Zed", "Muller", email, NULL, "rep@corp.com");
+        put(w, &p);
+    }
+    person_in p = mk(N + 1, "Noah", "Muller", "nm@example.com", NULL, "rep@corp.com");
+    put(w, &p);
+    p = mk(N + 2, "Noah", "Mullins", "nm2@example.com", NULL, "rep@corp.com");
+    put(w, &p);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+
+    people_query q = {.q = "noah mul", .limit = 50};
+    char ids[256], next[PEOPLE_CURSOR_MAX], kb[PEOPLE_CURSOR_MAX], all[1024] = "";
+    int pages = 0, empty = 0;
+    for (;; pages++) {
+        assert_true(pages < 10);
+        list_ids(f->d, &q, ids, sizeof ids, next);
+        empty += !*ids;
+        size_t used = strlen(all);
+        snprintf(all + used, sizeof all - used, "%s%s", *all && *ids ? "," : "", ids);
+        if (!*next)
+            break;
+        assert_int_equal(people_cursor_parse(next, &q, kb, sizeof kb), HAIL_OK);
+    }
+    char want[64];
+    snprintf(want, sizeof want, "%d,%d", N + 1, N + 2);
+    assert_string_equal(all, want);
+    assert_true(pages >= 1); /* 2,500 "noah aaron" and 2,500 "muller": over the bound */
+    assert_true(empty >= 1);
+}
+
+/* A test-side model of the multi-word rule: q's folded words cut into runs,
+ * each run a prefix of one of the person's folded keys. */
+static int t_runs_match(char keys[4][256], const char *const *w, int nw, int from)
+{
+    if (from == nw)
+        return 1;
+    for (int k = 0; k < 4; k++) {
+        char phrase[512] = "";
+        for (int e = from; e < nw; e++) {
+            size_t pl = strlen(phrase);
+            snprintf(phrase + pl, sizeof phrase - pl, "%s%s", pl ? " " : "", w[e]);
+            if (strncmp(keys[k], phrase, strlen(phrase)) != 0)
+                break;
+            if (t_runs_match(keys, w, nw, e + 1))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static int t_words_match(const char *first, const char *last, const char *email,
+                         const char *company, const char *q)
+{
+    char fq[512], raw[512], keys[4][256];
+    fold_key(q, strlen(q), fq);
+    const char *w[64];
+    int nw = 0;
+    for (char *t = fq; *t;) {
+        w[nw++] = t;
+        char *sp = strchr(t, ' ');
+        if (!sp)
+            break;
+        *sp = '\0';
+        t = sp + 1;
+    }
+    if (!nw)
+        return 1;
+    snprintf(raw, sizeof raw, "%s%s%s", first ? first : "", first && last ? " " : "",
+             last ? last : "");
+    fold_key(raw, strlen(raw), keys[0]);
+    const char *one[3] = {last, email, company};
+    for (int i = 0; i < 3; i++)
+        fold_key(one[i] ? one[i] : "", one[i] ? strlen(one[i]) : 0, keys[i + 1]);
+    for (int i = 0; i < 4; i++)
+        if (!*keys[i])
+            memcpy(keys[i], "\x01", 2); /* no key: matches no word */
+    return t_runs_match(keys, w, nw, 0);
+}
+
+/* Many people from small pools of names that share words and prefixes, and
+ * many queries: the pages of every query (limit 7) list exactly the active
+ * people the model says match, each once, in the order of one page. */
+static void test_search_words_model(void **state)
+{
+    fixture *f = *state;
+    static const char *const firsts[] = {"Ann", "Anna", "Noah", "Mary Ann", "Jo", NULL};
+    static const char *const lasts[] = {"Smith", "M\xc3\xbcller", "van der Berg", "Ann", "Noah"};
+    static const char *const companies[] = {"Acme Corp", "Ann Co", "Noah Labs", NULL,
+                                            "Smith & Sons"};
+    enum { N = 240 };
+    struct {
+        const char *first, *last, *company;
+        char email[48];
+        int active;
+    } pp[N + 1];
+    people_writer *w = wopen(f->d, 0);
+    for (int i = 1; i <= N; i++) {
+        pp[i].first = firsts[i % 6];
+        pp[i].last = lasts[(i / 6) % 5];
+        pp[i].company = companies[(i / 30) % 5];
+        snprintf(pp[i].email, sizeof pp[i].email, "%s%d@x.example", i % 2 ? "ann" : "noah", i);
+        pp[i].active = i % 9 != 0;
+        person_in p =
+            mk(i, pp[i].first, pp[i].last, pp[i].email, pp[i].company, pp[i].active ? "r@x" : NULL);
+        put(w, &p);
+    }
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    static const char *const qs[] = {"ann",
+                                     "ann smith",
+                                     "smith ann",
+                                     "ann ann",
+                                     "noah ann",
+                                     "ann noah",
+                                     "mary ann",
+                                     "ann mary",
+                                     "van der berg",
+                                     "berg van",
+                                     "ann van",
+                                     "van ann",
+                                     "acme ann",
+                                     "ann acme corp",
+                                     "acme corp ann",
+                                     "corp acme",
+                                     "noah labs ann",
+                                     "ann noah labs",
+                                     "m a",
+                                     "a m n",
+                                     "jo smith",
+                                     "smith jo",
+                                     "smith & ann",
+                                     "& smith",
+                                     "muller noah",
+                                     "noah muller",
+                                     "ann co noah",
+                                     "no an mu",
+                                     "ann zzz",
+                                     "zzz",
+                                     "a",
+                                     "an an an an",
+                                     "noah1 ann",
+                                     "ann1 smith",
+                                     "jo ann co",
+                                     "sons smith",
+                                     "van der ann",
+                                     "der berg",
+                                     "M\xc3\x9cLLER ANNA",
+                                     "ann  co   smith"};
+    for (size_t k = 0; k < sizeof qs / sizeof qs[0]; k++) {
+        char want[2048] = "";
+        int want_n = 0;
+        for (int i = 1; i <= N; i++)
+            if (pp[i].active &&
+                t_words_match(pp[i].first, pp[i].last, pp[i].email, pp[i].company, qs[k])) {
+                size_t l = strlen(want);
+                snprintf(want + l, sizeof want - l, "%s%d", l ? "," : "", i);
+                want_n++;
+            }
+        people_query q = {.q = qs[k], .limit = 7};
+        char ids[256], next[PEOPLE_CURSOR_MAX], kb[PEOPLE_CURSOR_MAX], all[4096] = "";
+        for (int pages = 0;; pages++) {
+            assert_true(pages <= N);
+            list_ids(f->d, &q, ids, sizeof ids, next);
+            size_t used = strlen(all);
+            snprintf(all + used, sizeof all - used, "%s%s", *all && *ids ? "," : "", ids);
+            if (!*next)
+                break;
+            assert_int_equal(people_cursor_parse(next, &q, kb, sizeof kb), HAIL_OK);
+        }
+        /* the same people, each once (ids sorted to compare with the model) */
+        int got[N + 1] = {0}, got_n = 0;
+        for (char *t = all; *t;) {
+            int id = (int)strtol(t, &t, 10);
+            assert_true(id >= 1 && id <= N);
+            if (got[id]) {
+                print_error("q='%s': %d listed twice\n", qs[k], id);
+                fail();
+            }
+            got[id] = 1;
+            got_n++;
+            if (*t == ',')
+                t++;
+        }
+        char sorted[2048] = "";
+        for (int i = 1; i <= N; i++)
+            if (got[i]) {
+                size_t l = strlen(sorted);
+                snprintf(sorted + l, sizeof sorted - l, "%s%d", l ? "," : "", i);
+            }
+        if (strcmp(sorted, want) != 0) {
+            print_error("q='%s': got [%s], model [%s]\n", qs[k], sorted, want);
+            fail();
+        }
+        assert_int_equal(got_n, want_n);
+        /* one page of 200 is the same list in the same order */
+        if (want_n <= 200) {
+            people_query one = {.q = qs[k], .limit = 200};
+            char page[2048];
+            list_ids(f->d, &one, page, sizeof page, next);
+            assert_string_equal(page, all);
+        }
+    }
+}
+
+/* q is at most 256 characters, however many bytes they take. */
+static void test_q_length(void **state)
+{
+    fixture *f = *state;
+    load_words_set(f->d);
+    char q[1200];
+    memset(q, 'a', 257);
+    q[257] = '\0';
+    assert_true(people_filter_too_long(q));
+    people_query pq = {.q = q, .limit = 10};
+    json_t *arr = json_array();
+    char next[PEOPLE_CURSOR_MAX];
+    assert_int_equal(people_list(f->d, &pq, arr, next), HAIL_EINVAL);
+    assert_string_equal(hail_errmsg(), "q is longer than 256 characters");
+    q[256] = '\0';
+    assert_false(people_filter_too_long(q));
+    assert_int_equal(people_list(f->d, &pq, arr, next), HAIL_OK);
+    assert_int_equal(json_array_size(arr), 0);
+    /* 256 two-byte characters (512 bytes) are fine; 257 are not */
+    size_t n = 0;
+    for (int i = 0; i < 256; i++) {
+        q[n++] = '\xc3';
+        q[n++] = '\xa9';
+    }
+    q[n] = '\0';
+    assert_false(people_filter_too_long(q));
+    assert_int_equal(people_list(f->d, &pq, arr, next), HAIL_OK);
+    q[n++] = '\xc3';
+    q[n++] = '\xa9';
+    q[n] = '\0';
+    assert_true(people_filter_too_long(q));
+    /* 256 words of one letter */
+    n = 0;
+    for (int i = 0; i < 128; i++) {
+        q[n++] = 'n';
+        q[n++] = ' ';
+    }
+    q[n - 1] = '\0';
+    assert_int_equal(people_list(f->d, &pq, arr, next), HAIL_OK);
+    assert_int_equal(json_array_size(arr), 2); /* Noah Müller, Noah Smith */
+    /* more than 1024 bytes is too long whatever they are */
+    memset(q, '\x80', 1025);
+    q[1025] = '\0';
+    assert_true(people_filter_too_long(q));
+    json_decref(arr);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2319,6 +2817,12 @@ int main(void)
         T(test_get_json_shape),
         T(test_text_round_trip),
         T(test_text_output),
+        T(test_owner_filter_uses_index),
+        T(test_search_words),
+        T(test_search_words_paging),
+        T(test_search_words_bounded),
+        T(test_search_words_model),
+        T(test_q_length),
     };
 #undef T
     /* fsync on every commit is not what these tests are about */
