@@ -71,6 +71,9 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         threads = (int)t;
     }
 
+    /* Writes waiting for the database hold at most half the HTTP threads. */
+    db_set_interactive_waiters(threads / 2);
+
     db *d;
     hail_err e = cli_open_db(c, &d);
     if (e)

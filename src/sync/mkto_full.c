@@ -12,7 +12,9 @@
  * CSV parser into people_writer: nothing holds a whole file. A checkpoint
  * (the byte offset and record count of the last complete record, the sha256
  * state, the header) is written in the same transaction as the people it
- * covers, every CKPT_ROWS records or CKPT_US. To know the offset of a record
+ * covers, every CKPT_ROWS records or CKPT_US (DB_BULK_HOLD_US: the writer
+ * yields the write lock that often, so the server's writes stay prompt during
+ * a full sync). To know the offset of a record
  * boundary, the bytes after a checkpoint became due are fed line by line
  * until the parser sits between records. After an interruption the file is
  * asked for again with Range from that offset; a dropped connection does the
@@ -33,11 +35,12 @@
 #include "people/marketo_csv.h"
 #include "sync/marketo.h"
 
-#define PIPELINE             4                     /* export jobs outstanding (≤ 10 queued) */
-#define CKPT_ROWS            50000                 /* records per checkpoint */
-#define CKPT_US              (INT64_C(250) * 1000) /* …or this much time */
-#define CKPT_GAP_US          (INT64_C(5) * 1000)   /* lock-free pause after a commit */
-#define MAX_RECORD           (4u << 20)            /* one CSV record, quoted newlines and all */
+#define PIPELINE  4     /* export jobs outstanding (≤ 10 queued) */
+#define CKPT_ROWS 50000 /* records per checkpoint */
+/* …or this much time: a checkpoint commits, and the writer holds SQLite's
+ * write lock only so long before it lets other writers in (store/db.h). */
+#define CKPT_US              DB_BULK_HOLD_US
+#define MAX_RECORD           (4u << 20) /* one CSV record, quoted newlines and all */
 #define MAX_JOB_FAILURES     3
 #define EXPORT_FULL_WAIT_MAX (INT64_C(2) * 3600 * 1000000)
 #define MAX_REJECTS_LOGGED   10
@@ -215,8 +218,9 @@ static hail_err checkpoint(full *f, const batch *b)
         return e;
     if (mkto_stopping(r))
         return hail_errf(HAIL_ECANCELLED, "stopped");
-    /* Let another process's writer in before taking the lock again. */
-    time_sleep_us(CKPT_GAP_US, NULL);
+    /* Let another writer (the server's, another process's) in before taking
+     * the lock again. */
+    db_bulk_pause();
     mkto_progress(r, "importing", 0);
     return writer_active(f);
 }
