@@ -2,11 +2,15 @@
 
 #include "store/db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -26,6 +30,7 @@ struct stmt_slot {
 #define WAIT_POLL_US        1000                    /* a waiting writer retries every 1 ms */
 #define WAIT_DEFAULT_US     (INT64_C(10) * 1000000) /* CLI, sync: 10 s */
 #define WAIT_INTERACTIVE_US (INT64_C(2) * 1000000)  /* HTTP threads (db_thread): 2 s */
+#define WAIT_LOG_US         (INT64_C(100) * 1000)   /* a longer wait is logged */
 
 struct db {
     sqlite3 *h;
@@ -37,6 +42,8 @@ struct db {
     int no_wait;        /* db_begin_try: do not wait at all */
     int beginning;      /* inside db_begin: a wait for the write lock */
     int counted;        /* this connection is counted in waiters */
+    int wait_fd;        /* the "-wait" file (see others_waiting); -1 not open, -2 none */
+    int signalled;      /* holds a shared lock on it while waiting */
     int64_t wait_max;   /* µs */
     int64_t wait_start; /* µs (monotonic) of the first busy retry */
     int64_t tx_start;   /* µs (monotonic) when the write lock was taken */
@@ -61,6 +68,54 @@ static void waiter_done(db *d)
     }
 }
 
+/* Writers waiting, across processes: a writer waiting for SQLite's write lock
+ * holds a shared flock() on "<database>-wait" meanwhile; a bulk writer that
+ * cannot take it exclusively knows someone waits, commits early and pauses
+ * until they are in. flock() locks go with the process, so a crash leaves
+ * none behind. */
+static int wait_file(db *d)
+{
+    if (d->wait_fd == -1) {
+        size_t n = strlen(d->path) + sizeof "-wait";
+        char *p = malloc(n);
+        int fd = -1;
+        if (p) {
+            snprintf(p, n, "%s-wait", d->path);
+            fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            free(p);
+        }
+        d->wait_fd = fd >= 0 ? fd : -2;
+    }
+    return d->wait_fd;
+}
+
+static void signal_waiting(db *d)
+{
+    int fd = wait_file(d);
+    if (fd >= 0 && !d->signalled && flock(fd, LOCK_SH | LOCK_NB) == 0)
+        d->signalled = 1;
+}
+
+static void signal_done(db *d)
+{
+    if (d->signalled) {
+        flock(d->wait_fd, LOCK_UN);
+        d->signalled = 0;
+    }
+}
+
+static int others_waiting(db *d)
+{
+    int fd = wait_file(d);
+    if (fd < 0)
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        flock(fd, LOCK_UN);
+        return 0;
+    }
+    return errno == EWOULDBLOCK;
+}
+
 /* SQLite's busy handler: poll every millisecond (SQLite's own backs off to
  * 100 ms sleeps, and a bulk writer's pause between batches is a few ms) until
  * the connection's wait is over. */
@@ -79,6 +134,8 @@ static int on_busy(void *arg, int count)
             }
             d->counted = 1;
         }
+        if (d->beginning)
+            signal_waiting(d);
     }
     if (now - d->wait_start >= d->wait_max) {
         waiter_done(d);
@@ -276,12 +333,19 @@ hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out, 
 static hail_err begin(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "BEGIN IMMEDIATE");
+    int64_t t0 = time_mono_us();
     d->beginning = 1;
+    d->wait_start = 0;
     hail_err e = st ? db_step_done(d, st, "begin") : HAIL_EDB;
     d->beginning = 0;
     waiter_done(d);
-    if (!e)
-        d->tx_start = time_mono_us();
+    signal_done(d);
+    d->tx_start = time_mono_us();
+    /* A long wait for the lock is worth knowing about (a bulk writer that
+     * does not yield, another program holding the database). */
+    if (d->wait_start && d->tx_start - t0 >= WAIT_LOG_US)
+        log_warn("store: a write waited %lld ms for the database%s",
+                 (long long)((d->tx_start - t0) / 1000), e ? " and gave up" : "");
     return e;
 }
 
@@ -315,19 +379,25 @@ int64_t db_tx_held_us(db *d)
     return db_in_tx(d) ? time_mono_us() - d->tx_start : 0;
 }
 
-int db_bulk_due(db *d)
-{
-    return db_tx_held_us(d) >= DB_BULK_HOLD_US;
-}
-
-void db_bulk_pause(void)
-{
-    time_sleep_us(DB_BULK_GAP_US, NULL);
-}
-
 int db_in_tx(db *d)
 {
     return !sqlite3_get_autocommit(d->h);
+}
+
+int db_bulk_due(db *d)
+{
+    int64_t held = db_tx_held_us(d);
+    return held >= DB_BULK_HOLD_US || (held >= DB_BULK_MIN_US && others_waiting(d));
+}
+
+void db_bulk_pause(db *d)
+{
+    /* Until every writer that was waiting got its turn (bounded), else a
+     * moment for one that does not say it waits (another program). */
+    int64_t t0 = time_mono_us();
+    do
+        time_sleep_us(DB_BULK_GAP_US, NULL);
+    while (others_waiting(d) && time_mono_us() - t0 < DB_BULK_PAUSE_MAX_US);
 }
 
 static int read_version(db *d)
@@ -388,6 +458,7 @@ hail_err db_open(const char *path, unsigned flags, db **out)
     if (!d)
         return HAIL_ENOMEM;
     d->path = strdup(path);
+    d->wait_fd = -1;
     int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (flags & DB_MIGRATE)
         oflags |= SQLITE_OPEN_CREATE;
@@ -443,6 +514,9 @@ void db_close(db *d)
     if (!d)
         return;
     waiter_done(d);
+    signal_done(d);
+    if (d->wait_fd >= 0)
+        close(d->wait_fd);
     for (size_t i = 0; i < d->cap; i++)
         if (d->cache[i].st)
             sqlite3_finalize(d->cache[i].st);

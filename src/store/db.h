@@ -71,17 +71,22 @@ int db_in_tx(db *d);
  * `hail serve` sets half its thread pool. */
 void db_set_interactive_waiters(int max);
 
-/* Bulk writers (import, full sync) yield the write lock: after holding it for
- * DB_BULK_HOLD_US they commit, pause DB_BULK_GAP_US (a waiting writer, which
- * retries every millisecond, gets in then) and begin again. */
-#define DB_BULK_HOLD_US (INT64_C(40) * 1000)
-#define DB_BULK_GAP_US  (INT64_C(3) * 1000)
+/* Bulk writers (import, full sync) yield the write lock: they commit as soon
+ * as another writer waits for it (after DB_BULK_MIN_US of work; hail's
+ * writers say so through a flock() on "<database>-wait") and at the latest
+ * after DB_BULK_HOLD_US, then pause (db_bulk_pause) until the waiting writers
+ * are in, and begin again. */
+#define DB_BULK_HOLD_US      (INT64_C(40) * 1000)
+#define DB_BULK_MIN_US       (INT64_C(2) * 1000)
+#define DB_BULK_GAP_US       (INT64_C(1) * 1000)
+#define DB_BULK_PAUSE_MAX_US (INT64_C(100) * 1000)
 /* µs since this connection's transaction took the write lock (0 if none). */
 int64_t db_tx_held_us(db *d);
-/* 1 when the open transaction has held the lock for DB_BULK_HOLD_US. */
+/* 1 when a bulk writer should commit now (see above). Cheap: one flock(). */
 int db_bulk_due(db *d);
-/* The pause between two bulk transactions. */
-void db_bulk_pause(void);
+/* The pause between two bulk transactions: DB_BULK_GAP_US, or until the
+ * writers waiting are in (at most DB_BULK_PAUSE_MAX_US). */
+void db_bulk_pause(db *d);
 
 /* Records SQLite's current error for `what` and returns HAIL_EDB (or
  * HAIL_EEXIST for a unique-constraint failure, HAIL_EUNAVAIL with a plain

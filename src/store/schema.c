@@ -137,50 +137,17 @@ static int complete(struct db *d)
     return ok;
 }
 
-/* Creates the missing people indexes, each in its own transaction: a CREATE
- * INDEX holds the write lock while it sorts the table, and other writers get
- * in between two of them. */
-static hail_err create_indexes(struct db *d)
-{
-    const char *sql = people_indexes;
-    while (*sql) {
-        sqlite3_stmt *st = NULL;
-        const char *tail = NULL;
-        hail_err e = db_begin(d);
-        if (e)
-            return e;
-        if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, &tail) != SQLITE_OK) {
-            e = db_fail(d, "people indexes");
-            db_rollback(d);
-            return e;
-        }
-        if (st && sqlite3_step(st) != SQLITE_DONE)
-            e = db_fail(d, "people indexes");
-        sqlite3_finalize(st);
-        if (!e)
-            e = db_commit(d);
-        if (e) {
-            db_rollback(d);
-            return e;
-        }
-        sql = tail;
-    }
-    return HAIL_OK;
-}
-
 static hail_err ensure(struct db *d, int rebuild_search)
 {
     /* Checked without a lock first: opening the database while a sync or an
      * import is writing must not wait for its write lock. */
     if (!rebuild_search && complete(d))
         return HAIL_OK;
-    hail_err e = create_indexes(d);
+    hail_err e = db_begin(d);
     if (e)
         return e;
-    if ((e = db_begin(d)))
-        return e;
     char *bulk = NULL;
-    if ((e = db_kv_get(d, PEOPLE_BULK_KEY, &bulk)))
+    if ((e = db_exec(d, people_indexes)) || (e = db_kv_get(d, PEOPLE_BULK_KEY, &bulk)))
         goto fail;
     if ((bulk || rebuild_search) &&
         ((e = people_rebuild_search(d)) || (e = db_kv_del(d, PEOPLE_BULK_KEY))))

@@ -220,7 +220,7 @@ static hail_err checkpoint(full *f, const batch *b)
         return hail_errf(HAIL_ECANCELLED, "stopped");
     /* Let another writer (the server's, another process's) in before taking
      * the lock again. */
-    db_bulk_pause();
+    db_bulk_pause(f->r->d);
     mkto_progress(r, "importing", 0);
     return writer_active(f);
 }

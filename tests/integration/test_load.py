@@ -8,6 +8,7 @@ and a write that cannot get the database in time gets a 503 it can retry.
   hail's own message within the bounded wait, however many are waiting.
 """
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from harness import Hail
 
 IMPORT_ROWS = 200000
 P99_LIMIT_S = 0.100
+IDLE_LIMIT_S = 0.060
 PASSWORD = "correct horse battery"
 
 
@@ -45,10 +47,15 @@ class LoadTest(ApiCase):
         csv = os.path.join(self.h.dir, "people.csv")
         subprocess.run([sys.executable, os.path.join(harness.SRC, "bench", "gen_people.py"),
                         str(IMPORT_ROWS), csv], check=True, capture_output=True, timeout=300)
-        self.h.start()
+        self.h.start(env={"HAIL_LOG_LEVEL": "info", "HAIL_ACCESS_LOG": "off"})
         for _ in range(5):  # warm up: every HTTP thread's connection and statements
             r, _ = self.timed_login()
             self.assertEqual(r.status, 201, r)
+        idle = []
+        for _ in range(20):
+            r, took = self.timed_login()
+            self.assertEqual(r.status, 201, r)
+            idle.append(took)
         imp = subprocess.Popen([harness.BIN, "import", "people", csv], env=self.h.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         samples, statuses = [], {}
@@ -66,11 +73,22 @@ class LoadTest(ApiCase):
         self.assertEqual(statuses, {201: len(samples)})
         # The import must have run long enough to measure anything.
         self.assertGreaterEqual(len(samples), 50, "import too quick to measure")
+        # No write waited 100 ms or more for the database: store/db.c logs every
+        # such wait (this holds however busy the CPU is).
+        waits = [l for l in self.h.server_log().splitlines() if "for the database" in l]
         worst = sorted(samples)[-5:]
-        self.assertLessEqual(p99(samples), P99_LIMIT_S,
-                             "p99 %.1f ms over %d sign-ins; slowest %s" %
-                             (p99(samples) * 1000, len(samples),
-                              ["%.0f ms" % (w * 1000) for w in worst]))
+        report = ("sign-in while importing: p50 %.0f ms, p99 %.0f ms over %d (before the "
+                  "import: p99 %.0f ms); slowest %s ms" % (
+                      sorted(samples)[len(samples) // 2] * 1000, p99(samples) * 1000,
+                      len(samples), p99(idle) * 1000, [round(w * 1000) for w in worst]))
+        print("\n" + report, file=sys.stderr)
+        self.assertEqual(waits, [], report)
+        # The sign-in itself (an Argon2id hash, ~45 ms of CPU) must leave the
+        # import room: on a box so loaded that it alone takes more than
+        # IDLE_LIMIT_S before the import starts, 100 ms cannot be measured.
+        if p99(idle) > IDLE_LIMIT_S:
+            self.skipTest("the machine is too loaded to measure the 100 ms budget: " + report)
+        self.assertLessEqual(p99(samples), P99_LIMIT_S, report)
         # Everything landed, and search works (the keys were built in chunks).
         r = self.h.request("GET", "/api/v1/people?limit=1", token=self.token)
         self.assertEqual(r.status, 200, r)
@@ -89,7 +107,7 @@ class LoadTest(ApiCase):
         self.assertIn(active["id"], [p["id"] for p in r.json["data"]])
 
     def test_reads_never_wait_and_writes_get_503_while_the_lock_is_held(self):
-        self.h.start(env={"HAIL_THREADS": "4"})
+        self.h.start(env={"HAIL_THREADS": "4", "HAIL_ACCESS_LOG": "off"})
         r, _ = self.timed_login()
         self.assertEqual(r.status, 201, r)
         holder = sqlite3.connect(os.path.join(self.h.data, "hail.db"), isolation_level=None)
@@ -128,10 +146,91 @@ class LoadTest(ApiCase):
             self.assertError(r, 503, "unavailable")
             self.assertEqual(r.json["error"]["message"], "the database is busy; try again in a moment")
             self.assertEqual(r.header("Retry-After"), "1")
-            self.assertLess(took, 4.0)  # the bounded wait (2 s), not SQLite's 10 s
+        # Each write waited at most the bounded 2 s (SQLite's timeout was 10 s), or
+        # was refused at once when half the HTTP threads were waiting already.
+        gave_up = [int(m) for m in re.findall(r"a write waited (\d+) ms for the database and gave up",
+                                               self.h.server_log())]
+        self.assertTrue(gave_up)
+        self.assertTrue(all(1900 <= ms <= 2600 for ms in gave_up), gave_up)
         # The lock is free again: writes go through.
         r, _ = self.timed_login()
         self.assertEqual(r.status, 201, r)
+
+
+HEADER = "id,firstName,lastName,email,company,leadOwnerEmailAddress\n"
+
+
+def rows(start, n):
+    return "".join("%d,First%d,Last%d,p%d@example.com,Co%d,rep%d@example.com\n"
+                   % (i, i, i, i, i % 50, i % 7) for i in range(start, start + n))
+
+
+class ImportUnderLoadTest(ApiCase):
+    """The import checks the whole file before it writes in short transactions."""
+
+    def setUp(self):
+        self.h = Hail()
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def count(self):
+        c = harness.db(self.h)
+        try:
+            return c.execute("SELECT count(*) FROM people").fetchone()[0]
+        finally:
+            c.close()
+
+    def test_a_bad_row_at_the_end_imports_nothing_even_from_a_pipe(self):
+        # 50,000 good rows are more than one short transaction; the bad last row
+        # is found before any of them is written (standard input is read twice
+        # through a temporary copy).
+        data = HEADER + rows(1, 50000) + "0,Bad,Row,b@example.com,Co,rep@example.com\n"
+        p = self.h.run("import", "people", "-", input=data)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertEqual(p.stderr.splitlines(),
+                         ["-: line 50002: id '0' is not a positive integer",
+                          "hail: 1 bad row; nothing was imported"])
+        self.assertEqual(self.count(), 0)
+        p = self.h.run("import", "people", "-", input=HEADER + rows(1, 50000))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"^imported 50000 rows in [0-9.]+ s: 50000 new, 0 updated, "
+                                   r"0 unchanged, 0 deactivated\n$")
+        self.assertEqual(self.count(), 50000)
+
+    def test_killed_import_leaves_a_prefix_that_a_rerun_completes(self):
+        n = 100000
+        path = os.path.join(self.h.dir, "people.csv")
+        with open(path, "w") as f:
+            f.write(HEADER + rows(1, n))
+        self.h.run("user", "list")  # creates the database
+        imp = subprocess.Popen([harness.BIN, "import", "people", path], env=self.h.env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 120
+            while self.count() == 0 and imp.poll() is None and time.time() < deadline:
+                time.sleep(0.005)
+            imp.kill()
+        finally:
+            imp.wait()
+        written = self.count()
+        if imp.returncode == 0:
+            self.skipTest("the import finished before it could be killed")
+        self.assertGreater(written, 0)
+        self.assertLess(written, n)
+        p = self.h.run("import", "people", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = re.match(r"imported %d rows in [0-9.]+ s: (\d+) new, 0 updated, (\d+) unchanged, "
+                     r"0 deactivated\n$" % n, p.stdout)
+        self.assertTrue(m, p.stdout)
+        self.assertEqual(int(m.group(2)), self.count() - int(m.group(1)))
+        self.assertEqual(self.count(), n)
+        # The search keys the killed load skipped are there.
+        token = self.h.admin_token()
+        self.h.start()
+        r = self.h.request("GET", "/api/v1/people?q=first77777", token=token)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual([x["marketo_id"] for x in r.json["data"]], [77777])
 
 
 if __name__ == "__main__":
