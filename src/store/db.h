@@ -74,10 +74,14 @@ void db_set_interactive_waiters(int max);
 /* Bulk writers (import, full sync) yield the write lock: they commit as soon
  * as another writer waits for it (after DB_BULK_MIN_US of work; hail's
  * writers say so through a flock() on "<database>-wait") and at the latest
- * after DB_BULK_HOLD_US, then pause (db_bulk_pause) until the waiting writers
- * are in, and begin again. */
-#define DB_BULK_HOLD_US      (INT64_C(40) * 1000)
+ * after DB_BULK_HOLD_US (for a waiter that cannot say so: another program),
+ * then pause (db_bulk_pause) until the waiting writers are in, and begin
+ * again. A bulk writer checks db_bulk_due() at least every DB_BULK_STEP_US of
+ * work. Commits are as rare as before when nobody waits (each costs an fsync
+ * with synchronous=FULL). */
+#define DB_BULK_HOLD_US      (INT64_C(100) * 1000)
 #define DB_BULK_MIN_US       (INT64_C(2) * 1000)
+#define DB_BULK_STEP_US      (INT64_C(5) * 1000)
 #define DB_BULK_GAP_US       (INT64_C(1) * 1000)
 #define DB_BULK_PAUSE_MAX_US (INT64_C(100) * 1000)
 /* µs since this connection's transaction took the write lock (0 if none). */

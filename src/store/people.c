@@ -581,9 +581,9 @@ static hail_err bulk_finish_search(db *d)
                 break;
             at += chunk;
             int64_t took = time_mono_us() - t0;
-            if (took < DB_BULK_HOLD_US / 8 && chunk < (1 << 20))
+            if (took < DB_BULK_STEP_US / 2 && chunk < (1 << 20))
                 chunk *= 2;
-            else if (took > DB_BULK_HOLD_US / 2 && chunk > 64)
+            else if (took > DB_BULK_STEP_US && chunk > 64)
                 chunk /= 2;
         }
         if (!e && at >= last)

