@@ -12,7 +12,7 @@
  * (a file that is not a regular file — standard input, a pipe — is copied to
  * a temporary file meanwhile, to be read again); only a file without a bad
  * row gets the second, which writes in short transactions (store/db.h: a bulk
- * writer yields the write lock every DB_BULK_HOLD_US, so the server's writes
+ * writer yields the write lock whenever another writer waits, so the server's writes
  * stay prompt). A crash or a database error during the second pass leaves
  * the rows committed so far; people are upserted by id, so running the import
  * again completes it. */
