@@ -18,8 +18,11 @@ static const char import_usage[] =
     "is null. People without leadOwnerEmailAddress are kept but inactive. Existing people\n"
     "(same id) are updated. FILE may be - for standard input.\n"
     "\n"
-    "All or nothing: if any row is malformed, nothing is imported and each bad row is\n"
-    "reported with its line number.\n";
+    "All or nothing for bad input: every row is checked first; if any row is malformed,\n"
+    "nothing is imported and each bad row is reported with its line number. The rows are\n"
+    "then written in short transactions, so the server stays responsive meanwhile; if the\n"
+    "import is interrupted (killed, a crash, a database error), the rows written so far\n"
+    "stay and running the same import again completes it.\n";
 
 int cmd_import(cli_ctx *c, int argc, char **argv)
 {
@@ -60,8 +63,15 @@ int cmd_import(cli_ctx *c, int argc, char **argv)
         fprintf(stderr, "hail: %s\n", hail_errmsg());
         return 1;
     }
-    if (e)
-        return cli_fail(e);
+    if (e) {
+        int rc = cli_fail(e);
+        if (rep.committed)
+            fprintf(stderr,
+                    "hail: the first %lu rows of %s were imported; run the import again to "
+                    "complete it\n",
+                    rep.committed, path);
+        return rc;
+    }
     const people_stats *s = &rep.stats;
     printf("imported %lu rows in %.2f s: %llu new, %llu updated, %llu unchanged, %llu "
            "deactivated\n",

@@ -93,6 +93,9 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     if ((e = http_parse_listen(listen, &ss, &sslen)))
         return cli_fail(e);
 
+    /* Writes waiting for the database hold at most half the HTTP threads. */
+    db_set_interactive_waiters(threads / 2);
+
     db *d;
     if ((e = cli_open_db(c, &d)))
         return cli_fail(e);

@@ -23,6 +23,7 @@ static const char *const names[HAIL_ERR__COUNT] = {
     [HAIL_EREMOTE] = "remote_error",
     [HAIL_EQUOTA] = "quota_exhausted",
     [HAIL_ECANCELLED] = "cancelled",
+    [HAIL_EUNAVAIL] = "unavailable",
 };
 
 const char *hail_strerror(hail_err e)

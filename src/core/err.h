@@ -24,6 +24,7 @@ typedef enum {
     HAIL_EREMOTE,    /* a remote service answered with an error we cannot retry */
     HAIL_EQUOTA,     /* a remote quota is exhausted */
     HAIL_ECANCELLED, /* stopped on request */
+    HAIL_EUNAVAIL,   /* the database stayed locked by another writer: try again soon */
     HAIL_ERR__COUNT
 } hail_err;
 

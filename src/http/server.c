@@ -121,6 +121,8 @@ int http_status_for(hail_err e)
         return 429;
     case HAIL_EREMOTE:
         return 502;
+    case HAIL_EUNAVAIL:
+        return 503;
     default:
         return 500;
     }
@@ -130,6 +132,14 @@ void http_reply_err(http_req *r, hail_err e)
 {
     int status = http_status_for(e);
     const char *msg = hail_errmsg();
+    if (e == HAIL_EUNAVAIL) {
+        /* The database stayed locked by another writer (store/db.h): worth a
+         * retry in a moment. The message is hail's own, never SQLite's. */
+        http_add_header(r, "Retry-After", "1");
+        http_reply_error(r, status, hail_strerror(e), "%s",
+                         "the database is busy; try again in a moment");
+        return;
+    }
     if (status >= 500) {
         /* Internal detail goes to the log, not to the client. */
         log_error("%s %s: %s: %s", r->method, r->path, hail_strerror(e), msg);

@@ -4,15 +4,26 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "people/marketo_csv.h"
 
+/* Two passes over the file. The first checks every row and writes nothing
+ * (a file that is not a regular file — standard input, a pipe — is copied to
+ * a temporary file meanwhile, to be read again); only a file without a bad
+ * row gets the second, which writes in short transactions (store/db.h: a bulk
+ * writer yields the write lock whenever another writer waits, so the server's writes
+ * stay prompt). A crash or a database error during the second pass leaves
+ * the rows committed so far; people are upserted by id, so running the import
+ * again completes it. */
+
 struct import_state {
-    people_writer *w;
+    db *d;
+    people_writer *w; /* NULL in the checking pass */
     mcsv_map map;
     int have_header;
     import_report *rep;
-    hail_err fatal;
+    unsigned long rows;
 };
 
 static void note(import_report *rep, const char *msg)
@@ -29,39 +40,55 @@ static hail_err on_row(void *ctx, const csv_record *rec)
         s->have_header = 1;
         return mcsv_map_header(&s->map, rec);
     }
-    s->rep->rows++;
+    s->rows++;
     person_in p;
     hail_err e = mcsv_person(&s->map, rec, &p);
-    if (e == HAIL_EINVAL) {
-        note(s->rep, hail_errmsg());
-        return HAIL_OK; /* keep going to report every bad row */
-    }
-    if (e)
+    if (!s->w) {
+        if (e == HAIL_EINVAL) {
+            note(s->rep, hail_errmsg());
+            return HAIL_OK; /* keep going to report every bad row */
+        }
         return e;
-    /* After the first bad row nothing will be committed; still validate the rest. */
-    if (s->rep->errors)
-        return HAIL_OK;
-    return people_writer_put(s->w, &p);
+    }
+    if (e == HAIL_EINVAL)
+        return hail_errf(HAIL_EIO, "the file changed while it was being imported (%s)",
+                         hail_errmsg());
+    if (e || (e = people_writer_put(s->w, &p)))
+        return e;
+    if ((s->rows & 63) == 0 && db_bulk_due(s->d)) {
+        if ((e = people_writer_yield(s->w)))
+            return e;
+        s->rep->committed = s->rows;
+    }
+    return HAIL_OK;
 }
 
-hail_err people_import_csv(db *d, FILE *in, import_report *rep)
+/* One pass over in (copied to spool when given). */
+static hail_err parse(struct import_state *s, FILE *in, FILE *spool)
 {
-    memset(rep, 0, sizeof *rep);
-    struct import_state s = {.rep = rep};
-    hail_err e = people_writer_open(d, PW_BULK, &s.w);
-    if (e)
-        return e;
     csv_parser p;
-    csv_init(&p, on_row, &s, 1 << 20);
+    csv_init(&p, on_row, s, 1 << 20);
     char chunk[1 << 16];
     size_t n;
-    while (!e && (n = fread(chunk, 1, sizeof chunk, in)) > 0)
-        e = csv_feed(&p, chunk, n);
+    hail_err e = HAIL_OK;
+    while (!e && (n = fread(chunk, 1, sizeof chunk, in)) > 0) {
+        if (spool && fwrite(chunk, 1, n, spool) != n)
+            e = hail_errf(HAIL_EIO, "cannot write a temporary copy of the input");
+        if (!e)
+            e = csv_feed(&p, chunk, n);
+    }
     if (!e && ferror(in))
         e = hail_errf(HAIL_EIO, "read error");
     if (!e)
         e = csv_finish(&p);
     csv_release(&p);
+    return e;
+}
+
+static hail_err check(FILE *in, FILE *spool, import_report *rep)
+{
+    struct import_state s = {.rep = rep};
+    hail_err e = parse(&s, in, spool);
     if (e == HAIL_EINVAL || e == HAIL_ETOOBIG) {
         /* A malformed file (bad quoting, a header without id): report it as a row error. */
         note(rep, hail_errmsg());
@@ -69,16 +96,52 @@ hail_err people_import_csv(db *d, FILE *in, import_report *rep)
     }
     if (!e && !s.have_header)
         note(rep, "the file is empty: a header row with an id column is required");
-    int ok = !e && rep->errors == 0;
-    if (ok)
-        rep->stats = *people_writer_stats(s.w);
-    hail_err ce = people_writer_close(s.w, ok);
+    rep->rows = s.rows;
+    return e;
+}
+
+static hail_err write_all(db *d, FILE *in, import_report *rep)
+{
+    struct import_state s = {.d = d, .rep = rep};
+    hail_err e = people_writer_open(d, PW_BULK, &s.w);
     if (e)
         return e;
-    if (ce)
-        return ce;
-    if (rep->errors)
-        return hail_errf(HAIL_EINVAL, "%lu bad row%s; nothing was imported", rep->errors,
-                         rep->errors == 1 ? "" : "s");
-    return HAIL_OK;
+    e = parse(&s, in, NULL);
+    if (e == HAIL_EINVAL || e == HAIL_ETOOBIG) /* the header or the quoting changed */
+        e = hail_errf(HAIL_EIO, "the file changed while it was being imported (%s)", hail_errmsg());
+    if (!e && s.rows != rep->rows)
+        e = hail_errf(HAIL_EIO, "the file changed while it was being imported (%lu rows, then %lu)",
+                      rep->rows, s.rows);
+    if (!e)
+        rep->stats = *people_writer_stats(s.w);
+    hail_err ce = people_writer_close(s.w, !e);
+    if (!e && !ce)
+        rep->committed = s.rows;
+    return e ? e : ce;
+}
+
+hail_err people_import_csv(db *d, FILE *in, import_report *rep)
+{
+    memset(rep, 0, sizeof *rep);
+    struct stat sb;
+    FILE *spool = NULL;
+    if (fstat(fileno(in), &sb) != 0 || !S_ISREG(sb.st_mode) || fseeko(in, 0, SEEK_CUR) != 0) {
+        if (!(spool = tmpfile()))
+            return hail_errf(HAIL_EIO, "cannot create a temporary file for the input");
+    }
+    off_t start = spool ? 0 : ftello(in);
+    hail_err e = check(in, spool, rep);
+    if (!e && rep->errors) {
+        e = hail_errf(HAIL_EINVAL, "%lu bad row%s; nothing was imported", rep->errors,
+                      rep->errors == 1 ? "" : "s");
+    } else if (!e) {
+        FILE *again = spool ? spool : in;
+        if (fflush(again) != 0 || fseeko(again, spool ? 0 : start, SEEK_SET) != 0)
+            e = hail_errf(HAIL_EIO, "cannot read the input again");
+        else
+            e = write_all(d, again, rep);
+    }
+    if (spool)
+        fclose(spool);
+    return e;
 }

@@ -1,7 +1,11 @@
 /* `hail import people FILE.csv`: people from a CSV with Marketo's columns,
  * under the sync's rules (only people with an owner are active, duplicates
- * by email kept, key = Marketo id). All or nothing: one transaction; any bad
- * row rolls everything back and every bad row is reported by line. */
+ * by email kept, key = Marketo id). All or nothing for bad input: every row is
+ * checked before anything is written, and a file with any bad row imports
+ * nothing (every bad row is reported by line). The rows are then written in
+ * short transactions that let other writers in; if the import is interrupted
+ * (a crash, a database error) the rows committed so far stay, and running it
+ * again completes it (people are upserted by id). */
 #ifndef HAIL_PEOPLE_IMPORT_H
 #define HAIL_PEOPLE_IMPORT_H
 
@@ -16,12 +20,14 @@
 typedef struct import_report {
     people_stats stats;
     unsigned long rows;
+    unsigned long committed;                   /* rows known written (all, on success) */
     unsigned long errors;                      /* bad rows (all counted) */
     char first_errors[IMPORT_MAX_ERRORS][256]; /* the first ones, each naming its line */
 } import_report;
 
 /* Imports from an open stream. HAIL_EINVAL when any row was bad (nothing
- * written; see report); other errors for I/O or the database. */
+ * written; see report); other errors for I/O or the database, after which
+ * report->committed rows (at least) were written. */
 hail_err people_import_csv(db *d, FILE *in, import_report *rep);
 
 #endif

@@ -2,29 +2,148 @@
 
 #include "store/db.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "store/people.h"
 #include "store/schema.h"
 
-#define STMT_CACHE 128
-
+/* Prepared statements, cached per connection in an open-addressing table
+ * keyed by the SQL text's address. The set of statements is the program's
+ * SQL literals (plus a few built once), so the table grows to hold them all
+ * instead of evicting: nothing is ever prepared twice. */
 struct stmt_slot {
     const char *sql;
     sqlite3_stmt *st;
 };
 
+/* How long a connection waits for the write lock, and how (see db_set_wait). */
+#define WAIT_POLL_US        1000                    /* a waiting writer retries every 1 ms */
+#define WAIT_DEFAULT_US     (INT64_C(10) * 1000000) /* CLI, sync: 10 s */
+#define WAIT_INTERACTIVE_US (INT64_C(2) * 1000000)  /* HTTP threads (db_thread): 2 s */
+#define WAIT_LOG_US         (INT64_C(100) * 1000)   /* a longer wait is logged */
+
 struct db {
     sqlite3 *h;
     char *path;
     int version;
-    struct stmt_slot cache[STMT_CACHE];
+    struct stmt_slot *cache; /* cap slots, a power of two, at most half full */
+    size_t cap, used;
+    int interactive;    /* an HTTP thread's connection: short wait, limited waiters */
+    int no_wait;        /* db_begin_try: do not wait at all */
+    int beginning;      /* inside db_begin: a wait for the write lock */
+    int counted;        /* this connection is counted in waiters */
+    int wait_fd;        /* the "-wait" file (see others_waiting); -1 not open, -2 none */
+    int signalled;      /* holds a shared lock on it while waiting */
+    int64_t wait_max;   /* µs */
+    int64_t wait_start; /* µs (monotonic) of the first busy retry */
+    int64_t tx_start;   /* µs (monotonic) when the write lock was taken */
 };
+
+/* HTTP threads waiting for the write lock right now, and how many may: the
+ * rest are refused at once, so waiting writes never hold every HTTP thread
+ * and reads (and /healthz) always find one free. */
+static atomic_int waiters;
+static atomic_int waiters_max = 4;
+
+void db_set_interactive_waiters(int max)
+{
+    atomic_store(&waiters_max, max < 1 ? 1 : max);
+}
+
+static void waiter_done(db *d)
+{
+    if (d->counted) {
+        atomic_fetch_sub(&waiters, 1);
+        d->counted = 0;
+    }
+}
+
+/* Writers waiting, across processes: a writer waiting for SQLite's write lock
+ * holds a shared flock() on "<database>-wait" meanwhile; a bulk writer that
+ * cannot take it exclusively knows someone waits, commits early and pauses
+ * until they are in. flock() locks go with the process, so a crash leaves
+ * none behind. */
+static int wait_file(db *d)
+{
+    if (d->wait_fd == -1) {
+        size_t n = strlen(d->path) + sizeof "-wait";
+        char *p = malloc(n);
+        int fd = -1;
+        if (p) {
+            snprintf(p, n, "%s-wait", d->path);
+            fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+            free(p);
+        }
+        d->wait_fd = fd >= 0 ? fd : -2;
+    }
+    return d->wait_fd;
+}
+
+static void signal_waiting(db *d)
+{
+    int fd = wait_file(d);
+    if (fd >= 0 && !d->signalled && flock(fd, LOCK_SH | LOCK_NB) == 0)
+        d->signalled = 1;
+}
+
+static void signal_done(db *d)
+{
+    if (d->signalled) {
+        flock(d->wait_fd, LOCK_UN);
+        d->signalled = 0;
+    }
+}
+
+static int others_waiting(db *d)
+{
+    int fd = wait_file(d);
+    if (fd < 0)
+        return 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+        flock(fd, LOCK_UN);
+        return 0;
+    }
+    return errno == EWOULDBLOCK;
+}
+
+/* SQLite's busy handler: poll every millisecond (SQLite's own backs off to
+ * 100 ms sleeps, and a bulk writer's pause between batches is a few ms) until
+ * the connection's wait is over. */
+static int on_busy(void *arg, int count)
+{
+    db *d = arg;
+    if (d->no_wait)
+        return 0;
+    int64_t now = time_mono_us();
+    if (count == 0) {
+        d->wait_start = now;
+        if (d->interactive && d->beginning && !d->counted) {
+            if (atomic_fetch_add(&waiters, 1) >= atomic_load(&waiters_max)) {
+                atomic_fetch_sub(&waiters, 1);
+                return 0;
+            }
+            d->counted = 1;
+        }
+        if (d->beginning)
+            signal_waiting(d);
+    }
+    if (now - d->wait_start >= d->wait_max) {
+        waiter_done(d);
+        return 0;
+    }
+    time_sleep_us(WAIT_POLL_US, NULL);
+    return 1;
+}
 
 sqlite3 *db_sqlite(db *d)
 {
@@ -47,8 +166,11 @@ hail_err db_fail(db *d, const char *what)
     const char *msg = sqlite3_errmsg(d->h);
     if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
         return hail_errf(HAIL_EEXIST, "%s: %s", what, msg);
-    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-        return hail_errf(HAIL_EBUSY, "%s: database is busy", what);
+    if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) {
+        /* Plain words for whoever sees it (an HTTP client gets a 503). */
+        log_warn("store: %s: %s", what, msg);
+        return hail_errf(HAIL_EUNAVAIL, "the database is busy; try again in a moment");
+    }
     return hail_errf(HAIL_EDB, "%s: %s", what, msg);
 }
 
@@ -63,47 +185,93 @@ hail_err db_exec(db *d, const char *sql)
     return HAIL_OK;
 }
 
-sqlite3_stmt *db_stmt(db *d, const char *sql)
+static size_t stmt_hash(const char *sql)
 {
-    size_t h = ((uintptr_t)sql >> 4) % STMT_CACHE;
-    for (size_t k = 0; k < STMT_CACHE; k++) {
-        struct stmt_slot *s = &d->cache[(h + k) % STMT_CACHE];
-        if (s->sql == sql) {
-            sqlite3_reset(s->st);
-            sqlite3_clear_bindings(s->st);
-            return s->st;
-        }
-        if (!s->sql) {
-            if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) !=
-                SQLITE_OK) {
-                db_fail(d, "prepare");
-                log_error("store: cannot prepare: %s", hail_errmsg());
-                return NULL;
-            }
-            /* SQLite numbers "$N" parameters by first appearance, not by N:
-             * insist they match so binding by number is always right. */
-            int n = sqlite3_bind_parameter_count(s->st);
-            for (int i = 1; i <= n; i++) {
-                const char *name = sqlite3_bind_parameter_name(s->st, i);
-                char want[16];
-                snprintf(want, sizeof want, "$%d", i);
-                if (!name || strcmp(name, want) != 0) {
-                    log_error("store: parameter %d is %s, not %s, in: %s", i, name ? name : "?",
-                              want, sql);
-                    sqlite3_finalize(s->st);
-                    s->st = NULL;
-                    hail_errf(HAIL_EDB, "statement parameters out of order");
-                    return NULL;
-                }
-            }
-            s->sql = sql;
-            return s->st;
+    uintptr_t h = (uintptr_t)sql;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15u;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* Doubles the table (or makes the first one). */
+static int stmt_grow(db *d)
+{
+    size_t cap = d->cap ? d->cap * 2 : 64;
+    struct stmt_slot *t = calloc(cap, sizeof *t);
+    if (!t)
+        return -1;
+    for (size_t i = 0; i < d->cap; i++) {
+        if (!d->cache[i].sql)
+            continue;
+        size_t j = stmt_hash(d->cache[i].sql) & (cap - 1);
+        while (t[j].sql)
+            j = (j + 1) & (cap - 1);
+        t[j] = d->cache[i];
+    }
+    free(d->cache);
+    d->cache = t;
+    d->cap = cap;
+    return 0;
+}
+
+static sqlite3_stmt *stmt_prepare(db *d, const char *sql)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v3(d->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK) {
+        hail_errf(HAIL_EDB, "prepare: %s", sqlite3_errmsg(d->h));
+        log_error("store: cannot prepare: %s: %s", sqlite3_errmsg(d->h), sql);
+        return NULL;
+    }
+    /* SQLite numbers "$N" parameters by first appearance, not by N: insist
+     * they match so binding by number is always right. */
+    int n = sqlite3_bind_parameter_count(st);
+    for (int i = 1; i <= n; i++) {
+        const char *name = sqlite3_bind_parameter_name(st, i);
+        char want[16];
+        snprintf(want, sizeof want, "$%d", i);
+        if (!name || strcmp(name, want) != 0) {
+            log_error("store: parameter %d is %s, not %s, in: %s", i, name ? name : "?", want, sql);
+            sqlite3_finalize(st);
+            hail_errf(HAIL_EDB, "statement parameters out of order");
+            return NULL;
         }
     }
-    /* Cache full: a programming error (too many distinct queries). */
-    log_error("store: statement cache full");
-    hail_errf(HAIL_EDB, "statement cache full");
-    return NULL;
+    return st;
+}
+
+sqlite3_stmt *db_stmt(db *d, const char *sql)
+{
+    if (d->cap) {
+        for (size_t i = stmt_hash(sql) & (d->cap - 1);; i = (i + 1) & (d->cap - 1)) {
+            struct stmt_slot *s = &d->cache[i];
+            if (s->sql == sql) {
+                sqlite3_reset(s->st);
+                sqlite3_clear_bindings(s->st);
+                return s->st;
+            }
+            if (!s->sql)
+                break;
+        }
+    }
+    if ((d->used + 1) * 2 > d->cap && stmt_grow(d) != 0) {
+        hail_errf(HAIL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    sqlite3_stmt *st = stmt_prepare(d, sql);
+    if (!st)
+        return NULL;
+    size_t i = stmt_hash(sql) & (d->cap - 1);
+    while (d->cache[i].sql)
+        i = (i + 1) & (d->cap - 1);
+    d->cache[i].sql = sql;
+    d->cache[i].st = st;
+    d->used++;
+    return st;
+}
+
+size_t db_stmt_count(db *d)
+{
+    return d->used;
 }
 
 int db_bind_text(sqlite3_stmt *st, int i, const char *s, int len)
@@ -162,10 +330,36 @@ hail_err db_all_json(db *d, sqlite3_stmt *st, db_row_json_fn row, json_t **out, 
     return e;
 }
 
-hail_err db_begin(db *d)
+static hail_err begin(db *d)
 {
     sqlite3_stmt *st = db_stmt(d, "BEGIN IMMEDIATE");
-    return st ? db_step_done(d, st, "begin") : HAIL_EDB;
+    int64_t t0 = time_mono_us();
+    d->beginning = 1;
+    d->wait_start = 0;
+    hail_err e = st ? db_step_done(d, st, "begin") : HAIL_EDB;
+    d->beginning = 0;
+    waiter_done(d);
+    signal_done(d);
+    d->tx_start = time_mono_us();
+    /* A long wait for the lock is worth knowing about (a bulk writer that
+     * does not yield, another program holding the database). */
+    if (d->wait_start && d->tx_start - t0 >= WAIT_LOG_US)
+        log_warn("store: a write waited %lld ms for the database%s",
+                 (long long)((d->tx_start - t0) / 1000), e ? " and gave up" : "");
+    return e;
+}
+
+hail_err db_begin(db *d)
+{
+    return begin(d);
+}
+
+hail_err db_begin_try(db *d)
+{
+    d->no_wait = 1;
+    hail_err e = begin(d);
+    d->no_wait = 0;
+    return e;
 }
 
 hail_err db_commit(db *d)
@@ -180,9 +374,30 @@ void db_rollback(db *d)
         sqlite3_exec(d->h, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int64_t db_tx_held_us(db *d)
+{
+    return db_in_tx(d) ? time_mono_us() - d->tx_start : 0;
+}
+
 int db_in_tx(db *d)
 {
     return !sqlite3_get_autocommit(d->h);
+}
+
+int db_bulk_due(db *d)
+{
+    int64_t held = db_tx_held_us(d);
+    return held >= DB_BULK_HOLD_US || (held >= DB_BULK_MIN_US && others_waiting(d));
+}
+
+void db_bulk_pause(db *d)
+{
+    /* Until every writer that was waiting got its turn (bounded), else a
+     * moment for one that does not say it waits (another program). */
+    int64_t t0 = time_mono_us();
+    do
+        time_sleep_us(DB_BULK_GAP_US, NULL);
+    while (others_waiting(d) && time_mono_us() - t0 < DB_BULK_PAUSE_MAX_US);
 }
 
 static int read_version(db *d)
@@ -243,6 +458,7 @@ hail_err db_open(const char *path, unsigned flags, db **out)
     if (!d)
         return HAIL_ENOMEM;
     d->path = strdup(path);
+    d->wait_fd = -1;
     int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
     if (flags & DB_MIGRATE)
         oflags |= SQLITE_OPEN_CREATE;
@@ -256,7 +472,8 @@ hail_err db_open(const char *path, unsigned flags, db **out)
                       d->h ? sqlite3_errmsg(d->h) : "out of memory");
         goto fail;
     }
-    sqlite3_busy_timeout(d->h, 10000);
+    d->wait_max = WAIT_DEFAULT_US;
+    sqlite3_busy_handler(d->h, on_busy, d);
     if ((e = people_register_functions(d->h)))
         goto fail;
     sqlite3_extended_result_codes(d->h, 1);
@@ -300,9 +517,14 @@ void db_close(db *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < STMT_CACHE; i++)
+    waiter_done(d);
+    signal_done(d);
+    if (d->wait_fd >= 0)
+        close(d->wait_fd);
+    for (size_t i = 0; i < d->cap; i++)
         if (d->cache[i].st)
             sqlite3_finalize(d->cache[i].st);
+    free(d->cache);
     if (d->h)
         sqlite3_close(d->h);
     free(d->path);
@@ -341,6 +563,8 @@ hail_err db_thread(const char *path, db **out)
     /* Server threads read through a shared memory map instead of copying
      * pages into each connection's cache (+23% search throughput measured). */
     db_exec(d, "PRAGMA mmap_size = 1073741824;");
+    d->interactive = 1;
+    d->wait_max = WAIT_INTERACTIVE_US;
     pthread_setspecific(thread_key, d);
     *out = d;
     return HAIL_OK;

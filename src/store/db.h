@@ -41,22 +41,60 @@ const char *db_path(db *d);
 int db_schema_version(db *d);
 
 /* A prepared statement for sql, cached per connection and keyed by the
- * string's address (pass string literals). It comes back reset with its
- * bindings cleared; NULL (with hail_errmsg set) if SQLite rejects it. */
+ * string's address (pass string literals, or text built once and kept). It
+ * comes back reset with its bindings cleared; NULL (with hail_errmsg set) if
+ * SQLite rejects it. The cache grows as needed: there is no limit. */
 sqlite3_stmt *db_stmt(db *d, const char *sql);
+/* How many statements the connection has cached (for tests). */
+size_t db_stmt_count(db *d);
 
 /* Runs SQL with no results (may hold several statements). */
 hail_err db_exec(db *d, const char *sql);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. Rollback never fails from the caller's
- * point of view (it is the cleanup path). */
+ * point of view (it is the cleanup path).
+ *
+ * Waiting for the write lock: a connection from db_thread() (an HTTP thread)
+ * waits at most 2 s, and only a few HTTP threads wait at once (the others are
+ * refused at once, so reads always find a free thread); any other connection
+ * (CLI, sync) waits up to 10 s. A write that cannot get the lock in time fails
+ * with HAIL_EUNAVAIL ("the database is busy; try again in a moment"). */
 hail_err db_begin(db *d);
+/* BEGIN IMMEDIATE without waiting at all: HAIL_EUNAVAIL at once when another
+ * connection writes (for best-effort writes on a read path). */
+hail_err db_begin_try(db *d);
 hail_err db_commit(db *d);
 void db_rollback(db *d);
 int db_in_tx(db *d);
 
+/* How many HTTP threads may wait for the write lock at once (default 4);
+ * `hail serve` sets half its thread pool. */
+void db_set_interactive_waiters(int max);
+
+/* Bulk writers (import, full sync) yield the write lock: they commit as soon
+ * as another writer waits for it (after DB_BULK_MIN_US of work; hail's
+ * writers say so through a flock() on "<database>-wait") and at the latest
+ * after DB_BULK_HOLD_US (for a waiter that cannot say so: another program),
+ * then pause (db_bulk_pause) until the waiting writers are in, and begin
+ * again. A bulk writer checks db_bulk_due() at least every DB_BULK_STEP_US of
+ * work. Commits are as rare as before when nobody waits (each costs an fsync
+ * with synchronous=FULL). */
+#define DB_BULK_HOLD_US      (INT64_C(100) * 1000)
+#define DB_BULK_MIN_US       (INT64_C(2) * 1000)
+#define DB_BULK_STEP_US      (INT64_C(5) * 1000)
+#define DB_BULK_GAP_US       (INT64_C(1) * 1000)
+#define DB_BULK_PAUSE_MAX_US (INT64_C(100) * 1000)
+/* µs since this connection's transaction took the write lock (0 if none). */
+int64_t db_tx_held_us(db *d);
+/* 1 when a bulk writer should commit now (see above). Cheap: one flock(). */
+int db_bulk_due(db *d);
+/* The pause between two bulk transactions: DB_BULK_GAP_US, or until the
+ * writers waiting are in (at most DB_BULK_PAUSE_MAX_US). */
+void db_bulk_pause(db *d);
+
 /* Records SQLite's current error for `what` and returns HAIL_EDB (or
- * HAIL_EEXIST for a unique-constraint failure, HAIL_EBUSY when locked). */
+ * HAIL_EEXIST for a unique-constraint failure, HAIL_EUNAVAIL with a plain
+ * message when the database stayed locked past the wait). */
 hail_err db_fail(db *d, const char *what);
 
 /* Steps a statement expected to finish (INSERT/UPDATE/DELETE). */

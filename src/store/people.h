@@ -81,6 +81,9 @@ hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int dele
 /* Commits what was written so far and opens a new transaction, so the caller
  * can store its checkpoint in the same transaction beforehand. */
 hail_err people_writer_checkpoint(people_writer *w);
+/* The same for a bulk writer between batches: commits, pauses DB_BULK_GAP_US
+ * so a waiting writer gets the lock, and begins again (store/db.h). */
+hail_err people_writer_yield(people_writer *w);
 /* Ends the writer: commit (1) or roll back (0) the open transaction, rebuild
  * any dropped indexes, and free. Always frees. */
 hail_err people_writer_close(people_writer *w, int commit);

@@ -12,7 +12,10 @@
  * CSV parser into people_writer: nothing holds a whole file. A checkpoint
  * (the byte offset and record count of the last complete record, the sha256
  * state, the header) is written in the same transaction as the people it
- * covers, every CKPT_ROWS records or CKPT_US. To know the offset of a record
+ * covers, every CKPT_ROWS records or CKPT_US. Between checkpoints the writer
+ * also commits (without one) whenever another writer waits for the lock
+ * (db_bulk_due, store/db.h), so the server's writes stay prompt during a full
+ * sync; a resume re-puts those records, which changes nothing. To know the offset of a record
  * boundary, the bytes after a checkpoint became due are fed line by line
  * until the parser sits between records. After an interruption the file is
  * asked for again with Range from that offset; a dropped connection does the
@@ -36,7 +39,6 @@
 #define PIPELINE             4                     /* export jobs outstanding (≤ 10 queued) */
 #define CKPT_ROWS            50000                 /* records per checkpoint */
 #define CKPT_US              (INT64_C(250) * 1000) /* …or this much time */
-#define CKPT_GAP_US          (INT64_C(5) * 1000)   /* lock-free pause after a commit */
 #define MAX_RECORD           (4u << 20)            /* one CSV record, quoted newlines and all */
 #define MAX_JOB_FAILURES     3
 #define EXPORT_FULL_WAIT_MAX (INT64_C(2) * 3600 * 1000000)
@@ -215,8 +217,9 @@ static hail_err checkpoint(full *f, const batch *b)
         return e;
     if (mkto_stopping(r))
         return hail_errf(HAIL_ECANCELLED, "stopped");
-    /* Let another process's writer in before taking the lock again. */
-    time_sleep_us(CKPT_GAP_US, NULL);
+    /* Let another writer (the server's, another process's) in before taking
+     * the lock again. */
+    db_bulk_pause(f->r->d);
     mkto_progress(r, "importing", 0);
     return writer_active(f);
 }
@@ -232,6 +235,15 @@ static hail_err write_batch(full *f, const batch *b)
                 log_warn("marketo: skipping a record of the export file: %s", hail_errmsg());
         } else if (e) {
             return e;
+        }
+        /* Someone waits for the lock: let them in now (whole records only;
+         * the next checkpoint covers these too). */
+        if ((i & 63) == 63 && db_bulk_due(r->d)) {
+            if ((e = writer_pause(f)))
+                return e;
+            db_bulk_pause(r->d);
+            if ((e = writer_active(f)))
+                return e;
         }
     }
     mkto_progress(r, "importing", 0);

@@ -18,7 +18,9 @@
 #include <time.h>
 
 #include "core/err.h"
+#include "core/buf.h"
 #include "store/db.h"
+#include "store/people.h"
 #include "store/schema.h"
 
 typedef struct {
@@ -475,6 +477,372 @@ static void test_migrating_open_does_not_wait_for_writers(void **state)
     db_close(w);
 }
 
+/* ---- every statement hail uses, on one connection ----
+ *
+ * The SQL passed to db_stmt() is collected from the sources under $HAIL_SRC:
+ * the argument after the connection is string literals, or names of string
+ * constants / macros (static const char x[] = "..."; #define X "...") that
+ * are, in turn, literals. A call whose SQL is built at run time must be
+ * listed in dynamic_sql and covered some other way below. */
+
+static const char *const dynamic_sql[] = {
+    "list_sql[m]", /* people lists: covered by people_list_text over every filter combination */
+};
+
+typedef struct {
+    char **sql;
+    size_t n, cap;
+    size_t sites;
+} sql_set;
+
+static char *read_all(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    size_t k;
+    while (b && (k = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (cap - n < 2) {
+            char *nb = realloc(b, cap *= 2);
+            if (!nb) {
+                free(b);
+                b = NULL;
+            }
+            b = nb;
+        }
+    }
+    fclose(f);
+    if (b)
+        b[n] = '\0';
+    *len = n;
+    return b;
+}
+
+/* Blanks comments (keeping string and character literals). */
+static void strip_comments(char *s)
+{
+    for (char *p = s; *p; p++) {
+        if (*p == '"' || *p == '\'') {
+            char q = *p++;
+            while (*p && *p != q) {
+                if (*p == '\\' && p[1])
+                    p++;
+                p++;
+            }
+            if (!*p)
+                return;
+        } else if (p[0] == '/' && p[1] == '*') {
+            char *e = strstr(p + 2, "*/");
+            char *end = e ? e + 2 : p + strlen(p);
+            memset(p, ' ', (size_t)(end - p));
+            p = end - 1;
+        } else if (p[0] == '/' && p[1] == '/') {
+            while (*p && *p != '\n')
+                *p++ = ' ';
+            if (!*p)
+                return;
+        }
+    }
+}
+
+static int ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+static int append_text(char **out, size_t *len, const char *s, size_t n)
+{
+    char *nb = realloc(*out, *len + n + 1);
+    if (!nb)
+        return -1;
+    memcpy(nb + *len, s, n);
+    *len += n;
+    nb[*len] = '\0';
+    *out = nb;
+    return 0;
+}
+
+static int resolve_name(const char *file, const char *name, size_t nlen, char **out, size_t *len,
+                        int depth);
+
+/* Concatenates the tokens of [p, end): string literals and names that resolve
+ * to literals. -1 when anything else is there. */
+static int concat_tokens(const char *file, const char *p, const char *end, char **out, size_t *len,
+                         int depth)
+{
+    int any = 0;
+    while (p < end) {
+        if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || (*p == '\\' && p[1] == '\n')) {
+            p++;
+            continue;
+        }
+        if (*p == '"') {
+            p++;
+            while (p < end && *p != '"') {
+                char c = *p;
+                if (c == '\\' && p + 1 < end) {
+                    p++;
+                    c = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+                }
+                if (append_text(out, len, &c, 1))
+                    return -1;
+                p++;
+            }
+            if (p >= end)
+                return -1;
+            p++;
+            any = 1;
+            continue;
+        }
+        if (ident_char(*p) && !(*p >= '0' && *p <= '9')) {
+            const char *q = p;
+            while (q < end && ident_char(*q))
+                q++;
+            if (resolve_name(file, p, (size_t)(q - p), out, len, depth + 1))
+                return -1;
+            p = q;
+            any = 1;
+            continue;
+        }
+        return -1;
+    }
+    return any ? 0 : -1;
+}
+
+/* A #define or a char array constant of the file, as text. */
+static int resolve_name(const char *file, const char *name, size_t nlen, char **out, size_t *len,
+                        int depth)
+{
+    char nm[128];
+    if (depth > 8 || nlen >= sizeof nm)
+        return -1;
+    memcpy(nm, name, nlen);
+    nm[nlen] = '\0';
+    name = nm;
+    for (const char *p = strstr(file, "#define"); p; p = strstr(p + 1, "#define")) {
+        const char *n = p + 7;
+        while (*n == ' ' || *n == '\t')
+            n++;
+        if (strncmp(n, name, nlen) != 0 || ident_char(n[nlen]) || n[nlen] == '(')
+            continue;
+        const char *e = n + nlen;
+        while (*e && !(*e == '\n' && e[-1] != '\\'))
+            e++;
+        return concat_tokens(file, n + nlen, e, out, len, depth);
+    }
+    for (const char *p = strstr(file, name); p; p = strstr(p + 1, name)) {
+        if ((p > file && ident_char(p[-1])) || ident_char(p[nlen]))
+            continue;
+        const char *q = p + nlen;
+        if (strncmp(q, "[] =", 4) != 0)
+            continue;
+        const char *e = strchr(q, ';');
+        if (!e)
+            return -1;
+        return concat_tokens(file, q + 4, e, out, len, depth);
+    }
+    return -1;
+}
+
+static void collect_file(const char *path, sql_set *set)
+{
+    size_t n;
+    char *src = read_all(path, &n);
+    assert_non_null(src);
+    strip_comments(src);
+    for (char *p = strstr(src, "db_stmt("); p; p = strstr(p + 1, "db_stmt(")) {
+        if (p > src && ident_char(p[-1]))
+            continue;
+        /* the second argument: from the first top-level comma to the closing parenthesis */
+        char *a = p + 8, *comma = NULL, *close = NULL;
+        int depth = 0;
+        for (char *q = a; *q; q++) {
+            if (*q == '"') {
+                for (q++; *q && *q != '"'; q++)
+                    if (*q == '\\' && q[1])
+                        q++;
+                continue;
+            }
+            if (*q == '(' || *q == '[')
+                depth++;
+            else if ((*q == ')' || *q == ']') && depth > 0)
+                depth--;
+            else if (*q == ',' && depth == 0 && !comma)
+                comma = q;
+            else if (*q == ')' && depth == 0) {
+                close = q;
+                break;
+            }
+        }
+        assert_non_null(close);
+        if (!comma)
+            continue;
+        /* the definition of db_stmt itself */
+        if (strstr(path, "store/db.c") && strncmp(comma + 1, " const char *sql", 16) == 0)
+            continue;
+        set->sites++;
+        char *text = NULL;
+        size_t len = 0;
+        if (concat_tokens(src, comma + 1, close, &text, &len, 0) == 0) {
+            if (set->n == set->cap) {
+                set->cap = set->cap ? set->cap * 2 : 64;
+                set->sql = realloc(set->sql, set->cap * sizeof *set->sql);
+                assert_non_null(set->sql);
+            }
+            set->sql[set->n++] = text;
+            continue;
+        }
+        free(text);
+        char expr[128];
+        const char *b = comma + 1;
+        while (*b == ' ' || *b == '\n')
+            b++;
+        snprintf(expr, sizeof expr, "%.*s", (int)(close - b), b);
+        int known = 0;
+        for (size_t i = 0; i < sizeof dynamic_sql / sizeof dynamic_sql[0]; i++)
+            known |= strcmp(expr, dynamic_sql[i]) == 0;
+        if (!known)
+            fail_msg("%s: db_stmt() with SQL this test cannot read: %s", path, expr);
+    }
+    free(src);
+}
+
+static void collect_dir(const char *dir, sql_set *set)
+{
+    DIR *dh = opendir(dir);
+    assert_non_null(dh);
+    struct dirent *de;
+    while ((de = readdir(dh))) {
+        if (de->d_name[0] == '.')
+            continue;
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0);
+        size_t l = strlen(de->d_name);
+        if (S_ISDIR(st.st_mode))
+            collect_dir(p, set);
+        else if (l > 2 && strcmp(de->d_name + l - 2, ".c") == 0)
+            collect_file(p, set);
+    }
+    closedir(dh);
+}
+
+static void test_every_statement_prepares_on_one_connection(void **state)
+{
+    fixture *f = *state;
+    const char *src = getenv("HAIL_SRC");
+    if (!src || !*src)
+        src = ".";
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/src", src);
+    sql_set set = {0};
+    collect_dir(dir, &set);
+    /* The collector must actually find hail's statements (dozens of them). */
+    print_message("%zu db_stmt() calls, %zu with SQL read from the source\n", set.sites, set.n);
+    assert_true(set.n >= 40);
+    assert_true(set.sites >= set.n);
+
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    for (size_t i = 0; i < set.n; i++) {
+        hail_errclear();
+        if (!db_stmt(d, set.sql[i]))
+            fail_msg("cannot prepare (%s): %s", hail_errmsg(), set.sql[i]);
+    }
+    /* The people lists build their SQL once per combination of filters. */
+    for (int m = 0; m < 16; m++) {
+        people_query q = {.q = (m & 1) ? "ab" : NULL,
+                          .owner = (m & 2) ? "rep@example.com" : NULL,
+                          .account = (m & 4) ? "001A" : NULL,
+                          .opportunity = (m & 8) ? "006B" : NULL,
+                          .limit = 10};
+        buf out = BUF_INIT(1 << 20);
+        char next[PEOPLE_CURSOR_MAX];
+        int count;
+        assert_int_equal(people_list_text(d, &q, &out, next, &count), HAIL_OK);
+        buf_release(&out);
+    }
+    assert_true(db_stmt_count(d) >= set.n + 16);
+    /* …and every one of them is still there, cached, on the same connection. */
+    for (size_t i = 0; i < set.n; i++) {
+        size_t before = db_stmt_count(d);
+        assert_non_null(db_stmt(d, set.sql[i]));
+        assert_int_equal(db_stmt_count(d), before);
+    }
+    db_close(d);
+    for (size_t i = 0; i < set.n; i++)
+        free(set.sql[i]);
+    free(set.sql);
+}
+
+/* Far more distinct statements than the old cache's 128 fixed slots, all of
+ * them used again afterwards: the cache grows, nothing fails or is prepared
+ * twice. */
+static void test_stmt_cache_has_no_fixed_limit(void **state)
+{
+    fixture *f = *state;
+    enum { N = 1000 };
+    db *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    char(*texts)[48] = calloc(N, sizeof *texts);
+    sqlite3_stmt **sts = calloc(N, sizeof *sts);
+    assert_non_null(texts);
+    assert_non_null(sts);
+    size_t base = db_stmt_count(d);
+    for (int i = 0; i < N; i++) {
+        snprintf(texts[i], sizeof texts[i], "SELECT $1 + %d", i);
+        hail_errclear();
+        sts[i] = db_stmt(d, texts[i]);
+        if (!sts[i])
+            fail_msg("statement %d: %s", i + 1, hail_errmsg());
+    }
+    assert_int_equal(db_stmt_count(d), base + N);
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < N; i++) {
+            sqlite3_stmt *s = db_stmt(d, texts[i]);
+            assert_ptr_equal(s, sts[i]);
+            sqlite3_bind_int(s, 1, round);
+            assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+            assert_int_equal(sqlite3_column_int(s, 0), i + round);
+            sqlite3_reset(s);
+        }
+    }
+    assert_int_equal(db_stmt_count(d), base + N);
+    db_close(d);
+    free(texts);
+    free(sts);
+}
+
+/* A write that cannot get the lock fails with the plain "busy" error, not
+ * SQLite's text, and db_begin_try does not wait. */
+static void test_busy_write_is_unavailable(void **state)
+{
+    fixture *f = *state;
+    db *w, *d;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &w), HAIL_OK);
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
+    assert_int_equal(db_begin(w), HAIL_OK);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    assert_int_equal(db_begin_try(d), HAIL_EUNAVAIL);
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    assert_true((b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000 < 500);
+    assert_string_equal(hail_errmsg(), "the database is busy; try again in a moment");
+    assert_false(db_in_tx(d));
+    /* reads do not wait for the writer */
+    assert_int_equal(count_rows(d, "SELECT count(*) FROM kv"), 0);
+    db_rollback(w);
+    assert_int_equal(db_begin_try(d), HAIL_OK);
+    assert_true(db_in_tx(d));
+    db_rollback(d);
+    db_close(d);
+    db_close(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +854,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_indexes_recreated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kv, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stmt_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_statement_prepares_on_one_connection, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_stmt_cache_has_no_fixed_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_write_is_unavailable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unique_violation_is_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exec, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrating_open_does_not_wait_for_writers, setup,
