@@ -42,6 +42,7 @@ struct db {
     int no_wait;        /* db_begin_try: do not wait at all */
     int beginning;      /* inside db_begin: a wait for the write lock */
     int counted;        /* this connection is counted in waiters */
+    int overflow;       /* waits past the cap: only while the lock changes hands */
     int wait_fd;        /* the "-wait" file (see others_waiting); -1 not open, -2 none */
     int signalled;      /* holds a shared lock on it while waiting */
     int64_t wait_max;   /* µs */
@@ -54,6 +55,13 @@ struct db {
  * and reads (and /healthz) always find one free. */
 static atomic_int waiters;
 static atomic_int waiters_max = 4;
+/* When a connection of this process last took the write lock (µs, monotonic).
+ * Past the cap a writer still waits while the lock keeps changing hands (a
+ * burst of short writes: it gets in within milliseconds), and gives up as
+ * soon as nobody has taken it for STUCK_US (a long holder: then it would only
+ * tie up an HTTP thread). */
+static atomic_int_least64_t last_acquired;
+#define STUCK_US 50000
 
 void db_set_interactive_waiters(int max)
 {
@@ -127,17 +135,20 @@ static int on_busy(void *arg, int count)
     int64_t now = time_mono_us();
     if (count == 0) {
         d->wait_start = now;
+        d->overflow = 0;
         if (d->interactive && d->beginning && !d->counted) {
             if (atomic_fetch_add(&waiters, 1) >= atomic_load(&waiters_max)) {
                 atomic_fetch_sub(&waiters, 1);
-                return 0;
+                d->overflow = 1;
+            } else {
+                d->counted = 1;
             }
-            d->counted = 1;
         }
         if (d->beginning)
             signal_waiting(d);
     }
-    if (now - d->wait_start >= d->wait_max) {
+    if (now - d->wait_start >= d->wait_max ||
+        (d->overflow && now - atomic_load(&last_acquired) >= STUCK_US)) {
         waiter_done(d);
         return 0;
     }
@@ -341,6 +352,8 @@ static hail_err begin(db *d)
     waiter_done(d);
     signal_done(d);
     d->tx_start = time_mono_us();
+    if (!e)
+        atomic_store(&last_acquired, d->tx_start);
     /* A long wait for the lock is worth knowing about (a bulk writer that
      * does not yield, another program holding the database). */
     if (d->wait_start && d->tx_start - t0 >= WAIT_LOG_US)

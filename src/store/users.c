@@ -448,36 +448,32 @@ hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *ou
     return e;
 }
 
-/* The connection's busy timeout in ms (PRAGMA busy_timeout reads it). */
-static int busy_timeout_ms(db *d)
-{
-    sqlite3_stmt *st = db_stmt(d, "PRAGMA busy_timeout");
-    int ms = -1;
-    if (st && sqlite3_step(st) == SQLITE_ROW)
-        ms = sqlite3_column_int(st, 0);
-    if (st)
-        sqlite3_reset(st);
-    return ms;
-}
-
 hail_err tokens_touch(db *d, int64_t token_id, int64_t now, int64_t not_before)
 {
+    /* A hint is not worth waiting for: while another connection holds the
+     * write lock (a bulk import), give up at once (db_begin_try's
+     * HAIL_EUNAVAIL) instead of queueing the request behind it; a later
+     * request writes it. Inside a caller's transaction it is one more write. */
+    int own = !db_in_tx(d);
+    hail_err e = own ? db_begin_try(d) : HAIL_OK;
+    if (e)
+        return e;
     sqlite3_stmt *st = db_stmt(d, "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2"
                                   " AND (last_used_at IS NULL OR last_used_at <= $3)");
     if (!st)
-        return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, now);
-    sqlite3_bind_int64(st, 2, token_id);
-    sqlite3_bind_int64(st, 3, not_before);
-    /* A hint is not worth waiting for: while another connection holds the
-     * write lock (a bulk import), give up at once (HAIL_EBUSY) instead of
-     * queueing the request behind it; a later request writes it. */
-    int saved = db_in_tx(d) ? -1 : busy_timeout_ms(d);
-    if (saved >= 0)
-        sqlite3_busy_timeout(db_sqlite(d), 0);
-    hail_err e = db_step_done(d, st, "tokens: touch");
-    if (saved >= 0)
-        sqlite3_busy_timeout(db_sqlite(d), saved);
+        e = HAIL_EDB;
+    if (!e) {
+        sqlite3_bind_int64(st, 1, now);
+        sqlite3_bind_int64(st, 2, token_id);
+        sqlite3_bind_int64(st, 3, not_before);
+        e = db_step_done(d, st, "tokens: touch");
+    }
+    if (own) {
+        if (!e)
+            e = db_commit(d);
+        if (e)
+            db_rollback(d);
+    }
     return e;
 }
 

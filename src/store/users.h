@@ -64,7 +64,7 @@ hail_err tokens_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *ou
                        int64_t *token_id, int64_t *last_used);
 /* Sets last_used_at to now unless it is already after not_before (so that
  * concurrent requests write it once). Never waits for the write lock:
- * HAIL_EBUSY at once when another connection holds it. */
+ * HAIL_EUNAVAIL at once when another connection holds it. */
 hail_err tokens_touch(db *d, int64_t token_id, int64_t now, int64_t not_before);
 /* Revokes by id (user_id > 0 restricts to that owner). HAIL_ENOTFOUND if none. */
 hail_err tokens_revoke(db *d, int64_t id, int64_t user_id);
