@@ -3,7 +3,9 @@
 Each test drives the real `hail` binary (HAIL_BIN) over loopback: a fresh data
 directory per test case, a server on a free port, real SQLite files, and the
 fake Marketo (tests/fake/fake_marketo.py) where Marketo is needed.
-Standard library only.
+Every reply to Hail.request is checked against docs/openapi.json
+(openapi_check.py): a reply the document does not allow fails the test that
+made the request. Standard library plus Debian's python3-jsonschema.
 """
 import datetime
 import http.client
@@ -19,6 +21,8 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+
+import openapi_check
 
 SRC = os.environ.get("HAIL_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("HAIL_BIN") or os.path.join(SRC, "build", "hail")
@@ -189,9 +193,12 @@ class Hail:
         try:
             c.request(method, path, body=data, headers=h)
             r = c.getresponse()
-            return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
+            resp = Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
         finally:
             c.close()
+        # The document must allow every reply (status, Content-Type, body).
+        openapi_check.spec().check(method, path, resp.status, resp.header("Content-Type"), resp.body)
+        return resp
 
 
 class FakeMarketo:
