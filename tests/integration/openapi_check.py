@@ -220,9 +220,10 @@ class Spec:
     @staticmethod
     def server_path(path):
         """The path as hail routes it: no query, %HH decoded (as libmicrohttpd
-        does), cut at a NUL."""
+        does). An encoded NUL is part of its segment: hail must not read the
+        path as ending there ("/teams/1%00/members/2" is not "/teams/1")."""
         p = urllib.parse.urlsplit(path).path if "?" in path or "#" in path else path
-        return urllib.parse.unquote(p, errors="surrogateescape").split("\0")[0]
+        return urllib.parse.unquote(p, errors="surrogateescape")
 
     def find(self, method, path):
         """(operation or None, the methods documented on the path)."""

@@ -181,6 +181,9 @@ class Check(unittest.TestCase):
         self.assertIsNone(self.spec.find("GET", "/things/a%2Fb")[0])
         self.assertIsNone(self.spec.find("GET", "/things/")[0])
         self.assertEqual(self.spec.find("GET", "/things/7?q=/x")[0].template, "/things/{id}")
+        # An encoded NUL does not end the path: this is /things/{id}, not /things.
+        self.assertEqual(self.spec.find("DELETE", "/things/7%00")[0].template, "/things/{id}")
+        self.assertIsNone(self.spec.find("POST", "/things%00/7")[0])
 
 
 class ProjectDocument(unittest.TestCase):
