@@ -214,6 +214,7 @@ class Fuzzer:
         self.probes = 0
         self.failure = None
         self.body_on_bodyless = False
+        self.caller = None          # the user id the current request is made as
         self.nul_in_paths = False
         # Things are made more often than destroyed, so that there is
         # something to read, change and delete.
@@ -311,13 +312,20 @@ class Fuzzer:
             return None  # chosen with the password in session_body()
         if name == "email":
             taken = pick(data, sorted(u["email"] for u in self.w.users.values()))
-            if taken and data.draw(st.integers(0, 9)) == 0:
+            clash = data.draw(st.integers(0, 9)) == 0
+            if taken and clash:
                 return (taken,)  # 409
             return (self.fresh_email(),)
         if name in ("password", "new_password"):
             return (data.draw(st.text(PRINTABLE, min_size=8, max_size=40)),)
         if name == "current_password":
-            return None
+            # The caller's own, when known (PATCH /api/v1/me); a wrong one
+            # counts against the sign-in lock-out like a failed sign-in.
+            u = self.w.users.get(self.caller)
+            right = u["password"] if u else None
+            wrong = data.draw(st.integers(0, 4)) == 0 and self.w.bad_logins < MAX_BAD_LOGINS
+            made = self.text(data, s)
+            return (right if right is not None and not wrong else made,)
         if name == "name":
             hi = s.get("maxLength") or (100 if "/teams" in op.template else 200)
             v = data.draw(st.text(PRINTABLE, min_size=1, max_size=min(hi, 30)))
@@ -382,12 +390,14 @@ class Fuzzer:
         body, kind = self.mutate(data, {"email": email, "password": pw},
                                  {"properties": {"email": {"maxLength": 254},
                                                  "password": {"maxLength": 1024}}})
-        # A changed body may still be a good sign-in ("wrong" on a changed
-        # password): keep it from counting against the lock-out.
-        if isinstance(body.get("email"), str) and isinstance(body.get("password"), str):
-            body["password"] = "x"  # a wrong one: counted
-            if self.w.bad_logins >= MAX_BAD_LOGINS:
-                body["email"] = None
+        # A changed body that is still a well-formed sign-in is a wrong one:
+        # within the budget for the lock-out only.
+        e, p = body.get("email"), body.get("password")
+        if set(body) == {"email", "password"} and isinstance(e, str) and isinstance(p, str) and \
+                len(e) <= 254 and len(p) <= 1024 and (e, p) != (email, pw) and (
+                    self.w.bad_logins >= MAX_BAD_LOGINS or
+                    self.w.bad_logins_by_email.get(e.lower(), 0) >= MAX_BAD_LOGINS_PER_EMAIL):
+            return {"email": email, "password": pw}, "valid"
         return body, kind
 
     def auth(self, data, op):
@@ -534,6 +544,7 @@ class Fuzzer:
         if method == "GET" and data.draw(st.integers(0, 29)) == 0:
             method = "HEAD"
         headers, caller, akind = self.auth(data, op)
+        self.caller = caller
         protected = set()
         if op.method in ("PATCH", "DELETE") and "/users/" in op.template:
             protected = self.w.protected_users
@@ -622,9 +633,16 @@ class Fuzzer:
                 if m and isinstance(r.json, dict):
                     w.sessions.append({"cookie": m.group(1), "csrf": r.json.get("csrf_token"),
                                        "owner": (r.json.get("user") or {}).get("id")})
+        cookie = next((k.split(":", 1)[1] for k in kinds if k.startswith("session")), None)
         if op.template == "/api/v1/session" and method == "DELETE" and r.status == 204:
-            cookie = next((k.split(":", 1)[1] for k in kinds if k.startswith("session")), None)
             w.sessions = [s for s in w.sessions if s["cookie"] != cookie]
+        if isinstance(body, dict) and "current_password" in body and r.status in (401, 403, 429):
+            w.bad_logins += 1
+        if op.template == "/api/v1/me" and method == "PATCH" and r.status == 200 and \
+                caller in w.users and isinstance(body, dict) and isinstance(body.get("password"), str):
+            # A new password of one's own ends one's other sessions.
+            w.users[caller]["password"] = body["password"]
+            w.sessions = [s for s in w.sessions if s["owner"] != caller or s["cookie"] == cookie]
         if not 200 <= r.status < 300:
             return
         if method == "HEAD":
