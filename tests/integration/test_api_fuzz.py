@@ -19,9 +19,12 @@ end, a clean exit and no sanitizer report. Each operation must have got at
 least FLOOR 2xx replies, so a pass that never gets past validation fails.
 
 Bounded and reproducible: a fixed example budget (HAIL_FUZZ_EXAMPLES), a time
-cap (HAIL_FUZZ_SECONDS) and a fixed seed (HAIL_FUZZ_SEED, printed); no
-example database, no shrinking (the server's state is not replayable): the
-first bad reply stops the pass and is reported with its request.
+cap (HAIL_FUZZ_SECONDS) and a fixed seed (HAIL_FUZZ_SEED, printed): the same
+seed sends the same requests as long as hail answers the same. No example
+database and no shrinking (the server's state cannot be replayed): the first
+bad reply stops the pass and is reported with its request. Every draw of an
+example depends on earlier draws only, never on the server's state (see
+pick()), or Hypothesis reports its generation as flaky.
 """
 import atexit
 import base64
@@ -801,7 +804,8 @@ class ApiFuzz(ApiCase):
         print("\n".join(lines), file=sys.stderr)
 
         if fz.failure:
-            self.fail("seed %d: %s\n%s" % (SEED, fz.failure, self.h.server_log()[-2000:]))
+            self.fail("%s\n(seed %d: HAIL_FUZZ_SEED=%d HAIL_FUZZ_EXAMPLES=%d replays this pass)\n"
+                      "server log:\n%s" % (fz.failure, SEED, SEED, EXAMPLES, self.h.server_log()[-2000:]))
         self.assertIsNone(self.h.proc.poll(), "hail died: " + self.h.server_log())
         r = self.h.request("GET", "/healthz")
         self.assertEqual(r.status, 200, r)
