@@ -197,7 +197,8 @@ class Hail:
         finally:
             c.close()
         # The document must allow every reply (status, Content-Type, body).
-        openapi_check.spec().check(method, path, resp.status, resp.header("Content-Type"), resp.body)
+        openapi_check.spec().check(method, path, resp.status, resp.header("Content-Type"),
+                                   resp.body)
         return resp
 
 

@@ -252,7 +252,8 @@ class Spec:
     def errors(self, schema, value, mode="response"):
         """The schema errors of a value, as strings naming where they are."""
         out = []
-        for e in sorted(self.validator(schema, mode).iter_errors(value), key=lambda e: list(e.path)):
+        errs = self.validator(schema, mode).iter_errors(value)
+        for e in sorted(errs, key=lambda e: [str(p) for p in e.path]):
             where = "".join("[%r]" % p for p in e.path) or "(root)"
             out.append("at %s: %s" % (where, e.message))
         return out

@@ -37,7 +37,6 @@ import sys
 import tempfile
 import time
 import traceback
-import unittest
 import urllib.parse
 
 import harness
@@ -93,8 +92,9 @@ JUNK_BODIES = [b"", b"{", b"}", b"{\"a\":}", b"[]", b"[1,2]", b"\"str\"", b"1", 
 
 # Filter values that mean something to SQL, LIKE, FTS or printf.
 SPECIAL_TEXT = ["%", "_", "%%", "a%", "_a", "\\", "'", "''", "\"", "\"a\"", "*", "a*", "a OR b",
-                "NEAR(a b)", "-a", "a:b", "^a", "(", ")", "a AND", "NOT", "%s%n", "\u00e9", "E\u0301",
-                "\u00df", "\u0130", "\U0001F600", " ", "  a  b  ", "a\tb", "\u0000", "\u202e",
+                "NEAR(a b)", "-a", "a:b", "^a", "(", ")", "a AND", "NOT", "%s%n", "\u00e9",
+                "E\u0301", "\u00df", "\u0130", "\U0001F600", " ", "  a  b  ", "a\tb", "\u0000",
+                "\u202e",
                 "x" * 256, "x" * 257, "\u00e9" * 200, "me", "ME", "@", "a@b.c", "0", "-1"]
 
 WRONG_VALUES = [None, 0, -1, 1, 2 ** 63, 2 ** 64, -2 ** 63 - 1, 10 ** 40, 1.5, 1e308, True, False,
@@ -169,8 +169,9 @@ class World:
         elif "members" in value and isinstance(value.get("id"), int):
             self.teams.add(value["id"])
             if isinstance(value["members"], list):
-                self.members[value["id"]] = {m["id"] for m in value["members"]
-                                             if isinstance(m, dict) and isinstance(m.get("id"), int)}
+                self.members[value["id"]] = {
+                    m["id"] for m in value["members"]
+                    if isinstance(m, dict) and isinstance(m.get("id"), int)}
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -182,13 +183,13 @@ def weighted(pairs):
     """A strategy choosing a value by weight (the pairs are (value, weight))."""
     total = sum(w for _, w in pairs)
 
-    def pick(n):
+    def choose(n):
         for v, w in pairs:
             if n < w:
                 return v
             n -= w
         return pairs[-1][0]
-    return st.integers(0, total - 1).map(pick)
+    return st.integers(0, total - 1).map(choose)
 
 
 def pick(data, seq):
@@ -201,7 +202,6 @@ def pick(data, seq):
 
 
 PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"))
-ANY_CHAR = st.characters(blacklist_categories=("Cs",))
 
 
 class Fuzzer:
@@ -353,8 +353,8 @@ class Fuzzer:
         body = dict(body)
         names = sorted(set(props) | set(body))
         if kind == "unknown" or not names:
-            body[data.draw(st.sampled_from(["x", "id", "admin", "", "\u0000", "Name", "e" * 300]))] = \
-                data.draw(st.sampled_from(WRONG_VALUES))
+            key = data.draw(st.sampled_from(["x", "id", "admin", "", "\u0000", "Name", "e" * 300]))
+            body[key] = data.draw(st.sampled_from(WRONG_VALUES))
         elif kind == "drop":
             if body:
                 del body[data.draw(st.sampled_from(sorted(body)))]
@@ -426,8 +426,9 @@ class Fuzzer:
             t = self.w.tokens[token]
             return {"Authorization": "Bearer " + t["secret"]}, t["owner"], kind
         if kind == "bad":
-            bearer = ["Bearer hail_" + "A" * 43, "Bearer ", "Bearer", "bearer " + self.admin["token"] + "x",
-                      "Basic Zm9vOmJhcg==", "Token " + self.admin["token"], "Bearer " + "x" * 2000,
+            bearer = ["Bearer hail_" + "A" * 43, "Bearer ", "Bearer",
+                      "bearer " + self.admin["token"] + "x", "Basic Zm9vOmJhcg==",
+                      "Token " + self.admin["token"], "Bearer " + "x" * 2000,
                       "Bearer \t" + self.admin["token"][:-1], "Bearer hail_%00"]
             cookie = ["", "x", "A" * 43, "a=b; hail_session=c", "%00"]
             if variant < 60:
@@ -487,10 +488,12 @@ class Fuzzer:
                                                "é", "\u202e", "Tm8", "====", "AAAA" * 100]))
             elif name == "cursor":
                 seen = pick(data, self.w.cursors.get(op.id, []))
-                made = base64.urlsafe_b64encode(data.draw(st.binary(max_size=30))).decode().rstrip("=")
+                made = base64.urlsafe_b64encode(data.draw(st.binary(max_size=30)))
+                made = made.decode().rstrip("=")
                 v = seen if seen is not None else made
             elif name in ("q", "owner", "account", "opportunity"):
-                known = pick(data, {"q": sorted(self.w.words), "owner": ["me"] + sorted(self.w.owners),
+                known = pick(data, {"q": sorted(self.w.words),
+                                    "owner": ["me"] + sorted(self.w.owners),
                                     "account": sorted(self.w.accounts),
                                     "opportunity": sorted(self.w.opportunities)}[name])
                 how = data.draw(st.integers(0, 3))
@@ -518,7 +521,8 @@ class Fuzzer:
         schema = op.request_schema()
         if schema is None:
             if self.body_on_bodyless and data.draw(st.integers(0, 19)) == 0:
-                return data.draw(st.sampled_from([b"{}", b"x", b"{\"a\":1}"])), ct, "body-on-bodyless"
+                raw = data.draw(st.sampled_from([b"{}", b"x", b"{\"a\":1}"]))
+                return raw, ct, "body-on-bodyless"
             return None, None, "valid"
         if not op.request_body.get("required") and data.draw(st.integers(0, 4)) == 0:
             return None, None, "valid"
@@ -581,7 +585,8 @@ class Fuzzer:
             [op.template for op in self.spec.operations] +
             ["/", "/api", "/api/v1", "/api/v1/", "/api/v1/users/", "/api/v1/nope", "/api/v2/users",
              "/api/v1/users/1/x", "/healthz/", "//api/v1/users", "/api/v1/people/1/2",
-             "/api/v1/teams/1/members", "/api/v1/teams/1/members/", "/API/V1/USERS", "/%2e%2e/etc"]))
+             "/api/v1/teams/1/members", "/api/v1/teams/1/members/", "/API/V1/USERS",
+             "/%2e%2e/etc"]))
         path = re.sub(r"\{[^}]+\}", "1", path)
         method = data.draw(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))
         op, _ = self.spec.find(method, path)
@@ -608,7 +613,8 @@ class Fuzzer:
                 method + " " + path, e, "alive" if alive else "DEAD", what)
             return
         if r.status >= 500:
-            self.failure = "%s -> %d (a 5xx): %s\n  request: %s" % (method, r.status, r.body[:300], what)
+            self.failure = "%s -> %d (a 5xx): %s\n  request: %s" % (method, r.status,
+                                                                  r.body[:300], what)
             return
         if op is None:
             return
@@ -630,7 +636,8 @@ class Fuzzer:
             email = body.get("email") if isinstance(body, dict) else None
             if r.status == 401 and isinstance(email, str):
                 w.bad_logins += 1
-                w.bad_logins_by_email[email.lower()] = w.bad_logins_by_email.get(email.lower(), 0) + 1
+                k = email.lower()
+                w.bad_logins_by_email[k] = w.bad_logins_by_email.get(k, 0) + 1
             if r.status == 201:
                 m = re.match(r"hail_session=([^;]+)", r.header("Set-Cookie") or "")
                 if m and isinstance(r.json, dict):
@@ -642,7 +649,8 @@ class Fuzzer:
         if isinstance(body, dict) and "current_password" in body and r.status in (401, 403, 429):
             w.bad_logins += 1
         if op.template == "/api/v1/me" and method == "PATCH" and r.status == 200 and \
-                caller in w.users and isinstance(body, dict) and isinstance(body.get("password"), str):
+                caller in w.users and isinstance(body, dict) and \
+                isinstance(body.get("password"), str):
             # A new password of one's own ends one's other sessions.
             w.users[caller]["password"] = body["password"]
             w.sessions = [s for s in w.sessions if s["owner"] != caller or s["cookie"] == cookie]
@@ -658,10 +666,12 @@ class Fuzzer:
                     seen.append(r.json["next_cursor"])
         ids = [int(x) for x in re.findall(r"/(\d+)(?=/|$)", self.spec.server_path(path))]
         if op.template == "/api/v1/users" and method == "POST" and isinstance(r.json, dict):
-            w.users[r.json["id"]]["password"] = body.get("password") if isinstance(body, dict) else None
+            pw = body.get("password") if isinstance(body, dict) else None
+            w.users[r.json["id"]]["password"] = pw
         if op.template == "/api/v1/users/{id}" and ids and ids[0] in w.users:
             u = w.users[ids[0]]
-            if method == "PATCH" and isinstance(body, dict) and isinstance(body.get("password"), str):
+            if method == "PATCH" and isinstance(body, dict) and \
+                    isinstance(body.get("password"), str):
                 u["password"] = body["password"]
                 w.sessions = [s for s in w.sessions if s["owner"] != ids[0]]
             if method == "DELETE" or (isinstance(r.json, dict) and r.json.get("active") is False):
@@ -671,7 +681,8 @@ class Fuzzer:
             w.teams.discard(ids[0])
         if op.template == "/api/v1/tokens" and method == "POST" and isinstance(r.json, dict):
             w.tokens[r.json["id"]] = {"secret": r.json.get("token"), "owner": caller, "live": True}
-        if op.template == "/api/v1/tokens/{id}" and method == "DELETE" and ids and ids[0] in w.tokens:
+        if op.template == "/api/v1/tokens/{id}" and method == "DELETE" and ids and \
+                ids[0] in w.tokens:
             w.tokens[ids[0]]["live"] = False
 
 
@@ -805,14 +816,15 @@ class ApiFuzz(ApiCase):
 
         if fz.failure:
             self.fail("%s\n(seed %d: HAIL_FUZZ_SEED=%d HAIL_FUZZ_EXAMPLES=%d replays this pass)\n"
-                      "server log:\n%s" % (fz.failure, SEED, SEED, EXAMPLES, self.h.server_log()[-2000:]))
+                      "server log:\n%s" % (fz.failure, SEED, SEED, EXAMPLES,
+                                            self.h.server_log()[-2000:]))
         self.assertIsNone(self.h.proc.poll(), "hail died: " + self.h.server_log())
         r = self.h.request("GET", "/healthz")
         self.assertEqual(r.status, 200, r)
         few = ["%s (%d of %d)" % (op.id, fz.ok[op.id], fz.sent[op.id]) for op in spec.operations
                if fz.ok[op.id] < FLOOR]
-        self.assertEqual(few, [], "operations with fewer than %d 2xx replies: the pass does not get "
-                         "past validation there" % FLOOR)
+        self.assertEqual(few, [], "operations with fewer than %d 2xx replies: the pass does not "
+                         "get past validation there" % FLOOR)
         self.close_checked(self.h)
 
 

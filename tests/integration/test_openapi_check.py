@@ -19,6 +19,8 @@ def content(schema):
     return {"application/json": {"schema": schema}}
 
 
+THING_CONTENT = content({"$ref": "#/components/schemas/Thing"})
+
 TINY = {
     "openapi": "3.0.3",
     "info": {"title": "tiny", "version": "1"},
@@ -38,7 +40,8 @@ TINY = {
                     "owner": {"allOf": [{"$ref": "#/components/schemas/Ref"}], "nullable": True},
                     "secret": {"type": "string", "writeOnly": True},
                     "at": {"type": "string", "format": "date-time"}}},
-            "Ref": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+            "Ref": {"type": "object", "required": ["id"],
+                    "properties": {"id": {"type": "integer"}}},
         },
         "responses": {"NotFound": {"description": "unknown id", "content": content(ERR)}},
     },
@@ -46,15 +49,13 @@ TINY = {
         "/things/{id}": {
             "parameters": [{"name": "id", "in": "path", "required": True,
                             "schema": {"type": "integer"}}],
-            "get": {"responses": {"200": {"description": "the thing",
-                                          "content": content({"$ref": "#/components/schemas/Thing"})},
+            "get": {"responses": {"200": {"description": "the thing", "content": THING_CONTENT},
                                   "404": {"$ref": "#/components/responses/NotFound"}}},
             "delete": {"responses": {"204": {"description": "gone"},
                                      "4XX": {"description": "refused", "content": content(ERR)}}},
         },
         "/things": {
-            "post": {"responses": {"201": {"description": "made",
-                                           "content": content({"$ref": "#/components/schemas/Thing"})},
+            "post": {"responses": {"201": {"description": "made", "content": THING_CONTENT},
                                    "default": {"description": "error", "content": content(ERR)}}},
         },
     },
@@ -92,7 +93,8 @@ class Check(unittest.TestCase):
         self.spec = Spec(TINY)
 
     def ok(self, method, path, status, body, ctype=JSON):
-        self.spec.check(method, path, status, ctype, body if isinstance(body, str) else json.dumps(body))
+        text = body if isinstance(body, str) else json.dumps(body)
+        self.spec.check(method, path, status, ctype, text)
 
     def bad(self, method, path, status, body, ctype=JSON):
         with self.assertRaises(Mismatch) as cm:
@@ -118,7 +120,8 @@ class Check(unittest.TestCase):
             "GET /things/7 -> 200: the body does not match the document's schema: "
             "at ['id']: '7' is not of type 'integer'; body "
             + json.dumps(dict(THING, id="7")))
-        self.assertIn("'id' is a required property", self.bad("GET", "/things/7", 200, {"name": "x", "kind": "a"}))
+        self.assertIn("'id' is a required property",
+                      self.bad("GET", "/things/7", 200, {"name": "x", "kind": "a"}))
         self.assertIn("Additional properties are not allowed ('extra' was unexpected)",
                       self.bad("GET", "/things/7", 200, dict(THING, extra=1)))
         self.assertIn("at ['name']: 5 is not of type 'string', 'null'",
@@ -173,8 +176,10 @@ class Check(unittest.TestCase):
         self.assertEqual(self.bad("PATCH", "/things/7", 200, THING),
                          "PATCH /things/7 -> 200: PATCH is no operation of the OpenAPI document "
                          "(documented here: GET, DELETE), so a 4xx error is expected")
-        self.assertIn("is not documented", self.bad("GET", "/nothing", 404, "<h1>Not found</h1>", "text/html"))
-        self.assertIn("'code' is a required property", self.bad("GET", "/nothing", 404, {"error": {"message": "x"}}))
+        self.assertIn("is not documented",
+                      self.bad("GET", "/nothing", 404, "<h1>Not found</h1>", "text/html"))
+        self.assertIn("'code' is a required property",
+                      self.bad("GET", "/nothing", 404, {"error": {"message": "x"}}))
 
     def test_the_path_is_matched_as_the_server_sees_it(self):
         self.assertEqual(self.spec.find("GET", "/things/%37")[0].template, "/things/{id}")
