@@ -198,7 +198,7 @@ class Hail:
             c.close()
         # The document must allow every reply (status, Content-Type, body).
         openapi_check.spec().check(method, path, resp.status, resp.header("Content-Type"),
-                                   resp.body)
+                                   resp.body, resp.headers)
         return resp
 
 

@@ -118,6 +118,10 @@ def _is_int32(v):
     return not isinstance(v, int) or -2 ** 31 <= v < 2 ** 31
 
 
+def _values(headers, name):
+    return [v for k, v in headers if k.lower() == name.lower()]
+
+
 def _media(ct):
     return (ct or "").split(";")[0].strip().lower()
 
@@ -258,12 +262,17 @@ class Spec:
             out.append("at %s: %s" % (where, e.message))
         return out
 
-    def check(self, method, path, status, content_type, body):
+    def check(self, method, path, status, content_type, body, headers=None):
         """Raises Mismatch when the document does not allow this reply.
-        body is the reply body as text (or bytes); HEAD replies have none."""
+        body is the reply body as text (or bytes); HEAD replies have none.
+        headers (optional: (name, value) pairs or a dict) are checked too:
+        the documented ones (present when required, values on schema), and
+        Allow on a 405 (exactly the methods the document has on the path)."""
         if isinstance(body, bytes):
             body = body.decode("utf-8", "replace")
         body = body or ""
+        if isinstance(headers, dict):
+            headers = list(headers.items())
         what = "%s %s -> %d" % (method, path, status)
         op, allowed = self.find(method, path)
         if op is None:
@@ -274,13 +283,50 @@ class Spec:
                                % (what, method, ", ".join(allowed) or "nothing"))
             self._check_content(what, method, content_type, body,
                                 {"application/json": {"schema": self.error_schema()}})
+            if status == 405 and headers is not None:
+                allow = {m.strip().upper() for v in _values(headers, "Allow") for m in v.split(",")
+                         if m.strip()}
+                if allow != set(allowed):
+                    raise Mismatch("%s: Allow is %r, the document has %s on this path"
+                                   % (what, ", ".join(_values(headers, "Allow")),
+                                      ", ".join(sorted(allowed)) or "nothing"))
             return None
         resp = op.response_for(status)
         if resp is None:
             raise Mismatch("%s: status %d is not documented for %s %s (documented: %s)"
                            % (what, status, op.method, op.template, ", ".join(op.responses)))
         self._check_content(what, method, content_type, body, resp.get("content"))
+        if headers is not None:
+            self._check_headers(what, headers, resp.get("headers") or {})
         return op
+
+    def _check_headers(self, what, headers, documented):
+        for name, h in documented.items():
+            h = self.deref(h)
+            if name.lower() == "content-type":
+                continue  # ignored by OpenAPI: the media type says it
+            values = _values(headers, name)
+            if not values:
+                if h.get("required"):
+                    raise Mismatch("%s: the required header %s is missing" % (what, name))
+                continue
+            schema = h.get("schema")
+            if schema is None:
+                continue
+            t = self.deref(schema).get("type")
+            for v in values:
+                value = v
+                if t in ("integer", "number"):
+                    try:
+                        value = int(v) if t == "integer" else float(v)
+                    except ValueError:
+                        raise Mismatch("%s: header %s is %r, not an %s" % (what, name, v, t))
+                elif t == "boolean":
+                    value = {"true": True, "false": False}.get(v, v)
+                errs = self.errors(schema, value)
+                if errs:
+                    raise Mismatch("%s: header %s %r does not match the document's schema: %s"
+                                   % (what, name, v, "; ".join(errs)))
 
     def _check_content(self, what, method, content_type, body, content):
         if not content:

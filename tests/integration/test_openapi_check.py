@@ -52,6 +52,10 @@ TINY = {
             "get": {"responses": {"200": {"description": "the thing", "content": THING_CONTENT},
                                   "404": {"$ref": "#/components/responses/NotFound"}}},
             "delete": {"responses": {"204": {"description": "gone"},
+                                     "429": {"description": "later", "content": content(ERR),
+                                             "headers": {"Retry-After": {
+                                                 "required": True,
+                                                 "schema": {"type": "integer", "minimum": 1}}}},
                                      "4XX": {"description": "refused", "content": content(ERR)}}},
         },
         "/things": {
@@ -181,8 +185,37 @@ class Check(unittest.TestCase):
         self.assertIn("'code' is a required property",
                       self.bad("GET", "/nothing", 404, {"error": {"message": "x"}}))
 
+    def test_documented_headers_are_checked(self):
+        def check(headers):
+            self.spec.check("DELETE", "/things/7", 429, JSON, ERR_BODY, headers)
+        check([("Retry-After", "30")])
+        check({"Retry-After": "1"})
+        self.spec.check("DELETE", "/things/7", 429, JSON, ERR_BODY)  # headers not given
+        with self.assertRaises(Mismatch) as cm:
+            check([])
+        self.assertEqual(str(cm.exception),
+                         "DELETE /things/7 -> 429: the required header Retry-After is missing")
+        with self.assertRaises(Mismatch) as cm:
+            check([("retry-after", "soon")])
+        self.assertEqual(str(cm.exception),
+                         "DELETE /things/7 -> 429: header Retry-After is 'soon', not an integer")
+        with self.assertRaises(Mismatch) as cm:
+            check([("Retry-After", "0")])
+        self.assertEqual(str(cm.exception),
+                         "DELETE /things/7 -> 429: header Retry-After '0' does not match the "
+                         "document's schema: at (root): 0 is less than the minimum of 1")
+
+    def test_a_405_allows_exactly_the_documented_methods(self):
+        self.spec.check("PATCH", "/things/7", 405, JSON, ERR_BODY, [("Allow", "GET, DELETE")])
+        self.spec.check("PUT", "/things", 405, JSON, ERR_BODY, {"Allow": "POST"})
+        with self.assertRaises(Mismatch) as cm:
+            self.spec.check("PATCH", "/things/7", 405, JSON, ERR_BODY, [("Allow", "GET")])
+        self.assertEqual(str(cm.exception), "PATCH /things/7 -> 405: Allow is 'GET', the document "
+                                            "has DELETE, GET on this path")
+
     def test_the_path_is_matched_as_the_server_sees_it(self):
         self.assertEqual(self.spec.find("GET", "/things/%37")[0].template, "/things/{id}")
+        self.assertEqual(self.spec.find("HEAD", "/things/7")[0].method, "GET")
         self.assertIsNone(self.spec.find("GET", "/things/a%2Fb")[0])
         self.assertIsNone(self.spec.find("GET", "/things/")[0])
         self.assertEqual(self.spec.find("GET", "/things/7?q=/x")[0].template, "/things/{id}")
