@@ -11,8 +11,10 @@ Spec.check(), so each test's every request is held to the document:
   and a JSON body must validate against that media type's schema (with
   `$ref`s resolved inside the document and OpenAPI's `nullable` translated to
   JSON Schema); a response without content must have an empty body;
+- documented response headers: present when `required`, values on their schema;
 - a request to a path or method that is no operation (a deliberate 404/405
-  probe) must get a 4xx in the common error shape (components/schemas/Error).
+  probe) must get a 4xx in the common error shape (components/schemas/Error),
+  and a 405's Allow must name exactly the methods the document has there.
 
 Validation uses Debian's python3-jsonschema (scripts/install-deps.sh).
 """
