@@ -163,6 +163,12 @@ class World:
             u = self.users.setdefault(value["id"], {"email": value["email"], "password": None,
                                                     "role": value["role"], "active": True})
             u["role"] = value["role"]
+            if isinstance(value.get("teams"), list):  # the user's teams, all of them
+                mine = {t["id"] for t in value["teams"] if isinstance(t, dict) and "id" in t}
+                for tid, members in self.members.items():
+                    (members.add if tid in mine else members.discard)(value["id"])
+                for tid in mine:
+                    self.members.setdefault(tid, set()).add(value["id"])
             if value.get("active") is False and u["active"]:
                 u["active"] = False
                 self.drop_user_auth(value["id"])
@@ -221,7 +227,8 @@ class Fuzzer:
         self.nul_in_paths = False
         # Things are made more often than destroyed, so that there is
         # something to read, change and delete.
-        self.op_choice = weighted([(op, {"POST": 6, "PUT": 6, "DELETE": 3}.get(op.method, 4))
+        self.op_choice = weighted([(op, 4 if "{user_id}" in op.template else
+                                    {"POST": 6, "PUT": 6, "DELETE": 3}.get(op.method, 4))
                                    for op in spec.operations])
 
     # ---- values from schemas ----
@@ -679,6 +686,7 @@ class Fuzzer:
                 w.drop_user_auth(ids[0])
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
+            w.members.pop(ids[0], None)
         if op.template == "/api/v1/tokens" and method == "POST" and isinstance(r.json, dict):
             w.tokens[r.json["id"]] = {"secret": r.json.get("token"), "owner": caller, "live": True}
         if op.template == "/api/v1/tokens/{id}" and method == "DELETE" and ids and \
