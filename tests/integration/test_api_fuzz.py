@@ -185,26 +185,6 @@ class World:
                 self.learn(v)
 
 
-def weighted(pairs):
-    """A strategy choosing a value by weight (the pairs are (value, weight))."""
-    total = sum(w for _, w in pairs)
-
-    def choose(n):
-        for v, w in pairs:
-            if n < w:
-                return v
-            n -= w
-        return pairs[-1][0]
-    return st.integers(0, total - 1).map(choose)
-
-
-def pick(data, seq):
-    """One of seq (None if it is empty). Hypothesis needs each example's
-    draws to depend on earlier draws only, never on the server's state: the
-    draw is an index of fixed width, applied to whatever seq holds now."""
-    i = data.draw(st.integers(0, 2 ** 16 - 1))
-    seq = list(seq)
-    return seq[i % len(seq)] if seq else None
 
 
 PRINTABLE = st.characters(blacklist_categories=("Cs", "Cc"))
@@ -227,9 +207,31 @@ class Fuzzer:
         self.nul_in_paths = False
         # Things are made more often than destroyed, so that there is
         # something to read, change and delete.
-        self.op_choice = weighted([(op, 4 if "{user_id}" in op.template else
-                                    {"POST": 6, "PUT": 6, "DELETE": 3}.get(op.method, 4))
-                                   for op in spec.operations])
+        self.op_weights = [(op, 4 if "{user_id}" in op.template else
+                            {"POST": 6, "PUT": 6, "DELETE": 3}.get(op.method, 4))
+                           for op in spec.operations]
+        self.rnd = None             # this example's random.Random (see one())
+
+    # ---- choices ----
+    # Decisions (which operation, valid or not, which known id) use a
+    # random.Random drawn once per example, so that their odds are what the
+    # code says; Hypothesis draws the values (text, numbers, bytes), where its
+    # bias to edge cases is the point. Hypothesis also needs each example's
+    # draws to depend on earlier draws only, never on the server's state: so
+    # each choice takes the same amount of self.rnd whatever the state is
+    # (pick() on an empty list too), and the state is consulted after it.
+    def chance(self, p):
+        return self.rnd.random() < p
+
+    def choose(self, pairs):
+        """A value by weight (pairs of value and weight)."""
+        return self.rnd.choices([v for v, _ in pairs], [w for _, w in pairs])[0]
+
+    def pick(self, seq):
+        """One of seq, or None if it is empty."""
+        i = self.rnd.randrange(2 ** 32)
+        seq = list(seq)
+        return seq[i % len(seq)] if seq else None
 
     # ---- values from schemas ----
     def schema(self, s):
@@ -255,16 +257,16 @@ class Fuzzer:
         hint = self.hint(data, s, name, op)
         if hint is not None:
             return hint[0]
-        if s.get("nullable") and data.draw(st.integers(0, 9)) == 0:
+        if s.get("nullable") and self.chance(0.1):
             return None
         if "enum" in s:
-            return data.draw(st.sampled_from(s["enum"]))
+            return self.rnd.choice(s["enum"])
         for key in ("oneOf", "anyOf"):
             if key in s:
-                return self.value(data, data.draw(st.sampled_from(s[key])), name, op)
+                return self.value(data, self.rnd.choice(s[key]), name, op)
         t = s.get("type")
         if isinstance(t, list):
-            t = data.draw(st.sampled_from([x for x in t if x != "null"] or ["string"]))
+            t = self.rnd.choice([x for x in t if x != "null"] or ["string"])
         if t == "integer":
             lo = s.get("minimum", -2 ** 63)
             hi = s.get("maximum", 2 ** 63 - 1)
@@ -305,7 +307,7 @@ class Fuzzer:
         required = set(s.get("required", []))
         out = {}
         for name in props:
-            if name in required or data.draw(st.booleans()):
+            if name in required or self.chance(0.5):
                 out[name] = self.value(data, props[name], name, op)
         return out
 
@@ -321,8 +323,8 @@ class Fuzzer:
         if name == "email" and op.template.endswith("/session"):
             return None  # chosen with the password in session_body()
         if name == "email":
-            taken = pick(data, sorted(u["email"] for u in self.w.users.values()))
-            clash = data.draw(st.integers(0, 9)) == 0
+            taken = self.pick(sorted(u["email"] for u in self.w.users.values()))
+            clash = self.chance(0.1)
             if taken and clash:
                 return (taken,)  # 409
             return (self.fresh_email(),)
@@ -333,61 +335,60 @@ class Fuzzer:
             # counts against the sign-in lock-out like a failed sign-in.
             u = self.w.users.get(self.caller)
             right = u["password"] if u else None
-            wrong = data.draw(st.integers(0, 4)) == 0 and self.w.bad_logins < MAX_BAD_LOGINS
+            wrong = self.chance(0.2) and self.w.bad_logins < MAX_BAD_LOGINS
             made = self.text(data, s)
             return (right if right is not None and not wrong else made,)
         if name == "name":
             hi = s.get("maxLength") or (100 if "/teams" in op.template else 200)
             v = data.draw(st.text(PRINTABLE, min_size=1, max_size=min(hi, 30)))
-            if "/teams" in op.template and data.draw(st.integers(0, 9)) > 0:
+            if "/teams" in op.template and self.chance(0.9):
                 # Team names are unique: mostly fresh ones, sometimes a clash (409).
                 self.w.names_made += 1
                 v = ("%s %d" % (v, self.w.names_made))[-hi:]
             return (v,)
         if name == "teams":
-            idx = data.draw(st.lists(st.integers(0, 2 ** 16 - 1), max_size=3))
-            pool = sorted(self.w.teams)
-            return ([pool[i % len(pool)] for i in idx] if pool else [],)  # duplicates too
+            picks = [self.pick(self.w.teams) for _ in range(self.rnd.randrange(4))]
+            return ([t for t in picks if t is not None],)  # duplicates too
         if name == "active":
-            return (data.draw(weighted([(True, 4), (False, 1)])),)
+            return (self.chance(0.8),)
         return None
 
     # ---- invalid variants ----
     def mutate(self, data, body, s):
         s = self.schema(s)
         props = s.get("properties", {})
-        kind = data.draw(st.sampled_from(["wrong", "null", "unknown", "drop", "long", "range"]))
+        kind = self.rnd.choice(["wrong", "null", "unknown", "drop", "long", "range"])
         body = dict(body)
         names = sorted(set(props) | set(body))
         if kind == "unknown" or not names:
-            key = data.draw(st.sampled_from(["x", "id", "admin", "", "\u0000", "Name", "e" * 300]))
-            body[key] = data.draw(st.sampled_from(WRONG_VALUES))
+            key = self.rnd.choice(["x", "id", "admin", "", "\u0000", "Name", "e" * 300])
+            body[key] = self.rnd.choice(WRONG_VALUES)
         elif kind == "drop":
             if body:
-                del body[data.draw(st.sampled_from(sorted(body)))]
+                del body[self.rnd.choice(sorted(body))]
         elif kind == "null":
-            body[data.draw(st.sampled_from(names))] = None
+            body[self.rnd.choice(names)] = None
         elif kind == "wrong":
-            body[data.draw(st.sampled_from(names))] = data.draw(st.sampled_from(WRONG_VALUES))
+            body[self.rnd.choice(names)] = self.rnd.choice(WRONG_VALUES)
         elif kind == "long":
-            n = data.draw(st.sampled_from(names))
+            n = self.rnd.choice(names)
             ps = self.schema(props.get(n, {}))
             hi = ps.get("maxLength", 200)
-            body[n] = data.draw(st.sampled_from(["x" * (hi + 1), "é" * (hi + 1), "x" * 3000,
-                                                 ["x" * (hi + 1)], [1] * 101]))
+            body[n] = self.rnd.choice(["x" * (hi + 1), "é" * (hi + 1), "x" * 3000,
+                                       ["x" * (hi + 1)], [1] * 101])
         else:
-            n = data.draw(st.sampled_from(names))
-            body[n] = data.draw(st.sampled_from([0, -1, 2 ** 31, 2 ** 63 - 1, 2 ** 63, -2 ** 63,
-                                                 10 ** 30, 1e20, -0.0, [0], [2 ** 63], [-5]]))
+            n = self.rnd.choice(names)
+            body[n] = self.rnd.choice([0, -1, 2 ** 31, 2 ** 63 - 1, 2 ** 63, -2 ** 63,
+                                       10 ** 30, 1e20, -0.0, [0], [2 ** 63], [-5]])
         return body, "invalid-" + kind
 
     # ---- one request ----
     def session_body(self, data):
         # The admin and the rep always have known passwords: creds is never empty.
-        email, pw = pick(data, self.w.creds())
-        upper = data.draw(st.integers(0, 5)) == 0
-        choice = data.draw(weighted([("valid", 8), ("wrong", 2), ("shape", 2)]))
-        other = pick(data, [c[0] for c in self.w.creds()] + ["nobody@fuzz.example"])
+        email, pw = self.pick(self.w.creds())
+        upper = self.chance(0.15)
+        choice = self.choose([("valid", 8), ("wrong", 2), ("shape", 2)])
+        other = self.pick([c[0] for c in self.w.creds()] + ["nobody@fuzz.example"])
         wrong_pw = data.draw(st.text(PRINTABLE, max_size=20))
         if choice == "wrong" and (
                 self.w.bad_logins >= MAX_BAD_LOGINS or
@@ -415,10 +416,10 @@ class Fuzzer:
         session_op = op is not None and op.template.endswith("/session") and op.method != "POST"
         pairs = [("admin", 60), ("rep", 8), ("none", 5), ("bad", 5), ("token", 7),
                  ("session", 60 if session_op else 10), ("session-nocsrf", 3)]
-        kind = data.draw(weighted(pairs))
-        session = pick(data, self.w.sessions)
-        token = pick(data, sorted(i for i, t in self.w.tokens.items() if t["live"] and t["secret"]))
-        variant = data.draw(st.integers(0, 99))
+        kind = self.choose(pairs)
+        session = self.pick(self.w.sessions)
+        token = self.pick(sorted(i for i, t in self.w.tokens.items() if t["live"] and t["secret"]))
+        variant = self.rnd.randrange(100)
         if kind.startswith("session") and not session:
             kind = "admin"
         if kind == "token" and not token:
@@ -456,12 +457,12 @@ class Fuzzer:
         pool = self.w.pool(collection)
         if collection == "teams" and op.method == "DELETE" and op.template.endswith("/{user_id}"):
             pool = [t for t in sorted(self.w.teams) if self.w.members.get(t)] or pool
-        member = data.draw(st.booleans()) if collection == "members" else False
+        member = self.chance(0.5)
         if collection == "members" and self.w.members.get(chosen.get("teams")) and \
                 (op.method == "DELETE" or member):
             pool = self.w.members[chosen["teams"]]  # a member: always for DELETE
-        known = pick(data, sorted(k for k in (pool or ()) if k not in protected))
-        roll = data.draw(st.integers(0, 99))
+        known = self.pick(sorted(k for k in (pool or ()) if k not in protected))
+        roll = self.rnd.randrange(100)
         s = self.schema(param.get("schema", {}))
         if s.get("type") == "integer":
             v = data.draw(st.integers(1, 10 ** 6))
@@ -469,7 +470,7 @@ class Fuzzer:
                 v += 1
         else:
             v = self.text(data, dict(s, minLength=max(1, s.get("minLength", 1))))
-        odd = data.draw(st.sampled_from(ODD_SEGMENTS + ["huge"]))
+        odd = self.rnd.choice(ODD_SEGMENTS + ["huge"])
         huge = data.draw(st.integers(10 ** 6, 2 ** 63 - 1))
         if "%00" in odd and not self.nul_in_paths:
             odd = "%2500"
@@ -483,38 +484,38 @@ class Fuzzer:
         q = []
         kinds = []
         for p in op.parameters:
-            if p["in"] != "query" or not data.draw(st.booleans()):
+            if p["in"] != "query" or not self.chance(0.5):
                 continue
             name = p["name"]
             s = self.schema(p.get("schema", {}))
-            bad = data.draw(st.integers(0, 9)) < 2
+            bad = self.chance(0.15)
             if bad:
                 kinds.append("invalid-query")
-                v = data.draw(st.sampled_from(["", "0", "-1", "201", "abc", "1.5", "1e2", " 1",
-                                               "99999999999999999999", "%00", "true", "x" * 2000,
-                                               "é", "\u202e", "Tm8", "====", "AAAA" * 100]))
+                v = self.rnd.choice(["", "0", "-1", "201", "abc", "1.5", "1e2", " 1",
+                                     "99999999999999999999", "%00", "true", "x" * 2000,
+                                     "é", "\u202e", "Tm8", "====", "AAAA" * 100])
             elif name == "cursor":
-                seen = pick(data, self.w.cursors.get(op.id, []))
+                seen = self.pick(self.w.cursors.get(op.id, []))
                 made = base64.urlsafe_b64encode(data.draw(st.binary(max_size=30)))
                 made = made.decode().rstrip("=")
                 v = seen if seen is not None else made
             elif name in ("q", "owner", "account", "opportunity"):
-                known = pick(data, {"q": sorted(self.w.words),
+                known = self.pick({"q": sorted(self.w.words),
                                     "owner": ["me"] + sorted(self.w.owners),
                                     "account": sorted(self.w.accounts),
                                     "opportunity": sorted(self.w.opportunities)}[name])
-                how = data.draw(st.integers(0, 3))
-                made = self.text(data, s) if how == 2 else data.draw(st.sampled_from(SPECIAL_TEXT))
+                how = self.rnd.randrange(4)
+                made = self.text(data, s) if how == 2 else self.rnd.choice(SPECIAL_TEXT)
                 v = known if how < 2 and known is not None else made
             else:
                 v = self.value(data, s, name, op)
             if isinstance(v, bool):
                 v = "true" if v else "false"
             q.append((name, str(v)))
-        if data.draw(st.integers(0, 19)) == 0:
+        if self.chance(0.05):
             kinds.append("odd-query")
-            q.append(data.draw(st.sampled_from([("unknown", "1"), ("limit", "1"), ("", ""),
-                                                ("q", "a&b"), ("%zz", "1")])))
+            q.append(self.rnd.choice([("unknown", "1"), ("limit", "1"), ("", ""),
+                                      ("q", "a&b"), ("%zz", "1")]))
         qs = "&".join(urllib.parse.quote(k, safe="%") + "=" + urllib.parse.quote(v, safe="")
                       for k, v in q)
         return ("?" + qs if q else ""), kinds
@@ -522,20 +523,20 @@ class Fuzzer:
     def body(self, data, op):
         """(raw body or None, Content-Type or None, kind)."""
         ct = "application/json"
-        if data.draw(st.integers(0, 29)) == 0:
-            ct = data.draw(st.sampled_from([None, "text/plain", "application/json; charset=latin1",
-                                            "multipart/form-data"]))
+        if self.chance(1 / 30):
+            ct = self.rnd.choice([None, "text/plain", "application/json; charset=latin1",
+                                  "multipart/form-data"])
         schema = op.request_schema()
         if schema is None:
-            if self.body_on_bodyless and data.draw(st.integers(0, 19)) == 0:
-                raw = data.draw(st.sampled_from([b"{}", b"x", b"{\"a\":1}"]))
+            if self.body_on_bodyless and self.chance(0.05):
+                raw = self.rnd.choice([b"{}", b"x", b"{\"a\":1}"])
                 return raw, ct, "body-on-bodyless"
             return None, None, "valid"
-        if not op.request_body.get("required") and data.draw(st.integers(0, 4)) == 0:
+        if not op.request_body.get("required") and self.chance(0.2):
             return None, None, "valid"
-        roll = data.draw(st.integers(0, 99))
+        roll = self.rnd.randrange(100)
         if roll < 5:
-            raw = data.draw(st.sampled_from(JUNK_BODIES + ["too-large"]))
+            raw = self.rnd.choice(JUNK_BODIES + ["too-large"])
             if raw == "too-large":
                 raw = b"{\"name\":\"" + b"x" * 70000 + b"\"}"
             return raw, ct, "bad-json"
@@ -551,11 +552,12 @@ class Fuzzer:
         """One example: every draw happens whatever the state (see pick());
         the state only decides what is sent, and whether."""
         stop = self.failure is not None or time.monotonic() > deadline
-        if data.draw(st.integers(0, 39)) == 0:
+        self.rnd = data.draw(st.randoms(use_true_random=True))
+        if self.chance(1 / 40):
             return self.probe(data, stop)
-        op = data.draw(self.op_choice)
+        op = self.choose(self.op_weights)
         method = op.method
-        if method == "GET" and data.draw(st.integers(0, 29)) == 0:
+        if method == "GET" and self.chance(1 / 30):
             method = "HEAD"
         headers, caller, akind = self.auth(data, op)
         self.caller = caller
@@ -588,14 +590,14 @@ class Fuzzer:
 
     def probe(self, data, stop):
         """A path or method that is no operation: a 4xx in the error shape."""
-        path = data.draw(st.sampled_from(
+        path = self.rnd.choice(
             [op.template for op in self.spec.operations] +
             ["/", "/api", "/api/v1", "/api/v1/", "/api/v1/users/", "/api/v1/nope", "/api/v2/users",
              "/api/v1/users/1/x", "/healthz/", "//api/v1/users", "/api/v1/people/1/2",
              "/api/v1/teams/1/members", "/api/v1/teams/1/members/", "/API/V1/USERS",
-             "/%2e%2e/etc"]))
+             "/%2e%2e/etc"])
         path = re.sub(r"\{[^}]+\}", "1", path)
-        method = data.draw(st.sampled_from(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]))
+        method = self.rnd.choice(["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
         op, _ = self.spec.find(method, path)
         if op is not None or stop:
             return
