@@ -61,7 +61,7 @@ except ImportError:
 from hypothesis import strategies as st
 
 SEED = int(os.environ.get("HAIL_FUZZ_SEED", "51129"))
-EXAMPLES = int(os.environ.get("HAIL_FUZZ_EXAMPLES", "1500"))
+EXAMPLES = int(os.environ.get("HAIL_FUZZ_EXAMPLES", "2500"))
 SECONDS = float(os.environ.get("HAIL_FUZZ_SECONDS", "120" if harness.SANITIZED else "75"))
 FLOOR = int(os.environ.get("HAIL_FUZZ_FLOOR", "3"))
 
