@@ -7,6 +7,7 @@ Every reply to Hail.request is checked against docs/openapi.json
 (openapi_check.py): a reply the document does not allow fails the test that
 made the request. Standard library plus Debian's python3-jsonschema.
 """
+import atexit
 import datetime
 import http.client
 import json
@@ -46,6 +47,20 @@ def db(h):
     c = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30)
     c.row_factory = sqlite3.Row
     return c
+
+
+# Processes a test started: any still running when the test process exits
+# (a failed setUp skips tearDown, e.g. when a reply there is off the
+# document) are killed, not left behind.
+_STARTED = []
+
+
+@atexit.register
+def _kill_leftovers():
+    for p in _STARTED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def free_port():
@@ -131,6 +146,7 @@ class Hail:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:%d" % self.port],
                                      env=e, stdout=self.log, stderr=subprocess.STDOUT)
+        _STARTED.append(self.proc)
         if wait:
             self.wait_ready()
         return self
@@ -211,6 +227,7 @@ class FakeMarketo:
         self.log = open(os.path.join(self.dir, "log"), "wb")
         self.proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file] + list(args),
                                      stdout=subprocess.DEVNULL, stderr=self.log)
+        _STARTED.append(self.proc)
         deadline = time.time() + 20
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
