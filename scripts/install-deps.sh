@@ -5,7 +5,8 @@ set -eu
 
 PKGS="build-essential cmake pkg-config python3 ca-certificates curl sqlite3 \
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
-libsodium-dev libcmocka-dev wrk time clang-format"
+libsodium-dev libcmocka-dev wrk time clang-format \
+python3-jsonschema python3-hypothesis"
 
 missing=""
 for p in $PKGS; do

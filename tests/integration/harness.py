@@ -3,8 +3,11 @@
 Each test drives the real `hail` binary (HAIL_BIN) over loopback: a fresh data
 directory per test case, a server on a free port, real SQLite files, and the
 fake Marketo (tests/fake/fake_marketo.py) where Marketo is needed.
-Standard library only.
+Every reply to Hail.request is checked against docs/openapi.json
+(openapi_check.py): a reply the document does not allow fails the test that
+made the request. Standard library plus Debian's python3-jsonschema.
 """
+import atexit
 import datetime
 import http.client
 import json
@@ -19,6 +22,8 @@ import tempfile
 import time
 import unittest
 import urllib.parse
+
+import openapi_check
 
 SRC = os.environ.get("HAIL_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("HAIL_BIN") or os.path.join(SRC, "build", "hail")
@@ -42,6 +47,20 @@ def db(h):
     c = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30)
     c.row_factory = sqlite3.Row
     return c
+
+
+# Processes a test started: any still running when the test process exits
+# (a failed setUp skips tearDown, e.g. when a reply there is off the
+# document) are killed, not left behind.
+_STARTED = []
+
+
+@atexit.register
+def _kill_leftovers():
+    for p in _STARTED:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def free_port():
@@ -127,6 +146,7 @@ class Hail:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([BIN, "serve", "--listen", "127.0.0.1:%d" % self.port],
                                      env=e, stdout=self.log, stderr=subprocess.STDOUT)
+        _STARTED.append(self.proc)
         if wait:
             self.wait_ready()
         return self
@@ -189,9 +209,13 @@ class Hail:
         try:
             c.request(method, path, body=data, headers=h)
             r = c.getresponse()
-            return Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
+            resp = Response(r.status, r.getheaders(), r.read().decode("utf-8", "replace"))
         finally:
             c.close()
+        # The document must allow every reply (status, Content-Type, body).
+        openapi_check.spec().check(method, path, resp.status, resp.header("Content-Type"),
+                                   resp.body, resp.headers)
+        return resp
 
 
 class FakeMarketo:
@@ -203,6 +227,7 @@ class FakeMarketo:
         self.log = open(os.path.join(self.dir, "log"), "wb")
         self.proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file] + list(args),
                                      stdout=subprocess.DEVNULL, stderr=self.log)
+        _STARTED.append(self.proc)
         deadline = time.time() + 20
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:
