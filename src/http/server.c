@@ -171,7 +171,10 @@ json_t *http_json_body(http_req *r)
         http_reply_error(r, 400, "bad_request", "a JSON object body is required");
         return NULL;
     }
-    json_t *j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
+    /* Any JSON value parses, so that 1 or null is told what is wrong (not an
+     * object) rather than jansson's "'[' or '{' expected" (an array is wrong too). */
+    json_t *j =
+        json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!j) {
         http_reply_error(r, 400, "bad_request", "invalid JSON at line %d column %d: %s", err.line,
                          err.column, err.text);
