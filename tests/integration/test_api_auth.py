@@ -354,8 +354,8 @@ class SessionTest(ApiCase):
         self.assertError(self.login(self.h, "rep@example.com", REP_PW),
                          401, "unauthorized", "wrong email or password")
         p = self.h.run("token", "create", "--email", "rep@example.com")
-        self.assertNotEqual(p.returncode, 0)
-        self.assertFalse(re.search(r"hail_\S{20,}", p.stdout))
+        self.assertEqual((p.returncode, p.stdout, p.stderr),
+                         (2, "", "hail: user rep@example.com is deactivated\n"))
 
         # DELETE deactivates the same way.
         r = self.h.request("DELETE", "/api/v1/users/%d" % mgr_id, token=self.admin)
