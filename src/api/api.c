@@ -2,6 +2,7 @@
 
 #include "api/api.h"
 
+#include <errno.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,8 +31,9 @@ int64_t api_param_id(http_req *r, int i)
         return 0;
     const char *s = r->param[i];
     char *end;
+    errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (*s < '1' || *s > '9' || *end || v <= 0) {
+    if (*s < '1' || *s > '9' || *end || v <= 0 || errno == ERANGE) {
         http_reply_error(r, 404, "not_found", "no such id: %.40s", s);
         return 0;
     }

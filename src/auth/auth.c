@@ -127,12 +127,16 @@ hail_err auth_user_add(db *d, const char *email, const char *name, const char *r
 {
     if (!auth_email_ok(email))
         return hail_errf(HAIL_EINVAL, "'%s' is not a valid email address", email ? email : "");
+    /* The same words as the API's checks of the same members. */
     if (!name || !*name || utf8_chars(name) > 200)
-        return hail_errf(HAIL_EINVAL, "name is required (at most 200 characters)");
+        return hail_errf(HAIL_EINVAL, "name must be 1 to 200 characters, not %zu",
+                         name ? utf8_chars(name) : (size_t)0);
     if (!user_role_valid(role))
-        return hail_errf(HAIL_EINVAL, "role must be admin, manager or rep");
+        return hail_errf(HAIL_EINVAL, "role must be admin, manager or rep, not '%s'",
+                         role ? role : "");
     if (team && (!*team || utf8_chars(team) > 100))
-        return hail_errf(HAIL_EINVAL, "team name must be 1 to 100 characters");
+        return hail_errf(HAIL_EINVAL, "team name must be 1 to 100 characters, not %zu",
+                         utf8_chars(team));
     char *hash = NULL;
     hail_err e;
     if (password) {
@@ -170,9 +174,10 @@ hail_err auth_user_update(db *d, int64_t id, const char *name, const char *role,
                           const char *password, const int64_t *teams, int nteams)
 {
     if (name && (!*name || utf8_chars(name) > 200))
-        return hail_errf(HAIL_EINVAL, "name must be 1 to 200 characters");
+        return hail_errf(HAIL_EINVAL, "name must be 1 to 200 characters, not %zu",
+                         utf8_chars(name));
     if (role && !user_role_valid(role))
-        return hail_errf(HAIL_EINVAL, "role must be admin, manager or rep");
+        return hail_errf(HAIL_EINVAL, "role must be admin, manager or rep, not '%s'", role);
     char *hash = NULL;
     hail_err e;
     if (password && ((e = auth_password_ok(password)) || (e = auth_hash_password(password, &hash))))

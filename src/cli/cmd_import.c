@@ -30,10 +30,20 @@ int cmd_import(cli_ctx *c, int argc, char **argv)
         fputs(import_usage, stdout);
         return 0;
     }
-    if (argc != 3 || strcmp(argv[1], "people") != 0) {
+    if (argc < 2) {
         fputs(import_usage, stderr);
         return 2;
     }
+    if (strcmp(argv[1], "people") != 0) {
+        fprintf(stderr, "hail: unknown import source '%s'\n\n%s", argv[1], import_usage);
+        return 2;
+    }
+    if (argc < 3) {
+        fprintf(stderr, "hail: import people needs a FILE\n\n%s", import_usage);
+        return 2;
+    }
+    if (cli_no_more_args(argc, argv, 3, import_usage))
+        return 2;
     const char *path = argv[2];
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!in) {

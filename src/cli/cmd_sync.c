@@ -84,7 +84,9 @@ static void show_progress(void *ctx, const sync_progress *p)
     progress_view *v = ctx;
     char people[32], total[32], line[256];
     double rate = p->elapsed_s > 0.5 ? (double)p->people / p->elapsed_s : 0;
-    int n = snprintf(line, sizeof line, "marketo: %-9s %s", p->phase,
+    /* The count is people seen so far: "deleted 6 people" read as six deletions. */
+    const char *label = strcmp(p->phase, "deleted") == 0 ? "deletions" : p->phase;
+    int n = snprintf(line, sizeof line, "marketo: %-9s %s", label,
                      grouped(p->people, people, sizeof people));
     if (p->total > 0)
         n += snprintf(line + n, sizeof line - (size_t)n, " / %s",

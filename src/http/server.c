@@ -181,7 +181,10 @@ json_t *http_json_body(http_req *r)
         http_reply_error(r, 400, "bad_request", "a JSON object body is required");
         return NULL;
     }
-    json_t *j = json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES, &err);
+    /* Any JSON value parses, so that 1 or null is told what is wrong (not an
+     * object) rather than jansson's "'[' or '{' expected" (an array is wrong too). */
+    json_t *j =
+        json_loadb(r->body.data, r->body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
     if (!j) {
         http_reply_error(r, 400, "bad_request", "invalid JSON at line %d column %d: %s", err.line,
                          err.column, err.text);
@@ -523,8 +526,11 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
      * plain IPv4 addresses, see peer_address). */
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_DUAL_STACK;
+    /* MHD binds MHD_OPTION_SOCK_ADDR but names this port when that fails. */
+    uint16_t port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+                                                   : ((struct sockaddr_in *)&ss)->sin_port);
     s->d = MHD_start_daemon(
-        flags, 0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        flags, port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
         s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
@@ -538,9 +544,7 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
                          addr);
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = di ? di->port
-                 : ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-                                                  : ((struct sockaddr_in *)&ss)->sin_port);
+    s->port = di ? di->port : port;
     *out = s;
     return HAIL_OK;
 }

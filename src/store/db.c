@@ -514,6 +514,9 @@ hail_err db_open(const char *path, unsigned flags, db **out)
             goto fail;
         if ((e = schema_ensure_indexes(d)))
             goto fail;
+    } else if (d->version > schema_latest()) {
+        e = migrate(d); /* refuses it, in the same words as with DB_MIGRATE */
+        goto fail;
     } else if (d->version != schema_latest()) {
         e = hail_errf(HAIL_ESCHEMA, "%s has schema version %d; this hail needs %d", path,
                       d->version, schema_latest());

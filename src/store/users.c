@@ -380,9 +380,15 @@ hail_err teams_remove_member(db *d, int64_t team, int64_t user_id)
     sqlite3_bind_int64(st, 1, team);
     sqlite3_bind_int64(st, 2, user_id);
     hail_err e = db_step_done(d, st, "teams: remove member");
-    if (!e && sqlite3_changes(db_sqlite(d)) == 0)
-        e = hail_errf(HAIL_ENOTFOUND, "user %lld is not in team %lld", (long long)user_id,
-                      (long long)team);
+    if (!e && sqlite3_changes(db_sqlite(d)) == 0) {
+        /* An unknown team is named as such, as when adding. */
+        json_t *t = NULL;
+        e = teams_json(d, team, &t);
+        json_decref(t);
+        if (!e)
+            e = hail_errf(HAIL_ENOTFOUND, "user %lld is not in team %lld", (long long)user_id,
+                          (long long)team);
+    }
     return e;
 }
 

@@ -169,7 +169,7 @@ class Contract:
             for item in items:
                 err = self._scalar_error(item_spec, item)
                 if err:
-                    errs.append("item %r %s" % (item, err))
+                    errs.append("item %s" % err)  # err names the item
             return errs
         if len(values) > 1:
             return ["given %d times but is not an array" % len(values)]

@@ -136,7 +136,7 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertEqual(env["errors"][0]["code"], code, env)
         self.assertIsInstance(env["errors"][0]["code"], str)
         if message is not None:
-            self.assertIn(message, env["errors"][0]["message"])
+            self.assertEqual(env["errors"][0]["message"], message, env)
 
     def control(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -274,15 +274,16 @@ class FakeMarketoTest(unittest.TestCase):
 
     def test_missing_or_unknown_token_gives_601(self):
         self.assertError(self.leads([1], token=None), "601", "Access token invalid")
-        self.assertError(self.leads([1], token="nope:ab"), "601")
+        self.assertError(self.leads([1], token="nope:ab"), "601", "Access token invalid")
 
     def test_access_token_query_parameter_works_but_is_a_violation(self):
         self.expect_violations = True
         env = self.api("GET", LEADS, {"filterType": "id", "filterValues": "1",
                                       "access_token": self.token()}, token=None)
         self.assertTrue(env["success"], env)
-        self.assertTrue(any("access_token query parameter is deprecated" in v
-                            for v in self.stats()["violations"]))
+        self.assertEqual(self.stats()["violations"],
+                         ["GET /rest/v1/leads.json: access_token query parameter is deprecated "
+                          "(send Authorization: Bearer)"])
 
     # ------------------------------------------------------------ leads.json
 
@@ -318,11 +319,16 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertEqual(pages, 3)
 
     def test_leads_errors(self):
-        self.assertError(self.leads(range(1, 302)), "1003", "Invalid value")
-        self.assertError(self.leads([1], batchSize=301), "1003")
+        self.assertError(self.leads(range(1, 302)),
+                         "1003",
+                         "Invalid value for filterValues: 301 values given, at most 300 allowed")
+        self.assertError(self.leads([1], batchSize=301),
+                         "1003", "Invalid value '301' for batchSize. Must be between 1 and 300")
         self.assertError(self.api("GET", LEADS, {"filterType": "shoeSize",
-                                                 "filterValues": "1"}), "1003")
-        self.assertError(self.leads([1], fields="noSuchField"), "1006")
+                                                 "filterValues": "1"}),
+                         "1003", "Invalid filterType 'shoeSize'")
+        self.assertError(self.leads([1], fields="noSuchField"),
+                         "1006", "Field 'noSuchField' not found")
 
     def test_leads_no_results_has_string_warning(self):
         env = self.leads([12345])
@@ -397,31 +403,31 @@ class FakeMarketoTest(unittest.TestCase):
         self.control("POST", "/_fake/inject", {"path": LEADS, "code": "606", "count": 2})
         self.assertTrue(self.api("GET", "/rest/v1/activities/pagingtoken.json",
                                  {"sinceDatetime": "2024-01-01"})["success"])
-        self.assertError(self.leads([1]), "606")
-        self.assertError(self.leads([1]), "606")
+        self.assertError(self.leads([1]), "606", "Max rate limit '100' exceeded with in '20' secs")
+        self.assertError(self.leads([1]), "606", "Max rate limit '100' exceeded with in '20' secs")
         self.assertTrue(self.leads([1])["success"])
         self.assertEqual(self.stats()["errors"]["606"], 2)
 
     def test_inject_601_and_602_invalidate_token(self):
         old = self.token()
         self.control("POST", "/_fake/inject", {"path": "/rest/", "code": "601"})
-        self.assertError(self.leads([1]), "601")
-        self.assertError(self.leads([1]), "601")            # the token really is gone
+        self.assertError(self.leads([1]), "601", "Access token invalid")
+        self.assertError(self.leads([1]), "601", "Access token invalid")  # the token really is gone
         self._token = None
         self.assertNotEqual(self.token(), old)
         self.assertTrue(self.leads([1])["success"])
         old = self.token()
         self.control("POST", "/_fake/inject", {"path": "/rest/", "code": "602"})
-        self.assertError(self.leads([1]), "602")
-        self.assertError(self.leads([1]), "602")
+        self.assertError(self.leads([1]), "602", "Access token expired")
+        self.assertError(self.leads([1]), "602", "Access token expired")
         self._token = None
         self.assertNotEqual(self.token(), old)
         self.assertTrue(self.leads([1])["success"])
 
     def test_inject_607_sticks_until_reset(self):
         self.control("POST", "/_fake/inject", {"path": LEADS, "code": "607"})
-        self.assertError(self.leads([1]), "607")
-        self.assertError(self.leads([1]), "607")
+        self.assertError(self.leads([1]), "607", "Daily quota reached")
+        self.assertError(self.leads([1]), "607", "Daily quota reached")
         self.config(reset_quota=True)
         self.assertTrue(self.leads([1])["success"])
 
@@ -517,21 +523,27 @@ class FakeMarketoTest(unittest.TestCase):
         good = {"fields": ["id"], "format": "CSV", "filter": {"smartListId": 1}}
         r = self.request("POST", EXPORT + "/create.json", body=json.dumps(good).encode(),
                          headers={"Content-Type": "text/plain"})
-        self.assertError(r.json(), "612")
+        self.assertError(r.json(), "612", "Invalid Content Type")
         too_long = {"createdAt": {"startAt": "2024-01-01T00:00:00Z",
                                   "endAt": "2024-02-15T00:00:00Z"}}
         self.assertError(self.api("POST", EXPORT + "/create.json",
-                                  body=dict(good, filter=too_long)), "1003", "31 days")
+                                  body=dict(good, filter=too_long)),
+                         "1003", "Filter 'createdAt': date range must not exceed 31 days")
         both = {"smartListId": 1, "staticListId": 2}
         self.assertError(self.api("POST", EXPORT + "/create.json",
-                                  body=dict(good, filter=both)), "1003")
+                                  body=dict(good, filter=both)),
+                         "1003", "Exactly one filter is allowed, got smartListId, staticListId")
         self.assertError(self.api("POST", EXPORT + "/create.json",
-                                  body={"fields": ["id"], "format": "CSV"}), "1003", "filter")
+                                  body={"fields": ["id"], "format": "CSV"}),
+                         "1003", "'filter' is required: one of createdAt, updatedAt, staticListId, "
+                                 "smartListId")
         # the content type and the missing filter are contract violations too
         self.expect_violations = True
         violations = self.stats()["violations"]
-        self.assertTrue(any("Content-Type" in v for v in violations), violations)
-        self.assertTrue(any("'filter'" in v for v in violations), violations)
+        self.assertEqual(violations, [
+            "POST /bulk/v1/leads/export/create.json: body Content-Type must be application/json, "
+            "got 'text/plain'",
+            "POST /bulk/v1/leads/export/create.json: body is missing required property 'filter'"])
 
     def test_export_at_most_two_processing(self):
         self.seed({"id": 1})
@@ -561,8 +573,8 @@ class FakeMarketoTest(unittest.TestCase):
         ids = [self.create_export(["id"], {"smartListId": 1}) for _ in range(11)]
         for export_id in ids[:10]:
             self.assertTrue(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))["success"])
-        self.assertError(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, ids[10])), "1029",
-                         "Too many jobs (10) in queue")
+        self.assertError(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, ids[10])),
+                         "1029", "Too many jobs (10) in queue")
         env = self.api("POST", "%s/%s/cancel.json" % (EXPORT, ids[0]))
         self.assertEqual(env["result"][0]["status"], "Cancelled")
         self.assertTrue(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, ids[10]))["success"])
@@ -577,8 +589,9 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertIn("errorMsg", st)
         self.assertEqual(self.request("GET", "%s/%s/file.json" % (EXPORT, export_id)).status, 404)
         unknown = "%s/00000000-0000-0000-0000-000000000000" % EXPORT
-        self.assertError(self.api("GET", unknown + "/status.json"), "1003")
-        self.assertError(self.api("POST", unknown + "/enqueue.json"), "1003")
+        not_found = "Export id '00000000-0000-0000-0000-000000000000' not found"
+        self.assertError(self.api("GET", unknown + "/status.json"), "1003", not_found)
+        self.assertError(self.api("POST", unknown + "/enqueue.json"), "1003", not_found)
         self.assertEqual(self.request("GET", unknown + "/file.json").status, 404)
 
     def test_export_daily_size_quota(self):
@@ -586,8 +599,8 @@ class FakeMarketoTest(unittest.TestCase):
         self.config(export_quota_bytes=5)
         self.run_export(["id"], {"staticListId": 1})       # 5+ bytes: the day is now used up
         export_id = self.create_export(["id"], {"staticListId": 1})
-        self.assertError(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id)), "1029",
-                         "Export daily quota exceeded")
+        self.assertError(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id)),
+                         "1029", "Export daily quota exceeded")
         self.config(reset_quota=True)
         self.assertTrue(self.api("POST", "%s/%s/enqueue.json" % (EXPORT, export_id))["success"])
 
@@ -612,7 +625,7 @@ class FakeMarketoTest(unittest.TestCase):
             self.assertIsInstance(self.paging_token(since), str)
         env = self.api("GET", "/rest/v1/activities/pagingtoken.json",
                        {"sinceDatetime": "yesterday"})
-        self.assertError(env, "1003")
+        self.assertError(env, "1003", "Invalid value 'yesterday' for sinceDatetime")
 
     def test_leadchanges_paging_and_filtering(self):
         token = self.paging_token("2020-01-01T00:00:00Z")
@@ -682,7 +695,8 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertEqual(env["result"][1]["status"], "skipped")
         self.assertTrue(env["result"][1]["reasons"])
         self.assertError(self.api("POST", "/rest/v1/activities/external.json",
-                                  body={"input": [rec] * 301}), "1003")
+                                  body={"input": [rec] * 301}),
+                         "1003", "Too many records: 301 given, at most 300")
         self.assertEqual(len(self.control("GET", "/_fake/external")["activities"]), 1)
 
     # ------------------------------------------------------------ contract checks
@@ -692,10 +706,10 @@ class FakeMarketoTest(unittest.TestCase):
         env = self.api("GET", LEADS, {"filterType": "id", "filterValues": "1", "bogus": "1"})
         self.assertTrue(env["success"])
         env = self.api("GET", "/rest/v1/nothing/here.json")
-        self.assertError(env, "610")
+        self.assertError(env, "610", "Requested resource not found")
         violations = self.stats()["violations"]
-        self.assertTrue(any("unknown query parameter 'bogus'" in v for v in violations))
-        self.assertTrue(any("/rest/v1/nothing/here.json: unknown path" in v for v in violations))
+        self.assertIn("GET /rest/v1/leads.json: unknown query parameter 'bogus'", violations)
+        self.assertIn("GET /rest/v1/nothing/here.json: unknown path", violations)
 
     def test_contract_module(self):
         c = contract.Contract()
@@ -704,22 +718,36 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertEqual(ok, [])
         self.assertEqual(c.check("GET", "/identity/oauth/token",
                                  {k: [v] for k, v in CLIENT.items()}), [])
-        self.assertIn("unknown path", c.check("GET", "/rest/v9/x.json", {})[0])
-        self.assertIn("not described", c.check("DELETE", LEADS, {})[0])
-        self.assertTrue(any("missing required query parameter 'filterValues'" in v
-                            for v in c.check("GET", LEADS, {"filterType": ["id"]})))
-        self.assertTrue(any("must be an integer" in v for v in c.check(
-            "GET", LEADS, {"filterType": ["id"], "filterValues": ["1"], "batchSize": ["ten"]})))
-        self.assertTrue(any("item 'x' must be an integer" in v for v in c.check(
-            "GET", "/rest/v1/activities/leadchanges.json",
-            {"nextPageToken": ["t"], "fields": ["email"], "leadIds": ["1,x"]})))
-        self.assertTrue(any("must be true or false" in v for v in c.check(
-            "GET", "/rest/v1/campaigns.json", {"isTriggerable": ["yes"]})))
+        self.assertEqual(c.check("GET", "/rest/v9/x.json", {}), ["GET /rest/v9/x.json: unknown path"])
+        self.assertEqual(c.check("DELETE", LEADS, {}),
+                         ["DELETE /rest/v1/leads.json: method DELETE not described for "
+                          "/rest/v1/leads.json (allowed: GET, POST)"])
+        self.assertEqual(c.check("GET", LEADS, {"filterType": ["id"]}),
+                         ["GET /rest/v1/leads.json: missing required query parameter "
+                          "'filterValues'"])
+        self.assertEqual(c.check("GET", LEADS, {"filterType": ["id"], "filterValues": ["1"],
+                                                "batchSize": ["ten"]}),
+                         ["GET /rest/v1/leads.json: query parameter 'batchSize' must be an "
+                          "integer, got 'ten'"])
+        # It said "item 'x' must be an integer, got 'x'": the item named twice.
+        self.assertEqual(c.check("GET", "/rest/v1/activities/leadchanges.json",
+                                 {"nextPageToken": ["t"], "fields": ["email"], "leadIds": ["1,x"]}),
+                         ["GET /rest/v1/activities/leadchanges.json: query parameter 'leadIds' "
+                          "item must be an integer, got 'x'"])
+        self.assertEqual(c.check("GET", "/rest/v1/campaigns.json", {"isTriggerable": ["yes"]}),
+                         ["GET /rest/v1/campaigns.json: query parameter 'isTriggerable' must be "
+                          "true or false, got 'yes'"])
         body = json.dumps({"fields": ["id"], "filter": {"smartListId": 1}}).encode()
         self.assertEqual(c.check("POST", EXPORT + "/create.json", {}, body, "application/json"), [])
-        self.assertTrue(c.check("POST", EXPORT + "/create.json", {}, b'{"fields":"id"}',
-                                "application/json"))
-        self.assertIn("path parameter 'leadId'", c.check("GET", "/rest/v1/lead/abc.json", {})[0])
+        self.assertEqual(c.check("POST", EXPORT + "/create.json", {}, b'{"fields":"id"}',
+                                 "application/json"),
+                         ["POST /bulk/v1/leads/export/create.json: body is missing required "
+                          "property 'filter'",
+                          "POST /bulk/v1/leads/export/create.json: body property 'fields' must "
+                          "be array"])
+        self.assertEqual(c.check("GET", "/rest/v1/lead/abc.json", {}),
+                         ["GET /rest/v1/lead/abc.json: path parameter 'leadId' must be an "
+                          "integer, got 'abc'"])
 
     # ------------------------------------------------------------ control API
 
@@ -736,7 +764,7 @@ class FakeMarketoTest(unittest.TestCase):
         self.control("POST", "/_fake/reset")
         st = self.stats()
         self.assertEqual((st["calls"], st["tokens_issued"], st["leads"]), ({}, 0, 0))
-        self.assertError(self.leads([1], token=token), "601")
+        self.assertError(self.leads([1], token=token), "601", "Access token invalid")
 
 
 if __name__ == "__main__":

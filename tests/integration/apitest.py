@@ -10,8 +10,10 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime e
 
 
 class ApiCase(unittest.TestCase):
-    def assertError(self, r, status, code=None):
-        """r is the one error shape: {"error":{"code":…,"message":…}} as JSON."""
+    def assertError(self, r, status, code=None, message=None):
+        """r is the one error shape: {"error":{"code":…,"message":…}} as JSON.
+        With code and message, the whole error: message is the full text, or a
+        compiled regex that must match all of it (for a variable part)."""
         self.assertEqual(r.status, status, r)
         self.assertEqual((r.header("Content-Type") or "").split(";")[0].strip(),
                          "application/json", r)
@@ -24,6 +26,10 @@ class ApiCase(unittest.TestCase):
         self.assertTrue(r.json["error"]["message"], r)
         if code:
             self.assertEqual(r.json["error"]["code"], code, r)
+        if isinstance(message, re.Pattern):
+            self.assertTrue(message.fullmatch(r.json["error"]["message"]), (message.pattern, r))
+        elif message is not None:
+            self.assertEqual(r.json["error"]["message"], message, r)
 
     def login(self, h, email, password):
         return h.request("POST", "/api/v1/session", {"email": email, "password": password})

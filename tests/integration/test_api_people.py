@@ -170,11 +170,11 @@ class PeopleListTest(PeopleCase):
     def test_bad_paging_parameters(self):
         for limit in ("0", "201", "abc", "-1", "", "1.5", "10abc", "99999999999999999999"):
             r = self.h.request("GET", "/api/v1/people?limit=" + limit, token=self.rep)
-            self.assertError(r, 400, "bad_request")
+            self.assertError(r, 400, "bad_request", "limit must be an integer from 1 to 200")
         for cursor in ("garbage!", "zzz", "aTEy!", "eDU", "aS01", "%%%", "a" * 100):
             r = self.h.request("GET", "/api/v1/people?cursor=" + urllib.parse.quote(cursor),
                                token=self.rep)
-            self.assertError(r, 400, "bad_request")
+            self.assertError(r, 400, "bad_request", "cursor is not valid")
         self.assertEqual(len(self.get("/api/v1/people?limit=200")["data"]), self.n_active)
 
     def test_search_names(self):
@@ -262,17 +262,14 @@ class PeopleListTest(PeopleCase):
         path = "/api/v1/people?q=filler+person&limit=200&cursor="
         self.assertEqual(len(self.get(path + cursor("w1.0:"))["data"]), 48)
         r = self.h.request("GET", path + cursor("w2.0:"), token=self.rep)
-        self.assertError(r, 400, "bad_request")
-        self.assertEqual(r.json["error"]["message"], "cursor is not valid for this query")
+        self.assertError(r, 400, "bad_request", "cursor is not valid for this query")
 
     def test_q_longer_than_256_characters(self):
         for name in ("q", "owner", "account", "opportunity"):
             for value in ("a" * 257, "é" * 257, "日" * 257):
                 r = self.h.request("GET", "/api/v1/people?" + urllib.parse.urlencode(
                     {name: value}), token=self.rep)
-                self.assertError(r, 400, "bad_request")
-                self.assertEqual(r.json["error"]["message"],
-                                 "%s is longer than 256 characters" % name)
+                self.assertError(r, 400, "bad_request", "%s is longer than 256 characters" % name)
         # 256 characters are fine, however many bytes they take.
         for value in ("a" * 256, "é" * 256, "日" * 256):
             self.assertEqual(self.q(value), [])
@@ -330,7 +327,8 @@ class PeopleListTest(PeopleCase):
         self.assertEqual(len(j2["data"]), 1)
         self.assertIsNone(j2["next_cursor"])
         self.assertError(self.h.request("GET", "/api/v1/accounts/001ACME/people?limit=0",
-                                        token=self.rep), 400)
+                                        token=self.rep),
+                         400, "bad_request", "limit must be an integer from 1 to 200")
 
     def test_one_person(self):
         listed = {p["marketo_id"]: p for p in self.get("/api/v1/people?limit=200")["data"]}
@@ -369,9 +367,11 @@ class PeopleListTest(PeopleCase):
         self.assertEqual(bob["email"], "bob@acme.example")
 
     def test_unknown_person_is_404(self):
-        for pid in ("999999", "abc", "0", "-4", "1e3"):
-            self.assertError(self.h.request("GET", "/api/v1/people/" + pid, token=self.rep), 404,
-                             "not_found")
+        self.assertError(self.h.request("GET", "/api/v1/people/999999", token=self.rep),
+                         404, "not_found", "no person with id 999999")
+        for pid in ("abc", "0", "-4", "1e3"):
+            self.assertError(self.h.request("GET", "/api/v1/people/" + pid, token=self.rep),
+                             404, "not_found", "no such id: " + pid)
 
     def test_people_are_read_only(self):
         pid = self.get("/api/v1/people?limit=1")["data"][0]["id"]
@@ -381,7 +381,8 @@ class PeopleListTest(PeopleCase):
                 for tok in (self.rep, self.admin):
                     r = self.h.request(method, path, body if method != "DELETE" else None,
                                        token=tok)
-                    self.assertError(r, 405, "method_not_allowed")
+                    self.assertError(r, 405, "method_not_allowed",
+                                     "%s is not allowed here (allowed: GET)" % method)
                     self.assertEqual(r.header("Allow"), "GET")
         self.assertEqual(self.get("/api/v1/people/%d" % pid)["first_name"], "José")
         self.assertEqual(len(self.get("/api/v1/people?limit=200")["data"]), self.n_active)
@@ -397,7 +398,8 @@ class PeopleListTest(PeopleCase):
     def test_needs_credentials(self):
         for path in ("/api/v1/people", "/api/v1/people/1", "/api/v1/accounts/001ACME/people",
                      "/api/v1/opportunities/006BIG/people"):
-            self.assertError(self.h.request("GET", path), 401)
+            self.assertError(self.h.request("GET", path),
+                             401, "unauthorized", "authentication required")
 
 
 class OwnerChangeTest(PeopleCase):

@@ -24,8 +24,7 @@ def tearDownModule():
 class UsersCase(ApiCase):
     def assertMessage(self, r, status, code, message):
         """The whole error: status, code and message."""
-        self.assertError(r, status, code)
-        self.assertEqual(r.json["error"]["message"], message, r)
+        self.assertError(r, status, code, message)
 
     def setUp(self):
         self.h = TEMPLATE.new()
@@ -79,7 +78,8 @@ class UsersTest(UsersCase):
         m = self.create_user("max@example.com", "manager")
         self.assertFalse(m["has_password"])
         self.assertEqual(m["role"], "manager")
-        self.assertError(self.login(self.h, "max@example.com", ""), 401)
+        self.assertError(self.login(self.h, "max@example.com", ""),
+                         401, "unauthorized", "wrong email or password")
         a = self.create_user("ada@example.com", "admin")
         self.assertEqual(a["role"], "admin")
 
@@ -105,7 +105,7 @@ class UsersTest(UsersCase):
         self.create_user("dup@example.com")
         for email in ("dup@example.com", "DUP@Example.com", "admin@example.com"):
             r = self.req("POST", "/api/v1/users", {"email": email, "name": "X", "role": "rep"})
-            self.assertError(r, 409, "conflict")
+            self.assertError(r, 409, "conflict", "a user with email %s already exists" % email)
         self.assertEqual(self.emails(), ["admin@example.com", "dup@example.com"])
 
     def test_bad_input_is_400(self):
@@ -198,7 +198,8 @@ class UsersTest(UsersCase):
         # Password: the new one works, the old one does not.
         r = self.req("PATCH", path, {"password": "second-password"})
         self.assertEqual(r.status, 200, r)
-        self.assertError(self.login(self.h, "pat@example.com", "first-password"), 401)
+        self.assertError(self.login(self.h, "pat@example.com", "first-password"),
+                         401, "unauthorized", "wrong email or password")
         self.assertEqual(self.login(self.h, "pat@example.com", "second-password").status, 201)
         self.assertMessage(self.req("PATCH", path, {"password": "short"}), 400, "bad_request",
                            "password must be 8 to 1024 characters, not 5")
@@ -206,7 +207,8 @@ class UsersTest(UsersCase):
         # Active off and on.
         r = self.req("PATCH", path, {"active": False})
         self.assertFalse(r.json["active"])
-        self.assertError(self.login(self.h, "pat@example.com", "second-password"), 401)
+        self.assertError(self.login(self.h, "pat@example.com", "second-password"),
+                         401, "unauthorized", "wrong email or password")
         r = self.req("PATCH", path, {"active": True})
         self.assertTrue(r.json["active"])
         self.assertEqual(self.login(self.h, "pat@example.com", "second-password").status, 201)
@@ -243,7 +245,8 @@ class UsersTest(UsersCase):
         self.assertEqual(self.cookie_req(self.h, "GET", "/api/v1/me", cookie).status, 200)
         r = self.req("PATCH", "/api/v1/users/%d" % uid, {"password": "second-password"})
         self.assertEqual(r.status, 200, r)
-        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie), 401)
+        self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie),
+                         401, "unauthorized", "session expired or signed out")
         # A name change alone keeps sessions.
         cookie, _ = self.session(self.h, "sess@example.com", "second-password")
         self.req("PATCH", "/api/v1/users/%d" % uid, {"name": "Renamed"})
@@ -289,20 +292,22 @@ class UsersTest(UsersCase):
         other = self.create_user("other@example.com", "admin")
         r = self.req("DELETE", "/api/v1/users/%d" % other["id"])
         self.assertEqual(r.status, 200, r)
-        self.assertError(self.req("PATCH", me, {"role": "rep"}), 400)
+        self.assertError(self.req("PATCH", me, {"role": "rep"}),
+                         400, "bad_request", "cannot demote or deactivate the last admin")
         # With a second active admin, the first may step down...
         self.req("PATCH", "/api/v1/users/%d" % other["id"], {"active": True})
         r = self.req("PATCH", me, {"role": "rep"})
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["role"], "rep")
         # ...and then loses admin rights at once.
-        self.assertError(self.req("GET", "/api/v1/users"), 403, "forbidden")
+        self.assertError(self.req("GET", "/api/v1/users"),
+                         403, "forbidden", "this needs the admin role")
         # The remaining admin is now the last one.
         tok = self.h.token("other@example.com")
         r = self.h.request("DELETE", "/api/v1/users/%d" % other["id"], token=tok)
-        self.assertError(r, 400)
+        self.assertError(r, 400, "bad_request", "cannot demote or deactivate the last admin")
         r = self.h.request("PATCH", "/api/v1/users/%d" % other["id"], {"role": "rep"}, token=tok)
-        self.assertError(r, 400)
+        self.assertError(r, 400, "bad_request", "cannot demote or deactivate the last admin")
         self.assertEqual(self.me(self.h, tok).json["role"], "admin")
 
     def test_delete_deactivates(self):
@@ -315,21 +320,29 @@ class UsersTest(UsersCase):
         # Still there, inactive, and locked out.
         self.assertFalse(self.user(u["id"])["active"])
         self.assertIn("del@example.com", self.emails())
-        self.assertError(self.me(self.h, tok), 401)
-        self.assertError(self.login(self.h, "del@example.com", "del-password"), 401)
+        self.assertError(self.me(self.h, tok), 401, "unauthorized", "invalid or revoked API token")
+        self.assertError(self.login(self.h, "del@example.com", "del-password"),
+                         401, "unauthorized", "wrong email or password")
         # Deleting again is harmless; the email stays taken.
         self.assertEqual(self.req("DELETE", "/api/v1/users/%d" % u["id"]).status, 200)
         self.assertError(self.req("POST", "/api/v1/users", {"email": "del@example.com",
-                                                            "name": "D", "role": "rep"}), 409)
+                                                            "name": "D", "role": "rep"}),
+                         409, "conflict", "a user with email del@example.com already exists")
 
     def test_unknown_and_malformed_ids_are_404(self):
         for method, body in [("GET", None), ("PATCH", {"name": "X"}), ("DELETE", None)]:
-            for uid in ("9999", "abc", "0", "-1", "1.5", "01", "1x", "99999999999999999999999"):
+            self.assertError(self.req(method, "/api/v1/users/9999", body),
+                             404, "not_found", "no user with id 9999")
+            # Past int64 is no id at all (not the largest one).
+            for uid in ("abc", "0", "-1", "1.5", "01", "1x", "99999999999999999999999"):
                 r = self.req(method, "/api/v1/users/" + uid, body)
-                self.assertError(r, 404, "not_found")
+                self.assertError(r, 404, "not_found", "no such id: " + uid)
         for method, body in [("GET", None), ("PATCH", {"name": "X"}), ("DELETE", None)]:
-            for tid in ("9999", "abc", "0"):
-                self.assertError(self.req(method, "/api/v1/teams/" + tid, body), 404, "not_found")
+            self.assertError(self.req(method, "/api/v1/teams/9999", body),
+                             404, "not_found", "no team with id 9999")
+            for tid in ("abc", "0"):
+                self.assertError(self.req(method, "/api/v1/teams/" + tid, body),
+                                 404, "not_found", "no such id: " + tid)
         self.assertEqual(self.user(self.admin_id)["name"], "Admin")
 
 
@@ -340,7 +353,8 @@ class TeamsTest(UsersCase):
         self.assertEqual((east["name"], east["members"]), ("East", []))
         self.create_team("Central")
         for name in ("East", "east", "EAST"):
-            self.assertError(self.req("POST", "/api/v1/teams", {"name": name}), 409, "conflict")
+            self.assertError(self.req("POST", "/api/v1/teams", {"name": name}),
+                             409, "conflict", "a team named %s already exists" % name)
         for body, message in [({}, "name is required"),
                               ({"name": ""}, "name must be 1 to 100 characters, not 0"),
                               ({"name": "t" * 101}, "name must be 1 to 100 characters, not 101"),
@@ -361,16 +375,20 @@ class TeamsTest(UsersCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual(r.json["name"], "North East")
         self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": "central"}),
-                         409)
-        self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": ""}), 400)
+                         409, "conflict", "a team named central already exists")
+        self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": ""}),
+                         400, "bad_request", "name must be 1 to 100 characters, not 0")
         self.assertEqual(self.req("GET", "/api/v1/teams/%d" % east["id"]).json["name"],
                          "North East")
         r = self.req("DELETE", "/api/v1/teams/%d" % east["id"])
         self.assertEqual(r.status, 204, r)
         self.assertEqual(r.body, "")
-        self.assertError(self.req("GET", "/api/v1/teams/%d" % east["id"]), 404, "not_found")
-        self.assertError(self.req("DELETE", "/api/v1/teams/%d" % east["id"]), 404)
-        self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": "X"}), 404)
+        self.assertError(self.req("GET", "/api/v1/teams/%d" % east["id"]),
+                         404, "not_found", "no team with id %d" % east["id"])
+        self.assertError(self.req("DELETE", "/api/v1/teams/%d" % east["id"]),
+                         404, "not_found", "no team with id %d" % east["id"])
+        self.assertError(self.req("PATCH", "/api/v1/teams/%d" % east["id"], {"name": "X"}),
+                         404, "not_found", "no team with id %d" % east["id"])
         # The name is free again.
         self.create_team("East")
 
@@ -392,13 +410,17 @@ class TeamsTest(UsersCase):
         self.assertEqual(r.status, 200, r)
         self.assertEqual([m["email"] for m in r.json["members"]], ["two@example.com"])
         self.assertEqual(self.user(u1["id"])["teams"], [])
-        self.assertError(self.req("DELETE", base + str(u1["id"])), 404, "not_found")
+        self.assertError(self.req("DELETE", base + str(u1["id"])),
+                         404, "not_found", "user %d is not in team %d" % (u1["id"], team["id"]))
         # Unknown team or user.
-        self.assertError(self.req("PUT", "/api/v1/teams/999/members/%d" % u1["id"]), 404)
-        self.assertError(self.req("PUT", base + "999"), 404)
-        self.assertError(self.req("DELETE", "/api/v1/teams/999/members/%d" % u2["id"]), 404)
-        self.assertError(self.req("PUT", base + "abc"), 404)
-        self.assertError(self.req("PUT", "/api/v1/teams/abc/members/1"), 404)
+        self.assertError(self.req("PUT", "/api/v1/teams/999/members/%d" % u1["id"]),
+                         404, "not_found", "no team with id 999")
+        self.assertError(self.req("PUT", base + "999"), 404, "not_found", "no user with id 999")
+        self.assertError(self.req("DELETE", "/api/v1/teams/999/members/%d" % u2["id"]),
+                         404, "not_found", "no team with id 999")
+        self.assertError(self.req("PUT", base + "abc"), 404, "not_found", "no such id: abc")
+        self.assertError(self.req("PUT", "/api/v1/teams/abc/members/1"),
+                         404, "not_found", "no such id: abc")
         self.assertEqual([m["email"] for m in self.req("GET", "/api/v1/teams/%d" % team["id"])
                           .json["members"]], ["two@example.com"])
         # Deleting the team takes it off its members.
@@ -592,15 +614,26 @@ class RequestHandlingTest(UsersCase):
 
     def test_json_errors(self):
         ct = {"Content-Type": "application/json"}
-        bodies = [b'{"email":', b"{nope}", b"[]", b'"string"', b"1", b"null", b"true",
-                  b'{"name":"a","name":"b"}', b"\xff\xfe{}", b'{"name":"\xc3"}', b"{} {}"]
+        not_object = "the body must be a JSON object"
+        bodies = [
+            (b'{"email":', "invalid JSON at line 1 column 9: unexpected token near end of file"),
+            (b"{nope}", "invalid JSON at line 1 column 5: string or '}' expected near 'nope'"),
+            (b"[]", not_object), (b'"string"', not_object), (b"1", not_object),
+            (b"null", not_object), (b"true", not_object),
+            (b'{"name":"a","name":"b"}',
+             "invalid JSON at line 1 column 18: duplicate object key near '\"name\"'"),
+            (b"\xff\xfe{}", "invalid JSON at line 1 column 0: unable to decode byte 0xff"),
+            (b'{"name":"\xc3"}',
+             "invalid JSON at line 1 column 9: unable to decode byte 0xc3 near '\"'"),
+            (b"{} {}", "invalid JSON at line 1 column 4: end of file expected near '{'")]
         for method, path in self.endpoints():
-            for raw in bodies:
+            for raw, message in bodies:
                 r = self.req(method, path, raw=raw, headers=ct)
-                self.assertError(r, 400, "bad_request")
+                self.assertError(r, 400, "bad_request", message)
         for method, path in self.endpoints():
             if path != "/api/v1/tokens":  # the tokens body is optional
-                self.assertError(self.req(method, path, raw=b"", headers=ct), 400, "bad_request")
+                self.assertError(self.req(method, path, raw=b"", headers=ct),
+                                 400, "bad_request", "a JSON object body is required")
         self.assertEqual(self.emails(), ["admin@example.com"])
         self.assertEqual(self.req("GET", "/api/v1/teams").json["data"], [])
         self.assertEqual(self.user(self.admin_id)["name"], "Admin")
@@ -612,7 +645,7 @@ class RequestHandlingTest(UsersCase):
             limit = limits.get(path, 24576)
             big = b'{"name":"' + b"n" * limit + b'"}'
             r = self.req(method, path, raw=big, headers={"Content-Type": "application/json"})
-            self.assertError(r, 413, "too_large")
+            self.assertError(r, 413, "too_large", "request body is larger than %d bytes" % limit)
             # Exactly at the limit is read (and judged on its content).
             fits = b'{"name":"' + b"n" * (limit - 11) + b'"}'
             self.assertEqual(len(fits), limit)
@@ -623,7 +656,7 @@ class RequestHandlingTest(UsersCase):
         for method, path in [("GET", "/api/v1/users"), ("DELETE", "/api/v1/users/%d" % self.admin_id),
                              ("PUT", "/api/v1/teams/1/members/1"), ("GET", "/api/v1/people")]:
             r = self.req(method, path, raw=b"{}", headers={"Content-Type": "application/json"})
-            self.assertError(r, 400, "bad_request")
+            self.assertError(r, 400, "bad_request", "this operation takes no request body")
             self.assertEqual(r.json["error"]["message"], "this operation takes no request body")
         self.assertEqual(self.emails(), ["admin@example.com"])
 
@@ -642,8 +675,10 @@ class RequestHandlingTest(UsersCase):
             s.close()
 
     def test_huge_content_length_is_413_without_reading(self):
-        for method, path in [("POST", "/api/v1/users"), ("PATCH", "/api/v1/users/1"),
-                             ("POST", "/api/v1/session"), ("PUT", "/api/v1/teams/1/members/1")]:
+        for method, path, limit in [("POST", "/api/v1/users", 24576),
+                                    ("PATCH", "/api/v1/users/1", 24576),
+                                    ("POST", "/api/v1/session", 16384),
+                                    ("PUT", "/api/v1/teams/1/members/1", None)]:
             head = ("%s %s HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
                     "Content-Type: application/json\r\nContent-Length: 1000000000000\r\n\r\n"
                     % (method, path, self.admin)).encode()
@@ -659,7 +694,8 @@ class RequestHandlingTest(UsersCase):
                                               b'"this operation takes no request body"}}'), data)
                 continue
             self.assertTrue(data.startswith(b"HTTP/1.1 413"), data[:200])
-            self.assertIn(b'"too_large"', data)
+            self.assertTrue(data.endswith(b'{"error":{"code":"too_large","message":"request body '
+                                          b'is larger than %d bytes"}}' % limit), data)
         # The server is fine afterwards.
         self.assertEqual(self.emails(), ["admin@example.com"])
 
@@ -753,7 +789,8 @@ class RequestHandlingTest(UsersCase):
         for (method, path), allow in cases.items():
             for tok in (self.admin, None):
                 r = self.h.request(method, path, token=tok)
-                self.assertError(r, 405, "method_not_allowed")
+                self.assertError(r, 405, "method_not_allowed",
+                                 "%s is not allowed here (allowed: %s)" % (method, r.header("Allow")))
                 got = {m.strip() for m in (r.header("Allow") or "").split(",")}
                 self.assertEqual(got, allow, (method, path))
         self.assertEqual(self.emails(), ["admin@example.com"])
@@ -765,7 +802,7 @@ class RequestHandlingTest(UsersCase):
             for tok in (self.admin, None):
                 for method in ("GET", "POST"):
                     r = self.h.request(method, path, token=tok)
-                    self.assertError(r, 404, "not_found")
+                    self.assertError(r, 404, "not_found", "no such resource")
 
 
 if __name__ == "__main__":

@@ -123,7 +123,8 @@ class DurabilityTest(ApiCase):
                 self.assertEqual(r.status, 200, r)
                 self.assertEqual(r.json["email"], email)
             for tok in dead_tokens:
-                self.assertError(self.me(self.h, tok), 401)
+                self.assertError(self.me(self.h, tok),
+                                 401, "unauthorized", "invalid or revoked API token")
             for cookie, email in sessions.items():
                 r = self.cookie_req(self.h, "GET", "/api/v1/me", cookie)
                 self.assertEqual(r.status, 200, r)

@@ -222,30 +222,36 @@ class Usage(unittest.TestCase):
                      "HAIL_MARKETO_SYNC_INTERVAL"):
             self.assertIn(word, p.stdout)
 
+    def assertFails(self, p, stderr):
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (2, "", stderr))
+
     def test_usage_errors(self):
-        self.assertEqual(self.h.run("sync").returncode, 2)
-        p = self.h.run("sync", "salesforce")
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("unknown sync source", p.stderr)
-        p = self.h.run("sync", "marketo", "--fulll")
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("--fulll", p.stderr)
+        top = self.h.run("sync", "--help").stdout
+        marketo = self.h.run("sync", "marketo", "--help").stdout
+        self.assertFails(self.h.run("sync"), top)
+        self.assertFails(self.h.run("sync", "salesforce"),
+                         "hail: unknown sync source 'salesforce'\n\n" + top)
+        self.assertFails(self.h.run("sync", "marketo", "--fulll"),
+                         "hail: unknown option '--fulll'\n\n" + marketo)
 
     def test_not_configured(self):
-        p = self.h.run("sync", "marketo")
-        self.assertEqual(p.returncode, 2)
-        self.assertIn("HAIL_MARKETO_URL", p.stderr)
+        self.assertFails(self.h.run("sync", "marketo"),
+                         "hail: Marketo is not configured: set HAIL_MARKETO_URL, "
+                         "HAIL_MARKETO_CLIENT_ID and HAIL_MARKETO_CLIENT_SECRET\n")
 
     def test_bad_settings(self):
         base = {"HAIL_MARKETO_URL": "http://127.0.0.1:9", "HAIL_MARKETO_CLIENT_ID": "x",
                 "HAIL_MARKETO_CLIENT_SECRET": "y"}
-        for var, value in (("HAIL_MARKETO_URL", "ftp://x"), ("HAIL_MARKETO_SMART_LIST_ID", "abc"),
-                           ("HAIL_MARKETO_SINCE", "yesterday"),
-                           ("HAIL_MARKETO_POLL_SECONDS", "-1"),
-                           ("HAIL_MARKETO_SYNC_INTERVAL", "5 minutes")):
+        for var, value, rule in (
+                ("HAIL_MARKETO_URL", "ftp://x",
+                 "an http(s) URL such as https://123-ABC-456.mktorest.com"),
+                ("HAIL_MARKETO_SMART_LIST_ID", "abc", "a positive integer"),
+                ("HAIL_MARKETO_SINCE", "yesterday", "a date like 2010-01-01"),
+                ("HAIL_MARKETO_POLL_SECONDS", "-1", "a number of seconds from 0.001 to 3600"),
+                ("HAIL_MARKETO_SYNC_INTERVAL", "5 minutes",
+                 "a number of seconds from 0.1 to 604800")):
             p = self.h.run("sync", "marketo", env=dict(base, **{var: value}))
-            self.assertEqual(p.returncode, 2, (var, p.stderr))
-            self.assertIn(var, p.stderr)
+            self.assertFails(p, "hail: %s must be %s, not '%s'\n" % (var, rule, value))
 
 
 class TerminalProgress(unittest.TestCase):

@@ -61,6 +61,14 @@ class Incremental(unittest.TestCase):
         p = self.sync()
         self.assertIn("Marketo incremental sync done", p.stdout)
         self.assertIn("2 new", p.stdout)
+        # One progress line per phase; the count is people seen (it said "deleted 6
+        # people" for the deleted-leads feed, when 2 were deleted).
+        lines = p.stderr.splitlines()
+        self.assertEqual([l.split()[1] for l in lines],
+                         ["connecting", "changes", "deletions", "done"], p.stderr)
+        for l in lines:
+            self.assertRegex(l, r"^marketo: [a-z]+ +[0-9]+ people(  [0-9]+/s)?$")
+        self.assertRegex(lines[2], r"^marketo: deletions 6 people(  [0-9]+/s)?$")
 
         self.assertEqual(person(self.h, 1)["title"], "VP Engineering")
         self.assertEqual(person(self.h, 1)["active"], 1)

@@ -113,7 +113,8 @@ class KillBetweenWindows(unittest.TestCase):
 
             r = runs(h)
             self.assertEqual([x["status"] for x in r], ["failed", "ok"])
-            self.assertIn("interrupted", r[0]["error"])
+            self.assertEqual(r[0]["error"],
+                             "interrupted: the process ended before the sync finished")
             self.assertLess(r[1]["people_seen"], n)  # finished windows not imported again
             self.assertIsNone(checkpoint(h))
         finally:
@@ -196,16 +197,18 @@ class OneAtATime(unittest.TestCase):
         a = start_sync(self.h)
         wait_for(lambda: kv(self.h, "marketo.sync.lease"), 30, a, "the lease")
         b = self.h.run("sync", "marketo", timeout=30)
-        self.assertEqual(b.returncode, 1)
-        self.assertIn("a Marketo sync is already running (pid %d)" % a.pid, b.stderr)
+        self.assertEqual((b.returncode, b.stdout, b.stderr),
+                         (1, "", "hail: a Marketo sync is already running (pid %d)\n" % a.pid))
         # Ctrl-C: the first stops cleanly, keeps its checkpoint, frees the lease.
         wait_for(lambda: (checkpoint(self.h) or {}).get("jobs"), 30, a, "an export job")
         a.send_signal(signal.SIGINT)
         out, err = a.communicate(timeout=20)
-        self.assertEqual(a.returncode, 1)
-        self.assertIn("resumes", err)
+        stopped = "stopped before it finished; the next sync resumes where it stopped"
+        self.assertEqual((a.returncode, out), (1, ""), err)
+        self.assertEqual(err.splitlines()[-1], "hail: " + stopped, err)
+        self.assertEqual([l for l in err.splitlines() if l.startswith("hail:")], ["hail: " + stopped])
         self.assertIsNone(kv(self.h, "marketo.sync.lease"))
-        self.assertEqual(runs(self.h)[-1]["status"], "failed")
+        self.assertEqual((runs(self.h)[-1]["status"], runs(self.h)[-1]["error"]), ("failed", stopped))
         self.fake.config(status_step=0.05)
         c = self.h.run("sync", "marketo", timeout=60)
         self.assertEqual(c.returncode, 0, c.stderr)
@@ -226,8 +229,8 @@ class OneAtATime(unittest.TestCase):
         # A live holder (this test process), even past its expiry: refused.
         self.lease(os.getpid(), -5)
         p = self.h.run("sync", "marketo", timeout=30)
-        self.assertEqual(p.returncode, 1)
-        self.assertIn("already running (pid %d)" % os.getpid(), p.stderr)
+        self.assertEqual((p.returncode, p.stdout, p.stderr),
+                         (1, "", "hail: a Marketo sync is already running (pid %d)\n" % os.getpid()))
         # A holder that is gone: taken over, even before its expiry.
         dead = subprocess.Popen(["true"])
         dead.wait()

@@ -3,6 +3,7 @@
 not be retried, retries running out; each failure recorded in sync_runs."""
 import datetime
 import os
+import re
 import sqlite3
 import time
 import unittest
@@ -16,6 +17,32 @@ DAY = 86400
 def last_run(h):
     with db(h) as c:
         return c.execute("SELECT * FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
+
+
+# The variable part of a quota stop: when the quota resets, and how long that is.
+RESETS = (r"; it resets at midnight US Central \(\d{4}-\d\d-\d\dT\d\d:00:00Z, in \d+h\d\dm\) — "
+          r"run the sync again after that")
+QUOTA_607 = re.compile(r"Marketo's daily API quota is exhausted \(607 Daily quota reached\)" +
+                       RESETS)
+QUOTA_1029 = re.compile(r"Marketo's daily export quota is used up \(1029 Export daily quota "
+                        r"exceeded\)" + RESETS)
+
+
+def assert_sync_failed(case, p, message):
+    """A sync that stopped, whole: exit 1, nothing on stdout, its message
+    (the full text, or a compiled regex over all of it) as the last stderr
+    line and said once; the lines before it are progress and log lines."""
+    case.assertEqual((p.returncode, p.stdout), (1, ""), p.stderr)
+    lines = p.stderr.splitlines()
+    case.assertTrue(lines, p.stderr)
+    last = lines[-1]
+    if isinstance(message, re.Pattern):
+        case.assertTrue(message.fullmatch(last[len("hail: "):]) and last.startswith("hail: "),
+                        (message.pattern, last))
+    else:
+        case.assertEqual(last, "hail: " + message)
+    for l in lines[:-1]:
+        case.assertRegex(l, r"^(marketo: |\d{4}-\d\d-\d\dT[\d:.]+Z (info |warn ) marketo: )", p.stderr)
 
 
 class Stops(unittest.TestCase):
@@ -37,12 +64,13 @@ class Stops(unittest.TestCase):
         self.fake.add_leads([{"id": 7, "title": "after quota"}])
         self.fake.inject(path="/rest/v1/leads.json", code="607")
         p = self.h.run("sync", "marketo", timeout=60)
-        self.assertEqual(p.returncode, 1)
-        self.assertIn("daily API quota is exhausted", p.stderr)
-        self.assertIn("midnight US Central", p.stderr)
+        assert_sync_failed(self, p, QUOTA_607)
+        self.assertRegex(p.stderr.splitlines()[-2], r"^marketo: before stopping: 0 people seen, 0 new, "
+                                                    r"0 updated, 0 deactivated; 3 API calls in "
+                                                    r"\d+\.\d s$")
         run = last_run(self.h)
         self.assertEqual((run["kind"], run["status"]), ("incremental", "failed"))
-        self.assertIn("quota", run["error"])
+        self.assertTrue(QUOTA_607.fullmatch(run["error"]), run["error"])
         # Every call after a 607 fails too: the sync stopped at once, it did not hammer.
         calls = self.fake.stats()["errors"].get("607", 0)
         self.assertLessEqual(calls, 1)
@@ -61,8 +89,7 @@ class Stops(unittest.TestCase):
     def test_quota_during_full_sync(self):
         self.fake.config(daily_quota=2)  # create and enqueue, then nothing
         p = self.h.run("sync", "marketo", timeout=60)
-        self.assertEqual(p.returncode, 1)
-        self.assertIn("daily API quota is exhausted", p.stderr)
+        assert_sync_failed(self, p, QUOTA_607)
         self.fake.config(daily_quota=50000, reset_quota=True)
         p = self.h.run("sync", "marketo", timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
@@ -75,9 +102,7 @@ class Stops(unittest.TestCase):
         self.fake.config(export_quota_bytes=0)
         t0 = time.time()
         p = self.h.run("sync", "marketo", timeout=60)
-        self.assertEqual(p.returncode, 1)
-        self.assertIn("daily export quota is used up", p.stderr)
-        self.assertIn("midnight US Central", p.stderr)
+        assert_sync_failed(self, p, QUOTA_1029)
         self.assertLess(time.time() - t0, 20)
         self.fake.config(export_quota_bytes=500 * 1024 * 1024, reset_quota=True)
         p = self.h.run("sync", "marketo", timeout=60)
@@ -87,15 +112,15 @@ class Stops(unittest.TestCase):
 
     def test_bad_credentials(self):
         p = self.h.run("sync", "marketo", env={"HAIL_MARKETO_CLIENT_SECRET": "wrong"}, timeout=60)
-        self.assertEqual(p.returncode, 1)
-        self.assertIn("Marketo rejected the client id/secret", p.stderr)
+        message = "Marketo rejected the client id/secret (HTTP 401: Bad client credentials)"
+        assert_sync_failed(self, p, message)
         self.assertNotIn("wrong", p.stderr)  # the secret is never printed
         s = self.fake.stats()
         self.assertEqual(s["errors"].get("http_401"), 1)  # not retried
         self.assertEqual(s["calls"].get("/identity/oauth/token"), 1)
         run = last_run(self.h)
         self.assertEqual(run["status"], "failed")
-        self.assertIn("rejected the client id/secret", run["error"])
+        self.assertEqual(run["error"], message)
         with db(self.h) as c:
             self.assertEqual(c.execute("SELECT count(*) FROM people").fetchone()[0], 0)
 
@@ -111,22 +136,25 @@ class Stops(unittest.TestCase):
             before = self.fake.stats()["errors"].get(code, 0)
             self.fake.inject(path=path, code=code, message="injected %s" % code)
             p = self.h.run("sync", "marketo", *args, timeout=60)
-            self.assertEqual(p.returncode, 1, (code, p.stdout, p.stderr))
-            self.assertIn("Marketo error %s" % code, p.stderr)
-            self.assertIn("injected %s" % code, p.stderr)
+            message = "Marketo error %s on %s: injected %s" % (code, path, code)
+            assert_sync_failed(self, p, message)
             self.assertEqual(self.fake.stats()["errors"].get(code, 0) - before, 1)  # not retried
             run = last_run(self.h)
-            self.assertEqual(run["status"], "failed")
-            self.assertIn(code, run["error"])
+            self.assertEqual((run["status"], run["error"]), ("failed", message))
 
     def test_retries_run_out(self):
         # The identity service is fine, the REST API keeps failing: bounded retries.
         self.fake.inject(path="/bulk/", http_status=503, count=100)
         t0 = time.time()
         p = self.h.run("sync", "marketo", timeout=120)
-        self.assertEqual(p.returncode, 1)
-        self.assertIn("HTTP 503", p.stderr)
-        self.assertIn("gave up after 8 attempts", p.stderr)
+        assert_sync_failed(self, p, "HTTP 503 from Marketo on /bulk/v1/leads/export/create.json "
+                                    "(gave up after 8 attempts)")
+        retries = [l for l in p.stderr.splitlines() if " warn  " in l]
+        self.assertEqual(len(retries), 7, p.stderr)
+        for n, l in enumerate(retries, 2):
+            self.assertRegex(l, r"^\S+Z warn  marketo: HTTP 503 from Marketo on "
+                                r"/bulk/v1/leads/export/create.json; retrying in \d+\.\d s "
+                                r"\(attempt %d of 8\)$" % n)
         self.assertEqual(self.fake.stats()["errors"].get("http_503"), 8)
         self.assertLess(time.time() - t0, 90)
 

@@ -57,8 +57,10 @@ static void test_errf_truncates_long_details(void **state)
     assert_int_equal(strlen(hail_errmsg()), 511);
     /* Wrapping a full buffer keeps the prefix and cuts the tail. */
     hail_errf(HAIL_EINVAL, "ctx: %s", hail_errmsg());
-    assert_int_equal(strlen(hail_errmsg()), 511);
-    assert_memory_equal(hail_errmsg(), "ctx: xxx", 8);
+    char want[512] = "ctx: ";
+    memset(want + 5, 'x', 506);
+    want[511] = '\0';
+    assert_string_equal(hail_errmsg(), want);
 }
 
 static void *other_thread(void *arg)

@@ -849,14 +849,14 @@ static void test_validate(void **state)
             print_error("bad UTF-8 #%zu accepted\n", i);
             fail();
         }
-        assert_non_null(strstr(hail_errmsg(), "lastName"));
+        assert_string_equal(hail_errmsg(), "lastName is not valid UTF-8");
     }
     /* an embedded NUL */
     person_in q = p;
     q.f[PF_COMPANY] = "a\0b";
     q.len[PF_COMPANY] = 3;
     assert_int_equal(person_in_validate(&q), HAIL_EINVAL);
-    assert_non_null(strstr(hail_errmsg(), "company"));
+    assert_string_equal(hail_errmsg(), "company is not valid UTF-8");
 
     /* valid multi-byte text is fine, including 4-byte sequences at the very end */
     static const char *const good[] = {
@@ -887,7 +887,7 @@ static void test_validate(void **state)
     assert_int_equal(person_in_validate(&l), HAIL_OK);
     l.len[PF_TITLE] = PERSON_FIELD_MAX + 1;
     assert_int_equal(person_in_validate(&l), HAIL_EINVAL);
-    assert_non_null(strstr(hail_errmsg(), "title"));
+    assert_string_equal(hail_errmsg(), "title is longer than 1024 bytes");
 
     /* the writer refuses them and writes nothing */
     people_writer *w = wopen(f->d, 0);

@@ -98,24 +98,14 @@ static int user_version(db *d)
     return count_rows(d, "PRAGMA user_version");
 }
 
-/* 1 if msg, with every occurrence of path blanked out, holds n as a number of
- * its own (not part of a longer number). */
-static int names_number(const char *msg, const char *path, int n)
+/* The message for a database newer than this hail. */
+static const char *newer_message(const char *path, int version)
 {
-    char m[1024];
-    snprintf(m, sizeof m, "%s", msg);
-    size_t pl = strlen(path);
-    for (char *p = strstr(m, path); p; p = strstr(p, path))
-        memset(p, ' ', pl);
-    char want[16];
-    int wl = snprintf(want, sizeof want, "%d", n);
-    for (char *p = strstr(m, want); p; p = strstr(p + 1, want)) {
-        int before = p > m && p[-1] >= '0' && p[-1] <= '9';
-        int after = p[wl] >= '0' && p[wl] <= '9';
-        if (!before && !after)
-            return 1;
-    }
-    return 0;
+    static char m[1024];
+    snprintf(m, sizeof m,
+             "%s has schema version %d, newer than this hail understands (%d); run a newer hail",
+             path, version, db_schema_latest());
+    return m;
 }
 
 static void test_create_and_migrate(void **state)
@@ -188,19 +178,14 @@ static void test_newer_schema_refused(void **state)
     hail_errclear();
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_ESCHEMA);
     assert_null(d);
-    const char *msg = hail_errmsg();
-    if (!names_number(msg, f->path, newer) || !names_number(msg, f->path, db_schema_latest())) {
-        print_error("message '%s' should name %d and %d\n", msg, newer, db_schema_latest());
-        fail();
-    }
+    assert_string_equal(hail_errmsg(), newer_message(f->path, newer));
 
     d = (db *)1;
     hail_errclear();
     assert_int_equal(db_open(f->path, 0, &d), HAIL_ESCHEMA);
     assert_null(d);
-    msg = hail_errmsg();
-    assert_true(names_number(msg, f->path, newer));
-    assert_true(names_number(msg, f->path, db_schema_latest()));
+    /* Without DB_MIGRATE too (it said "this hail needs N", as if N were newer). */
+    assert_string_equal(hail_errmsg(), newer_message(f->path, newer));
 
     /* the refused open changed nothing */
     sqlite3 *h;
@@ -222,11 +207,10 @@ static void test_older_schema_needs_migrate(void **state)
     hail_errclear();
     assert_int_equal(db_open(f->path, 0, &d), HAIL_ESCHEMA);
     assert_null(d);
-    const char *msg = hail_errmsg();
-    if (!names_number(msg, f->path, 0) || !names_number(msg, f->path, db_schema_latest())) {
-        print_error("message '%s' should name 0 and %d\n", msg, db_schema_latest());
-        fail();
-    }
+    char want[1024];
+    snprintf(want, sizeof want, "%s has schema version 0; this hail needs %d", f->path,
+             db_schema_latest());
+    assert_string_equal(hail_errmsg(), want);
     /* with DB_MIGRATE it is brought up to date, keeping what was there */
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
     assert_int_equal(db_schema_version(d), db_schema_latest());
@@ -251,7 +235,9 @@ static void test_not_a_database(void **state)
     hail_err e = db_open(f->path, DB_MIGRATE, &d);
     assert_int_not_equal(e, HAIL_OK);
     assert_null(d);
-    assert_true(strlen(hail_errmsg()) > 0);
+    char want[1024];
+    snprintf(want, sizeof want, "cannot use database %s: file is not a database", f->path);
+    assert_string_equal(hail_errmsg(), want);
 }
 
 static void test_missing_indexes_recreated(void **state)
@@ -380,7 +366,7 @@ static void test_stmt_cache(void **state)
     static const char bad[] = "SELEKT nonsense";
     hail_errclear();
     assert_null(db_stmt(d, bad));
-    assert_true(strlen(hail_errmsg()) > 0);
+    assert_string_equal(hail_errmsg(), "prepare: near \"SELEKT\": syntax error");
     assert_null(db_stmt(d, bad));
     assert_ptr_equal(db_stmt(d, sql_select_param), a);
 
@@ -389,7 +375,7 @@ static void test_stmt_cache(void **state)
     static const char out_of_order[] = "SELECT $2, $1";
     hail_errclear();
     assert_null(db_stmt(d, out_of_order));
-    assert_true(strlen(hail_errmsg()) > 0);
+    assert_string_equal(hail_errmsg(), "statement parameters out of order");
     static const char in_order_reused[] = "SELECT $1, $2, $1";
     sqlite3_stmt *r = db_stmt(d, in_order_reused);
     assert_non_null(r);
@@ -433,7 +419,7 @@ static void test_unique_violation_is_conflict(void **state)
     st = db_stmt(d, sql_team_insert);
     db_bind_text(st, 1, "SALES", -1); /* NOCASE unique */
     assert_int_equal(db_step_done(d, st, "team insert"), HAIL_EEXIST);
-    assert_non_null(strstr(hail_errmsg(), "team insert"));
+    assert_string_equal(hail_errmsg(), "team insert: UNIQUE constraint failed: teams.name");
     /* NULL binds as NULL: NOT NULL constraint is a database error, not a conflict */
     st = db_stmt(d, sql_team_insert);
     db_bind_text(st, 1, NULL, 0);
@@ -454,7 +440,7 @@ static void test_exec(void **state)
     assert_int_equal(count_rows(d, "SELECT sum(x) FROM t"), 3);
     hail_errclear();
     assert_int_equal(db_exec(d, "INSERT INTO nosuch VALUES(1)"), HAIL_EDB);
-    assert_non_null(strstr(hail_errmsg(), "nosuch"));
+    assert_string_equal(hail_errmsg(), "no such table: nosuch");
     db_close(d);
 }
 

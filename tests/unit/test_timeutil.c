@@ -116,7 +116,7 @@ static void test_parse_rejects(void **state)
     /* The error names the input. */
     int64_t us;
     assert_int_equal(time_parse_iso("2024-02-30", 10, &us), HAIL_EINVAL);
-    assert_non_null(strstr(hail_errmsg(), "2024-02-30"));
+    assert_string_equal(hail_errmsg(), "not an ISO-8601 date-time: '2024-02-30'");
 
     /* Length is honoured: the bytes after len are not read. */
     assert_int_equal(time_parse_iso("2024-03-01T10:00:00Zjunk", 20, &us), HAIL_OK);
