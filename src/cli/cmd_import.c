@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/log.h"
 #include "core/timeutil.h"
 #include "people/import.h"
 
@@ -45,6 +46,12 @@ int cmd_import(cli_ctx *c, int argc, char **argv)
     if (cli_no_more_args(argc, argv, 3, import_usage))
         return 2;
     const char *path = argv[2];
+    /* A bulk load is background work: below a running server's requests in
+     * the CPU queue too, as it is for the write lock (store/db.h). It costs
+     * the import nothing on an idle machine. */
+    errno = 0;
+    if (nice(10) == -1 && errno)
+        log_debug("import: cannot lower the priority: %s", strerror(errno));
     FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
     if (!in) {
         fprintf(stderr, "hail: cannot open %s: %s\n", path, strerror(errno));

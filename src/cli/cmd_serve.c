@@ -115,13 +115,19 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    http_server *srv;
-    if ((e = http_server_start(listen, threads, &app, &srv)))
+    db_checkpointer *ckpt;
+    if ((e = db_checkpointer_start(c->db_path, &ckpt)))
         return cli_fail(e);
+    http_server *srv;
+    if ((e = http_server_start(listen, threads, &app, &srv))) {
+        db_checkpointer_stop(ckpt);
+        return cli_fail(e);
+    }
     log_info("hail %s listening on http://%s (data %s, %d threads)", HAIL_VERSION, listen,
              c->data_dir, threads);
     if ((e = sync_worker_start(c->db_path))) {
         http_server_stop(srv);
+        db_checkpointer_stop(ckpt);
         return cli_fail(e);
     }
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
@@ -132,5 +138,6 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     log_info("shutting down");
     http_server_stop(srv);
     sync_worker_stop();
+    db_checkpointer_stop(ckpt);
     return 0;
 }

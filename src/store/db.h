@@ -33,8 +33,16 @@ hail_err db_open(const char *path, unsigned flags, db **out);
 void db_close(db *d);
 
 /* A connection for the calling thread to the database at path, opened on
- * first use and closed when the thread exits. */
+ * first use and closed when the thread exits. Such connections (the HTTP
+ * threads') never checkpoint the WAL: run a checkpointer beside them. */
 hail_err db_thread(const char *path, db **out);
+
+/* A thread that checkpoints the WAL of the database at path twice a second
+ * (passive: it never waits for readers or writers), so that no request pays
+ * for a checkpoint. `hail serve` runs one. Stop joins the thread. */
+typedef struct db_checkpointer db_checkpointer;
+hail_err db_checkpointer_start(const char *path, db_checkpointer **out);
+void db_checkpointer_stop(db_checkpointer *c);
 
 sqlite3 *db_sqlite(db *d);
 const char *db_path(db *d);

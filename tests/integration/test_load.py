@@ -21,7 +21,7 @@ from harness import Hail
 
 IMPORT_ROWS = 200000
 P99_LIMIT_S = 0.100
-IDLE_LIMIT_S = 0.060
+IDLE_LIMIT_S = 0.080
 PASSWORD = "correct horse battery"
 
 
@@ -90,13 +90,6 @@ class LoadTest(ApiCase):
                       [round(w * 1000) for w in worst], waits))
         print("\n" + report, file=sys.stderr)
         self.assertLess(len(waits), len(samples) / 100, report)
-        # End to end, a sign-in is mostly CPU (an Argon2id hash, ~45 ms): its
-        # 100 ms budget can be measured only on a machine that is not already
-        # oversubscribed by other work before the import adds its own.
-        if load_before > os.cpu_count() or p99(idle) > IDLE_LIMIT_S:
-            self.skipTest("the machine is too busy to measure the 100 ms budget end to end: "
-                          + report)
-        self.assertLessEqual(p99(samples), P99_LIMIT_S, report)
         # Everything landed, and search works (the keys were built in chunks).
         r = self.h.request("GET", "/api/v1/people?limit=1", token=self.token)
         self.assertEqual(r.status, 200, r)
@@ -105,14 +98,25 @@ class LoadTest(ApiCase):
             self.assertEqual(c.execute("SELECT count(*) FROM people").fetchone()[0], IMPORT_ROWS)
             self.assertEqual(c.execute("SELECT count(*) FROM kv WHERE key = 'people.bulk_load'")
                              .fetchone()[0], 0)
-            active = c.execute("SELECT id, last_name FROM people WHERE active = 1"
-                               " AND last_name IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
+            active = c.execute("SELECT id, email FROM people WHERE active = 1"
+                               " AND email IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
         finally:
             c.close()
+        # By email, the one key that names one person (a last name is shared
+        # by hundreds, past the first page).
         r = self.h.request("GET", "/api/v1/people?limit=200&q=" +
-                           harness.urllib.parse.quote(active["last_name"]), token=self.token)
+                           harness.urllib.parse.quote(active["email"]), token=self.token)
         self.assertEqual(r.status, 200, r)
         self.assertIn(active["id"], [p["id"] for p in r.json["data"]])
+        # End to end, a sign-in is mostly CPU (an Argon2id hash, ~45 ms): its
+        # 100 ms budget can be measured only where a sign-in without the import
+        # is itself well inside it (not under a sanitizer, which makes the hash
+        # several times slower). ctest runs this test alone (RUN_SERIAL), so on
+        # a plain build the figure is always checked.
+        if p99(idle) > IDLE_LIMIT_S:
+            self.skipTest("the machine is too busy to measure the 100 ms budget end to end: "
+                          + report)
+        self.assertLessEqual(p99(samples), P99_LIMIT_S, report)
 
     def test_reads_never_wait_and_writes_get_503_while_the_lock_is_held(self):
         self.h.start(env={"HAIL_THREADS": "4", "HAIL_ACCESS_LOG": "off"})
@@ -171,6 +175,36 @@ HEADER = "id,firstName,lastName,email,company,leadOwnerEmailAddress\n"
 def rows(start, n):
     return "".join("%d,First%d,Last%d,p%d@example.com,Co%d,rep%d@example.com\n"
                    % (i, i, i, i, i % 50, i % 7) for i in range(start, start + n))
+
+
+class CheckpointTest(ApiCase):
+    """HTTP threads never checkpoint the WAL (the request whose commit crossed
+    SQLite's threshold paid 100+ ms for it after a bulk load); hail serve's
+    checkpointer thread does, so the WAL stays small under API writes alone."""
+
+    def setUp(self):
+        self.h = Hail()
+        self.token = self.h.admin_token()
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def test_the_wal_is_checkpointed_in_the_background(self):
+        self.h.start(env={"HAIL_ACCESS_LOG": "off"})
+        wal = os.path.join(self.h.data, "hail.db-wal")
+        sizes = []
+        for burst in range(4):
+            for i in range(300):
+                r = self.h.request("POST", "/api/v1/teams", {"name": "T%d-%d" % (burst, i)},
+                                   token=self.token)
+                self.assertEqual(r.status, 201, r)
+            time.sleep(1.2)  # the checkpointer runs twice a second
+            sizes.append(os.path.getsize(wal))
+        # 1,200 commits of a few pages each are more than 10 MB of WAL when
+        # nothing checkpoints; once checkpointed, writers wrap around to the
+        # start of the file after each burst: it stays near one burst's size.
+        self.assertLess(max(sizes), 4 * 1024 * 1024, sizes)
+        self.assertLess(sizes[-1], sizes[0] * 1.5, sizes)
 
 
 class ImportUnderLoadTest(ApiCase):
