@@ -131,7 +131,11 @@ hail_err people_import_csv(db *d, FILE *in, import_report *rep)
     }
     off_t start = spool ? 0 : ftello(in);
     hail_err e = check(in, spool, rep);
-    if (!e && rep->errors) {
+    if (!e && rep->errors && rep->rows == 0) {
+        /* No data row was read: the file itself is wrong (empty, no usable
+         * header), not some of its rows. The message above says what. */
+        e = hail_errf(HAIL_EINVAL, "nothing was imported");
+    } else if (!e && rep->errors) {
         e = hail_errf(HAIL_EINVAL, "%lu bad row%s; nothing was imported", rep->errors,
                       rep->errors == 1 ? "" : "s");
     } else if (!e) {

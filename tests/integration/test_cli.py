@@ -520,7 +520,11 @@ class ImportTest(CliCase):
         got = [l for l in p.stderr.splitlines() if " info " not in l]
         want = ["%s: %s" % (path, e) for e in errors]
         n = len(errors)
-        want.append("hail: %s; nothing was imported" % ("1 bad row" if n == 1 else "%d bad rows" % n))
+        if all(e.startswith("line 1: ") for e in errors):  # the header: no row was read
+            want.append("hail: nothing was imported")
+        else:
+            want.append("hail: %s; nothing was imported" % ("1 bad row" if n == 1 else
+                                                            "%d bad rows" % n))
         self.assertEqual(got, want)
         self.assertNotIn("imported 0 rows", p.stdout)
         self.assertEqual(self.people(), before)
@@ -572,10 +576,13 @@ class ImportTest(CliCase):
         self.assertRejected(content, ["line 6: 2 fields, the header has 14"])
 
     def test_empty_file_imports_nothing(self):
+        path = os.path.join(self.h.dir, "empty.csv")
         for content in ("", "\n\n"):
             p = self.import_(content, "empty.csv")
             self.assertEqual(p.returncode, 1, (p.stdout, p.stderr))
-            self.assertIn("empty", p.stderr)
+            self.assertEqual([l for l in p.stderr.splitlines() if " info " not in l],
+                             [path + ": the file is empty: a header row with an id column is "
+                                     "required", "hail: nothing was imported"])
         self.assertEqual(self.people(), [])
 
     def test_bad_file_after_a_good_import_changes_nothing(self):
@@ -613,9 +620,10 @@ class ImportTest(CliCase):
         p = self.import_(HEADER)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("imported 0 rows", p.stdout)
-        p = self.hail("import", "people", os.path.join(self.h.dir, "does-not-exist.csv"))
+        missing = os.path.join(self.h.dir, "does-not-exist.csv")
+        p = self.hail("import", "people", missing)
         self.assertEqual(p.returncode, 1)
-        self.assertIn("does-not-exist.csv", p.stderr)
+        self.assertEqual(p.stderr, "hail: cannot open %s: No such file or directory\n" % missing)
 
 
 class SchemaTest(CliCase):
