@@ -524,6 +524,19 @@ hail_err people_writer_yield(people_writer *w)
     return db_begin(w->d);
 }
 
+/* Every search key of every active person, in key order (the four keys of
+ * people_search; hail_search_key folds them), for the bulk rebuilds. */
+#define ALL_SEARCH_KEYS                                                                            \
+    " SELECT key, id FROM ("                                                                       \
+    "  SELECT CASE k.n WHEN 0 THEN hail_search_key(p.first_name, p.last_name)"                     \
+    "   WHEN 1 THEN hail_search_key(p.last_name)"                                                  \
+    "   WHEN 2 THEN hail_search_key(p.email)"                                                      \
+    "   ELSE hail_search_key(p.company) END AS key, p.id AS id"                                    \
+    "  FROM people p CROSS JOIN (SELECT 0 AS n UNION ALL SELECT 1"                                 \
+    "   UNION ALL SELECT 2 UNION ALL SELECT 3) k"                                                  \
+    "  WHERE p.active = 1)"                                                                        \
+    " WHERE key IS NOT NULL ORDER BY key, id"
+
 /* After a bulk load: the search keys of everyone, without holding the write
  * lock for long. The keys are computed and sorted into a temporary table
  * (a read of people: no write lock), then appended to people_search in key
@@ -537,18 +550,8 @@ static hail_err bulk_finish_search(db *d)
     /* The sort is the big part: let SQLite's sorter use a helper thread
      * (measured 6-9% faster; a larger cache was slower and cost memory). */
     db_exec(d, "PRAGMA threads = 2;");
-    hail_err e =
-        db_exec(d, "DROP TABLE IF EXISTS temp.bulk_keys;"
-                   "CREATE TEMP TABLE bulk_keys AS"
-                   " SELECT key, id FROM ("
-                   "  SELECT CASE k.n WHEN 0 THEN hail_search_key(p.first_name, p.last_name)"
-                   "   WHEN 1 THEN hail_search_key(p.last_name)"
-                   "   WHEN 2 THEN hail_search_key(p.email)"
-                   "   ELSE hail_search_key(p.company) END AS key, p.id AS id"
-                   "  FROM people p CROSS JOIN (SELECT 0 AS n UNION ALL SELECT 1"
-                   "   UNION ALL SELECT 2 UNION ALL SELECT 3) k"
-                   "  WHERE p.active = 1)"
-                   " WHERE key IS NOT NULL ORDER BY key, id;");
+    hail_err e = db_exec(d, "DROP TABLE IF EXISTS temp.bulk_keys;"
+                            "CREATE TEMP TABLE bulk_keys AS" ALL_SEARCH_KEYS ";");
     db_exec(d, "PRAGMA threads = 0;");
     if (e)
         return e;
@@ -627,16 +630,7 @@ hail_err people_rebuild_search(db *d)
     /* One pass over people (CROSS JOIN keeps it the outer loop), sorted once,
      * appended in key order: far cheaper than a million random inserts. */
     return db_exec(d, "DELETE FROM people_search;"
-                      "INSERT INTO people_search (key, person_id)"
-                      " SELECT key, id FROM ("
-                      "  SELECT CASE k.n WHEN 0 THEN hail_search_key(p.first_name, p.last_name)"
-                      "   WHEN 1 THEN hail_search_key(p.last_name)"
-                      "   WHEN 2 THEN hail_search_key(p.email)"
-                      "   ELSE hail_search_key(p.company) END AS key, p.id AS id"
-                      "  FROM people p CROSS JOIN (SELECT 0 AS n UNION ALL SELECT 1"
-                      "   UNION ALL SELECT 2 UNION ALL SELECT 3) k"
-                      "  WHERE p.active = 1)"
-                      " WHERE key IS NOT NULL ORDER BY key, id"
+                      "INSERT INTO people_search (key, person_id)" ALL_SEARCH_KEYS
                       " ON CONFLICT DO NOTHING;");
 }
 

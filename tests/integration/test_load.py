@@ -109,10 +109,12 @@ class LoadTest(ApiCase):
         self.assertEqual(r.status, 200, r)
         self.assertIn(active["id"], [p["id"] for p in r.json["data"]])
         # End to end, a sign-in is mostly CPU (an Argon2id hash, ~45 ms): its
-        # 100 ms budget can be measured only where a sign-in without the import
-        # is itself well inside it (not under a sanitizer, which makes the hash
-        # several times slower). ctest runs this test alone (RUN_SERIAL), so on
-        # a plain build the figure is always checked.
+        # 100 ms budget is a figure of the plain build (a sanitizer makes hail,
+        # and the import beside it, several times slower), measured where a
+        # sign-in without the import is itself well inside it. ctest runs this
+        # test alone (RUN_SERIAL), so on a plain build the figure is checked.
+        if harness.SANITIZED:
+            self.skipTest("the 100 ms p99 is measured on the plain build: " + report)
         if p99(idle) > IDLE_LIMIT_S:
             self.skipTest("the machine is too busy to measure the 100 ms budget end to end: "
                           + report)
