@@ -61,7 +61,7 @@ static atomic_int waiters_max = 4;
  * soon as nobody has taken it for STUCK_US (a long holder: then it would only
  * tie up an HTTP thread). */
 static atomic_int_least64_t last_acquired;
-#define STUCK_US 50000
+#define STUCK_US 200000
 
 void db_set_interactive_waiters(int max)
 {

@@ -13,6 +13,7 @@
 #include "core/fold.h"
 #include "core/jsonw.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 #include "store/people_keys.h"
 #include "store/schema.h"
 
@@ -385,19 +386,11 @@ static hail_err choose_driver(db *d, search_q *s)
     return HAIL_OK;
 }
 
-/* Characters of s (UTF-8 lead and ASCII bytes). */
-static size_t utf8_chars(const char *s, size_t n)
-{
-    size_t c = 0;
-    for (size_t i = 0; i < n; i++)
-        c += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return c;
-}
-
+/* q (or another filter) past 256 characters (core/utf8) or 1,024 bytes. */
 int people_filter_too_long(const char *q)
 {
     size_t n = strlen(q);
-    return n > Q_BYTES_MAX || utf8_chars(q, n) > Q_CHARS_MAX;
+    return n > Q_BYTES_MAX || utf8_chars(q) > Q_CHARS_MAX;
 }
 
 static void search_cursor(char next[PEOPLE_CURSOR_MAX], const search_q *s, int64_t id,

@@ -160,12 +160,13 @@ class LoadTest(ApiCase):
             self.assertError(r, 503, "unavailable")
             self.assertEqual(r.json["error"]["message"], "the database is busy; try again in a moment")
             self.assertEqual(r.header("Retry-After"), "1")
-        # Each write waited at most the bounded 2 s (SQLite's timeout was 10 s), or
-        # was refused at once when half the HTTP threads were waiting already.
+        # Each write waited the bounded 2 s (SQLite's timeout was 10 s) or, past
+        # half the HTTP threads, only until nobody had taken the lock for 200 ms
+        # (store/db.c STUCK_US).
         gave_up = [int(m) for m in re.findall(r"a write waited (\d+) ms for the database and gave up",
                                                self.h.server_log())]
-        self.assertTrue(gave_up)
-        self.assertTrue(all(1900 <= ms <= 2600 for ms in gave_up), gave_up)
+        self.assertTrue(any(1900 <= ms <= 2600 for ms in gave_up), gave_up)
+        self.assertTrue(all(1900 <= ms <= 2600 or 150 <= ms <= 600 for ms in gave_up), gave_up)
         # The lock is free again: writes go through.
         r, _ = self.timed_login()
         self.assertEqual(r.status, 201, r)
