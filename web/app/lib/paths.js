@@ -60,7 +60,7 @@ export function safeNext(next) {
 // The sign-in URL that comes back to `pathAndQuery` afterwards.
 export function signInUrl(pathAndQuery) {
   const next = safeNext(pathAndQuery);
-  if (next === '/people' || next === '/') return '/sign-in';
+  if (next === '/') return '/sign-in';
   return '/sign-in?next=' + encodeURIComponent(next);
 }
 

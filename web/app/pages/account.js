@@ -30,7 +30,7 @@ export function AccountPage({ params }) {
       subtitle=${html`<span>Salesforce account <code>${id}</code></span>${account
         ? html`<span>${peopleCount(account.people_count)}</span>` : null}`}
       actions=${sfLink
-        ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="visually-hidden"> (opens in a new tab)</span></a>`
+        ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
         : null}>
     ${account
       ? null

@@ -28,7 +28,7 @@ export function OpportunityPage({ params }) {
         ? html`<span>Account <${Link} href=${`/accounts/${encodeURIComponent(opp.account_id)}`}>${opp.account_id}</${Link}></span>`
         : null}${opp ? html`<span>${peopleCount(opp.people_count)}</span>` : null}`}
       actions=${sfLink
-        ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="visually-hidden"> (opens in a new tab)</span></a>`
+        ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
         : null}>
     ${opp ? null : html`<p class="notice">No active person belongs to this opportunity.</p>`}
     <section aria-labelledby="opp-people" class="section">

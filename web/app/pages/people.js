@@ -22,13 +22,20 @@ export function fetchPeople(filters, { cursor, limit, signal }) {
   });
 }
 
-function scopeOf(query) {
-  return query.get('scope') === 'mine' ? 'mine' : 'all';
+// Reps and managers start with their own people, admins (who usually own none) with
+// everyone; ?scope=mine|all overrides.
+export function defaultScope(user) {
+  return user && user.role === 'admin' ? 'all' : 'mine';
 }
 
-export function PeoplePage({ query }) {
+function scopeOf(query, user) {
+  const s = query.get('scope');
+  return s === 'mine' || s === 'all' ? s : defaultScope(user);
+}
+
+export function PeoplePage({ query, user }) {
   const urlQ = query.get('q') || '';
-  const scope = scopeOf(query);
+  const scope = scopeOf(query, user);
   const [text, setText] = useState(urlQ);
   const list = usePagedList(fetchPeople);
   const applied = useRef(null);
@@ -61,7 +68,7 @@ export function PeoplePage({ query }) {
     clearTimeout(timer.current);
     navigate('/people' + withQuery(window.location.search, {
       q: text.trim() ? text : null,
-      scope: value === 'mine' ? 'mine' : null,
+      scope: value === defaultScope(user) ? null : value,
     }), { replace: true });
   }
 
@@ -95,12 +102,14 @@ export function PeoplePage({ query }) {
       </div>
       <fieldset class="segmented">
         <legend class="visually-hidden">Show</legend>
-        <input type="radio" id="scope-mine" name="scope" value="mine" checked=${scope === 'mine'}
-          onChange=${onScope} />
-        <label for="scope-mine">My people</label>
-        <input type="radio" id="scope-all" name="scope" value="all" checked=${scope === 'all'}
-          onChange=${onScope} />
-        <label for="scope-all">All people</label>
+        <label class="seg">
+          <input type="radio" name="scope" value="mine" checked=${scope === 'mine'} onChange=${onScope} />
+          <span>My people</span>
+        </label>
+        <label class="seg">
+          <input type="radio" name="scope" value="all" checked=${scope === 'all'} onChange=${onScope} />
+          <span>All people</span>
+        </label>
       </fieldset>
     </div>
     ${body}

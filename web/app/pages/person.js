@@ -66,10 +66,10 @@ export function PersonPage({ params }) {
 
   const actions = html`
     ${linkedin
-      ? html`<a class="button" href=${linkedin} target="_blank" rel="noopener noreferrer">LinkedIn profile<span class="visually-hidden"> (opens in a new tab)</span></a>`
+      ? html`<a class="button" href=${linkedin} target="_blank" rel="noopener noreferrer">LinkedIn profile<span class="ext" aria-hidden="true">↗</span></a>`
       : null}
     ${sfLink
-      ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="visually-hidden"> (opens in a new tab)</span></a>`
+      ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
       : null}`;
 
   return html`<${Page} title=${name} subtitle=${html`

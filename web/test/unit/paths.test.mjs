@@ -43,9 +43,10 @@ test('safeNext only allows paths on this origin', () => {
 
 test('signInUrl keeps where the user was', () => {
   assert.equal(signInUrl('/people/3?tab=calls'), '/sign-in?next=%2Fpeople%2F3%3Ftab%3Dcalls');
-  assert.equal(signInUrl('/people'), '/sign-in');
+  assert.equal(signInUrl('/people'), '/sign-in?next=%2Fpeople');
   assert.equal(signInUrl('/'), '/sign-in');
-  assert.equal(signInUrl('//evil.example'), '/sign-in');
+  assert.equal(signInUrl('//evil.example'), '/sign-in?next=%2Fpeople');
+  assert.equal(signInUrl('/sign-in?next=/x'), '/sign-in?next=%2Fpeople');
 });
 
 test('withQuery sets and removes parameters', () => {
