@@ -7,11 +7,12 @@ import { safeNext } from '../lib/paths.js';
 import { retryMessage } from '../lib/format.js';
 import { Logo } from '../components/logo.js';
 
-export function signInErrorLines(error) {
-  if (error instanceof ApiError && error.status === 429) {
-    return [retryMessage(error.retryAfter), error.message];
-  }
-  return [(error && error.message) || 'Could not sign in.'];
+// The line the sign-in form shows for a failed attempt: the API's message; for a 429 first
+// when to try again ("Too many attempts. Try again in 42 seconds. <message>").
+export function signInError(error) {
+  const message = (error && error.message) || 'Could not sign in.';
+  if (error instanceof ApiError && error.status === 429) return `${retryMessage(error.retryAfter)} ${message}`;
+  return message;
 }
 
 export function SignInPage({ query }) {
@@ -45,7 +46,6 @@ export function SignInPage({ query }) {
     }
   }
 
-  const lines = error ? signInErrorLines(error) : [];
   return html`<main id="main" tabindex="-1" class="signin">
     <div class="signin-card">
       <div class="signin-brand"><${Logo} /><span class="brand-name">hail</span></div>
@@ -66,7 +66,7 @@ export function SignInPage({ query }) {
             onInput=${(e) => setPassword(e.currentTarget.value)} />
         </div>
         ${error
-          ? html`<div class="form-error" role="alert">${lines.map((l) => html`<p>${l}</p>`)}</div>`
+          ? html`<div class="form-error" role="alert"><p>${signInError(error)}</p></div>`
           : null}
         <button type="submit" class="button button-primary button-block" disabled=${busy}>
           ${busy ? 'Signing in…' : 'Sign in'}
