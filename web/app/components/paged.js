@@ -88,6 +88,12 @@ export function usePagedList(fetcher, { delay = SEARCH_DELAY_MS, size = PAGE_SIZ
 // "Previous page" / "Next page" and the role="status" line ("Showing 1–50").
 export function Pager({ list, noun = 'rows' }) {
   const { state } = list;
+  // A new page starts at the top of the list, not where the buttons were.
+  const shownFirst = useRef(state.firstRow);
+  useEffect(() => {
+    if (shownFirst.current !== state.firstRow && window.scrollY > 0) window.scrollTo(0, 0);
+    shownFirst.current = state.firstRow;
+  }, [state.firstRow]);
   let text;
   if (state.status === 'loading' || (state.busy && state.status !== 'error')) text = 'Loading…';
   else if (state.status === 'error') text = `Could not load the ${noun}.`;

@@ -45,6 +45,9 @@ export function AccountPage({ params }) {
               </${Link}>
             </li>`)}
           </ul>
+          ${account.more_opportunities
+            ? html`<p class="muted list-note">Showing the ${formatCount(opportunities.length)} opportunities with the most people.</p>`
+            : null}
         </section>`
       : null}
     <section aria-labelledby="account-people" class="section">
