@@ -22,20 +22,14 @@ export function fetchPeople(filters, { cursor, limit, signal }) {
   });
 }
 
-// Reps and managers start with their own people, admins (who usually own none) with
-// everyone; ?scope=mine|all overrides.
-export function defaultScope(user) {
-  return user && user.role === 'admin' ? 'all' : 'mine';
+// Everyone starts with all people (a new rep owns none yet); ?scope=mine shows one's own.
+function scopeOf(query) {
+  return query.get('scope') === 'mine' ? 'mine' : 'all';
 }
 
-function scopeOf(query, user) {
-  const s = query.get('scope');
-  return s === 'mine' || s === 'all' ? s : defaultScope(user);
-}
-
-export function PeoplePage({ query, user }) {
+export function PeoplePage({ query }) {
   const urlQ = query.get('q') || '';
-  const scope = scopeOf(query, user);
+  const scope = scopeOf(query);
   const [text, setText] = useState(urlQ);
   const list = usePagedList(fetchPeople);
   const applied = useRef(null);
@@ -68,7 +62,7 @@ export function PeoplePage({ query, user }) {
     clearTimeout(timer.current);
     navigate('/people' + withQuery(window.location.search, {
       q: text.trim() ? text : null,
-      scope: value === defaultScope(user) ? null : value,
+      scope: value === 'mine' ? 'mine' : null,
     }), { replace: true });
   }
 
