@@ -45,6 +45,8 @@ static const route routes[] = {
      "people of a Salesforce opportunity", NULL},
 
     {"GET", "/api/v1/sync/marketo", AUTH_USER, 0, api_sync_marketo_get, "Marketo sync state", NULL},
+    {"GET", "/api/v1/sync/marketo/events", AUTH_USER, 0, api_sync_marketo_events,
+     "Marketo sync state as Server-Sent Events", NULL},
     {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 0, api_sync_marketo_post, "run a Marketo sync now",
      NULL},
 

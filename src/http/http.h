@@ -159,6 +159,28 @@ typedef struct route {
  * instead. Out of memory, sets r->resp_failed (the reply becomes a 500). */
 void router_match(const route *table, http_req *r);
 
+/* ---- static files (static.c) ---- */
+
+struct stat;
+/* The Content-Type for a file name's extension (application/octet-stream
+ * when unknown). */
+const char *http_mime_type(const char *path);
+/* Whether a decoded URL path may name a file: absolute, at most 1024 bytes,
+ * no empty, "." or ".." segment, no control character, backslash or encoded
+ * NUL ("%00", which hail's decoder leaves as it is). */
+int http_static_path_ok(const char *path);
+/* A strong ETag from a file's size and modification time. */
+void http_etag_for(const struct stat *st, char out[64]);
+/* Whether If-None-Match names etag (or is "*"). */
+int http_etag_matches(http_req *r, const char *etag);
+/* Serves the regular file at root + path (root: an absolute path without
+ * symbolic links, e.g. from realpath()) with its MIME type, ETag, the given
+ * Cache-Control, and 304 for a matching If-None-Match. A path refused by
+ * http_static_path_ok() gets 400. Returns 1 when it replied, 0 when there is
+ * no such file under root (a directory, a link out of root, missing): then
+ * nothing was replied and the caller decides. */
+int http_static_file(http_req *r, const char *root, const char *path, const char *cache);
+
 /* ---- the server ---- */
 
 typedef struct http_app {

@@ -516,9 +516,13 @@ static enum MHD_Result send_reply(http_server *s, struct MHD_Connection *c, http
     struct MHD_Response *resp = make_response(s, c, r);
     if (!resp)
         return MHD_NO;
-    const char *cache = r->resp_cache                 ? r->resp_cache
-                        : r->route && r->route->cache ? r->route->cache
-                                                      : "no-store";
+    /* A route's policy is for its answers; an error is never cached (unless
+     * the handler said otherwise). */
+    const char *cache = "no-store";
+    if (r->resp_cache)
+        cache = r->resp_cache;
+    else if (r->route && r->route->cache && r->status < 400)
+        cache = r->route->cache;
     if (r->resp_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
