@@ -419,3 +419,37 @@ export async function checkPage(page, name) {
   const problems = [...takeProblems(page), ...described];
   if (problems.length) assert.fail(`${name} (${page.url()}):\n  ${problems.join('\n  ')}`);
 }
+
+/** Polls fn() until it returns a truthy value (returned), or fails naming `what`. */
+export async function waitFor(fn, what, timeout = 10000 * SLOW) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+      last = v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeout} ms waiting for ${what} (last: ${last})`);
+    await sleep(50);
+  }
+}
+
+/** Waits until the locator's text matches `re` (a RegExp or an exact string). */
+export async function expectText(locator, re, timeout = 10000 * SLOW) {
+  const deadline = Date.now() + timeout;
+  let text = null;
+  for (;;) {
+    try {
+      text = (await locator.textContent({ timeout: 1000 })) ?? '';
+      text = text.replace(/\s+/g, ' ').trim();
+      if (re instanceof RegExp ? re.test(text) : text === re) return text;
+    } catch { /* not there yet */ }
+    if (Date.now() > deadline) {
+      assert.fail(`timed out after ${timeout} ms waiting for ${locator} to read ${re}; it read ${JSON.stringify(text)}`);
+    }
+    await sleep(50);
+  }
+}
