@@ -4,6 +4,7 @@
 //   import { startHail, launchBrowser, newPage, signIn, checkPage, DEMO_PASSWORD,
 //            SKIP } from './harness.mjs';
 //   describe('people', { skip: SKIP }, () => { ... });
+//   describe('sync', { skip: SKIP_MARKETO }, …) for tests that need the fake Marketo
 //   const hail = await startHail({ marketo: false });  // hail.url, hail.api(), hail.stop()
 //   const browser = await launchBrowser();
 //   const page = await newPage(browser, hail, { viewport: { width: 1280, height: 800 } });
@@ -12,7 +13,8 @@
 //
 // Environment (ctest sets them): HAIL_BIN (the binary), HAIL_SRC (the source tree),
 // HAIL_WEB_ROOT (<BUILD>/web), HAIL_E2E_SCREENSHOTS (where screenshots go),
-// HAIL_CHROMIUM (default /usr/bin/chromium), HAIL_SANITIZE (1 in the ASan build: longer
+// HAIL_CHROMIUM (default /usr/bin/chromium), HAIL_SHARED (the Marketo contract for the
+// fake Marketo; default ../shared beside the repository), HAIL_SANITIZE (1 in the ASan build: longer
 // timeouts). Node 18 compatible.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
@@ -48,6 +50,16 @@ export const SKIP = existsSync(CHROMIUM)
   ? false
   : `Chromium is not installed at ${CHROMIUM} (install Debian's chromium package with ` +
     '`make deps`, or set HAIL_CHROMIUM)';
+
+// The fake Marketo checks every request against the Marketo contract, which is not in
+// the repository: $HAIL_SHARED/contracts/marketo (HAIL_SHARED defaults to ../shared
+// beside the repository root). Tests that need the fake skip with SKIP_MARKETO.
+export const SHARED = process.env.HAIL_SHARED ? resolve(process.env.HAIL_SHARED) : resolve(SRC, '..', 'shared');
+const MARKETO_CONTRACT = ['swagger-mapi.json', 'swagger-identity.json'].map((f) => join(SHARED, 'contracts', 'marketo', f));
+export const SKIP_MARKETO = SKIP || (MARKETO_CONTRACT.every((f) => existsSync(f))
+  ? false
+  : `needs the fake Marketo: the Marketo contract is not at ${MARKETO_CONTRACT.find((f) => !existsSync(f))} ` +
+    '(set HAIL_SHARED to the folder holding contracts/marketo/)');
 
 const started = new Set();
 process.on('exit', () => {
