@@ -92,6 +92,11 @@ test('liveMessage announces progress, then the outcome once', () => {
     'Sync failed: daily API quota is exhausted');
   assert.equal(liveMessage(running, { ...idle, last_run: null }), 'Sync finished.');
   assert.equal(liveMessage(idle, idle), null);
+  // a run that started and ended between two polls
+  assert.equal(liveMessage({ ...idle, last_run: null }, idle),
+    'Sync finished: 12,345 people seen · 12,000 written · 2 deactivated · 1 API call.');
+  assert.equal(liveMessage(idle, { ...idle, last_run: { ...run, id: 13, status: 'failed', error: 'boom' } }),
+    'Sync failed: boom');
   assert.equal(liveMessage(null, idle), null);
   assert.equal(liveMessage(idle, null), null);
 });

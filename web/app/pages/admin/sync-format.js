@@ -120,12 +120,14 @@ export function peopleText(people) {
 }
 
 // What the live region says after a status change from `prev` to `next`:
-// the progress while a run goes on, its outcome once it ends, else null
+// the progress while a run goes on, its outcome once it ends (also for a
+// run that began and ended between two polls: a new last_run id), else null
 // (nothing new to announce).
 export function liveMessage(prev, next) {
   if (!next) return null;
   if (next.running) return progressText(next);
-  if (prev && prev.running) {
+  const runId = (s) => (s && s.last_run ? s.last_run.id : null);
+  if (prev && (prev.running || (runId(next) !== null && runId(next) !== runId(prev)))) {
     const run = next.last_run;
     if (!run) return 'Sync finished.';
     if (run.status === 'failed') return `Sync failed: ${run.error || 'no reason given'}`;
