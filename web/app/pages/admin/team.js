@@ -141,13 +141,13 @@ function TeamView({ team, users, nav, back }) {
         ? html`<${Empty}>No members yet.<//>`
         : html`
           <div class="admin-table-wrap">
-            <table aria-label="Members" class="admin-table">
+            <table aria-label="Members" class="admin-table admin-stack">
               <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col"><span class="admin-sr-only">Actions</span></th></tr></thead>
               <tbody>
                 ${t.members.map((m) => html`
                   <tr key=${m.id}>
-                    <td>${m.name}</td>
-                    <td class="admin-wrap">${m.email}</td>
+                    <td data-label="Name">${m.name}</td>
+                    <td data-label="Email" class="admin-wrap">${m.email}</td>
                     <td><button type="button" class="admin-small" aria-label=${`Remove ${m.email}`} disabled=${busy}
                       onClick=${() => remove(m)}>Remove</button></td>
                   </tr>`)}

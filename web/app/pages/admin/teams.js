@@ -61,14 +61,14 @@ export function Teams({ nav }) {
   else
     body = html`
       <div class="admin-table-wrap">
-        <table aria-label="Teams" class="admin-table" aria-busy=${list.loading ? 'true' : 'false'}>
+        <table aria-label="Teams" class="admin-table admin-stack" aria-busy=${list.loading ? 'true' : 'false'}>
           <thead><tr><th scope="col">Name</th><th scope="col">Members</th><th scope="col">Created</th></tr></thead>
           <tbody>
             ${list.data.data.map((t) => html`
               <tr key=${t.id}>
-                <td><${Link} href=${`/admin/teams/${t.id}`}>${t.name}<//></td>
-                <td>${t.members.length}</td>
-                <td><time datetime=${t.created_at}>${formatDateTime(t.created_at)}</time></td>
+                <td data-label="Name"><${Link} href=${`/admin/teams/${t.id}`}>${t.name}<//></td>
+                <td data-label="Members">${t.members.length}</td>
+                <td data-label="Created"><time datetime=${t.created_at}>${formatDateTime(t.created_at)}</time></td>
               </tr>`)}
           </tbody>
         </table>

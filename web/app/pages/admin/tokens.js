@@ -74,17 +74,17 @@ export function Tokens({ nav = null }) {
   else
     body = html`
       <div class="admin-table-wrap">
-        <table aria-label="Your API tokens" class="admin-table" aria-busy=${list.loading ? 'true' : 'false'}>
+        <table aria-label="Your API tokens" class="admin-table admin-stack" aria-busy=${list.loading ? 'true' : 'false'}>
           <thead>
             <tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="admin-sr-only">Actions</span></th></tr>
           </thead>
           <tbody>
             ${list.data.data.map((t) => html`
               <tr key=${t.id}>
-                <td>${t.name != null ? t.name : html`<span class="admin-muted">no name</span>`}
+                <td data-label="Name">${t.name != null ? t.name : html`<span class="admin-muted">no name</span>`}
                   ${' '}<code class="admin-prefix" title="the token starts with this">${t.prefix}…</code></td>
-                <td><time datetime=${t.created_at}>${formatDateTime(t.created_at)}</time></td>
-                <td>${t.last_used_at
+                <td data-label="Created"><time datetime=${t.created_at}>${formatDateTime(t.created_at)}</time></td>
+                <td data-label="Last used">${t.last_used_at
                   ? html`<time datetime=${t.last_used_at}>${formatDateTime(t.last_used_at)}</time>`
                   : html`<span class="admin-muted">Never</span>`}</td>
                 <td><button type="button" class="admin-small" aria-label=${`Revoke ${tokenLabel(t)}`}

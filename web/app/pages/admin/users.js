@@ -91,23 +91,23 @@ export function Users({ nav }) {
   else
     body = html`
       <div class="admin-table-wrap">
-        <table aria-label="Users" class="admin-table" aria-busy=${list.loading ? 'true' : 'false'}>
+        <table aria-label="Users" class="admin-table admin-stack" aria-busy=${list.loading ? 'true' : 'false'}>
           <thead>
             <tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Teams</th><th scope="col">Status</th></tr>
           </thead>
           <tbody>
             ${list.data.data.map((u) => html`
               <tr key=${u.id}>
-                <td>${u.name}</td>
-                <td class="admin-wrap">${u.email}</td>
-                <td>
+                <td data-label="Name">${u.name}</td>
+                <td data-label="Email" class="admin-wrap">${u.email}</td>
+                <td data-label="Role">
                   <select aria-label=${`Role of ${u.email}`} value=${u.role} disabled=${saving === u.id}
                     onChange=${(e) => changeRole(u, e.currentTarget.value)}>
                     ${ROLES.map((r) => html`<option key=${r} value=${r}>${r}</option>`)}
                   </select>
                 </td>
-                <td>${teamNames(u) || html`<span class="admin-muted">none</span>`}</td>
-                <td>
+                <td data-label="Teams">${teamNames(u) || html`<span class="admin-muted">none</span>`}</td>
+                <td data-label="Status">
                   <span class=${u.active ? 'admin-badge admin-badge-ok' : 'admin-badge admin-badge-off'}>${u.active ? 'Active' : 'Inactive'}</span>
                   ${' '}
                   ${u.active
