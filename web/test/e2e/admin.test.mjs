@@ -181,6 +181,11 @@ describe('admin pages', { skip: SKIP }, () => {
     await last.waitFor({ state: 'detached' });
     assert.equal((await userByEmail(hail, 'admin@example.com')).active, true);
     await checkPage(page, 'admin-users-after');
+
+    await row.getByRole('button', { name: `Reactivate ${REP.email}` }).click();
+    await status(page).getByText(`${REP.email} is active again.`, { exact: true }).waitFor();
+    await row.getByRole('button', { name: `Deactivate ${REP.email}` }).waitFor();
+    assert.equal((await userByEmail(hail, REP.email)).active, true);
   });
 
   it('a team page: rename, add and remove members', async () => {
@@ -207,9 +212,41 @@ describe('admin pages', { skip: SKIP }, () => {
     await page.getByRole('button', { name: `Remove ${REP.email}` }).click();
     await status(page).getByText(`${REP.email} removed from East Coast.`, { exact: true }).waitFor();
     await members.getByRole('cell', { name: REP.email, exact: true }).waitFor({ state: 'detached' });
+    assert.equal(await add.evaluate((el) => el === document.activeElement), true);
     const teams = (await hail.api('GET', '/api/v1/teams?limit=200')).json.data;
     const east = teams.find((t) => t.name === 'East Coast');
     assert.deepEqual(east.members.map((m) => m.email), ['rep2@example.com']);
+
+    // Deleting it (confirmed) keeps its members.
+    await page.getByRole('button', { name: 'Delete team' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete East Coast?' });
+    await dialog.getByText('Its 1 member stays, without the team.', { exact: true }).waitFor();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.waitForURL(/\/admin\/teams$/);
+    await page.getByRole('table', { name: 'Teams' }).getByRole('link', { name: 'West' }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'East Coast' }).count(), 0);
+    const rep2 = await userByEmail(hail, 'rep2@example.com');
+    assert.deepEqual(rep2.teams.map((t) => t.name), ['West']);
+  });
+
+  it('pages through users 50 at a time', async () => {
+    for (let i = 1; i <= 50; i++) {
+      const r = await hail.api('POST', '/api/v1/users', { name: `Paged User ${i}`, email: `paged${i}@example.com`, role: 'rep' });
+      assert.equal(r.status, 201);
+    }
+    await page.getByRole('navigation', { name: 'Admin' }).getByRole('link', { name: 'Users' }).click();
+    const table = page.getByRole('table', { name: 'Users' });
+    await page.getByText('Showing 1–50 users', { exact: true }).waitFor();
+    assert.equal(await table.getByRole('row').count(), 51);
+    assert.equal(await page.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Showing 51–55 users', { exact: true }).waitFor();
+    await table.getByRole('cell', { name: 'paged50@example.com', exact: true }).waitFor();
+    assert.equal(await table.getByRole('row').count(), 6);
+    assert.equal(await page.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByText('Showing 1–50 users', { exact: true }).waitFor();
+    await table.getByRole('cell', { name: 'admin@example.com', exact: true }).waitFor();
   });
 
   it('API tokens: created and shown once, then revoked through a dialog', async () => {

@@ -43,6 +43,7 @@ function TeamView({ team, users, nav, back }) {
   const [busy, setBusy] = useState(false);
   const [confirm, setConfirm] = useState(null); // { busy, error }
   const nameInput = useRef(null);
+  const addSelect = useRef(null);
   const addId = useId('add-member');
 
   async function run(fn) {
@@ -92,6 +93,8 @@ function TeamView({ team, users, nav, back }) {
     run(async () => {
       team.setData(await api('DELETE', `/api/v1/teams/${t.id}/members/${m.id}`));
       setNotice(`${m.email} removed from ${t.name}.`);
+      // Its "Remove" button is gone: keep the keyboard user in the members section.
+      if (addSelect.current) addSelect.current.focus();
     });
   }
 
@@ -115,7 +118,7 @@ function TeamView({ team, users, nav, back }) {
       <form class="admin-form admin-inline-form" onSubmit=${add}>
         <div class="admin-field">
           <label for=${addId}>Add member</label>
-          <select id=${addId} value=${pick} onChange=${(e) => setPick(e.currentTarget.value)} disabled=${choices.length === 0}>
+          <select id=${addId} ref=${addSelect} value=${pick} onChange=${(e) => setPick(e.currentTarget.value)} disabled=${choices.length === 0}>
             <option value="">${choices.length ? 'Choose a user…' : 'Every active user is a member'}</option>
             ${choices.map((u) => html`<option key=${u.id} value=${String(u.id)}>${u.name} (${u.email})</option>`)}
           </select>
@@ -160,7 +163,9 @@ function TeamView({ team, users, nav, back }) {
       ${confirm
         ? html`<${ConfirmDialog} title=${`Delete ${t.name}?`} confirmLabel="Delete" busy=${confirm.busy}
             error=${confirm.error} onConfirm=${del} onCancel=${() => setConfirm(null)}>
-            <p>The team goes; its ${t.members.length} member${t.members.length === 1 ? '' : 's'} stay, without it.</p>
+            <p>${t.members.length === 0 ? 'The team has no members.'
+              : t.members.length === 1 ? 'Its 1 member stays, without the team.'
+              : `Its ${t.members.length} members stay, without the team.`}</p>
           <//>`
         : null}
     <//>`;

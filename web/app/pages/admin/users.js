@@ -2,7 +2,7 @@
 // once, deactivate (confirmed) and reactivate.
 import { useRef, useState } from 'preact/hooks';
 import { html } from '../../lib/html.js';
-import { api } from '../../lib/api.js';
+import { api, currentUser } from '../../lib/api.js';
 import { Page } from '../../components/page.js';
 import { Loading, Empty, ErrorState } from '../../components/states.js';
 import { useLoad, fetchAll } from './load.js';
@@ -31,8 +31,12 @@ export function Users({ nav }) {
 
   if (isForbidden(list.error)) return html`<${AdminsOnly} error=${list.error} />`;
 
-  const replaceUser = (u) =>
+  const replaceUser = (u) => {
     list.setData((d) => d && { ...d, data: d.data.map((x) => (x.id === u.id ? u : x)) });
+    // Your own role changed (another admin exists): the shell follows.
+    const me = currentUser.value;
+    if (me && me.id === u.id && me.role !== u.role) currentUser.value = { ...me, ...u };
+  };
 
   async function changeRole(u, role) {
     setProblem(null);
