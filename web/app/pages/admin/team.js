@@ -138,28 +138,32 @@ function TeamView({ team, users, nav, back }) {
       </form>
       <p role="status" class="admin-notice">${notice}</p>
       ${problem ? html`<p role="alert" class="admin-error">${problem}</p>` : null}
-      <h2>Members</h2>
-      ${candidates}
-      ${t.members.length === 0
-        ? html`<${Empty}>No members yet.<//>`
-        : html`
-          <div class="admin-table-wrap">
-            <table aria-label="Members" class="admin-table admin-stack">
-              <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col"><span class="admin-sr-only">Actions</span></th></tr></thead>
-              <tbody>
-                ${t.members.map((m) => html`
-                  <tr key=${m.id}>
-                    <td data-label="Name">${m.name}</td>
-                    <td data-label="Email" class="admin-wrap">${m.email}</td>
-                    <td><button type="button" class="admin-small" aria-label=${`Remove ${m.email}`} disabled=${busy}
-                      onClick=${() => remove(m)}>Remove</button></td>
-                  </tr>`)}
-              </tbody>
-            </table>
-          </div>`}
-      <h2>Delete</h2>
-      <p>Deleting the team keeps its members; they are just no longer in it.</p>
-      <button type="button" class="admin-danger" onClick=${() => setConfirm({ busy: false, error: null })}>Delete team</button>
+      <section class="admin-card" aria-labelledby=${`${addId}-h`}>
+        <h2 id=${`${addId}-h`}>Members</h2>
+        ${candidates}
+        ${t.members.length === 0
+          ? html`<${Empty}>No members yet.<//>`
+          : html`
+            <div class="admin-table-wrap">
+              <table aria-label="Members" class="admin-table admin-stack">
+                <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col"><span class="admin-sr-only">Actions</span></th></tr></thead>
+                <tbody>
+                  ${t.members.map((m) => html`
+                    <tr key=${m.id}>
+                      <td data-label="Name">${m.name}</td>
+                      <td data-label="Email" class="admin-wrap">${m.email}</td>
+                      <td><button type="button" class="admin-small" aria-label=${`Remove ${m.email}`} disabled=${busy}
+                        onClick=${() => remove(m)}>Remove</button></td>
+                    </tr>`)}
+                </tbody>
+              </table>
+            </div>`}
+      </section>
+      <section class="admin-card" aria-labelledby=${`${addId}-del`}>
+        <h2 id=${`${addId}-del`}>Delete the team</h2>
+        <p>Deleting the team keeps its members; they are just no longer in it.</p>
+        <button type="button" class="admin-danger" onClick=${() => setConfirm({ busy: false, error: null })}>Delete team</button>
+      </section>
       ${confirm
         ? html`<${ConfirmDialog} title=${`Delete ${t.name}?`} confirmLabel="Delete" busy=${confirm.busy}
             error=${confirm.error} onConfirm=${del} onCancel=${() => setConfirm(null)}>
