@@ -58,7 +58,11 @@ export function Sync({ nav }) {
     };
   }, [round]);
 
+  // aria-disabled, not disabled, while a run goes on: the button keeps the focus.
+  const blocked = starting || !!(status && status.running);
+
   async function syncNow() {
+    if (blocked) return;
     setFailure(null);
     setStarting(true);
     setLive('Starting a sync…');
@@ -99,7 +103,7 @@ export function Sync({ nav }) {
               HAIL_MARKETO_CLIENT_SECRET for <code>hail serve</code> and restart it.</p>`
           : null}
         <div class="admin-actions">
-          <button type="button" class="admin-primary" onClick=${syncNow} disabled=${starting || s.running}
+          <button type="button" class="admin-primary" onClick=${syncNow} aria-disabled=${blocked ? 'true' : 'false'}
             aria-describedby="sync-now-note">Sync now</button>
           <span id="sync-now-note" class="admin-hint">
             ${s.running ? 'A sync is running.' : 'Runs an incremental sync now (changes since the last one).'}
