@@ -118,10 +118,13 @@ describe('admin pages', { skip: SKIP }, () => {
     const main = rep.getByRole('navigation', { name: 'Main' });
     await main.getByRole('link', { name: 'People', exact: true }).waitFor();
     assert.equal(await main.getByRole('link', { name: 'Admin', exact: true }).count(), 0);
+    // The page asks the API, which refuses with 403: its message is shown.
+    expectResponse(rep, { method: 'GET', path: '/api/v1/users', status: 403 });
     await rep.goto('/admin');
     await rep.getByRole('heading', { level: 1, name: 'Admins only' }).waitFor();
     assert.equal(await rep.title(), 'Admins only · hail');
     await rep.getByText('Only admins can manage users, teams and the Marketo sync. Ask an admin if you need to.', { exact: true }).waitFor();
+    await rep.getByText('hail says: “this needs the admin role”', { exact: true }).waitFor();
     assert.equal(await rep.getByRole('navigation', { name: 'Admin' }).count(), 0);
     assert.equal(await rep.getByRole('table', { name: 'Users' }).count(), 0);
     await checkPage(rep, 'admin-denied');
