@@ -105,6 +105,18 @@ static const char *const migrations[] = {
      * logins forgotten on each attempt, without scanning (store/users.c) */
     "CREATE INDEX sessions_expires ON sessions(expires_at);"
     "CREATE INDEX login_failures_at ON login_failures(at);",
+
+    /* 3: accounts (store/accounts.c), over active people with an account:
+     * the next account after a position and an account's people by company;
+     * the next (company, account) of a case-insensitive company prefix.
+     * `active` is a column too: SQLite 3.40 reads the row for a term of the
+     * partial index's WHERE unless the index holds the column, and with it
+     * both are covering indexes */
+    "CREATE INDEX IF NOT EXISTS people_account_company ON people(sfdc_account_id, company, active)"
+    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS people_company_account"
+    "  ON people(company COLLATE NOCASE, sfdc_account_id, active)"
+    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL AND company IS NOT NULL;",
 };
 
 int schema_latest(void)
@@ -132,7 +144,13 @@ static const char people_indexes[] =
     "  WHERE sfdc_opportunity_id IS NOT NULL;"
     "DROP INDEX IF EXISTS people_owner;"
     "CREATE INDEX IF NOT EXISTS people_owner_ci ON people(owner_email COLLATE NOCASE)"
-    "  WHERE active = 1;";
+    "  WHERE active = 1;"
+    /* migration 3's, should one be missing */
+    "CREATE INDEX IF NOT EXISTS people_account_company ON people(sfdc_account_id, company, active)"
+    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL;"
+    "CREATE INDEX IF NOT EXISTS people_company_account"
+    "  ON people(company COLLATE NOCASE, sfdc_account_id, active)"
+    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL AND company IS NOT NULL;";
 
 /* 1 when every people index exists and no bulk load left work behind. */
 static int complete(struct db *d)
@@ -140,7 +158,8 @@ static int complete(struct db *d)
     sqlite3_stmt *st =
         db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                    " AND name IN ('people_account', 'people_opportunity',"
-                   " 'people_owner_ci')) = 3"
+                   " 'people_owner_ci', 'people_account_company',"
+                   " 'people_company_account')) = 5"
                    " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
                    " AND name = 'people_owner')"
                    " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = $1)");
@@ -190,5 +209,7 @@ hail_err schema_drop_people_indexes(struct db *d)
     return db_exec(d, "DROP INDEX IF EXISTS people_account;"
                       "DROP INDEX IF EXISTS people_opportunity;"
                       "DROP INDEX IF EXISTS people_owner;"
-                      "DROP INDEX IF EXISTS people_owner_ci;");
+                      "DROP INDEX IF EXISTS people_owner_ci;"
+                      "DROP INDEX IF EXISTS people_account_company;"
+                      "DROP INDEX IF EXISTS people_company_account;");
 }
