@@ -19,8 +19,7 @@ hail_err api_salesforce_url_check(const char *v)
                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.';
              p++)
             ;
-        ok = p > h && *h != '.' && *h != '-' && p[-1] != '.' && p[-1] != '-' && strchr(h, '.') &&
-             strchr(h, '.') < p;
+        ok = p > h && *h != '.' && *h != '-' && p[-1] != '.' && p[-1] != '-';
         if (ok && *p == ':') {
             const char *port = ++p;
             long n = 0;

@@ -1,21 +1,14 @@
 #include "core/common.h"
 
 /* Accounts and opportunities, counted from the active people that carry
- * their ids (docs/store.md, "Accounts"). Two indexes of schema migration 3
- * serve them, both partial on active people with an account:
- *
- *   people_account_company (sfdc_account_id, company, active): the next account
- *     after a position (one seek) and an account's people grouped by company
- *     (one range: its people, index only);
- *   people_company_account (company COLLATE NOCASE, sfdc_account_id, active): the
- *     next (company, account) pair of a q prefix range (one seek).
- *
- * The statements name them (INDEXED BY): without statistics SQLite may pick
- * the narrower people_account, which is not partial on active people and
- * so reads each row, and a missing index is an error, not a scan.
- *
- * So a page is limit + 1 seeks plus a range scan of each listed account's
- * people: O(limit log n + the people of the accounts on the page). */
+ * their ids (docs/store.md, "Accounts"). The account list reads
+ * account_companies (schema migration 3): per account and company, how many
+ * active people; triggers on people keep it in the transaction of every
+ * write. So a page is, per account, one seek (primary key, or with q the
+ * NOCASE company index) and the account's few rows: O(limit log n) whatever
+ * the accounts' sizes. One account's opportunities and one opportunity are
+ * read from the people (people_account / people_opportunity indexes):
+ * O(that account's or opportunity's people). */
 #include "store/accounts.h"
 
 #include <stdio.h>
@@ -23,26 +16,20 @@
 #include <string.h>
 
 /* The next account after $1 (the first page: after ''; an empty id is no account). */
-static const char sql_next_account[] =
-    "SELECT sfdc_account_id FROM people INDEXED BY people_account_company"
-    " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id > $1 ORDER BY "
-    "sfdc_account_id LIMIT 1";
+static const char sql_next_account[] = "SELECT account_id FROM account_companies"
+                                       " WHERE account_id > $1 ORDER BY account_id LIMIT 1";
 
 /* The next (company, account) after ($1, $2) whose company is below $3, all
  * compared case-insensitively (ASCII, SQLite's NOCASE). The row value is part
  * of the index search, so a later page starts where the last one stopped. */
 static const char sql_next_company[] =
-    "SELECT company, sfdc_account_id FROM people INDEXED BY people_company_account"
-    " WHERE active = 1"
-    " AND sfdc_account_id IS NOT NULL AND company IS NOT NULL"
-    " AND (company, sfdc_account_id) > ($1 COLLATE NOCASE, $2) AND company < $3 COLLATE NOCASE"
-    " ORDER BY company COLLATE NOCASE, sfdc_account_id LIMIT 1";
+    "SELECT company, account_id FROM account_companies INDEXED BY account_companies_company"
+    " WHERE (company, account_id) > ($1 COLLATE NOCASE, $2) AND company < $3 COLLATE NOCASE"
+    " ORDER BY company COLLATE NOCASE, account_id LIMIT 1";
 
-/* An account's active people, counted by company (NULL first, then binary order). */
-static const char sql_account_companies[] =
-    "SELECT company, count(*) FROM people INDEXED BY people_account_company"
-    " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id = $1 GROUP BY company "
-    "ORDER BY company";
+/* An account's active people by company ('' for none first, then binary order). */
+static const char sql_account_companies[] = "SELECT company, people FROM account_companies"
+                                            " WHERE account_id = $1 ORDER BY company";
 
 /* An account's largest opportunities (most people first, then id). */
 static const char sql_account_opportunities[] =

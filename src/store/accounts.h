@@ -1,8 +1,9 @@
 /* Salesforce accounts and opportunities as hail sees them: the distinct
  * sfdc_account_id / sfdc_opportunity_id values its active people carry.
- * There is no table of accounts: every figure is counted from the people
- * when asked, through the indexes of schema migration 3 (docs/store.md,
- * "Accounts"). Replies are jansson trees in the API's shape. */
+ * The account list reads account_companies (schema migration 3: active
+ * people per account and company, kept by triggers on people); one account's
+ * opportunities and one opportunity are counted from the people when asked
+ * (docs/store.md, "Accounts"). Replies are jansson trees in the API's shape. */
 #ifndef HAIL_STORE_ACCOUNTS_H
 #define HAIL_STORE_ACCOUNTS_H
 

@@ -106,17 +106,48 @@ static const char *const migrations[] = {
     "CREATE INDEX sessions_expires ON sessions(expires_at);"
     "CREATE INDEX login_failures_at ON login_failures(at);",
 
-    /* 3: accounts (store/accounts.c), over active people with an account:
-     * the next account after a position and an account's people by company;
-     * the next (company, account) of a case-insensitive company prefix.
-     * `active` is a column too: SQLite 3.40 reads the row for a term of the
-     * partial index's WHERE unless the index holds the column, and with it
-     * both are covering indexes */
-    "CREATE INDEX IF NOT EXISTS people_account_company ON people(sfdc_account_id, company, active)"
-    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS people_company_account"
-    "  ON people(company COLLATE NOCASE, sfdc_account_id, active)"
-    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL AND company IS NOT NULL;",
+    /* 3: accounts (store/accounts.c): how many active people each account
+     * has per company, kept by triggers in the transaction of every people
+     * write, so that a page of accounts reads a few rows per account rather
+     * than all its people. company '' stands for none (NULL or empty). */
+    "CREATE TABLE account_companies ("
+    "  account_id TEXT NOT NULL,"
+    "  company TEXT NOT NULL,"
+    "  people INTEGER NOT NULL,"
+    "  PRIMARY KEY (account_id, company)) WITHOUT ROWID;"
+    "CREATE INDEX account_companies_company"
+    "  ON account_companies(company COLLATE NOCASE, account_id);"
+    "INSERT INTO account_companies"
+    "  SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
+    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL GROUP BY 1, 2;"
+    "CREATE TRIGGER account_companies_insert AFTER INSERT ON people"
+    "  WHEN new.active = 1 AND new.sfdc_account_id IS NOT NULL BEGIN"
+    "  INSERT INTO account_companies VALUES (new.sfdc_account_id, coalesce(new.company, ''), 1)"
+    "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
+    "END;"
+    "CREATE TRIGGER account_companies_delete AFTER DELETE ON people"
+    "  WHEN old.active = 1 AND old.sfdc_account_id IS NOT NULL BEGIN"
+    "  UPDATE account_companies SET people = people - 1"
+    "    WHERE account_id = old.sfdc_account_id AND company = coalesce(old.company, '');"
+    "  DELETE FROM account_companies WHERE account_id = old.sfdc_account_id"
+    "    AND company = coalesce(old.company, '') AND people <= 0;"
+    "END;"
+    "CREATE TRIGGER account_companies_update"
+    "  AFTER UPDATE OF active, sfdc_account_id, company ON people"
+    "  WHEN ((old.active = 1 AND old.sfdc_account_id IS NOT NULL)"
+    "    OR (new.active = 1 AND new.sfdc_account_id IS NOT NULL))"
+    "  AND NOT (old.active IS new.active AND old.sfdc_account_id IS new.sfdc_account_id"
+    "    AND old.company IS new.company) BEGIN"
+    "  UPDATE account_companies SET people = people - 1"
+    "    WHERE old.active = 1 AND account_id = old.sfdc_account_id"
+    "    AND company = coalesce(old.company, '');"
+    "  DELETE FROM account_companies WHERE old.active = 1 AND account_id = old.sfdc_account_id"
+    "    AND company = coalesce(old.company, '') AND people <= 0;"
+    "  INSERT INTO account_companies"
+    "    SELECT new.sfdc_account_id, coalesce(new.company, ''), 1"
+    "    WHERE new.active = 1 AND new.sfdc_account_id IS NOT NULL"
+    "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
+    "END;",
 };
 
 int schema_latest(void)
@@ -144,13 +175,7 @@ static const char people_indexes[] =
     "  WHERE sfdc_opportunity_id IS NOT NULL;"
     "DROP INDEX IF EXISTS people_owner;"
     "CREATE INDEX IF NOT EXISTS people_owner_ci ON people(owner_email COLLATE NOCASE)"
-    "  WHERE active = 1;"
-    /* migration 3's, should one be missing */
-    "CREATE INDEX IF NOT EXISTS people_account_company ON people(sfdc_account_id, company, active)"
-    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL;"
-    "CREATE INDEX IF NOT EXISTS people_company_account"
-    "  ON people(company COLLATE NOCASE, sfdc_account_id, active)"
-    "  WHERE active = 1 AND sfdc_account_id IS NOT NULL AND company IS NOT NULL;";
+    "  WHERE active = 1;";
 
 /* 1 when every people index exists and no bulk load left work behind. */
 static int complete(struct db *d)
@@ -158,8 +183,7 @@ static int complete(struct db *d)
     sqlite3_stmt *st =
         db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                    " AND name IN ('people_account', 'people_opportunity',"
-                   " 'people_owner_ci', 'people_account_company',"
-                   " 'people_company_account')) = 5"
+                   " 'people_owner_ci')) = 3"
                    " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
                    " AND name = 'people_owner')"
                    " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = $1)");
@@ -209,7 +233,5 @@ hail_err schema_drop_people_indexes(struct db *d)
     return db_exec(d, "DROP INDEX IF EXISTS people_account;"
                       "DROP INDEX IF EXISTS people_opportunity;"
                       "DROP INDEX IF EXISTS people_owner;"
-                      "DROP INDEX IF EXISTS people_owner_ci;"
-                      "DROP INDEX IF EXISTS people_account_company;"
-                      "DROP INDEX IF EXISTS people_company_account;");
+                      "DROP INDEX IF EXISTS people_owner_ci;");
 }

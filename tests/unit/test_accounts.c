@@ -384,29 +384,104 @@ static void expect_plan(db *d, int i, const char *want, const char *const *banne
 }
 
 /* Every page is index searches: one seek per candidate (the row value of
- * the q cursor is part of the search) and one range of each account's
- * people, index only; no statement scans the table or sorts it. */
+ * the q cursor is part of the search) and one range of each account's rows
+ * of account_companies; no statement scans a table or sorts it. */
 static void test_plans(void **state)
 {
     fixture *f = *state;
     load(f->d);
     static const char *const no_scan_no_sort[] = {"SCAN", "TEMP B-TREE", NULL};
     static const char *const no_scan[] = {"SCAN", NULL};
-    expect_plan(f->d, 0,
-                "SEARCH people USING COVERING INDEX people_account_company (sfdc_account_id>?)",
+    expect_plan(f->d, 0, "SEARCH account_companies USING PRIMARY KEY (account_id>?)",
                 no_scan_no_sort);
     expect_plan(f->d, 1,
-                "SEARCH people USING COVERING INDEX people_company_account "
-                "((company,sfdc_account_id)>(?,?) AND company<?)",
+                "SEARCH account_companies USING COVERING INDEX account_companies_company "
+                "((company,account_id)>(?,?) AND company<?)",
                 no_scan_no_sort);
-    expect_plan(f->d, 2,
-                "SEARCH people USING COVERING INDEX people_account_company (sfdc_account_id=?)",
+    expect_plan(f->d, 2, "SEARCH account_companies USING PRIMARY KEY (account_id=?)",
                 no_scan_no_sort);
     /* the account's or the opportunity's people only, grouped in a temporary tree */
-    expect_plan(f->d, 3, "SEARCH people USING INDEX people_account", no_scan);
+    expect_plan(f->d, 3, "SEARCH people USING INDEX people_account (sfdc_account_id=?)", no_scan);
     expect_plan(f->d, 4, "SEARCH people USING INDEX people_opportunity (sfdc_opportunity_id=?)",
                 no_scan);
     assert_null(accounts_sql(5));
+}
+
+/* account_companies as the people say it should be, and as it is. */
+static void expect_counts_follow(db *d)
+{
+    static const char want_sql[] =
+        "SELECT coalesce(group_concat(r, ';'), '') FROM (SELECT sfdc_account_id || '|' ||"
+        " coalesce(company, '') || '|' || count(*) AS r FROM people WHERE active = 1"
+        " AND sfdc_account_id IS NOT NULL GROUP BY sfdc_account_id, coalesce(company, '')"
+        " ORDER BY sfdc_account_id, coalesce(company, ''))";
+    static const char got_sql[] =
+        "SELECT coalesce(group_concat(r, ';'), '') FROM (SELECT account_id || '|' || company"
+        " || '|' || people AS r FROM account_companies ORDER BY account_id, company)";
+    char want[4096], got[4096];
+    const char *sql[2] = {want_sql, got_sql};
+    char *out[2] = {want, got};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), sql[i], -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        snprintf(out[i], 4096, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    assert_string_equal(got, want);
+}
+
+/* The triggers keep the counts through every kind of write: new people,
+ * changed company or account, deactivation, reactivation, deletion, a bulk
+ * load; and a database from before gets its counts in the migration. */
+static void test_counts_follow_writes(void **state)
+{
+    fixture *f = *state;
+    people_writer *w = NULL;
+    assert_int_equal(people_writer_open(f->d, PW_BULK, &w), HAIL_OK);
+    put(w, 1, "Acme", "A1", NULL, R);
+    put(w, 2, "Acme", "A1", NULL, R);
+    put(w, 3, NULL, "A1", NULL, R);
+    put(w, 4, "", "A2", NULL, R);
+    put(w, 5, "Beta", NULL, NULL, R);
+    put(w, 6, "Gone", "A3", NULL, NULL);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_counts_follow(f->d);
+    assert_int_equal(people_writer_open(f->d, 0, &w), HAIL_OK);
+    put(w, 1, "Acme Corp", "A1", NULL, R); /* company */
+    put(w, 2, "Acme", "A2", NULL, R);      /* account */
+    put(w, 5, "Beta", "A2", NULL, R);      /* an account at last */
+    put(w, 6, "Gone", "A3", NULL, R);      /* active again */
+    put(w, 3, NULL, "A1", "O1", R);        /* nothing the counts hold */
+    assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    expect_counts_follow(f->d);
+    put(w, 4, "", NULL, NULL, R);                                 /* no account any more */
+    put(w, 1, "Acme Corp", "A1", NULL, NULL);                     /* no owner: inactive */
+    assert_int_equal(people_writer_deactivate(w, 2, 1), HAIL_OK); /* deleted in Marketo */
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_counts_follow(f->d);
+    char page[1024], next[ACCOUNTS_CURSOR_MAX];
+    list(f->d, NULL, NULL, 50, page, sizeof page, next);
+    assert_string_equal(page, "A1:null:1,A2:Beta:1,A3:Gone:1");
+    assert_int_equal(db_exec(f->d, "DELETE FROM people WHERE id IN (SELECT id FROM people"
+                                   " WHERE marketo_id IN (5, 6))"),
+                     HAIL_OK);
+    expect_counts_follow(f->d);
+    list(f->d, NULL, NULL, 50, page, sizeof page, next);
+    assert_string_equal(page, "A1:null:1");
+
+    /* a database at schema 2 with people: migration 3 counts them */
+    load(f->d);
+    assert_int_equal(db_exec(f->d,
+                             "DROP TABLE account_companies; DROP TRIGGER account_companies_insert;"
+                             " DROP TRIGGER account_companies_update;"
+                             " DROP TRIGGER account_companies_delete;"
+                             " PRAGMA user_version = 2"),
+                     HAIL_OK);
+    db_close(f->d);
+    f->d = NULL;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &f->d), HAIL_OK);
+    expect_counts_follow(f->d);
 }
 
 int main(void)
@@ -420,6 +495,7 @@ int main(void)
         T(test_opportunities_bounded),
         T(test_q_scan_bounded),
         T(test_plans),
+        T(test_counts_follow_writes),
     };
 #undef T
     setenv("HAIL_DB_SYNC", "normal", 1);

@@ -133,7 +133,7 @@ static void test_create_and_migrate(void **state)
     }
     assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                    " AND name LIKE 'people_%'"),
-                     5);
+                     3);
     /* WAL mode */
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), "PRAGMA journal_mode", -1, &st, NULL),
@@ -254,7 +254,7 @@ static void test_missing_indexes_recreated(void **state)
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
     assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                    " AND name LIKE 'people_%'"),
-                     5);
+                     3);
     db_close(d);
 }
 
