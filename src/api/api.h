@@ -10,10 +10,30 @@
 #include "http/http.h"
 #include "store/db.h"
 
+typedef struct web_app web_app;
+
 typedef struct api_ctx {
     const char *db_path;
     int64_t started_at;
+    web_app *web; /* the web app's files, or NULL when not installed */
 } api_ctx;
+
+/* ---- the web app (web.c) ---- */
+
+/* Finds the web app's files: env_root (HAIL_WEB_ROOT) when set — an error
+ * when it has no index.html —, else the build tree's web/, else
+ * <bindir>/../share/hail/web. When none has one, *out is NULL and why says
+ * where it looked (hail then serves the API only). */
+hail_err web_open(const char *env_root, web_app **out, char *why, size_t why_n);
+const char *web_root_dir(const web_app *w);
+void web_close(web_app *w);
+/* Whether a path belongs to the web app (not /api…, not /healthz). */
+int api_web_path(const char *path);
+/* The handler of every web app path: a file, index.html for a client-side
+ * route, or a 404/400. */
+void api_web(http_req *r);
+/* The Content-Security-Policy of every reply that is not the app's. */
+extern const char api_csp_default[];
 
 /* Fills app for the HTTP server. */
 void api_app_init(http_app *app, api_ctx *ctx);
@@ -28,7 +48,7 @@ db *api_db(http_req *r);
 int64_t api_param_id(http_req *r, int i);
 
 /* Cursor pagination: the store's position string, made opaque (base64url). */
-#define API_CURSOR_MAX 640 /* a team name cursor: 100 characters, up to 400 bytes */
+#define API_CURSOR_MAX 4096 /* an account cursor: two stored values, up to 2,100 bytes */
 void api_cursor_encode(const char *raw, char out[API_CURSOR_MAX]);
 /* Reads ?limit= (default def, 1..max) and ?cursor= (decoded into raw, "" when
  * absent); replies 400 and returns 0 on bad input. */
@@ -89,6 +109,10 @@ void api_reply_page(http_req *r, hail_err e, json_t *a, const char *raw_next);
  * 400 and returns 0 on any other value. */
 int api_query_bool(http_req *r, const char *name, int *out);
 
+/* HAIL_SALESFORCE_URL's rule (https://host[:port], nothing after): HAIL_EINVAL
+ * with a message naming the variable. GET /api/v1/app serves the value. */
+hail_err api_salesforce_url_check(const char *v);
+
 /* Handlers. */
 void api_healthz(http_req *r);
 void api_openapi(http_req *r);
@@ -116,7 +140,12 @@ void api_people_list(http_req *r);
 void api_people_get(http_req *r);
 void api_account_people(http_req *r);
 void api_opportunity_people(http_req *r);
+void api_accounts_list(http_req *r);
+void api_accounts_get(http_req *r);
+void api_opportunities_get(http_req *r);
+void api_app(http_req *r);
 void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
+void api_sync_marketo_events(http_req *r);
 
 #endif
