@@ -139,3 +139,13 @@ test('the people query: owner=me only for My people, q left out when empty', asy
   }
   assert.deepEqual(seen, ['/api/v1/people?q=ann&owner=me&limit=50&cursor=c1', '/api/v1/people?limit=20']);
 });
+
+test('main.js names every app module (not the lazy admin pages) so the graph loads in one round', () => {
+  const main = readFileSync(join(APP, 'main.js'), 'utf8');
+  const named = new Set([...main.matchAll(/^import\s[^'"]*['"]\.\/([^'"]+)['"]/gm)].map((m) => m[1]));
+  const missing = files.map((f) => relative(APP, f)).filter((f) => f !== 'main.js' && !named.has(f));
+  assert.deepEqual(missing, []);
+  for (const spec of ['preact', 'preact/hooks', 'htm', '@preact/signals', '@preact/signals-core']) {
+    assert.ok(main.includes(`import '${spec}';`), `main.js does not name ${spec}`);
+  }
+});
