@@ -45,6 +45,7 @@ import { currentUser, loadSession } from './lib/api.js';
 import { findRoute, safeNext, signInUrl } from './lib/paths.js';
 import { routes } from './routes.js';
 import { Shell } from './components/shell.js';
+import { Logo } from './components/logo.js';
 import { Lazy } from './components/lazy.js';
 import { Loading, ErrorState } from './components/states.js';
 import { SignInPage } from './pages/sign-in.js';
@@ -104,8 +105,9 @@ function App() {
   if (boot.state === 'error') {
     document.title = 'hail';
     return html`<${Centered}>
-      <h1>hail</h1>
+      <h1 class="boot-title"><${Logo} /><span>hail</span></h1>
       <${ErrorState} error=${boot.error} onRetry=${() => setAttempt(attempt + 1)} />
+      <p class="muted boot-hint">The app could not start. If this goes on, check that hail is running.</p>
     </${Centered}>`;
   }
   if (boot.state === 'loading' || redirect) {

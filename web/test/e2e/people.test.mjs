@@ -90,6 +90,41 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.context().close();
   });
 
+  test('a session that ends mid-way sends the user to sign in and back to where they were', async () => {
+    const page = await open();
+    await signIn(page, 'manager@example.com');
+    await page.getByRole('searchbox', { name: 'Search people', exact: true }).fill('amelia rossi');
+    const link = page.getByRole('table', { name: 'People', exact: true }).getByRole('link', { name: 'Amelia Rossi', exact: true });
+    await link.waitFor();
+    // The session cookie goes (as when it expires); the next API call answers 401.
+    await page.context().clearCookies();
+    expectResponse(page, { method: 'GET', path: `/api/v1/people/${amelia.id}`, status: 401 });
+    expectResponse(page, { method: 'GET', path: '/api/v1/app', status: 401 });
+    await link.click();
+    await page.waitForURL((u) => u.pathname === '/sign-in' && u.searchParams.get('next') === `/people/${amelia.id}`);
+    await page.getByText('Sign in to continue where you were.', { exact: true }).waitFor();
+    await signIn(page, 'manager@example.com');
+    await page.waitForURL((u) => u.pathname === `/people/${amelia.id}`);
+    await expectText(page.getByRole('heading', { level: 1 }), 'Amelia Rossi');
+    assertNoProblems(page, 'the session ending');
+    await page.context().close();
+  });
+
+  test('hail out of reach: an error with "Try again", not a blank page', async () => {
+    const page = await open();
+    await page.route('**/api/v1/session', (route) => route.abort('aborted'));
+    await page.goto('/people');
+    await expectText(page.getByRole('alert').getByRole('paragraph'), 'cannot reach hail');
+    await page.getByRole('alert').getByRole('button', { name: 'Try again', exact: true }).waitFor();
+    await checkPage(page, 'people-unreachable');
+    await page.unroute('**/api/v1/session');
+    await page.getByRole('button', { name: 'Try again', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === '/sign-in' && u.searchParams.get('next') === '/people');
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    assertNoProblems(page, 'hail out of reach');
+    await page.context().close();
+  });
+
   test('search as you type: debounced, the URL keeps q, a stale reply never replaces a newer one', async () => {
     const page = await open();
     await signIn(page, 'admin@example.com');
