@@ -52,7 +52,7 @@ export function PeoplePage({ query }) {
     setText(value);
     clearTimeout(timer.current);
     timer.current = setTimeout(() => {
-      navigate('/people' + withQuery(window.location.search, { q: value.trim() ? value : null }),
+      navigate('/people' + withQuery(window.location.search, { q: value.trim() || null }),
         { replace: true });
     }, 200);
   }
@@ -61,7 +61,7 @@ export function PeoplePage({ query }) {
     const value = event.currentTarget.value;
     clearTimeout(timer.current);
     navigate('/people' + withQuery(window.location.search, {
-      q: text.trim() ? text : null,
+      q: text.trim() || null,
       scope: value === 'mine' ? 'mine' : null,
     }), { replace: true });
   }
@@ -91,7 +91,7 @@ export function PeoplePage({ query }) {
         <label for="people-search" class="visually-hidden">Search people</label>
         <span class="search-icon" aria-hidden="true"></span>
         <input id="people-search" type="search" class="input search-input" value=${text}
-          onInput=${onInput} placeholder="Search by name, email or company" autocomplete="off"
+          onInput=${onInput} placeholder="Search by name, email or company" maxLength="256" autocomplete="off"
           spellcheck=${false} />
       </div>
       <fieldset class="segmented">
