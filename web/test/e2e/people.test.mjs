@@ -251,9 +251,9 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await tablist.getByRole('tab', { name: 'Emails', exact: true }).focus();
     await page.keyboard.press('ArrowRight');
     assert.equal(await tablist.getByRole('tab', { name: 'Calls', exact: true }).getAttribute('aria-selected'), 'true');
-    await expectText(page.getByRole('tabpanel'), /^Calls arrive in a later release\./);
+    await expectText(page.getByRole('tabpanel'), /^Calls — this tab arrives in a later release\./);
     await page.keyboard.press('End');
-    await expectText(page.getByRole('tabpanel'), /^Activity arrive in a later release\./);
+    await expectText(page.getByRole('tabpanel'), /^Activity — this tab arrives in a later release\./);
     await checkPage(page, 'person');
 
     await page.reload();
