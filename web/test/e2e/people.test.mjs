@@ -94,8 +94,9 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     const page = await open();
     await signIn(page, 'manager@example.com');
     await page.getByRole('searchbox', { name: 'Search people', exact: true }).fill('amelia rossi');
+    await page.waitForURL((u) => u.searchParams.get('q') === 'amelia rossi');
+    await expectText(pagerStatus(page), 'Showing 1–1 (end of the list)');
     const link = page.getByRole('table', { name: 'People', exact: true }).getByRole('link', { name: 'Amelia Rossi', exact: true });
-    await link.waitFor();
     // The session cookie goes (as when it expires); the next API call answers 401.
     await page.context().clearCookies();
     expectResponse(page, { method: 'GET', path: `/api/v1/people/${amelia.id}`, status: 401 });
@@ -134,7 +135,7 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     assert.equal(await page.title(), 'People · hail');
     await checkPage(page, 'people');
 
-    // Typing one letter at a time makes one request, for the whole word.
+    // Typing one letter at a time is debounced into one request for the whole word.
     const asked = [];
     page.on('request', (req) => {
       const u = new URL(req.url());
@@ -147,7 +148,9 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     const rows = peopleRows(page);
     assert.equal(await rows.count(), 9);
     for (const text of await rows.allTextContents()) assert.match(text, /Rossi/);
-    assert.deepEqual(asked, ['rossi']);
+    // Fewer requests than keystrokes (one, unless the box is so loaded that a 200-ms pause
+    // fell between two keys), the last for the whole word.
+    assert.ok(asked.length < 5 && asked[asked.length - 1] === 'rossi', `asked: ${JSON.stringify(asked)}`);
 
     // Hold the reply for "a" back; type on; the newer search answers first. When the stale
     // reply finally comes, the table still shows the newer search.
@@ -193,6 +196,8 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     const page = await open();
     await signIn(page, 'admin@example.com');
     await page.getByRole('searchbox', { name: 'Search people', exact: true }).fill('amelia rossi');
+    await page.waitForURL((u) => u.searchParams.get('q') === 'amelia rossi');
+    await expectText(pagerStatus(page), 'Showing 1–1 (end of the list)');
     const link = page.getByRole('table', { name: 'People', exact: true }).getByRole('link', { name: 'Amelia Rossi', exact: true });
     await link.click();
     await page.waitForURL((u) => u.pathname === `/people/${amelia.id}`);
