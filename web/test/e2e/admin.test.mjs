@@ -223,6 +223,7 @@ describe('admin pages', { skip: SKIP }, () => {
     assert.deepEqual(east.members.map((m) => m.email), ['rep2@example.com']);
 
     // Deleting it (confirmed) keeps its members.
+    const teamUrl = new URL(page.url()).pathname;
     await page.getByRole('button', { name: 'Delete team' }).click();
     const dialog = page.getByRole('dialog', { name: 'Delete East Coast?' });
     await dialog.getByText('Its 1 member stays, without the team.', { exact: true }).waitFor();
@@ -232,6 +233,14 @@ describe('admin pages', { skip: SKIP }, () => {
     assert.equal(await page.getByRole('link', { name: 'East Coast' }).count(), 0);
     const rep2 = await userByEmail(hail, 'rep2@example.com');
     assert.deepEqual(rep2.teams.map((t) => t.name), ['West']);
+
+    // Its old address: the API's 404 message, no "Try again".
+    expectResponse(page, { method: 'GET', path: teamUrl.replace('/admin/', '/api/v1/'), status: 404 });
+    await page.goto(teamUrl);
+    await page.getByRole('heading', { level: 1, name: 'Team not found' }).waitFor();
+    await page.getByRole('alert').getByText(`no team with id ${teamUrl.split('/').pop()}`, { exact: true }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Try again' }).count(), 0);
+    await page.getByRole('link', { name: 'All teams' }).waitFor();
   });
 
   it('pages through users 50 at a time', async () => {
