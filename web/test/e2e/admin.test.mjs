@@ -279,6 +279,10 @@ describe('admin pages', { skip: SKIP }, () => {
     assert.equal(await secret.isEditable(), false);
     await page.getByText('Copy it now: it is shown only once. Keep it as secret as a password.', { exact: true }).waitFor();
     await table.getByRole('button', { name: 'Revoke laptop' }).waitFor();
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: hail.url });
+    await page.getByRole('button', { name: 'Copy', exact: true }).click();
+    await page.getByRole('status').getByText('Copied to the clipboard.', { exact: true }).waitFor();
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
     await checkPage(page, 'admin-tokens');
     const me = await request(hail.port, 'GET', '/api/v1/me', { headers: { Authorization: `Bearer ${token}` } });
     assert.equal(me.status, 200);
