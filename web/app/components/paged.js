@@ -110,9 +110,11 @@ export function Pager({ list, noun = 'rows' }) {
   }
   const canBack = state.status === 'ready' && state.hasPrevious;
   const canNext = state.status === 'ready' && state.hasNext;
+  // One page only (or nothing): no buttons that could never do anything.
+  const paged = state.hasNext || state.hasPrevious;
   return html`<div class="pager">
     <p class="pager-status" role="status">${text}</p>
-    <div class="pager-buttons">
+    ${paged ? html`<div class="pager-buttons">
       <button type="button" class="button" aria-disabled=${canBack ? 'false' : 'true'}
         onClick=${go(canBack, list.previous)}>
         <span aria-hidden="true">‹ </span>Previous page
@@ -121,6 +123,6 @@ export function Pager({ list, noun = 'rows' }) {
         onClick=${go(canNext, list.next)}>
         Next page<span aria-hidden="true"> ›</span>
       </button>
-    </div>
+    </div>` : null}
   </div>`;
 }

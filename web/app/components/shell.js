@@ -2,7 +2,7 @@
 // the signed-in user, "API tokens" and "Sign out".
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
-import { Link, location, navigate } from '../lib/router.js';
+import { Link, location } from '../lib/router.js';
 import { signOut } from '../lib/api.js';
 import { initials } from '../lib/format.js';
 import { Logo } from './logo.js';
@@ -22,7 +22,6 @@ export function Shell({ user, children }) {
     setError(null);
     try {
       await signOut();
-      navigate('/sign-in', { replace: true });
     } catch (e) {
       setError(e.message || 'Could not sign out.');
       setBusy(false);

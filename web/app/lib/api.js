@@ -64,13 +64,17 @@ export async function signIn(email, password) {
   return remember(await quiet('POST', '/api/v1/session', { body: { email, password } }));
 }
 
-// DELETE /api/v1/session. A session that had already ended counts as signed out; any other
-// failure (hail unreachable) throws and keeps the user signed in.
+// DELETE /api/v1/session, then the sign-in page (without a `next`: signing out is not an
+// interruption). A session that had already ended counts as signed out; any other failure
+// (hail unreachable) throws and keeps the user signed in.
 export async function signOut() {
   try {
     await quiet('DELETE', '/api/v1/session');
   } catch (e) {
     if (!(e instanceof ApiError) || (e.status !== 401 && e.status !== 404)) throw e;
   }
+  // Navigate first, in the same tick as forgetting the user, so the app never renders the
+  // old page signed out (which would send it to /sign-in?next=<that page>).
+  navigate('/sign-in', { replace: true });
   forget();
 }

@@ -41,7 +41,7 @@ export function AccountPage({ params }) {
           <ul class="chip-list">
             ${opportunities.map((o) => html`<li key=${o.id}>
               <${Link} class="chip" href=${`/opportunities/${encodeURIComponent(o.id)}`}>
-                Opportunity ${o.id}<span class="chip-count">${formatCount(o.people_count)}</span>
+                Opportunity ${o.id}<span class="chip-count">${formatCount(o.people_count)}<span class="visually-hidden"> ${o.people_count === 1 ? 'person' : 'people'}</span></span>
               </${Link}>
             </li>`)}
           </ul>

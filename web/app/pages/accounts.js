@@ -54,7 +54,7 @@ export function AccountsPage({ query }) {
     setText(value);
     clearTimeout(timer.current);
     timer.current = setTimeout(() => {
-      navigate('/accounts' + withQuery(window.location.search, { q: value.trim() ? value : null }),
+      navigate('/accounts' + withQuery(window.location.search, { q: value.trim() || null }),
         { replace: true });
     }, 200);
   }
@@ -76,7 +76,7 @@ export function AccountsPage({ query }) {
         <label for="accounts-search" class="visually-hidden">Search accounts</label>
         <span class="search-icon" aria-hidden="true"></span>
         <input id="accounts-search" type="search" class="input search-input" value=${text}
-          onInput=${onInput} placeholder="Search by account name" autocomplete="off" spellcheck=${false} />
+          onInput=${onInput} placeholder="Search by account name" maxLength="256" autocomplete="off" spellcheck=${false} />
       </div>
     </div>
     ${body}

@@ -22,20 +22,14 @@ export function fetchPeople(filters, { cursor, limit, signal }) {
   });
 }
 
-// Reps and managers start with their own people, admins (who usually own none) with
-// everyone; ?scope=mine|all overrides.
-export function defaultScope(user) {
-  return user && user.role === 'admin' ? 'all' : 'mine';
+// Everyone starts with all people (a new rep owns none yet); ?scope=mine shows one's own.
+function scopeOf(query) {
+  return query.get('scope') === 'mine' ? 'mine' : 'all';
 }
 
-function scopeOf(query, user) {
-  const s = query.get('scope');
-  return s === 'mine' || s === 'all' ? s : defaultScope(user);
-}
-
-export function PeoplePage({ query, user }) {
+export function PeoplePage({ query }) {
   const urlQ = query.get('q') || '';
-  const scope = scopeOf(query, user);
+  const scope = scopeOf(query);
   const [text, setText] = useState(urlQ);
   const list = usePagedList(fetchPeople);
   const applied = useRef(null);
@@ -58,7 +52,7 @@ export function PeoplePage({ query, user }) {
     setText(value);
     clearTimeout(timer.current);
     timer.current = setTimeout(() => {
-      navigate('/people' + withQuery(window.location.search, { q: value.trim() ? value : null }),
+      navigate('/people' + withQuery(window.location.search, { q: value.trim() || null }),
         { replace: true });
     }, 200);
   }
@@ -67,8 +61,8 @@ export function PeoplePage({ query, user }) {
     const value = event.currentTarget.value;
     clearTimeout(timer.current);
     navigate('/people' + withQuery(window.location.search, {
-      q: text.trim() ? text : null,
-      scope: value === defaultScope(user) ? null : value,
+      q: text.trim() || null,
+      scope: value === 'mine' ? 'mine' : null,
     }), { replace: true });
   }
 
@@ -97,7 +91,7 @@ export function PeoplePage({ query, user }) {
         <label for="people-search" class="visually-hidden">Search people</label>
         <span class="search-icon" aria-hidden="true"></span>
         <input id="people-search" type="search" class="input search-input" value=${text}
-          onInput=${onInput} placeholder="Search by name, email or company" autocomplete="off"
+          onInput=${onInput} placeholder="Search by name, email or company" maxLength="256" autocomplete="off"
           spellcheck=${false} />
       </div>
       <fieldset class="segmented">

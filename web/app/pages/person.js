@@ -120,7 +120,7 @@ export function PersonPage({ params }) {
         id,
         label,
         content: html`<div class="placeholder" data-placeholder=${id}>
-          <p><strong>${label}</strong> arrive in a later release.</p>
+          <p><strong>${label}</strong> — this tab arrives in a later release.</p>
           <p class="muted">${what} will be shown here.</p>
         </div>`,
       }))} />

@@ -90,6 +90,41 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.context().close();
   });
 
+  test('a session that ends mid-way sends the user to sign in and back to where they were', async () => {
+    const page = await open();
+    await signIn(page, 'manager@example.com');
+    await page.getByRole('searchbox', { name: 'Search people', exact: true }).fill('amelia rossi');
+    const link = page.getByRole('table', { name: 'People', exact: true }).getByRole('link', { name: 'Amelia Rossi', exact: true });
+    await link.waitFor();
+    // The session cookie goes (as when it expires); the next API call answers 401.
+    await page.context().clearCookies();
+    expectResponse(page, { method: 'GET', path: `/api/v1/people/${amelia.id}`, status: 401 });
+    expectResponse(page, { method: 'GET', path: '/api/v1/app', status: 401 });
+    await link.click();
+    await page.waitForURL((u) => u.pathname === '/sign-in' && u.searchParams.get('next') === `/people/${amelia.id}`);
+    await page.getByText('Sign in to continue where you were.', { exact: true }).waitFor();
+    await signIn(page, 'manager@example.com');
+    await page.waitForURL((u) => u.pathname === `/people/${amelia.id}`);
+    await expectText(page.getByRole('heading', { level: 1 }), 'Amelia Rossi');
+    assertNoProblems(page, 'the session ending');
+    await page.context().close();
+  });
+
+  test('hail out of reach: an error with "Try again", not a blank page', async () => {
+    const page = await open();
+    await page.route('**/api/v1/session', (route) => route.abort('aborted'));
+    await page.goto('/people');
+    await expectText(page.getByRole('alert').getByRole('paragraph'), 'cannot reach hail');
+    await page.getByRole('alert').getByRole('button', { name: 'Try again', exact: true }).waitFor();
+    await checkPage(page, 'people-unreachable');
+    await page.unroute('**/api/v1/session');
+    await page.getByRole('button', { name: 'Try again', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === '/sign-in' && u.searchParams.get('next') === '/people');
+    await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    assertNoProblems(page, 'hail out of reach');
+    await page.context().close();
+  });
+
   test('search as you type: debounced, the URL keeps q, a stale reply never replaces a newer one', async () => {
     const page = await open();
     await signIn(page, 'admin@example.com');
@@ -216,9 +251,9 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await tablist.getByRole('tab', { name: 'Emails', exact: true }).focus();
     await page.keyboard.press('ArrowRight');
     assert.equal(await tablist.getByRole('tab', { name: 'Calls', exact: true }).getAttribute('aria-selected'), 'true');
-    await expectText(page.getByRole('tabpanel'), /^Calls arrive in a later release\./);
+    await expectText(page.getByRole('tabpanel'), /^Calls — this tab arrives in a later release\./);
     await page.keyboard.press('End');
-    await expectText(page.getByRole('tabpanel'), /^Activity arrive in a later release\./);
+    await expectText(page.getByRole('tabpanel'), /^Activity — this tab arrives in a later release\./);
     await checkPage(page, 'person');
 
     await page.reload();
@@ -244,35 +279,22 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.context().close();
   });
 
-  test('My people pages through the rep\'s own people; All people pages forward and back', async () => {
+  test('All people pages forward and back through the cursor; My people shows the rep\'s own', async () => {
     const page = await open();
     await signIn(page, 'rep1@example.com');
     const mine = page.getByRole('radio', { name: 'My people', exact: true });
     const all = page.getByRole('radio', { name: 'All people', exact: true });
     await page.getByRole('group', { name: 'Show', exact: true }).waitFor();
-    assert.equal(await mine.isChecked(), true, 'a rep starts with their own people');
+    assert.equal(await all.isChecked(), true, 'everyone starts with all people');
     const status = pagerStatus(page);
     const rows = peopleRows(page);
     const next = page.getByRole('button', { name: 'Next page', exact: true });
     const previous = page.getByRole('button', { name: 'Previous page', exact: true });
+    const owners = async () => (await page.locator('td.cell-owner').allTextContents()).map((t) => t.trim());
 
-    // rep1 owns 87 of the demo people: 50 + 37.
+    // All people: 50 a page, forward and back through the cursor.
     await expectText(status, 'Showing 1–50');
     assert.equal(await previous.getAttribute('aria-disabled'), 'true');
-    const owners = async () => (await page.locator('td.cell-owner').allTextContents()).map((t) => t.trim());
-    assert.deepEqual([...new Set(await owners())], ['rep1@example.com']);
-    await next.click();
-    await expectText(status, 'Showing 51–87 (end of the list)');
-    assert.equal(await rows.count(), 37);
-    assert.deepEqual([...new Set(await owners())], ['rep1@example.com']);
-    assert.equal(await next.getAttribute('aria-disabled'), 'true');
-    await previous.click();
-    await expectText(status, 'Showing 1–50');
-
-    // All people: the URL says so; a reload keeps it.
-    await all.check();
-    await page.waitForURL((u) => u.searchParams.get('scope') === 'all');
-    await expectText(status, 'Showing 1–50');
     assert.ok(new Set(await owners()).size > 1, 'everyone\'s people');
     const first = await rows.first().textContent();
     await next.click();
@@ -287,10 +309,24 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await previous.click();
     await expectText(status, 'Showing 1–50');
     await waitFor(async () => (await rows.first().textContent()) === first, 'the first page again');
-    await page.reload();
-    assert.equal(await all.isChecked(), true);
-    await expectText(status, 'Showing 1–50');
+
+    // My people: the URL says so and a reload keeps it; rep1 owns 87 of the demo people.
     await mine.check();
+    await page.waitForURL((u) => u.searchParams.get('scope') === 'mine');
+    await expectText(status, 'Showing 1–50');
+    assert.deepEqual([...new Set(await owners())], ['rep1@example.com']);
+    await next.click();
+    await expectText(status, 'Showing 51–87 (end of the list)');
+    assert.equal(await rows.count(), 37);
+    assert.deepEqual([...new Set(await owners())], ['rep1@example.com']);
+    assert.equal(await next.getAttribute('aria-disabled'), 'true');
+    await previous.click();
+    await expectText(status, 'Showing 1–50');
+    await page.reload();
+    assert.equal(await mine.isChecked(), true);
+    await expectText(status, 'Showing 1–50');
+    assert.deepEqual([...new Set(await owners())], ['rep1@example.com']);
+    await all.check();
     await page.waitForURL((u) => !u.searchParams.has('scope'));
     await expectText(status, 'Showing 1–50');
     assertNoProblems(page, 'paging and My people');
@@ -314,10 +350,11 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     assert.equal(await page.evaluate(() => document.activeElement.id), 'people-search');
     await page.keyboard.type('kowalczyk');
     await page.waitForURL((u) => u.searchParams.get('q') === 'kowalczyk');
-    await page.keyboard.press('Tab'); // the checked radio (My people)
-    await page.keyboard.press('ArrowRight'); // → All people
-    await page.waitForURL((u) => u.searchParams.get('scope') === 'all');
     await expectText(pagerStatus(page), 'Showing 1–9 (end of the list)');
+    await page.keyboard.press('Tab'); // the checked radio (All people)
+    await page.keyboard.press('ArrowLeft'); // → My people
+    await page.waitForURL((u) => u.searchParams.get('scope') === 'mine');
+    await expectText(pagerStatus(page), 'Showing 1–3 (end of the list)');
     await page.keyboard.press('Tab'); // the scrollable table region
     await page.keyboard.press('Tab'); // the first name link
     const name = await focused();
