@@ -81,6 +81,10 @@ static const struct env_var {
      "serve: reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For names the "
      "client",
      "none", check_trusted_proxies},
+    {"HAIL_WEB_ROOT", FOR_SERVE,
+     "serve: the web app's files (a directory with index.html); unset: the build tree's web/, "
+     "else <bindir>/../share/hail/web",
+     "the built app", NULL},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},
