@@ -3,7 +3,7 @@
 multi-word search).
 
 Usage: python3 bench/api_people.py HAIL_BINARY [--seconds 10] [--rows N]
-                                   [--runs get,search,owner,search2]
+                                   [--runs get,search,owner,search2,accounts,accounts_q,account]
 
 Loads the cached CSV (bench/out/people-1m.csv from bench/gen_people.py: ~600 first names,
 ~6,000 last names, ~40,000 companies, Zipf-skewed) with `hail import people`, creates an
@@ -22,6 +22,14 @@ admin and an API token, starts `hail serve` on 127.0.0.1 with its default config
           order, 3-5 character prefixes of the last and first name of every 997th active
           person                                     -> search2_p99_ms, search2_rps
 
+  accounts: GET /api/v1/accounts?limit=50, half of them from a random cursor (cursor = "a" +
+          a random account id): the account list at every depth -> accounts_rps, accounts_p99_ms
+  accounts_q: GET /api/v1/accounts?q={prefix}&limit=50, 3-5 character prefixes (lower-cased)
+          of the company of every 997th active person with an account
+                                                     -> accounts_q_rps, accounts_q_p99_ms
+  account: GET /api/v1/accounts/{one of 4,000 accounts with active people}
+                                                     -> account_rps, account_p99_ms
+
 Each run is 10 s after a 3 s warm-up of the same requests (not counted). Then the same
 again with HAIL_ACCESS_LOG=off. wrk and hail share the machine's cores.
 
@@ -37,7 +45,10 @@ active people match (counted from the CSV), exactly those, each one matching the
 with the access log on, the log holds a line per request; an owner page holds 50 people of
 that owner in id order, and an owner with nobody answers an empty page (its time is printed:
 without an index it is a scan of the whole table); every multi-word result matches every word
-and 20 sampled queries find the person they were made from.
+and 20 sampled queries find the person they were made from; the first account page holds 50
+accounts in id order whose counts and names equal the database's (counted with sqlite3), a
+page from a cursor starts after it, 20 sampled account q pages hold only accounts with a
+matching company, and 20 sampled accounts' people_count equals the database's.
 """
 import argparse
 import json
@@ -119,6 +130,25 @@ function request()
     path = path .. "&cursor=" .. enc("i" .. math.random(1, %(n)d))
   end
   return wrk.format("GET", path)
+end
+"""
+LUA_ACCOUNTS = LUA_OWNER.split("function request()")[0] + r"""
+function request()
+  local path = "/api/v1/accounts?limit=50"
+  if math.random(2) == 1 then
+    path = path .. "&cursor=" .. enc(string.format("a001%%012d", math.random(0, %(accounts)d)))
+  end
+  return wrk.format("GET", path)
+end
+"""
+LUA_ACCOUNTS_Q = LUA_SEARCH.replace("/api/v1/people?q=", "/api/v1/accounts?q=")
+LUA_ACCOUNT = LUA_COMMON + r"""
+local ids = {}
+for line in io.lines("%(ids)s") do
+  if #line > 0 then ids[#ids + 1] = line end
+end
+function request()
+  return wrk.format("GET", "/api/v1/accounts/" .. ids[math.random(#ids)])
 end
 """
 
@@ -241,6 +271,89 @@ def search2_queries(db, path):
     return out
 
 
+def ascii_lower(s):
+    """What the accounts q compares case-insensitively: ASCII letters only (NOCASE)."""
+    return "".join(c.lower() if c.isascii() else c for c in s)
+
+
+def accounts_q_queries(db, path):
+    """3-5 character company prefixes of every 997th active person with an account."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    rows = con.execute("SELECT company FROM people WHERE active = 1 AND id % 997 = 0"
+                       " AND company IS NOT NULL AND sfdc_account_id IS NOT NULL"
+                       " ORDER BY id").fetchall()
+    con.close()
+    rnd = random.Random(13)
+    out = []
+    for (company,) in rows:
+        q = ascii_lower(company)[:rnd.choice([3, 4, 5])].strip()
+        if q:
+            out.append(urllib.parse.quote(q, safe=""))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out) + "\n")
+    return out
+
+
+def account_truth(con, acct):
+    """(people_count, name) of an account, counted with sqlite3 the plain way."""
+    rows = con.execute("SELECT company, count(*) FROM people WHERE active = 1"
+                       " AND sfdc_account_id = ? GROUP BY company", (acct,)).fetchall()
+    total = sum(n for _, n in rows)
+    named = sorted(((-n, c) for c, n in rows if c), key=lambda t: (t[0], t[1].encode()))
+    return total, (named[0][1] if named else None)
+
+
+def spot_check_accounts(port, token, db, qs):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    first = con.execute("SELECT DISTINCT sfdc_account_id FROM people WHERE active = 1"
+                        " AND sfdc_account_id IS NOT NULL ORDER BY sfdc_account_id LIMIT 51"
+                        ).fetchall()
+    t = time.monotonic()
+    st, body = api(port, token, "/api/v1/accounts?limit=50")
+    ms = (time.monotonic() - t) * 1e3
+    if st != 200 or [a["id"] for a in body["data"]] != [r[0] for r in first[:50]] \
+            or body["next_cursor"] is None:
+        B.die("the first account page answered %s: not the first 50 accounts in id order" % st)
+    people_first = 0
+    for a in body["data"]:
+        total, name = account_truth(con, a["id"])
+        people_first += total
+        if (a["people_count"], a["name"]) != (total, name):
+            B.die("account %s: the API says %r, the database %r"
+                  % (a["id"], (a["people_count"], a["name"]), (total, name)))
+    st, body2 = api(port, token, "/api/v1/accounts?limit=50&cursor=" + body["next_cursor"])
+    if st != 200 or not body2["data"] or body2["data"][0]["id"] != first[50][0]:
+        B.die("the second account page answered %s: it does not start after the first" % st)
+    checked = 0
+    for q in qs[::max(1, len(qs) // 20)][:20]:
+        st, body = api(port, token, "/api/v1/accounts?limit=50&q=" + q)
+        if st != 200:
+            B.die("accounts q=%s answered %s" % (q, st))
+        text = urllib.parse.unquote(q)
+        for a in body["data"]:
+            ok = con.execute("SELECT 1 FROM people WHERE active = 1 AND sfdc_account_id = ?"
+                             " AND company LIKE ? ESCAPE '\\' LIMIT 1",
+                             (a["id"], text.replace("\\", "\\\\").replace("%", "\\%")
+                              .replace("_", "\\_") + "%")).fetchone()
+            if not ok:
+                B.die("accounts q=%s listed %s, which has no company starting with it"
+                      % (q, a["id"]))
+        checked += 1
+    rnd = random.Random(5)
+    for _ in range(20):
+        acct = "001%012d" % rnd.randrange(0, 120000)
+        total, name = account_truth(con, acct)
+        st, body = api(port, token, "/api/v1/accounts/" + acct)
+        want = 200 if total else 404
+        if st != want or (total and (body["people_count"], body["name"]) != (total, name)):
+            B.die("GET /api/v1/accounts/%s answered %s %r; the database has %d people"
+                  % (acct, st, body, total))
+    con.close()
+    B.log("spot check: the first account page (50 accounts, %d people; %.1f ms for one request) "
+          "and 20 accounts match the database, the next page follows it, %d q pages hold only "
+          "matching accounts" % (people_first, ms, checked))
+
+
 def spot_check_owner(port, token):
     for owner in ("rep7@example.com", "REP7@Example.COM"):
         st, body = api(port, token, "/api/v1/people?owner=%s&limit=50"
@@ -320,11 +433,12 @@ def main():
     ap.add_argument("hail")
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--rows", type=int, default=1000000)
-    ap.add_argument("--runs", default="get,search,owner,search2")
+    ap.add_argument("--runs", default="get,search,owner,search2,accounts,accounts_q,account")
     a = ap.parse_args()
     wanted = set(a.runs.split(","))
-    if not wanted or wanted - {"get", "search", "owner", "search2"}:
-        B.die("--runs takes some of get,search,owner,search2")
+    every = {"get", "search", "owner", "search2", "accounts", "accounts_q", "account"}
+    if not wanted or wanted - every:
+        B.die("--runs takes some of " + ",".join(sorted(every)))
     hail = os.path.abspath(a.hail)
     if not os.access(hail, os.X_OK):
         B.die("no hail binary at %s" % hail)
@@ -371,6 +485,23 @@ def main():
     search2 = search2_queries(db, os.path.join(work, "search2.queries"))
     with open(search2_lua, "w") as f:
         f.write(LUA_SEARCH % {"token": token, "queries": os.path.join(work, "search2.queries")})
+    accounts_lua, account_lua = os.path.join(work, "accounts.lua"), os.path.join(work, "account.lua")
+    accounts_q_lua = os.path.join(work, "accounts_q.lua")
+    n_accounts = int(B.sqlite_scalar(db, "SELECT max(sfdc_account_id) FROM people")[3:])
+    with open(accounts_lua, "w") as f:
+        f.write(LUA_ACCOUNTS % {"token": token, "n": n, "accounts": n_accounts})
+    ids_path = os.path.join(work, "account.ids")
+    with open(ids_path, "w") as f:
+        # 4,000 accounts that exist (an account whose people are all inactive is a 404)
+        f.write(B.sqlite_scalar(db, "SELECT sfdc_account_id FROM people WHERE active = 1"
+                                    " AND sfdc_account_id IS NOT NULL AND id % 211 = 0"
+                                    " GROUP BY sfdc_account_id LIMIT 4000") + "\n")
+    with open(account_lua, "w") as f:
+        f.write(LUA_ACCOUNT % {"token": token, "ids": ids_path})
+    accounts_qs = accounts_q_queries(db, os.path.join(work, "accounts_q.queries"))
+    with open(accounts_q_lua, "w") as f:
+        f.write(LUA_ACCOUNTS_Q % {"token": token,
+                                   "queries": os.path.join(work, "accounts_q.queries")})
 
     results = {}
     for cfg, env_extra in (("default", {}), ("access_log_off", {"HAIL_ACCESS_LOG": "off"})):
@@ -385,11 +516,15 @@ def main():
                     spot_check_owner(port, token)
                 if "search2" in wanted:
                     spot_check_search2(port, token, search2)
+                if wanted & {"accounts", "accounts_q", "account"}:
+                    spot_check_accounts(port, token, db, accounts_qs)
             res = {}
             sent = 0
             runs = [(name, script, WRK_THREADS, WRK_CONNS) for name, script in
                     (("get", get_lua), ("search", search_lua), ("owner", owner_lua),
-                     ("search2", search2_lua)) if name in wanted]
+                     ("search2", search2_lua), ("accounts", accounts_lua),
+                     ("accounts_q", accounts_q_lua), ("account", account_lua))
+                    if name in wanted]
             if cfg == "default" and "search" in wanted:
                 # Context: one client, so the latency is the service time without queueing
                 # (with -c32, Little's law puts the mean latency at 32 / throughput).
@@ -431,6 +566,11 @@ def main():
             figs.append((name + "_rps", "%.0f" % res[name]["rps"]))
             if name == "owner":
                 figs.append(("owner_p99_ms", "%.2f" % (res[name]["p99_us"] / 1e3)))
+        for name in ("accounts", "accounts_q", "account"):
+            if name in res:
+                figs.append((name + "_rps", "%.0f" % res[name]["rps"]))
+                figs.append((name + "_p99_ms", "%.2f" % (res[name]["p99_us"] / 1e3)))
+                figs.append((name + "_p50_ms", "%.2f" % (res[name]["p50_us"] / 1e3)))
         return " ".join("%s%s=%s" % (k, suffix, v) for k, v in figs)
 
     B.log("load average at the end: %s (the machine may be shared: see bench/README.md)"

@@ -48,7 +48,7 @@ db *api_db(http_req *r);
 int64_t api_param_id(http_req *r, int i);
 
 /* Cursor pagination: the store's position string, made opaque (base64url). */
-#define API_CURSOR_MAX 640 /* a team name cursor: 100 characters, up to 400 bytes */
+#define API_CURSOR_MAX 4096 /* an account cursor: two stored values, up to 2,100 bytes */
 void api_cursor_encode(const char *raw, char out[API_CURSOR_MAX]);
 /* Reads ?limit= (default def, 1..max) and ?cursor= (decoded into raw, "" when
  * absent); replies 400 and returns 0 on bad input. */
@@ -109,6 +109,10 @@ void api_reply_page(http_req *r, hail_err e, json_t *a, const char *raw_next);
  * 400 and returns 0 on any other value. */
 int api_query_bool(http_req *r, const char *name, int *out);
 
+/* HAIL_SALESFORCE_URL's rule (https://host[:port], nothing after): HAIL_EINVAL
+ * with a message naming the variable. GET /api/v1/app serves the value. */
+hail_err api_salesforce_url_check(const char *v);
+
 /* Handlers. */
 void api_healthz(http_req *r);
 void api_openapi(http_req *r);
@@ -136,6 +140,10 @@ void api_people_list(http_req *r);
 void api_people_get(http_req *r);
 void api_account_people(http_req *r);
 void api_opportunity_people(http_req *r);
+void api_accounts_list(http_req *r);
+void api_accounts_get(http_req *r);
+void api_opportunities_get(http_req *r);
+void api_app(http_req *r);
 void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
 void api_sync_marketo_events(http_req *r);

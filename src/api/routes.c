@@ -39,10 +39,18 @@ static const route routes[] = {
 
     {"GET", "/api/v1/people", AUTH_USER, 0, api_people_list, "list and search people", NULL},
     {"GET", "/api/v1/people/{id}", AUTH_USER, 0, api_people_get, "one person", NULL},
+    {"GET", "/api/v1/accounts", AUTH_USER, 0, api_accounts_list,
+     "Salesforce accounts of the people", NULL},
+    {"GET", "/api/v1/accounts/{id}", AUTH_USER, 0, api_accounts_get, "one Salesforce account",
+     NULL},
     {"GET", "/api/v1/accounts/{id}/people", AUTH_USER, 0, api_account_people,
      "people of a Salesforce account", NULL},
+    {"GET", "/api/v1/opportunities/{id}", AUTH_USER, 0, api_opportunities_get,
+     "one Salesforce opportunity", NULL},
     {"GET", "/api/v1/opportunities/{id}/people", AUTH_USER, 0, api_opportunity_people,
      "people of a Salesforce opportunity", NULL},
+
+    {"GET", "/api/v1/app", AUTH_USER, 0, api_app, "settings the web app needs", NULL},
 
     {"GET", "/api/v1/sync/marketo", AUTH_USER, 0, api_sync_marketo_get, "Marketo sync state", NULL},
     {"GET", "/api/v1/sync/marketo/events", AUTH_USER, 0, api_sync_marketo_events,

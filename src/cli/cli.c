@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "api/api.h"
 #include "auth/auth.h"
 #include "core/log.h"
 #include "store/db.h"
@@ -85,6 +86,9 @@ static const struct env_var {
      "serve: the web app's files (a directory with index.html); unset: the build tree's web/, "
      "else <bindir>/../share/hail/web",
      "the built app", NULL},
+    {"HAIL_SALESFORCE_URL", FOR_SERVE,
+     "serve: Salesforce URL the web app links to, https://acme.my.salesforce.com",
+     "unset (no links)", api_salesforce_url_check},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},

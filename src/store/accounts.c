@@ -1,0 +1,406 @@
+#include "core/common.h"
+
+/* Accounts and opportunities, counted from the active people that carry
+ * their ids (docs/store.md, "Accounts"). The account list reads
+ * account_companies (schema migration 3): per account and company, how many
+ * active people; triggers on people keep it in the transaction of every
+ * write. So a page is, per account, one seek (primary key, or with q the
+ * NOCASE company index) and the account's few rows: O(limit log n) whatever
+ * the accounts' sizes. One account's opportunities and one opportunity are
+ * read from the people (people_account / people_opportunity indexes):
+ * O(that account's or opportunity's people). */
+#include "store/accounts.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The next account after $1 (the first page: after ''; an empty id is no account). */
+static const char sql_next_account[] = "SELECT account_id FROM account_companies"
+                                       " WHERE account_id > $1 ORDER BY account_id LIMIT 1";
+
+/* The next (company, account) after ($1, $2) whose company is below $3, all
+ * compared case-insensitively (ASCII, SQLite's NOCASE). The row value is part
+ * of the index search, so a later page starts where the last one stopped. */
+static const char sql_next_company[] =
+    "SELECT company, account_id FROM account_companies INDEXED BY account_companies_company"
+    " WHERE (company, account_id) > ($1 COLLATE NOCASE, $2) AND company < $3 COLLATE NOCASE"
+    " ORDER BY company COLLATE NOCASE, account_id LIMIT 1";
+
+/* An account's active people by company ('' for none first, then binary order). */
+static const char sql_account_companies[] = "SELECT company, people FROM account_companies"
+                                            " WHERE account_id = $1 ORDER BY company";
+
+/* An account's largest opportunities (most people first, then id). */
+static const char sql_account_opportunities[] =
+    "SELECT sfdc_opportunity_id, count(*) AS n FROM people WHERE active = 1"
+    " AND sfdc_account_id IS NOT NULL AND sfdc_account_id = $1"
+    " AND sfdc_opportunity_id IS NOT NULL"
+    " GROUP BY sfdc_opportunity_id ORDER BY n DESC, sfdc_opportunity_id LIMIT $2";
+
+/* An opportunity's active people, counted by account (NULL first). */
+static const char sql_opportunity_accounts[] =
+    "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
+    " AND sfdc_opportunity_id IS NOT NULL AND sfdc_opportunity_id = $1"
+    " GROUP BY sfdc_account_id ORDER BY sfdc_account_id";
+
+const char *accounts_sql(int i)
+{
+    static const char *const all[] = {sql_next_account, sql_next_company, sql_account_companies,
+                                      sql_account_opportunities, sql_opportunity_accounts};
+    return i >= 0 && i < (int)(sizeof all / sizeof *all) ? all[i] : NULL;
+}
+
+/* What one account's people say about it. */
+typedef struct summary {
+    long long people;
+    char *name;  /* the most common non-empty company (the smallest on a tie), or NULL */
+    char *match; /* with q: the smallest company (NOCASE) that starts with q, or NULL */
+} summary;
+
+static void summary_free(summary *s)
+{
+    free(s->name);
+    free(s->match);
+    s->name = s->match = NULL;
+}
+
+static int starts_nocase(const char *s, const char *q, size_t qlen)
+{
+    return strlen(s) >= qlen && sqlite3_strnicmp(s, q, (int)qlen) == 0;
+}
+
+/* q: lower-case ASCII prefix (NULL: no q). */
+static hail_err summarize(db *d, const char *id, const char *q, summary *s)
+{
+    *s = (summary){0};
+    sqlite3_stmt *st = db_stmt(d, sql_account_companies);
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    size_t qlen = q ? strlen(q) : 0;
+    long long best = 0;
+    const char *match = NULL;
+    hail_err e = HAIL_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *c = (const char *)sqlite3_column_text(st, 0);
+        long long n = sqlite3_column_int64(st, 1);
+        s->people += n;
+        if (!c || !*c)
+            continue;
+        if (n > best) {
+            char *copy = strdup(c);
+            if (!copy) {
+                e = HAIL_ENOMEM;
+                break;
+            }
+            free(s->name);
+            s->name = copy;
+            best = n;
+        }
+        if (q && starts_nocase(c, q, qlen) && (!match || sqlite3_stricmp(c, match) < 0)) {
+            char *copy = strdup(c);
+            if (!copy) {
+                e = HAIL_ENOMEM;
+                break;
+            }
+            free(s->match);
+            s->match = copy;
+            match = copy;
+        }
+    }
+    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        e = db_fail(d, "accounts: people of an account");
+    sqlite3_reset(st);
+    if (e)
+        summary_free(s);
+    return e;
+}
+
+static json_t *account_json(const char *id, const summary *s)
+{
+    return json_pack("{s:s,s:s?,s:I}", "id", id, "name", s->name, "people_count",
+                     (json_int_t)s->people);
+}
+
+/* The position after which a page starts: the account (and with q, the
+ * company it was found under). Cursors: "a<account>", and with q
+ * "c<company bytes>:<company><account>". */
+typedef struct position {
+    char *company;
+    char *account;
+} position;
+
+static void position_free(position *p)
+{
+    free(p->company);
+    free(p->account);
+    p->company = p->account = NULL;
+}
+
+static hail_err position_set(position *p, const char *company, const char *account)
+{
+    char *c = company ? strdup(company) : NULL, *a = strdup(account);
+    if ((company && !c) || !a) {
+        free(c);
+        free(a);
+        return HAIL_ENOMEM;
+    }
+    position_free(p);
+    p->company = c;
+    p->account = a;
+    return HAIL_OK;
+}
+
+static void cursor_write(char next[ACCOUNTS_CURSOR_MAX], const position *p)
+{
+    int n;
+    if (p->company)
+        n = snprintf(next, ACCOUNTS_CURSOR_MAX, "c%zu:%s%s", strlen(p->company), p->company,
+                     p->account);
+    else
+        n = snprintf(next, ACCOUNTS_CURSOR_MAX, "a%s", p->account);
+    if (n < 0 || n >= ACCOUNTS_CURSOR_MAX)
+        next[0] = '\0'; /* cannot happen: stored values are at most 1,024 bytes */
+}
+
+static hail_err cursor_read(const char *raw, const char *q, position *p)
+{
+    *p = (position){0};
+    if (!raw || !*raw)
+        return position_set(p, q ? q : NULL, "");
+    if (raw[0] != 'a' && raw[0] != 'c')
+        return hail_errf(HAIL_EINVAL, "cursor is not valid");
+    if ((raw[0] == 'c') != (q != NULL))
+        return hail_errf(HAIL_EINVAL, "cursor is not valid for this query");
+    if (raw[0] == 'a')
+        return position_set(p, NULL, raw + 1);
+    char *end;
+    unsigned long long n = strtoull(raw + 1, &end, 10);
+    if (end == raw + 1 || *end != ':' || raw[1] < '0' || raw[1] > '9' || n > strlen(end + 1))
+        return hail_errf(HAIL_EINVAL, "cursor is not valid");
+    char *company = strndup(end + 1, (size_t)n);
+    if (!company)
+        return HAIL_ENOMEM;
+    /* A position of another q would list what this one does not have. */
+    int ok = starts_nocase(company, q, strlen(q));
+    hail_err e = ok ? position_set(p, company, end + 1 + n)
+                    : hail_errf(HAIL_EINVAL, "cursor is not valid for this query");
+    free(company);
+    return e;
+}
+
+/* q trimmed and lower-cased (ASCII) into *lo, and into *hi the first text
+ * past its NOCASE prefix range ("" when nothing can start with q: bytes no
+ * UTF-8 text holds). *lo stays NULL when q is absent or blank. */
+static hail_err prefix_range(const char *q, char **lo, char **hi)
+{
+    *lo = *hi = NULL;
+    if (!q)
+        return HAIL_OK;
+    while (*q == ' ' || *q == '\t')
+        q++;
+    size_t n = strlen(q);
+    while (n && (q[n - 1] == ' ' || q[n - 1] == '\t'))
+        n--;
+    if (!n)
+        return HAIL_OK;
+    char *l = strndup(q, n), *h = strndup(q, n);
+    if (!l || !h) {
+        free(l);
+        free(h);
+        return HAIL_ENOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (l[i] >= 'A' && l[i] <= 'Z')
+            l[i] = h[i] = (char)(l[i] - 'A' + 'a');
+    size_t k = n;
+    while (k && (unsigned char)h[k - 1] == 0xFF)
+        k--;
+    if (k) {
+        h[k - 1]++;
+        /* NOCASE folds A-Z to a-z: the next folded byte after '@' is '[' */
+        if (h[k - 1] == 'A')
+            h[k - 1] = '[';
+    }
+    h[k] = '\0';
+    *lo = l;
+    *hi = h;
+    return HAIL_OK;
+}
+
+/* The candidate after p: the next account (no q) or the next (company,
+ * account) pair of q's range, into c; *found 0 when there is none. */
+static hail_err next_candidate(db *d, const position *p, const char *q, const char *hi, position *c,
+                               int *found)
+{
+    *found = 0;
+    sqlite3_stmt *st = q ? db_stmt(d, sql_next_company) : db_stmt(d, sql_next_account);
+    if (!st)
+        return HAIL_EDB;
+    if (q) {
+        sqlite3_bind_text(st, 1, p->company, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, p->account, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_text(st, 1, p->account, -1, SQLITE_STATIC);
+    }
+    hail_err e = HAIL_OK;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *company = q ? (const char *)sqlite3_column_text(st, 0) : NULL;
+        const char *account = (const char *)sqlite3_column_text(st, q ? 1 : 0);
+        if (!account || (q && !company))
+            e = HAIL_ENOMEM; /* the only way SQLite returns NULL for a non-NULL value */
+        else if (!(e = position_set(c, company, account)))
+            *found = 1;
+    } else if (rc != SQLITE_DONE) {
+        e = db_fail(d, "accounts: list");
+    }
+    sqlite3_reset(st);
+    return e;
+}
+
+hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[ACCOUNTS_CURSOR_MAX])
+{
+    next[0] = '\0';
+    char *q, *hi;
+    hail_err e = prefix_range(aq->q, &q, &hi);
+    if (e)
+        return e;
+    position at = {0}, cand = {0}, last = {0};
+    e = cursor_read(aq->cursor, q, &at);
+    int n = 0, examined = 0;
+    while (!e && !(q && !*hi)) {
+        int found;
+        if ((e = next_candidate(d, &at, q, hi, &cand, &found)) || !found)
+            break;
+        if (!q && n == aq->limit) {
+            cursor_write(next, &last); /* more follow; no need to count them */
+            break;
+        }
+        examined++;
+        summary s;
+        if ((e = summarize(d, cand.account, q, &s)))
+            break;
+        /* An account is listed once: under the smallest of its companies that start with q. */
+        int accept = s.people > 0 && (!q || (s.match && !sqlite3_stricmp(s.match, cand.company)));
+        if (accept && n == aq->limit) {
+            summary_free(&s);
+            cursor_write(next, &last);
+            break;
+        }
+        if (accept) {
+            json_t *j = account_json(cand.account, &s);
+            if (!j || json_array_append_new(out, j))
+                e = HAIL_ENOMEM;
+            else if (!(e = position_set(&last, cand.company, cand.account)))
+                n++;
+        }
+        summary_free(&s);
+        if (!e)
+            e = position_set(&at, cand.company, cand.account);
+        /* Bounded: past ACCOUNTS_SCAN_MAX candidates the page stops short and
+         * the cursor resumes after the last one examined. */
+        if (!e && examined >= ACCOUNTS_SCAN_MAX) {
+            cursor_write(next, &at);
+            break;
+        }
+    }
+    position_free(&at);
+    position_free(&cand);
+    position_free(&last);
+    free(q);
+    free(hi);
+    return e;
+}
+
+hail_err accounts_get(db *d, const char *id, json_t **out)
+{
+    *out = NULL;
+    summary s;
+    hail_err e = summarize(d, id, NULL, &s);
+    if (e)
+        return e;
+    if (!s.people) {
+        summary_free(&s);
+        return HAIL_ENOTFOUND;
+    }
+    json_t *j = account_json(id, &s), *opps = json_array();
+    summary_free(&s);
+    sqlite3_stmt *st = db_stmt(d, sql_account_opportunities);
+    if (!j || !opps || !st) {
+        json_decref(j);
+        json_decref(opps);
+        return st ? HAIL_ENOMEM : HAIL_EDB;
+    }
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, ACCOUNT_OPPORTUNITIES_MAX + 1);
+    int rc, n = 0, more = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n == ACCOUNT_OPPORTUNITIES_MAX) {
+            more = 1;
+            break;
+        }
+        json_t *o = json_pack("{s:s,s:I}", "id", (const char *)sqlite3_column_text(st, 0),
+                              "people_count", (json_int_t)sqlite3_column_int64(st, 1));
+        if (!o || json_array_append_new(opps, o)) {
+            e = HAIL_ENOMEM;
+            break;
+        }
+        n++;
+    }
+    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        e = db_fail(d, "accounts: opportunities of an account");
+    sqlite3_reset(st);
+    if (!e && (json_object_set_new(j, "opportunities", opps) ||
+               json_object_set_new(j, "more_opportunities", json_boolean(more))))
+        e = HAIL_ENOMEM;
+    else if (e)
+        json_decref(opps);
+    if (e)
+        json_decref(j);
+    else
+        *out = j;
+    return e;
+}
+
+hail_err opportunities_get(db *d, const char *id, json_t **out)
+{
+    *out = NULL;
+    sqlite3_stmt *st = db_stmt(d, sql_opportunity_accounts);
+    if (!st)
+        return HAIL_EDB;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    long long people = 0, best = 0;
+    char *account = NULL;
+    hail_err e = HAIL_OK;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *a = (const char *)sqlite3_column_text(st, 0);
+        long long n = sqlite3_column_int64(st, 1);
+        people += n;
+        /* the most common account; rows come in id order, so a tie keeps the smallest */
+        if (a && *a && n > best) {
+            char *copy = strdup(a);
+            if (!copy) {
+                e = HAIL_ENOMEM;
+                break;
+            }
+            free(account);
+            account = copy;
+            best = n;
+        }
+    }
+    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        e = db_fail(d, "accounts: people of an opportunity");
+    sqlite3_reset(st);
+    if (!e && !people)
+        e = HAIL_ENOTFOUND;
+    if (!e && !(*out = json_pack("{s:s,s:s?,s:I}", "id", id, "account_id", account, "people_count",
+                                 (json_int_t)people)))
+        e = HAIL_ENOMEM;
+    free(account);
+    return e;
+}

@@ -1,0 +1,503 @@
+#include "core/common.h"
+
+/* Unit tests for store/accounts: the account list (plain and q), its
+ * cursors and bound, one account, one opportunity, and the query plans
+ * (every page a bounded index search, never a scan of the table). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "core/err.h"
+#include "store/accounts.h"
+#include "store/db.h"
+#include "store/people.h"
+
+typedef struct {
+    char dir[64];
+    char path[128];
+    db *d;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/hail-test-accounts-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s/hail.db", f->dir);
+    if (db_open(f->path, DB_MIGRATE, &f->d) != HAIL_OK) {
+        rmdir(f->dir);
+        free(f);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    db_close(f->d);
+    DIR *dh = opendir(f->dir);
+    if (dh) {
+        struct dirent *de;
+        while ((de = readdir(dh))) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
+            unlink(p);
+        }
+        closedir(dh);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static void set(person_in *p, enum person_field fl, const char *v)
+{
+    p->f[fl] = v;
+    p->len[fl] = v ? strlen(v) : 0;
+}
+
+/* One person: company, account, opportunity; active when owner is set. */
+static void put(people_writer *w, int64_t id, const char *company, const char *account,
+                const char *opp, const char *owner)
+{
+    person_in p;
+    memset(&p, 0, sizeof p);
+    p.marketo_id = id;
+    set(&p, PF_FIRST_NAME, "P");
+    set(&p, PF_COMPANY, company);
+    set(&p, PF_SFDC_ACCOUNT_ID, account);
+    set(&p, PF_SFDC_OPPORTUNITY_ID, opp);
+    set(&p, PF_OWNER_EMAIL, owner);
+    if (people_writer_put(w, &p)) {
+        print_error("put %lld: %s\n", (long long)id, hail_errmsg());
+        fail();
+    }
+}
+
+static const char *R = "rep@example.com";
+
+static void load(db *d)
+{
+    people_writer *w = NULL;
+    assert_int_equal(people_writer_open(d, 0, &w), HAIL_OK);
+    /* A1: Acme Corp x2, ACME x1 (the name: Acme Corp), one with no company */
+    put(w, 1, "Acme Corp", "A1", "O1", R);
+    put(w, 2, "Acme Corp", "A1", "O1", R);
+    put(w, 3, "ACME", "A1", "O2", R);
+    put(w, 4, NULL, "A1", NULL, R);
+    /* A2: Beta x3 (with 12, 13), Alpha x1 */
+    put(w, 5, "Beta", "A2", NULL, R);
+    put(w, 6, "Alpha", "A2", NULL, R);
+    /* A3: nobody has a company: no name */
+    put(w, 7, NULL, "A3", "O3", R);
+    /* A4: only inactive people: no account */
+    put(w, 8, "Gone Inc", "A4", "O4", NULL);
+    /* A5: an odd id, a company with '@' (the NOCASE range's edge) */
+    put(w, 9, "x@y", "A5 ü/?%", NULL, R);
+    put(w, 10, "xA", "A6", NULL, R);
+    /* no account at all */
+    put(w, 11, "Acme Corp", NULL, "O5", R);
+    /* O3 also on A2 twice: O3's account is A2 */
+    put(w, 12, "Beta", "A2", "O3", R);
+    put(w, 13, "Beta", "A2", "O3", R);
+    /* an inactive person of A1 counts for nothing */
+    put(w, 14, "Zeta", "A1", NULL, NULL);
+    /* A7: a tie between Gamma and Delta: the smallest, Delta; an empty
+     * company is no name */
+    put(w, 15, "Gamma", "A7", NULL, R);
+    put(w, 16, "Delta", "A7", NULL, R);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+}
+
+/* The listing as "id:name:count,…" plus "|" and the raw next cursor. */
+static void list(db *d, const char *q, const char *cursor, int limit, char *out, size_t cap,
+                 char next[ACCOUNTS_CURSOR_MAX])
+{
+    json_t *a = json_array();
+    accounts_query aq = {.q = q, .cursor = cursor, .limit = limit};
+    hail_err e = accounts_list(d, &aq, a, next);
+    if (e) {
+        print_error("accounts_list(%s): %s\n", q ? q : "", hail_errmsg());
+        fail();
+    }
+    size_t n = 0;
+    out[0] = '\0';
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        n += (size_t)snprintf(out + n, cap - n, "%s%s:%s:%lld", i ? "," : "",
+                              json_string_value(json_object_get(v, "id")), name ? name : "null",
+                              (long long)json_integer_value(json_object_get(v, "people_count")));
+        assert_true(n < cap);
+    }
+    json_decref(a);
+}
+
+static void expect_all(db *d, const char *q, int limit, const char *want)
+{
+    char all[8192] = "", page[4096], next[ACCOUNTS_CURSOR_MAX], cursor[ACCOUNTS_CURSOR_MAX] = "";
+    for (int pages = 0;; pages++) {
+        assert_true(pages < 100);
+        list(d, q, cursor, limit, page, sizeof page, next);
+        size_t used = strlen(all);
+        snprintf(all + used, sizeof all - used, "%s%s", *all && *page ? "," : "", page);
+        if (!*next)
+            break;
+        memcpy(cursor, next, sizeof cursor);
+    }
+    assert_string_equal(all, want);
+}
+
+static void test_list(void **state)
+{
+    fixture *f = *state;
+    load(f->d);
+    char page[4096], next[ACCOUNTS_CURSOR_MAX];
+    const char *all = "A1:Acme Corp:4,A2:Beta:4,A3:null:1,A5 \xc3\xbc/?%:x@y:1,A6:xA:1,A7:Delta:2";
+    list(f->d, NULL, NULL, 200, page, sizeof page, next);
+    assert_string_equal(page, all);
+    assert_string_equal(next, "");
+    /* a page that ends exactly at the end says so */
+    list(f->d, NULL, "", 6, page, sizeof page, next);
+    assert_string_equal(next, "");
+    list(f->d, NULL, "", 4, page, sizeof page, next);
+    assert_string_equal(next, "aA5 \xc3\xbc/?%");
+    for (int limit = 1; limit <= 7; limit++)
+        expect_all(f->d, NULL, limit, all);
+    /* a blank q is no q */
+    expect_all(f->d, "  ", 2, all);
+}
+
+static void test_list_q(void **state)
+{
+    fixture *f = *state;
+    load(f->d);
+    /* A1 once, under the smallest of ACME / Acme Corp (NOCASE: "acme") */
+    expect_all(f->d, "acme", 1, "A1:Acme Corp:4");
+    expect_all(f->d, " AcMe ", 50, "A1:Acme Corp:4");
+    expect_all(f->d, "acme c", 50, "A1:Acme Corp:4");
+    /* company order (ACME, Acme Corp, Alpha), not id order; each account once */
+    expect_all(f->d, "a", 1, "A1:Acme Corp:4,A2:Beta:4");
+    expect_all(f->d, "al", 1, "A2:Beta:4");
+    expect_all(f->d, "b", 1, "A2:Beta:4");
+    expect_all(f->d, "d", 1, "A7:Delta:2");
+    expect_all(f->d, "g", 1, "A7:Delta:2");
+    /* the range after '@' is '[', not 'A' (which NOCASE reads as 'a') */
+    expect_all(f->d, "x@", 1, "A5 \xc3\xbc/?%:x@y:1");
+    expect_all(f->d, "x", 1, "A5 \xc3\xbc/?%:x@y:1,A6:xA:1");
+    expect_all(f->d, "xa", 1, "A6:xA:1");
+    /* inactive people and people without an account are no match */
+    expect_all(f->d, "gone", 1, "");
+    expect_all(f->d, "zeta", 1, "");
+    expect_all(f->d, "\xff\xff", 1, "");
+}
+
+static void test_cursor_errors(void **state)
+{
+    fixture *f = *state;
+    load(f->d);
+    static const struct {
+        const char *q, *cursor, *msg;
+    } bad[] = {
+        {NULL, "zz", "cursor is not valid"},
+        {"acme", "x", "cursor is not valid"},
+        {"acme", "c", "cursor is not valid"},
+        {"acme", "c99:acme", "cursor is not valid"},
+        {"acme", "c-1:acme", "cursor is not valid"},
+        {"acme", "aA1", "cursor is not valid for this query"},
+        {NULL, "c4:acmeA1", "cursor is not valid for this query"},
+        {"beta", "c4:acmeA1", "cursor is not valid for this query"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        json_t *a = json_array();
+        char next[ACCOUNTS_CURSOR_MAX];
+        accounts_query aq = {.q = bad[i].q, .cursor = bad[i].cursor, .limit = 5};
+        assert_int_equal(accounts_list(f->d, &aq, a, next), HAIL_EINVAL);
+        assert_string_equal(hail_errmsg(), bad[i].msg);
+        assert_int_equal(json_array_size(a), 0);
+        json_decref(a);
+    }
+}
+
+static char *dump(json_t *j)
+{
+    char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(j);
+    assert_non_null(s);
+    return s;
+}
+
+static void test_get(void **state)
+{
+    fixture *f = *state;
+    load(f->d);
+    json_t *j;
+    assert_int_equal(accounts_get(f->d, "A1", &j), HAIL_OK);
+    char *s = dump(j);
+    assert_string_equal(s, "{\"id\":\"A1\",\"more_opportunities\":false,\"name\":\"Acme Corp\","
+                           "\"opportunities\":[{\"id\":\"O1\",\"people_count\":2},"
+                           "{\"id\":\"O2\",\"people_count\":1}],\"people_count\":4}");
+    free(s);
+    assert_int_equal(accounts_get(f->d, "A3", &j), HAIL_OK);
+    s = dump(j);
+    assert_string_equal(s, "{\"id\":\"A3\",\"more_opportunities\":false,\"name\":null,"
+                           "\"opportunities\":[{\"id\":\"O3\",\"people_count\":1}],"
+                           "\"people_count\":1}");
+    free(s);
+    assert_int_equal(accounts_get(f->d, "A4", &j), HAIL_ENOTFOUND);
+    assert_null(j);
+    assert_int_equal(accounts_get(f->d, "a1", &j), HAIL_ENOTFOUND);
+
+    assert_int_equal(opportunities_get(f->d, "O3", &j), HAIL_OK);
+    s = dump(j);
+    assert_string_equal(s, "{\"account_id\":\"A2\",\"id\":\"O3\",\"people_count\":3}");
+    free(s);
+    assert_int_equal(opportunities_get(f->d, "O5", &j), HAIL_OK);
+    s = dump(j);
+    assert_string_equal(s, "{\"account_id\":null,\"id\":\"O5\",\"people_count\":1}");
+    free(s);
+    assert_int_equal(opportunities_get(f->d, "O4", &j), HAIL_ENOTFOUND);
+    assert_int_equal(opportunities_get(f->d, "nope", &j), HAIL_ENOTFOUND);
+}
+
+/* An account with more opportunities than a reply lists: the largest 100. */
+static void test_opportunities_bounded(void **state)
+{
+    fixture *f = *state;
+    people_writer *w = NULL;
+    assert_int_equal(people_writer_open(f->d, 0, &w), HAIL_OK);
+    char opp[32];
+    int id = 1;
+    for (int i = 0; i < 150; i++) {
+        snprintf(opp, sizeof opp, "O%03d", i);
+        put(w, id++, "Big", "BIG", opp, R);
+        if (i == 149) /* the last one by id, but the largest */
+            put(w, id++, "Big", "BIG", opp, R);
+    }
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    json_t *j;
+    assert_int_equal(accounts_get(f->d, "BIG", &j), HAIL_OK);
+    json_t *o = json_object_get(j, "opportunities");
+    assert_int_equal(json_array_size(o), ACCOUNT_OPPORTUNITIES_MAX);
+    assert_true(json_is_true(json_object_get(j, "more_opportunities")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(o, 0), "id")), "O149");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(o, 0), "people_count")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(o, 1), "id")), "O000");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(o, 99), "id")), "O098");
+    assert_int_equal(json_integer_value(json_object_get(j, "people_count")), 151);
+    json_decref(j);
+}
+
+/* A q listing where most candidates are accounts already listed: a page
+ * examines at most ACCOUNTS_SCAN_MAX, stops short with a cursor, and walking
+ * the cursors lists every account once. */
+static void test_q_scan_bounded(void **state)
+{
+    fixture *f = *state;
+    people_writer *w = NULL;
+    assert_int_equal(people_writer_open(f->d, 0, &w), HAIL_OK);
+    enum { N = 1100 };
+    char acct[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(acct, sizeof acct, "ACC%05d", i);
+        put(w, 2 * i + 1, "Dup A", acct, NULL, R);
+        put(w, 2 * i + 2, "Dup B", acct, NULL, R);
+    }
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    char page[65536], next[ACCOUNTS_CURSOR_MAX], cursor[ACCOUNTS_CURSOR_MAX] = "";
+    int seen = 0, pages = 0, short_pages = 0;
+    for (;; pages++) {
+        assert_true(pages < 50);
+        list(f->d, "dup", cursor, 200, page, sizeof page, next);
+        int n = 0;
+        for (const char *p = page; *p; p++)
+            n += *p == ':';
+        n /= 2;
+        if (*next && n < 200)
+            short_pages++;
+        seen += n;
+        if (!*next)
+            break;
+        memcpy(cursor, next, sizeof cursor);
+    }
+    assert_int_equal(seen, N);
+    assert_true(short_pages >= 1);
+}
+
+/* EXPLAIN QUERY PLAN of sql: the detail lines joined by '\n'. Caller frees. */
+static char *plan_of(db *d, const char *sql)
+{
+    char *eqp = malloc(strlen(sql) + 32);
+    assert_non_null(eqp);
+    snprintf(eqp, strlen(sql) + 32, "EXPLAIN QUERY PLAN %s", sql);
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db_sqlite(d), eqp, -1, &st, NULL) != SQLITE_OK) {
+        print_error("%s: %s\n", eqp, sqlite3_errmsg(db_sqlite(d)));
+        fail();
+    }
+    free(eqp);
+    size_t cap = 4096, n = 0;
+    char *out = calloc(1, cap);
+    assert_non_null(out);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        n += (size_t)snprintf(out + n, cap - n, "%s\n", (const char *)sqlite3_column_text(st, 3));
+        assert_true(n < cap);
+    }
+    sqlite3_finalize(st);
+    return out;
+}
+
+static void expect_plan(db *d, int i, const char *want, const char *const *banned)
+{
+    char *plan = plan_of(d, accounts_sql(i));
+    int bad = !strstr(plan, want);
+    for (; banned && *banned; banned++)
+        bad |= strstr(plan, *banned) != NULL;
+    if (bad) {
+        print_error("plan of %s:\n%swant '%s'\n", accounts_sql(i), plan, want);
+        free(plan);
+        fail();
+    }
+    free(plan);
+}
+
+/* Every page is index searches: one seek per candidate (the row value of
+ * the q cursor is part of the search) and one range of each account's rows
+ * of account_companies; no statement scans a table or sorts it. */
+static void test_plans(void **state)
+{
+    fixture *f = *state;
+    load(f->d);
+    static const char *const no_scan_no_sort[] = {"SCAN", "TEMP B-TREE", NULL};
+    static const char *const no_scan[] = {"SCAN", NULL};
+    expect_plan(f->d, 0, "SEARCH account_companies USING PRIMARY KEY (account_id>?)",
+                no_scan_no_sort);
+    expect_plan(f->d, 1,
+                "SEARCH account_companies USING COVERING INDEX account_companies_company "
+                "((company,account_id)>(?,?) AND company<?)",
+                no_scan_no_sort);
+    expect_plan(f->d, 2, "SEARCH account_companies USING PRIMARY KEY (account_id=?)",
+                no_scan_no_sort);
+    /* the account's or the opportunity's people only, grouped in a temporary tree */
+    expect_plan(f->d, 3, "SEARCH people USING INDEX people_account (sfdc_account_id=?)", no_scan);
+    expect_plan(f->d, 4, "SEARCH people USING INDEX people_opportunity (sfdc_opportunity_id=?)",
+                no_scan);
+    assert_null(accounts_sql(5));
+}
+
+/* account_companies as the people say it should be, and as it is. */
+static void expect_counts_follow(db *d)
+{
+    static const char want_sql[] =
+        "SELECT coalesce(group_concat(r, ';'), '') FROM (SELECT sfdc_account_id || '|' ||"
+        " coalesce(company, '') || '|' || count(*) AS r FROM people WHERE active = 1"
+        " AND sfdc_account_id IS NOT NULL GROUP BY sfdc_account_id, coalesce(company, '')"
+        " ORDER BY sfdc_account_id, coalesce(company, ''))";
+    static const char got_sql[] =
+        "SELECT coalesce(group_concat(r, ';'), '') FROM (SELECT account_id || '|' || company"
+        " || '|' || people AS r FROM account_companies ORDER BY account_id, company)";
+    char want[4096], got[4096];
+    const char *sql[2] = {want_sql, got_sql};
+    char *out[2] = {want, got};
+    for (int i = 0; i < 2; i++) {
+        sqlite3_stmt *st;
+        assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), sql[i], -1, &st, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        snprintf(out[i], 4096, "%s", (const char *)sqlite3_column_text(st, 0));
+        sqlite3_finalize(st);
+    }
+    assert_string_equal(got, want);
+}
+
+/* The triggers keep the counts through every kind of write: new people,
+ * changed company or account, deactivation, reactivation, deletion, a bulk
+ * load; and a database from before gets its counts in the migration. */
+static void test_counts_follow_writes(void **state)
+{
+    fixture *f = *state;
+    people_writer *w = NULL;
+    assert_int_equal(people_writer_open(f->d, PW_BULK, &w), HAIL_OK);
+    put(w, 1, "Acme", "A1", NULL, R);
+    put(w, 2, "Acme", "A1", NULL, R);
+    put(w, 3, NULL, "A1", NULL, R);
+    put(w, 4, "", "A2", NULL, R);
+    put(w, 5, "Beta", NULL, NULL, R);
+    put(w, 6, "Gone", "A3", NULL, NULL);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_counts_follow(f->d);
+    assert_int_equal(people_writer_open(f->d, 0, &w), HAIL_OK);
+    put(w, 1, "Acme Corp", "A1", NULL, R); /* company */
+    put(w, 2, "Acme", "A2", NULL, R);      /* account */
+    put(w, 5, "Beta", "A2", NULL, R);      /* an account at last */
+    put(w, 6, "Gone", "A3", NULL, R);      /* active again */
+    put(w, 3, NULL, "A1", "O1", R);        /* nothing the counts hold */
+    assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    expect_counts_follow(f->d);
+    put(w, 4, "", NULL, NULL, R);                                 /* no account any more */
+    put(w, 1, "Acme Corp", "A1", NULL, NULL);                     /* no owner: inactive */
+    assert_int_equal(people_writer_deactivate(w, 2, 1), HAIL_OK); /* deleted in Marketo */
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_counts_follow(f->d);
+    char page[1024], next[ACCOUNTS_CURSOR_MAX];
+    list(f->d, NULL, NULL, 50, page, sizeof page, next);
+    assert_string_equal(page, "A1:null:1,A2:Beta:1,A3:Gone:1");
+    assert_int_equal(db_exec(f->d, "DELETE FROM people WHERE id IN (SELECT id FROM people"
+                                   " WHERE marketo_id IN (5, 6))"),
+                     HAIL_OK);
+    expect_counts_follow(f->d);
+    list(f->d, NULL, NULL, 50, page, sizeof page, next);
+    assert_string_equal(page, "A1:null:1");
+
+    /* a database at schema 2 with people: migration 3 counts them */
+    load(f->d);
+    assert_int_equal(db_exec(f->d,
+                             "DROP TABLE account_companies; DROP TRIGGER account_companies_insert;"
+                             " DROP TRIGGER account_companies_update;"
+                             " DROP TRIGGER account_companies_delete;"
+                             " PRAGMA user_version = 2"),
+                     HAIL_OK);
+    db_close(f->d);
+    f->d = NULL;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &f->d), HAIL_OK);
+    expect_counts_follow(f->d);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(test_list),
+        T(test_list_q),
+        T(test_cursor_errors),
+        T(test_get),
+        T(test_opportunities_bounded),
+        T(test_q_scan_bounded),
+        T(test_plans),
+        T(test_counts_follow_writes),
+    };
+#undef T
+    setenv("HAIL_DB_SYNC", "normal", 1);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
