@@ -3,7 +3,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  SKIP, SLOW, startHail, launchBrowser, newPage, signIn, checkPage, assertNoProblems, expectText,
+  SKIP, SLOW, startHail, launchBrowser, newPage, signIn, checkPage, assertNoProblems, expectText, waitFor,
 } from './harness.mjs';
 
 describe('smoke', { skip: SKIP, timeout: 300000 * SLOW }, () => {
@@ -34,7 +34,8 @@ describe('smoke', { skip: SKIP, timeout: 300000 * SLOW }, () => {
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
     await page.waitForURL((u) => u.pathname === '/sign-in');
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
-    assert.equal(await page.title(), 'Sign in · hail');
+    // The title is set in an effect, just after the page renders: wait for it.
+    await waitFor(async () => (await page.title()) === 'Sign in · hail', `the title "Sign in · hail" (it is "${await page.title()}")`);
     // The app rendered over the boot line: the module graph ran under the CSP.
     assert.equal(await page.getByText('Loading hail…').count(), 0);
     await checkPage(page, 'smoke-sign-in');
@@ -47,7 +48,7 @@ describe('smoke', { skip: SKIP, timeout: 300000 * SLOW }, () => {
     await signIn(page, 'admin@example.com');
     await page.waitForURL((u) => u.pathname === '/people');
     await page.getByRole('table', { name: 'People' }).waitFor();
-    assert.equal(await page.title(), 'People · hail');
+    await waitFor(async () => (await page.title()) === 'People · hail', 'the title "People · hail"');
     await checkPage(page, 'smoke-people');
     await page.context().close();
   });
