@@ -16,11 +16,12 @@ mkdir -p "$DIR/out"
 SUMMARY="$DIR/out/summary.txt"
 : >"$SUMMARY"
 status=0
-for script in sync_people.py api_people.py; do
+for script in sync_people.py api_people.py web_people.mjs; do
     echo "===== bench/$script $HAIL ($(date -u +%Y-%m-%dT%H:%MZ))"
     start=$(date +%s)
-    log="$DIR/out/${script%.py}.log"
-    { python3 "$DIR/$script" "$HAIL" 2>&1; echo $? >"$log.rc"; } | tee "$log"
+    case $script in *.mjs) run=node ;; *) run=python3 ;; esac
+    log="$DIR/out/${script%.*}.log"
+    { $run "$DIR/$script" "$HAIL" 2>&1; echo $? >"$log.rc"; } | tee "$log"
     rc=$(cat "$log.rc")
     if [ "$rc" != 0 ] || grep -q '^FAIL:' "$log"; then
         status=1

@@ -5,7 +5,10 @@
 
 writes
   <out>/index.html        web/index.html with the import map inlined (the one inline
-                          script; hail's CSP allows it by its SHA-256)
+                          script; hail's CSP allows it by its SHA-256), followed by a
+                          <link rel="modulepreload"> for every module /app/main.js imports
+                          statically, directly or not (so the browser fetches them at once
+                          instead of discovering them one import level at a time)
   <out>/importmap.json    the same import map, byte for byte (tests read it)
   <out>/vendor/<pkg>@<version>/<file>
                           each runtime package's ES module named by its package.json
@@ -22,6 +25,7 @@ specifier the map does not have, fails the build here rather than in a browser.
 import argparse
 import json
 import os
+import posixpath
 import re
 import shutil
 import sys
@@ -32,6 +36,11 @@ CONDITIONS = ("browser", "import", "module", "default")
 # Module specifiers in ES module source, minified or not: `from"x"`, `import"x"`,
 # `import("x")`, `export*from"x"`.
 IMPORT_RE = re.compile(r"""(?:\bfrom|\bimport)\s*\(?\s*(["'])([^"'\n]+)\1""")
+# Static imports only (`import … from "x"`, `import "x"`, `export … from "x"`), not
+# `import("x")`: what loads with the page, as opposed to lazily.
+STATIC_IMPORT_RE = re.compile(
+    r"""(?:^|[;}\n])\s*(?:import|export)\s*(?:[\w$*{}\s,]*?\bfrom\s*)?(["'])([^"'\n]+)\1""")
+ENTRY = "/app/main.js"
 
 
 class BuildError(Exception):
@@ -142,6 +151,34 @@ def copy_module(pkg_dir, rel, dest_root, mapped, spec_of, seen):
             )
 
 
+def static_graph(root, imports, entry=ENTRY):
+    """URLs of the modules `entry` imports statically, directly or not, in breadth-first
+    order (entry first). `root` is the built tree; bare specifiers go through `imports`."""
+    order, seen, queue = [], {entry}, [entry]
+    while queue:
+        url = queue.pop(0)
+        path = os.path.join(root, *url.lstrip("/").split("/"))
+        if not os.path.isfile(path):
+            continue
+        order.append(url)
+        with open(path, encoding="utf-8") as f:
+            code = f.read()
+        for m in STATIC_IMPORT_RE.finditer(code):
+            spec = m.group(2)
+            if spec.startswith("./") or spec.startswith("../"):
+                dep = posixpath.normpath(posixpath.join(posixpath.dirname(url), spec))
+            elif spec.startswith("/"):
+                dep = spec
+            elif spec in imports:
+                dep = imports[spec]
+            else:
+                continue  # not ours to preload; the browser reports a bad import itself
+            if dep not in seen:
+                seen.add(dep)
+                queue.append(dep)
+    return order
+
+
 def copy_tree(src, dst):
     if os.path.isdir(src):
         shutil.copytree(src, dst, ignore=shutil.ignore_patterns(".*", "*~", "*.swp"))
@@ -189,13 +226,17 @@ def build(src, out):
         importmap = json.dumps({"imports": imports}, indent=2, sort_keys=True)
         with open(os.path.join(tmp, "importmap.json"), "w", encoding="utf-8") as f:
             f.write(importmap)
-        page = template.replace(PLACEHOLDER, f'<script type="importmap">{importmap}</script>')
-        with open(os.path.join(tmp, "index.html"), "w", encoding="utf-8") as f:
-            f.write(page)
         copy_tree(os.path.join(src, "app"), os.path.join(tmp, "app"))
         favicon = os.path.join(src, "favicon.svg")
         if os.path.isfile(favicon):
             shutil.copyfile(favicon, os.path.join(tmp, "favicon.svg"))
+        # The preloads follow the import map: a module fetched before the map is read
+        # would resolve without it.
+        preload = "".join(f'\n<link rel="modulepreload" href="{url}">'
+                          for url in static_graph(tmp, imports) if url != ENTRY)
+        page = template.replace(PLACEHOLDER, f'<script type="importmap">{importmap}</script>{preload}')
+        with open(os.path.join(tmp, "index.html"), "w", encoding="utf-8") as f:
+            f.write(page)
 
         # Swap the new tree in; a server reading the old one sees it until the rename.
         old = None

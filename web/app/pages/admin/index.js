@@ -14,16 +14,23 @@ import { Team } from './team.js';
 import { Tokens } from './tokens.js';
 import { Sync } from './sync.js';
 
-// admin.css beside this file: a stylesheet from 'self' (the CSP allows it).
+// admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
+// module waits for it (top-level await), so the pages never show unstyled.
 function loadStylesheet() {
-  if (typeof document === 'undefined' || document.getElementById('admin-css')) return;
+  if (typeof document === 'undefined' || document.getElementById('admin-css')) return Promise.resolve();
   const link = document.createElement('link');
   link.id = 'admin-css';
   link.rel = 'stylesheet';
   link.href = new URL('./admin.css', import.meta.url).pathname;
+  const ready = new Promise((resolve) => {
+    link.addEventListener('load', resolve);
+    link.addEventListener('error', resolve);
+    setTimeout(resolve, 3000);
+  });
   document.head.appendChild(link);
+  return ready;
 }
-loadStylesheet();
+await loadStylesheet();
 
 export default function Admin({ path, user }) {
   const route = adminRoute(path);

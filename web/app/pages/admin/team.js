@@ -17,13 +17,15 @@ export function Team({ id, nav }) {
   if (isForbidden(team.error)) return html`<${AdminsOnly} error=${team.error} />`;
 
   const back = html`<p class="admin-back"><${Link} href="/admin/teams">All teams<//></p>`;
-  if (team.error && !team.data)
+  if (team.error && !team.data) {
+    const gone = team.error.status === 404; // deleted, or never was: retrying cannot help
     return html`
-      <${Page} title="Team">
+      <${Page} title=${gone ? 'Team not found' : 'Team'}>
         ${nav}
         ${back}
-        <${ErrorState} error=${team.error} onRetry=${team.reload} />
+        <${ErrorState} error=${team.error} onRetry=${gone ? null : team.reload} />
       <//>`;
+  }
   if (!team.data)
     return html`
       <${Page} title="Team">
