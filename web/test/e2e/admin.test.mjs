@@ -7,7 +7,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startHail, launchBrowser, newPage, signIn, checkPage, expectResponse, request, SKIP, SKIP_MARKETO, SLOW,
+  startHail, launchBrowser, newPage, signIn, checkPage, expectResponse, request, SKIP, SKIP_MARKETO, SLOW, expectTitle,
 } from './harness.mjs';
 import { runCounts } from '../../app/pages/admin/sync-format.js';
 
@@ -44,7 +44,7 @@ describe('admin pages', { skip: SKIP }, () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin', exact: true }).click();
     await page.waitForURL(/\/admin\/users$/);
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
-    assert.equal(await page.title(), 'Users · hail');
+    await expectTitle(page, 'Users · hail');
     const nav = page.getByRole('navigation', { name: 'Admin' });
     assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Users', 'Teams', 'API tokens', 'Marketo sync']);
     assert.equal(await nav.getByRole('link', { name: 'Users' }).getAttribute('aria-current'), 'page');
@@ -124,7 +124,7 @@ describe('admin pages', { skip: SKIP }, () => {
     expectResponse(rep, { method: 'GET', path: '/api/v1/users', status: 403 });
     await rep.goto('/admin');
     await rep.getByRole('heading', { level: 1, name: 'Admins only' }).waitFor();
-    assert.equal(await rep.title(), 'Admins only · hail');
+    await expectTitle(rep, 'Admins only · hail');
     await rep.getByText('Only admins can manage users, teams and the Marketo sync. Ask an admin if you need to.', { exact: true }).waitFor();
     await rep.getByText('hail says: “this needs the admin role”', { exact: true }).waitFor();
     assert.equal(await rep.getByRole('navigation', { name: 'Admin' }).count(), 0);
@@ -205,7 +205,7 @@ describe('admin pages', { skip: SKIP }, () => {
     await page.getByRole('button', { name: 'Rename' }).click();
     await status(page).getByText('Renamed to East Coast.', { exact: true }).waitFor();
     await page.getByRole('heading', { level: 1, name: 'East Coast' }).waitFor();
-    assert.equal(await page.title(), 'East Coast · hail');
+    await expectTitle(page, 'East Coast · hail');
 
     const add = page.getByRole('combobox', { name: 'Add member' });
     await add.selectOption({ label: 'Sam Rep (rep2@example.com)' });

@@ -449,6 +449,14 @@ export async function waitFor(fn, what, timeout = 10000 * SLOW) {
   }
 }
 
+/** Waits until the page's title is exactly `want` (pages set it in an effect,
+ * a moment after their heading shows). */
+export async function expectTitle(page, want, timeout = 10000 * SLOW) {
+  let last = null;
+  await waitFor(async () => (last = await page.title()) === want,
+    `the title "${want}" (it is "${last}")`, timeout);
+}
+
 /** Waits until the locator's text matches `re` (a RegExp or an exact string). */
 export async function expectText(locator, re, timeout = 10000 * SLOW) {
   const deadline = Date.now() + timeout;

@@ -6,7 +6,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   SKIP, SLOW, startHail, launchBrowser, newPage, signIn, checkPage, assertNoProblems,
-  expectText, expectResponse, waitFor,
+  expectText, expectResponse, waitFor, expectTitle,
 } from './harness.mjs';
 
 const SALESFORCE = 'https://acme.my.salesforce.com';
@@ -60,7 +60,7 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.goto(`/people/${amelia.id}`);
     await page.waitForURL((u) => u.pathname === '/sign-in' && u.searchParams.get('next') === `/people/${amelia.id}`);
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
-    assert.equal(await page.title(), 'Sign in · hail');
+    await expectTitle(page, 'Sign in · hail');
     // The Email field has the focus, so a user can type at once.
     assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'signin-email');
     await checkPage(page, 'people-sign-in');
@@ -132,7 +132,7 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.waitForURL((u) => u.pathname === '/people');
     const status = pagerStatus(page);
     await expectText(status, 'Showing 1–50');
-    assert.equal(await page.title(), 'People · hail');
+    await expectTitle(page, 'People · hail');
     await checkPage(page, 'people');
 
     // Typing one letter at a time is debounced into one request for the whole word.
@@ -204,7 +204,7 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
 
     const check = async () => {
       await expectText(page.getByRole('heading', { level: 1 }), 'Amelia Rossi');
-      assert.equal(await page.title(), 'Amelia Rossi · hail');
+      await expectTitle(page, 'Amelia Rossi · hail');
       const fields = {};
       const rows = page.locator('dl .field-row');
       for (let i = 0; i < await rows.count(); i++) {
@@ -384,7 +384,7 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.waitForURL((u) => u.pathname === '/accounts');
     const table = page.getByRole('table', { name: 'Accounts', exact: true });
     await table.waitFor();
-    assert.equal(await page.title(), 'Accounts · hail');
+    await expectTitle(page, 'Accounts · hail');
     assert.deepEqual((await table.getByRole('columnheader').allTextContents()).map((s) => s.trim()),
       ['Name', 'Account ID', 'People']);
     await checkPage(page, 'accounts');
