@@ -23,10 +23,17 @@ if [ ! -f "$DATA/.demo-loaded" ]; then
     touch "$DATA/.demo-loaded"
 fi
 TOKEN=$(cat "$DATA/demo-token")
+# The address to open: a wildcard listen address is reached through loopback.
+case $LISTEN in
+    0.0.0.0:*) OPEN=127.0.0.1:${LISTEN#0.0.0.0:} ;;
+    "[::]":*) OPEN=127.0.0.1:${LISTEN#\[::\]:} ;;
+    *) OPEN=$LISTEN ;;
+esac
 cat <<MSG
 
 hail is starting on http://$LISTEN  (data: $DATA/hail.db; Ctrl-C stops it)
 
+  Open http://$OPEN/ in a browser.
   Sign in:   admin@example.com / $PASSWORD   (also manager@, rep1@, rep2@example.com)
   API token: $TOKEN
 

@@ -1,12 +1,16 @@
 #!/bin/sh
-# Installs the Debian packages hail needs to build, test and benchmark.
+# Installs what hail needs to build, test and benchmark: the Debian packages,
+# Node.js + npm and Chromium for the web app and its browser tests, then the
+# web app's pinned npm packages (`npm ci` in web/).
 # Idempotent and quiet when everything is already present.
 set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="build-essential cmake pkg-config python3 ca-certificates curl sqlite3 \
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
 libsodium-dev libcmocka-dev wrk time clang-format \
-python3-jsonschema python3-hypothesis"
+python3-jsonschema python3-hypothesis chromium fonts-liberation"
 
 missing=""
 for p in $PKGS; do
@@ -14,16 +18,36 @@ for p in $PKGS; do
         missing="$missing $p"
     fi
 done
-[ -z "$missing" ] && exit 0
+# Node.js and npm: Debian's packages (Node 18 on Debian 12) only when there is
+# no node/npm at all, so a Node installed another way is left alone.
+command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+command -v npm >/dev/null 2>&1 || missing="$missing npm"
 
-echo "install-deps: installing:$missing"
-if [ "$(id -u)" -ne 0 ]; then
-    SUDO=sudo
-else
-    SUDO=
+if [ -n "$missing" ]; then
+    echo "install-deps: installing:$missing"
+    if [ "$(id -u)" -ne 0 ]; then
+        SUDO=sudo
+    else
+        SUDO=
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq
+    # shellcheck disable=SC2086
+    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    echo "install-deps: done"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
-echo "install-deps: done"
+
+# The web app's packages, exactly as web/package-lock.json pins them. npm ci
+# writes node_modules/.package-lock.json; a lockfile newer than it (a pull that
+# changed a pin) installs again.
+WEB="$ROOT/web"
+if [ -f "$WEB/package-lock.json" ]; then
+    stamp="$WEB/node_modules/.package-lock.json"
+    if [ ! -f "$stamp" ] || [ "$WEB/package-lock.json" -nt "$stamp" ] ||
+       [ "$WEB/package.json" -nt "$stamp" ]; then
+        echo "install-deps: npm ci in web/"
+        (cd "$WEB" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+        touch "$stamp"
+        echo "install-deps: web packages installed"
+    fi
+fi

@@ -410,16 +410,35 @@ static void dispatch(http_req *r)
     r->route->fn(r);
 }
 
-/* Routes the request once, on its first callback; dispatch() uses the result. */
+/* The web app: any other path (its files, and index.html for the app's own
+ * routes). GET only; HEAD is answered as GET. */
+static const route web_routes[] = {
+    {"GET", "/*", AUTH_ANON, 0, api_web, "the web app", "no-cache"},
+    {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
+};
+
+/* Routes the request once, on its first callback; dispatch() uses the result.
+ * /api… and /healthz are the API's (an unknown one is a JSON 404); the rest
+ * is the web app's. */
 static size_t body_limit(http_req *r)
 {
     router_match(api_routes(), r);
+    if (!r->route && !r->method_mismatch && !r->resp_failed && api_web_path(r->path))
+        router_match(web_routes, r);
     return r->route ? r->route->max_body : 0;
+}
+
+/* Every reply says it may not be framed; the app's pages carry their own. */
+static void dispatch_with_policy(http_req *r)
+{
+    dispatch(r);
+    if (!http_resp_header(r, "Content-Security-Policy"))
+        http_add_header(r, "Content-Security-Policy", api_csp_default);
 }
 
 void api_app_init(http_app *app, api_ctx *ctx)
 {
-    app->handle = dispatch;
+    app->handle = dispatch_with_policy;
     app->body_limit = body_limit;
     app->ctx = ctx;
     app->access_log = 1;

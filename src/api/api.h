@@ -10,10 +10,30 @@
 #include "http/http.h"
 #include "store/db.h"
 
+typedef struct web_app web_app;
+
 typedef struct api_ctx {
     const char *db_path;
     int64_t started_at;
+    web_app *web; /* the web app's files, or NULL when not installed */
 } api_ctx;
+
+/* ---- the web app (web.c) ---- */
+
+/* Finds the web app's files: env_root (HAIL_WEB_ROOT) when set — an error
+ * when it has no index.html —, else the build tree's web/, else
+ * <bindir>/../share/hail/web. When none has one, *out is NULL and why says
+ * where it looked (hail then serves the API only). */
+hail_err web_open(const char *env_root, web_app **out, char *why, size_t why_n);
+const char *web_root_dir(const web_app *w);
+void web_close(web_app *w);
+/* Whether a path belongs to the web app (not /api…, not /healthz). */
+int api_web_path(const char *path);
+/* The handler of every web app path: a file, index.html for a client-side
+ * route, or a 404/400. */
+void api_web(http_req *r);
+/* The Content-Security-Policy of every reply that is not the app's. */
+extern const char api_csp_default[];
 
 /* Fills app for the HTTP server. */
 void api_app_init(http_app *app, api_ctx *ctx);
@@ -126,5 +146,6 @@ void api_opportunities_get(http_req *r);
 void api_app(http_req *r);
 void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
+void api_sync_marketo_events(http_req *r);
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,16 +94,28 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     if ((e = http_parse_listen(listen, &ss, &sslen)))
         return cli_fail(e);
 
+    /* The web app's files; without them hail serves the API alone. */
+    web_app *web = NULL;
+    char why[2 * PATH_MAX + 64];
+    if ((e = web_open(getenv("HAIL_WEB_ROOT"), &web, why, sizeof why)))
+        return cli_fail(e);
+    if (web)
+        log_info("web app: %s", web_root_dir(web));
+    else
+        log_info("%s: serving the API only", why);
+
     /* Writes waiting for the database hold at most half the HTTP threads. */
     db_set_interactive_waiters(threads / 2);
 
     db *d;
-    if ((e = cli_open_db(c, &d)))
+    if ((e = cli_open_db(c, &d))) {
+        web_close(web);
         return cli_fail(e);
+    }
     /* The migrating connection is only for start-up; HTTP threads open their own. */
     db_close(d);
 
-    api_ctx ctx = {.db_path = c->db_path, .started_at = time_now_us()};
+    api_ctx ctx = {.db_path = c->db_path, .started_at = time_now_us(), .web = web};
     http_app app = {0};
     api_app_init(&app, &ctx);
     const char *al = getenv("HAIL_ACCESS_LOG");
@@ -116,11 +129,14 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     db_checkpointer *ckpt;
-    if ((e = db_checkpointer_start(c->db_path, &ckpt)))
+    if ((e = db_checkpointer_start(c->db_path, &ckpt))) {
+        web_close(web);
         return cli_fail(e);
+    }
     http_server *srv;
     if ((e = http_server_start(listen, threads, &app, &srv))) {
         db_checkpointer_stop(ckpt);
+        web_close(web);
         return cli_fail(e);
     }
     log_info("hail %s listening on http://%s (data %s, %d threads)", HAIL_VERSION, listen,
@@ -128,6 +144,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     if ((e = sync_worker_start(c->db_path))) {
         http_server_stop(srv);
         db_checkpointer_stop(ckpt);
+        web_close(web);
         return cli_fail(e);
     }
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
@@ -139,5 +156,6 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     http_server_stop(srv);
     sync_worker_stop();
     db_checkpointer_stop(ckpt);
+    web_close(web);
     return 0;
 }

@@ -19,6 +19,14 @@
 struct MHD_Connection;
 struct route;
 struct sockaddr_storage;
+struct http_stream;
+
+/* What the response's body is. */
+enum http_resp_kind {
+    HTTP_RESP_BUFFER = 0, /* resp_body, resp_len (the default) */
+    HTTP_RESP_FILE,       /* an open file, sent by the kernel from the file system */
+    HTTP_RESP_STREAM,     /* pulled from a callback as the client takes it (SSE) */
+};
 
 typedef struct http_req {
     struct MHD_Connection *conn;
@@ -45,9 +53,14 @@ typedef struct http_req {
 
     /* The response. */
     int status;
+    enum http_resp_kind resp_kind;
     char *resp_body;
     size_t resp_len;
     const char *resp_type;
+    const char *resp_cache;           /* Cache-Control; NULL: the route's, else "no-store" */
+    int resp_fd;                      /* HTTP_RESP_FILE: owned until sent */
+    uint64_t resp_size;               /* HTTP_RESP_FILE: bytes to send */
+    struct http_stream *resp_stream;  /* HTTP_RESP_STREAM: owned until sent */
     struct http_header *resp_headers; /* grows as headers are added */
     size_t resp_nheaders, resp_header_cap;
     int resp_failed; /* out of memory in this layer (routing, a header): the reply is a 500 */
@@ -82,6 +95,30 @@ void http_reply_err(http_req *r, hail_err e);
 void http_reply_raw(http_req *r, int status, const char *type, const char *body, size_t len);
 /* Raw body handed over: the response frees it (malloc'd; NULL with len 0 ok). */
 void http_reply_take(http_req *r, int status, const char *type, char *body, size_t len);
+/* The response is the file open on fd, size bytes from its start (the fd is
+ * taken: closed after sending, or at once on failure). type must be static. */
+void http_reply_file(http_req *r, int status, const char *type, int fd, uint64_t size);
+/* Cache-Control for this response (a static string); the default is the
+ * route's policy, else "no-store". */
+void http_set_cache(http_req *r, const char *policy);
+/* The value of a response header set so far (case-insensitive), or NULL. */
+const char *http_resp_header(const http_req *r, const char *name);
+
+/* ---- streaming responses (Server-Sent Events) ----
+ *
+ * A stream's body is pulled from fn as the client takes it, on the HTTP thread
+ * that owns the connection. fn writes at most max bytes to out and returns how
+ * many (> 0), 0 when it has nothing to send now, or -1 to end the response.
+ * On 0 the connection is suspended: no thread waits on it, and fn is called
+ * again when the stream's tick comes round (tick_ms after it went idle) or
+ * when http_server_wake_streams() is called — whichever is first. A tick lets
+ * fn poll its source and send keep-alive comments (which also notice a client
+ * that went away). free_ctx (may be NULL) releases ctx once the response is
+ * gone (sent, failed or aborted), on any thread. */
+typedef long (*http_stream_fn)(void *ctx, char *out, size_t max);
+void http_reply_stream(http_req *r, int status, const char *type, http_stream_fn fn, void *ctx,
+                       void (*free_ctx)(void *), unsigned tick_ms);
+
 /* Adds a response header (copied; any number of them). Out of memory, the
  * response is turned into a 500 rather than sent without the header, and
  * HAIL_ENOMEM is returned. */
@@ -110,13 +147,39 @@ typedef struct route {
     size_t max_body; /* bytes; 0 = no body allowed */
     route_fn fn;
     const char *summary; /* for docs and the route listing */
+    const char *cache;   /* Cache-Control of its replies; NULL: "no-store" */
 } route;
 
 /* Finds the route for method+path in a table ending with a {NULL} entry.
+ * A pattern's {name} matches one non-empty segment; a pattern ending in "/" "*"
+ * is a prefix route: it matches the prefix and anything after it (also
+ * nothing), and that rest, with its leading "/", is its last parameter.
  * Fills r->route and r->param (any number of placeholders); when the path
  * matches but the method does not, sets r->method_mismatch and r->allow
  * instead. Out of memory, sets r->resp_failed (the reply becomes a 500). */
 void router_match(const route *table, http_req *r);
+
+/* ---- static files (static.c) ---- */
+
+struct stat;
+/* The Content-Type for a file name's extension (application/octet-stream
+ * when unknown). */
+const char *http_mime_type(const char *path);
+/* Whether a decoded URL path may name a file: absolute, at most 1024 bytes,
+ * no empty, "." or ".." segment, no control character, backslash or encoded
+ * NUL ("%00", which hail's decoder leaves as it is). */
+int http_static_path_ok(const char *path);
+/* A strong ETag from a file's size and modification time. */
+void http_etag_for(const struct stat *st, char out[64]);
+/* Whether If-None-Match names etag (or is "*"). */
+int http_etag_matches(http_req *r, const char *etag);
+/* Serves the regular file at root + path (root: an absolute path without
+ * symbolic links, e.g. from realpath()) with its MIME type, ETag, the given
+ * Cache-Control, and 304 for a matching If-None-Match. A path refused by
+ * http_static_path_ok() gets 400. Returns 1 when it replied, 0 when there is
+ * no such file under root (a directory, a link out of root, missing): then
+ * nothing was replied and the caller decides. */
+int http_static_file(http_req *r, const char *root, const char *path, const char *cache);
 
 /* ---- the server ---- */
 
@@ -139,6 +202,10 @@ hail_err http_parse_listen(const char *addr, struct sockaddr_storage *ss, unsign
 hail_err http_server_start(const char *addr, int threads, http_app *app, http_server **out);
 /* The port actually bound (useful with port 0). */
 int http_server_port(http_server *s);
+/* Calls every idle stream's fn now (from any thread): its source changed. */
+void http_server_wake_streams(http_server *s);
+/* Streams open now (tests and the status page). */
+int http_server_streams(http_server *s);
 void http_server_stop(http_server *s);
 
 #endif

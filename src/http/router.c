@@ -19,12 +19,17 @@ static void free_params(char **vals, int n)
 static int match(const char *pat, const char *path, http_req *r)
 {
     int n = 0, max = 0;
+    size_t pl = strlen(pat);
+    int prefix = pl >= 2 && !strcmp(pat + pl - 2, "/*");
     for (const char *p = pat; (p = strchr(p, '{')); p++)
         max++;
+    max += prefix;
     char **vals = max ? calloc((size_t)max, sizeof *vals) : NULL;
     if (max && !vals)
         return -1;
     while (*pat && *path) {
+        if (prefix && pat[0] == '/' && pat[1] == '*' && !pat[2])
+            break; /* the rest, "/…", is the last parameter */
         if (*pat == '{') {
             const char *pe = strchr(pat, '}');
             const char *se = strchr(path, '/');
@@ -46,6 +51,19 @@ static int match(const char *pat, const char *path, http_req *r)
             goto no;
         pat++;
         path++;
+    }
+    if (prefix && !strcmp(pat, "/*")) {
+        /* A prefix route matches "/x", "/x/" and "/x/anything". */
+        if (*path && *path != '/')
+            goto no;
+        vals[n] = strdup(*path ? path : "/");
+        if (!vals[n]) {
+            free_params(vals, n);
+            return -1;
+        }
+        n++;
+        pat += 2;
+        path += strlen(path);
     }
     if (*pat || *path)
         goto no;

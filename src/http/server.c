@@ -3,12 +3,15 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/timeutil.h"
@@ -17,11 +20,58 @@
 /* Past the route's limit, at most this much of a body is read (and dropped). */
 #define HTTP_DISCARD_MAX (1024 * 1024)
 
+/* A streaming response (see http.h). Lives from http_reply_stream() until
+ * MHD destroys the response; linked in its server's list from the moment
+ * the response is queued. suspended, gen and due_us are under the server's
+ * stream lock. */
+struct http_stream {
+    http_server *srv;
+    struct MHD_Connection *conn;
+    http_stream_fn fn;
+    void *ctx;
+    void (*free_ctx)(void *);
+    int64_t tick_us, due_us;
+    int suspended; /* MHD has the connection suspended */
+    uint64_t gen;  /* the server's wake generation when fn last said "nothing" */
+    struct http_stream *prev, *next;
+};
+
 struct http_server {
     struct MHD_Daemon *d;
     http_app *app;
     int port;
+
+    /* Streams, and the ticker thread that resumes idle ones. */
+    pthread_mutex_t smu;
+    pthread_cond_t scond;
+    struct http_stream *streams;
+    int nstreams;
+    uint64_t wake_gen; /* bumped by http_server_wake_streams() */
+    int ticker_stop;
+    int ticker_started;
+    pthread_t ticker;
 };
+
+static void stream_free(struct http_stream *st)
+{
+    if (!st)
+        return;
+    if (st->free_ctx)
+        st->free_ctx(st->ctx);
+    free(st);
+}
+
+/* Whatever body the response had is dropped: a reply replaces it. */
+static void reset_body(http_req *r)
+{
+    if (r->resp_kind == HTTP_RESP_FILE && r->resp_fd >= 0)
+        close(r->resp_fd);
+    if (r->resp_kind == HTTP_RESP_STREAM)
+        stream_free(r->resp_stream);
+    r->resp_stream = NULL;
+    r->resp_fd = -1;
+    r->resp_kind = HTTP_RESP_BUFFER;
+}
 
 const char *http_query(http_req *r, const char *name)
 {
@@ -40,6 +90,7 @@ const char *http_cookie(http_req *r, const char *name)
 
 void http_reply_raw(http_req *r, int status, const char *type, const char *body, size_t len)
 {
+    reset_body(r);
     free(r->resp_body);
     r->resp_body = malloc(len ? len : 1);
     if (!r->resp_body) {
@@ -59,6 +110,7 @@ void http_reply_take(http_req *r, int status, const char *type, char *body, size
         http_reply_raw(r, status, type, "", 0);
         return;
     }
+    reset_body(r);
     free(r->resp_body);
     r->resp_body = body;
     r->resp_len = len;
@@ -70,6 +122,7 @@ void http_reply_json(http_req *r, int status, json_t *j)
 {
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
+    reset_body(r);
     free(r->resp_body);
     r->resp_body = NULL;
     r->resp_len = 0;
@@ -96,6 +149,56 @@ void http_reply_error(http_req *r, int status, const char *code, const char *fmt
     if (!j) /* message was not UTF-8 */
         j = json_pack("{s:{s:s,s:s}}", "error", "code", code, "message", "invalid request");
     http_reply_json(r, status, j);
+}
+
+void http_reply_file(http_req *r, int status, const char *type, int fd, uint64_t size)
+{
+    reset_body(r);
+    free(r->resp_body);
+    r->resp_body = NULL;
+    r->resp_len = 0;
+    r->resp_kind = HTTP_RESP_FILE;
+    r->resp_fd = fd;
+    r->resp_size = size;
+    r->resp_type = type;
+    r->status = status;
+}
+
+void http_reply_stream(http_req *r, int status, const char *type, http_stream_fn fn, void *ctx,
+                       void (*free_ctx)(void *), unsigned tick_ms)
+{
+    struct http_stream *st = calloc(1, sizeof *st);
+    if (!st) {
+        if (free_ctx)
+            free_ctx(ctx);
+        http_reply_err(r, HAIL_ENOMEM);
+        return;
+    }
+    st->fn = fn;
+    st->ctx = ctx;
+    st->free_ctx = free_ctx;
+    st->tick_us = (int64_t)(tick_ms ? tick_ms : 1000) * 1000;
+    reset_body(r);
+    free(r->resp_body);
+    r->resp_body = NULL;
+    r->resp_len = 0;
+    r->resp_kind = HTTP_RESP_STREAM;
+    r->resp_stream = st;
+    r->resp_type = type;
+    r->status = status;
+}
+
+void http_set_cache(http_req *r, const char *policy)
+{
+    r->resp_cache = policy;
+}
+
+const char *http_resp_header(const http_req *r, const char *name)
+{
+    for (size_t i = 0; i < r->resp_nheaders; i++)
+        if (!strcasecmp(r->resp_headers[i].name, name))
+            return r->resp_headers[i].value;
+    return NULL;
 }
 
 int http_status_for(hail_err e)
@@ -200,6 +303,7 @@ json_t *http_json_body(http_req *r)
 
 static void req_free(http_req *r)
 {
+    reset_body(r);
     buf_release(&r->body);
     for (int i = 0; i < r->nparams; i++)
         free(r->param[i]);
@@ -235,7 +339,173 @@ static void peer_address(struct MHD_Connection *c, char *out, size_t n)
     }
 }
 
-static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *r)
+/* ---- streams ---- */
+
+static void stream_unlink(struct http_stream *st)
+{
+    http_server *s = st->srv;
+    if (st->prev)
+        st->prev->next = st->next;
+    else
+        s->streams = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    s->nstreams--;
+}
+
+/* MHD's content reader: pulls from fn; with nothing to send, suspends the
+ * connection until the ticker resumes it (the stream's tick, or a wake).
+ * Called on the connection's thread only. */
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    struct http_stream *st = cls;
+    http_server *s = st->srv;
+    pthread_mutex_lock(&s->smu);
+    uint64_t gen = s->wake_gen;
+    pthread_mutex_unlock(&s->smu);
+    long n = st->fn(st->ctx, out, max);
+    if (n > 0)
+        return (ssize_t)(n > (long)max ? (long)max : n);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    pthread_mutex_lock(&s->smu);
+    /* A wake that came while fn ran is not lost: fn runs again at once. */
+    if (s->wake_gen == gen && !s->ticker_stop) {
+        st->gen = gen;
+        st->due_us = time_mono_us() + st->tick_us;
+        st->suspended = 1;
+        MHD_suspend_connection(st->conn);
+        pthread_cond_signal(&s->scond);
+    }
+    pthread_mutex_unlock(&s->smu);
+    return 0;
+}
+
+/* MHD destroys the response (sent, failed or the client went away). */
+static void stream_done(void *cls)
+{
+    struct http_stream *st = cls;
+    http_server *s = st->srv;
+    pthread_mutex_lock(&s->smu);
+    stream_unlink(st);
+    pthread_mutex_unlock(&s->smu);
+    stream_free(st);
+}
+
+/* Resumes idle streams whose tick is due or that were woken since they went
+ * idle; sleeps until the next tick otherwise. MHD_resume_connection() is
+ * called outside the stream lock (MHD takes its own locks there, and
+ * stream_done() takes this one from MHD's threads): a stream marked not
+ * suspended here stays alive until resumed, as MHD cannot close a suspended
+ * connection. */
+static void *ticker_main(void *arg)
+{
+    http_server *s = arg;
+    struct MHD_Connection **due = NULL;
+    size_t cap = 0;
+    pthread_mutex_lock(&s->smu);
+    for (;;) {
+        int stop = s->ticker_stop;
+        int64_t now = time_mono_us(), next = now + 60 * 1000000LL;
+        size_t n = 0;
+        if (cap < (size_t)s->nstreams) {
+            struct MHD_Connection **d = realloc(due, (size_t)s->nstreams * 2 * sizeof *d);
+            if (d) {
+                due = d;
+                cap = (size_t)s->nstreams * 2;
+            }
+        }
+        for (struct http_stream *st = s->streams; st; st = st->next) {
+            if (!st->suspended)
+                continue;
+            if ((stop || st->due_us <= now || st->gen != s->wake_gen) && n < cap) {
+                st->suspended = 0;
+                due[n++] = st->conn;
+            } else if (st->due_us < next) {
+                next = st->due_us;
+            }
+        }
+        if (n) {
+            pthread_mutex_unlock(&s->smu);
+            for (size_t i = 0; i < n; i++)
+                MHD_resume_connection(due[i]);
+            pthread_mutex_lock(&s->smu);
+            continue; /* look again: more may have gone idle meanwhile */
+        }
+        if (stop)
+            break; /* every idle stream went back to MHD, which closes it */
+        if (next > now + 1000000 && cap < (size_t)s->nstreams)
+            next = now + 1000000; /* out of memory for the list: retry soon */
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        int64_t wait = next - now;
+        ts.tv_sec += (time_t)(wait / 1000000);
+        ts.tv_nsec += (long)(wait % 1000000) * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&s->scond, &s->smu, &ts);
+    }
+    pthread_mutex_unlock(&s->smu);
+    free(due);
+    return NULL;
+}
+
+void http_server_wake_streams(http_server *s)
+{
+    pthread_mutex_lock(&s->smu);
+    s->wake_gen++;
+    pthread_cond_signal(&s->scond);
+    pthread_mutex_unlock(&s->smu);
+}
+
+int http_server_streams(http_server *s)
+{
+    pthread_mutex_lock(&s->smu);
+    int n = s->nstreams;
+    pthread_mutex_unlock(&s->smu);
+    return n;
+}
+
+static struct MHD_Response *make_response(http_server *s, struct MHD_Connection *c, http_req *r)
+{
+    struct MHD_Response *resp = NULL;
+    switch (r->resp_kind) {
+    case HTTP_RESP_FILE:
+        resp = MHD_create_response_from_fd64(r->resp_size, r->resp_fd);
+        if (resp)
+            r->resp_fd = -1; /* MHD closes it */
+        break;
+    case HTTP_RESP_STREAM: {
+        struct http_stream *st = r->resp_stream;
+        st->srv = s;
+        st->conn = c;
+        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st,
+                                                 stream_done);
+        if (!resp)
+            break;
+        r->resp_stream = NULL; /* stream_done frees it */
+        pthread_mutex_lock(&s->smu);
+        st->next = s->streams;
+        if (s->streams)
+            s->streams->prev = st;
+        s->streams = st;
+        s->nstreams++;
+        pthread_mutex_unlock(&s->smu);
+        break;
+    }
+    default:
+        resp = MHD_create_response_from_buffer_with_free_callback(r->resp_len, r->resp_body, free);
+        if (resp)
+            r->resp_body = NULL; /* owned by the response now */
+        break;
+    }
+    return resp;
+}
+
+static enum MHD_Result send_reply(http_server *s, struct MHD_Connection *c, http_req *r)
 {
     if (r->resp_failed) {
         log_error("%s %s: out of memory building the response", r->method, r->path);
@@ -243,15 +513,21 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *r)
     }
     if (!r->status)
         http_reply_error(r, 500, "internal", "no response");
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(r->resp_len, r->resp_body, free);
+    struct MHD_Response *resp = make_response(s, c, r);
     if (!resp)
         return MHD_NO;
-    r->resp_body = NULL; /* owned by the response now */
+    /* A route's policy is for its answers; an error is never cached (unless
+     * the handler said otherwise). */
+    const char *cache = "no-store";
+    if (r->resp_cache)
+        cache = r->resp_cache;
+    else if (r->route && r->route->cache && r->status < 400)
+        cache = r->route->cache;
     if (r->resp_type)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->resp_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+    MHD_add_response_header(resp, "Cache-Control", cache);
     for (size_t i = 0; !r->resp_failed && i < r->resp_nheaders; i++)
         if (MHD_add_response_header(resp, r->resp_headers[i].name, r->resp_headers[i].value) !=
             MHD_YES) {
@@ -290,6 +566,7 @@ static int reply_direct(struct MHD_Connection *c, http_req *r)
     int ok = !buf_printf(&out,
                          "HTTP/1.1 %d %s\r\nDate: %s\r\nConnection: close\r\n"
                          "Content-Type: %s\r\nX-Content-Type-Options: nosniff\r\n"
+                         "Referrer-Policy: same-origin\r\n"
                          "Cache-Control: no-store\r\nContent-Length: %zu\r\n",
                          r->status, reason && *reason ? reason : "Error", date,
                          r->resp_type ? r->resp_type : "application/json", r->resp_len);
@@ -332,6 +609,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         if (!r)
             return MHD_NO;
         r->conn = c;
+        r->resp_fd = -1;
         r->method = method;
         r->path = url;
         r->start_us = time_mono_us();
@@ -353,7 +631,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect");
         if (r->too_large && (r->declared - limit > HTTP_DISCARD_MAX || expect)) {
             s->app->handle(r);
-            return send_reply(c, r);
+            return send_reply(s, c, r);
         }
         return MHD_YES;
     }
@@ -383,7 +661,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (r->answered)
         return close_on_purpose(); /* the reply went out directly */
     s->app->handle(r);
-    return send_reply(c, r);
+    return send_reply(s, c, r);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -519,9 +797,17 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
     if (!s)
         return HAIL_ENOMEM;
     s->app = app;
+    pthread_mutex_init(&s->smu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->scond, &ca);
+    pthread_condattr_destroy(&ca);
     if (threads < 1)
         threads = 1;
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    /* Suspend/resume: an idle stream holds no thread (see stream_read). */
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+                     MHD_ALLOW_SUSPEND_RESUME;
     /* IPv6 sockets are dual-stack: [::] takes IPv4 clients too (logged as
      * plain IPv4 addresses, see peer_address). */
     if (ss.ss_family == AF_INET6)
@@ -537,6 +823,8 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
         (unsigned)1024, MHD_OPTION_END);
     if (!s->d) {
+        pthread_mutex_destroy(&s->smu);
+        pthread_cond_destroy(&s->scond);
         free(s);
         return hail_errf(HAIL_EIO,
                          "cannot listen on %s (address in use, not on this machine, or not "
@@ -545,6 +833,14 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : port;
+    if (pthread_create(&s->ticker, NULL, ticker_main, s) != 0) {
+        MHD_stop_daemon(s->d);
+        pthread_mutex_destroy(&s->smu);
+        pthread_cond_destroy(&s->scond);
+        free(s);
+        return hail_errf(HAIL_EIO, "cannot start the HTTP stream thread");
+    }
+    s->ticker_started = 1;
     *out = s;
     return HAIL_OK;
 }
@@ -558,6 +854,17 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
+    /* No new requests; idle streams are resumed (the ticker does it as it
+     * stops) so MHD can close them; then the daemon stops. */
+    MHD_quiesce_daemon(s->d);
+    pthread_mutex_lock(&s->smu);
+    s->ticker_stop = 1;
+    pthread_cond_signal(&s->scond);
+    pthread_mutex_unlock(&s->smu);
+    if (s->ticker_started)
+        pthread_join(s->ticker, NULL);
     MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->smu);
+    pthread_cond_destroy(&s->scond);
     free(s);
 }

@@ -93,5 +93,9 @@ void sync_worker_stop(void);
  *  next_run_at, interval_s, people:{total,active}}. Caller owns the result;
  * NULL on a database error (hail_errmsg() says which). */
 json_t *sync_status_json(db *d);
+/* A number that changes whenever this process's worker starts or ends a sync
+ * or reports progress (any thread; cheap). A sync run by another process
+ * (`hail sync`) shows only in sync_status_json(). */
+uint64_t sync_status_version(void);
 
 #endif

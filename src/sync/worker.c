@@ -32,6 +32,14 @@ static struct worker {
     uint64_t people, total;
 } W = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
+/* Bumped whenever what sync_status_json() reports from W changes. */
+static atomic_uint_fast64_t status_version;
+
+uint64_t sync_status_version(void)
+{
+    return (uint64_t)atomic_load(&status_version);
+}
+
 static void on_progress(void *ctx, const sync_progress *p)
 {
     pthread_mutex_lock(&W.mu);
@@ -39,6 +47,7 @@ static void on_progress(void *ctx, const sync_progress *p)
     W.people = p->people;
     W.total = p->total;
     pthread_mutex_unlock(&W.mu);
+    atomic_fetch_add(&status_version, 1);
 }
 
 static void wait_until(int64_t wall_us)
@@ -62,6 +71,7 @@ static void *worker_main(void *arg)
         snprintf(W.phase, sizeof W.phase, "connecting");
         W.people = W.total = 0;
         pthread_mutex_unlock(&W.mu);
+        atomic_fetch_add(&status_version, 1);
 
         sync_options o = {.origin = origin, .progress = on_progress, .stop = &W.stop};
         sync_summary s;
@@ -87,6 +97,7 @@ static void *worker_main(void *arg)
             if (reset > W.next_run)
                 W.next_run = reset;
         }
+        atomic_fetch_add(&status_version, 1);
     }
     pthread_mutex_unlock(&W.mu);
     return arg;

@@ -7,14 +7,16 @@ client can get wrong without noticing: the operation (method + path), query and 
 parameters (presence, unknown names, integer/boolean/array types, enums) and the
 top-level shape of a JSON body. Each problem comes back as a human-readable string.
 
-Standard library only. The Swagger files are located through the environment variable
-HAIL_CONTRACTS_DIR (either the `marketo` directory itself or its parent), defaulting to
-`<repo>/../shared/contracts/marketo`, where <repo> is the directory holding `tests/`.
+Standard library only. The Swagger files are not part of the repository: they are found
+in `$HAIL_SHARED/contracts/marketo`, HAIL_SHARED defaulting to `../shared` beside the
+repository root (see README.md, "Tests"). Without them the fake cannot start, and the tests
+that need it are reported as skipped with the path they looked for (`missing()`).
 """
 
 import json
 import os
 import re
+import unittest
 
 MAPI_FILE = "swagger-mapi.json"
 IDENTITY_FILE = "swagger-identity.json"
@@ -28,15 +30,44 @@ _INT_RE = re.compile(r"-?[0-9]+\Z")
 _NUM_RE = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
 
 
+def shared_dir():
+    """HAIL_SHARED, or `../shared` beside the repository root."""
+    env = os.environ.get("HAIL_SHARED")
+    if env:
+        return os.path.abspath(env)
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.join(os.path.dirname(repo), "shared")
+
+
 def default_contracts_dir():
     """Return the directory holding the two Swagger files."""
-    env = os.environ.get("HAIL_CONTRACTS_DIR")
-    if env:
-        if os.path.exists(os.path.join(env, MAPI_FILE)):
-            return env
-        return os.path.join(env, "marketo")
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    return os.path.join(os.path.dirname(repo), "shared", "contracts", "marketo")
+    return os.path.join(shared_dir(), "contracts", "marketo")
+
+
+def missing(directory=None):
+    """None when the Swagger files are there; otherwise why not, naming the path."""
+    directory = directory or default_contracts_dir()
+    for name in (MAPI_FILE, IDENTITY_FILE):
+        path = os.path.join(directory, name)
+        if not os.path.isfile(path):
+            return ("the Marketo contract is not at %s (set HAIL_SHARED to the folder "
+                    "holding contracts/marketo/)" % path)
+    return None
+
+
+SKIP_EXIT = 77  # ctest's SKIP_RETURN_CODE for a test file that could run nothing
+
+
+def exit_code(result):
+    """A unittest run's exit status: 1 on a failure, 77 when nothing ran because the
+    shared files were missing (ctest reports it SKIPPED), else 0."""
+    if not result.wasSuccessful():
+        return 1
+    skipped_tests = sum(1 for t, _ in result.skipped if isinstance(t, unittest.TestCase))
+    ran = result.testsRun - skipped_tests
+    if ran == 0 and any("HAIL_SHARED" in why for _, why in result.skipped):
+        return SKIP_EXIT
+    return 0
 
 
 class Operation:

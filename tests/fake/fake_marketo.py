@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A local fake of the Marketo Engage REST API, for hail's tests and benchmarks.
 
-It follows /work/shared/contracts/README.md (the prose contract) and Adobe's Swagger files:
+It follows the Marketo contract (prose and Adobe's Swagger files, in $HAIL_SHARED/contracts/):
 OAuth tokens, the JSON envelope and its error codes, the call limits (rate window,
 concurrency, daily quota) enforced for real, leads by filter (with `_method=GET`
 tunnelling and the 8 KB URI / 1 MB body limits), the bulk lead export lifecycle with
@@ -43,7 +43,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from contract import Contract  # noqa: E402  (needs the path tweak above)
+from contract import Contract, missing as contract_missing  # noqa: E402 (path tweak above)
 
 # ---------------------------------------------------------------- contract limits
 
@@ -1436,6 +1436,10 @@ def main(argv=None):
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = ap.parse_args(argv)
 
+    why = contract_missing(args.contracts_dir)
+    if why:
+        print("fake-marketo: cannot check requests: %s" % why, file=sys.stderr)
+        sys.exit(2)
     fake = FakeMarketo(args)
     server = Server(("127.0.0.1", args.port), Handler)
     server.fake = fake

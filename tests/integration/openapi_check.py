@@ -231,6 +231,13 @@ class Spec:
         p = urllib.parse.urlsplit(path).path if "?" in path or "#" in path else path
         return urllib.parse.unquote(p, errors="surrogateescape")
 
+    @classmethod
+    def is_api_path(cls, path):
+        """Whether hail answers the path with its API (/api/…, /healthz) rather
+        than with the web app (a file, or index.html for the app's routes)."""
+        p = cls.server_path(path)
+        return p == "/healthz" or p == "/api" or p.startswith("/api/")
+
     def find(self, method, path):
         """(operation or None, the methods documented on the path)."""
         method = method.upper()

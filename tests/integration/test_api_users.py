@@ -796,9 +796,11 @@ class RequestHandlingTest(UsersCase):
         self.assertEqual(self.emails(), ["admin@example.com"])
 
     def test_unknown_paths_are_404_json(self):
+        # Paths outside /api are the web app's (test_web_static.py): "/" and
+        # "/API/V1/USERS" are pages of it, not API errors.
         for path in ["/api/v1/nope", "/api/v2/users", "/api/v1/users/1/extra", "/api/v1/users/",
-                     "/api/v1", "/api/v1/", "/", "/api/v1/teams/1/members", "/API/V1/USERS",
-                     "/api/v1/people/1/", "/api//v1/users"]:
+                     "/api/v1", "/api/v1/", "/api", "/api/", "/api/v1/teams/1/members",
+                     "/api/V1/USERS", "/api/v1/people/1/", "/api//v1/users"]:
             for tok in (self.admin, None):
                 for method in ("GET", "POST"):
                     r = self.h.request(method, path, token=tok)

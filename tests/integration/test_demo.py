@@ -41,6 +41,7 @@ class DemoTest(unittest.TestCase):
 
     def test_sign_in_and_list_demo_people(self):
         text = self.read_banner()
+        self.assertIn("  Open http://127.0.0.1:%d/ in a browser.\n" % self.port, text)
         self.assertIn("admin@example.com / hail-demo-password", text)
         token = re.search(r"API token: (\S+)", text).group(1)
         self.h.wait_ready()

@@ -101,27 +101,27 @@ class AccessLogTest(Case):
 
     def test_control_characters_in_the_path_are_escaped(self):
         port = self.h.port
-        data = raw_exchange(port, b"GET /healthz%0aforged%1b[31m HTTP/1.1\r\nHost: x\r\n"
+        data = raw_exchange(port, b"GET /api/v1/x%0aforged%1b[31m HTTP/1.1\r\nHost: x\r\n"
                                   b"Connection: close\r\n\r\n")
         status, _, body = split_reply(data)
         self.assertEqual(status, "HTTP/1.1 404 Not Found")
         self.assertEqual(body, b'{"error":{"code":"not_found","message":"no such resource"}}')
-        # A NUL would cut the path short ("/healthz"): %00 is kept as it is.
-        data = raw_exchange(port, b"GET /healthz%00x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        # A NUL would cut the path short ("/api/v1/openapi.json", a 200): %00 is kept as it is.
+        data = raw_exchange(port, b"GET /api/v1/openapi.json%00x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         self.assertEqual(split_reply(data)[0], "HTTP/1.1 404 Not Found")
         # Other bytes from the request line: the method, and %7f (DEL), %c2%9b (C1 CSI).
-        data = raw_exchange(port, b"G\x1b]0;x\x07T /healthz%7f%c2%9b HTTP/1.1\r\nHost: x\r\n"
+        data = raw_exchange(port, b"G\x1b]0;x\x07T /api/v1/x%7f%c2%9b HTTP/1.1\r\nHost: x\r\n"
                                   b"Connection: close\r\n\r\n")
         self.assertEqual(split_reply(data)[0], "HTTP/1.1 404 Not Found")
-        text = self.wait_log(r"/healthz\\x7f\\xc2\\x9b 404")
+        text = self.wait_log(r"/api/v1/x\\x7f\\xc2\\x9b 404")
         lines = text.splitlines()
         expected = [
-            r"%s info  access 127\.0\.0\.1 GET /healthz\\nforged\\x1b\[31m 404 \d+\.\d{3}ms" % TS,
-            r"%s info  access 127\.0\.0\.1 GET /healthz%%00x 404 \d+\.\d{3}ms" % TS,
-            r"%s info  access 127\.0\.0\.1 G\\x1b\]0;x\\x07T /healthz\\x7f\\xc2\\x9b 404 \d+\.\d{3}ms"
+            r"%s info  access 127\.0\.0\.1 GET /api/v1/x\\nforged\\x1b\[31m 404 \d+\.\d{3}ms" % TS,
+            r"%s info  access 127\.0\.0\.1 GET /api/v1/openapi\.json%%00x 404 \d+\.\d{3}ms" % TS,
+            r"%s info  access 127\.0\.0\.1 G\\x1b\]0;x\\x07T /api/v1/x\\x7f\\xc2\\x9b 404 \d+\.\d{3}ms"
             % TS,
         ]
-        access = [l for l in lines if " access " in l and "/healthz" in l and " 200 " not in l]
+        access = [l for l in lines if " access " in l and "/api/v1/" in l and " 200 " not in l]
         self.assertEqual(len(access), 3, text)
         for want, got in zip(expected, access):
             self.assertRegex(got, "^" + want + "$")

@@ -1,0 +1,56 @@
+// The app shell around every signed-in page: skip link, header with the main navigation,
+// the signed-in user, "API tokens" and "Sign out".
+import { useState } from 'preact/hooks';
+import { html } from '../lib/html.js';
+import { Link, location, navigate } from '../lib/router.js';
+import { signOut } from '../lib/api.js';
+import { initials } from '../lib/format.js';
+import { Logo } from './logo.js';
+
+function NavLink({ href, children }) {
+  const path = location.value.path;
+  const current = path === href || path.startsWith(href + '/');
+  return html`<li><${Link} href=${href} class="nav-link" aria-current=${current ? 'page' : undefined}>${children}</${Link}></li>`;
+}
+
+export function Shell({ user, children }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+
+  async function onSignOut() {
+    setBusy(true);
+    setError(null);
+    try {
+      await signOut();
+      navigate('/sign-in', { replace: true });
+    } catch (e) {
+      setError(e.message || 'Could not sign out.');
+      setBusy(false);
+    }
+  }
+
+  const tokensCurrent = location.value.path === '/tokens';
+  return html`<div class="shell">
+    <a class="skip-link" href="#main">Skip to main content</a>
+    <header class="topbar">
+      <div class="topbar-inner">
+        <${Link} href="/people" class="brand" aria-label="hail home"><${Logo} /><span class="brand-name">hail</span></${Link}>
+        <nav aria-label="Main" class="main-nav">
+          <ul>
+            <${NavLink} href="/people">People</${NavLink}>
+            <${NavLink} href="/accounts">Accounts</${NavLink}>
+            ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
+          </ul>
+        </nav>
+        <div class="user-area">
+          <span class="avatar" aria-hidden="true">${initials(user.name || user.email)}</span>
+          <span class="user-name" title=${user.email}>${user.name || user.email}</span>
+          <${Link} href="/tokens" class="user-link" aria-current=${tokensCurrent ? 'page' : undefined}>API tokens</${Link}>
+          <button type="button" class="button button-quiet" onClick=${onSignOut} disabled=${busy}>Sign out</button>
+        </div>
+      </div>
+      ${error ? html`<div class="topbar-error" role="alert">${error}</div>` : null}
+    </header>
+    ${children}
+  </div>`;
+}

@@ -1,0 +1,55 @@
+// The admin area (/admin/…) and every user's own API tokens (/tokens).
+// web/app/routes.js loads this module lazily and renders its default export
+// with { path, user, query }.
+import { useEffect } from 'preact/hooks';
+import { html } from '../../lib/html.js';
+import { navigate } from '../../lib/router.js';
+import { Page } from '../../components/page.js';
+import { adminRoute } from './rules.js';
+import { AdminNav } from './nav.js';
+import { AdminsOnly } from './admins-only.js';
+import { Users } from './users.js';
+import { Teams } from './teams.js';
+import { Team } from './team.js';
+import { Tokens } from './tokens.js';
+import { Sync } from './sync.js';
+
+// admin.css beside this file: a stylesheet from 'self' (the CSP allows it).
+function loadStylesheet() {
+  if (typeof document === 'undefined' || document.getElementById('admin-css')) return;
+  const link = document.createElement('link');
+  link.id = 'admin-css';
+  link.rel = 'stylesheet';
+  link.href = new URL('./admin.css', import.meta.url).pathname;
+  document.head.appendChild(link);
+}
+loadStylesheet();
+
+export default function Admin({ path, user }) {
+  const route = adminRoute(path);
+  useEffect(() => {
+    if (route.redirect && user && user.role === 'admin') navigate(route.redirect, { replace: true });
+  }, [route.redirect, user && user.role]);
+
+  if (route.own) return html`<${Tokens} />`;
+  if (!user || user.role !== 'admin') return html`<${AdminsOnly} />`;
+  const nav = html`<${AdminNav} page=${route.page} />`;
+  switch (route.page) {
+    case 'users':
+      return html`<${Users} nav=${nav} />`;
+    case 'teams':
+      return html`<${Teams} nav=${nav} />`;
+    case 'team':
+      return html`<${Team} key=${route.id} id=${route.id} nav=${nav} />`;
+    case 'tokens':
+      return html`<${Tokens} nav=${nav} />`;
+    case 'sync':
+      return html`<${Sync} nav=${nav} />`;
+    default:
+      return html`
+        <${Page} title="Page not found">
+          ${nav}
+          <p>There is no admin page at ${path}.</p>
+        <//>`;
+  }
+}

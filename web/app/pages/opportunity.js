@@ -1,0 +1,40 @@
+// One opportunity: its account and people.
+import { html } from '../lib/html.js';
+import { Link } from '../lib/router.js';
+import { useResource } from '../lib/use-resource.js';
+import { useAppInfo } from '../lib/app-info.js';
+import { peopleCount, salesforceUrl } from '../lib/format.js';
+import { Page } from '../components/page.js';
+import { PeopleOf } from '../components/people-list.js';
+import { Loading, ErrorState } from '../components/states.js';
+
+export function OpportunityPage({ params }) {
+  const id = params.id;
+  const [state, retry] = useResource(`/api/v1/opportunities/${encodeURIComponent(id)}`);
+  const info = useAppInfo();
+
+  if (state.status === 'loading') {
+    return html`<${Page} title="Opportunity"><${Loading} label="Loading the opportunity…" /></${Page}>`;
+  }
+  if (state.status === 'error' && state.error.status !== 404) {
+    return html`<${Page} title="Opportunity"><${ErrorState} error=${state.error} onRetry=${retry} /></${Page}>`;
+  }
+  const opp = state.status === 'ready' ? state.data : null;
+  const title = `Opportunity ${id}`;
+  const sfLink = salesforceUrl(info && info.salesforce_url, 'Opportunity', id);
+
+  return html`<${Page} title=${title}
+      subtitle=${html`${opp && opp.account_id
+        ? html`<span>Account <${Link} href=${`/accounts/${encodeURIComponent(opp.account_id)}`}>${opp.account_id}</${Link}></span>`
+        : null}${opp ? html`<span>${peopleCount(opp.people_count)}</span>` : null}`}
+      actions=${sfLink
+        ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
+        : null}>
+    ${opp ? null : html`<p class="notice">No active person belongs to this opportunity.</p>`}
+    <section aria-labelledby="opp-people" class="section">
+      <h2 id="opp-people">People</h2>
+      <${PeopleOf} path=${`/api/v1/opportunities/${encodeURIComponent(id)}/people`}
+        label="People in this opportunity" emptyText="No active people in this opportunity." />
+    </section>
+  </${Page}>`;
+}

@@ -1,0 +1,129 @@
+// One person: every synced field, owner, active/inactive, LinkedIn and Salesforce links,
+// the account and opportunity pages, and the activity tabs later releases fill.
+import { html } from '../lib/html.js';
+import { useResource } from '../lib/use-resource.js';
+import { Link } from '../lib/router.js';
+import { useAppInfo } from '../lib/app-info.js';
+import { personName, formatDateTime, relativeTime, salesforceUrl, safeHttpUrl } from '../lib/format.js';
+import { Page } from '../components/page.js';
+import { Tabs } from '../components/tabs.js';
+import { Loading, ErrorState, Empty } from '../components/states.js';
+
+// Which Salesforce record the person is: a contact when there is a contact id, else a lead.
+export function salesforceRecord(p) {
+  if (p.sfdc_contact_id) return { object: 'Contact', id: p.sfdc_contact_id };
+  if (p.sfdc_lead_id) return { object: 'Lead', id: p.sfdc_lead_id };
+  return null;
+}
+
+const ACTIVITY_TABS = [
+  ['emails', 'Emails', 'Sales emails sent to and received from this person'],
+  ['calls', 'Calls', 'Calls with this person'],
+  ['campaigns', 'Campaigns', 'The sales campaigns this person is in'],
+  ['tasks', 'Tasks', 'Tasks about this person'],
+  ['activity', 'Activity', 'The full history of engagement and sales activity'],
+];
+
+function code(value) {
+  return value === null || value === undefined || value === '' ? null : html`<code>${value}</code>`;
+}
+
+function Value({ children }) {
+  return children ? children : html`<span class="muted">Not set</span>`;
+}
+
+function Field({ term, children }) {
+  return html`<div class="field-row"><dt>${term}</dt><dd><${Value}>${children}</${Value}></dd></div>`;
+}
+
+export function PersonPage({ params }) {
+  const [state, retry] = useResource(`/api/v1/people/${encodeURIComponent(params.id)}`);
+  const info = useAppInfo();
+
+  if (state.status === 'loading') {
+    return html`<${Page} title="Person"><${Loading} label="Loading the person…" /></${Page}>`;
+  }
+  if (state.status === 'error') {
+    const e = state.error;
+    if (e.status === 404 || e.status === 400) {
+      return html`<${Page} title="Person not found">
+        <${Empty}>
+          <p>${e.message}</p>
+          <p><${Link} href="/people">Back to People</${Link}></p>
+        </${Empty}>
+      </${Page}>`;
+    }
+    return html`<${Page} title="Person"><${ErrorState} error=${e} onRetry=${retry} /></${Page}>`;
+  }
+
+  const p = state.data;
+  const name = personName(p);
+  const sfBase = info && info.salesforce_url;
+  const record = salesforceRecord(p);
+  const sfLink = record ? salesforceUrl(sfBase, record.object, record.id) : null;
+  const linkedin = safeHttpUrl(p.linkedin_url);
+  const role = [p.title, p.company].filter(Boolean).join(' · ');
+
+  const actions = html`
+    ${linkedin
+      ? html`<a class="button" href=${linkedin} target="_blank" rel="noopener noreferrer">LinkedIn profile<span class="ext" aria-hidden="true">↗</span></a>`
+      : null}
+    ${sfLink
+      ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
+      : null}`;
+
+  return html`<${Page} title=${name} subtitle=${html`
+      <span class=${p.active ? 'badge badge-ok' : 'badge badge-off'}>${p.active ? 'Active' : 'Inactive'}</span>
+      ${role ? html`<span>${role}</span>` : null}`} actions=${actions}>
+    ${p.active
+      ? null
+      : html`<p class="notice">This person is inactive: their owner was cleared or they were deleted in Marketo. Their history is kept.</p>`}
+    <div class="person-layout">
+      <section class="card" aria-labelledby="person-details">
+        <h2 id="person-details">Details</h2>
+        <dl class="fields">
+          <${Field} term="First name">${p.first_name}</${Field}>
+          <${Field} term="Last name">${p.last_name}</${Field}>
+          <${Field} term="Email">${p.email ? html`<a href=${`mailto:${p.email}`}>${p.email}</a>` : null}</${Field}>
+          <${Field} term="Phone">${p.phone ? html`<a href=${`tel:${p.phone.replace(/[^+0-9]/g, '')}`}>${p.phone}</a>` : null}</${Field}>
+          <${Field} term="Title">${p.title}</${Field}>
+          <${Field} term="Company">${p.company}</${Field}>
+          <${Field} term="Source">${p.source}</${Field}>
+          <${Field} term="Owner">${p.owner_email}</${Field}>
+          <${Field} term="Status">${p.active ? 'Active' : 'Inactive'}</${Field}>
+          <${Field} term="LinkedIn">${linkedin
+            ? html`<a href=${linkedin} target="_blank" rel="noopener noreferrer" class="break">${linkedin}</a>`
+            : p.linkedin_url}</${Field}>
+        </dl>
+      </section>
+      <section class="card" aria-labelledby="person-records">
+        <h2 id="person-records">Records</h2>
+        <dl class="fields">
+          <${Field} term="Account">${p.sfdc_account_id
+            ? html`<${Link} href=${`/accounts/${encodeURIComponent(p.sfdc_account_id)}`}>Account ${p.sfdc_account_id}</${Link}>`
+            : null}</${Field}>
+          <${Field} term="Opportunity">${p.sfdc_opportunity_id
+            ? html`<${Link} href=${`/opportunities/${encodeURIComponent(p.sfdc_opportunity_id)}`}>Opportunity ${p.sfdc_opportunity_id}</${Link}>`
+            : null}</${Field}>
+          <${Field} term="Salesforce contact id">${code(p.sfdc_contact_id)}</${Field}>
+          <${Field} term="Salesforce lead id">${code(p.sfdc_lead_id)}</${Field}>
+          <${Field} term="Marketo id">${code(p.marketo_id)}</${Field}>
+          <${Field} term="hail id">${code(p.id)}</${Field}>
+          <${Field} term="First synced"><time datetime=${p.created_at} title=${formatDateTime(p.created_at)}>${relativeTime(p.created_at)}</time></${Field}>
+          <${Field} term="Last changed"><time datetime=${p.updated_at} title=${formatDateTime(p.updated_at)}>${relativeTime(p.updated_at)}</time></${Field}>
+        </dl>
+      </section>
+    </div>
+    <section class="card card-tabs" aria-labelledby="person-activity">
+      <h2 id="person-activity">Activity</h2>
+      <${Tabs} label="Person activity" idPrefix="person" tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
+        id,
+        label,
+        content: html`<div class="placeholder" data-placeholder=${id}>
+          <p><strong>${label}</strong> arrive in a later release.</p>
+          <p class="muted">${what} will be shown here.</p>
+        </div>`,
+      }))} />
+    </section>
+  </${Page}>`;
+}

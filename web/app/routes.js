@@ -1,0 +1,21 @@
+// The client routes (see docs/web.md). Every page component gets { params, query, user, path }.
+// The admin pages (/admin… and /tokens) load on first use from pages/admin/index.js, whose
+// default export takes { path, user, query } and renders the right sub-page.
+import { PeoplePage } from './pages/people.js';
+import { PersonPage } from './pages/person.js';
+import { AccountsPage } from './pages/accounts.js';
+import { AccountPage } from './pages/account.js';
+import { OpportunityPage } from './pages/opportunity.js';
+
+export const loadAdmin = () => import('./pages/admin/index.js');
+
+export const routes = [
+  { pattern: '/', redirect: '/people' },
+  { pattern: '/people', component: PeoplePage },
+  { pattern: '/people/:id', component: PersonPage },
+  { pattern: '/accounts', component: AccountsPage },
+  { pattern: '/accounts/:id', component: AccountPage },
+  { pattern: '/opportunities/:id', component: OpportunityPage },
+  { pattern: '/admin', prefix: true, load: loadAdmin },
+  { pattern: '/tokens', load: loadAdmin },
+];
