@@ -82,13 +82,13 @@ static const struct env_var {
      "serve: reverse proxies (addresses/CIDRs, comma-separated) whose X-Forwarded-For names the "
      "client",
      "none", check_trusted_proxies},
-    {"HAIL_SALESFORCE_URL", FOR_SERVE,
-     "serve: Salesforce URL the web app links to, https://acme.my.salesforce.com",
-     "unset (no links)", api_salesforce_url_check},
     {"HAIL_WEB_ROOT", FOR_SERVE,
      "serve: the web app's files (a directory with index.html); unset: the build tree's web/, "
      "else <bindir>/../share/hail/web",
      "the built app", NULL},
+    {"HAIL_SALESFORCE_URL", FOR_SERVE,
+     "serve: Salesforce URL the web app links to, https://acme.my.salesforce.com",
+     "unset (no links)", api_salesforce_url_check},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},
