@@ -134,6 +134,10 @@ hail_err people_register_functions(sqlite3 *h);
 hail_err people_rebuild_search(db *d);
 /* kv key set while a bulk load has skipped the search keys. */
 #define PEOPLE_BULK_KEY "people.bulk_load"
+/* kv key present only inside a bulk writer's transactions, never committed:
+ * the account_companies triggers do nothing while they see it (schema
+ * migration 4). */
+#define PEOPLE_BULK_TX_KEY "people.bulk_tx"
 
 /* One person by hail id (active or not). HAIL_ENOTFOUND if unknown. */
 hail_err people_get(db *d, int64_t id, json_t **out);
