@@ -108,6 +108,22 @@ class AccountsTest(ApiCase):
         r = self.get("/api/v1/accounts/001ACME/people?limit=200")
         self.assertEqual(len(r["data"]), 4)
 
+    def test_counts_equal_sql(self):
+        # The import is a bulk load: it skips the account_companies triggers
+        # and counts afterwards. The list says what the people say, and no
+        # rebuild mark is left behind.
+        got, _ = self.walk("/api/v1/accounts?limit=200")
+        with harness.db(self.h) as c:
+            want = {r[0]: r[1] for r in c.execute(
+                "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
+                " AND sfdc_account_id IS NOT NULL GROUP BY 1")}
+            marks = [r[0] for r in c.execute(
+                "SELECT key FROM kv WHERE key IN ('accounts.rebuild', 'people.bulk_tx',"
+                " 'people.bulk_load')")]
+        self.assertEqual({a["id"]: a["people_count"] for a in got}, want)
+        self.assertEqual(len(want), len(ACTIVE_ACCOUNTS))
+        self.assertEqual(marks, [])
+
     def test_paging(self):
         everyone = ACTIVE_ACCOUNTS
         j = self.get("/api/v1/accounts")
