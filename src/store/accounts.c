@@ -4,7 +4,8 @@
  * their ids (docs/store.md, "Accounts"). The account list reads
  * account_companies (schema migration 3): per account and company, how many
  * active people; triggers on people keep it in the transaction of every
- * write. So a page is, per account, one seek (primary key, or with q the
+ * single-row write, and a bulk load counts afterwards (accounts_rebuild, at
+ * the end of this file). So a page is, per account, one seek (primary key, or with q the
  * NOCASE company index) and the account's few rows: O(limit log n) whatever
  * the accounts' sizes. One account's opportunities and one opportunity are
  * read from the people (people_account / people_opportunity indexes):
