@@ -4,7 +4,8 @@
  * their ids (docs/store.md, "Accounts"). The account list reads
  * account_companies (schema migration 3): per account and company, how many
  * active people; triggers on people keep it in the transaction of every
- * write. So a page is, per account, one seek (primary key, or with q the
+ * single-row write, and a bulk load counts afterwards (accounts_rebuild, at
+ * the end of this file). So a page is, per account, one seek (primary key, or with q the
  * NOCASE company index) and the account's few rows: O(limit log n) whatever
  * the accounts' sizes. One account's opportunities and one opportunity are
  * read from the people (people_account / people_opportunity indexes):
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "core/timeutil.h"
 
 /* The next account after $1 (the first page: after ''; an empty id is no account). */
 static const char sql_next_account[] = "SELECT account_id FROM account_companies"
@@ -44,10 +47,18 @@ static const char sql_opportunity_accounts[] =
     " AND sfdc_opportunity_id IS NOT NULL AND sfdc_opportunity_id = $1"
     " GROUP BY sfdc_account_id ORDER BY sfdc_account_id";
 
+/* The same as sql_account_companies, counted from the people (an account
+ * the rebuild after a bulk load has not reached yet). */
+static const char sql_people_companies[] =
+    "SELECT coalesce(company, ''), count(*) FROM people WHERE active = 1"
+    " AND sfdc_account_id IS NOT NULL AND sfdc_account_id = $1"
+    " GROUP BY 1 ORDER BY 1";
+
 const char *accounts_sql(int i)
 {
-    static const char *const all[] = {sql_next_account, sql_next_company, sql_account_companies,
-                                      sql_account_opportunities, sql_opportunity_accounts};
+    static const char *const all[] = {sql_next_account,         sql_next_company,
+                                      sql_account_companies,    sql_account_opportunities,
+                                      sql_opportunity_accounts, sql_people_companies};
     return i >= 0 && i < (int)(sizeof all / sizeof *all) ? all[i] : NULL;
 }
 
@@ -70,11 +81,25 @@ static int starts_nocase(const char *s, const char *q, size_t qlen)
     return strlen(s) >= qlen && sqlite3_strnicmp(s, q, (int)qlen) == 0;
 }
 
-/* q: lower-case ASCII prefix (NULL: no q). */
-static hail_err summarize(db *d, const char *id, const char *q, summary *s)
+/* ACCOUNTS_DIRTY_KEY's value (NULL: account_companies is right). */
+static hail_err dirty_read(db *d, char **dirty)
+{
+    return db_kv_get(d, ACCOUNTS_DIRTY_KEY, dirty);
+}
+
+/* 1 when account_companies holds the account's right counts. */
+static int rebuilt(const char *dirty, const char *id)
+{
+    return !dirty || (dirty[0] == '>' && strcmp(id, dirty + 1) <= 0);
+}
+
+/* q: lower-case ASCII prefix (NULL: no q). from_people: count the people
+ * rather than read account_companies. */
+static hail_err summarize(db *d, const char *id, const char *q, int from_people, summary *s)
 {
     *s = (summary){0};
-    sqlite3_stmt *st = db_stmt(d, sql_account_companies);
+    sqlite3_stmt *st =
+        from_people ? db_stmt(d, sql_people_companies) : db_stmt(d, sql_account_companies);
     if (!st)
         return HAIL_EDB;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -270,19 +295,36 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
     if (e)
         return e;
     position at = {0}, cand = {0}, last = {0};
+    char *dirty = NULL;
     e = cursor_read(aq->cursor, q, &at);
+    if (!e)
+        e = dirty_read(d, &dirty);
     int n = 0, examined = 0;
     while (!e && !(q && !*hi)) {
         int found;
         if ((e = next_candidate(d, &at, q, hi, &cand, &found)) || !found)
             break;
+        /* After a bulk load, until the rebuild reaches them, accounts are
+         * left out (in id order: all that follow). */
+        if (!rebuilt(dirty, cand.account)) {
+            if (!q)
+                break;
+            examined++;
+            if ((e = position_set(&at, cand.company, cand.account)))
+                break;
+            if (examined >= ACCOUNTS_SCAN_MAX) {
+                cursor_write(next, &at);
+                break;
+            }
+            continue;
+        }
         if (!q && n == aq->limit) {
             cursor_write(next, &last); /* more follow; no need to count them */
             break;
         }
         examined++;
         summary s;
-        if ((e = summarize(d, cand.account, q, &s)))
+        if ((e = summarize(d, cand.account, q, 0, &s)))
             break;
         /* An account is listed once: under the smallest of its companies that start with q. */
         int accept = s.people > 0 && (!q || (s.match && !sqlite3_stricmp(s.match, cand.company)));
@@ -311,6 +353,7 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
     position_free(&at);
     position_free(&cand);
     position_free(&last);
+    free(dirty);
     free(q);
     free(hi);
     return e;
@@ -320,7 +363,12 @@ hail_err accounts_get(db *d, const char *id, json_t **out)
 {
     *out = NULL;
     summary s;
-    hail_err e = summarize(d, id, NULL, &s);
+    char *dirty = NULL;
+    hail_err e = dirty_read(d, &dirty);
+    if (e)
+        return e;
+    e = summarize(d, id, NULL, !rebuilt(dirty, id), &s);
+    free(dirty);
     if (e)
         return e;
     if (!s.people) {
@@ -402,5 +450,153 @@ hail_err opportunities_get(db *d, const char *id, json_t **out)
                                  (json_int_t)people)))
         e = HAIL_ENOMEM;
     free(account);
+    return e;
+}
+
+/* ---- the rebuild after a bulk load ----
+ *
+ * A range of accounts at a time, from the mark on (">id": after id; "": from
+ * the first): the range's rows of account_companies deleted and counted
+ * again from its people, in one transaction that moves the mark on. Another
+ * connection's writes meanwhile go through the triggers: before the range's
+ * transaction they are counted in it, after it they update right counts. */
+
+/* The account the range ends with: that of the ($3 + 1)th person from the
+ * start ($1, excluded when $2). */
+static const char sql_rebuild_end[] =
+    "SELECT sfdc_account_id FROM people WHERE sfdc_account_id IS NOT NULL"
+    " AND sfdc_account_id >= $1 AND NOT ($2 AND sfdc_account_id = $1)"
+    " ORDER BY sfdc_account_id LIMIT 1 OFFSET $3";
+/* $3: the range's last account, or an empty blob for all that follow (a
+ * blob sorts after every text). */
+static const char sql_rebuild_delete[] =
+    "DELETE FROM account_companies WHERE account_id >= $1 AND NOT ($2 AND account_id = $1)"
+    " AND account_id <= $3";
+static const char sql_rebuild_insert[] =
+    "INSERT INTO account_companies"
+    " SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
+    " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id >= $1"
+    " AND NOT ($2 AND sfdc_account_id = $1) AND sfdc_account_id <= $3 GROUP BY 1, 2";
+
+static void bind_range(sqlite3_stmt *st, const char *lo, int excl, const char *last)
+{
+    sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 2, excl);
+    if (last)
+        sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_zeroblob(st, 3, 0);
+}
+
+/* The next range of about `rows` people (whole accounts; < 0: all that is
+ * left), in the caller's transaction. *done 1 when no mark is left. */
+static hail_err rebuild_range(db *d, int64_t rows, int *done)
+{
+    *done = 0;
+    char *mark = NULL, *last = NULL;
+    hail_err e = db_kv_get(d, ACCOUNTS_DIRTY_KEY, &mark);
+    if (e)
+        return e;
+    if (!mark) {
+        *done = 1;
+        return HAIL_OK;
+    }
+    int excl = mark[0] == '>';
+    const char *lo = excl ? mark + 1 : "";
+    if (rows >= 0) {
+        sqlite3_stmt *st = db_stmt(d, sql_rebuild_end);
+        if (!st) {
+            e = HAIL_EDB;
+            goto out;
+        }
+        bind_range(st, lo, excl, NULL);
+        sqlite3_bind_int64(st, 3, rows);
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            const char *v = (const char *)sqlite3_column_text(st, 0);
+            if (!v || !(last = strdup(v)))
+                e = HAIL_ENOMEM;
+        } else if (rc != SQLITE_DONE) {
+            e = db_fail(d, "accounts: rebuild");
+        }
+        sqlite3_reset(st);
+        if (e)
+            goto out;
+    }
+    for (int i = 0; i < 2 && !e; i++) {
+        sqlite3_stmt *st = i ? db_stmt(d, sql_rebuild_insert) : db_stmt(d, sql_rebuild_delete);
+        if (!st) {
+            e = HAIL_EDB;
+            break;
+        }
+        bind_range(st, lo, excl, last);
+        e = db_step_done(d, st, "accounts: rebuild");
+    }
+    if (e)
+        goto out;
+    if (last) {
+        size_t n = strlen(last);
+        char *v = malloc(n + 2);
+        if (!v) {
+            e = HAIL_ENOMEM;
+            goto out;
+        }
+        v[0] = '>';
+        memcpy(v + 1, last, n + 1);
+        e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, v);
+        free(v);
+    } else {
+        e = db_kv_del(d, ACCOUNTS_DIRTY_KEY);
+        *done = !e;
+    }
+out:
+    free(mark);
+    free(last);
+    return e;
+}
+
+hail_err accounts_rebuild_rest(db *d)
+{
+    int done;
+    return rebuild_range(d, -1, &done);
+}
+
+hail_err accounts_rebuild_step(db *d, int64_t rows, int *done)
+{
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    if ((e = rebuild_range(d, rows, done)) || (e = db_commit(d)))
+        db_rollback(d);
+    return e;
+}
+
+hail_err accounts_rebuild(db *d)
+{
+    int64_t rows = 1024;
+    int done = 0;
+    hail_err e = HAIL_OK;
+    while (!e && !done) {
+        if ((e = db_begin(d)))
+            break;
+        /* Ranges until the lock has been held long enough; their size
+         * follows the time one took. */
+        while (!e && !done && !db_bulk_due(d)) {
+            int64_t t0 = time_mono_us();
+            if ((e = rebuild_range(d, rows, &done)))
+                break;
+            int64_t took = time_mono_us() - t0;
+            if (took < DB_BULK_STEP_US / 2 && rows < (1 << 20))
+                rows *= 2;
+            else if (took > DB_BULK_STEP_US && rows > 64)
+                rows /= 2;
+        }
+        if (!e)
+            e = db_commit(d);
+        if (e)
+            db_rollback(d);
+        else if (!done)
+            db_bulk_pause(d);
+    }
     return e;
 }

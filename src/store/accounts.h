@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/err.h"
 #include "store/db.h"
@@ -42,10 +43,30 @@ hail_err accounts_get(db *d, const char *id, json_t **out);
  * the id. */
 hail_err opportunities_get(db *d, const char *id, json_t **out);
 
+/* kv key set while account_companies may be wrong: a bulk load skips its
+ * triggers (sets it with its first rows, at every commit). Its value says
+ * how far the rebuild has come: "" nothing is right yet, ">id" the accounts
+ * up to id (binary order) are. Until it is gone, the account list holds only
+ * those accounts, and one account beyond is counted from its people. */
+#define ACCOUNTS_DIRTY_KEY "accounts.rebuild"
+
+/* Rebuilds account_companies from the people after a bulk load, an account
+ * range a short transaction at a time (yielding like a bulk writer), each
+ * moving the mark on; the last deletes it. Resumes where the mark says;
+ * nothing to do without it. Must be called outside a transaction. */
+hail_err accounts_rebuild(db *d);
+/* The same for all that is left, inside the caller's transaction (database
+ * open: repairs an interrupted rebuild). */
+hail_err accounts_rebuild_rest(db *d);
+/* One range of about `rows` people (whole accounts) in its own transaction;
+ * *done 1 when nothing is left (for tests: a rebuild stopped part way). */
+hail_err accounts_rebuild_step(db *d, int64_t rows, int *done);
+
 /* The SQL texts, for EXPLAIN in tests: 0 the next account after a position,
  * 1 the next (company, account) of a q range, 2 an account's company
- * groups, 3 an account's opportunities, 4 an opportunity's accounts. NULL
- * past the last. */
+ * groups, 3 an account's opportunities, 4 an opportunity's accounts, 5 an
+ * account's company groups counted from its people (while the rebuild has
+ * not reached it). NULL past the last. */
 const char *accounts_sql(int i);
 
 #endif

@@ -48,6 +48,7 @@ struct db {
     int64_t wait_max;   /* µs */
     int64_t wait_start; /* µs (monotonic) of the first busy retry */
     int64_t tx_start;   /* µs (monotonic) when the write lock was taken */
+    db_tx_hook tx_hook; /* db_set_tx_hook */
 };
 
 /* HTTP threads waiting for the write lock right now, and how many may: the
@@ -359,6 +360,8 @@ static hail_err begin(db *d)
     if (d->wait_start && d->tx_start - t0 >= WAIT_LOG_US)
         log_warn("store: a write waited %lld ms for the database%s",
                  (long long)((d->tx_start - t0) / 1000), e ? " and gave up" : "");
+    if (!e && d->tx_hook && (e = d->tx_hook(d, 1)))
+        db_rollback(d);
     return e;
 }
 
@@ -375,8 +378,18 @@ hail_err db_begin_try(db *d)
     return e;
 }
 
+void db_set_tx_hook(db *d, db_tx_hook hook)
+{
+    d->tx_hook = hook;
+}
+
 hail_err db_commit(db *d)
 {
+    if (d->tx_hook && db_in_tx(d)) {
+        hail_err e = d->tx_hook(d, 0);
+        if (e)
+            return e;
+    }
     sqlite3_stmt *st = db_stmt(d, "COMMIT");
     return st ? db_step_done(d, st, "commit") : HAIL_EDB;
 }

@@ -75,6 +75,14 @@ hail_err db_commit(db *d);
 void db_rollback(db *d);
 int db_in_tx(db *d);
 
+/* Work done in every transaction of one connection: hook(d, 1) right after
+ * its BEGIN, hook(d, 0) right before its COMMIT (a failure of either ends
+ * the transaction: rolled back, or left for the caller to roll back). NULL:
+ * none. The bulk people writer keeps a mark in it that only its own
+ * transactions ever see (store/people.c). */
+typedef hail_err (*db_tx_hook)(db *d, int begin);
+void db_set_tx_hook(db *d, db_tx_hook hook);
+
 /* How many HTTP threads may wait for the write lock at once (default 4);
  * `hail serve` sets half its thread pool. */
 void db_set_interactive_waiters(int max);

@@ -10,6 +10,7 @@
 #include "core/fold.h"
 #include "core/jsonw.h"
 #include "core/timeutil.h"
+#include "store/accounts.h"
 #include "store/people_keys.h"
 #include "store/schema.h"
 
@@ -251,6 +252,24 @@ struct people_writer {
     people_stats st;
 };
 
+/* A bulk writer's transactions (db_set_tx_hook): PEOPLE_BULK_TX_KEY from
+ * BEGIN to just before COMMIT, so the account_companies triggers skip its
+ * writes while another connection's still count (it never sees the row);
+ * committed with its rows, the marks that the search keys and the counts
+ * are to be rebuilt (the latter from the first account on). A crash leaves
+ * the marks, and no transaction mark: the next open rebuilds. */
+static hail_err bulk_tx_hook(db *d, int begin)
+{
+    if (begin)
+        return db_kv_set(d, PEOPLE_BULK_TX_KEY, "1");
+    hail_err e = db_kv_del(d, PEOPLE_BULK_TX_KEY);
+    if (!e)
+        e = db_kv_set(d, PEOPLE_BULK_KEY, "1");
+    if (!e)
+        e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, "");
+    return e;
+}
+
 hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
 {
     *out = NULL;
@@ -280,8 +299,13 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
          * at the end would hold the write lock as long as it takes to sort
          * the whole table. */
         if ((e = db_exec(d, "DELETE FROM people_search;")) ||
-            (e = db_kv_set(d, PEOPLE_BULK_KEY, "1")))
+            (e = db_kv_set(d, PEOPLE_BULK_KEY, "1")) || (e = bulk_tx_hook(d, 1)))
             goto fail;
+        /* From here on every transaction of this connection carries the
+         * mark that silences the account_companies triggers, and every
+         * commit the marks of what is left to rebuild, whoever commits
+         * (the full sync commits itself between checkpoints). */
+        db_set_tx_hook(d, bulk_tx_hook);
         w->bulk = 1;
     }
     *out = w;
@@ -604,7 +628,10 @@ hail_err people_writer_close(people_writer *w, int commit)
     if (!commit || e)
         db_rollback(w->d);
     if (w->bulk) {
-        hail_err e2 = bulk_finish_search(w->d);
+        db_set_tx_hook(w->d, NULL);
+        hail_err e2 = accounts_rebuild(w->d);
+        if (!e2)
+            e2 = bulk_finish_search(w->d);
         /* Nothing to do unless an index is missing (dropped by hand, or by
          * an interrupted bulk load of an older hail). */
         if (!e2)

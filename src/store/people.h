@@ -84,8 +84,10 @@ hail_err people_writer_checkpoint(people_writer *w);
 /* The same for a bulk writer between batches: commits, pauses DB_BULK_GAP_US
  * so a waiting writer gets the lock, and begins again (store/db.h). */
 hail_err people_writer_yield(people_writer *w);
-/* Ends the writer: commit (1) or roll back (0) the open transaction, rebuild
- * any dropped indexes, and free. Always frees. */
+/* Ends the writer: commit (1) or roll back (0) the open transaction; after a
+ * bulk load, count the accounts (accounts_rebuild) and build the search keys
+ * it skipped, in short transactions; rebuild any dropped indexes; free.
+ * Always frees. */
 hail_err people_writer_close(people_writer *w, int commit);
 const people_stats *people_writer_stats(const people_writer *w);
 db *people_writer_db(people_writer *w);
@@ -134,6 +136,10 @@ hail_err people_register_functions(sqlite3 *h);
 hail_err people_rebuild_search(db *d);
 /* kv key set while a bulk load has skipped the search keys. */
 #define PEOPLE_BULK_KEY "people.bulk_load"
+/* kv key present only inside a bulk writer's transactions, never committed:
+ * the account_companies triggers do nothing while they see it (schema
+ * migration 4). */
+#define PEOPLE_BULK_TX_KEY "people.bulk_tx"
 
 /* One person by hail id (active or not). HAIL_ENOTFOUND if unknown. */
 hail_err people_get(db *d, int64_t id, json_t **out);

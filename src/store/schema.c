@@ -5,8 +5,12 @@
 #include <stddef.h>
 #include <stdlib.h>
 
+#include "store/accounts.h"
 #include "store/db.h"
 #include "store/people.h"
+
+/* The triggers' test for a bulk writer's transaction (migration 4). */
+#define NOT_BULK " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = '" PEOPLE_BULK_TX_KEY "')"
 
 static const char *const migrations[] = {
     NULL,
@@ -148,6 +152,43 @@ static const char *const migrations[] = {
     "    WHERE new.active = 1 AND new.sfdc_account_id IS NOT NULL"
     "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
     "END;",
+
+    /* 4: the same triggers, silent in a bulk writer's transactions: those
+     * hold the kv row PEOPLE_BULK_TX_KEY, which no other connection ever
+     * sees (it is deleted before each commit), and the writer rebuilds the
+     * counts after the load (store/accounts.c, accounts_rebuild). */
+    "DELETE FROM kv WHERE key = '" PEOPLE_BULK_TX_KEY "';"
+    "DROP TRIGGER account_companies_insert;"
+    "DROP TRIGGER account_companies_delete;"
+    "DROP TRIGGER account_companies_update;"
+    "CREATE TRIGGER account_companies_insert AFTER INSERT ON people"
+    "  WHEN new.active = 1 AND new.sfdc_account_id IS NOT NULL" NOT_BULK " BEGIN"
+    "  INSERT INTO account_companies VALUES (new.sfdc_account_id, coalesce(new.company, ''), 1)"
+    "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
+    "END;"
+    "CREATE TRIGGER account_companies_delete AFTER DELETE ON people"
+    "  WHEN old.active = 1 AND old.sfdc_account_id IS NOT NULL" NOT_BULK " BEGIN"
+    "  UPDATE account_companies SET people = people - 1"
+    "    WHERE account_id = old.sfdc_account_id AND company = coalesce(old.company, '');"
+    "  DELETE FROM account_companies WHERE account_id = old.sfdc_account_id"
+    "    AND company = coalesce(old.company, '') AND people <= 0;"
+    "END;"
+    "CREATE TRIGGER account_companies_update"
+    "  AFTER UPDATE OF active, sfdc_account_id, company ON people"
+    "  WHEN ((old.active = 1 AND old.sfdc_account_id IS NOT NULL)"
+    "    OR (new.active = 1 AND new.sfdc_account_id IS NOT NULL))"
+    "  AND NOT (old.active IS new.active AND old.sfdc_account_id IS new.sfdc_account_id"
+    "    AND old.company IS new.company)" NOT_BULK " BEGIN"
+    "  UPDATE account_companies SET people = people - 1"
+    "    WHERE old.active = 1 AND account_id = old.sfdc_account_id"
+    "    AND company = coalesce(old.company, '');"
+    "  DELETE FROM account_companies WHERE old.active = 1 AND account_id = old.sfdc_account_id"
+    "    AND company = coalesce(old.company, '') AND people <= 0;"
+    "  INSERT INTO account_companies"
+    "    SELECT new.sfdc_account_id, coalesce(new.company, ''), 1"
+    "    WHERE new.active = 1 AND new.sfdc_account_id IS NOT NULL"
+    "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
+    "END;",
 };
 
 int schema_latest(void)
@@ -186,10 +227,12 @@ static int complete(struct db *d)
                    " 'people_owner_ci')) = 3"
                    " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
                    " AND name = 'people_owner')"
-                   " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = $1)");
+                   " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))");
     if (!st)
         return 0;
     sqlite3_bind_text(st, 1, PEOPLE_BULK_KEY, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, ACCOUNTS_DIRTY_KEY, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, PEOPLE_BULK_TX_KEY, -1, SQLITE_STATIC);
     int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
     sqlite3_reset(st);
     return ok;
@@ -209,6 +252,19 @@ static hail_err ensure(struct db *d, int rebuild_search)
         goto fail;
     if ((bulk || rebuild_search) &&
         ((e = people_rebuild_search(d)) || (e = db_kv_del(d, PEOPLE_BULK_KEY))))
+        goto fail;
+    /* A bulk transaction's mark committed (it cannot be: deleted before
+     * each commit) would silence the triggers for everyone: gone, and the
+     * counts rebuilt. Then what an interrupted bulk load left to count. */
+    char *mark = NULL;
+    if ((e = db_kv_get(d, PEOPLE_BULK_TX_KEY, &mark)))
+        goto fail;
+    if (mark) {
+        free(mark);
+        if ((e = db_kv_del(d, PEOPLE_BULK_TX_KEY)) || (e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, "")))
+            goto fail;
+    }
+    if ((e = accounts_rebuild_rest(d)))
         goto fail;
     free(bulk);
     return db_commit(d);

@@ -108,6 +108,22 @@ class AccountsTest(ApiCase):
         r = self.get("/api/v1/accounts/001ACME/people?limit=200")
         self.assertEqual(len(r["data"]), 4)
 
+    def test_counts_equal_sql(self):
+        # The import is a bulk load: it skips the account_companies triggers
+        # and counts afterwards. The list says what the people say, and no
+        # rebuild mark is left behind.
+        got, _ = self.walk("/api/v1/accounts?limit=200")
+        with harness.db(self.h) as c:
+            want = {r[0]: r[1] for r in c.execute(
+                "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
+                " AND sfdc_account_id IS NOT NULL GROUP BY 1")}
+            marks = [r[0] for r in c.execute(
+                "SELECT key FROM kv WHERE key IN ('accounts.rebuild', 'people.bulk_tx',"
+                " 'people.bulk_load')")]
+        self.assertEqual({a["id"]: a["people_count"] for a in got}, want)
+        self.assertEqual(len(want), len(ACTIVE_ACCOUNTS))
+        self.assertEqual(marks, [])
+
     def test_paging(self):
         everyone = ACTIVE_ACCOUNTS
         j = self.get("/api/v1/accounts")
@@ -268,6 +284,65 @@ class AppSettingsTest(ApiCase):
                     "trailing slash, such as https://acme.my.salesforce.com, not '%s'\n" % v, ""),
                 v)
             self.assertFalse(os.path.exists(self.h.data), v)
+
+
+class InterruptedBulkTest(ApiCase):
+    """What a bulk load killed before its counting leaves (the rebuild mark set,
+    account_companies not the people's): the list holds only what is counted,
+    one account is counted from its people, and the next start counts the rest."""
+
+    def setUp(self):
+        self.h = Hail()
+        self.rep = self.h.admin_token()
+        path = os.path.join(self.h.dir, "people.csv")
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(COLUMNS)
+            for r in ROWS:
+                w.writerow(["" if r.get(c) is None else r[c] for c in COLUMNS])
+        self.h.run("import", "people", path, check=True)
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def counts(self):
+        out, cursor = {}, None
+        while True:
+            r = self.h.request("GET", "/api/v1/accounts?limit=200" +
+                               ("&cursor=" + q(cursor) if cursor else ""), token=self.rep)
+            self.assertEqual(r.status, 200, r)
+            out.update({a["id"]: a["people_count"] for a in r.json["data"]})
+            cursor = r.json["next_cursor"]
+            if cursor is None:
+                return out
+
+    def test_killed_before_counting(self):
+        self.h.start()
+        with harness.db(self.h) as c:
+            want = {r[0]: r[1] for r in c.execute(
+                "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
+                " AND sfdc_account_id IS NOT NULL GROUP BY 1")}
+            c.execute("DELETE FROM account_companies WHERE account_id = '001TIE'")
+            c.execute("UPDATE account_companies SET people = 99 WHERE account_id = '001ACME'")
+            c.execute("INSERT INTO account_companies VALUES ('001JUNK', 'x', 5)")
+            c.execute("INSERT INTO kv VALUES ('accounts.rebuild', '', 0)")
+        c.close()
+        self.assertEqual(self.counts(), {})
+        r = self.h.request("GET", "/api/v1/accounts/001ACME", token=self.rep)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual((r.json["name"], r.json["people_count"]), ("Acme Corp", 4))
+        r = self.h.request("GET", "/api/v1/accounts/001JUNK", token=self.rep)
+        self.assertEqual((r.status, r.json), (404, {"error": {
+            "code": "not_found", "message": "no account with id 001JUNK"}}))
+        self.assertEqual(self.h.stop(), 0)
+        self.h.start()
+        self.assertEqual(self.counts(), want)
+        with harness.db(self.h) as c:
+            marks = c.execute("SELECT count(*) FROM kv WHERE key = 'accounts.rebuild'").fetchone()
+            junk = c.execute("SELECT count(*) FROM account_companies"
+                             " WHERE account_id = '001JUNK'").fetchone()
+        c.close()
+        self.assertEqual((marks[0], junk[0]), (0, 0))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <dirent.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -404,7 +405,9 @@ static void test_plans(void **state)
     expect_plan(f->d, 3, "SEARCH people USING INDEX people_account (sfdc_account_id=?)", no_scan);
     expect_plan(f->d, 4, "SEARCH people USING INDEX people_opportunity (sfdc_opportunity_id=?)",
                 no_scan);
-    assert_null(accounts_sql(5));
+    /* an account the rebuild after a bulk load has not reached: its people */
+    expect_plan(f->d, 5, "SEARCH people USING INDEX people_account (sfdc_account_id=?)", no_scan);
+    assert_null(accounts_sql(6));
 }
 
 /* account_companies as the people say it should be, and as it is. */
@@ -484,6 +487,171 @@ static void test_counts_follow_writes(void **state)
     expect_counts_follow(f->d);
 }
 
+/* The value of a kv key ("-" when unset). */
+static void expect_kv(db *d, const char *key, const char *want)
+{
+    char *v = NULL;
+    assert_int_equal(db_kv_get(d, key, &v), HAIL_OK);
+    assert_string_equal(v ? v : "-", want);
+    free(v);
+}
+
+static long long count_of(db *d, const char *sql)
+{
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return n;
+}
+
+/* 120 people over accounts B00..B11 and companies C0..C2, some inactive,
+ * some without a company or account, id 7 twice (an update in the load). */
+static void bulk_people(people_writer *w)
+{
+    static const char *const companies[] = {"C0", "C1", "C2", NULL};
+    for (int i = 1; i <= 120; i++) {
+        char account[8];
+        snprintf(account, sizeof account, "B%02d", i % 12);
+        put(w, i, companies[i % 4], i % 10 == 0 ? NULL : account, NULL, i % 7 == 0 ? NULL : R);
+    }
+    put(w, 7, "C1", "B03", NULL, R);
+}
+
+/* A bulk load leaves the triggers silent and counts after the load: the
+ * same counts as the triggers give, and no mark left. */
+static void test_bulk_counts(void **state)
+{
+    fixture *f = *state;
+    people_writer *w = NULL;
+    assert_int_equal(people_writer_open(f->d, PW_BULK, &w), HAIL_OK);
+    bulk_people(w);
+    /* in the bulk transaction the triggers did nothing */
+    assert_int_equal(count_of(f->d, "SELECT count(*) FROM account_companies"), 0);
+    assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    expect_kv(f->d, ACCOUNTS_DIRTY_KEY, "");
+    put(w, 121, "C9", "B00", NULL, R);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_kv(f->d, ACCOUNTS_DIRTY_KEY, "-");
+    expect_kv(f->d, PEOPLE_BULK_TX_KEY, "-");
+    expect_counts_follow(f->d);
+    assert_true(count_of(f->d, "SELECT count(*) FROM account_companies") > 12);
+    /* and the triggers work again for the next writer */
+    assert_int_equal(people_writer_open(f->d, 0, &w), HAIL_OK);
+    put(w, 1, "C7", "B11", NULL, R);
+    put(w, 122, NULL, "B05", NULL, R);
+    assert_int_equal(people_writer_deactivate(w, 2, 1), HAIL_OK);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_counts_follow(f->d);
+}
+
+/* A bulk load killed after its last commit, before the rebuild (a child
+ * process that exits there): the list holds nothing yet, one account is
+ * counted from its people; a rebuild stopped part way lists the accounts it
+ * reached; single writes meanwhile are kept; the next open finishes. */
+static void test_bulk_killed(void **state)
+{
+    fixture *f = *state;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        db *d = NULL;
+        people_writer *w = NULL;
+        if (db_open(f->path, DB_MIGRATE, &d) || people_writer_open(d, PW_BULK, &w))
+            _exit(2);
+        bulk_people(w);
+        _exit(people_writer_checkpoint(w) == HAIL_OK ? 0 : 3); /* killed */
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    expect_kv(f->d, ACCOUNTS_DIRTY_KEY, "");
+    expect_kv(f->d, PEOPLE_BULK_TX_KEY, "-"); /* never committed */
+    assert_int_equal(count_of(f->d, "SELECT count(*) FROM account_companies"), 0);
+    char page[4096], next[ACCOUNTS_CURSOR_MAX];
+    list(f->d, NULL, NULL, 50, page, sizeof page, next);
+    assert_string_equal(page, "");
+    assert_string_equal(next, "");
+    list(f->d, "c", NULL, 50, page, sizeof page, next);
+    assert_string_equal(page, "");
+    /* B03: 3, 15, 27, 39, 51, 75, 87, 99, 111 (no company) and 7 (C1); 63
+     * has no owner */
+    json_t *a = NULL;
+    assert_int_equal(accounts_get(f->d, "B03", &a), HAIL_OK);
+    assert_int_equal(json_integer_value(json_object_get(a, "people_count")), 10);
+    assert_string_equal(json_string_value(json_object_get(a, "name")), "C1");
+    json_decref(a);
+
+    /* part of the rebuild: B00 (8 people), then B01 (10: whole accounts) */
+    int done = 0;
+    assert_int_equal(accounts_rebuild_step(f->d, 0, &done), HAIL_OK);
+    assert_false(done);
+    expect_kv(f->d, ACCOUNTS_DIRTY_KEY, ">B00");
+    assert_int_equal(accounts_rebuild_step(f->d, 9, &done), HAIL_OK);
+    assert_false(done);
+    expect_kv(f->d, ACCOUNTS_DIRTY_KEY, ">B01");
+    list(f->d, NULL, NULL, 1, page, sizeof page, next);
+    assert_string_equal(page, "B00:C0:7");
+    char cursor[ACCOUNTS_CURSOR_MAX];
+    memcpy(cursor, next, sizeof cursor);
+    list(f->d, NULL, cursor, 1, page, sizeof page, next);
+    assert_string_equal(page, "B01:C1:9");
+    assert_string_equal(next, "");
+    /* single writes meanwhile: into a rebuilt account and one not yet */
+    people_writer *w = NULL;
+    assert_int_equal(people_writer_open(f->d, 0, &w), HAIL_OK);
+    put(w, 200, "C5", "B00", NULL, R);
+    put(w, 1, "C1", "B09", NULL, R); /* from B01 */
+    put(w, 201, "C5", "B10", NULL, R);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    list(f->d, NULL, NULL, 50, page, sizeof page, next);
+    assert_string_equal(page, "B00:C0:8,B01:C1:8");
+
+    /* killed again; the next open finishes the rebuild */
+    db_close(f->d);
+    f->d = NULL;
+    assert_int_equal(db_open(f->path, DB_MIGRATE, &f->d), HAIL_OK);
+    expect_kv(f->d, ACCOUNTS_DIRTY_KEY, "-");
+    expect_counts_follow(f->d);
+    list(f->d, NULL, NULL, 50, page, sizeof page, next);
+    assert_true(strstr(page, "B11:") != NULL);
+}
+
+/* Another connection's single writes while a bulk load is between two of
+ * its transactions (and during the rebuild's ranges) go through the
+ * triggers and stay counted. */
+static void test_bulk_and_single_writes(void **state)
+{
+    fixture *f = *state;
+    db *other = NULL;
+    assert_int_equal(db_open(f->path, 0, &other), HAIL_OK);
+    people_writer *w = NULL, *w2 = NULL;
+    assert_int_equal(people_writer_open(f->d, PW_BULK, &w), HAIL_OK);
+    bulk_people(w);
+    assert_int_equal(db_commit(f->d), HAIL_OK); /* as the full sync pauses */
+    assert_int_equal(people_writer_open(other, 0, &w2), HAIL_OK);
+    put(w2, 300, "S", "S1", NULL, R); /* counted by the trigger */
+    put(w2, 5, "C9", "B07", NULL, R); /* a bulk-loaded person moves */
+    put(w2, 301, "C0", "B00", NULL, R);
+    assert_int_equal(people_writer_deactivate(w2, 6, 1), HAIL_OK);
+    assert_int_equal(people_writer_close(w2, 1), HAIL_OK);
+    assert_int_equal(count_of(other, "SELECT people FROM account_companies"
+                                     " WHERE account_id = 'S1'"),
+                     1);
+    assert_int_equal(db_begin(f->d), HAIL_OK);
+    put(w, 302, "C0", "B00", NULL, R);
+    put(w, 301, "C2", "B00", NULL, R); /* the other's person, changed in bulk */
+    assert_int_equal(count_of(f->d, "SELECT people FROM account_companies"
+                                    " WHERE account_id = 'S1'"),
+                     1);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    expect_counts_follow(f->d);
+    expect_counts_follow(other);
+    db_close(other);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -496,6 +664,9 @@ int main(void)
         T(test_q_scan_bounded),
         T(test_plans),
         T(test_counts_follow_writes),
+        T(test_bulk_counts),
+        T(test_bulk_killed),
+        T(test_bulk_and_single_writes),
     };
 #undef T
     setenv("HAIL_DB_SYNC", "normal", 1);
