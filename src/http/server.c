@@ -151,17 +151,23 @@ void http_reply_error(http_req *r, int status, const char *code, const char *fmt
     http_reply_json(r, status, j);
 }
 
-void http_reply_file(http_req *r, int status, const char *type, int fd, uint64_t size)
+/* Drops the body so far; the reply becomes one of the given kind. */
+static void set_kind(http_req *r, enum http_resp_kind kind, int status, const char *type)
 {
     reset_body(r);
     free(r->resp_body);
     r->resp_body = NULL;
     r->resp_len = 0;
-    r->resp_kind = HTTP_RESP_FILE;
-    r->resp_fd = fd;
-    r->resp_size = size;
+    r->resp_kind = kind;
     r->resp_type = type;
     r->status = status;
+}
+
+void http_reply_file(http_req *r, int status, const char *type, int fd, uint64_t size)
+{
+    set_kind(r, HTTP_RESP_FILE, status, type);
+    r->resp_fd = fd;
+    r->resp_size = size;
 }
 
 void http_reply_stream(http_req *r, int status, const char *type, http_stream_fn fn, void *ctx,
@@ -178,14 +184,8 @@ void http_reply_stream(http_req *r, int status, const char *type, http_stream_fn
     st->ctx = ctx;
     st->free_ctx = free_ctx;
     st->tick_us = (int64_t)(tick_ms ? tick_ms : 1000) * 1000;
-    reset_body(r);
-    free(r->resp_body);
-    r->resp_body = NULL;
-    r->resp_len = 0;
-    r->resp_kind = HTTP_RESP_STREAM;
+    set_kind(r, HTTP_RESP_STREAM, status, type);
     r->resp_stream = st;
-    r->resp_type = type;
-    r->status = status;
 }
 
 void http_set_cache(http_req *r, const char *policy)

@@ -138,7 +138,7 @@ hail_err people_rebuild_search(db *d);
 #define PEOPLE_BULK_KEY "people.bulk_load"
 /* kv key present only inside a bulk writer's transactions, never committed:
  * the account_companies triggers do nothing while they see it (schema
- * migration 4). */
+ * migration 3). */
 #define PEOPLE_BULK_TX_KEY "people.bulk_tx"
 
 /* One person by hail id (active or not). HAIL_ENOTFOUND if unknown. */

@@ -9,7 +9,7 @@
 #include "store/db.h"
 #include "store/people.h"
 
-/* The triggers' test for a bulk writer's transaction (migration 4). */
+/* The triggers' test for a bulk writer's transaction (migration 3). */
 #define NOT_BULK " AND NOT EXISTS (SELECT 1 FROM kv WHERE key = '" PEOPLE_BULK_TX_KEY "')"
 
 static const char *const migrations[] = {
@@ -113,7 +113,11 @@ static const char *const migrations[] = {
     /* 3: accounts (store/accounts.c): how many active people each account
      * has per company, kept by triggers in the transaction of every people
      * write, so that a page of accounts reads a few rows per account rather
-     * than all its people. company '' stands for none (NULL or empty). */
+     * than all its people. company '' stands for none (NULL or empty). The
+     * triggers are silent in a bulk writer's transactions: those hold the kv
+     * row PEOPLE_BULK_TX_KEY, which no other connection ever sees (it is
+     * deleted before each commit), and the writer rebuilds the counts after
+     * the load (store/accounts.c, accounts_rebuild). */
     "CREATE TABLE account_companies ("
     "  account_id TEXT NOT NULL,"
     "  company TEXT NOT NULL,"
@@ -124,43 +128,6 @@ static const char *const migrations[] = {
     "INSERT INTO account_companies"
     "  SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
     "  WHERE active = 1 AND sfdc_account_id IS NOT NULL GROUP BY 1, 2;"
-    "CREATE TRIGGER account_companies_insert AFTER INSERT ON people"
-    "  WHEN new.active = 1 AND new.sfdc_account_id IS NOT NULL BEGIN"
-    "  INSERT INTO account_companies VALUES (new.sfdc_account_id, coalesce(new.company, ''), 1)"
-    "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
-    "END;"
-    "CREATE TRIGGER account_companies_delete AFTER DELETE ON people"
-    "  WHEN old.active = 1 AND old.sfdc_account_id IS NOT NULL BEGIN"
-    "  UPDATE account_companies SET people = people - 1"
-    "    WHERE account_id = old.sfdc_account_id AND company = coalesce(old.company, '');"
-    "  DELETE FROM account_companies WHERE account_id = old.sfdc_account_id"
-    "    AND company = coalesce(old.company, '') AND people <= 0;"
-    "END;"
-    "CREATE TRIGGER account_companies_update"
-    "  AFTER UPDATE OF active, sfdc_account_id, company ON people"
-    "  WHEN ((old.active = 1 AND old.sfdc_account_id IS NOT NULL)"
-    "    OR (new.active = 1 AND new.sfdc_account_id IS NOT NULL))"
-    "  AND NOT (old.active IS new.active AND old.sfdc_account_id IS new.sfdc_account_id"
-    "    AND old.company IS new.company) BEGIN"
-    "  UPDATE account_companies SET people = people - 1"
-    "    WHERE old.active = 1 AND account_id = old.sfdc_account_id"
-    "    AND company = coalesce(old.company, '');"
-    "  DELETE FROM account_companies WHERE old.active = 1 AND account_id = old.sfdc_account_id"
-    "    AND company = coalesce(old.company, '') AND people <= 0;"
-    "  INSERT INTO account_companies"
-    "    SELECT new.sfdc_account_id, coalesce(new.company, ''), 1"
-    "    WHERE new.active = 1 AND new.sfdc_account_id IS NOT NULL"
-    "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
-    "END;",
-
-    /* 4: the same triggers, silent in a bulk writer's transactions: those
-     * hold the kv row PEOPLE_BULK_TX_KEY, which no other connection ever
-     * sees (it is deleted before each commit), and the writer rebuilds the
-     * counts after the load (store/accounts.c, accounts_rebuild). */
-    "DELETE FROM kv WHERE key = '" PEOPLE_BULK_TX_KEY "';"
-    "DROP TRIGGER account_companies_insert;"
-    "DROP TRIGGER account_companies_delete;"
-    "DROP TRIGGER account_companies_update;"
     "CREATE TRIGGER account_companies_insert AFTER INSERT ON people"
     "  WHEN new.active = 1 AND new.sfdc_account_id IS NOT NULL" NOT_BULK " BEGIN"
     "  INSERT INTO account_companies VALUES (new.sfdc_account_id, coalesce(new.company, ''), 1)"

@@ -23,52 +23,16 @@
 #include "store/accounts.h"
 #include "store/db.h"
 #include "store/people.h"
-
-typedef struct {
-    char dir[64];
-    char path[128];
-    db *d;
-} fixture;
+#include "db_fixture.h"
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/hail-test-accounts-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof f->path, "%s/hail.db", f->dir);
-    if (db_open(f->path, DB_MIGRATE, &f->d) != HAIL_OK) {
-        rmdir(f->dir);
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return db_fixture_setup(state, "accounts");
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    db_close(f->d);
-    DIR *dh = opendir(f->dir);
-    if (dh) {
-        struct dirent *de;
-        while ((de = readdir(dh))) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-            unlink(p);
-        }
-        closedir(dh);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
+    return db_fixture_teardown(state);
 }
 
 static void set(person_in *p, enum person_field fl, const char *v)

@@ -27,57 +27,21 @@
 #include "store/db.h"
 #include "store/people.h"
 #include "store/schema.h"
+#include "db_fixture.h"
 
 /* Stored search keys are cut to this many bytes (SEARCH_KEY_MAX in people.c). */
 #define KEY_MAX 64
 
 /* ---- fixture: a fresh migrated database in a temp directory ---- */
 
-typedef struct {
-    char dir[64];
-    char path[128];
-    db *d;
-} fixture;
-
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    snprintf(f->dir, sizeof f->dir, "/tmp/hail-test-people-XXXXXX");
-    if (!mkdtemp(f->dir)) {
-        free(f);
-        return -1;
-    }
-    snprintf(f->path, sizeof f->path, "%s/hail.db", f->dir);
-    if (db_open(f->path, DB_MIGRATE, &f->d) != HAIL_OK) {
-        rmdir(f->dir);
-        free(f);
-        return -1;
-    }
-    *state = f;
-    return 0;
+    return db_fixture_setup(state, "people");
 }
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    db_close(f->d);
-    DIR *dh = opendir(f->dir);
-    if (dh) {
-        struct dirent *de;
-        while ((de = readdir(dh))) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-            unlink(p);
-        }
-        closedir(dh);
-    }
-    rmdir(f->dir);
-    free(f);
-    return 0;
+    return db_fixture_teardown(state);
 }
 
 /* ---- helpers ---- */
