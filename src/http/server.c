@@ -854,9 +854,11 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
-    /* No new requests; idle streams are resumed (the ticker does it as it
-     * stops) so MHD can close them; then the daemon stops. */
-    MHD_quiesce_daemon(s->d);
+    /* Idle streams are resumed (the ticker does it as it stops) so that
+     * MHD can close them; then the daemon stops. (Not MHD_quiesce_daemon()
+     * first: with a thread pool and epoll, 0.9.75 panics when a worker's
+     * epoll set no longer holds the listening socket, "Failed to remove
+     * listen FD from epoll set".) */
     pthread_mutex_lock(&s->smu);
     s->ticker_stop = 1;
     pthread_cond_signal(&s->scond);
