@@ -15,12 +15,30 @@ typedef struct {
     char dir[64];
     char path[128];
     db *d;
-} fixture;
+} db_fixture;
+
+/* Removes a test's temporary directory and the files in it. */
+static inline void tmpdir_remove(const char *dir)
+{
+    DIR *dh = opendir(dir);
+    if (dh) {
+        struct dirent *de;
+        while ((de = readdir(dh))) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            char p[512];
+            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+            unlink(p);
+        }
+        closedir(dh);
+    }
+    rmdir(dir);
+}
 
 /* name goes into the directory's name: /tmp/hail-test-<name>-XXXXXX. */
 static inline int db_fixture_setup(void **state, const char *name)
 {
-    fixture *f = calloc(1, sizeof *f);
+    db_fixture *f = calloc(1, sizeof *f);
     if (!f)
         return -1;
     snprintf(f->dir, sizeof f->dir, "/tmp/hail-test-%s-XXXXXX", name);
@@ -40,21 +58,9 @@ static inline int db_fixture_setup(void **state, const char *name)
 
 static inline int db_fixture_teardown(void **state)
 {
-    fixture *f = *state;
+    db_fixture *f = *state;
     db_close(f->d);
-    DIR *dh = opendir(f->dir);
-    if (dh) {
-        struct dirent *de;
-        while ((de = readdir(dh))) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-            unlink(p);
-        }
-        closedir(dh);
-    }
-    rmdir(f->dir);
+    tmpdir_remove(f->dir);
     free(f);
     return 0;
 }

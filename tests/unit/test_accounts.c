@@ -25,6 +25,8 @@
 #include "store/people.h"
 #include "db_fixture.h"
 
+typedef db_fixture fixture;
+
 static int setup(void **state)
 {
     return db_fixture_setup(state, "accounts");

@@ -353,6 +353,19 @@ static void handle_kinds(http_req *r)
     }
 }
 
+/* A server of the kinds above; the stream counter starts afresh. */
+static http_server *start_kinds(int threads, int end_after, unsigned tick_ms)
+{
+    static http_app app = {handle_kinds, route_kinds, NULL, 0};
+    memset(&streamc, 0, sizeof streamc);
+    streamc.end_after = end_after;
+    stream_tick_ms = tick_ms;
+    http_server *srv;
+    if (http_server_start("127.0.0.1:0", threads, &app, &srv))
+        fail_msg("cannot start: %s", hail_errmsg());
+    return srv;
+}
+
 static void file_responses_come_from_the_file(void **state)
 {
     (void)state;
@@ -362,10 +375,7 @@ static void file_responses_come_from_the_file(void **state)
     for (int i = 0; i < 300000; i++)
         fputc('a' + i % 26, f);
     fclose(f);
-    http_app app = {handle_kinds, route_kinds, NULL, 0};
-    http_server *srv;
-    if (http_server_start("127.0.0.1:0", 1, &app, &srv))
-        fail_msg("cannot start: %s", hail_errmsg());
+    http_server *srv = start_kinds(1, -1, 60000);
     int fd = connect_to(srv);
     send_get(fd, "/file");
     static char resp[400000];
@@ -410,14 +420,8 @@ static void wait_calls(int at_least, int ms)
 static void idle_streams_hold_no_thread(void **state)
 {
     (void)state;
-    memset(&streamc, 0, sizeof streamc);
-    streamc.end_after = 2;
+    http_server *srv = start_kinds(1, 2, 60000);
     atomic_store(&streamc.available, 1);
-    stream_tick_ms = 60000;
-    http_app app = {handle_kinds, route_kinds, NULL, 0};
-    http_server *srv;
-    if (http_server_start("127.0.0.1:0", 1, &app, &srv))
-        fail_msg("cannot start: %s", hail_errmsg());
     int fd = connect_to(srv);
     send_get(fd, "/stream");
     static char resp[65536];
@@ -462,13 +466,7 @@ static void idle_streams_hold_no_thread(void **state)
 static void streams_tick_and_stop(void **state)
 {
     (void)state;
-    memset(&streamc, 0, sizeof streamc);
-    streamc.end_after = -1;
-    stream_tick_ms = 100;
-    http_app app = {handle_kinds, route_kinds, NULL, 0};
-    http_server *srv;
-    if (http_server_start("127.0.0.1:0", 2, &app, &srv))
-        fail_msg("cannot start: %s", hail_errmsg());
+    http_server *srv = start_kinds(2, -1, 100);
     int fd = connect_to(srv);
     send_get(fd, "/stream");
     static char resp[4096];

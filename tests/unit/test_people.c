@@ -29,6 +29,8 @@
 #include "store/schema.h"
 #include "db_fixture.h"
 
+typedef db_fixture fixture;
+
 /* Stored search keys are cut to this many bytes (SEARCH_KEY_MAX in people.c). */
 #define KEY_MAX 64
 

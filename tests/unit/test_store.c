@@ -23,6 +23,8 @@
 #include "store/people.h"
 #include "store/schema.h"
 
+#include "db_fixture.h"
+
 typedef struct {
     char dir[64];
     char path[128];
@@ -46,19 +48,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *f = *state;
-    DIR *dh = opendir(f->dir);
-    if (dh) {
-        struct dirent *de;
-        while ((de = readdir(dh))) {
-            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                continue;
-            char p[512];
-            snprintf(p, sizeof p, "%s/%s", f->dir, de->d_name);
-            unlink(p);
-        }
-        closedir(dh);
-    }
-    rmdir(f->dir);
+    tmpdir_remove(f->dir);
     free(f);
     return 0;
 }
