@@ -646,6 +646,7 @@ static hail_err pg_add(people_writer *w, const person_in *p)
         r->len[i] = p->len[i];
     }
     w->nrecs++;
+    w->st.inserted++; /* unless the batch fails on a Marketo id seen before */
     if (w->nrecs >= PG_BATCH_ROWS || w->arena.len >= PG_BATCH_BYTES)
         return pg_flush(w);
     return HAIL_OK;
@@ -765,11 +766,11 @@ static hail_err pg_flush(people_writer *w)
         return e;
     e = pg_copy_batch(w, ids, time_now_us());
     if (!e) {
-        w->st.inserted += w->nrecs;
         e = db_exec(d, "RELEASE SAVEPOINT people_batch;");
     } else if (db_last_error(d) == DB_ERR_UNIQUE) {
         /* A Marketo id seen before: this batch record by record. */
         e = db_exec(d, "ROLLBACK TO SAVEPOINT people_batch; RELEASE SAVEPOINT people_batch;");
+        w->st.inserted -= w->nrecs;
         for (size_t i = 0; !e && i < w->nrecs; i++) {
             person_in p;
             pg_rec_person(w, &w->recs[i], &p);
