@@ -3016,6 +3016,40 @@ static void test_pg_rows_after_bulk(void **state)
     both(*state, bulk_then_rows);
 }
 
+/* The same file again, changed here and there, with new people: a bulk
+ * load into a table that is not empty (PostgreSQL: staged and merged). */
+static void bulk_reload(db *d, people_stats *st)
+{
+    people_stats first;
+    bulk_load(d, &first);
+    people_writer *w = wopen(d, PW_BULK);
+    char bufs[4 * 160];
+    for (int i = 1; i <= BULK_N + 500; i++) {
+        person_in p = gen_person(i, bufs, 160);
+        if (i % 13 == 0)
+            set(&p, PF_TITLE, "Promoted");
+        if (i % 17 == 0)
+            set(&p, PF_OWNER_EMAIL, NULL);
+        if (i % 19 == 0)
+            set(&p, PF_OWNER_EMAIL, "other@corp.com"); /* some inactive ones come back */
+        if (i % 23 == 0)
+            set(&p, PF_LAST_NAME, "Renamed");
+        put(w, &p);
+        if (i % 2500 == 0)
+            assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    }
+    assert_int_equal(people_writer_deactivate(w, 29, 1), HAIL_OK);
+    *st = *people_writer_stats(w);
+    assert_int_equal(st->inserted, 500);
+    assert_true(st->updated > 1000 && st->unchanged > 5000 && st->deactivated > 400);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+}
+
+static void test_pg_bulk_reload(void **state)
+{
+    both(*state, bulk_reload);
+}
+
 static void rolled_back(db *d, people_stats *st)
 {
     people_writer *w = wopen(d, PW_BULK);
@@ -3076,6 +3110,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pg_bulk_load, pg_setup, pg_teardown),
         cmocka_unit_test_setup_teardown(test_pg_rows_after_bulk, pg_setup, pg_teardown),
         cmocka_unit_test_setup_teardown(test_pg_bulk_rolled_back, pg_setup, pg_teardown),
+        cmocka_unit_test_setup_teardown(test_pg_bulk_reload, pg_setup, pg_teardown),
     };
 #undef T
     /* fsync on every commit is not what these tests are about */
