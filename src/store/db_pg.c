@@ -27,6 +27,7 @@ struct pg_conn {
     unsigned next_id; /* statement names: s1, s2, ... */
     int64_t changes;
     int bad;       /* the connection broke */
+    int in_tx;     /* inside a transaction, as last known (kept when the connection breaks) */
     char state[6]; /* SQLSTATE of the last error, "" none */
     char msg[512]; /* its message */
 };
@@ -59,6 +60,8 @@ struct pg_st {
     int ncol; /* columns of res */
     pg_blob *blobs;
 };
+
+static void tx_note(pg_conn *c);
 
 /* ---- errors ---- */
 
@@ -448,6 +451,7 @@ int pg_step(pg_st *s)
         }
         PGresult *r =
             PQexecPrepared(c->h, s->name, s->nparams, s->values, s->lengths, s->formats, 0);
+        tx_note(c);
         ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
             keep_error(c, r);
@@ -611,6 +615,7 @@ static int run(pg_conn *c, const char *sql)
     else
         keep_error(c, r);
     PQclear(r);
+    tx_note(c);
     return ok;
 }
 
@@ -624,10 +629,24 @@ hail_err pg_exec(pg_conn *c, const char *sql)
     return hail_errf(HAIL_EDB, "%s", c->msg);
 }
 
+/* Notes the transaction state after a command. A broken connection keeps
+ * the last one: its transaction is lost, and the caller must hear so (it
+ * rolls back) rather than carry on outside one on a new connection. */
+static void tx_note(pg_conn *c)
+{
+    if (PQstatus(c->h) != CONNECTION_OK) {
+        c->bad = 1;
+        return;
+    }
+    PGTransactionStatusType t = PQtransactionStatus(c->h);
+    if (t != PQTRANS_ACTIVE)
+        c->in_tx = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
 int pg_in_tx(pg_conn *c)
 {
-    PGTransactionStatusType t = PQtransactionStatus(c->h);
-    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+    tx_note(c);
+    return c->in_tx;
 }
 
 hail_err pg_begin(pg_conn *c, int lock_wait_ms)
@@ -648,6 +667,14 @@ hail_err pg_begin(pg_conn *c, int lock_wait_ms)
 
 hail_err pg_commit(pg_conn *c)
 {
+    if (PQstatus(c->h) != CONNECTION_OK) {
+        /* The transaction went with the connection. */
+        c->bad = 1;
+        c->in_tx = 0;
+        snprintf(c->state, sizeof c->state, "08006");
+        snprintf(c->msg, sizeof c->msg, "the connection was lost");
+        return pg_fail(c, "commit");
+    }
     if (PQtransactionStatus(c->h) == PQTRANS_INERROR) {
         /* COMMIT would roll back and say nothing: say it. */
         pg_rollback(c);
@@ -655,6 +682,7 @@ hail_err pg_commit(pg_conn *c)
     }
     clear_error(c);
     PGresult *r = PQexec(c->h, "COMMIT");
+    tx_note(c);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     hail_err e = HAIL_OK;
     if (st != PGRES_COMMAND_OK) {
@@ -686,15 +714,19 @@ static void copy_abandon(pg_conn *c)
 
 void pg_rollback(pg_conn *c)
 {
-    if (PQstatus(c->h) != CONNECTION_OK)
+    if (PQstatus(c->h) != CONNECTION_OK) {
+        c->bad = 1;
+        c->in_tx = 0; /* lost with the connection; the caller knows now */
         return;
+    }
     copy_abandon(c);
     if (!pg_in_tx(c))
         return;
     PGresult *r = PQexec(c->h, "ROLLBACK");
-    if (PQstatus(c->h) == CONNECTION_BAD)
-        c->bad = 1;
     PQclear(r);
+    tx_note(c);
+    if (c->bad)
+        c->in_tx = 0;
 }
 
 /* 64-bit FNV-1a: the advisory lock key of a name. */
@@ -716,6 +748,7 @@ static int lock_call(pg_conn *c, const char *sql, int64_t key)
     const char *vals[1] = {k};
     clear_error(c);
     PGresult *r = PQexecParams(c->h, sql, 1, NULL, vals, NULL, NULL, 0);
+    tx_note(c);
     int ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
         keep_error(c, r);
@@ -790,6 +823,7 @@ hail_err pg_copy_end(pg_conn *c)
             PQputCopyEnd(c->h, "abandoned");
         }
     }
+    tx_note(c);
     return failed ? pg_fail(c, "copy") : HAIL_OK;
 }
 
