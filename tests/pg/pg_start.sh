@@ -4,9 +4,10 @@
 # initdb (as the user postgres when run as root, else as the caller; the
 # superuser role is named postgres either way) into DIR/data, then start it
 # listening on a unix socket in DIR and on 127.0.0.1 at a free port, fsync off,
-# max_connections 400. Authentication is trust for everyone except the role
-# hailpw, which must give its password over 127.0.0.1 (scram-sha-256; the
-# bad-password tests in tests/integration/test_database_url.py use it).
+# max_connections 400. Authentication is trust for everyone except the roles
+# hailpw and hail_pw_test, which must give their password over 127.0.0.1
+# (scram-sha-256; the wrong-password tests use them: integration
+# test_database_url.py and unit test_pg.c).
 # Writes DIR/port and DIR/url (the superuser's URL, no password, for the tests:
 # HAIL_TEST_PG_URL). A cluster an interrupted run left in DIR is stopped and
 # removed first. pg_stop.sh DIR stops it. Binaries: /usr/lib/postgresql/15/bin
@@ -55,9 +56,11 @@ as_owner "$PGBIN/initdb" -D "$DIR/data" -U postgres --auth=trust --no-sync --no-
 }
 
 cat >"$DIR/data/pg_hba.conf" <<HBA
-# The test cluster: trust, except hailpw, which needs its password (test_database_url).
+# The test cluster: trust, except the roles of the wrong-password tests
+# (integration test_database_url.py, unit test_pg.c).
 local all all trust
 host all hailpw 127.0.0.1/32 scram-sha-256
+host all hail_pw_test 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 HBA
 
