@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/timeutil.h"
 
@@ -78,7 +79,7 @@ static void summary_free(summary *s)
 
 static int starts_nocase(const char *s, const char *q, size_t qlen)
 {
-    return strlen(s) >= qlen && sqlite3_strnicmp(s, q, (int)qlen) == 0;
+    return strlen(s) >= qlen && strncasecmp(s, q, qlen) == 0;
 }
 
 /* ACCOUNTS_DIRTY_KEY's value (NULL: account_companies is right). */
@@ -98,19 +99,18 @@ static int rebuilt(const char *dirty, const char *id)
 static hail_err summarize(db *d, const char *id, const char *q, int from_people, summary *s)
 {
     *s = (summary){0};
-    sqlite3_stmt *st =
-        from_people ? db_stmt(d, sql_people_companies) : db_stmt(d, sql_account_companies);
+    db_st *st = from_people ? db_stmt(d, sql_people_companies) : db_stmt(d, sql_account_companies);
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    db_bind_text_ref(st, 1, id, -1);
     size_t qlen = q ? strlen(q) : 0;
     long long best = 0;
     const char *match = NULL;
     hail_err e = HAIL_OK;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *c = (const char *)sqlite3_column_text(st, 0);
-        long long n = sqlite3_column_int64(st, 1);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *c = db_col_text(st, 0);
+        long long n = db_col_i64(st, 1);
         s->people += n;
         if (!c || !*c)
             continue;
@@ -124,7 +124,7 @@ static hail_err summarize(db *d, const char *id, const char *q, int from_people,
             s->name = copy;
             best = n;
         }
-        if (q && starts_nocase(c, q, qlen) && (!match || sqlite3_stricmp(c, match) < 0)) {
+        if (q && starts_nocase(c, q, qlen) && (!match || strcasecmp(c, match) < 0)) {
             char *copy = strdup(c);
             if (!copy) {
                 e = HAIL_ENOMEM;
@@ -135,9 +135,9 @@ static hail_err summarize(db *d, const char *id, const char *q, int from_people,
             match = copy;
         }
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "accounts: people of an account");
-    sqlite3_reset(st);
+    db_reset(st);
     if (e)
         summary_free(s);
     return e;
@@ -261,29 +261,29 @@ static hail_err next_candidate(db *d, const position *p, const char *q, const ch
                                int *found)
 {
     *found = 0;
-    sqlite3_stmt *st = q ? db_stmt(d, sql_next_company) : db_stmt(d, sql_next_account);
+    db_st *st = q ? db_stmt(d, sql_next_company) : db_stmt(d, sql_next_account);
     if (!st)
         return HAIL_EDB;
     if (q) {
-        sqlite3_bind_text(st, 1, p->company, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, p->account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, 1, p->company, -1);
+        db_bind_text_ref(st, 2, p->account, -1);
+        db_bind_text_ref(st, 3, hi, -1);
     } else {
-        sqlite3_bind_text(st, 1, p->account, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, 1, p->account, -1);
     }
     hail_err e = HAIL_OK;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *company = q ? (const char *)sqlite3_column_text(st, 0) : NULL;
-        const char *account = (const char *)sqlite3_column_text(st, q ? 1 : 0);
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        const char *company = q ? db_col_text(st, 0) : NULL;
+        const char *account = db_col_text(st, q ? 1 : 0);
         if (!account || (q && !company))
             e = HAIL_ENOMEM; /* the only way SQLite returns NULL for a non-NULL value */
         else if (!(e = position_set(c, company, account)))
             *found = 1;
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != DB_DONE) {
         e = db_fail(d, "accounts: list");
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }
 
@@ -327,7 +327,7 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
         if ((e = summarize(d, cand.account, q, 0, &s)))
             break;
         /* An account is listed once: under the smallest of its companies that start with q. */
-        int accept = s.people > 0 && (!q || (s.match && !sqlite3_stricmp(s.match, cand.company)));
+        int accept = s.people > 0 && (!q || (s.match && !strcasecmp(s.match, cand.company)));
         if (accept && n == aq->limit) {
             summary_free(&s);
             cursor_write(next, &last);
@@ -377,31 +377,31 @@ hail_err accounts_get(db *d, const char *id, json_t **out)
     }
     json_t *j = account_json(id, &s), *opps = json_array();
     summary_free(&s);
-    sqlite3_stmt *st = db_stmt(d, sql_account_opportunities);
+    db_st *st = db_stmt(d, sql_account_opportunities);
     if (!j || !opps || !st) {
         json_decref(j);
         json_decref(opps);
         return st ? HAIL_ENOMEM : HAIL_EDB;
     }
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, ACCOUNT_OPPORTUNITIES_MAX + 1);
+    db_bind_text_ref(st, 1, id, -1);
+    db_bind_i64(st, 2, ACCOUNT_OPPORTUNITIES_MAX + 1);
     int rc, n = 0, more = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (n == ACCOUNT_OPPORTUNITIES_MAX) {
             more = 1;
             break;
         }
-        json_t *o = json_pack("{s:s,s:I}", "id", (const char *)sqlite3_column_text(st, 0),
-                              "people_count", (json_int_t)sqlite3_column_int64(st, 1));
+        json_t *o = json_pack("{s:s,s:I}", "id", db_col_text(st, 0), "people_count",
+                              (json_int_t)db_col_i64(st, 1));
         if (!o || json_array_append_new(opps, o)) {
             e = HAIL_ENOMEM;
             break;
         }
         n++;
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "accounts: opportunities of an account");
-    sqlite3_reset(st);
+    db_reset(st);
     if (!e && (json_object_set_new(j, "opportunities", opps) ||
                json_object_set_new(j, "more_opportunities", json_boolean(more))))
         e = HAIL_ENOMEM;
@@ -417,17 +417,17 @@ hail_err accounts_get(db *d, const char *id, json_t **out)
 hail_err opportunities_get(db *d, const char *id, json_t **out)
 {
     *out = NULL;
-    sqlite3_stmt *st = db_stmt(d, sql_opportunity_accounts);
+    db_st *st = db_stmt(d, sql_opportunity_accounts);
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    db_bind_text_ref(st, 1, id, -1);
     long long people = 0, best = 0;
     char *account = NULL;
     hail_err e = HAIL_OK;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *a = (const char *)sqlite3_column_text(st, 0);
-        long long n = sqlite3_column_int64(st, 1);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *a = db_col_text(st, 0);
+        long long n = db_col_i64(st, 1);
         people += n;
         /* the most common account; rows come in id order, so a tie keeps the smallest */
         if (a && *a && n > best) {
@@ -441,9 +441,9 @@ hail_err opportunities_get(db *d, const char *id, json_t **out)
             best = n;
         }
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "accounts: people of an opportunity");
-    sqlite3_reset(st);
+    db_reset(st);
     if (!e && !people)
         e = HAIL_ENOTFOUND;
     if (!e && !(*out = json_pack("{s:s,s:s?,s:I}", "id", id, "account_id", account, "people_count",
@@ -478,14 +478,14 @@ static const char sql_rebuild_insert[] =
     " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id >= $1"
     " AND NOT ($2 AND sfdc_account_id = $1) AND sfdc_account_id <= $3 GROUP BY 1, 2";
 
-static void bind_range(sqlite3_stmt *st, const char *lo, int excl, const char *last)
+static void bind_range(db_st *st, const char *lo, int excl, const char *last)
 {
-    sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, excl);
+    db_bind_text_ref(st, 1, lo, -1);
+    db_bind_i64(st, 2, excl);
     if (last)
-        sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, 3, last, -1);
     else
-        sqlite3_bind_zeroblob(st, 3, 0);
+        db_bind_blob(st, 3, "", 0);
 }
 
 /* The next range of about `rows` people (whole accounts; < 0: all that is
@@ -504,27 +504,27 @@ static hail_err rebuild_range(db *d, int64_t rows, int *done)
     int excl = mark[0] == '>';
     const char *lo = excl ? mark + 1 : "";
     if (rows >= 0) {
-        sqlite3_stmt *st = db_stmt(d, sql_rebuild_end);
+        db_st *st = db_stmt(d, sql_rebuild_end);
         if (!st) {
             e = HAIL_EDB;
             goto out;
         }
         bind_range(st, lo, excl, NULL);
-        sqlite3_bind_int64(st, 3, rows);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            const char *v = (const char *)sqlite3_column_text(st, 0);
+        db_bind_i64(st, 3, rows);
+        int rc = db_step(st);
+        if (rc == DB_ROW) {
+            const char *v = db_col_text(st, 0);
             if (!v || !(last = strdup(v)))
                 e = HAIL_ENOMEM;
-        } else if (rc != SQLITE_DONE) {
+        } else if (rc != DB_DONE) {
             e = db_fail(d, "accounts: rebuild");
         }
-        sqlite3_reset(st);
+        db_reset(st);
         if (e)
             goto out;
     }
     for (int i = 0; i < 2 && !e; i++) {
-        sqlite3_stmt *st = i ? db_stmt(d, sql_rebuild_insert) : db_stmt(d, sql_rebuild_delete);
+        db_st *st = i ? db_stmt(d, sql_rebuild_insert) : db_stmt(d, sql_rebuild_delete);
         if (!st) {
             e = HAIL_EDB;
             break;

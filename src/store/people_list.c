@@ -26,30 +26,30 @@
 
 /* Writes the person whose columns start at column `at` of st as a JSON
  * object: the one serializer of a person (people_get parses its output). */
-static hail_err person_write(buf *b, sqlite3_stmt *st, int at)
+static hail_err person_write(buf *b, db_st *st, int at)
 {
     hail_err e = buf_putc(b, '{');
     if (!e)
         e = jsonw_key(b, "id");
     if (!e)
-        e = jsonw_int(b, sqlite3_column_int64(st, at));
+        e = jsonw_int(b, db_col_i64(st, at));
     if (!e)
         e = buf_putc(b, ',');
     if (!e)
         e = jsonw_key(b, "marketo_id");
     if (!e)
-        e = jsonw_int(b, sqlite3_column_int64(st, at + 1));
+        e = jsonw_int(b, db_col_i64(st, at + 1));
     for (int i = 0; !e && i < PF_COUNT; i++) {
-        const char *v = (const char *)sqlite3_column_text(st, at + i + 2);
+        const char *v = db_col_text(st, at + i + 2);
         if (!(e = buf_putc(b, ',')) && !(e = jsonw_key(b, person_json_field[i])))
-            e = jsonw_str(b, v, v ? (size_t)sqlite3_column_bytes(st, at + i + 2) : 0);
+            e = jsonw_str(b, v, v ? (size_t)db_col_bytes(st, at + i + 2) : 0);
     }
     char c[TIME_ISO_LEN], u[TIME_ISO_LEN];
-    time_format_iso(sqlite3_column_int64(st, at + 16), c);
-    time_format_iso(sqlite3_column_int64(st, at + 17), u);
+    time_format_iso(db_col_i64(st, at + 16), c);
+    time_format_iso(db_col_i64(st, at + 17), u);
     if (!e)
         e = buf_printf(b, ",\"active\":%s,\"created_at\":\"%s\",\"updated_at\":\"%s\"}",
-                       sqlite3_column_int(st, at + 15) ? "true" : "false", c, u);
+                       db_col_int(st, at + 15) ? "true" : "false", c, u);
     return e;
 }
 
@@ -64,19 +64,19 @@ static hail_err parse_written(const buf *b, json_t **out)
 
 hail_err people_get_text(db *d, int64_t id, buf *out)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT " PERSON_COLS " FROM people p WHERE p.id = $1");
+    db_st *st = db_stmt(d, "SELECT " PERSON_COLS " FROM people p WHERE p.id = $1");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
+    db_bind_i64(st, 1, id);
+    int rc = db_step(st);
     hail_err e;
-    if (rc == SQLITE_ROW)
+    if (rc == DB_ROW)
         e = person_write(out, st, 0);
-    else if (rc == SQLITE_DONE)
+    else if (rc == DB_DONE)
         e = hail_errf(HAIL_ENOTFOUND, "no person with id %lld", (long long)id);
     else
         e = db_fail(d, "people: get");
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }
 
@@ -304,16 +304,16 @@ static int driver_key(const search_q *s, const char *f, size_t fl)
 /* A search row (key, person…) is shown when the person matches every word,
  * and only under the smallest of the person's keys the driver's ranges hold,
  * so a person matching twice is listed once. */
-static int search_accept(sqlite3_stmt *st, const search_q *s)
+static int search_accept(db_st *st, const search_q *s)
 {
-    const char *key = (const char *)sqlite3_column_text(st, 0);
-    size_t klen = (size_t)sqlite3_column_bytes(st, 0);
+    const char *key = db_col_text(st, 0);
+    size_t klen = (size_t)db_col_bytes(st, 0);
     static const int cols[4] = {PF_FIRST_NAME, PF_LAST_NAME, PF_EMAIL, PF_COMPANY};
     const char *v[4];
     size_t len[4];
     for (int i = 0; i < 4; i++) {
-        v[i] = (const char *)sqlite3_column_text(st, 1 + cols[i] + 2);
-        len[i] = v[i] ? (size_t)sqlite3_column_bytes(st, 1 + cols[i] + 2) : 0;
+        v[i] = db_col_text(st, 1 + cols[i] + 2);
+        len[i] = v[i] ? (size_t)db_col_bytes(st, 1 + cols[i] + 2) : 0;
     }
     search_keys k;
     people_keys(&k, v, len);
@@ -337,21 +337,21 @@ static int search_accept(sqlite3_stmt *st, const search_q *s)
 /* Keys in [lo, lo + 0xFF), counted up to cap. */
 static hail_err probe(db *d, const char *lo, size_t len, int cap, int64_t *count)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM (SELECT 1 FROM people_search"
-                                  " WHERE key >= $1 AND key < $2 LIMIT $3)");
+    db_st *st = db_stmt(d, "SELECT count(*) FROM (SELECT 1 FROM people_search"
+                           " WHERE key >= $1 AND key < $2 LIMIT $3)");
     if (!st)
         return HAIL_EDB;
     char hi[SEARCH_KEY_MAX + 1];
     size_t hl = fold_prefix_upper(lo, len, hi);
-    sqlite3_bind_text(st, 1, lo, (int)len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, hi, (int)hl, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, cap);
+    db_bind_text_ref(st, 1, lo, (int)len);
+    db_bind_text_ref(st, 2, hi, (int)hl);
+    db_bind_i64(st, 3, cap);
     hail_err e = HAIL_OK;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *count = sqlite3_column_int64(st, 0);
+    if (db_step(st) == DB_ROW)
+        *count = db_col_i64(st, 0);
     else
         e = db_fail(d, "people: search probe");
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }
 
@@ -402,14 +402,14 @@ static void search_cursor(char next[PEOPLE_CURSOR_MAX], const search_q *s, int64
         snprintf(next, PEOPLE_CURSOR_MAX, "s%lld:%s", (long long)id, key);
 }
 
-static void bind_filters(sqlite3_stmt *st, const int *lp, int m, const people_query *q)
+static void bind_filters(db_st *st, const int *lp, int m, const people_query *q)
 {
     if (m & 2)
-        sqlite3_bind_text(st, lp[LP_OWNER], q->owner, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, lp[LP_OWNER], q->owner, -1);
     if (m & 4)
-        sqlite3_bind_text(st, lp[LP_ACCOUNT], q->account, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, lp[LP_ACCOUNT], q->account, -1);
     if (m & 8)
-        sqlite3_bind_text(st, lp[LP_OPPORTUNITY], q->opportunity, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, lp[LP_OPPORTUNITY], q->opportunity, -1);
 }
 
 /* The search: the driver's ranges in key order, rows checked one by one. */
@@ -423,13 +423,13 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
         driver_ranges(s, q->after_word);
     else if ((e = choose_driver(d, s)))
         return e;
-    sqlite3_stmt *st = db_stmt(d, list_sql[m]);
+    db_st *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
     const int *lp = list_param[m];
     const char *after_key = q->after_key ? q->after_key : "";
     size_t after_len = strlen(after_key);
-    int n = 0, examined = 0, full = 0, rc = SQLITE_DONE;
+    int n = 0, examined = 0, full = 0, rc = DB_DONE;
     int64_t last = 0, seen = q->after_id;
     char last_key[SEARCH_KEY_MAX + 1] = "", seen_key[SEARCH_KEY_MAX + 1];
     snprintf(seen_key, sizeof seen_key, "%s", after_key);
@@ -443,15 +443,15 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
             continue;
         char hi[SEARCH_KEY_MAX + 1];
         size_t hl = fold_prefix_upper(lo, lolen, hi);
-        sqlite3_bind_text(st, lp[LP_KEY], lo, (int)lolen, SQLITE_STATIC);
-        sqlite3_bind_text(st, lp[LP_HI], hi, (int)hl, SQLITE_STATIC);
-        sqlite3_bind_text(st, lp[LP_AFTER_KEY], after_key, (int)after_len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, lp[LP_AFTER], q->after_id);
+        db_bind_text_ref(st, lp[LP_KEY], lo, (int)lolen);
+        db_bind_text_ref(st, lp[LP_HI], hi, (int)hl);
+        db_bind_text_ref(st, lp[LP_AFTER_KEY], after_key, (int)after_len);
+        db_bind_i64(st, lp[LP_AFTER], q->after_id);
         bind_filters(st, lp, m, q);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        while ((rc = db_step(st)) == DB_ROW) {
             examined++;
-            seen = sqlite3_column_int64(st, 1);
-            snprintf(seen_key, sizeof seen_key, "%s", (const char *)sqlite3_column_text(st, 0));
+            seen = db_col_i64(st, 1);
+            snprintf(seen_key, sizeof seen_key, "%s", db_col_text(st, 0));
             if (search_accept(st, s)) {
                 if (n == q->limit) {
                     search_cursor(next, s, last, last_key);
@@ -467,9 +467,9 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
             if (examined >= SEARCH_SCAN_MAX)
                 break;
         }
-        if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+        if (!e && rc != DB_ROW && rc != DB_DONE)
             e = db_fail(d, "people: list");
-        sqlite3_reset(st);
+        db_reset(st);
     }
     /* Stopped at the bound: the next page resumes after the last row examined. */
     if (!e && !full && examined >= SEARCH_SCAN_MAX)
@@ -482,29 +482,29 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
 static hail_err plain_list(db *d, const people_query *q, int m, buf *out,
                            char next[PEOPLE_CURSOR_MAX], int *count)
 {
-    sqlite3_stmt *st = db_stmt(d, list_sql[m]);
+    db_st *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
     const int *lp = list_param[m];
-    sqlite3_bind_int64(st, lp[LP_AFTER], q->after_id);
-    sqlite3_bind_int(st, lp[LP_LIMIT], q->limit + 1);
+    db_bind_i64(st, lp[LP_AFTER], q->after_id);
+    db_bind_i64(st, lp[LP_LIMIT], q->limit + 1);
     bind_filters(st, lp, m, q);
     int rc, n = 0;
     int64_t last = 0;
     hail_err e = HAIL_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (n == q->limit) {
             snprintf(next, PEOPLE_CURSOR_MAX, "i%lld", (long long)last);
             break;
         }
         if ((n && (e = buf_putc(out, ','))) || (e = person_write(out, st, 0)))
             break;
-        last = sqlite3_column_int64(st, 0);
+        last = db_col_i64(st, 0);
         n++;
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "people: list");
-    sqlite3_reset(st);
+    db_reset(st);
     *count = n;
     return e;
 }
@@ -604,16 +604,16 @@ hail_err people_cursor_parse(const char *s, people_query *q, char *keybuf, size_
 
 hail_err people_count(db *d, int64_t *total, int64_t *active)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT count(*), coalesce(sum(active), 0) FROM people");
+    db_st *st = db_stmt(d, "SELECT count(*), coalesce(sum(active), 0) FROM people");
     if (!st)
         return HAIL_EDB;
     hail_err e = HAIL_OK;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *total = sqlite3_column_int64(st, 0);
-        *active = sqlite3_column_int64(st, 1);
+    if (db_step(st) == DB_ROW) {
+        *total = db_col_i64(st, 0);
+        *active = db_col_i64(st, 1);
     } else {
         e = db_fail(d, "people: count");
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }

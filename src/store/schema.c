@@ -188,20 +188,19 @@ static const char people_indexes[] =
 /* 1 when every people index exists and no bulk load left work behind. */
 static int complete(struct db *d)
 {
-    sqlite3_stmt *st =
-        db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                   " AND name IN ('people_account', 'people_opportunity',"
-                   " 'people_owner_ci')) = 3"
-                   " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
-                   " AND name = 'people_owner')"
-                   " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))");
+    db_st *st = db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                           " AND name IN ('people_account', 'people_opportunity',"
+                           " 'people_owner_ci')) = 3"
+                           " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
+                           " AND name = 'people_owner')"
+                           " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))");
     if (!st)
         return 0;
-    sqlite3_bind_text(st, 1, PEOPLE_BULK_KEY, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, ACCOUNTS_DIRTY_KEY, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 3, PEOPLE_BULK_TX_KEY, -1, SQLITE_STATIC);
-    int ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-    sqlite3_reset(st);
+    db_bind_text_ref(st, 1, PEOPLE_BULK_KEY, -1);
+    db_bind_text_ref(st, 2, ACCOUNTS_DIRTY_KEY, -1);
+    db_bind_text_ref(st, 3, PEOPLE_BULK_TX_KEY, -1);
+    int ok = db_step(st) == DB_ROW && db_col_int(st, 0);
+    db_reset(st);
     return ok;
 }
 

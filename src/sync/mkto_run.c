@@ -182,16 +182,16 @@ hail_err mkto_save_checkpoint(mkto_run *r)
     if (e)
         return e;
     /* Keep the run's row current so `GET /api/v1/sync/marketo` shows progress. */
-    sqlite3_stmt *st = db_stmt(r->d, sql_run_progress);
+    db_st *st = db_stmt(r->d, sql_run_progress);
     if (!st)
         return HAIL_EDB;
     people_stats s;
     mkto_stats(r, &s);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)s.seen);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)(s.inserted + s.updated));
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)s.deactivated);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)mkto_client_calls(r->m));
-    sqlite3_bind_int64(st, 5, x->run_id);
+    db_bind_i64(st, 1, (int64_t)s.seen);
+    db_bind_i64(st, 2, (int64_t)(s.inserted + s.updated));
+    db_bind_i64(st, 3, (int64_t)s.deactivated);
+    db_bind_i64(st, 4, (int64_t)mkto_client_calls(r->m));
+    db_bind_i64(st, 5, x->run_id);
     return db_step_done(r->d, st, "sync_runs: progress");
 }
 
@@ -444,14 +444,14 @@ static hail_err run_begin(db *d, const char *kind, const char *origin, int64_t *
     if (e)
         return e;
     int64_t now = time_now_us();
-    sqlite3_stmt *st = db_stmt(d, "UPDATE sync_runs SET status = 'failed', finished_at = $1,"
-                                  " error = 'interrupted: the process ended before the sync"
-                                  " finished' WHERE source = 'marketo' AND status = 'running'");
+    db_st *st = db_stmt(d, "UPDATE sync_runs SET status = 'failed', finished_at = $1,"
+                           " error = 'interrupted: the process ended before the sync"
+                           " finished' WHERE source = 'marketo' AND status = 'running'");
     if (!st) {
         e = HAIL_EDB;
         goto out;
     }
-    sqlite3_bind_int64(st, 1, now);
+    db_bind_i64(st, 1, now);
     if ((e = db_step_done(d, st, "sync_runs: close stale")))
         goto out;
     st = db_stmt(d, "INSERT INTO sync_runs (source, kind, origin, status, started_at)"
@@ -460,14 +460,14 @@ static hail_err run_begin(db *d, const char *kind, const char *origin, int64_t *
         e = HAIL_EDB;
         goto out;
     }
-    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, origin, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 3, now);
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
+    db_bind_text_ref(st, 1, kind, -1);
+    db_bind_text_ref(st, 2, origin, -1);
+    db_bind_i64(st, 3, now);
+    if (db_step(st) == DB_ROW)
+        *id = db_col_i64(st, 0);
     else
         e = db_fail(d, "sync_runs: insert");
-    sqlite3_reset(st);
+    db_reset(st);
 out:
     if (!e)
         e = db_commit(d);
@@ -479,22 +479,22 @@ out:
 static hail_err run_end(run_ext *x, const char *status, const char *error)
 {
     mkto_run *r = &x->r;
-    sqlite3_stmt *st = db_stmt(r->d, "UPDATE sync_runs SET status = $1, finished_at = $2,"
-                                     " people_seen = $3, people_written = $4,"
-                                     " people_deactivated = $5, api_calls = $6, error = $7"
-                                     " WHERE id = $8");
+    db_st *st = db_stmt(r->d, "UPDATE sync_runs SET status = $1, finished_at = $2,"
+                              " people_seen = $3, people_written = $4,"
+                              " people_deactivated = $5, api_calls = $6, error = $7"
+                              " WHERE id = $8");
     if (!st)
         return HAIL_EDB;
     people_stats s;
     mkto_stats(r, &s);
-    sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, time_now_us());
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)s.seen);
-    sqlite3_bind_int64(st, 4, (sqlite3_int64)(s.inserted + s.updated));
-    sqlite3_bind_int64(st, 5, (sqlite3_int64)s.deactivated);
-    sqlite3_bind_int64(st, 6, r->m ? (sqlite3_int64)mkto_client_calls(r->m) : 0);
+    db_bind_text_ref(st, 1, status, -1);
+    db_bind_i64(st, 2, time_now_us());
+    db_bind_i64(st, 3, (int64_t)s.seen);
+    db_bind_i64(st, 4, (int64_t)(s.inserted + s.updated));
+    db_bind_i64(st, 5, (int64_t)s.deactivated);
+    db_bind_i64(st, 6, r->m ? (int64_t)mkto_client_calls(r->m) : 0);
     db_bind_text(st, 7, error, -1);
-    sqlite3_bind_int64(st, 8, x->run_id);
+    db_bind_i64(st, 8, x->run_id);
     return db_step_done(r->d, st, "sync_runs: finish");
 }
 
