@@ -48,7 +48,7 @@ typedef struct pg_blob {
 
 struct pg_st {
     pg_conn *c;
-    const char *sql;
+    char *sql; /* for messages */
     char name[24];
     int nparams;
     pg_param *params;
@@ -58,6 +58,7 @@ struct pg_st {
     int ran;  /* executed since the last reset: 1 rows, -1 failed */
     int row;  /* current row of res */
     int ncol; /* columns of res */
+    int oom;  /* a value could not be bound: the next step fails */
     pg_blob *blobs;
 };
 
@@ -262,7 +263,7 @@ pg_st *pg_prepare(pg_conn *c, const char *sql)
         return NULL;
     }
     s->c = c;
-    s->sql = sql;
+    s->sql = strdup(sql);
     snprintf(s->name, sizeof s->name, "s%u", ++c->next_id);
     PGresult *r = PQprepare(c->h, s->name, sql, 0, NULL);
     int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -274,6 +275,7 @@ pg_st *pg_prepare(pg_conn *c, const char *sql)
     if (!ok) {
         keep_error(c, r);
         PQclear(r);
+        free(s->sql);
         free(s);
         if (pg_errkind(c) == DB_ERR_CONNECTION) {
             pg_fail(c, "prepare");
@@ -326,6 +328,7 @@ void pg_st_free(pg_st *s)
     if (!s)
         return;
     pg_reset(s);
+    free(s->sql);
     for (int i = 0; i < s->nparams && s->params; i++)
         free(s->params[i].own);
     free(s->params);
@@ -338,22 +341,22 @@ void pg_st_free(pg_st *s)
 static pg_param *param(pg_st *s, int i)
 {
     if (i < 1 || i > s->nparams) {
-        log_error("store: parameter %d of %d bound in: %s", i, s->nparams, s->sql);
+        log_error("store: parameter %d of %d bound in: %s", i, s->nparams,
+                  s->sql ? s->sql : s->name);
         return NULL;
     }
     return &s->params[i - 1];
 }
 
 /* Copies n bytes (NUL-terminated) into the parameter's own storage. */
-static void param_copy(pg_param *p, const void *v, size_t n, int binary)
+static void param_copy(pg_st *s, pg_param *p, const void *v, size_t n, int binary)
 {
     if (n + 1 > p->cap) {
         size_t cap = n + 1 < 32 ? 32 : n + 1;
         char *own = realloc(p->own, cap);
         if (!own) {
-            /* Out of memory: bound as NULL; the statement then fails or
-             * finds nothing, never reads freed memory. */
             p->v = NULL;
+            s->oom = 1;
             return;
         }
         p->own = own;
@@ -374,7 +377,7 @@ void pg_bind_i64(pg_st *s, int i, int64_t v)
         return;
     char t[24];
     int n = snprintf(t, sizeof t, "%" PRId64, v);
-    param_copy(p, t, (size_t)n, 0);
+    param_copy(s, p, t, (size_t)n, 0);
 }
 
 void pg_bind_double(pg_st *s, int i, double v)
@@ -384,7 +387,7 @@ void pg_bind_double(pg_st *s, int i, double v)
         return;
     char t[40];
     int n = snprintf(t, sizeof t, "%.17g", v);
-    param_copy(p, t, (size_t)n, 0);
+    param_copy(s, p, t, (size_t)n, 0);
 }
 
 void pg_bind_text(pg_st *s, int i, const char *v, int len, int copy)
@@ -396,22 +399,21 @@ void pg_bind_text(pg_st *s, int i, const char *v, int len, int copy)
         p->v = NULL;
         return;
     }
-    size_t n = len < 0 ? strlen(v) : (size_t)len;
-    /* Text goes as a C string: a reference only when it ends there. */
-    if (!copy && v[n] == '\0') {
+    /* Text goes as a C string: a reference only to a whole one. */
+    if (!copy && len < 0) {
         p->v = v;
-        p->len = (int)n;
+        p->len = (int)strlen(v);
         p->binary = 0;
         return;
     }
-    param_copy(p, v, n, 0);
+    param_copy(s, p, v, len < 0 ? strlen(v) : (size_t)len, 0);
 }
 
 void pg_bind_blob(pg_st *s, int i, const void *v, size_t n)
 {
     pg_param *p = param(s, i);
     if (p)
-        param_copy(p, v ? v : "", n, 1);
+        param_copy(s, p, v ? v : "", n, 1);
 }
 
 void pg_bind_null(pg_st *s, int i)
@@ -444,6 +446,12 @@ int pg_step(pg_st *s)
         return DB_ERROR;
     if (!s->ran) {
         clear_error(c);
+        if (s->oom) {
+            s->oom = 0;
+            s->ran = -1;
+            snprintf(c->msg, sizeof c->msg, "out of memory");
+            return DB_ERROR;
+        }
         for (int i = 0; i < s->nparams; i++) {
             s->values[i] = s->params[i].v;
             s->lengths[i] = s->params[i].v ? s->params[i].len : 0;
