@@ -51,22 +51,6 @@ if ENGINE == "postgres" and not PG_URL:
 POSTGRES = ENGINE == "postgres"
 
 
-def _knows_database_url():
-    # Until the store's PostgreSQL engine is in this hail (issue 7), there is
-    # nothing to run on PostgreSQL: say so and skip (exit 77).
-    try:
-        p = subprocess.run([BIN, "--help"], capture_output=True, text=True, timeout=30)
-    except OSError:
-        return True  # the tests themselves say what is wrong with BIN
-    return "HAIL_DATABASE_URL" in p.stdout
-
-
-KNOWS_DATABASE_URL = _knows_database_url()
-if POSTGRES and not KNOWS_DATABASE_URL:
-    print("SKIPPED: %s has no --database / HAIL_DATABASE_URL yet: nothing runs on PostgreSQL" % BIN)
-    sys.exit(77)
-
-
 def sqlite_only(reason):
     """Skips a test or class on PostgreSQL, saying why it is SQLite's alone."""
     return unittest.skipIf(POSTGRES, "SQLite only: " + reason)

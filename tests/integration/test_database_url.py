@@ -23,7 +23,6 @@ COMMANDS = [
     ["token", "list"],
 ]
 
-knows_target = unittest.skipUnless(harness.KNOWS_DATABASE_URL, "this hail has no --database yet")
 # Once, in the PostgreSQL pass (the target is explicit: the engine of the pass
 # does not matter).
 needs_pg = unittest.skipUnless(harness.POSTGRES, "needs the test PostgreSQL: runs in the PostgreSQL pass")
@@ -77,7 +76,6 @@ class Case(unittest.TestCase):
                          "a PostgreSQL target made a SQLite database")
 
 
-@knows_target
 class UnreachableTest(Case):
     def test_connection_refused(self):
         port = free_port()  # nothing listens there
@@ -100,7 +98,29 @@ class UnreachableTest(Case):
         self.assertNotIn(SECRET, p.stderr)
 
 
-@knows_target
+@harness.sqlite_only("SQLite targets (the PostgreSQL pass runs the PostgreSQL ones)")
+class SqliteTargetTest(Case):
+    def test_not_a_database(self):
+        path = os.path.join(self.h.dir, "garbage.db")
+        with open(path, "w") as f:
+            f.write("this is not a SQLite database, only some text in a file\n" * 4)
+        self.assertRefused(path, "cannot use database %s: file is not a database" % path, secrets=())
+        with open(path) as f:
+            self.assertTrue(f.read().startswith("this is not a SQLite database"))  # untouched
+
+    def test_directory_missing(self):
+        path = os.path.join(self.h.dir, "no", "such", "dir", "hail.db")
+        self.assertRefused(path, "cannot open database %s: unable to open database file" % path,
+                           secrets=())
+        self.assertFalse(os.path.exists(os.path.join(self.h.dir, "no")))
+
+    def test_empty_target(self):
+        for p in (self.h.run("--database", "", "user", "list"),
+                  self.h.run("--database=", "user", "list")):
+            self.assertEqual((p.returncode, p.stdout, p.stderr),
+                             (2, "", "hail: --database needs a PostgreSQL URL or a SQLite path\n"))
+
+
 class HelpTest(Case):
     def test_help_never_shows_the_password(self):
         url = "postgresql://hail:%s@127.0.0.1:%d/hail" % (SECRET, free_port())
@@ -129,6 +149,14 @@ class ServerSideTest(Case):
         url = cluster_url(ROLE, SECRET)
         self.assertRefused(url, 'cannot connect to the database %s: password authentication failed '
                                 'for user "%s"' % (redacted(url), ROLE), secrets=(SECRET, RIGHT))
+
+    def test_wrong_password_in_key_value_form(self):
+        host, port = pg.host_port(harness.PG_URL)
+        target = "host=%s port=%d user=%s password=%s dbname=postgres" % (host, port, ROLE, SECRET)
+        self.assertRefused(target, 'cannot connect to the database host=%s port=%d user=%s '
+                                   'password=*** dbname=postgres: password authentication failed '
+                                   'for user "%s"' % (host, port, ROLE, ROLE),
+                           commands=[["user", "list"]], secrets=(SECRET, RIGHT))
 
     def test_right_password_works_and_is_not_logged(self):
         name, _ = pg.create_database(harness.PG_URL, prefix="hail_pw_")
