@@ -156,6 +156,18 @@ static const char *const migrations[] = {
     "    WHERE new.active = 1 AND new.sfdc_account_id IS NOT NULL"
     "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
     "END;",
+
+    /* 4: named leases (store/lease.h): one row per kind of work of which one
+     * runs at a time on any node ('marketo.sync'); lease_owner and
+     * lease_until are the columns every leased row has (job tables too).
+     * The Marketo sync's lease was a kv row before. */
+    "CREATE TABLE leases ("
+    "  name TEXT PRIMARY KEY,"
+    "  lease_owner TEXT,"
+    "  lease_until INTEGER,"
+    "  holder TEXT,"
+    "  updated_at INTEGER NOT NULL);"
+    "DELETE FROM kv WHERE key = 'marketo.sync.lease';",
 };
 
 int schema_latest(void)
