@@ -133,8 +133,8 @@ int cmd_db(cli_ctx *c, int argc, char **argv)
         int i = 2;
         for (; i < argc; i++) {
             const char *a = argv[i];
-            if (!strcmp(a, "--to") && i + 1 < argc && !to) {
-                to = argv[++i];
+            if (!strcmp(a, "--to") && !to) {
+                to = i + 1 < argc ? argv[++i] : "";
             } else if (!strncmp(a, "--to=", 5) && !to) {
                 to = a + 5;
             } else if (db_target_engine(a) == DB_POSTGRES) {
