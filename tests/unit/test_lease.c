@@ -19,6 +19,7 @@
 
 #include "core/timeutil.h"
 #include "store/db.h"
+#include "store/db_pg.h"
 #include "store/lease.h"
 #include "store/sync_runs.h"
 #include "db_fixture.h"
@@ -30,7 +31,7 @@ typedef struct engine_fixture {
     int pg;         /* 1 on PostgreSQL */
     char url[1024]; /* the test database's target (path or URL) */
     char dbname[64];
-    db *admin; /* PostgreSQL: the connection that created the database */
+    pg_conn *admin; /* PostgreSQL: the connection that created the database */
 } engine_fixture;
 
 /* ---- fixtures ---- */
@@ -83,16 +84,18 @@ static int setup_pg(void **state)
     snprintf(x->dbname, sizeof x->dbname, "hail_ut_lease_%s", hex);
     char sql[128];
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", x->dbname);
-    if (db_open(admin, 0, &x->admin) || db_exec(x->admin, sql)) {
+    if (pg_connect(admin, &x->admin) || pg_exec(x->admin, sql)) {
         fprintf(stderr, "test_lease: %s\n", hail_errmsg());
-        db_close(x->admin);
+        pg_disconnect(x->admin);
         free(x);
         return -1;
     }
     url_with_db(admin, x->dbname, x->url, sizeof x->url);
     if (db_open(x->url, DB_MIGRATE, &x->f.d)) {
         fprintf(stderr, "test_lease: %s\n", hail_errmsg());
-        db_close(x->admin);
+        snprintf(sql, sizeof sql, "DROP DATABASE %s", x->dbname);
+        pg_exec(x->admin, sql);
+        pg_disconnect(x->admin);
         free(x);
         return -1;
     }
@@ -109,8 +112,8 @@ static int teardown_any(void **state)
     if (x->pg) {
         char sql[128];
         snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", x->dbname);
-        db_exec(x->admin, sql);
-        db_close(x->admin);
+        pg_exec(x->admin, sql);
+        pg_disconnect(x->admin);
     } else {
         tmpdir_remove(x->f.dir);
     }
