@@ -258,8 +258,8 @@ static hail_err check_people(db *d, checker *c)
     if (n < 0)
         return HAIL_EDB;
     char msg[200];
-    snprintf(msg, sizeof msg, "%lld account/company count%s differ from people", (long long)n,
-             n == 1 ? "" : "s");
+    snprintf(msg, sizeof msg, "%lld account/company count%s from people", (long long)n,
+             n == 1 ? " differs" : "s differ");
     report(c, "account counts", n ? msg : NULL, NULL);
 
     n = one_i64(d,

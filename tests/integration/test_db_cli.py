@@ -73,7 +73,7 @@ class DbCheck(unittest.TestCase):
         self.h.sql("INSERT INTO people_search (key, person_id) VALUES ('zzz', 999999)")
         problems = dict(
             schema="1 missing: index sessions_expires",
-            account_counts="1 account/company count differ from people",
+            account_counts="1 account/company count differs from people",
             search_keys="1 search key of people missing or inactive")
         if POSTGRES:
             self.h.sql("INSERT INTO users (id, email, name, role, active, created_at, updated_at)"
