@@ -67,6 +67,10 @@ static const struct env_var {
     hail_err (*check)(const char *value);
 } env_vars[] = {
     {"HAIL_DATA", FOR_ALL, "data directory (as --data)", "./var", NULL},
+    {"HAIL_DATABASE_URL", FOR_ALL,
+     "database (as --database): postgres://user:pass@host:port/db, libpq key=value, or a "
+     "SQLite path",
+     "DIR/hail.db", NULL},
     {"HAIL_LOG_LEVEL", FOR_ALL, "debug, info, warn, error or off", "info", check_log_level},
     {"HAIL_DB_SYNC", FOR_ALL, "SQLite synchronous: full, or normal (not power-safe)", "full",
      check_db_sync},
@@ -157,7 +161,7 @@ hail_err cli_check_env(unsigned serve)
 static const char usage_head[] =
     "hail — a self-hosted sales-engagement server\n"
     "\n"
-    "Usage: hail [--data DIR] <command> [options]\n"
+    "Usage: hail [--data DIR] [--database TARGET] <command> [options]\n"
     "\n"
     "Commands:\n"
     "  serve                      run the web app, API and background workers\n"
@@ -169,6 +173,10 @@ static const char usage_head[] =
     "\n"
     "Global options (before or after the command):\n"
     "  --data DIR     data directory (env HAIL_DATA, default ./var); the database is DIR/hail.db\n"
+    "  --database TARGET\n"
+    "                 the database instead (env HAIL_DATABASE_URL): a PostgreSQL URL\n"
+    "                 postgres://user:pass@host:port/db or libpq key=value string, or a\n"
+    "                 SQLite file path; several `hail serve` nodes may share one PostgreSQL\n"
     "  -h, --help     show help (also: hail <command> --help)\n"
     "  --version      print the version\n"
     "\n"
@@ -232,6 +240,8 @@ static hail_err mkdirs(const char *path)
 
 hail_err cli_open_db(cli_ctx *c, db **out)
 {
+    if (c->database) /* --database / HAIL_DATABASE_URL: what it names, as it is */
+        return db_open(c->db_path, DB_MIGRATE, out);
     if (!c->may_create_db) {
         struct stat st;
         if (stat(c->db_path, &st) != 0 && errno == ENOENT)
@@ -298,6 +308,7 @@ int cli_main(int argc, char **argv)
     c.data_dir = env_value("HAIL_DATA");
     if (!c.data_dir)
         c.data_dir = "var";
+    c.database = env_value("HAIL_DATABASE_URL");
 
     /* The command's arguments: the command, serve's options given before it,
      * then what follows it, with --data taken out wherever it is. */
@@ -317,6 +328,15 @@ int cli_main(int argc, char **argv)
                 goto out;
             }
             c.data_dir = v;
+            continue;
+        }
+        if (!strcmp(a, "--database") || !strncmp(a, "--database=", 11)) {
+            const char *v = a[10] == '=' ? a + 11 : i + 1 < argc ? argv[++i] : NULL;
+            if (!v || !*v) {
+                fprintf(stderr, "hail: --database needs a PostgreSQL URL or a SQLite path\n");
+                goto out;
+            }
+            c.database = v;
             continue;
         }
         if (cmd) {
@@ -370,9 +390,12 @@ int cli_main(int argc, char **argv)
         rc = cli_fail(e);
         goto out;
     }
-    if ((size_t)snprintf(c.db_path, sizeof c.db_path, "%s/hail.db", c.data_dir) >=
-        sizeof c.db_path) {
-        fprintf(stderr, "hail: data directory path is too long\n");
+    if (c.database
+            ? (size_t)snprintf(c.db_path, sizeof c.db_path, "%s", c.database) >= sizeof c.db_path
+            : (size_t)snprintf(c.db_path, sizeof c.db_path, "%s/hail.db", c.data_dir) >=
+                  sizeof c.db_path) {
+        fprintf(stderr, "hail: %s is too long\n",
+                c.database ? "the database target" : "data directory path");
         goto out;
     }
     if (auth_init()) {

@@ -19,7 +19,10 @@ struct db;
 
 typedef struct cli_ctx {
     const char *data_dir; /* --data / HAIL_DATA / ./var */
-    char db_path[4096];   /* data_dir/hail.db */
+    const char *database; /* --database / HAIL_DATABASE_URL, or NULL */
+    /* The database target: database, else data_dir/hail.db. May hold a
+     * PostgreSQL password: print only db_target_redact()'s form. */
+    char db_path[4096];
     const char *argv0;
     int may_create_db; /* the command may create data_dir/hail.db (serve, user add, …) */
 } cli_ctx;

@@ -139,8 +139,10 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         web_close(web);
         return cli_fail(e);
     }
-    log_info("hail %s listening on http://%s (data %s, %d threads)", HAIL_VERSION, listen,
-             c->data_dir, threads);
+    char where[512];
+    db_target_redact(c->db_path, where, sizeof where);
+    log_info("hail %s listening on http://%s (database %s, %d threads)", HAIL_VERSION, listen,
+             where, threads);
     if ((e = sync_worker_start(c->db_path))) {
         http_server_stop(srv);
         db_checkpointer_stop(ckpt);

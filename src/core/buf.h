@@ -13,7 +13,7 @@
 
 #include "core/err.h"
 
-typedef struct {
+typedef struct buf {
     char *data;
     size_t len;
     size_t cap;

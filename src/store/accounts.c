@@ -15,8 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include "core/fold.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 
 /* The next account after $1 (the first page: after ''; an empty id is no account). */
 static const char sql_next_account[] = "SELECT account_id FROM account_companies"
@@ -29,6 +32,12 @@ static const char sql_next_company[] =
     "SELECT company, account_id FROM account_companies INDEXED BY account_companies_company"
     " WHERE (company, account_id) > ($1 COLLATE NOCASE, $2) AND company < $3 COLLATE NOCASE"
     " ORDER BY company COLLATE NOCASE, account_id LIMIT 1";
+/* PostgreSQL: the same on lower(company) (under "C": ASCII folding, as
+ * NOCASE), the account_companies_company index's expression. */
+static const char sql_next_company_pg[] =
+    "SELECT company, account_id FROM account_companies"
+    " WHERE (lower(company), account_id) > (lower($1 COLLATE \"C\"), $2) AND lower(company) < $3"
+    " ORDER BY lower(company), account_id LIMIT 1";
 
 /* An account's active people by company ('' for none first, then binary order). */
 static const char sql_account_companies[] = "SELECT company, people FROM account_companies"
@@ -78,7 +87,7 @@ static void summary_free(summary *s)
 
 static int starts_nocase(const char *s, const char *q, size_t qlen)
 {
-    return strlen(s) >= qlen && sqlite3_strnicmp(s, q, (int)qlen) == 0;
+    return strlen(s) >= qlen && strncasecmp(s, q, qlen) == 0;
 }
 
 /* ACCOUNTS_DIRTY_KEY's value (NULL: account_companies is right). */
@@ -98,19 +107,18 @@ static int rebuilt(const char *dirty, const char *id)
 static hail_err summarize(db *d, const char *id, const char *q, int from_people, summary *s)
 {
     *s = (summary){0};
-    sqlite3_stmt *st =
-        from_people ? db_stmt(d, sql_people_companies) : db_stmt(d, sql_account_companies);
+    db_st *st = from_people ? db_stmt(d, sql_people_companies) : db_stmt(d, sql_account_companies);
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    db_bind_text_ref(st, 1, id, -1);
     size_t qlen = q ? strlen(q) : 0;
     long long best = 0;
     const char *match = NULL;
     hail_err e = HAIL_OK;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *c = (const char *)sqlite3_column_text(st, 0);
-        long long n = sqlite3_column_int64(st, 1);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *c = db_col_text(st, 0);
+        long long n = db_col_i64(st, 1);
         s->people += n;
         if (!c || !*c)
             continue;
@@ -124,7 +132,7 @@ static hail_err summarize(db *d, const char *id, const char *q, int from_people,
             s->name = copy;
             best = n;
         }
-        if (q && starts_nocase(c, q, qlen) && (!match || sqlite3_stricmp(c, match) < 0)) {
+        if (q && starts_nocase(c, q, qlen) && (!match || strcasecmp(c, match) < 0)) {
             char *copy = strdup(c);
             if (!copy) {
                 e = HAIL_ENOMEM;
@@ -135,9 +143,9 @@ static hail_err summarize(db *d, const char *id, const char *q, int from_people,
             match = copy;
         }
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "accounts: people of an account");
-    sqlite3_reset(st);
+    db_reset(st);
     if (e)
         summary_free(s);
     return e;
@@ -195,7 +203,7 @@ static hail_err cursor_read(const char *raw, const char *q, position *p)
     *p = (position){0};
     if (!raw || !*raw)
         return position_set(p, q ? q : NULL, "");
-    if (raw[0] != 'a' && raw[0] != 'c')
+    if ((raw[0] != 'a' && raw[0] != 'c') || !utf8_is_valid(raw, strlen(raw)))
         return hail_errf(HAIL_EINVAL, "cursor is not valid");
     if ((raw[0] == 'c') != (q != NULL))
         return hail_errf(HAIL_EINVAL, "cursor is not valid for this query");
@@ -217,8 +225,8 @@ static hail_err cursor_read(const char *raw, const char *q, position *p)
 }
 
 /* q trimmed and lower-cased (ASCII) into *lo, and into *hi the first text
- * past its NOCASE prefix range ("" when nothing can start with q: bytes no
- * UTF-8 text holds). *lo stays NULL when q is absent or blank. */
+ * past its NOCASE prefix range (valid UTF-8, as PostgreSQL text must be; ""
+ * when there is none). *lo stays NULL when q is absent or blank. */
 static hail_err prefix_range(const char *q, char **lo, char **hi)
 {
     *lo = *hi = NULL;
@@ -231,7 +239,7 @@ static hail_err prefix_range(const char *q, char **lo, char **hi)
         n--;
     if (!n)
         return HAIL_OK;
-    char *l = strndup(q, n), *h = strndup(q, n);
+    char *l = strndup(q, n), *h = malloc(n + 2);
     if (!l || !h) {
         free(l);
         free(h);
@@ -239,17 +247,11 @@ static hail_err prefix_range(const char *q, char **lo, char **hi)
     }
     for (size_t i = 0; i < n; i++)
         if (l[i] >= 'A' && l[i] <= 'Z')
-            l[i] = h[i] = (char)(l[i] - 'A' + 'a');
-    size_t k = n;
-    while (k && (unsigned char)h[k - 1] == 0xFF)
-        k--;
-    if (k) {
-        h[k - 1]++;
-        /* NOCASE folds A-Z to a-z: the next folded byte after '@' is '[' */
-        if (h[k - 1] == 'A')
-            h[k - 1] = '[';
-    }
-    h[k] = '\0';
+            l[i] = (char)(l[i] - 'A' + 'a');
+    size_t k = fold_prefix_upper(l, n, h);
+    /* NOCASE folds A-Z to a-z: the next folded text after '@' is '[' */
+    if (k && h[k - 1] == 'A')
+        h[k - 1] = '[';
     *lo = l;
     *hi = h;
     return HAIL_OK;
@@ -261,29 +263,30 @@ static hail_err next_candidate(db *d, const position *p, const char *q, const ch
                                int *found)
 {
     *found = 0;
-    sqlite3_stmt *st = q ? db_stmt(d, sql_next_company) : db_stmt(d, sql_next_account);
+    db_st *st = q ? db_stmt(d, DB_SQL(d, sql_next_company, sql_next_company_pg))
+                  : db_stmt(d, sql_next_account);
     if (!st)
         return HAIL_EDB;
     if (q) {
-        sqlite3_bind_text(st, 1, p->company, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, p->account, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, hi, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, 1, p->company, -1);
+        db_bind_text_ref(st, 2, p->account, -1);
+        db_bind_text_ref(st, 3, hi, -1);
     } else {
-        sqlite3_bind_text(st, 1, p->account, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, 1, p->account, -1);
     }
     hail_err e = HAIL_OK;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *company = q ? (const char *)sqlite3_column_text(st, 0) : NULL;
-        const char *account = (const char *)sqlite3_column_text(st, q ? 1 : 0);
+    int rc = db_step(st);
+    if (rc == DB_ROW) {
+        const char *company = q ? db_col_text(st, 0) : NULL;
+        const char *account = db_col_text(st, q ? 1 : 0);
         if (!account || (q && !company))
             e = HAIL_ENOMEM; /* the only way SQLite returns NULL for a non-NULL value */
         else if (!(e = position_set(c, company, account)))
             *found = 1;
-    } else if (rc != SQLITE_DONE) {
+    } else if (rc != DB_DONE) {
         e = db_fail(d, "accounts: list");
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }
 
@@ -300,6 +303,9 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
     if (!e)
         e = dirty_read(d, &dirty);
     int n = 0, examined = 0;
+    /* A q that is not UTF-8 starts no stored company: an empty page. */
+    if (q && !utf8_is_valid(q, strlen(q)))
+        hi[0] = '\0';
     while (!e && !(q && !*hi)) {
         int found;
         if ((e = next_candidate(d, &at, q, hi, &cand, &found)) || !found)
@@ -327,7 +333,7 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
         if ((e = summarize(d, cand.account, q, 0, &s)))
             break;
         /* An account is listed once: under the smallest of its companies that start with q. */
-        int accept = s.people > 0 && (!q || (s.match && !sqlite3_stricmp(s.match, cand.company)));
+        int accept = s.people > 0 && (!q || (s.match && !strcasecmp(s.match, cand.company)));
         if (accept && n == aq->limit) {
             summary_free(&s);
             cursor_write(next, &last);
@@ -362,6 +368,9 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
 hail_err accounts_get(db *d, const char *id, json_t **out)
 {
     *out = NULL;
+    /* Text that is not UTF-8 matches nothing stored (and PostgreSQL refuses it). */
+    if (!utf8_is_valid(id, strlen(id)))
+        return HAIL_ENOTFOUND;
     summary s;
     char *dirty = NULL;
     hail_err e = dirty_read(d, &dirty);
@@ -377,31 +386,31 @@ hail_err accounts_get(db *d, const char *id, json_t **out)
     }
     json_t *j = account_json(id, &s), *opps = json_array();
     summary_free(&s);
-    sqlite3_stmt *st = db_stmt(d, sql_account_opportunities);
+    db_st *st = db_stmt(d, sql_account_opportunities);
     if (!j || !opps || !st) {
         json_decref(j);
         json_decref(opps);
         return st ? HAIL_ENOMEM : HAIL_EDB;
     }
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, ACCOUNT_OPPORTUNITIES_MAX + 1);
+    db_bind_text_ref(st, 1, id, -1);
+    db_bind_i64(st, 2, ACCOUNT_OPPORTUNITIES_MAX + 1);
     int rc, n = 0, more = 0;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (n == ACCOUNT_OPPORTUNITIES_MAX) {
             more = 1;
             break;
         }
-        json_t *o = json_pack("{s:s,s:I}", "id", (const char *)sqlite3_column_text(st, 0),
-                              "people_count", (json_int_t)sqlite3_column_int64(st, 1));
+        json_t *o = json_pack("{s:s,s:I}", "id", db_col_text(st, 0), "people_count",
+                              (json_int_t)db_col_i64(st, 1));
         if (!o || json_array_append_new(opps, o)) {
             e = HAIL_ENOMEM;
             break;
         }
         n++;
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "accounts: opportunities of an account");
-    sqlite3_reset(st);
+    db_reset(st);
     if (!e && (json_object_set_new(j, "opportunities", opps) ||
                json_object_set_new(j, "more_opportunities", json_boolean(more))))
         e = HAIL_ENOMEM;
@@ -417,17 +426,19 @@ hail_err accounts_get(db *d, const char *id, json_t **out)
 hail_err opportunities_get(db *d, const char *id, json_t **out)
 {
     *out = NULL;
-    sqlite3_stmt *st = db_stmt(d, sql_opportunity_accounts);
+    if (!utf8_is_valid(id, strlen(id)))
+        return HAIL_ENOTFOUND;
+    db_st *st = db_stmt(d, sql_opportunity_accounts);
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    db_bind_text_ref(st, 1, id, -1);
     long long people = 0, best = 0;
     char *account = NULL;
     hail_err e = HAIL_OK;
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        const char *a = (const char *)sqlite3_column_text(st, 0);
-        long long n = sqlite3_column_int64(st, 1);
+    while ((rc = db_step(st)) == DB_ROW) {
+        const char *a = db_col_text(st, 0);
+        long long n = db_col_i64(st, 1);
         people += n;
         /* the most common account; rows come in id order, so a tie keeps the smallest */
         if (a && *a && n > best) {
@@ -441,9 +452,9 @@ hail_err opportunities_get(db *d, const char *id, json_t **out)
             best = n;
         }
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "accounts: people of an opportunity");
-    sqlite3_reset(st);
+    db_reset(st);
     if (!e && !people)
         e = HAIL_ENOTFOUND;
     if (!e && !(*out = json_pack("{s:s,s:s?,s:I}", "id", id, "account_id", account, "people_count",
@@ -467,25 +478,29 @@ static const char sql_rebuild_end[] =
     "SELECT sfdc_account_id FROM people WHERE sfdc_account_id IS NOT NULL"
     " AND sfdc_account_id >= $1 AND NOT ($2 AND sfdc_account_id = $1)"
     " ORDER BY sfdc_account_id LIMIT 1 OFFSET $3";
-/* $3: the range's last account, or an empty blob for all that follow (a
- * blob sorts after every text). */
+/* $3: the range's last account; the _rest forms take all that follow. */
 static const char sql_rebuild_delete[] =
     "DELETE FROM account_companies WHERE account_id >= $1 AND NOT ($2 AND account_id = $1)"
     " AND account_id <= $3";
+static const char sql_rebuild_delete_rest[] =
+    "DELETE FROM account_companies WHERE account_id >= $1 AND NOT ($2 AND account_id = $1)";
 static const char sql_rebuild_insert[] =
     "INSERT INTO account_companies"
     " SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
     " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id >= $1"
     " AND NOT ($2 AND sfdc_account_id = $1) AND sfdc_account_id <= $3 GROUP BY 1, 2";
+static const char sql_rebuild_insert_rest[] =
+    "INSERT INTO account_companies"
+    " SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
+    " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id >= $1"
+    " AND NOT ($2 AND sfdc_account_id = $1) GROUP BY 1, 2";
 
-static void bind_range(sqlite3_stmt *st, const char *lo, int excl, const char *last)
+static void bind_range(db_st *st, const char *lo, int excl, const char *last)
 {
-    sqlite3_bind_text(st, 1, lo, -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, excl);
+    db_bind_text_ref(st, 1, lo, -1);
+    db_bind_i64(st, 2, excl);
     if (last)
-        sqlite3_bind_text(st, 3, last, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_zeroblob(st, 3, 0);
+        db_bind_text_ref(st, 3, last, -1);
 }
 
 /* The next range of about `rows` people (whole accounts; < 0: all that is
@@ -504,27 +519,31 @@ static hail_err rebuild_range(db *d, int64_t rows, int *done)
     int excl = mark[0] == '>';
     const char *lo = excl ? mark + 1 : "";
     if (rows >= 0) {
-        sqlite3_stmt *st = db_stmt(d, sql_rebuild_end);
+        db_st *st = db_stmt(d, sql_rebuild_end);
         if (!st) {
             e = HAIL_EDB;
             goto out;
         }
         bind_range(st, lo, excl, NULL);
-        sqlite3_bind_int64(st, 3, rows);
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
-            const char *v = (const char *)sqlite3_column_text(st, 0);
+        db_bind_i64(st, 3, rows);
+        int rc = db_step(st);
+        if (rc == DB_ROW) {
+            const char *v = db_col_text(st, 0);
             if (!v || !(last = strdup(v)))
                 e = HAIL_ENOMEM;
-        } else if (rc != SQLITE_DONE) {
+        } else if (rc != DB_DONE) {
             e = db_fail(d, "accounts: rebuild");
         }
-        sqlite3_reset(st);
+        db_reset(st);
         if (e)
             goto out;
     }
     for (int i = 0; i < 2 && !e; i++) {
-        sqlite3_stmt *st = i ? db_stmt(d, sql_rebuild_insert) : db_stmt(d, sql_rebuild_delete);
+        db_st *st;
+        if (i)
+            st = last ? db_stmt(d, sql_rebuild_insert) : db_stmt(d, sql_rebuild_insert_rest);
+        else
+            st = last ? db_stmt(d, sql_rebuild_delete) : db_stmt(d, sql_rebuild_delete_rest);
         if (!st) {
             e = HAIL_EDB;
             break;

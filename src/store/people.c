@@ -11,6 +11,7 @@
 #include "core/jsonw.h"
 #include "core/timeutil.h"
 #include "store/accounts.h"
+#include "store/db_sqlite.h"
 #include "store/people_keys.h"
 #include "store/schema.h"
 
@@ -226,15 +227,15 @@ hail_err people_register_functions(sqlite3 *h)
 
 static hail_err search_write(db *d, const search_keys *k, int64_t id, int add)
 {
-    sqlite3_stmt *st = add ? db_stmt(d, "INSERT INTO people_search (key, person_id)"
-                                        " VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                           : db_stmt(d, "DELETE FROM people_search WHERE key = $1"
-                                        " AND person_id = $2");
+    db_st *st = add ? db_stmt(d, "INSERT INTO people_search (key, person_id)"
+                                 " VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    : db_stmt(d, "DELETE FROM people_search WHERE key = $1"
+                                 " AND person_id = $2");
     if (!st)
         return HAIL_EDB;
     for (int i = 0; i < k->n; i++) {
-        sqlite3_bind_text(st, 1, k->full[i], (int)k->len[i], SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, id);
+        db_bind_text_ref(st, 1, k->full[i], (int)k->len[i]);
+        db_bind_i64(st, 2, id);
         hail_err e = db_step_done(d, st, "people: search keys");
         if (e)
             return e;
@@ -283,13 +284,13 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
         free(w);
         return e;
     }
-    sqlite3_stmt *st = db_stmt(d, "SELECT EXISTS (SELECT 1 FROM people)");
-    if (!st || sqlite3_step(st) != SQLITE_ROW) {
+    db_st *st = db_stmt(d, "SELECT EXISTS (SELECT 1 FROM people)");
+    if (!st || db_step(st) != DB_ROW) {
         e = db_fail(d, "people: count");
         goto fail;
     }
-    w->empty_at_start = sqlite3_column_int(st, 0) == 0;
-    sqlite3_reset(st);
+    w->empty_at_start = db_col_int(st, 0) == 0;
+    db_reset(st);
     if ((flags & PW_BULK) && w->empty_at_start) {
         /* The flag is committed with the first rows: an interrupted bulk load
          * leaves it set, and the next open rebuilds what was skipped. No
@@ -332,15 +333,15 @@ static int nonempty(const person_in *p, int f)
 }
 
 /* Binds the 13 fields at 1..13 and active at 14. */
-static void bind_person(sqlite3_stmt *st, const person_in *p)
+static void bind_person(db_st *st, const person_in *p)
 {
     for (int i = 0; i < PF_COUNT; i++) {
         if (p->f[i] && p->len[i] > 0)
-            sqlite3_bind_text(st, i + 1, p->f[i], (int)p->len[i], SQLITE_STATIC);
+            db_bind_text_ref(st, i + 1, p->f[i], (int)p->len[i]);
         else
-            sqlite3_bind_null(st, i + 1);
+            db_bind_null(st, i + 1);
     }
-    sqlite3_bind_int(st, 14, nonempty(p, PF_OWNER_EMAIL));
+    db_bind_i64(st, 14, nonempty(p, PF_OWNER_EMAIL));
 }
 
 static const char sql_insert[] =
@@ -371,22 +372,22 @@ typedef struct existing {
 static hail_err lookup(people_writer *w, const person_in *p, existing *x)
 {
     x->found = x->same = 0;
-    sqlite3_stmt *st = db_stmt(w->d, sql_lookup);
+    db_st *st = db_stmt(w->d, sql_lookup);
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, p->marketo_id);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? HAIL_OK : db_fail(w->d, "people: lookup");
+    db_bind_i64(st, 1, p->marketo_id);
+    int rc = db_step(st);
+    if (rc != DB_ROW) {
+        db_reset(st);
+        return rc == DB_DONE ? HAIL_OK : db_fail(w->d, "people: lookup");
     }
     x->found = 1;
-    x->id = sqlite3_column_int64(st, 15);
-    x->active = sqlite3_column_int(st, 0);
-    int same = sqlite3_column_int(st, 1) == 0 && x->active == nonempty(p, PF_OWNER_EMAIL);
+    x->id = db_col_i64(st, 15);
+    x->active = db_col_int(st, 0);
+    int same = db_col_int(st, 1) == 0 && x->active == nonempty(p, PF_OWNER_EMAIL);
     for (int i = 0; same && i < PF_COUNT; i++) {
-        const char *v = (const char *)sqlite3_column_text(st, i + 2);
-        size_t vl = (size_t)sqlite3_column_bytes(st, i + 2);
+        const char *v = db_col_text(st, i + 2);
+        size_t vl = (size_t)db_col_bytes(st, i + 2);
         int in_null = !p->f[i] || p->len[i] == 0;
         if (!v)
             same = in_null;
@@ -400,12 +401,12 @@ static hail_err lookup(people_writer *w, const person_in *p, existing *x)
         const char *v[4];
         size_t len[4];
         for (int i = 0; i < 4; i++) {
-            v[i] = (const char *)sqlite3_column_text(st, cols[i] + 2);
-            len[i] = v[i] ? (size_t)sqlite3_column_bytes(st, cols[i] + 2) : 0;
+            v[i] = db_col_text(st, cols[i] + 2);
+            len[i] = v[i] ? (size_t)db_col_bytes(st, cols[i] + 2) : 0;
         }
         people_keys(&x->keys, v, len);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return HAIL_OK;
 }
 
@@ -426,16 +427,16 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
     }
     search_keys keys;
     if (!x.found) {
-        sqlite3_stmt *st = db_stmt(w->d, sql_insert);
+        db_st *st = db_stmt(w->d, sql_insert);
         if (!st)
             return HAIL_EDB;
         bind_person(st, p);
-        sqlite3_bind_int64(st, 15, p->marketo_id);
-        sqlite3_bind_int64(st, 16, now);
-        int rc = sqlite3_step(st);
-        int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-        sqlite3_reset(st);
-        if (rc == SQLITE_ROW) {
+        db_bind_i64(st, 15, p->marketo_id);
+        db_bind_i64(st, 16, now);
+        int rc = db_step(st);
+        int64_t id = rc == DB_ROW ? db_col_i64(st, 0) : 0;
+        db_reset(st);
+        if (rc == DB_ROW) {
             w->st.inserted++;
             if (active && !w->bulk) {
                 person_in_keys(&keys, p);
@@ -443,7 +444,7 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
             }
             return HAIL_OK;
         }
-        if (sqlite3_extended_errcode(db_sqlite(w->d)) != SQLITE_CONSTRAINT_UNIQUE)
+        if (db_last_error(w->d) != DB_ERR_UNIQUE)
             return db_fail(w->d, "people: insert");
         /* The same id twice in one load: compare and update like any other. */
         if ((e = lookup(w, p, &x)))
@@ -453,12 +454,12 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
             return HAIL_OK;
         }
     }
-    sqlite3_stmt *st = db_stmt(w->d, sql_update);
+    db_st *st = db_stmt(w->d, sql_update);
     if (!st)
         return HAIL_EDB;
     bind_person(st, p);
-    sqlite3_bind_int64(st, 15, now);
-    sqlite3_bind_int64(st, 16, x.id);
+    db_bind_i64(st, 15, now);
+    db_bind_i64(st, 16, x.id);
     if ((e = db_step_done(w->d, st, "people: update")))
         return e;
     w->st.updated++;
@@ -478,36 +479,36 @@ hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int dele
 {
     /* Only someone who was active leaves the active set (stats.deactivated);
      * an inactive person may still have its deleted flag changed below. */
-    sqlite3_stmt *st = db_stmt(w->d, "SELECT id, active, first_name, last_name, email, company"
-                                     " FROM people WHERE marketo_id = $1");
+    db_st *st = db_stmt(w->d, "SELECT id, active, first_name, last_name, email, company"
+                              " FROM people WHERE marketo_id = $1");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, marketo_id);
-    int rc = sqlite3_step(st);
-    if (rc != SQLITE_ROW) {
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? HAIL_OK : db_fail(w->d, "people: deactivate");
+    db_bind_i64(st, 1, marketo_id);
+    int rc = db_step(st);
+    if (rc != DB_ROW) {
+        db_reset(st);
+        return rc == DB_DONE ? HAIL_OK : db_fail(w->d, "people: deactivate");
     }
-    int64_t id = sqlite3_column_int64(st, 0);
-    int was_active = sqlite3_column_int(st, 1);
+    int64_t id = db_col_i64(st, 0);
+    int was_active = db_col_int(st, 1);
     search_keys keys = {0};
     if (was_active) {
         const char *v[4];
         size_t len[4];
         for (int i = 0; i < 4; i++) {
-            v[i] = (const char *)sqlite3_column_text(st, i + 2);
-            len[i] = v[i] ? (size_t)sqlite3_column_bytes(st, i + 2) : 0;
+            v[i] = db_col_text(st, i + 2);
+            len[i] = v[i] ? (size_t)db_col_bytes(st, i + 2) : 0;
         }
         people_keys(&keys, v, len);
     }
-    sqlite3_reset(st);
+    db_reset(st);
     st = db_stmt(w->d, "UPDATE people SET active = 0, deleted = $1, updated_at = $2"
                        " WHERE id = $3 AND (active = 1 OR deleted <> $1)");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int(st, 1, deleted ? 1 : 0);
-    sqlite3_bind_int64(st, 2, time_now_us());
-    sqlite3_bind_int64(st, 3, id);
+    db_bind_i64(st, 1, deleted ? 1 : 0);
+    db_bind_i64(st, 2, time_now_us());
+    db_bind_i64(st, 3, id);
     hail_err e = db_step_done(w->d, st, "people: deactivate");
     if (e || !was_active)
         return e;
@@ -572,19 +573,16 @@ static hail_err bulk_finish_search(db *d)
     /* Statements on the temporary table are not cached (db_stmt): the table
      * lives only for this call. */
     int64_t last = 0, at = 0, chunk = 2048;
-    sqlite3_stmt *st = NULL, *ins = NULL;
-    if (sqlite3_prepare_v2(db_sqlite(d), "SELECT coalesce(max(rowid), 0) FROM temp.bulk_keys", -1,
-                           &st, NULL) != SQLITE_OK ||
-        sqlite3_step(st) != SQLITE_ROW ||
-        sqlite3_prepare_v2(db_sqlite(d),
-                           "INSERT INTO people_search (key, person_id)"
-                           " SELECT key, id FROM temp.bulk_keys WHERE rowid > $1 AND rowid <= $2"
-                           " ON CONFLICT DO NOTHING",
-                           -1, &ins, NULL) != SQLITE_OK)
+    db_st *st = NULL, *ins = NULL;
+    if (!(st = db_prepare(d, "SELECT coalesce(max(rowid), 0) FROM temp.bulk_keys")) ||
+        db_step(st) != DB_ROW ||
+        !(ins = db_prepare(d, "INSERT INTO people_search (key, person_id)"
+                              " SELECT key, id FROM temp.bulk_keys WHERE rowid > $1 AND rowid <= $2"
+                              " ON CONFLICT DO NOTHING")))
         e = db_fail(d, "people: search keys");
     else
-        last = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+        last = db_col_i64(st, 0);
+    db_st_free(st);
     while (!e) {
         if ((e = db_begin(d)))
             break;
@@ -592,8 +590,8 @@ static hail_err bulk_finish_search(db *d)
          * follows the time one took. */
         while (!e && at < last && !db_bulk_due(d)) {
             int64_t t0 = time_mono_us();
-            sqlite3_bind_int64(ins, 1, at);
-            sqlite3_bind_int64(ins, 2, at + chunk);
+            db_bind_i64(ins, 1, at);
+            db_bind_i64(ins, 2, at + chunk);
             if ((e = db_step_done(d, ins, "people: search keys")))
                 break;
             at += chunk;
@@ -611,7 +609,7 @@ static hail_err bulk_finish_search(db *d)
             break;
         db_bulk_pause(d);
     }
-    sqlite3_finalize(ins);
+    db_st_free(ins);
     if (e)
         db_rollback(d);
     db_exec(d, "DROP TABLE IF EXISTS temp.bulk_keys;");

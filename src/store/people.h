@@ -131,7 +131,8 @@ hail_err people_get_text(db *d, int64_t id, buf *out);
 hail_err people_cursor_parse(const char *s, people_query *q, char *keybuf, size_t keycap);
 
 /* Registers hail's SQL functions (hail_search_key) on a connection. */
-hail_err people_register_functions(sqlite3 *h);
+struct sqlite3;
+hail_err people_register_functions(struct sqlite3 *h);
 /* Rebuilds the search keys of all active people (after a bulk load). */
 hail_err people_rebuild_search(db *d);
 /* kv key set while a bulk load has skipped the search keys. */

@@ -26,30 +26,30 @@
 
 /* Writes the person whose columns start at column `at` of st as a JSON
  * object: the one serializer of a person (people_get parses its output). */
-static hail_err person_write(buf *b, sqlite3_stmt *st, int at)
+static hail_err person_write(buf *b, db_st *st, int at)
 {
     hail_err e = buf_putc(b, '{');
     if (!e)
         e = jsonw_key(b, "id");
     if (!e)
-        e = jsonw_int(b, sqlite3_column_int64(st, at));
+        e = jsonw_int(b, db_col_i64(st, at));
     if (!e)
         e = buf_putc(b, ',');
     if (!e)
         e = jsonw_key(b, "marketo_id");
     if (!e)
-        e = jsonw_int(b, sqlite3_column_int64(st, at + 1));
+        e = jsonw_int(b, db_col_i64(st, at + 1));
     for (int i = 0; !e && i < PF_COUNT; i++) {
-        const char *v = (const char *)sqlite3_column_text(st, at + i + 2);
+        const char *v = db_col_text(st, at + i + 2);
         if (!(e = buf_putc(b, ',')) && !(e = jsonw_key(b, person_json_field[i])))
-            e = jsonw_str(b, v, v ? (size_t)sqlite3_column_bytes(st, at + i + 2) : 0);
+            e = jsonw_str(b, v, v ? (size_t)db_col_bytes(st, at + i + 2) : 0);
     }
     char c[TIME_ISO_LEN], u[TIME_ISO_LEN];
-    time_format_iso(sqlite3_column_int64(st, at + 16), c);
-    time_format_iso(sqlite3_column_int64(st, at + 17), u);
+    time_format_iso(db_col_i64(st, at + 16), c);
+    time_format_iso(db_col_i64(st, at + 17), u);
     if (!e)
         e = buf_printf(b, ",\"active\":%s,\"created_at\":\"%s\",\"updated_at\":\"%s\"}",
-                       sqlite3_column_int(st, at + 15) ? "true" : "false", c, u);
+                       db_col_int(st, at + 15) ? "true" : "false", c, u);
     return e;
 }
 
@@ -64,19 +64,19 @@ static hail_err parse_written(const buf *b, json_t **out)
 
 hail_err people_get_text(db *d, int64_t id, buf *out)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT " PERSON_COLS " FROM people p WHERE p.id = $1");
+    db_st *st = db_stmt(d, "SELECT " PERSON_COLS " FROM people p WHERE p.id = $1");
     if (!st)
         return HAIL_EDB;
-    sqlite3_bind_int64(st, 1, id);
-    int rc = sqlite3_step(st);
+    db_bind_i64(st, 1, id);
+    int rc = db_step(st);
     hail_err e;
-    if (rc == SQLITE_ROW)
+    if (rc == DB_ROW)
         e = person_write(out, st, 0);
-    else if (rc == SQLITE_DONE)
+    else if (rc == DB_DONE)
         e = hail_errf(HAIL_ENOTFOUND, "no person with id %lld", (long long)id);
     else
         e = db_fail(d, "people: get");
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }
 
@@ -91,10 +91,14 @@ hail_err people_get(db *d, int64_t id, json_t **out)
     return e;
 }
 
-/* One SQL text per combination of filters, built once, so every list query is
- * a cached prepared statement. Bit 0: q (search order), 1: owner, 2: account,
- * 3: opportunity. Parameters are numbered in order of appearance (see
- * db_stmt); list_param records which number each value got. */
+/* One SQL text per engine and combination of filters, built once, so every
+ * list query is a cached prepared statement. Bit 0: q (search order), 1:
+ * owner, 2: account, 3: opportunity. Parameters are numbered in order of
+ * appearance (see db_stmt); list_param records which number each value got.
+ * The PostgreSQL texts differ in three places: JOIN for SQLite's CROSS JOIN
+ * (PostgreSQL's planner orders joins itself), lower() for NOCASE, and a LIMIT
+ * on the search, which a server cannot step lazily (search_list fetches it
+ * in growing chunks). */
 enum {
     LP_KEY,
     LP_HI,
@@ -106,15 +110,22 @@ enum {
     LP_LIMIT,
     LP__COUNT
 };
-static char *list_sql[16];
-static int list_param[16][LP__COUNT];
+enum { ENGINE_SQLITE, ENGINE_PG, ENGINES };
+static char *list_sqls[ENGINES][16];
+static int list_param[ENGINES][16][LP__COUNT];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static int engine(db *d)
+{
+    return db_engine_of(d) == DB_POSTGRES ? ENGINE_PG : ENGINE_SQLITE;
+}
 
 static void build_list_sql(void)
 {
-    for (int m = 0; m < 16; m++) {
+    for (int i = 0; i < ENGINES * 16; i++) {
+        int g = i / 16, m = i % 16;
         char s[1024];
-        int *lp = list_param[m], k = 1, n;
+        int *lp = list_param[g][m], k = 1, n;
         if (m & 1) {
             lp[LP_KEY] = k++;
             lp[LP_HI] = k++;
@@ -124,10 +135,11 @@ static void build_list_sql(void)
              * filters: the owner index must not turn a page into a sort. */
             n = snprintf(s, sizeof s,
                          "SELECT s.key, " PERSON_COLS " FROM people_search s"
-                         " CROSS JOIN people p ON p.id = s.person_id"
+                         " %s people p ON p.id = s.person_id"
                          " WHERE s.key >= $%d AND s.key < $%d AND (s.key, s.person_id) > ($%d, $%d)"
                          " AND p.active = 1",
-                         lp[LP_KEY], lp[LP_HI], lp[LP_AFTER_KEY], lp[LP_AFTER]);
+                         g == ENGINE_PG ? "JOIN" : "CROSS JOIN", lp[LP_KEY], lp[LP_HI],
+                         lp[LP_AFTER_KEY], lp[LP_AFTER]);
         } else {
             lp[LP_AFTER] = k++;
             n = snprintf(s, sizeof s,
@@ -135,9 +147,12 @@ static void build_list_sql(void)
                          lp[LP_AFTER]);
         }
         if (m & 2) {
-            /* Served by people_owner_ci (NOCASE, partial on active = 1). */
+            /* Served by people_owner_ci (NOCASE, or on lower(owner_email);
+             * partial on active = 1). */
             lp[LP_OWNER] = k++;
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND p.owner_email = $%d COLLATE NOCASE",
+            n += snprintf(s + n, sizeof s - (size_t)n,
+                          g == ENGINE_PG ? " AND lower(p.owner_email) = lower($%d COLLATE \"C\")"
+                                         : " AND p.owner_email = $%d COLLATE NOCASE",
                           lp[LP_OWNER]);
         }
         if (m & 4) {
@@ -150,14 +165,18 @@ static void build_list_sql(void)
             n += snprintf(s + n, sizeof s - (size_t)n, " AND p.sfdc_opportunity_id = $%d",
                           lp[LP_OPPORTUNITY]);
         }
-        if (m & 1) {
+        if (m & 1 && g == ENGINE_SQLITE) {
             /* No LIMIT: rows are stepped lazily and some are skipped (search_accept). */
             snprintf(s + n, sizeof s - (size_t)n, " ORDER BY s.key, s.person_id");
+        } else if (m & 1) {
+            lp[LP_LIMIT] = k++;
+            snprintf(s + n, sizeof s - (size_t)n, " ORDER BY s.key, s.person_id LIMIT $%d",
+                     lp[LP_LIMIT]);
         } else {
             lp[LP_LIMIT] = k++;
             snprintf(s + n, sizeof s - (size_t)n, " ORDER BY p.id LIMIT $%d", lp[LP_LIMIT]);
         }
-        list_sql[m] = strdup(s);
+        list_sqls[g][m] = strdup(s);
     }
 }
 
@@ -165,7 +184,7 @@ const char *people_list_sql(const people_query *q)
 {
     pthread_once(&list_once, build_list_sql);
     int m = (q->q ? 1 : 0) | (q->owner ? 2 : 0) | (q->account ? 4 : 0) | (q->opportunity ? 8 : 0);
-    return list_sql[m];
+    return list_sqls[ENGINE_SQLITE][m];
 }
 
 static int starts_with(const char *s, size_t n, const char *p, size_t pn)
@@ -304,16 +323,16 @@ static int driver_key(const search_q *s, const char *f, size_t fl)
 /* A search row (key, person…) is shown when the person matches every word,
  * and only under the smallest of the person's keys the driver's ranges hold,
  * so a person matching twice is listed once. */
-static int search_accept(sqlite3_stmt *st, const search_q *s)
+static int search_accept(db_st *st, const search_q *s)
 {
-    const char *key = (const char *)sqlite3_column_text(st, 0);
-    size_t klen = (size_t)sqlite3_column_bytes(st, 0);
+    const char *key = db_col_text(st, 0);
+    size_t klen = (size_t)db_col_bytes(st, 0);
     static const int cols[4] = {PF_FIRST_NAME, PF_LAST_NAME, PF_EMAIL, PF_COMPANY};
     const char *v[4];
     size_t len[4];
     for (int i = 0; i < 4; i++) {
-        v[i] = (const char *)sqlite3_column_text(st, 1 + cols[i] + 2);
-        len[i] = v[i] ? (size_t)sqlite3_column_bytes(st, 1 + cols[i] + 2) : 0;
+        v[i] = db_col_text(st, 1 + cols[i] + 2);
+        len[i] = v[i] ? (size_t)db_col_bytes(st, 1 + cols[i] + 2) : 0;
     }
     search_keys k;
     people_keys(&k, v, len);
@@ -334,24 +353,26 @@ static int search_accept(sqlite3_stmt *st, const search_q *s)
            (s->nw == 1 || words_match(s, &k));
 }
 
-/* Keys in [lo, lo + 0xFF), counted up to cap. */
+/* Keys that start with lo, counted up to cap. A prefix range is key >= lo
+ * AND key < its successor (fold_prefix_upper: valid UTF-8, as PostgreSQL
+ * text must be; the same text on both engines, an index range on both). */
 static hail_err probe(db *d, const char *lo, size_t len, int cap, int64_t *count)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT count(*) FROM (SELECT 1 FROM people_search"
-                                  " WHERE key >= $1 AND key < $2 LIMIT $3)");
+    db_st *st = db_stmt(d, "SELECT count(*) FROM (SELECT 1 FROM people_search"
+                           " WHERE key >= $1 AND key < $2 LIMIT $3) AS probe");
     if (!st)
         return HAIL_EDB;
-    char hi[SEARCH_KEY_MAX + 1];
+    char hi[SEARCH_KEY_MAX + 2];
     size_t hl = fold_prefix_upper(lo, len, hi);
-    sqlite3_bind_text(st, 1, lo, (int)len, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, hi, (int)hl, SQLITE_STATIC);
-    sqlite3_bind_int(st, 3, cap);
+    db_bind_text_ref(st, 1, lo, (int)len);
+    db_bind_text_ref(st, 2, hi, (int)hl);
+    db_bind_i64(st, 3, cap);
     hail_err e = HAIL_OK;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *count = sqlite3_column_int64(st, 0);
+    if (db_step(st) == DB_ROW)
+        *count = db_col_i64(st, 0);
     else
         e = db_fail(d, "people: search probe");
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }
 
@@ -402,14 +423,14 @@ static void search_cursor(char next[PEOPLE_CURSOR_MAX], const search_q *s, int64
         snprintf(next, PEOPLE_CURSOR_MAX, "s%lld:%s", (long long)id, key);
 }
 
-static void bind_filters(sqlite3_stmt *st, const int *lp, int m, const people_query *q)
+static void bind_filters(db_st *st, const int *lp, int m, const people_query *q)
 {
     if (m & 2)
-        sqlite3_bind_text(st, lp[LP_OWNER], q->owner, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, lp[LP_OWNER], q->owner, -1);
     if (m & 4)
-        sqlite3_bind_text(st, lp[LP_ACCOUNT], q->account, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, lp[LP_ACCOUNT], q->account, -1);
     if (m & 8)
-        sqlite3_bind_text(st, lp[LP_OPPORTUNITY], q->opportunity, -1, SQLITE_STATIC);
+        db_bind_text_ref(st, lp[LP_OPPORTUNITY], q->opportunity, -1);
 }
 
 /* The search: the driver's ranges in key order, rows checked one by one. */
@@ -423,13 +444,15 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
         driver_ranges(s, q->after_word);
     else if ((e = choose_driver(d, s)))
         return e;
-    sqlite3_stmt *st = db_stmt(d, list_sql[m]);
+    int g = engine(d);
+    char *const *list_sql = list_sqls[g];
+    db_st *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
-    const int *lp = list_param[m];
+    const int *lp = list_param[g][m];
     const char *after_key = q->after_key ? q->after_key : "";
     size_t after_len = strlen(after_key);
-    int n = 0, examined = 0, full = 0, rc = SQLITE_DONE;
+    int n = 0, examined = 0, full = 0, rc = DB_DONE;
     int64_t last = 0, seen = q->after_id;
     char last_key[SEARCH_KEY_MAX + 1] = "", seen_key[SEARCH_KEY_MAX + 1];
     snprintf(seen_key, sizeof seen_key, "%s", after_key);
@@ -441,35 +464,54 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
         if (keycmp(after_key, after_len, lo, lolen) > 0 &&
             !starts_with(after_key, after_len, lo, lolen))
             continue;
-        char hi[SEARCH_KEY_MAX + 1];
+        char hi[SEARCH_KEY_MAX + 2];
         size_t hl = fold_prefix_upper(lo, lolen, hi);
-        sqlite3_bind_text(st, lp[LP_KEY], lo, (int)lolen, SQLITE_STATIC);
-        sqlite3_bind_text(st, lp[LP_HI], hi, (int)hl, SQLITE_STATIC);
-        sqlite3_bind_text(st, lp[LP_AFTER_KEY], after_key, (int)after_len, SQLITE_STATIC);
-        sqlite3_bind_int64(st, lp[LP_AFTER], q->after_id);
+        /* SQLite steps the range lazily in one run. PostgreSQL runs it a
+         * chunk at a time, each after the last row of the one before: a page
+         * first, then more as rows are skipped. */
+        int64_t chunk = q->limit + 1, got = 0;
+        db_bind_text_ref(st, lp[LP_KEY], lo, (int)lolen);
+        db_bind_text_ref(st, lp[LP_HI], hi, (int)hl);
+        db_bind_text_ref(st, lp[LP_AFTER_KEY], after_key, (int)after_len);
+        db_bind_i64(st, lp[LP_AFTER], q->after_id);
         bind_filters(st, lp, m, q);
-        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            examined++;
-            seen = sqlite3_column_int64(st, 1);
-            snprintf(seen_key, sizeof seen_key, "%s", (const char *)sqlite3_column_text(st, 0));
-            if (search_accept(st, s)) {
-                if (n == q->limit) {
-                    search_cursor(next, s, last, last_key);
-                    full = 1;
-                    break;
+        for (int more = 1; more;) {
+            more = 0;
+            if (g == ENGINE_PG)
+                db_bind_i64(st, lp[LP_LIMIT], chunk);
+            got = 0;
+            while ((rc = db_step(st)) == DB_ROW) {
+                got++;
+                examined++;
+                seen = db_col_i64(st, 1);
+                snprintf(seen_key, sizeof seen_key, "%s", db_col_text(st, 0));
+                if (search_accept(st, s)) {
+                    if (n == q->limit) {
+                        search_cursor(next, s, last, last_key);
+                        full = 1;
+                        break;
+                    }
+                    if ((n && (e = buf_putc(out, ','))) || (e = person_write(out, st, 1)))
+                        break;
+                    last = seen;
+                    memcpy(last_key, seen_key, sizeof last_key);
+                    n++;
                 }
-                if ((n && (e = buf_putc(out, ','))) || (e = person_write(out, st, 1)))
+                if (examined >= SEARCH_SCAN_MAX)
                     break;
-                last = seen;
-                memcpy(last_key, seen_key, sizeof last_key);
-                n++;
             }
-            if (examined >= SEARCH_SCAN_MAX)
-                break;
+            if (!e && rc != DB_ROW && rc != DB_DONE)
+                e = db_fail(d, "people: list");
+            db_reset(st);
+            if (g == ENGINE_PG && !e && rc == DB_DONE && got == chunk &&
+                examined < SEARCH_SCAN_MAX) {
+                /* The chunk was full: the range goes on after its last row. */
+                db_bind_text(st, lp[LP_AFTER_KEY], seen_key, -1);
+                db_bind_i64(st, lp[LP_AFTER], seen);
+                chunk = chunk * 4 < SEARCH_SCAN_MAX ? chunk * 4 : SEARCH_SCAN_MAX;
+                more = 1;
+            }
         }
-        if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
-            e = db_fail(d, "people: list");
-        sqlite3_reset(st);
     }
     /* Stopped at the bound: the next page resumes after the last row examined. */
     if (!e && !full && examined >= SEARCH_SCAN_MAX)
@@ -482,31 +524,38 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
 static hail_err plain_list(db *d, const people_query *q, int m, buf *out,
                            char next[PEOPLE_CURSOR_MAX], int *count)
 {
-    sqlite3_stmt *st = db_stmt(d, list_sql[m]);
+    int g = engine(d);
+    char *const *list_sql = list_sqls[g];
+    db_st *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
-    const int *lp = list_param[m];
-    sqlite3_bind_int64(st, lp[LP_AFTER], q->after_id);
-    sqlite3_bind_int(st, lp[LP_LIMIT], q->limit + 1);
+    const int *lp = list_param[g][m];
+    db_bind_i64(st, lp[LP_AFTER], q->after_id);
+    db_bind_i64(st, lp[LP_LIMIT], q->limit + 1);
     bind_filters(st, lp, m, q);
     int rc, n = 0;
     int64_t last = 0;
     hail_err e = HAIL_OK;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = db_step(st)) == DB_ROW) {
         if (n == q->limit) {
             snprintf(next, PEOPLE_CURSOR_MAX, "i%lld", (long long)last);
             break;
         }
         if ((n && (e = buf_putc(out, ','))) || (e = person_write(out, st, 0)))
             break;
-        last = sqlite3_column_int64(st, 0);
+        last = db_col_i64(st, 0);
         n++;
     }
-    if (!e && rc != SQLITE_ROW && rc != SQLITE_DONE)
+    if (!e && rc != DB_ROW && rc != DB_DONE)
         e = db_fail(d, "people: list");
-    sqlite3_reset(st);
+    db_reset(st);
     *count = n;
     return e;
+}
+
+static int valid(const char *s)
+{
+    return !s || utf8_is_valid(s, strlen(s));
 }
 
 hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOPLE_CURSOR_MAX],
@@ -537,10 +586,14 @@ hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOP
     hail_err e = HAIL_OK;
     /* The cursor must come from the same kind of listing. */
     int search_cursor_given = q->after_key != NULL;
-    if (!list_sql[m])
+    if (!list_sqls[engine(d)][m])
         e = HAIL_ENOMEM;
     else if (q->after_id && search_cursor_given != (m & 1))
         e = hail_errf(HAIL_EINVAL, "cursor is not valid for this query");
+    else if (q->after_key && !valid(q->after_key))
+        e = hail_errf(HAIL_EINVAL, "cursor is not valid");
+    else if (!valid(q->q) || !valid(q->owner) || !valid(q->account) || !valid(q->opportunity))
+        ; /* text that is not UTF-8 matches nothing stored (PostgreSQL refuses it) */
     else if (m & 1)
         e = search_list(d, q, s, m, out, next, count);
     else
@@ -604,16 +657,16 @@ hail_err people_cursor_parse(const char *s, people_query *q, char *keybuf, size_
 
 hail_err people_count(db *d, int64_t *total, int64_t *active)
 {
-    sqlite3_stmt *st = db_stmt(d, "SELECT count(*), coalesce(sum(active), 0) FROM people");
+    db_st *st = db_stmt(d, "SELECT count(*), coalesce(sum(active), 0) FROM people");
     if (!st)
         return HAIL_EDB;
     hail_err e = HAIL_OK;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *total = sqlite3_column_int64(st, 0);
-        *active = sqlite3_column_int64(st, 1);
+    if (db_step(st) == DB_ROW) {
+        *total = db_col_i64(st, 0);
+        *active = db_col_i64(st, 1);
     } else {
         e = db_fail(d, "people: count");
     }
-    sqlite3_reset(st);
+    db_reset(st);
     return e;
 }

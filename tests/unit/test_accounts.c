@@ -319,20 +319,20 @@ static char *plan_of(db *d, const char *sql)
     char *eqp = malloc(strlen(sql) + 32);
     assert_non_null(eqp);
     snprintf(eqp, strlen(sql) + 32, "EXPLAIN QUERY PLAN %s", sql);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db_sqlite(d), eqp, -1, &st, NULL) != SQLITE_OK) {
-        print_error("%s: %s\n", eqp, sqlite3_errmsg(db_sqlite(d)));
+    db_st *st;
+    if (!(st = db_prepare(d, eqp))) {
+        print_error("%s: %s\n", eqp, hail_errmsg());
         fail();
     }
     free(eqp);
     size_t cap = 4096, n = 0;
     char *out = calloc(1, cap);
     assert_non_null(out);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        n += (size_t)snprintf(out + n, cap - n, "%s\n", (const char *)sqlite3_column_text(st, 3));
+    while (db_step(st) == DB_ROW) {
+        n += (size_t)snprintf(out + n, cap - n, "%s\n", db_col_text(st, 3));
         assert_true(n < cap);
     }
-    sqlite3_finalize(st);
+    db_st_free(st);
     return out;
 }
 
@@ -391,11 +391,11 @@ static void expect_counts_follow(db *d)
     const char *sql[2] = {want_sql, got_sql};
     char *out[2] = {want, got};
     for (int i = 0; i < 2; i++) {
-        sqlite3_stmt *st;
-        assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), sql[i], -1, &st, NULL), SQLITE_OK);
-        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-        snprintf(out[i], 4096, "%s", (const char *)sqlite3_column_text(st, 0));
-        sqlite3_finalize(st);
+        db_st *st;
+        assert_non_null(st = db_prepare(d, sql[i]));
+        assert_int_equal(db_step(st), DB_ROW);
+        snprintf(out[i], 4096, "%s", db_col_text(st, 0));
+        db_st_free(st);
     }
     assert_string_equal(got, want);
 }
@@ -444,7 +444,7 @@ static void test_counts_follow_writes(void **state)
     assert_int_equal(db_exec(f->d,
                              "DROP TABLE account_companies; DROP TRIGGER account_companies_insert;"
                              " DROP TRIGGER account_companies_update;"
-                             " DROP TRIGGER account_companies_delete;"
+                             " DROP TRIGGER account_companies_delete; DROP TABLE leases;"
                              " PRAGMA user_version = 2"),
                      HAIL_OK);
     db_close(f->d);
@@ -464,11 +464,11 @@ static void expect_kv(db *d, const char *key, const char *want)
 
 static long long count_of(db *d, const char *sql)
 {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    db_st *st;
+    assert_non_null(st = db_prepare(d, sql));
+    assert_int_equal(db_step(st), DB_ROW);
+    long long n = db_col_i64(st, 0);
+    db_st_free(st);
     return n;
 }
 

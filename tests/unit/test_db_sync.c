@@ -45,12 +45,12 @@ static int synchronous_with(const char *value)
     db *d;
     if (db_open(path, DB_MIGRATE, &d))
         return -1;
-    sqlite3_stmt *st;
+    db_st *st;
     int v = -2;
-    if (sqlite3_prepare_v2(db_sqlite(d), "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            v = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+    if ((st = db_prepare(d, "PRAGMA synchronous"))) {
+        if (db_step(st) == DB_ROW)
+            v = db_col_int(st, 0);
+        db_st_free(st);
     }
     db_close(d);
     return v;

@@ -96,13 +96,11 @@ static void counts(db *d, int64_t want_total, int64_t want_active)
 /* hail id of a Marketo id, via SQL (-1 if absent) */
 static int64_t hail_id(db *d, int64_t marketo_id)
 {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), "SELECT id FROM people WHERE marketo_id = ?",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    sqlite3_bind_int64(st, 1, marketo_id);
-    int64_t id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    sqlite3_finalize(st);
+    db_st *st;
+    assert_non_null(st = db_prepare(d, "SELECT id FROM people WHERE marketo_id = $1"));
+    db_bind_i64(st, 1, marketo_id);
+    int64_t id = db_step(st) == DB_ROW ? db_col_i64(st, 0) : -1;
+    db_st_free(st);
     return id;
 }
 
@@ -133,14 +131,14 @@ static int jactive(json_t *o)
 /* One integer from SQL. */
 static int64_t sql_int(db *d, const char *sql)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK) {
-        print_error("%s: %s\n", sql, sqlite3_errmsg(db_sqlite(d)));
+    db_st *st;
+    if (!(st = db_prepare(d, sql))) {
+        print_error("%s: %s\n", sql, hail_errmsg());
         fail();
     }
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int64_t v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    assert_int_equal(db_step(st), DB_ROW);
+    int64_t v = db_col_i64(st, 0);
+    db_st_free(st);
     return v;
 }
 
@@ -148,19 +146,19 @@ static int64_t sql_int(db *d, const char *sql)
  * "NULL"). Caller frees. */
 static char *sql_text(db *d, const char *sql)
 {
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL) != SQLITE_OK) {
-        print_error("%s: %s\n", sql, sqlite3_errmsg(db_sqlite(d)));
+    db_st *st;
+    if (!(st = db_prepare(d, sql))) {
+        print_error("%s: %s\n", sql, hail_errmsg());
         fail();
     }
     size_t cap = 256, n = 0;
     char *s = malloc(cap);
     assert_non_null(s);
     int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int c = 0; c < sqlite3_column_count(st); c++) {
-            const char *v = (const char *)sqlite3_column_text(st, c);
-            size_t vl = v ? (size_t)sqlite3_column_bytes(st, c) : 4;
+    while ((rc = db_step(st)) == DB_ROW) {
+        for (int c = 0; c < db_col_count(st); c++) {
+            const char *v = db_col_text(st, c);
+            size_t vl = v ? (size_t)db_col_bytes(st, c) : 4;
             if (!v)
                 v = "NULL";
             while (n + vl + 3 > cap) {
@@ -175,8 +173,8 @@ static char *sql_text(db *d, const char *sql)
         }
         s[n++] = '\n';
     }
-    assert_int_equal(rc, SQLITE_DONE);
-    sqlite3_finalize(st);
+    assert_int_equal(rc, DB_DONE);
+    db_st_free(st);
     s[n] = '\0';
     return s;
 }
@@ -2266,17 +2264,17 @@ static char *plan_of(db *d, const char *sql)
     assert_non_null(eqp);
     memcpy(eqp, "EXPLAIN QUERY PLAN ", 19);
     memcpy(eqp + 19, sql, strlen(sql) + 1);
-    sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db_sqlite(d), eqp, -1, &st, NULL) != SQLITE_OK) {
-        print_error("%s: %s\n", eqp, sqlite3_errmsg(db_sqlite(d)));
+    db_st *st;
+    if (!(st = db_prepare(d, eqp))) {
+        print_error("%s: %s\n", eqp, hail_errmsg());
         fail();
     }
     free(eqp);
     size_t cap = 1024, n = 0;
     char *out = calloc(1, cap);
     assert_non_null(out);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *detail = (const char *)sqlite3_column_text(st, 3);
+    while (db_step(st) == DB_ROW) {
+        const char *detail = db_col_text(st, 3);
         size_t l = strlen(detail);
         while (n + l + 2 > cap) {
             out = realloc(out, cap *= 2);
@@ -2287,7 +2285,7 @@ static char *plan_of(db *d, const char *sql)
         out[n++] = '\n';
         out[n] = '\0';
     }
-    sqlite3_finalize(st);
+    db_st_free(st);
     return out;
 }
 

@@ -75,11 +75,11 @@ static void raw_exec(const char *path, const char *sql)
 
 static int count_rows(db *d, const char *sql)
 {
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    int n = sqlite3_column_int(st, 0);
-    sqlite3_finalize(st);
+    db_st *st;
+    assert_non_null(st = db_prepare(d, sql));
+    assert_int_equal(db_step(st), DB_ROW);
+    int n = db_col_int(st, 0);
+    db_st_free(st);
     return n;
 }
 
@@ -125,12 +125,11 @@ static void test_create_and_migrate(void **state)
                                    " AND name LIKE 'people_%'"),
                      3);
     /* WAL mode */
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(db_sqlite(d), "PRAGMA journal_mode", -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
-    sqlite3_finalize(st);
+    db_st *st;
+    assert_non_null(st = db_prepare(d, "PRAGMA journal_mode"));
+    assert_int_equal(db_step(st), DB_ROW);
+    assert_string_equal(db_col_text(st, 0), "wal");
+    db_st_free(st);
     db_close(d);
 
     /* reopening works, with and without DB_MIGRATE */
@@ -329,24 +328,24 @@ static void test_stmt_cache(void **state)
     fixture *f = *state;
     db *d;
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
-    sqlite3_stmt *a = db_stmt(d, sql_select_param);
+    db_st *a = db_stmt(d, sql_select_param);
     assert_non_null(a);
-    sqlite3_stmt *b = db_stmt(d, sql_select_param);
+    db_st *b = db_stmt(d, sql_select_param);
     assert_ptr_equal(a, b);
 
     /* it comes back reset, with bindings cleared */
-    sqlite3_bind_int(a, 1, 42);
-    assert_int_equal(sqlite3_step(a), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(a, 0), 42);
-    sqlite3_stmt *c = db_stmt(d, sql_select_param); /* mid-iteration */
+    db_bind_i64(a, 1, 42);
+    assert_int_equal(db_step(a), DB_ROW);
+    assert_int_equal(db_col_int(a, 0), 42);
+    db_st *c = db_stmt(d, sql_select_param); /* mid-iteration */
     assert_ptr_equal(c, a);
-    assert_int_equal(sqlite3_step(c), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_type(c, 0), SQLITE_NULL);
-    sqlite3_reset(c);
+    assert_int_equal(db_step(c), DB_ROW);
+    assert_true(db_col_null(c, 0));
+    db_reset(c);
 
     /* a different string is a different statement */
     static const char other[] = "SELECT $1 + 1";
-    sqlite3_stmt *o = db_stmt(d, other);
+    db_st *o = db_stmt(d, other);
     assert_non_null(o);
     assert_ptr_not_equal(o, a);
     assert_ptr_equal(db_stmt(d, other), o);
@@ -367,30 +366,30 @@ static void test_stmt_cache(void **state)
     assert_null(db_stmt(d, out_of_order));
     assert_string_equal(hail_errmsg(), "statement parameters out of order");
     static const char in_order_reused[] = "SELECT $1, $2, $1";
-    sqlite3_stmt *r = db_stmt(d, in_order_reused);
+    db_st *r = db_stmt(d, in_order_reused);
     assert_non_null(r);
-    sqlite3_bind_int(r, 1, 7);
-    sqlite3_bind_int(r, 2, 8);
-    assert_int_equal(sqlite3_step(r), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(r, 0), 7);
-    assert_int_equal(sqlite3_column_int(r, 1), 8);
-    assert_int_equal(sqlite3_column_int(r, 2), 7);
-    sqlite3_reset(r);
+    db_bind_i64(r, 1, 7);
+    db_bind_i64(r, 2, 8);
+    assert_int_equal(db_step(r), DB_ROW);
+    assert_int_equal(db_col_int(r, 0), 7);
+    assert_int_equal(db_col_int(r, 1), 8);
+    assert_int_equal(db_col_int(r, 2), 7);
+    db_reset(r);
 
     /* many distinct statements keep working */
     static char texts[60][32];
-    sqlite3_stmt *sts[60];
+    db_st *sts[60];
     for (int i = 0; i < 60; i++) {
         snprintf(texts[i], sizeof texts[i], "SELECT %d", i);
         sts[i] = db_stmt(d, texts[i]);
         assert_non_null(sts[i]);
     }
     for (int i = 0; i < 60; i++) {
-        sqlite3_stmt *s = db_stmt(d, texts[i]);
+        db_st *s = db_stmt(d, texts[i]);
         assert_ptr_equal(s, sts[i]);
-        assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(s, 0), i);
-        sqlite3_reset(s);
+        assert_int_equal(db_step(s), DB_ROW);
+        assert_int_equal(db_col_int(s, 0), i);
+        db_reset(s);
     }
     db_close(d);
 }
@@ -402,7 +401,7 @@ static void test_unique_violation_is_conflict(void **state)
     fixture *f = *state;
     db *d;
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
-    sqlite3_stmt *st = db_stmt(d, sql_team_insert);
+    db_st *st = db_stmt(d, sql_team_insert);
     assert_non_null(st);
     db_bind_text(st, 1, "Sales", -1);
     assert_int_equal(db_step_done(d, st, "team insert"), HAIL_OK);
@@ -469,7 +468,49 @@ typedef struct {
     char **sql;
     size_t n, cap;
     size_t sites;
+    char **pg; /* PostgreSQL variants of DB_SQL(d, sqlite, postgres) */
+    size_t npg, cappg;
 } sql_set;
+
+static void set_add(char ***v, size_t *n, size_t *cap, char *text)
+{
+    if (*n == *cap) {
+        *cap = *cap ? *cap * 2 : 64;
+        *v = realloc(*v, *cap * sizeof **v);
+        assert_non_null(*v);
+    }
+    (*v)[(*n)++] = text;
+}
+
+/* The top-level comma-separated arguments of the call whose '(' is at open:
+ * up to 3, as [start, end) pairs. Returns how many. */
+static int call_args(char *open, char *starts[3], char *ends[3])
+{
+    int depth = 0, n = 0;
+    starts[0] = open + 1;
+    for (char *q = open + 1; *q; q++) {
+        if (*q == '"') {
+            for (q++; *q && *q != '"'; q++)
+                if (*q == '\\' && q[1])
+                    q++;
+            continue;
+        }
+        if (*q == '(')
+            depth++;
+        else if (*q == ')' && depth > 0)
+            depth--;
+        else if ((*q == ',' || *q == ')') && depth == 0) {
+            if (n < 3)
+                ends[n] = q;
+            n++;
+            if (*q == ')')
+                return n;
+            if (n < 3)
+                starts[n] = q + 1;
+        }
+    }
+    return -1;
+}
 
 static char *read_all(const char *path, size_t *len)
 {
@@ -662,6 +703,22 @@ static void collect_file(const char *path, sql_set *set)
         set->sites++;
         char *text = NULL;
         size_t len = 0;
+        char *arg = comma + 1;
+        while (*arg == ' ' || *arg == '\n')
+            arg++;
+        if (!strncmp(arg, "DB_SQL(", 7)) {
+            /* DB_SQL(d, sqlite, postgres): each text for its own engine */
+            char *st[3], *en[3];
+            assert_int_equal(call_args(arg + 6, st, en), 3);
+            char *pg = NULL;
+            size_t pglen = 0;
+            if (concat_tokens(src, st[1], en[1], &text, &len, 0) ||
+                concat_tokens(src, st[2], en[2], &pg, &pglen, 0))
+                fail_msg("%s: DB_SQL() with SQL this test cannot read: %.80s", path, arg);
+            set_add(&set->sql, &set->n, &set->cap, text);
+            set_add(&set->pg, &set->npg, &set->cappg, pg);
+            continue;
+        }
         if (concat_tokens(src, comma + 1, close, &text, &len, 0) == 0) {
             if (set->n == set->cap) {
                 set->cap = set->cap ? set->cap * 2 : 64;
@@ -753,6 +810,9 @@ static void test_every_statement_prepares_on_one_connection(void **state)
     for (size_t i = 0; i < set.n; i++)
         free(set.sql[i]);
     free(set.sql);
+    for (size_t i = 0; i < set.npg; i++)
+        free(set.pg[i]);
+    free(set.pg);
 }
 
 /* Far more distinct statements than the old cache's 128 fixed slots, all of
@@ -765,7 +825,7 @@ static void test_stmt_cache_has_no_fixed_limit(void **state)
     db *d;
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
     char(*texts)[48] = calloc(N, sizeof *texts);
-    sqlite3_stmt **sts = calloc(N, sizeof *sts);
+    db_st **sts = calloc(N, sizeof *sts);
     assert_non_null(texts);
     assert_non_null(sts);
     size_t base = db_stmt_count(d);
@@ -779,12 +839,12 @@ static void test_stmt_cache_has_no_fixed_limit(void **state)
     assert_int_equal(db_stmt_count(d), base + N);
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < N; i++) {
-            sqlite3_stmt *s = db_stmt(d, texts[i]);
+            db_st *s = db_stmt(d, texts[i]);
             assert_ptr_equal(s, sts[i]);
-            sqlite3_bind_int(s, 1, round);
-            assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-            assert_int_equal(sqlite3_column_int(s, 0), i + round);
-            sqlite3_reset(s);
+            db_bind_i64(s, 1, round);
+            assert_int_equal(db_step(s), DB_ROW);
+            assert_int_equal(db_col_int(s, 0), i + round);
+            db_reset(s);
         }
     }
     assert_int_equal(db_stmt_count(d), base + N);
@@ -819,9 +879,43 @@ static void test_busy_write_is_unavailable(void **state)
     db_close(w);
 }
 
+/* Which engine a target names, and its password never shown. */
+static void test_target_engine_and_redact(void **state)
+{
+    (void)state;
+    assert_int_equal(db_target_engine("postgres://u:p@h/db"), DB_POSTGRES);
+    assert_int_equal(db_target_engine("postgresql://h/db"), DB_POSTGRES);
+    assert_int_equal(db_target_engine("host=h dbname=x"), DB_POSTGRES);
+    assert_int_equal(db_target_engine("dbname = x"), DB_POSTGRES);
+    assert_int_equal(db_target_engine("var/hail.db"), DB_SQLITE);
+    assert_int_equal(db_target_engine("/data/a=b/hail.db"), DB_SQLITE);
+    assert_int_equal(db_target_engine("Host=h"), DB_SQLITE); /* libpq keywords are lower case */
+    static const char *const cases[][2] = {
+        {"postgres://hail:s3cret@127.0.0.1:5432/hail", "postgres://hail:***@127.0.0.1:5432/hail"},
+        {"postgresql://hail@db/hail", "postgresql://hail@db/hail"},
+        {"postgres://u:p@ss:w@rd@h/db", "postgres://u:***@h/db"},
+        {"postgres://u@h/db?sslmode=require&password=xyz&x=1",
+         "postgres://u@h/db?sslmode=require&password=***&x=1"},
+        {"postgres://u@h/db?apassword=keep", "postgres://u@h/db?apassword=keep"},
+        {"host=h password=s3cret dbname=x", "host=h password=*** dbname=x"},
+        {"host=h password = 'a b\\' c' dbname=x", "host=h password = *** dbname=x"},
+        {"dbname=x password=", "dbname=x password=***"},
+        {"var/hail.db", "var/hail.db"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char out[256];
+        db_target_redact(cases[i][0], out, sizeof out);
+        assert_string_equal(out, cases[i][1]);
+    }
+    char small[8];
+    db_target_redact("postgres://hail:s3cret@h/db", small, sizeof small);
+    assert_string_equal(small, "postgre");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_target_engine_and_redact),
         cmocka_unit_test_setup_teardown(test_create_and_migrate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file_without_migrate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
