@@ -83,7 +83,8 @@ static int db_copy(cli_ctx *c, const char *to)
     db_target_redact(c->db_path, from_name, sizeof from_name);
     db_target_redact(to, to_name, sizeof to_name);
     if (db_target_engine(c->db_path) != DB_SQLITE) {
-        fprintf(stderr, "hail: hail db copy reads a SQLite database (--data or --database), not %s\n",
+        fprintf(stderr,
+                "hail: hail db copy reads a SQLite database (--data or --database), not %s\n",
                 from_name);
         return 2;
     }

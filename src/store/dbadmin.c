@@ -17,7 +17,7 @@
 static hail_err schema_objects(db *d, json_t **out)
 {
     *out = NULL;
-    db_st *st = db_stmt(
+    db_st *st = db_prepare(
         d, DB_SQL(d,
                   "SELECT name, type FROM sqlite_master WHERE type IN ('table', 'index')"
                   " AND name NOT LIKE 'sqlite_%'",
@@ -33,7 +33,7 @@ static hail_err schema_objects(db *d, json_t **out)
     while ((rc = db_step(st)) == DB_ROW)
         json_object_set_new(o, db_col_text(st, 0), json_string(db_col_text(st, 1)));
     hail_err e = rc == DB_ERROR ? db_fail(d, "check: schema") : HAIL_OK;
-    db_reset(st);
+    db_st_free(st);
     if (e)
         json_decref(o);
     else
@@ -63,7 +63,8 @@ static hail_err reference_objects(json_t **out)
 {
     char dir[64], path[96];
     const char *tmp = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/hail-check-XXXXXX", tmp && *tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+    snprintf(dir, sizeof dir, "%s/hail-check-XXXXXX",
+             tmp && *tmp && strlen(tmp) < 40 ? tmp : "/tmp");
     if (!mkdtemp(dir))
         return hail_errf(HAIL_EIO, "cannot make a temporary directory: %s", strerror(errno));
     snprintf(path, sizeof path, "%s/ref.db", dir);
@@ -79,7 +80,7 @@ static hail_err reference_objects(json_t **out)
 /* One integer from a statement with no parameters; -1 on error. */
 static int64_t one_i64(db *d, const char *sql, const char *what)
 {
-    db_st *st = db_stmt(d, sql);
+    db_st *st = db_prepare(d, sql); /* run once: not cached */
     if (!st)
         return -1;
     int64_t v = -1;
@@ -88,7 +89,7 @@ static int64_t one_i64(db *d, const char *sql, const char *what)
         v = db_col_i64(st, 0);
     else
         db_fail(d, what);
-    db_reset(st);
+    db_st_free(st);
     return v;
 }
 
@@ -141,7 +142,7 @@ static hail_err check_schema(db *d, checker *c)
 
 static hail_err check_sqlite(db *d, checker *c)
 {
-    db_st *st = db_stmt(d, "PRAGMA integrity_check(20)");
+    db_st *st = db_prepare(d, "PRAGMA integrity_check(20)");
     if (!st)
         return HAIL_EDB;
     buf b = BUF_INIT(8192);
@@ -153,7 +154,7 @@ static hail_err check_sqlite(db *d, checker *c)
         else
             buf_printf(&b, "%s%s", b.len ? "; " : "", line ? line : "?");
     }
-    db_reset(st);
+    db_st_free(st);
     if (rc == DB_ERROR) {
         buf_release(&b);
         return db_fail(d, "check: integrity");
@@ -161,7 +162,7 @@ static hail_err check_sqlite(db *d, checker *c)
     report(c, "integrity", ok && n == 1 ? NULL : buf_cstr(&b), NULL);
     buf_release(&b);
 
-    st = db_stmt(d, "PRAGMA foreign_key_check");
+    st = db_prepare(d, "PRAGMA foreign_key_check");
     if (!st)
         return HAIL_EDB;
     char first[256] = "";
@@ -171,12 +172,11 @@ static hail_err check_sqlite(db *d, checker *c)
             snprintf(first, sizeof first, "first: table %s row %lld refers to a missing %s row",
                      db_col_text(st, 0), (long long)db_col_i64(st, 1), db_col_text(st, 2));
     }
-    db_reset(st);
+    db_st_free(st);
     if (rc == DB_ERROR)
         return db_fail(d, "check: foreign keys");
     char msg[400];
-    snprintf(msg, sizeof msg, "%d row%s with a broken reference (%s)", n, n == 1 ? "" : "s",
-             first);
+    snprintf(msg, sizeof msg, "%d row%s with a broken reference (%s)", n, n == 1 ? "" : "s", first);
     report(c, "foreign keys", n ? msg : NULL, NULL);
     return HAIL_OK;
 }
@@ -197,7 +197,7 @@ static hail_err check_pg(db *d, checker *c)
     /* Identity sequences behind their table's largest id: the next insert
      * would collide (a copy that did not set them, or rows written with
      * explicit ids). */
-    db_st *st = db_stmt(
+    db_st *st = db_prepare(
         d, "SELECT table_name, m, coalesce(pg_sequence_last_value(s), 0) FROM ("
            " SELECT c.table_name::text AS table_name,"
            "  pg_get_serial_sequence(quote_ident(c.table_name), c.column_name)::regclass AS s,"
@@ -213,10 +213,9 @@ static hail_err check_pg(db *d, checker *c)
     while ((rc = db_step(st)) == DB_ROW) {
         bad++;
         buf_printf(&b, "%s%s (largest id %lld, sequence at %lld)", b.len ? ", " : "",
-                   db_col_text(st, 0), (long long)db_col_i64(st, 1),
-                   (long long)db_col_i64(st, 2));
+                   db_col_text(st, 0), (long long)db_col_i64(st, 1), (long long)db_col_i64(st, 2));
     }
-    db_reset(st);
+    db_st_free(st);
     if (rc == DB_ERROR) {
         buf_release(&b);
         return db_fail(d, "check: sequences");
@@ -298,8 +297,7 @@ typedef struct table {
     char **deps; /* tables it refers to */
     int ndeps;
     int64_t rows;
-    /* Statement texts, kept until both connections are closed (db_stmt
-     * caches by address). */
+    /* Statement texts, built per table and prepared uncached (db_prepare). */
     char *sql_count, *sql_select, *sql_copy, *sql_setval;
 } table;
 
@@ -345,8 +343,8 @@ static char *printed(const char *fmt, ...)
 static hail_err read_tables(copy_job *j)
 {
     db *d = j->src;
-    db_st *st = db_stmt(d, "SELECT name FROM sqlite_master WHERE type = 'table'"
-                           " AND name NOT LIKE 'sqlite_%' ORDER BY name");
+    db_st *st = db_prepare(d, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                              " AND name NOT LIKE 'sqlite_%' ORDER BY name");
     if (!st)
         return HAIL_EDB;
     int rc = DB_DONE, cap = 0;
@@ -370,11 +368,11 @@ static hail_err read_tables(copy_job *j)
     }
     if (!e && rc == DB_ERROR)
         e = db_fail(d, "copy: tables");
-    db_reset(st);
+    db_st_free(st);
     for (int i = 0; !e && i < j->n; i++) {
         table *t = &j->t[i];
         buf cols = BUF_INIT(1 << 16);
-        st = db_stmt(d, "SELECT name, upper(type) FROM pragma_table_info($1) ORDER BY cid");
+        st = db_prepare(d, "SELECT name, upper(type) FROM pragma_table_info($1) ORDER BY cid");
         if (!st) {
             e = HAIL_EDB;
             break;
@@ -400,7 +398,7 @@ static hail_err read_tables(copy_job *j)
         }
         if (!e && rc == DB_ERROR)
             e = db_fail(d, "copy: columns");
-        db_reset(st);
+        db_st_free(st);
         if (!e) {
             t->sql_count = printed("SELECT count(*) FROM \"%s\"", t->name);
             t->sql_select = printed("SELECT %s FROM \"%s\"", buf_cstr(&cols), t->name);
@@ -414,7 +412,7 @@ static hail_err read_tables(copy_job *j)
         buf_release(&cols);
         if (e)
             break;
-        st = db_stmt(d, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list($1)");
+        st = db_prepare(d, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list($1)");
         if (!st) {
             e = HAIL_EDB;
             break;
@@ -433,7 +431,7 @@ static hail_err read_tables(copy_job *j)
         }
         if (!e && rc == DB_ERROR)
             e = db_fail(d, "copy: references");
-        db_reset(st);
+        db_st_free(st);
     }
     return e;
 }
@@ -490,7 +488,7 @@ static hail_err copy_rows(copy_job *j, table *t, dbcopy_fn fn, void *ctx)
     hail_err e = db_copy_begin(j->dst, t->sql_copy);
     if (e)
         return e;
-    db_st *st = db_stmt(j->src, t->sql_select);
+    db_st *st = db_prepare(j->src, t->sql_select);
     if (!st) {
         char msg[512];
         snprintf(msg, sizeof msg, "%s", hail_errmsg());
@@ -531,7 +529,7 @@ static hail_err copy_rows(copy_job *j, table *t, dbcopy_fn fn, void *ctx)
     }
     if (!e && rc == DB_ERROR)
         e = db_fail(j->src, "copy: read");
-    db_reset(st);
+    db_st_free(st);
     if (!e && b.len)
         e = db_copy_put(j->dst, b.data, b.len);
     buf_release(&b);
@@ -576,7 +574,7 @@ static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
             break;
         *rows += t->rows;
         if (t->has_id) {
-            db_st *st = db_stmt(j->dst, t->sql_setval);
+            db_st *st = db_prepare(j->dst, t->sql_setval);
             if (!st) {
                 e = HAIL_EDB;
                 break;
@@ -585,7 +583,7 @@ static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
             int rc = db_step(st);
             if (rc == DB_ERROR)
                 e = db_fail(j->dst, "copy: sequence");
-            db_reset(st);
+            db_st_free(st);
         }
     }
     for (int i = 0; !e && i < j->n; i++) {

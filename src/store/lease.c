@@ -305,13 +305,13 @@ hail_err lease_claim(db *d, lease_rows *spec, const char *owner, int64_t now_us,
     if (limit <= 0)
         return HAIL_OK;
     int pg = db_engine_of(d) == DB_POSTGRES;
-    const char *sql = pg ? built(&spec->sql_claim_pg, spec, 1, make_claim)
-                         : built(&spec->sql_claim_sqlite, spec, 0, make_claim);
-    if (!sql)
+    const char *spec_sql = pg ? built(&spec->sql_claim_pg, spec, 1, make_claim)
+                              : built(&spec->sql_claim_sqlite, spec, 0, make_claim);
+    if (!spec_sql)
         return HAIL_ENOMEM;
     if ((e = db_begin(d)))
         return e;
-    db_st *st = db_stmt(d, sql);
+    db_st *st = db_stmt(d, spec_sql);
     if (!st) {
         db_rollback(d);
         return HAIL_EDB;
@@ -340,8 +340,8 @@ hail_err lease_claim(db *d, lease_rows *spec, const char *owner, int64_t now_us,
 
 int lease_row_extend(db *d, lease_rows *spec, const char *owner, int64_t id, int64_t until_us)
 {
-    const char *sql = built(&spec->sql_extend, spec, 0, make_extend);
-    db_st *st = sql ? db_stmt(d, sql) : NULL;
+    const char *spec_sql = built(&spec->sql_extend, spec, 0, make_extend);
+    db_st *st = spec_sql ? db_stmt(d, spec_sql) : NULL;
     if (!st)
         return -1;
     db_bind_i64(st, 1, until_us);
@@ -354,8 +354,8 @@ int lease_row_extend(db *d, lease_rows *spec, const char *owner, int64_t id, int
 
 int lease_row_free(db *d, lease_rows *spec, const char *owner, int64_t id)
 {
-    const char *sql = built(&spec->sql_free, spec, 0, make_free);
-    db_st *st = sql ? db_stmt(d, sql) : NULL;
+    const char *spec_sql = built(&spec->sql_free, spec, 0, make_free);
+    db_st *st = spec_sql ? db_stmt(d, spec_sql) : NULL;
     if (!st)
         return -1;
     db_bind_i64(st, 1, id);

@@ -47,8 +47,7 @@ typedef struct lease_info {
  * set, dead says why). Held by owner: renewed. Otherwise HAIL_EBUSY with
  * *other filled and a message naming the holder ("the lease NAME is held by
  * pid N on HOST"): callers say it their way. Runs its own transaction. */
-hail_err lease_take(db *d, const char *name, const char *owner, int64_t ttl_us,
-                    lease_info *other);
+hail_err lease_take(db *d, const char *name, const char *owner, int64_t ttl_us, lease_info *other);
 
 /* Extends owner's lease to now + ttl_us: 1 held (renewed), 0 lost (another
  * owner has it, or it was released), -1 unknown (database error). */

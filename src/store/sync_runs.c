@@ -98,14 +98,13 @@ static json_t *text_or_null(db_st *st, int i)
 static json_t *run_json(db *d, db_st *st)
 {
     (void)d;
-    return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "id",
-                     (json_int_t)db_col_i64(st, 0), "kind", text_or_null(st, 1), "origin",
-                     text_or_null(st, 2), "status", text_or_null(st, 3), "started_at",
-                     iso_or_null(db_col_i64(st, 4)), "finished_at", iso_or_null(db_col_i64(st, 5)),
-                     "people_seen", (json_int_t)db_col_i64(st, 6), "people_written",
-                     (json_int_t)db_col_i64(st, 7), "people_deactivated",
-                     (json_int_t)db_col_i64(st, 8), "api_calls", (json_int_t)db_col_i64(st, 9),
-                     "error", text_or_null(st, 10));
+    return json_pack(
+        "{s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "id", (json_int_t)db_col_i64(st, 0),
+        "kind", text_or_null(st, 1), "origin", text_or_null(st, 2), "status", text_or_null(st, 3),
+        "started_at", iso_or_null(db_col_i64(st, 4)), "finished_at", iso_or_null(db_col_i64(st, 5)),
+        "people_seen", (json_int_t)db_col_i64(st, 6), "people_written",
+        (json_int_t)db_col_i64(st, 7), "people_deactivated", (json_int_t)db_col_i64(st, 8),
+        "api_calls", (json_int_t)db_col_i64(st, 9), "error", text_or_null(st, 10));
 }
 
 hail_err sync_runs_last_json(db *d, const char *source, json_t **out)

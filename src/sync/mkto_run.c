@@ -20,9 +20,9 @@
 #define KV_CHECKPOINT   "marketo.sync.checkpoint"
 #define KV_LAST_SUCCESS "marketo.sync.last_success"
 /* The named lease (store/lease.h); before migration 4 a kv row marketo.sync.lease. */
-#define LEASE_NAME      "marketo.sync"
-#define LEASE_TTL_US    (INT64_C(60) * 1000000)
-#define LEASE_RENEW_US  (INT64_C(10) * 1000000)
+#define LEASE_NAME     "marketo.sync"
+#define LEASE_TTL_US   (INT64_C(60) * 1000000)
+#define LEASE_RENEW_US (INT64_C(10) * 1000000)
 /* The activity feeds are read from a little before the last sync began, for
  * clock skew and activities that show up late. Re-reading costs a few calls. */
 #define SINCE_MARGIN_US (INT64_C(300) * 1000000)

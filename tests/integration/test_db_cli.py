@@ -157,9 +157,9 @@ class DbCopy(unittest.TestCase):
             node.start()
             res = node.request("GET", "/api/v1/people?q=ada", token=token)
             self.assertEqual(res.status, 200)
-            self.assertEqual([p["id"] for p in res.json()["data"]], [1])
+            self.assertEqual([p["id"] for p in res.json["data"]], [1])
             res = node.request("GET", "/api/v1/accounts/001A", token=token)
-            self.assertEqual((res.status, res.json()["people_count"]), (200, 2))
+            self.assertEqual((res.status, res.json["people_count"]), (200, 2))
             r = node.run("user", "add", "--email", "new@example.com", "--name", "New", "--role", "rep")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertEqual(pg.query(self.url, "SELECT id FROM users WHERE email = 'new@example.com'")[0][0],

@@ -141,8 +141,8 @@ static const char *hostname(void)
 static void put_lease(db *d, const char *name, const char *owner, int64_t until, long long pid,
                       const char *host)
 {
-    json_t *o = json_pack("{s:I,s:s,s:I}", "pid", (json_int_t)pid, "host", host, "start",
-                          (json_int_t)-1);
+    json_t *o =
+        json_pack("{s:I,s:s,s:I}", "pid", (json_int_t)pid, "host", host, "start", (json_int_t)-1);
     char *holder = json_dumps(o, JSON_COMPACT);
     json_decref(o);
     db_st *st = db_stmt(d, "INSERT INTO leases (name, lease_owner, lease_until, holder, updated_at)"
@@ -495,8 +495,7 @@ static void test_sync_runs(void **state)
     json_decref(last);
 }
 
-#define BOTH(t)                                                                                    \
-    cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown_any)
+#define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown_any)
 
 #define PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown_any)
 
