@@ -7,9 +7,12 @@ set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 
+# postgresql-15: the server the tests start in a temporary directory
+# (tests/pg/pg_start.sh uses /usr/lib/postgresql/15/bin; psql comes with it);
+# libpq-dev: the PostgreSQL client library hail links.
 PKGS="build-essential cmake pkg-config python3 ca-certificates curl sqlite3 \
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
-libsodium-dev libcmocka-dev wrk time clang-format \
+libsodium-dev libcmocka-dev libpq-dev postgresql-15 wrk time clang-format \
 python3-jsonschema python3-hypothesis chromium fonts-liberation"
 
 missing=""

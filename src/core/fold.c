@@ -169,9 +169,87 @@ size_t fold_key(const char *in, size_t len, char *out)
     return o;
 }
 
+/* The start and code point of the UTF-8 sequence that ends p[0..len), or
+ * -1 when the last bytes are not one whole sequence. */
+static long last_code_point(const unsigned char *p, size_t len, size_t *start)
+{
+    size_t i = len;
+    int cont = 0;
+    while (i > 0 && cont < 3 && (p[i - 1] & 0xC0) == 0x80) {
+        i--;
+        cont++;
+    }
+    if (i == 0)
+        return -1;
+    unsigned char b = p[i - 1];
+    int need = b < 0x80             ? 0
+               : (b & 0xE0) == 0xC0 ? 1
+               : (b & 0xF0) == 0xE0 ? 2
+               : (b & 0xF8) == 0xF0 ? 3
+                                    : -1;
+    if (need != cont)
+        return -1;
+    long cp = need == 0 ? b : need == 1 ? (b & 0x1F) : need == 2 ? (b & 0x0F) : (b & 0x07);
+    for (size_t k = i; k < len; k++)
+        cp = cp << 6 | (p[k] & 0x3F);
+    static const long min[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < min[need] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return -1;
+    *start = i - 1;
+    return cp;
+}
+
+static size_t utf8_put(long cp, char *out)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | cp >> 6);
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | cp >> 12);
+        out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | cp >> 18);
+    out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+    out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
 size_t fold_prefix_upper(const char *p, size_t len, char *out)
 {
-    memcpy(out, p, len);
-    out[len] = (char)0xFF;
-    return len + 1;
+    const unsigned char *u = (const unsigned char *)p;
+    while (len > 0) {
+        size_t start;
+        long cp = last_code_point(u, len, &start);
+        if (cp < 0) {
+            /* Not UTF-8 at the end: the next byte string. */
+            if (u[len - 1] == 0xFF) {
+                len--;
+                continue;
+            }
+            memcpy(out, p, len - 1);
+            out[len - 1] = (char)(u[len - 1] + 1);
+            out[len] = '\0';
+            return len;
+        }
+        if (cp == 0x10FFFF) {
+            len = start; /* nothing follows it: the bound is that of what precedes */
+            continue;
+        }
+        cp = cp == 0xD7FF ? 0xE000 : cp + 1; /* no surrogates in UTF-8 */
+        memcpy(out, p, start);
+        size_t n = start + utf8_put(cp, out + start);
+        out[n] = '\0';
+        return n;
+    }
+    out[0] = '\0';
+    return 0;
 }

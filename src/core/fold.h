@@ -16,8 +16,12 @@
 size_t fold_key(const char *in, size_t len, char *out);
 
 /* The smallest string greater than every string with prefix p[0..len): used
- * as the exclusive upper bound of a prefix range scan. Writes len + 1 bytes
- * (p followed by 0xFF, which never occurs in UTF-8) and returns that length. */
+ * as the exclusive upper bound of a prefix range scan (key >= p AND key < it),
+ * the same on SQLite and PostgreSQL. For UTF-8 p it is valid UTF-8 (PostgreSQL
+ * text takes nothing else): p with its last code point replaced by the next
+ * one (past the surrogates; a trailing U+10FFFF is dropped first). Writes at
+ * most len + 2 bytes to out (NUL-terminated) and returns the bound's length;
+ * 0 when there is none (p empty or all U+10FFFF: every string from p on). */
 size_t fold_prefix_upper(const char *p, size_t len, char *out);
 
 #endif

@@ -9,4 +9,8 @@
  * that does not continue a sequence (10xxxxxx) starts one. */
 size_t utf8_chars(const char *s);
 
+/* 1 when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF), as PostgreSQL's text requires. */
+int utf8_is_valid(const char *s, size_t n);
+
 #endif

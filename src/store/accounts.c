@@ -17,7 +17,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/fold.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 
 /* The next account after $1 (the first page: after ''; an empty id is no account). */
 static const char sql_next_account[] = "SELECT account_id FROM account_companies"
@@ -30,6 +32,12 @@ static const char sql_next_company[] =
     "SELECT company, account_id FROM account_companies INDEXED BY account_companies_company"
     " WHERE (company, account_id) > ($1 COLLATE NOCASE, $2) AND company < $3 COLLATE NOCASE"
     " ORDER BY company COLLATE NOCASE, account_id LIMIT 1";
+/* PostgreSQL: the same on lower(company) (under "C": ASCII folding, as
+ * NOCASE), the account_companies_company index's expression. */
+static const char sql_next_company_pg[] =
+    "SELECT company, account_id FROM account_companies"
+    " WHERE (lower(company), account_id) > (lower($1 COLLATE \"C\"), $2) AND lower(company) < $3"
+    " ORDER BY lower(company), account_id LIMIT 1";
 
 /* An account's active people by company ('' for none first, then binary order). */
 static const char sql_account_companies[] = "SELECT company, people FROM account_companies"
@@ -195,7 +203,7 @@ static hail_err cursor_read(const char *raw, const char *q, position *p)
     *p = (position){0};
     if (!raw || !*raw)
         return position_set(p, q ? q : NULL, "");
-    if (raw[0] != 'a' && raw[0] != 'c')
+    if ((raw[0] != 'a' && raw[0] != 'c') || !utf8_is_valid(raw, strlen(raw)))
         return hail_errf(HAIL_EINVAL, "cursor is not valid");
     if ((raw[0] == 'c') != (q != NULL))
         return hail_errf(HAIL_EINVAL, "cursor is not valid for this query");
@@ -217,8 +225,8 @@ static hail_err cursor_read(const char *raw, const char *q, position *p)
 }
 
 /* q trimmed and lower-cased (ASCII) into *lo, and into *hi the first text
- * past its NOCASE prefix range ("" when nothing can start with q: bytes no
- * UTF-8 text holds). *lo stays NULL when q is absent or blank. */
+ * past its NOCASE prefix range (valid UTF-8, as PostgreSQL text must be; ""
+ * when there is none). *lo stays NULL when q is absent or blank. */
 static hail_err prefix_range(const char *q, char **lo, char **hi)
 {
     *lo = *hi = NULL;
@@ -231,7 +239,7 @@ static hail_err prefix_range(const char *q, char **lo, char **hi)
         n--;
     if (!n)
         return HAIL_OK;
-    char *l = strndup(q, n), *h = strndup(q, n);
+    char *l = strndup(q, n), *h = malloc(n + 2);
     if (!l || !h) {
         free(l);
         free(h);
@@ -239,17 +247,11 @@ static hail_err prefix_range(const char *q, char **lo, char **hi)
     }
     for (size_t i = 0; i < n; i++)
         if (l[i] >= 'A' && l[i] <= 'Z')
-            l[i] = h[i] = (char)(l[i] - 'A' + 'a');
-    size_t k = n;
-    while (k && (unsigned char)h[k - 1] == 0xFF)
-        k--;
-    if (k) {
-        h[k - 1]++;
-        /* NOCASE folds A-Z to a-z: the next folded byte after '@' is '[' */
-        if (h[k - 1] == 'A')
-            h[k - 1] = '[';
-    }
-    h[k] = '\0';
+            l[i] = (char)(l[i] - 'A' + 'a');
+    size_t k = fold_prefix_upper(l, n, h);
+    /* NOCASE folds A-Z to a-z: the next folded text after '@' is '[' */
+    if (k && h[k - 1] == 'A')
+        h[k - 1] = '[';
     *lo = l;
     *hi = h;
     return HAIL_OK;
@@ -261,7 +263,8 @@ static hail_err next_candidate(db *d, const position *p, const char *q, const ch
                                int *found)
 {
     *found = 0;
-    db_st *st = q ? db_stmt(d, sql_next_company) : db_stmt(d, sql_next_account);
+    db_st *st = q ? db_stmt(d, DB_SQL(d, sql_next_company, sql_next_company_pg))
+                  : db_stmt(d, sql_next_account);
     if (!st)
         return HAIL_EDB;
     if (q) {
@@ -300,6 +303,9 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
     if (!e)
         e = dirty_read(d, &dirty);
     int n = 0, examined = 0;
+    /* A q that is not UTF-8 starts no stored company: an empty page. */
+    if (q && !utf8_is_valid(q, strlen(q)))
+        hi[0] = '\0';
     while (!e && !(q && !*hi)) {
         int found;
         if ((e = next_candidate(d, &at, q, hi, &cand, &found)) || !found)
@@ -362,6 +368,9 @@ hail_err accounts_list(db *d, const accounts_query *aq, json_t *out, char next[A
 hail_err accounts_get(db *d, const char *id, json_t **out)
 {
     *out = NULL;
+    /* Text that is not UTF-8 matches nothing stored (and PostgreSQL refuses it). */
+    if (!utf8_is_valid(id, strlen(id)))
+        return HAIL_ENOTFOUND;
     summary s;
     char *dirty = NULL;
     hail_err e = dirty_read(d, &dirty);
@@ -417,6 +426,8 @@ hail_err accounts_get(db *d, const char *id, json_t **out)
 hail_err opportunities_get(db *d, const char *id, json_t **out)
 {
     *out = NULL;
+    if (!utf8_is_valid(id, strlen(id)))
+        return HAIL_ENOTFOUND;
     db_st *st = db_stmt(d, sql_opportunity_accounts);
     if (!st)
         return HAIL_EDB;
@@ -467,16 +478,22 @@ static const char sql_rebuild_end[] =
     "SELECT sfdc_account_id FROM people WHERE sfdc_account_id IS NOT NULL"
     " AND sfdc_account_id >= $1 AND NOT ($2 AND sfdc_account_id = $1)"
     " ORDER BY sfdc_account_id LIMIT 1 OFFSET $3";
-/* $3: the range's last account, or an empty blob for all that follow (a
- * blob sorts after every text). */
+/* $3: the range's last account; the _rest forms take all that follow. */
 static const char sql_rebuild_delete[] =
     "DELETE FROM account_companies WHERE account_id >= $1 AND NOT ($2 AND account_id = $1)"
     " AND account_id <= $3";
+static const char sql_rebuild_delete_rest[] =
+    "DELETE FROM account_companies WHERE account_id >= $1 AND NOT ($2 AND account_id = $1)";
 static const char sql_rebuild_insert[] =
     "INSERT INTO account_companies"
     " SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
     " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id >= $1"
     " AND NOT ($2 AND sfdc_account_id = $1) AND sfdc_account_id <= $3 GROUP BY 1, 2";
+static const char sql_rebuild_insert_rest[] =
+    "INSERT INTO account_companies"
+    " SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
+    " WHERE active = 1 AND sfdc_account_id IS NOT NULL AND sfdc_account_id >= $1"
+    " AND NOT ($2 AND sfdc_account_id = $1) GROUP BY 1, 2";
 
 static void bind_range(db_st *st, const char *lo, int excl, const char *last)
 {
@@ -484,8 +501,6 @@ static void bind_range(db_st *st, const char *lo, int excl, const char *last)
     db_bind_i64(st, 2, excl);
     if (last)
         db_bind_text_ref(st, 3, last, -1);
-    else
-        db_bind_blob(st, 3, "", 0);
 }
 
 /* The next range of about `rows` people (whole accounts; < 0: all that is
@@ -524,7 +539,11 @@ static hail_err rebuild_range(db *d, int64_t rows, int *done)
             goto out;
     }
     for (int i = 0; i < 2 && !e; i++) {
-        db_st *st = i ? db_stmt(d, sql_rebuild_insert) : db_stmt(d, sql_rebuild_delete);
+        db_st *st;
+        if (i)
+            st = last ? db_stmt(d, sql_rebuild_insert) : db_stmt(d, sql_rebuild_insert_rest);
+        else
+            st = last ? db_stmt(d, sql_rebuild_delete) : db_stmt(d, sql_rebuild_delete_rest);
         if (!st) {
             e = HAIL_EDB;
             break;

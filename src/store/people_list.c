@@ -91,10 +91,14 @@ hail_err people_get(db *d, int64_t id, json_t **out)
     return e;
 }
 
-/* One SQL text per combination of filters, built once, so every list query is
- * a cached prepared statement. Bit 0: q (search order), 1: owner, 2: account,
- * 3: opportunity. Parameters are numbered in order of appearance (see
- * db_stmt); list_param records which number each value got. */
+/* One SQL text per engine and combination of filters, built once, so every
+ * list query is a cached prepared statement. Bit 0: q (search order), 1:
+ * owner, 2: account, 3: opportunity. Parameters are numbered in order of
+ * appearance (see db_stmt); list_param records which number each value got.
+ * The PostgreSQL texts differ in three places: JOIN for SQLite's CROSS JOIN
+ * (PostgreSQL's planner orders joins itself), lower() for NOCASE, and a LIMIT
+ * on the search, which a server cannot step lazily (search_list fetches it
+ * in growing chunks). */
 enum {
     LP_KEY,
     LP_HI,
@@ -106,15 +110,22 @@ enum {
     LP_LIMIT,
     LP__COUNT
 };
-static char *list_sql[16];
-static int list_param[16][LP__COUNT];
+enum { ENGINE_SQLITE, ENGINE_PG, ENGINES };
+static char *list_sqls[ENGINES][16];
+static int list_param[ENGINES][16][LP__COUNT];
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
+
+static int engine(db *d)
+{
+    return db_engine_of(d) == DB_POSTGRES ? ENGINE_PG : ENGINE_SQLITE;
+}
 
 static void build_list_sql(void)
 {
-    for (int m = 0; m < 16; m++) {
+    for (int i = 0; i < ENGINES * 16; i++) {
+        int g = i / 16, m = i % 16;
         char s[1024];
-        int *lp = list_param[m], k = 1, n;
+        int *lp = list_param[g][m], k = 1, n;
         if (m & 1) {
             lp[LP_KEY] = k++;
             lp[LP_HI] = k++;
@@ -124,10 +135,11 @@ static void build_list_sql(void)
              * filters: the owner index must not turn a page into a sort. */
             n = snprintf(s, sizeof s,
                          "SELECT s.key, " PERSON_COLS " FROM people_search s"
-                         " CROSS JOIN people p ON p.id = s.person_id"
+                         " %s people p ON p.id = s.person_id"
                          " WHERE s.key >= $%d AND s.key < $%d AND (s.key, s.person_id) > ($%d, $%d)"
                          " AND p.active = 1",
-                         lp[LP_KEY], lp[LP_HI], lp[LP_AFTER_KEY], lp[LP_AFTER]);
+                         g == ENGINE_PG ? "JOIN" : "CROSS JOIN", lp[LP_KEY], lp[LP_HI],
+                         lp[LP_AFTER_KEY], lp[LP_AFTER]);
         } else {
             lp[LP_AFTER] = k++;
             n = snprintf(s, sizeof s,
@@ -135,9 +147,12 @@ static void build_list_sql(void)
                          lp[LP_AFTER]);
         }
         if (m & 2) {
-            /* Served by people_owner_ci (NOCASE, partial on active = 1). */
+            /* Served by people_owner_ci (NOCASE, or on lower(owner_email);
+             * partial on active = 1). */
             lp[LP_OWNER] = k++;
-            n += snprintf(s + n, sizeof s - (size_t)n, " AND p.owner_email = $%d COLLATE NOCASE",
+            n += snprintf(s + n, sizeof s - (size_t)n,
+                          g == ENGINE_PG ? " AND lower(p.owner_email) = lower($%d COLLATE \"C\")"
+                                         : " AND p.owner_email = $%d COLLATE NOCASE",
                           lp[LP_OWNER]);
         }
         if (m & 4) {
@@ -150,14 +165,18 @@ static void build_list_sql(void)
             n += snprintf(s + n, sizeof s - (size_t)n, " AND p.sfdc_opportunity_id = $%d",
                           lp[LP_OPPORTUNITY]);
         }
-        if (m & 1) {
+        if (m & 1 && g == ENGINE_SQLITE) {
             /* No LIMIT: rows are stepped lazily and some are skipped (search_accept). */
             snprintf(s + n, sizeof s - (size_t)n, " ORDER BY s.key, s.person_id");
+        } else if (m & 1) {
+            lp[LP_LIMIT] = k++;
+            snprintf(s + n, sizeof s - (size_t)n, " ORDER BY s.key, s.person_id LIMIT $%d",
+                     lp[LP_LIMIT]);
         } else {
             lp[LP_LIMIT] = k++;
             snprintf(s + n, sizeof s - (size_t)n, " ORDER BY p.id LIMIT $%d", lp[LP_LIMIT]);
         }
-        list_sql[m] = strdup(s);
+        list_sqls[g][m] = strdup(s);
     }
 }
 
@@ -165,7 +184,7 @@ const char *people_list_sql(const people_query *q)
 {
     pthread_once(&list_once, build_list_sql);
     int m = (q->q ? 1 : 0) | (q->owner ? 2 : 0) | (q->account ? 4 : 0) | (q->opportunity ? 8 : 0);
-    return list_sql[m];
+    return list_sqls[ENGINE_SQLITE][m];
 }
 
 static int starts_with(const char *s, size_t n, const char *p, size_t pn)
@@ -334,14 +353,16 @@ static int search_accept(db_st *st, const search_q *s)
            (s->nw == 1 || words_match(s, &k));
 }
 
-/* Keys in [lo, lo + 0xFF), counted up to cap. */
+/* Keys that start with lo, counted up to cap. A prefix range is key >= lo
+ * AND key < its successor (fold_prefix_upper: valid UTF-8, as PostgreSQL
+ * text must be; the same text on both engines, an index range on both). */
 static hail_err probe(db *d, const char *lo, size_t len, int cap, int64_t *count)
 {
     db_st *st = db_stmt(d, "SELECT count(*) FROM (SELECT 1 FROM people_search"
-                           " WHERE key >= $1 AND key < $2 LIMIT $3)");
+                           " WHERE key >= $1 AND key < $2 LIMIT $3) AS probe");
     if (!st)
         return HAIL_EDB;
-    char hi[SEARCH_KEY_MAX + 1];
+    char hi[SEARCH_KEY_MAX + 2];
     size_t hl = fold_prefix_upper(lo, len, hi);
     db_bind_text_ref(st, 1, lo, (int)len);
     db_bind_text_ref(st, 2, hi, (int)hl);
@@ -423,10 +444,12 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
         driver_ranges(s, q->after_word);
     else if ((e = choose_driver(d, s)))
         return e;
+    int g = engine(d);
+    char *const *list_sql = list_sqls[g];
     db_st *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
-    const int *lp = list_param[m];
+    const int *lp = list_param[g][m];
     const char *after_key = q->after_key ? q->after_key : "";
     size_t after_len = strlen(after_key);
     int n = 0, examined = 0, full = 0, rc = DB_DONE;
@@ -441,35 +464,60 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
         if (keycmp(after_key, after_len, lo, lolen) > 0 &&
             !starts_with(after_key, after_len, lo, lolen))
             continue;
-        char hi[SEARCH_KEY_MAX + 1];
+        char hi[SEARCH_KEY_MAX + 2];
         size_t hl = fold_prefix_upper(lo, lolen, hi);
+        /* SQLite steps the range lazily in one run. PostgreSQL runs it a
+         * chunk at a time, each after the last row of the one before: a page
+         * first, then more as rows are skipped. */
+        int64_t chunk = q->limit + 1, got = 0;
         db_bind_text_ref(st, lp[LP_KEY], lo, (int)lolen);
         db_bind_text_ref(st, lp[LP_HI], hi, (int)hl);
-        db_bind_text_ref(st, lp[LP_AFTER_KEY], after_key, (int)after_len);
-        db_bind_i64(st, lp[LP_AFTER], q->after_id);
+        /* A cursor before the range binds the range's start: PostgreSQL
+         * starts its index scan at the row bound (key, id) > (…) and does
+         * not take the larger of it and key >= lo (a bound of ('', 0) read
+         * the index from its start: seconds at 1M people). Ids are >= 1. */
+        int before = keycmp(after_key, after_len, lo, lolen) < 0;
+        db_bind_text_ref(st, lp[LP_AFTER_KEY], before ? lo : after_key,
+                         (int)(before ? lolen : after_len));
+        db_bind_i64(st, lp[LP_AFTER], before ? 0 : q->after_id);
         bind_filters(st, lp, m, q);
-        while ((rc = db_step(st)) == DB_ROW) {
-            examined++;
-            seen = db_col_i64(st, 1);
-            snprintf(seen_key, sizeof seen_key, "%s", db_col_text(st, 0));
-            if (search_accept(st, s)) {
-                if (n == q->limit) {
-                    search_cursor(next, s, last, last_key);
-                    full = 1;
-                    break;
+        for (int more = 1; more;) {
+            more = 0;
+            if (g == ENGINE_PG)
+                db_bind_i64(st, lp[LP_LIMIT], chunk);
+            got = 0;
+            while ((rc = db_step(st)) == DB_ROW) {
+                got++;
+                examined++;
+                seen = db_col_i64(st, 1);
+                snprintf(seen_key, sizeof seen_key, "%s", db_col_text(st, 0));
+                if (search_accept(st, s)) {
+                    if (n == q->limit) {
+                        search_cursor(next, s, last, last_key);
+                        full = 1;
+                        break;
+                    }
+                    if ((n && (e = buf_putc(out, ','))) || (e = person_write(out, st, 1)))
+                        break;
+                    last = seen;
+                    memcpy(last_key, seen_key, sizeof last_key);
+                    n++;
                 }
-                if ((n && (e = buf_putc(out, ','))) || (e = person_write(out, st, 1)))
+                if (examined >= SEARCH_SCAN_MAX)
                     break;
-                last = seen;
-                memcpy(last_key, seen_key, sizeof last_key);
-                n++;
             }
-            if (examined >= SEARCH_SCAN_MAX)
-                break;
+            if (!e && rc != DB_ROW && rc != DB_DONE)
+                e = db_fail(d, "people: list");
+            db_reset(st);
+            if (g == ENGINE_PG && !e && rc == DB_DONE && got == chunk &&
+                examined < SEARCH_SCAN_MAX) {
+                /* The chunk was full: the range goes on after its last row. */
+                db_bind_text(st, lp[LP_AFTER_KEY], seen_key, -1);
+                db_bind_i64(st, lp[LP_AFTER], seen);
+                chunk = chunk * 4 < SEARCH_SCAN_MAX ? chunk * 4 : SEARCH_SCAN_MAX;
+                more = 1;
+            }
         }
-        if (!e && rc != DB_ROW && rc != DB_DONE)
-            e = db_fail(d, "people: list");
-        db_reset(st);
     }
     /* Stopped at the bound: the next page resumes after the last row examined. */
     if (!e && !full && examined >= SEARCH_SCAN_MAX)
@@ -482,10 +530,12 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
 static hail_err plain_list(db *d, const people_query *q, int m, buf *out,
                            char next[PEOPLE_CURSOR_MAX], int *count)
 {
+    int g = engine(d);
+    char *const *list_sql = list_sqls[g];
     db_st *st = db_stmt(d, list_sql[m]);
     if (!st)
         return HAIL_EDB;
-    const int *lp = list_param[m];
+    const int *lp = list_param[g][m];
     db_bind_i64(st, lp[LP_AFTER], q->after_id);
     db_bind_i64(st, lp[LP_LIMIT], q->limit + 1);
     bind_filters(st, lp, m, q);
@@ -507,6 +557,11 @@ static hail_err plain_list(db *d, const people_query *q, int m, buf *out,
     db_reset(st);
     *count = n;
     return e;
+}
+
+static int valid(const char *s)
+{
+    return !s || utf8_is_valid(s, strlen(s));
 }
 
 hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOPLE_CURSOR_MAX],
@@ -537,10 +592,14 @@ hail_err people_list_text(db *d, const people_query *q, buf *out, char next[PEOP
     hail_err e = HAIL_OK;
     /* The cursor must come from the same kind of listing. */
     int search_cursor_given = q->after_key != NULL;
-    if (!list_sql[m])
+    if (!list_sqls[engine(d)][m])
         e = HAIL_ENOMEM;
     else if (q->after_id && search_cursor_given != (m & 1))
         e = hail_errf(HAIL_EINVAL, "cursor is not valid for this query");
+    else if (q->after_key && !valid(q->after_key))
+        e = hail_errf(HAIL_EINVAL, "cursor is not valid");
+    else if (!valid(q->q) || !valid(q->owner) || !valid(q->account) || !valid(q->opportunity))
+        ; /* text that is not UTF-8 matches nothing stored (PostgreSQL refuses it) */
     else if (m & 1)
         e = search_list(d, q, s, m, out, next, count);
     else

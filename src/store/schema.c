@@ -156,6 +156,18 @@ static const char *const migrations[] = {
     "    WHERE new.active = 1 AND new.sfdc_account_id IS NOT NULL"
     "    ON CONFLICT (account_id, company) DO UPDATE SET people = people + 1;"
     "END;",
+
+    /* 4: named leases (store/lease.h): one row per kind of work of which one
+     * runs at a time on any node ('marketo.sync'); lease_owner and
+     * lease_until are the columns every leased row has (job tables too).
+     * The Marketo sync's lease was a kv row before. */
+    "CREATE TABLE leases ("
+    "  name TEXT PRIMARY KEY,"
+    "  lease_owner TEXT,"
+    "  lease_until INTEGER,"
+    "  holder TEXT,"
+    "  updated_at INTEGER NOT NULL);"
+    "DELETE FROM kv WHERE key = 'marketo.sync.lease';",
 };
 
 int schema_latest(void)
@@ -172,10 +184,11 @@ const char *schema_migration(int version)
 
 /* The account/opportunity/owner indexes serve the grouped pages and filters.
  * The owner filter compares case-insensitively (`= $n COLLATE NOCASE`), so its
- * index is NOCASE too, and partial on the active set that lists read: a
- * binary index cannot serve that comparison and the query scanned the table.
- * Databases from before have a binary `people_owner`: it is dropped here and
- * `people_owner_ci` built in its place on the next open. */
+ * index is NOCASE too (PostgreSQL: on lower(owner_email), schema_pg.c), and
+ * partial on the active set that lists read: a binary index cannot serve that
+ * comparison and the query scanned the table. Databases from before have a
+ * binary `people_owner`: it is dropped here and `people_owner_ci` built in its
+ * place on the next open. */
 static const char people_indexes[] =
     "CREATE INDEX IF NOT EXISTS people_account ON people(sfdc_account_id)"
     "  WHERE sfdc_account_id IS NOT NULL;"
@@ -185,15 +198,22 @@ static const char people_indexes[] =
     "CREATE INDEX IF NOT EXISTS people_owner_ci ON people(owner_email COLLATE NOCASE)"
     "  WHERE active = 1;";
 
+static const char sql_complete[] =
+    "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+    " AND name IN ('people_account', 'people_opportunity', 'people_owner_ci')) = 3"
+    " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'people_owner')"
+    " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))";
+static const char sql_complete_pg[] =
+    "SELECT (SELECT count(*) FROM pg_catalog.pg_indexes WHERE schemaname = current_schema()"
+    " AND indexname IN ('people_account', 'people_opportunity', 'people_owner_ci')) = 3"
+    " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_indexes WHERE schemaname = current_schema()"
+    " AND indexname = 'people_owner')"
+    " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))";
+
 /* 1 when every people index exists and no bulk load left work behind. */
 static int complete(struct db *d)
 {
-    db_st *st = db_stmt(d, "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-                           " AND name IN ('people_account', 'people_opportunity',"
-                           " 'people_owner_ci')) = 3"
-                           " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index'"
-                           " AND name = 'people_owner')"
-                           " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))");
+    db_st *st = db_stmt(d, DB_SQL(d, sql_complete, sql_complete_pg));
     if (!st)
         return 0;
     db_bind_text_ref(st, 1, PEOPLE_BULK_KEY, -1);
@@ -213,8 +233,12 @@ static hail_err ensure(struct db *d, int rebuild_search)
     hail_err e = db_begin(d);
     if (e)
         return e;
+    /* PostgreSQL: nodes starting at once would race to create the same
+     * index (a unique violation in the catalog): one at a time. */
     char *bulk = NULL;
-    if ((e = db_exec(d, people_indexes)) || (e = db_kv_get(d, PEOPLE_BULK_KEY, &bulk)))
+    if ((e = db_lock(d, "hail.schema.indexes")) ||
+        (e = db_exec(d, DB_SQL(d, people_indexes, schema_pg_people_indexes))) ||
+        (e = db_kv_get(d, PEOPLE_BULK_KEY, &bulk)))
         goto fail;
     if ((bulk || rebuild_search) &&
         ((e = people_rebuild_search(d)) || (e = db_kv_del(d, PEOPLE_BULK_KEY))))
@@ -252,8 +276,10 @@ hail_err schema_finish_bulk(struct db *d)
 
 hail_err schema_drop_people_indexes(struct db *d)
 {
-    return db_exec(d, "DROP INDEX IF EXISTS people_account;"
-                      "DROP INDEX IF EXISTS people_opportunity;"
-                      "DROP INDEX IF EXISTS people_owner;"
-                      "DROP INDEX IF EXISTS people_owner_ci;");
+    return db_exec(d, DB_SQL(d,
+                             "DROP INDEX IF EXISTS people_account;"
+                             "DROP INDEX IF EXISTS people_opportunity;"
+                             "DROP INDEX IF EXISTS people_owner;"
+                             "DROP INDEX IF EXISTS people_owner_ci;",
+                             schema_pg_drop_people_indexes));
 }

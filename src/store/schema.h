@@ -9,7 +9,16 @@
 struct db;
 
 int schema_latest(void);
+/* The SQLite text of migration `version` (NULL outside 1..latest). */
 const char *schema_migration(int version);
+
+/* PostgreSQL (store/schema_pg.c): the same versions in PostgreSQL's words,
+ * and schema.c's index helpers' text. schema_pg_latest() equals
+ * schema_latest() (a unit test checks). */
+const char *schema_pg_migration(int version);
+int schema_pg_latest(void);
+extern const char schema_pg_people_indexes[];
+extern const char schema_pg_drop_people_indexes[];
 
 /* Secondary indexes on people and the search keys, kept out of the migrations
  * so a bulk load into an empty table can skip them and build them once at the

@@ -92,7 +92,11 @@ hail_err users_get_by_email(db *d, const char *email, user *out, char **password
 {
     if (password_hash)
         *password_hash = NULL;
-    db_st *st = db_stmt(d, "SELECT " USER_COLS " FROM users WHERE email = $1");
+    /* Emails compare without regard to ASCII case (SQLite: the column is
+     * NOCASE; PostgreSQL: lower() under "C", the users_email index). */
+    db_st *st = db_stmt(d, DB_SQL(d, "SELECT " USER_COLS " FROM users WHERE email = $1",
+                                  "SELECT " USER_COLS " FROM users"
+                                  " WHERE lower(email) = lower($1 COLLATE \"C\")"));
     if (!st)
         return HAIL_EDB;
     db_bind_text_ref(st, 1, email, -1);
@@ -131,8 +135,12 @@ static json_t *user_row_json(db *d, db_st *st)
     char created[TIME_ISO_LEN];
     time_format_iso(db_col_i64(st, 7), created);
     json_t *teams = json_array();
-    db_st *ts = db_stmt(d, "SELECT t.id, t.name FROM teams t JOIN team_members m"
-                           " ON m.team_id = t.id WHERE m.user_id = $1 ORDER BY t.name");
+    db_st *ts = db_stmt(d, DB_SQL(d,
+                                  "SELECT t.id, t.name FROM teams t JOIN team_members m"
+                                  " ON m.team_id = t.id WHERE m.user_id = $1 ORDER BY t.name",
+                                  "SELECT t.id, t.name FROM teams t JOIN team_members m"
+                                  " ON m.team_id = t.id WHERE m.user_id = $1"
+                                  " ORDER BY lower(t.name)"));
     if (ts) {
         db_bind_i64(ts, 1, u.id);
         while (db_step(ts) == DB_ROW)
@@ -237,7 +245,9 @@ hail_err teams_create(db *d, const char *name, int64_t *id_out)
 
 hail_err teams_get_by_name(db *d, const char *name, int64_t *id_out)
 {
-    db_st *st = db_stmt(d, "SELECT id FROM teams WHERE name = $1");
+    db_st *st =
+        db_stmt(d, DB_SQL(d, "SELECT id FROM teams WHERE name = $1",
+                          "SELECT id FROM teams WHERE lower(name) = lower($1 COLLATE \"C\")"));
     if (!st)
         return HAIL_EDB;
     db_bind_text_ref(st, 1, name, -1);
@@ -289,8 +299,12 @@ static json_t *team_row_json(db *d, db_st *st)
     char created[TIME_ISO_LEN];
     time_format_iso(db_col_i64(st, 2), created);
     json_t *members = json_array();
-    db_st *ms = db_stmt(d, "SELECT u.id, u.email, u.name FROM users u JOIN team_members m"
-                           " ON m.user_id = u.id WHERE m.team_id = $1 ORDER BY u.email");
+    db_st *ms = db_stmt(d, DB_SQL(d,
+                                  "SELECT u.id, u.email, u.name FROM users u JOIN team_members m"
+                                  " ON m.user_id = u.id WHERE m.team_id = $1 ORDER BY u.email",
+                                  "SELECT u.id, u.email, u.name FROM users u JOIN team_members m"
+                                  " ON m.user_id = u.id WHERE m.team_id = $1"
+                                  " ORDER BY lower(u.email)"));
     if (ms) {
         db_bind_i64(ms, 1, id);
         while (db_step(ms) == DB_ROW)
@@ -317,7 +331,8 @@ hail_err teams_json(db *d, int64_t id, json_t **out)
 
 hail_err teams_list_json(db *d, json_t **out)
 {
-    db_st *st = db_stmt(d, "SELECT id, name, created_at FROM teams ORDER BY name");
+    db_st *st = db_stmt(d, DB_SQL(d, "SELECT id, name, created_at FROM teams ORDER BY name",
+                                  "SELECT id, name, created_at FROM teams ORDER BY lower(name)"));
     if (!st)
         return (*out = NULL), HAIL_EDB;
     return db_all_json(d, st, team_row_json, out, "teams: list");
@@ -326,9 +341,14 @@ hail_err teams_list_json(db *d, json_t **out)
 hail_err teams_page_json(db *d, const char *after_name, int limit, json_t **out, char **next)
 {
     *next = NULL;
-    /* name is UNIQUE COLLATE NOCASE: its index orders and bounds the scan. */
-    db_st *st = db_stmt(d, "SELECT id, name, created_at FROM teams WHERE name > $1"
-                           " ORDER BY name LIMIT $2");
+    /* name is UNIQUE COLLATE NOCASE (PostgreSQL: the unique index on
+     * lower(name)): its index orders and bounds the scan. */
+    db_st *st = db_stmt(d, DB_SQL(d,
+                                  "SELECT id, name, created_at FROM teams WHERE name > $1"
+                                  " ORDER BY name LIMIT $2",
+                                  "SELECT id, name, created_at FROM teams"
+                                  " WHERE lower(name) > lower($1 COLLATE \"C\")"
+                                  " ORDER BY lower(name) LIMIT $2"));
     if (!st)
         return (*out = NULL), HAIL_EDB;
     db_bind_text_ref(st, 1, after_name ? after_name : "", -1);
@@ -350,14 +370,29 @@ hail_err teams_page_json(db *d, const char *after_name, int limit, json_t **out,
 
 hail_err teams_add_member(db *d, int64_t team, int64_t user_id)
 {
-    db_st *st = db_stmt(d, "INSERT INTO team_members (team_id, user_id) VALUES ($1, $2)"
+    /* A missing team or user adds nothing rather than failing on the foreign
+     * key: on PostgreSQL a failed statement aborts the caller's transaction,
+     * and the checks below need it. */
+    db_st *st = db_stmt(d, "INSERT INTO team_members (team_id, user_id)"
+                           " SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT)"
+                           " WHERE EXISTS (SELECT 1 FROM teams WHERE id = $1)"
+                           " AND EXISTS (SELECT 1 FROM users WHERE id = $2)"
                            " ON CONFLICT DO NOTHING");
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, team);
     db_bind_i64(st, 2, user_id);
     hail_err e = db_step_done(d, st, "teams: add member");
-    if (e == HAIL_EDB && (db_last_error(d) == DB_ERR_FOREIGN_KEY)) {
+    if (!e && db_changes(d) == 0) {
+        /* Already a member, or one of the two is missing. */
+        json_t *t = NULL;
+        e = teams_json(d, team, &t);
+        json_decref(t);
+        user u;
+        if (!e)
+            e = users_get(d, user_id, &u); /* "no user with id N" when missing */
+    } else if (e == HAIL_EDB && (db_last_error(d) == DB_ERR_FOREIGN_KEY)) {
+        /* Deleted meanwhile: name the id that is missing. */
         /* Name the id that is missing. */
         json_t *t = NULL;
         e = teams_json(d, team, &t);
@@ -482,7 +517,7 @@ hail_err tokens_touch(db *d, int64_t token_id, int64_t now, int64_t not_before)
 hail_err tokens_revoke(db *d, int64_t id, int64_t user_id)
 {
     db_st *st = db_stmt(d, "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2"
-                           " AND ($3 = 0 OR user_id = $3) AND revoked_at IS NULL");
+                           " AND (CAST($3 AS BIGINT) = 0 OR user_id = $3) AND revoked_at IS NULL");
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, time_now_us());
@@ -580,7 +615,7 @@ hail_err tokens_list_json(db *d, int64_t user_id, json_t **out)
     db_st *st = db_stmt(d, "SELECT t.id, u.email, t.prefix, t.name, t.created_at,"
                            " t.last_used_at, t.revoked_at FROM api_tokens t"
                            " JOIN users u ON u.id = t.user_id"
-                           " WHERE $1 = 0 OR t.user_id = $1 ORDER BY t.id");
+                           " WHERE CAST($1 AS BIGINT) = 0 OR t.user_id = $1 ORDER BY t.id");
     if (!st)
         return (*out = NULL), HAIL_EDB;
     db_bind_i64(st, 1, user_id);
@@ -649,7 +684,7 @@ hail_err sessions_delete_user_except(db *d, int64_t user_id,
                                      const unsigned char keep[TOKEN_HASH_LEN])
 {
     db_st *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = $1"
-                           " AND ($2 IS NULL OR token_hash <> $2)");
+                           " AND (token_hash <> $2 OR $2 IS NULL)");
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, user_id);
@@ -700,6 +735,20 @@ hail_err login_failure_record(db *d, const char *key, int64_t at, int64_t *id_ou
 
 hail_err login_failure_count(db *d, const char *key, int64_t since, int64_t *n, int64_t *oldest)
 {
+    /* In a transaction, the count stays true until it ends: SQLite's writers
+     * are serialized already; PostgreSQL's take the key's lock, so that a
+     * count-then-record on another node waits (auth: the sign-in limits). */
+    if (db_in_tx(d) && db_engine_of(d) == DB_POSTGRES) {
+        size_t len = strlen(key) + sizeof "login_failures:";
+        char *name = malloc(len);
+        if (!name)
+            return HAIL_ENOMEM;
+        snprintf(name, len, "login_failures:%s", key);
+        hail_err e = db_lock(d, name);
+        free(name);
+        if (e)
+            return e;
+    }
     db_st *st = db_stmt(d, "SELECT count(*), min(at) FROM login_failures"
                            " WHERE key = $1 AND at >= $2");
     if (!st)

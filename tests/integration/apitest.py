@@ -81,6 +81,8 @@ class DataTemplate:
             raise
 
     def new(self, env=None):
+        if self.base.pg_db:  # PostgreSQL: a database made from the template's
+            return Hail(env=env, template=self.base.pg_db)
         h = Hail(env=env)
         shutil.copytree(self.base.data, h.data)
         return h

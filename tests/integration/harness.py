@@ -1,8 +1,17 @@
 """Shared helpers for hail's integration tests.
 
 Each test drives the real `hail` binary (HAIL_BIN) over loopback: a fresh data
-directory per test case, a server on a free port, real SQLite files, and the
+directory per test case, a server on a free port, a real database, and the
 fake Marketo (tests/fake/fake_marketo.py) where Marketo is needed.
+
+Two engines (HAIL_TEST_ENGINE): `sqlite` (the default: DIR/hail.db) and
+`postgres`, where each Hail gets a fresh database (hail_<random>, dropped by
+close()) in the test cluster whose superuser URL is HAIL_TEST_PG_URL
+(tests/pg/pg_start.sh; ctest's pg fixture), passed as HAIL_DATABASE_URL.
+h.sql(query, *params) reads or changes the database on either engine
+(`?` parameters; rows are tuples that also answer row["column"]). Tests that
+only make sense on SQLite (its files, locks, PRAGMAs) are marked
+@sqlite_only(reason) and skip on PostgreSQL with the reason printed.
 Every reply to Hail.request is checked against docs/openapi.json
 (openapi_check.py): a reply the document does not allow fails the test that
 made the request. Standard library plus Debian's python3-jsonschema.
@@ -24,6 +33,7 @@ import unittest
 import urllib.parse
 
 import openapi_check
+import pg
 
 SRC = os.environ.get("HAIL_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("HAIL_BIN") or os.path.join(SRC, "build", "hail")
@@ -31,6 +41,24 @@ FAKE = os.path.join(SRC, "tests", "fake", "fake_marketo.py")
 sys.path.insert(0, os.path.join(SRC, "tests", "fake"))
 import contract  # noqa: E402  (tests/fake: where the fake finds the Marketo contract)
 SANITIZED = os.environ.get("HAIL_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+ENGINE = os.environ.get("HAIL_TEST_ENGINE") or "sqlite"
+PG_URL = os.environ.get("HAIL_TEST_PG_URL") or None
+if ENGINE not in ("sqlite", "postgres"):
+    sys.exit("HAIL_TEST_ENGINE=%s: expected sqlite or postgres" % ENGINE)
+if ENGINE == "postgres" and not PG_URL:
+    sys.exit("HAIL_TEST_ENGINE=postgres needs HAIL_TEST_PG_URL, the superuser URL of a test cluster "
+             "(tests/pg/pg_start.sh DIR writes it to DIR/url)")
+POSTGRES = ENGINE == "postgres"
+
+
+def sqlite_only(reason):
+    """Skips a test or class on PostgreSQL, saying why it is SQLite's alone."""
+    return unittest.skipIf(POSTGRES, "SQLite only: " + reason)
+
+
+def postgres_only(reason):
+    """Skips a test or class unless it runs on PostgreSQL."""
+    return unittest.skipUnless(POSTGRES, "PostgreSQL only: " + reason)
 
 
 def iso(ts):
@@ -44,11 +72,17 @@ def since_env(days):
     return d.isoformat()
 
 
-def db(h):
-    """A sqlite3 connection to a Hail's database, rows by column name."""
-    c = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30)
-    c.row_factory = sqlite3.Row
-    return c
+def sqlite_query(path, sql, *params):
+    """One statement on a SQLite file: pg.Rows of pg.Row, like pg.query."""
+    c = sqlite3.connect(path, timeout=30)
+    try:
+        cur = c.execute(sql, params)
+        names = [d[0] for d in cur.description] if cur.description else []
+        rows = [pg.Row(list(zip(names, r))) for r in cur.fetchall()]
+        c.commit()
+        return pg.Rows(rows, cur.rowcount if cur.rowcount >= 0 else len(rows))
+    finally:
+        c.close()
 
 
 # Processes a test started: any still running when the test process exits
@@ -57,12 +91,22 @@ def db(h):
 _STARTED = []
 
 
+# Test databases not dropped yet (a test that failed before close()): dropped
+# at exit, after the processes using them are gone.
+_DATABASES = []
+
+
 @atexit.register
 def _kill_leftovers():
     for p in _STARTED:
         if p.poll() is None:
             p.kill()
             p.wait()
+    for name in list(_DATABASES):
+        try:
+            pg.drop_database(PG_URL, name)
+        except Exception:  # noqa: BLE001  (the cluster goes at pg/stop anyway)
+            pass
 
 
 def free_port():
@@ -92,14 +136,28 @@ class Response:
 
 
 class Hail:
-    """A hail data directory, its CLI, and optionally a running server."""
+    """A hail data directory, its database, its CLI, and optionally a running
+    server. On PostgreSQL the database is a fresh one (self.pg_db, URL
+    self.db_url) that close() drops; on SQLite it is DATA/hail.db."""
 
-    def __init__(self, env=None):
+    def __init__(self, env=None, database=None, template=None):
         self.dir = tempfile.mkdtemp(prefix="hail-test-")
         self.data = os.path.join(self.dir, "var")
         self.env = dict(os.environ)
         self.env.pop("HAIL_LISTEN", None)
+        self.env.pop("HAIL_DATABASE_URL", None)
         self.env["HAIL_DATA"] = self.data
+        self.pg_db = None
+        if database is not None:
+            # Another Hail's database (several nodes over one database).
+            self.db_url = database
+            self.env["HAIL_DATABASE_URL"] = database
+        elif POSTGRES:
+            self.pg_db, self.db_url = pg.create_database(PG_URL, template=template)
+            _DATABASES.append(self.pg_db)
+            self.env["HAIL_DATABASE_URL"] = self.db_url
+        else:
+            self.db_url = None
         self.env.setdefault("HAIL_LOG_LEVEL", "warn")
         # Tests need no fsync per commit; durability tests set FULL explicitly.
         self.env.setdefault("HAIL_DB_SYNC", "normal")
@@ -195,7 +253,70 @@ class Hail:
     def close(self):
         rc = self.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.pg_db:
+            pg.drop_database(PG_URL, self.pg_db)
+            _DATABASES.remove(self.pg_db)
+            self.pg_db = None
         return rc
+
+    # ---- the database ----
+    @property
+    def db_path(self):
+        """The SQLite file (SQLite only)."""
+        return os.path.join(self.data, "hail.db")
+
+    def sql(self, query, *params):
+        """One statement on this hail's database, either engine: its rows
+        (tuples that also answer row["column"]); .rowcount for a change."""
+        if self.db_url is not None and (self.db_url.startswith(("postgres://", "postgresql://"))
+                                        or "=" in self.db_url.split()[0]):
+            return pg.query(self.db_url, query, *params)
+        return sqlite_query(self.db_url or self.db_path, query, *params)
+
+    @property
+    def db_target(self):
+        """The database as hail names it in messages (a URL has no password here)."""
+        return self.db_url if self.db_url is not None else self.db_path
+
+    def db_has_tables(self):
+        """Whether hail created anything in its database yet."""
+        if self.db_url is None:
+            return os.path.exists(self.db_path)
+        return self.sql_value("SELECT count(*) FROM information_schema.tables"
+                              " WHERE table_schema = current_schema()") > 0
+
+    def tables(self):
+        """The names of the database's tables."""
+        if POSTGRES:
+            return {r[0] for r in self.sql("SELECT table_name FROM information_schema.tables"
+                                           " WHERE table_schema = current_schema()")}
+        return {r[0] for r in self.sql("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+    def has_table(self, name):
+        """Whether the database has the table name (yet)."""
+        if self.db_url is None and not os.path.exists(self.db_path):
+            return False
+        if POSTGRES:
+            return self.sql_value("SELECT to_regclass(?) IS NOT NULL", name)
+        return self.sql_value("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+                              name) > 0
+
+    def schema_version(self):
+        """The schema version hail wrote (PRAGMA user_version; hail_schema on PostgreSQL)."""
+        if POSTGRES:
+            return self.sql_value("SELECT version FROM hail_schema")
+        return self.sql_value("PRAGMA user_version")
+
+    def set_schema_version(self, v):
+        if POSTGRES:
+            self.sql("UPDATE hail_schema SET version = ?", v)
+        else:
+            self.sql("PRAGMA user_version = %d" % v)
+
+    def sql_value(self, query, *params):
+        """The first column of the first row (None when there is no row)."""
+        rows = self.sql(query, *params)
+        return rows[0][0] if rows else None
 
     def request(self, method, path, body=None, token=None, headers=None, raw=None, timeout=30):
         h = dict(headers or {})

@@ -113,13 +113,12 @@ class AccountsTest(ApiCase):
         # and counts afterwards. The list says what the people say, and no
         # rebuild mark is left behind.
         got, _ = self.walk("/api/v1/accounts?limit=200")
-        with harness.db(self.h) as c:
-            want = {r[0]: r[1] for r in c.execute(
-                "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
-                " AND sfdc_account_id IS NOT NULL GROUP BY 1")}
-            marks = [r[0] for r in c.execute(
-                "SELECT key FROM kv WHERE key IN ('accounts.rebuild', 'people.bulk_tx',"
-                " 'people.bulk_load')")]
+        want = {r[0]: r[1] for r in self.h.sql(
+            "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
+            " AND sfdc_account_id IS NOT NULL GROUP BY 1")}
+        marks = [r[0] for r in self.h.sql(
+            "SELECT key FROM kv WHERE key IN ('accounts.rebuild', 'people.bulk_tx',"
+            " 'people.bulk_load')")]
         self.assertEqual({a["id"]: a["people_count"] for a in got}, want)
         self.assertEqual(len(want), len(ACTIVE_ACCOUNTS))
         self.assertEqual(marks, [])
@@ -318,15 +317,14 @@ class InterruptedBulkTest(ApiCase):
 
     def test_killed_before_counting(self):
         self.h.start()
-        with harness.db(self.h) as c:
-            want = {r[0]: r[1] for r in c.execute(
-                "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
-                " AND sfdc_account_id IS NOT NULL GROUP BY 1")}
-            c.execute("DELETE FROM account_companies WHERE account_id = '001TIE'")
-            c.execute("UPDATE account_companies SET people = 99 WHERE account_id = '001ACME'")
-            c.execute("INSERT INTO account_companies VALUES ('001JUNK', 'x', 5)")
-            c.execute("INSERT INTO kv VALUES ('accounts.rebuild', '', 0)")
-        c.close()
+        want = {r[0]: r[1] for r in self.h.sql(
+            "SELECT sfdc_account_id, count(*) FROM people WHERE active = 1"
+            " AND sfdc_account_id IS NOT NULL GROUP BY 1")}
+        self.h.sql("DELETE FROM account_companies WHERE account_id = '001TIE'")
+        self.h.sql("UPDATE account_companies SET people = 99 WHERE account_id = '001ACME'")
+        self.h.sql("INSERT INTO account_companies (account_id, company, people)"
+                   " VALUES ('001JUNK', 'x', 5)")
+        self.h.sql("INSERT INTO kv (key, value, updated_at) VALUES ('accounts.rebuild', '', 0)")
         self.assertEqual(self.counts(), {})
         r = self.h.request("GET", "/api/v1/accounts/001ACME", token=self.rep)
         self.assertEqual(r.status, 200, r)
@@ -337,12 +335,9 @@ class InterruptedBulkTest(ApiCase):
         self.assertEqual(self.h.stop(), 0)
         self.h.start()
         self.assertEqual(self.counts(), want)
-        with harness.db(self.h) as c:
-            marks = c.execute("SELECT count(*) FROM kv WHERE key = 'accounts.rebuild'").fetchone()
-            junk = c.execute("SELECT count(*) FROM account_companies"
-                             " WHERE account_id = '001JUNK'").fetchone()
-        c.close()
-        self.assertEqual((marks[0], junk[0]), (0, 0))
+        marks = self.h.sql_value("SELECT count(*) FROM kv WHERE key = 'accounts.rebuild'")
+        junk = self.h.sql_value("SELECT count(*) FROM account_companies WHERE account_id = '001JUNK'")
+        self.assertEqual((marks, junk), (0, 0))
 
 
 if __name__ == "__main__":

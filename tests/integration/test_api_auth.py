@@ -8,6 +8,7 @@ import sqlite3
 import time
 
 import harness
+import pg
 from apitest import ApiCase, DataTemplate, SANITIZER_MARKS
 from harness import Hail
 
@@ -233,13 +234,8 @@ class SessionTest(ApiCase):
         r = self.h.request("GET", "/api/v1/me",
                            headers={"Cookie": "theme=dark; hail_session=%s; lang=en" % cookie})
         self.assertEqual(r.status, 200, r)
-        db = sqlite3.connect(os.path.join(self.h.data, "hail.db"), timeout=10)
-        try:
-            with db:
-                n = db.execute("UPDATE sessions SET expires_at = 1000000 WHERE user_id ="
-                               " (SELECT id FROM users WHERE email = 'rep@example.com')").rowcount
-        finally:
-            db.close()
+        n = self.h.sql("UPDATE sessions SET expires_at = 1000000 WHERE user_id ="
+                       " (SELECT id FROM users WHERE email = 'rep@example.com')").rowcount
         self.assertEqual(n, 1)
         self.assertError(self.cookie_req(self.h, "GET", "/api/v1/me", cookie),
                          401, "unauthorized", "session expired or signed out")
@@ -405,12 +401,7 @@ class LoginLimitTest(ApiCase):
         self.assertEqual(self.me(self.h, self.rep).status, 200)
 
         # Once the window has passed (failures aged by 16 minutes), the password works.
-        db = sqlite3.connect(os.path.join(self.h.data, "hail.db"), timeout=10)
-        try:
-            with db:
-                db.execute("UPDATE login_failures SET at = at - ?", (16 * 60 * 1000000,))
-        finally:
-            db.close()
+        self.h.sql("UPDATE login_failures SET at = at - ?", 16 * 60 * 1000000)
         r = self.login(self.h, "rep@example.com", REP_PW)
         self.assertEqual(r.status, 201, r)
 
@@ -673,20 +664,11 @@ def assert_limited(case, r):
 
 
 def set_db(h, sql, *args):
-    db = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=10)
-    try:
-        with db:
-            return db.execute(sql, args).rowcount
-    finally:
-        db.close()
+    return h.sql(sql, *args).rowcount
 
 
 def query_db(h, sql, *args):
-    db = sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=10)
-    try:
-        return db.execute(sql, args).fetchall()
-    finally:
-        db.close()
+    return list(h.sql(sql, *args))
 
 
 class TrustedProxyTest(ApiCase):
@@ -923,19 +905,25 @@ class TokenLastUsedTest(ApiCase):
         self.assertGreaterEqual(raw(), first)
         self.assertGreater(raw(), aged)
         # Writing the hint never waits behind another writer: with the write
-        # lock held elsewhere the request answers at once, and a later one writes.
+        # lock held elsewhere (SQLite: the database's; PostgreSQL: the token's
+        # row) the request answers at once, and a later one writes.
         set_db(self.h, "UPDATE api_tokens SET last_used_at = last_used_at - 61000000 WHERE id = ?", tid)
         aged = raw()
-        lock = sqlite3.connect(os.path.join(self.h.data, "hail.db"), timeout=10,
-                               isolation_level=None)
-        try:
-            lock.execute("BEGIN IMMEDIATE")
-            t0 = time.monotonic()
-            self.assertEqual(self.me(self.h, tok).status, 200)
-            self.assertLess(time.monotonic() - t0, 5.0)  # SQLite would wait 10 s
-            lock.execute("ROLLBACK")
-        finally:
-            lock.close()
+        if harness.POSTGRES:
+            with pg.hold(self.h.db_url, "SELECT id FROM api_tokens WHERE id = %d FOR UPDATE" % tid):
+                t0 = time.monotonic()
+                self.assertEqual(self.me(self.h, tok).status, 200)
+                self.assertLess(time.monotonic() - t0, 5.0)
+        else:
+            lock = sqlite3.connect(self.h.db_path, timeout=10, isolation_level=None)
+            try:
+                lock.execute("BEGIN IMMEDIATE")
+                t0 = time.monotonic()
+                self.assertEqual(self.me(self.h, tok).status, 200)
+                self.assertLess(time.monotonic() - t0, 5.0)  # SQLite would wait 10 s
+                lock.execute("ROLLBACK")
+            finally:
+                lock.close()
         self.assertEqual(raw(), aged)
         self.assertEqual(self.me(self.h, tok).status, 200)
         self.assertGreater(raw(), aged)

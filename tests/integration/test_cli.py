@@ -7,7 +7,6 @@ import os
 import select
 import shutil
 import socket
-import sqlite3
 import subprocess
 import tempfile
 import time
@@ -41,21 +40,12 @@ class CliCase(unittest.TestCase):
             f.write(content)
         return path
 
-    def db(self, data=None):
-        path = os.path.join(data or self.h.data, "hail.db")
-        self.assertTrue(os.path.exists(path), path)
-        return sqlite3.connect(path, timeout=10)
-
     def people(self):
         """(marketo_id, first_name, last_name, title, owner_email, active) by Marketo id."""
-        if not os.path.exists(os.path.join(self.h.data, "hail.db")):
+        if not self.h.db_has_tables():
             return []
-        c = self.db()
-        try:
-            return c.execute("SELECT marketo_id, first_name, last_name, title, owner_email,"
-                             " active FROM people ORDER BY marketo_id").fetchall()
-        finally:
-            c.close()
+        return list(self.h.sql("SELECT marketo_id, first_name, last_name, title, owner_email,"
+                               " active FROM people ORDER BY marketo_id"))
 
     def assertUsage(self, p, message, cmd=None):
         """A usage error, whole: exit 2, nothing on stdout, and on stderr the
@@ -106,7 +96,7 @@ class HelpTest(CliCase):
                 self.assertEqual(p.returncode, 0, (cmd, p.stdout, p.stderr))
                 for w in words:
                     self.assertIn(w, p.stdout, (cmd, w))
-        self.assertFalse(os.path.exists(os.path.join(self.h.data, "hail.db")))
+        self.assertFalse(self.h.db_has_tables())
 
     def test_serve_fails_fast_on_a_busy_or_bad_address(self):
         busy = socket.socket()
@@ -627,45 +617,34 @@ class ImportTest(CliCase):
 
 
 class SchemaTest(CliCase):
-    def version(self, data=None):
-        c = self.db(data)
-        try:
-            return c.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            c.close()
-
-    def set_version(self, v):
-        c = self.db()
-        try:
-            c.execute("PRAGMA user_version = %d" % v)
-            c.commit()
-        finally:
-            c.close()
+    def newer_message(self, newer, latest):
+        return ("hail: %s has schema version %d, newer than this hail understands (%d); "
+                "run a newer hail" % (self.h.db_target, newer, latest))
 
     def test_fresh_database_is_at_the_latest_version(self):
         self.h.add_user("first@example.com")
-        v = self.version()
+        v = self.h.schema_version()
         self.assertGreaterEqual(v, 1)
-        c = self.db()
-        tables = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-        mode = c.execute("PRAGMA journal_mode").fetchone()[0]
-        c.close()
+        tables = self.h.tables()
         self.assertTrue({"users", "teams", "team_members", "api_tokens", "sessions",
                          "people"} <= tables, tables)
-        self.assertEqual(mode, "wal")
+        if not harness.POSTGRES:
+            self.assertEqual(self.h.sql_value("PRAGMA journal_mode"), "wal")
         # v is the latest this binary knows: v + 1 is refused, v is accepted.
-        self.set_version(v + 1)
-        self.assertFails(self.hail("user", "list"), 1,
-                         "hail: %s has schema version %d, newer than this hail understands (%d); "
-                         "run a newer hail" % (os.path.join(self.h.data, "hail.db"), v + 1, v))
-        self.set_version(v)
+        self.h.set_schema_version(v + 1)
+        self.assertFails(self.hail("user", "list"), 1, self.newer_message(v + 1, v))
+        self.h.set_schema_version(v)
         self.assertEqual(self.hail("user", "list").returncode, 0)
-        # An empty file (version 0) is migrated like a new database.
-        other = os.path.join(self.h.dir, "other")
-        os.makedirs(other)
-        open(os.path.join(other, "hail.db"), "wb").close()
-        self.hail("--data", other, "user", "list", check=True)
-        self.assertEqual(self.version(other), v)
+        # An empty database (SQLite: an empty file, version 0) is migrated like a new one.
+        other = Hail()
+        try:
+            if not harness.POSTGRES:
+                os.makedirs(other.data)
+                open(other.db_path, "wb").close()
+            other.run("user", "list", check=True)
+            self.assertEqual(other.schema_version(), v)
+        finally:
+            other.close()
         # So is the server's health report.
         self.h.start()
         try:
@@ -676,9 +655,9 @@ class SchemaTest(CliCase):
     def test_newer_database_is_refused_by_every_command(self):
         self.h.add_user("a@example.com", "A", "admin")
         self.hail("token", "create", "--email", "a@example.com", check=True)
-        latest = self.version()
+        latest = self.h.schema_version()
         newer = latest + 7
-        self.set_version(newer)
+        self.h.set_schema_version(newer)
         csv_path = self.write("p.csv", GOOD)
         commands = [
             ["user", "list"],
@@ -693,20 +672,14 @@ class SchemaTest(CliCase):
         for args in commands:
             with self.subTest(args[0]):
                 p = self.hail(*args, timeout=30, input="hail_whatever\n")
-                self.assertFails(p, 1, "hail: %s has schema version %d, newer than this hail "
-                                       "understands (%d); run a newer hail"
-                                 % (os.path.join(self.h.data, "hail.db"), newer, latest))
-        self.assertEqual(self.version(), newer)
-        c = self.db()
-        try:
-            self.assertEqual(c.execute("SELECT count(*) FROM users").fetchone()[0], 1)
-            self.assertEqual(c.execute("SELECT count(*) FROM people").fetchone()[0], 0)
-            self.assertEqual(c.execute("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL")
-                             .fetchone()[0], 1)
-        finally:
-            c.close()
+                self.assertFails(p, 1, self.newer_message(newer, latest))
+        self.assertEqual(self.h.schema_version(), newer)
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM users"), 1)
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM people"), 0)
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM api_tokens WHERE revoked_at IS NULL"), 1)
 
 
+@harness.sqlite_only("the data directory chooses DIR/hail.db; a database URL does not depend on it")
 class DataDirTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="hail-cli-data-")

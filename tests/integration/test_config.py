@@ -65,6 +65,7 @@ class BadConfigurationTest(Case):
         self.assertEqual((p.returncode, p.stderr, p.stdout), (2, "hail: " + message + "\n", ""),
                          (cmd, env))
         self.assertFalse(os.path.exists(self.h.data), "a bad setting created the data directory")
+        self.assertFalse(self.h.db_has_tables(), "a bad setting created the database")
         self.assertFalse(listening(port))
 
     def test_log_level(self):
@@ -187,6 +188,7 @@ class OptionsTest(Case):
         self.assertEqual(p.returncode, 0, p.stderr)
         return [l.split()[1] for l in p.stdout.strip().split("\n")[1:]]
 
+    @harness.sqlite_only("--data chooses DIR/hail.db; HAIL_DATABASE_URL names the PostgreSQL database")
     def test_data_after_the_command(self):
         other = os.path.join(self.h.dir, "other")
         self.add_user("--data", other)
@@ -228,7 +230,8 @@ class OptionsTest(Case):
                 proc = self.serve(*order("127.0.0.1:%d" % port, other))
                 try:
                     self.assertEqual(self.wait_healthy(proc, port), 200)
-                    self.assertTrue(os.path.isfile(os.path.join(other, "hail.db")))
+                    if not harness.POSTGRES:
+                        self.assertTrue(os.path.isfile(os.path.join(other, "hail.db")))
                     self.assertFalse(os.path.exists(self.h.data))
                 finally:
                     proc.terminate()
@@ -258,6 +261,8 @@ class OptionsTest(Case):
         self.assertEqual((p.returncode, p.stderr, p.stdout),
                          (2, "hail: unknown option '--bogus'\n\n" + self.usage(), ""))
 
+    @harness.sqlite_only("a data directory without hail.db; on PostgreSQL the database is named, "
+                         "test_database_url covers a missing one")
     def test_commands_that_need_a_database_create_none(self):
         typo = os.path.join(self.h.dir, "typo", "dir")
         empty = os.path.join(self.h.dir, "empty")

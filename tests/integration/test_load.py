@@ -93,15 +93,10 @@ class LoadTest(ApiCase):
         # Everything landed, and search works (the keys were built in chunks).
         r = self.h.request("GET", "/api/v1/people?limit=1", token=self.token)
         self.assertEqual(r.status, 200, r)
-        c = harness.db(self.h)
-        try:
-            self.assertEqual(c.execute("SELECT count(*) FROM people").fetchone()[0], IMPORT_ROWS)
-            self.assertEqual(c.execute("SELECT count(*) FROM kv WHERE key = 'people.bulk_load'")
-                             .fetchone()[0], 0)
-            active = c.execute("SELECT id, email FROM people WHERE active = 1"
-                               " AND email IS NOT NULL ORDER BY id DESC LIMIT 1").fetchone()
-        finally:
-            c.close()
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM people"), IMPORT_ROWS)
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM kv WHERE key = 'people.bulk_load'"), 0)
+        active = self.h.sql("SELECT id, email FROM people WHERE active = 1"
+                            " AND email IS NOT NULL ORDER BY id DESC LIMIT 1")[0]
         # By email, the one key that names one person (a last name is shared
         # by hundreds, past the first page).
         r = self.h.request("GET", "/api/v1/people?limit=200&q=" +
@@ -120,11 +115,12 @@ class LoadTest(ApiCase):
                           + report)
         self.assertLessEqual(p99(samples), P99_LIMIT_S, report)
 
+    @harness.sqlite_only("SQLite's one write lock for the whole database; PostgreSQL locks rows")
     def test_reads_never_wait_and_writes_get_503_while_the_lock_is_held(self):
         self.h.start(env={"HAIL_THREADS": "4", "HAIL_ACCESS_LOG": "off"})
         r, _ = self.timed_login()
         self.assertEqual(r.status, 201, r)
-        holder = sqlite3.connect(os.path.join(self.h.data, "hail.db"), isolation_level=None)
+        holder = sqlite3.connect(self.h.db_path, isolation_level=None)
         holder.execute("BEGIN IMMEDIATE")
         holder.execute("INSERT INTO kv(key, value, updated_at) VALUES ('test.lock', '1', 0)")
         results = []
@@ -180,6 +176,7 @@ def rows(start, n):
                    % (i, i, i, i, i % 50, i % 7) for i in range(start, start + n))
 
 
+@harness.sqlite_only("the WAL file and its checkpointer are SQLite's")
 class CheckpointTest(ApiCase):
     """HTTP threads never checkpoint the WAL (the request whose commit crossed
     SQLite's threshold paid 100+ ms for it after a bulk load); hail serve's
@@ -220,11 +217,7 @@ class ImportUnderLoadTest(ApiCase):
         self.close_checked(self.h)
 
     def count(self):
-        c = harness.db(self.h)
-        try:
-            return c.execute("SELECT count(*) FROM people").fetchone()[0]
-        finally:
-            c.close()
+        return self.h.sql_value("SELECT count(*) FROM people")
 
     def test_a_bad_row_at_the_end_imports_nothing_even_from_a_pipe(self):
         # 50,000 good rows are more than one short transaction; the bad last row

@@ -3,8 +3,6 @@
 (1029), a failed export job, HTTP 503 and dropped connections. Each sync still ends
 with exit 0 and the right data, and nothing it sent breaks the contract."""
 import datetime
-import os
-import sqlite3
 import time
 import unittest
 
@@ -15,9 +13,7 @@ DAY = 86400
 
 
 def title_of(h, marketo_id):
-    with sqlite3.connect(os.path.join(h.data, "hail.db"), timeout=30) as c:
-        row = c.execute("SELECT title FROM people WHERE marketo_id = ?", (marketo_id,)).fetchone()
-    return row[0] if row else None
+    return h.sql_value("SELECT title FROM people WHERE marketo_id = ?", marketo_id)
 
 
 class Recoverable(unittest.TestCase):

@@ -4,7 +4,6 @@ summary and progress output, usage errors, and staying inside Marketo's limits."
 import datetime
 import os
 import pty
-import sqlite3
 import subprocess
 import tempfile
 import threading
@@ -12,7 +11,7 @@ import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail, iso, since_env, db
+from harness import FakeMarketo, Hail, iso, since_env
 
 DAY = 86400
 
@@ -35,13 +34,12 @@ def make_leads(n, start=1, days=90, owner_every=4):
 
 
 def person(h, marketo_id):
-    with db(h) as c:
-        return c.execute("SELECT * FROM people WHERE marketo_id = ?", (marketo_id,)).fetchone()
+    rows = h.sql("SELECT * FROM people WHERE marketo_id = ?", marketo_id)
+    return rows[0] if rows else None
 
 
 def counts(h):
-    with db(h) as c:
-        return tuple(c.execute("SELECT count(*), coalesce(sum(active), 0) FROM people").fetchone())
+    return tuple(h.sql("SELECT count(*), coalesce(sum(active), 0) FROM people")[0])
 
 
 class WindowedFullSync(unittest.TestCase):
@@ -97,9 +95,8 @@ class WindowedFullSync(unittest.TestCase):
         self.assertEqual(person(self.h, 5)["owner_email"], "rep5@example.com")
 
     def test_duplicates_by_email_kept(self):
-        with db(self.h) as c:
-            rows = c.execute("SELECT marketo_id FROM people WHERE email = 'dup@example.com'"
-                             " ORDER BY marketo_id").fetchall()
+        rows = self.h.sql("SELECT marketo_id FROM people WHERE email = 'dup@example.com'"
+                          " ORDER BY marketo_id")
         self.assertEqual([r[0] for r in rows], [5001, 5002])
 
     def test_quoting_survives(self):
@@ -133,9 +130,8 @@ class WindowedFullSync(unittest.TestCase):
         self.assertEqual(s["internal_errors"], 0)
 
     def test_sync_run_recorded(self):
-        with db(self.h) as c:
-            runs = c.execute("SELECT * FROM sync_runs ORDER BY id").fetchall()
-            kv = dict(c.execute("SELECT key, value FROM kv").fetchall())
+        runs = self.h.sql("SELECT * FROM sync_runs ORDER BY id")
+        kv = dict(self.h.sql("SELECT key, value FROM kv"))
         self.assertEqual(len(runs), 1)
         r = runs[0]
         self.assertEqual((r["source"], r["kind"], r["origin"], r["status"]),

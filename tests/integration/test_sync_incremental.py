@@ -3,12 +3,11 @@ deleted leads from the activity feeds; short and empty pages; the 414 fallback t
 POST with _method=GET; --full after incremental syncs still catches deletions."""
 import datetime
 import os
-import sqlite3
 import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail, iso, since_env, db
+from harness import FakeMarketo, Hail, iso, since_env
 
 DAY = 86400
 
@@ -22,8 +21,8 @@ def make_leads(n, start=1, days=20):
 
 
 def person(h, marketo_id):
-    with db(h) as c:
-        return c.execute("SELECT * FROM people WHERE marketo_id = ?", (marketo_id,)).fetchone()
+    rows = h.sql("SELECT * FROM people WHERE marketo_id = ?", marketo_id)
+    return rows[0] if rows else None
 
 
 class Incremental(unittest.TestCase):
@@ -87,9 +86,8 @@ class Incremental(unittest.TestCase):
         self.assertIsNone(person(self.h, 6)["phone"])
         self.assertEqual(person(self.h, 7)["active"], 1)  # untouched
 
-        with db(self.h) as c:
-            runs = c.execute("SELECT kind, status, origin, people_deactivated FROM sync_runs"
-                             " ORDER BY id").fetchall()
+        runs = self.h.sql("SELECT kind, status, origin, people_deactivated FROM sync_runs"
+                          " ORDER BY id")
         self.assertEqual([tuple(r)[:3] for r in runs],
                          [("full", "ok", "cli"), ("incremental", "ok", "cli")])
         self.assertGreaterEqual(runs[1]["people_deactivated"], 3)
@@ -113,9 +111,8 @@ class Incremental(unittest.TestCase):
         self.fake.add_leads(changes)
         p = self.sync()
         self.assertIn("450 new", p.stdout)
-        with db(self.h) as c:
-            changed = c.execute("SELECT count(*) FROM people WHERE title LIKE 'Changed %'").fetchone()[0]
-            total = c.execute("SELECT count(*) FROM people").fetchone()[0]
+        changed = self.h.sql_value("SELECT count(*) FROM people WHERE title LIKE 'Changed %'")
+        total = self.h.sql_value("SELECT count(*) FROM people")
         self.assertEqual(changed, 200)
         self.assertEqual(total, 650)
         s = self.fake.stats()
@@ -134,8 +131,7 @@ class Incremental(unittest.TestCase):
         row = person(self.h, 11)
         self.assertEqual((row["active"], row["deleted"]), (0, 1))
         self.assertEqual(person(self.h, 10)["title"], "Changed")
-        with db(self.h) as c:
-            kinds = [r[0] for r in c.execute("SELECT kind FROM sync_runs ORDER BY id")]
+        kinds = [r[0] for r in self.h.sql("SELECT kind FROM sync_runs ORDER BY id")]
         self.assertEqual(kinds, ["full", "incremental", "full"])
 
 

@@ -14,7 +14,8 @@ import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail, iso, since_env, db
+import pg
+from harness import FakeMarketo, Hail, iso, since_env
 
 DAY = 86400
 COLS = ["id", "firstName", "lastName", "email", "phone", "title", "company", "leadSource",
@@ -24,11 +25,37 @@ COLS = ["id", "firstName", "lastName", "email", "phone", "title", "company", "le
 
 def kv(h, key):
     try:
-        with db(h) as c:
-            row = c.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-    except sqlite3.Error:
+        return h.sql_value("SELECT value FROM kv WHERE key = ?", key)
+    except (sqlite3.Error, pg.Error):  # not created yet
         return None
-    return row[0] if row else None
+
+
+def lease(h):
+    """The Marketo sync lease's holder ({pid, host, start}) while someone holds
+    it (lease_owner set; table leases, store/lease.h), else None."""
+    try:
+        if not h.has_table("leases"):  # before migration 4: a kv row
+            v = kv(h, "marketo.sync.lease")
+            return json.loads(v) if v else None
+        rows = h.sql("SELECT holder FROM leases WHERE name = 'marketo.sync' AND lease_owner IS NOT NULL")
+    except (sqlite3.Error, pg.Error):
+        return None
+    return json.loads(rows[0][0]) if rows else None
+
+
+def set_lease(h, pid, expires_in, start=-1):
+    """Makes the lease someone else's: pid on this host, expiring in expires_in s."""
+    holder = {"pid": pid, "host": socket.gethostname(), "start": start}
+    until = int((time.time() + expires_in) * 1e6)
+    if not h.has_table("leases"):
+        value = json.dumps(dict(holder, owner="someone-else", expires=until))
+        h.sql("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 0)"
+              " ON CONFLICT(key) DO UPDATE SET value = excluded.value", "marketo.sync.lease", value)
+        return
+    h.sql("INSERT INTO leases (name, lease_owner, lease_until, holder, updated_at)"
+          " VALUES ('marketo.sync', 'someone-else', ?, ?, 0) ON CONFLICT (name) DO UPDATE SET"
+          " lease_owner = excluded.lease_owner, lease_until = excluded.lease_until,"
+          " holder = excluded.holder", until, json.dumps(holder))
 
 
 def checkpoint(h):
@@ -37,8 +64,7 @@ def checkpoint(h):
 
 
 def runs(h):
-    with db(h) as c:
-        return c.execute("SELECT * FROM sync_runs ORDER BY id").fetchall()
+    return h.sql("SELECT * FROM sync_runs ORDER BY id")
 
 
 def start_sync(h, *args):
@@ -97,8 +123,7 @@ class KillBetweenWindows(unittest.TestCase):
             self.assertEqual(q.returncode, 0, q.stderr)
             self.assertLess(time.time() - t0, 60)
             self.assertIn("full sync done", q.stdout)
-            with db(h) as c:
-                total, active = c.execute("SELECT count(*), sum(active) FROM people").fetchone()
+            total, active = h.sql("SELECT count(*), sum(active) FROM people")[0]
             self.assertEqual(total, n)
             self.assertEqual(active, sum(1 for i in range(1, n + 1) if i % 3))
 
@@ -150,16 +175,14 @@ class KillMidFile(unittest.TestCase):
             committed = ck["records"]
             self.assertGreater(committed, 0)
             self.assertLess(committed, rows, "killed too late to test anything")
-            with db(h) as c:
-                have = c.execute("SELECT count(*) FROM people").fetchone()[0]
+            have = h.sql_value("SELECT count(*) FROM people")
             self.assertGreaterEqual(have, committed)  # whole records, nothing half-written
 
             q = h.run("sync", "marketo", timeout=120)
             self.assertEqual(q.returncode, 0, q.stderr)
-            with db(h) as c:
-                total, active = c.execute("SELECT count(*), sum(active) FROM people").fetchone()
-                sample = c.execute("SELECT first_name, last_name, title FROM people"
-                                   " WHERE marketo_id = ?", (rows,)).fetchone()
+            total, active = h.sql("SELECT count(*), sum(active) FROM people")[0]
+            sample = h.sql("SELECT first_name, last_name, title FROM people"
+                           " WHERE marketo_id = ?", rows)[0]
             self.assertEqual(total, rows)
             self.assertEqual(active, rows - rows // 5)
             self.assertEqual(tuple(sample), ("Fïrst%d" % rows, "Last, %d" % rows,
@@ -195,7 +218,7 @@ class OneAtATime(unittest.TestCase):
     def test_second_sync_refused_then_ctrl_c_then_resume(self):
         self.fake.config(status_step=30)  # the export takes a long time
         a = start_sync(self.h)
-        wait_for(lambda: kv(self.h, "marketo.sync.lease"), 30, a, "the lease")
+        wait_for(lambda: lease(self.h), 30, a, "the lease")
         b = self.h.run("sync", "marketo", timeout=30)
         self.assertEqual((b.returncode, b.stdout, b.stderr),
                          (1, "", "hail: a Marketo sync is already running (pid %d)\n" % a.pid))
@@ -207,7 +230,7 @@ class OneAtATime(unittest.TestCase):
         self.assertEqual((a.returncode, out), (1, ""), err)
         self.assertEqual(err.splitlines()[-1], "hail: " + stopped, err)
         self.assertEqual([l for l in err.splitlines() if l.startswith("hail:")], ["hail: " + stopped])
-        self.assertIsNone(kv(self.h, "marketo.sync.lease"))
+        self.assertIsNone(lease(self.h))
         self.assertEqual((runs(self.h)[-1]["status"], runs(self.h)[-1]["error"]), ("failed", stopped))
         self.fake.config(status_step=0.05)
         c = self.h.run("sync", "marketo", timeout=60)
@@ -215,29 +238,21 @@ class OneAtATime(unittest.TestCase):
         self.assertIn("30 people seen", c.stdout)
         self.assertEqual(self.fake.stats()["exports"]["created"], 1)  # the same job
 
-    def lease(self, pid, expires_in, start=-1):
-        value = json.dumps({"owner": "someone-else", "pid": pid, "host": socket.gethostname(),
-                            "start": start, "expires": int((time.time() + expires_in) * 1e6)})
-        with db(self.h) as c:
-            c.execute("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 0)"
-                      " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                      ("marketo.sync.lease", value))
-
     def test_stale_lease_taken_over_live_one_respected(self):
         p = self.h.run("sync", "marketo", timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         # A live holder (this test process), even past its expiry: refused.
-        self.lease(os.getpid(), -5)
+        set_lease(self.h, os.getpid(), -5)
         p = self.h.run("sync", "marketo", timeout=30)
         self.assertEqual((p.returncode, p.stdout, p.stderr),
                          (1, "", "hail: a Marketo sync is already running (pid %d)\n" % os.getpid()))
         # A holder that is gone: taken over, even before its expiry.
         dead = subprocess.Popen(["true"])
         dead.wait()
-        self.lease(dead.pid, 60)
+        set_lease(self.h, dead.pid, 60)
         p = self.h.run("sync", "marketo", timeout=30)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIsNone(kv(self.h, "marketo.sync.lease"))
+        self.assertIsNone(lease(self.h))
 
 
 if __name__ == "__main__":

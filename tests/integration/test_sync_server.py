@@ -3,19 +3,17 @@ runs, GET /api/v1/sync/marketo (state), POST /api/v1/sync/marketo (run now, admi
 only), and a CLI sync beside the running server on the same database."""
 import datetime
 import os
-import sqlite3
 import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail, iso, since_env, db
+from harness import FakeMarketo, Hail, iso, since_env
 
 DAY = 86400
 
 
 def runs(h):
-    with db(h) as c:
-        return c.execute("SELECT * FROM sync_runs ORDER BY id").fetchall()
+    return h.sql("SELECT * FROM sync_runs ORDER BY id")
 
 
 def wait_for(pred, timeout, what):

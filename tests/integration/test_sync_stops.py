@@ -4,19 +4,18 @@ not be retried, retries running out; each failure recorded in sync_runs."""
 import datetime
 import os
 import re
-import sqlite3
 import time
 import unittest
 
 import harness
-from harness import FakeMarketo, Hail, iso, since_env, db
+from harness import FakeMarketo, Hail, iso, since_env
 
 DAY = 86400
 
 
 def last_run(h):
-    with db(h) as c:
-        return c.execute("SELECT * FROM sync_runs ORDER BY id DESC LIMIT 1").fetchone()
+    rows = h.sql("SELECT * FROM sync_runs ORDER BY id DESC LIMIT 1")
+    return rows[0] if rows else None
 
 
 # The variable part of a quota stop: when the quota resets, and how long that is.
@@ -74,15 +73,12 @@ class Stops(unittest.TestCase):
         # Every call after a 607 fails too: the sync stopped at once, it did not hammer.
         calls = self.fake.stats()["errors"].get("607", 0)
         self.assertLessEqual(calls, 1)
-        with db(self.h) as c:
-            self.assertIsNotNone(c.execute("SELECT value FROM kv WHERE key ="
-                                           " 'marketo.sync.checkpoint'").fetchone())
+        self.assertIsNotNone(self.h.sql_value("SELECT value FROM kv WHERE key = 'marketo.sync.checkpoint'"))
         # A new day: the interrupted sync resumes and finishes.
         self.fake.config(reset_quota=True)
         p = self.h.run("sync", "marketo", timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
-        with db(self.h) as c:
-            title = c.execute("SELECT title FROM people WHERE marketo_id = 7").fetchone()[0]
+        title = self.h.sql_value("SELECT title FROM people WHERE marketo_id = 7")
         self.assertEqual(title, "after quota")
         self.assertEqual(last_run(self.h)["status"], "ok")
 
@@ -121,8 +117,7 @@ class Stops(unittest.TestCase):
         run = last_run(self.h)
         self.assertEqual(run["status"], "failed")
         self.assertEqual(run["error"], message)
-        with db(self.h) as c:
-            self.assertEqual(c.execute("SELECT count(*) FROM people").fetchone()[0], 0)
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM people"), 0)
 
     def test_non_retryable_codes(self):
         p = self.h.run("sync", "marketo", timeout=60)

@@ -444,7 +444,7 @@ static void test_counts_follow_writes(void **state)
     assert_int_equal(db_exec(f->d,
                              "DROP TABLE account_companies; DROP TRIGGER account_companies_insert;"
                              " DROP TRIGGER account_companies_update;"
-                             " DROP TRIGGER account_companies_delete;"
+                             " DROP TRIGGER account_companies_delete; DROP TABLE leases;"
                              " PRAGMA user_version = 2"),
                      HAIL_OK);
     db_close(f->d);

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "core/fold.h"
+#include "core/utf8.h"
 
 /* Folds s[0..len) into a buffer of exactly len + 1 bytes (so ASan catches any
  * write past the documented size). Caller frees. */
@@ -378,7 +379,23 @@ static int sqlite_in_range(sqlite3 *db, const char *s, size_t sl, const char *lo
 static void test_prefix_upper(void **state)
 {
     static const char *const prefixes[] = {
-        "", "a", "jo", "jose", "m\xc3\xbc", "z", "~", "\x7f", "\xf4\x8f\xbf", "mu", "o'b",
+        "",
+        "a",
+        "jo",
+        "jose",
+        "m\xc3\xbc",
+        "z",
+        "~",
+        "\x7f",
+        "\xf4\x8f\xbf",
+        "mu",
+        "o'b",
+        "\xdf\xbf",          /* U+07FF: its successor is 3 bytes */
+        "\xed\x9f\xbf",      /* U+D7FF: the next is U+E000, past the surrogates */
+        "\xef\xbf\xbf",      /* U+FFFF: the next is 4 bytes */
+        "a\xf4\x8f\xbf\xbf", /* U+10FFFF last: dropped, then a -> b */
+        "\xf4\x8f\xbf\xbf",  /* nothing follows: no bound */
+        "@",
     };
     static const char *const keys[] = {
         "",
@@ -415,6 +432,19 @@ static void test_prefix_upper(void **state)
         "o'b",
         "o'a",
         "o(",
+        "b",
+        "\xc2\x80",
+        "\xdf\xbf\x41",
+        "\xe0\xa0\x80",
+        "\xed\x9f\xbf!",
+        "\xee\x80\x80",
+        "\xef\xbf\xbf\xef\xbf\xbf",
+        "\xf0\x90\x80\x80",
+        "a\xf4\x8f\xbf\xbf\xf4\x8f\xbf\xbf",
+        "\xf4\x8f\xbf\xbfz",
+        "@",
+        "@a",
+        "A",
     };
     sqlite3 *db;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
@@ -424,28 +454,35 @@ static void test_prefix_upper(void **state)
         char hi[64];
         memset(hi, 'Z', sizeof hi);
         size_t hl = fold_prefix_upper(p, pl, hi);
-        assert_int_equal(hl, pl + 1);
-        assert_memory_equal(hi, p, pl);
-        assert_true(binary_cmp(p, pl, hi, hl) < 0);
+        /* No bound only when nothing can follow: all U+10FFFF (or nothing). */
+        int none = hl == 0;
+        assert_int_equal(none, pl == 0 || strcmp(p, "\xf4\x8f\xbf\xbf") == 0);
+        assert_true(hl <= pl + 1);
+        assert_int_equal(hi[hl], '\0');
+        assert_true(none || binary_cmp(p, pl, hi, hl) < 0);
+        /* UTF-8 in, UTF-8 out: PostgreSQL's text takes nothing else. */
+        if (utf8_is_valid(p, pl))
+            assert_true(utf8_is_valid(hi, hl));
         for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             const char *s = keys[k];
             size_t sl = strlen(s);
             int has_prefix = sl >= pl && memcmp(s, p, pl) == 0;
-            int in_range = binary_cmp(s, sl, p, pl) >= 0 && binary_cmp(s, sl, hi, hl) < 0;
+            int in_range = binary_cmp(s, sl, p, pl) >= 0 && (none || binary_cmp(s, sl, hi, hl) < 0);
             if (has_prefix != in_range) {
                 print_error("prefix '%s', key '%s': has_prefix=%d in_range=%d\n", p, s, has_prefix,
                             in_range);
                 fail();
             }
             /* strcmp (unsigned bytes) agrees for these C strings */
-            if (has_prefix) {
+            if (has_prefix && !none) {
                 char hz[66];
                 memcpy(hz, hi, hl);
                 hz[hl] = '\0';
                 assert_true(strcmp(s, hz) < 0);
             }
             /* and so does SQLite's BINARY collation, as the list query uses it */
-            assert_int_equal(sqlite_in_range(db, s, sl, p, pl, hi, hl), has_prefix);
+            if (!none)
+                assert_int_equal(sqlite_in_range(db, s, sl, p, pl, hi, hl), has_prefix);
         }
     }
     sqlite3_close(db);
