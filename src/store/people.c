@@ -272,12 +272,8 @@ struct people_writer {
                                  through people_stage (stage_flush) */
     db_st *merge_st;          /* stage_flush's upsert */
     uint32_t *slot;           /* the batch's records by Marketo id (stage) */
-    int64_t cache_was;        /* SQLite bulk: the connection's cache_size before */
     people_writer *next_bulk; /* bulk_writers */
 };
-
-/* SQLite: the page cache of a bulk writer's connection while it loads. */
-#define BULK_CACHE_KB "40000"
 
 /* The open bulk writers, so that a transaction hook (which gets only the
  * connection) finds its writer: at most one per connection. */
@@ -439,16 +435,6 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
          * (the full sync commits itself between checkpoints). */
         db_set_tx_hook(d, bulk_tx_hook);
         w->bulk = w->keys_later = 1;
-        /* The account/opportunity/owner indexes take random inserts: with
-         * their pages in the cache a transaction reads none of them back
-         * from the file (~40 MB at a million people; the default is 16 MB).
-         * Until close, which puts the connection's size back. */
-        db_st *cs = db_prepare(d, "PRAGMA cache_size");
-        if (cs && db_step(cs) == DB_ROW)
-            w->cache_was = db_col_i64(cs, 0);
-        db_st_free(cs);
-        if (w->cache_was)
-            db_exec(d, "PRAGMA cache_size = -" BULK_CACHE_KB ";");
     }
     *out = w;
     return HAIL_OK;
@@ -462,6 +448,11 @@ fail:
     buf_release(&w->ids);
     free(w);
     return e;
+}
+
+hail_err people_writer_flush(people_writer *w)
+{
+    return w->nrecs ? pg_flush(w) : HAIL_OK;
 }
 
 const people_stats *people_writer_stats(const people_writer *w)
@@ -1292,11 +1283,6 @@ hail_err people_writer_close(people_writer *w, int commit)
     if (w->bulk) {
         db_set_tx_hook(w->d, NULL);
         bulk_register(w, 0);
-        if (w->cache_was) {
-            char sql[64];
-            snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld;", (long long)w->cache_was);
-            db_exec(w->d, sql);
-        }
         hail_err e2 = w->pg ? pg_count_accounts(w->d) : bulk_finish_accounts(w->d);
         if (!e2 && w->keys_later)
             e2 = bulk_finish_search(w->d);
