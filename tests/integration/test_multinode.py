@@ -150,7 +150,9 @@ class SyncOnOneNodeTest(unittest.TestCase):
     N = 1400  # over 200 days: 7 createdAt windows of at most 31 days
 
     def setUp(self):
-        self.fake = FakeMarketo("--status-step", "0.3")
+        # Slow enough exports that a full sync is still running a second after its
+        # first window (the PostgreSQL bulk load of a window takes milliseconds).
+        self.fake = FakeMarketo("--status-step", "1.0")
         now = time.time()
         self.ids = list(range(1, self.N + 1))
         self.fake.add_leads([{"id": i, "firstName": "P%d" % i, "email": "p%d@example.com" % i,
