@@ -63,5 +63,6 @@ int cmd_user(cli_ctx *c, int argc, char **argv);
 int cmd_token(cli_ctx *c, int argc, char **argv);
 int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_sync(cli_ctx *c, int argc, char **argv);
+int cmd_db(cli_ctx *c, int argc, char **argv);
 
 #endif

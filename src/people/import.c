@@ -53,7 +53,7 @@ static hail_err on_row(void *ctx, const csv_record *rec)
     if (e == HAIL_EINVAL)
         return hail_errf(HAIL_EIO, "the file changed while it was being imported (%s)",
                          hail_errmsg());
-    if (e || (e = people_writer_put(s->w, &p)))
+    if (e || (e = people_writer_put_valid(s->w, &p)))
         return e;
     if ((s->rows & 63) == 0 && db_bulk_due(s->d)) {
         if ((e = people_writer_yield(s->w)))

@@ -27,6 +27,7 @@ struct pg_conn {
     unsigned next_id; /* statement names: s1, s2, ... */
     int64_t changes;
     int bad;       /* the connection broke */
+    int in_tx;     /* inside a transaction, as last known (kept when the connection breaks) */
     char state[6]; /* SQLSTATE of the last error, "" none */
     char msg[512]; /* its message */
 };
@@ -47,7 +48,7 @@ typedef struct pg_blob {
 
 struct pg_st {
     pg_conn *c;
-    const char *sql;
+    char *sql; /* for messages */
     char name[24];
     int nparams;
     pg_param *params;
@@ -57,8 +58,11 @@ struct pg_st {
     int ran;  /* executed since the last reset: 1 rows, -1 failed */
     int row;  /* current row of res */
     int ncol; /* columns of res */
+    int oom;  /* a value could not be bound: the next step fails */
     pg_blob *blobs;
 };
+
+static void tx_note(pg_conn *c);
 
 /* ---- errors ---- */
 
@@ -259,7 +263,7 @@ pg_st *pg_prepare(pg_conn *c, const char *sql)
         return NULL;
     }
     s->c = c;
-    s->sql = sql;
+    s->sql = strdup(sql);
     snprintf(s->name, sizeof s->name, "s%u", ++c->next_id);
     PGresult *r = PQprepare(c->h, s->name, sql, 0, NULL);
     int ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -271,6 +275,7 @@ pg_st *pg_prepare(pg_conn *c, const char *sql)
     if (!ok) {
         keep_error(c, r);
         PQclear(r);
+        free(s->sql);
         free(s);
         if (pg_errkind(c) == DB_ERR_CONNECTION) {
             pg_fail(c, "prepare");
@@ -323,6 +328,7 @@ void pg_st_free(pg_st *s)
     if (!s)
         return;
     pg_reset(s);
+    free(s->sql);
     for (int i = 0; i < s->nparams && s->params; i++)
         free(s->params[i].own);
     free(s->params);
@@ -335,22 +341,22 @@ void pg_st_free(pg_st *s)
 static pg_param *param(pg_st *s, int i)
 {
     if (i < 1 || i > s->nparams) {
-        log_error("store: parameter %d of %d bound in: %s", i, s->nparams, s->sql);
+        log_error("store: parameter %d of %d bound in: %s", i, s->nparams,
+                  s->sql ? s->sql : s->name);
         return NULL;
     }
     return &s->params[i - 1];
 }
 
 /* Copies n bytes (NUL-terminated) into the parameter's own storage. */
-static void param_copy(pg_param *p, const void *v, size_t n, int binary)
+static void param_copy(pg_st *s, pg_param *p, const void *v, size_t n, int binary)
 {
     if (n + 1 > p->cap) {
         size_t cap = n + 1 < 32 ? 32 : n + 1;
         char *own = realloc(p->own, cap);
         if (!own) {
-            /* Out of memory: bound as NULL; the statement then fails or
-             * finds nothing, never reads freed memory. */
             p->v = NULL;
+            s->oom = 1;
             return;
         }
         p->own = own;
@@ -371,7 +377,7 @@ void pg_bind_i64(pg_st *s, int i, int64_t v)
         return;
     char t[24];
     int n = snprintf(t, sizeof t, "%" PRId64, v);
-    param_copy(p, t, (size_t)n, 0);
+    param_copy(s, p, t, (size_t)n, 0);
 }
 
 void pg_bind_double(pg_st *s, int i, double v)
@@ -381,7 +387,7 @@ void pg_bind_double(pg_st *s, int i, double v)
         return;
     char t[40];
     int n = snprintf(t, sizeof t, "%.17g", v);
-    param_copy(p, t, (size_t)n, 0);
+    param_copy(s, p, t, (size_t)n, 0);
 }
 
 void pg_bind_text(pg_st *s, int i, const char *v, int len, int copy)
@@ -393,22 +399,21 @@ void pg_bind_text(pg_st *s, int i, const char *v, int len, int copy)
         p->v = NULL;
         return;
     }
-    size_t n = len < 0 ? strlen(v) : (size_t)len;
-    /* Text goes as a C string: a reference only when it ends there. */
-    if (!copy && v[n] == '\0') {
+    /* Text goes as a C string: a reference only to a whole one. */
+    if (!copy && len < 0) {
         p->v = v;
-        p->len = (int)n;
+        p->len = (int)strlen(v);
         p->binary = 0;
         return;
     }
-    param_copy(p, v, n, 0);
+    param_copy(s, p, v, len < 0 ? strlen(v) : (size_t)len, 0);
 }
 
 void pg_bind_blob(pg_st *s, int i, const void *v, size_t n)
 {
     pg_param *p = param(s, i);
     if (p)
-        param_copy(p, v ? v : "", n, 1);
+        param_copy(s, p, v ? v : "", n, 1);
 }
 
 void pg_bind_null(pg_st *s, int i)
@@ -441,6 +446,12 @@ int pg_step(pg_st *s)
         return DB_ERROR;
     if (!s->ran) {
         clear_error(c);
+        if (s->oom) {
+            s->oom = 0;
+            s->ran = -1;
+            snprintf(c->msg, sizeof c->msg, "out of memory");
+            return DB_ERROR;
+        }
         for (int i = 0; i < s->nparams; i++) {
             s->values[i] = s->params[i].v;
             s->lengths[i] = s->params[i].v ? s->params[i].len : 0;
@@ -448,6 +459,7 @@ int pg_step(pg_st *s)
         }
         PGresult *r =
             PQexecPrepared(c->h, s->name, s->nparams, s->values, s->lengths, s->formats, 0);
+        tx_note(c);
         ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
         if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
             keep_error(c, r);
@@ -611,6 +623,7 @@ static int run(pg_conn *c, const char *sql)
     else
         keep_error(c, r);
     PQclear(r);
+    tx_note(c);
     return ok;
 }
 
@@ -624,10 +637,24 @@ hail_err pg_exec(pg_conn *c, const char *sql)
     return hail_errf(HAIL_EDB, "%s", c->msg);
 }
 
+/* Notes the transaction state after a command. A broken connection keeps
+ * the last one: its transaction is lost, and the caller must hear so (it
+ * rolls back) rather than carry on outside one on a new connection. */
+static void tx_note(pg_conn *c)
+{
+    if (PQstatus(c->h) != CONNECTION_OK) {
+        c->bad = 1;
+        return;
+    }
+    PGTransactionStatusType t = PQtransactionStatus(c->h);
+    if (t != PQTRANS_ACTIVE)
+        c->in_tx = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+}
+
 int pg_in_tx(pg_conn *c)
 {
-    PGTransactionStatusType t = PQtransactionStatus(c->h);
-    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+    tx_note(c);
+    return c->in_tx;
 }
 
 hail_err pg_begin(pg_conn *c, int lock_wait_ms)
@@ -648,6 +675,14 @@ hail_err pg_begin(pg_conn *c, int lock_wait_ms)
 
 hail_err pg_commit(pg_conn *c)
 {
+    if (PQstatus(c->h) != CONNECTION_OK) {
+        /* The transaction went with the connection. */
+        c->bad = 1;
+        c->in_tx = 0;
+        snprintf(c->state, sizeof c->state, "08006");
+        snprintf(c->msg, sizeof c->msg, "the connection was lost");
+        return pg_fail(c, "commit");
+    }
     if (PQtransactionStatus(c->h) == PQTRANS_INERROR) {
         /* COMMIT would roll back and say nothing: say it. */
         pg_rollback(c);
@@ -655,6 +690,7 @@ hail_err pg_commit(pg_conn *c)
     }
     clear_error(c);
     PGresult *r = PQexec(c->h, "COMMIT");
+    tx_note(c);
     ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     hail_err e = HAIL_OK;
     if (st != PGRES_COMMAND_OK) {
@@ -686,15 +722,19 @@ static void copy_abandon(pg_conn *c)
 
 void pg_rollback(pg_conn *c)
 {
-    if (PQstatus(c->h) != CONNECTION_OK)
+    if (PQstatus(c->h) != CONNECTION_OK) {
+        c->bad = 1;
+        c->in_tx = 0; /* lost with the connection; the caller knows now */
         return;
+    }
     copy_abandon(c);
     if (!pg_in_tx(c))
         return;
     PGresult *r = PQexec(c->h, "ROLLBACK");
-    if (PQstatus(c->h) == CONNECTION_BAD)
-        c->bad = 1;
     PQclear(r);
+    tx_note(c);
+    if (c->bad)
+        c->in_tx = 0;
 }
 
 /* 64-bit FNV-1a: the advisory lock key of a name. */
@@ -716,6 +756,7 @@ static int lock_call(pg_conn *c, const char *sql, int64_t key)
     const char *vals[1] = {k};
     clear_error(c);
     PGresult *r = PQexecParams(c->h, sql, 1, NULL, vals, NULL, NULL, 0);
+    tx_note(c);
     int ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
     if (!ok)
         keep_error(c, r);
@@ -790,6 +831,7 @@ hail_err pg_copy_end(pg_conn *c)
             PQputCopyEnd(c->h, "abandoned");
         }
     }
+    tx_note(c);
     return failed ? pg_fail(c, "copy") : HAIL_OK;
 }
 

@@ -245,13 +245,105 @@ static hail_err search_write(db *d, const search_keys *k, int64_t id, int add)
 
 /* ---- writing ---- */
 
+/* PostgreSQL, a bulk load into an empty table: the records waiting for the
+ * next COPY (their field bytes in arena). */
+typedef struct pg_rec {
+    int64_t marketo_id;
+    size_t off[PF_COUNT];
+    size_t len[PF_COUNT];
+    unsigned nulls; /* bit i: field i is null */
+} pg_rec;
+
 struct people_writer {
     db *d;
     unsigned flags;
     int empty_at_start; /* table was empty: inserts need no lookup */
-    int bulk;           /* search keys skipped, built at close */
+    int bulk;           /* a bulk load into an empty table */
+    int keys_later;     /* SQLite bulk: search keys skipped, built at close
+                           (PostgreSQL bulk: COPY'd with their rows) */
+    int pg;             /* the database is PostgreSQL */
     people_stats st;
+    /* PostgreSQL bulk: records not yet sent (pg_flush) */
+    pg_rec *recs;
+    size_t nrecs, caprecs;
+    buf arena, copy, ids;
+    db_st *ids_st;            /* takes a batch's ids */
+    people_writer *next_bulk; /* bulk_writers */
 };
+
+/* The open bulk writers, so that a transaction hook (which gets only the
+ * connection) finds its writer: at most one per connection. */
+static pthread_mutex_t bulk_mu = PTHREAD_MUTEX_INITIALIZER;
+static people_writer *bulk_writers;
+
+static void bulk_register(people_writer *w, int on)
+{
+    pthread_mutex_lock(&bulk_mu);
+    people_writer **at = &bulk_writers;
+    while (*at && *at != w)
+        at = &(*at)->next_bulk;
+    if (on && !*at) {
+        w->next_bulk = NULL;
+        *at = w;
+    } else if (!on && *at) {
+        *at = w->next_bulk;
+    }
+    pthread_mutex_unlock(&bulk_mu);
+}
+
+static people_writer *bulk_writer_of(db *d)
+{
+    pthread_mutex_lock(&bulk_mu);
+    people_writer *w = bulk_writers;
+    while (w && w->d != d)
+        w = w->next_bulk;
+    pthread_mutex_unlock(&bulk_mu);
+    return w;
+}
+
+static hail_err pg_flush(people_writer *w);
+
+/* PostgreSQL: the statement that takes a batch's ids from the sequence of
+ * people.id, named in its text (a call of pg_get_serial_sequence per row
+ * costs ~5x the nextval). */
+static hail_err pg_ids_prepare(people_writer *w)
+{
+    db_st *st = db_prepare(w->d, "SELECT pg_get_serial_sequence('people', 'id')");
+    const char *seq = st && db_step(st) == DB_ROW ? db_col_text(st, 0) : NULL;
+    hail_err e = HAIL_OK;
+    buf sql = BUF_INIT(SIZE_MAX);
+    if (!seq) {
+        e = db_fail(w->d, "people: ids");
+    } else {
+        e = buf_puts(&sql, "SELECT nextval('");
+        for (const char *c = seq; !e && *c; c++)
+            e = *c == '\'' ? buf_puts(&sql, "''") : buf_putc(&sql, *c);
+        if (!e)
+            e = buf_puts(&sql, "') FROM generate_series(1, CAST($1 AS BIGINT))");
+    }
+    db_st_free(st);
+    if (!e && !(w->ids_st = db_prepare(w->d, buf_cstr(&sql))))
+        e = db_fail(w->d, "people: ids");
+    buf_release(&sql);
+    return e;
+}
+
+/* PostgreSQL: a bulk writer's transactions say so to the account_companies
+ * triggers with the setting hail.bulk (SET LOCAL: it ends with the
+ * transaction, and no other session sees it). Before each commit the rows
+ * still waiting for their COPY go in, so whoever commits (the full sync
+ * saves its checkpoints itself) commits them too, with the mark that the
+ * counts are to be rebuilt. The search keys go in with their rows. */
+static hail_err bulk_tx_hook_pg(db *d, int begin)
+{
+    if (begin)
+        return db_exec(d, "SET LOCAL hail.bulk = 'on';");
+    people_writer *w = bulk_writer_of(d);
+    hail_err e = w ? pg_flush(w) : HAIL_OK;
+    if (!e)
+        e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, "");
+    return e;
+}
 
 /* A bulk writer's transactions (db_set_tx_hook): PEOPLE_BULK_TX_KEY from
  * BEGIN to just before COMMIT, so the account_companies triggers skip its
@@ -279,6 +371,10 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
         return HAIL_ENOMEM;
     w->d = d;
     w->flags = flags;
+    w->pg = db_engine_of(d) == DB_POSTGRES;
+    buf_init(&w->arena, SIZE_MAX);
+    buf_init(&w->copy, SIZE_MAX);
+    buf_init(&w->ids, SIZE_MAX);
     hail_err e = db_begin(d);
     if (e) {
         free(w);
@@ -291,7 +387,17 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
     }
     w->empty_at_start = db_col_int(st, 0) == 0;
     db_reset(st);
-    if ((flags & PW_BULK) && w->empty_at_start) {
+    if ((flags & PW_BULK) && w->empty_at_start && w->pg) {
+        /* Rows go in with COPY, a batch at a time, their search keys with
+         * them; the counts are rebuilt at the end. */
+        if ((e = db_exec(d, "DELETE FROM people_search;")) || (e = bulk_tx_hook_pg(d, 1)))
+            goto fail;
+        if ((e = pg_ids_prepare(w)))
+            goto fail;
+        bulk_register(w, 1);
+        db_set_tx_hook(d, bulk_tx_hook_pg);
+        w->bulk = 1;
+    } else if ((flags & PW_BULK) && w->empty_at_start) {
         /* The flag is committed with the first rows: an interrupted bulk load
          * leaves it set, and the next open rebuilds what was skipped. No
          * search key can be of use (their people are gone). The
@@ -307,12 +413,16 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
          * commit the marks of what is left to rebuild, whoever commits
          * (the full sync commits itself between checkpoints). */
         db_set_tx_hook(d, bulk_tx_hook);
-        w->bulk = 1;
+        w->bulk = w->keys_later = 1;
     }
     *out = w;
     return HAIL_OK;
 fail:
     db_rollback(d);
+    db_st_free(w->ids_st);
+    buf_release(&w->arena);
+    buf_release(&w->copy);
+    buf_release(&w->ids);
     free(w);
     return e;
 }
@@ -396,7 +506,7 @@ static hail_err lookup(people_writer *w, const person_in *p, existing *x)
     }
     x->same = same;
     x->keys.n = 0;
-    if (!same && x->active && !w->bulk) {
+    if (!same && x->active && !w->keys_later) {
         static const int cols[4] = {PF_FIRST_NAME, PF_LAST_NAME, PF_EMAIL, PF_COMPANY};
         const char *v[4];
         size_t len[4];
@@ -410,16 +520,24 @@ static hail_err lookup(people_writer *w, const person_in *p, existing *x)
     return HAIL_OK;
 }
 
+static hail_err pg_add(people_writer *w, const person_in *p);
+
 hail_err people_writer_put(people_writer *w, const person_in *p)
 {
     hail_err e = person_in_validate(p);
-    if (e)
-        return e;
-    w->st.seen++;
+    return e ? e : people_writer_put_valid(w, p);
+}
+
+/* One record, inserted or compared and updated (the per-row path). */
+static hail_err put_row(people_writer *w, const person_in *p)
+{
+    hail_err e;
     int64_t now = time_now_us();
     int active = nonempty(p, PF_OWNER_EMAIL);
     existing x = {0};
-    if (!w->empty_at_start && (e = lookup(w, p, &x)))
+    /* PostgreSQL: a failed insert would end the transaction, so always look
+     * first (SQLite: an empty table needs no look until an insert fails). */
+    if ((!w->empty_at_start || w->pg) && (e = lookup(w, p, &x)))
         return e;
     if (x.found && x.same) {
         w->st.unchanged++;
@@ -438,7 +556,7 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
         db_reset(st);
         if (rc == DB_ROW) {
             w->st.inserted++;
-            if (active && !w->bulk) {
+            if (active && !w->keys_later) {
                 person_in_keys(&keys, p);
                 return search_write(w->d, &keys, id, 1);
             }
@@ -465,7 +583,7 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
     w->st.updated++;
     if (x.active && !active)
         w->st.deactivated++;
-    if (w->bulk)
+    if (w->keys_later)
         return HAIL_OK;
     if ((e = search_write(w->d, &x.keys, x.id, 0)))
         return e;
@@ -475,8 +593,203 @@ hail_err people_writer_put(people_writer *w, const person_in *p)
     return search_write(w->d, &keys, x.id, 1);
 }
 
+hail_err people_writer_put_valid(people_writer *w, const person_in *p)
+{
+    w->st.seen++;
+    return w->pg && w->bulk ? pg_add(w, p) : put_row(w, p);
+}
+
+/* ---- PostgreSQL: the bulk load into an empty table ----
+ *
+ * Records wait in the writer (their bytes in an arena) until PG_BATCH_ROWS
+ * of them or PG_BATCH_BYTES are there, or a commit comes (the transaction
+ * hook): then ids are taken from the table's sequence (so a writer beside
+ * this one never gets the same), the rows go in with one COPY into people,
+ * and their search keys (people_keys, as on SQLite) with one COPY into
+ * people_search. The batch runs under a savepoint: the same Marketo id
+ * twice (in one batch, or in two) fails the COPY on the unique marketo_id,
+ * and the batch is then written again record by record (insert or compare
+ * and update, like any other writer). */
+
+#define PG_BATCH_ROWS  4096
+#define PG_BATCH_BYTES (4u << 20)
+
+static const char sql_pg_copy_people[] =
+    "COPY people (id, marketo_id, first_name, last_name, email, phone, title, company, source,"
+    " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
+    " owner_email, active, deleted, created_at, updated_at) FROM STDIN";
+static const char sql_pg_copy_search[] = "COPY people_search (key, person_id) FROM STDIN";
+
+static hail_err pg_add(people_writer *w, const person_in *p)
+{
+    if (w->nrecs == w->caprecs) {
+        size_t cap = w->caprecs ? w->caprecs * 2 : 256;
+        pg_rec *r = realloc(w->recs, cap * sizeof *r);
+        if (!r)
+            return HAIL_ENOMEM;
+        w->recs = r;
+        w->caprecs = cap;
+    }
+    pg_rec *r = &w->recs[w->nrecs];
+    r->marketo_id = p->marketo_id;
+    r->nulls = 0;
+    for (int i = 0; i < PF_COUNT; i++) {
+        r->off[i] = w->arena.len;
+        r->len[i] = 0;
+        if (!nonempty(p, i)) {
+            r->nulls |= 1u << i;
+            continue;
+        }
+        hail_err e = buf_append(&w->arena, p->f[i], p->len[i]);
+        if (e)
+            return e;
+        r->len[i] = p->len[i];
+    }
+    w->nrecs++;
+    w->st.inserted++; /* unless the batch fails on a Marketo id seen before */
+    if (w->nrecs >= PG_BATCH_ROWS || w->arena.len >= PG_BATCH_BYTES)
+        return pg_flush(w);
+    return HAIL_OK;
+}
+
+/* A waiting record as a person_in (pointing into the arena). */
+static void pg_rec_person(const people_writer *w, const pg_rec *r, person_in *p)
+{
+    p->marketo_id = r->marketo_id;
+    for (int i = 0; i < PF_COUNT; i++) {
+        p->f[i] = r->nulls & (1u << i) ? NULL : w->arena.data + r->off[i];
+        p->len[i] = r->len[i];
+    }
+}
+
+/* Appends the search-key rows of one person (each cut key once). */
+static hail_err copy_keys(buf *b, const search_keys *k, int64_t id)
+{
+    char idtext[24];
+    int idlen = snprintf(idtext, sizeof idtext, "\t%lld\n", (long long)id);
+    for (int i = 0; i < k->n; i++) {
+        int dup = 0;
+        for (int j = 0; j < i && !dup; j++)
+            dup = k->len[j] == k->len[i] && memcmp(k->full[j], k->full[i], k->len[i]) == 0;
+        if (dup)
+            continue;
+        hail_err e = db_copy_field(b, k->full[i], k->len[i], 1);
+        if (!e)
+            e = buf_append(b, idtext, (size_t)idlen);
+        if (e)
+            return e;
+    }
+    return HAIL_OK;
+}
+
+static hail_err copy_i64(buf *b, int64_t v)
+{
+    char t[24];
+    int n = snprintf(t, sizeof t, "\t%lld", (long long)v);
+    return buf_append(b, t, (size_t)n);
+}
+
+/* The batch's rows, then their keys, through COPY (ids already taken). */
+static hail_err pg_copy_batch(people_writer *w, const int64_t *ids, int64_t now)
+{
+    db *d = w->d;
+    buf *b = &w->copy;
+    buf_reset(b);
+    hail_err e = HAIL_OK;
+    for (size_t i = 0; !e && i < w->nrecs; i++) {
+        const pg_rec *r = &w->recs[i];
+        char t[48];
+        int n = snprintf(t, sizeof t, "%lld\t%lld", (long long)ids[i], (long long)r->marketo_id);
+        e = buf_append(b, t, (size_t)n);
+        for (int f = 0; !e && f < PF_COUNT; f++)
+            e = db_copy_field(b, r->nulls & (1u << f) ? NULL : w->arena.data + r->off[f], r->len[f],
+                              0);
+        if (!e)
+            e = copy_i64(b, (r->nulls & (1u << PF_OWNER_EMAIL)) ? 0 : 1);
+        if (!e)
+            e = buf_append(b, "\t0", 2);
+        if (!e)
+            e = copy_i64(b, now);
+        if (!e)
+            e = copy_i64(b, now);
+        if (!e)
+            e = buf_putc(b, '\n');
+    }
+    if (e || (e = db_copy_begin(d, sql_pg_copy_people)))
+        return e;
+    e = db_copy_put(d, b->data, b->len);
+    hail_err e2 = db_copy_end(d);
+    if (e || (e = e2))
+        return e;
+    buf_reset(b);
+    for (size_t i = 0; !e && i < w->nrecs; i++) {
+        const pg_rec *r = &w->recs[i];
+        if (r->nulls & (1u << PF_OWNER_EMAIL))
+            continue; /* not active: no keys */
+        person_in p;
+        pg_rec_person(w, r, &p);
+        search_keys k;
+        person_in_keys(&k, &p);
+        e = copy_keys(b, &k, ids[i]);
+    }
+    if (e || !b->len)
+        return e;
+    if ((e = db_copy_begin(d, sql_pg_copy_search)))
+        return e;
+    e = db_copy_put(d, b->data, b->len);
+    e2 = db_copy_end(d);
+    return e ? e : e2;
+}
+
+static hail_err pg_flush(people_writer *w)
+{
+    if (!w->nrecs)
+        return HAIL_OK;
+    db *d = w->d;
+    /* The batch's ids, from the table's own sequence. */
+    db_st *st = w->ids_st;
+    db_bind_i64(st, 1, (int64_t)w->nrecs);
+    buf_reset(&w->ids);
+    int rc;
+    hail_err e = HAIL_OK;
+    while (!e && (rc = db_step(st)) == DB_ROW) {
+        int64_t id = db_col_i64(st, 0);
+        e = buf_append(&w->ids, &id, sizeof id);
+    }
+    db_reset(st);
+    if (e)
+        return e;
+    if (rc != DB_DONE || w->ids.len != w->nrecs * sizeof(int64_t))
+        return db_fail(d, "people: ids");
+    const int64_t *ids = (const int64_t *)(const void *)w->ids.data;
+    if ((e = db_exec(d, "SAVEPOINT people_batch;")))
+        return e;
+    e = pg_copy_batch(w, ids, time_now_us());
+    if (!e) {
+        e = db_exec(d, "RELEASE SAVEPOINT people_batch;");
+    } else if (db_last_error(d) == DB_ERR_UNIQUE) {
+        /* A Marketo id seen before: this batch record by record. */
+        e = db_exec(d, "ROLLBACK TO SAVEPOINT people_batch; RELEASE SAVEPOINT people_batch;");
+        w->st.inserted -= w->nrecs;
+        for (size_t i = 0; !e && i < w->nrecs; i++) {
+            person_in p;
+            pg_rec_person(w, &w->recs[i], &p);
+            e = put_row(w, &p);
+        }
+    }
+    w->nrecs = 0;
+    buf_reset(&w->arena);
+    return e;
+}
+
 hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int deleted)
 {
+    if (w->pg && w->bulk) {
+        /* The person may still wait for its COPY. */
+        hail_err e = pg_flush(w);
+        if (e)
+            return e;
+    }
     /* Only someone who was active leaves the active set (stats.deactivated);
      * an inactive person may still have its deleted flag changed below. */
     db_st *st = db_stmt(w->d, "SELECT id, active, first_name, last_name, email, company"
@@ -513,14 +826,14 @@ hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int dele
     if (e || !was_active)
         return e;
     w->st.deactivated++;
-    return w->bulk ? HAIL_OK : search_write(w->d, &keys, id, 0);
+    return w->keys_later ? HAIL_OK : search_write(w->d, &keys, id, 0);
 }
 
 hail_err people_writer_checkpoint(people_writer *w)
 {
     /* Re-marked at every checkpoint: a server starting meanwhile may have
      * rebuilt the search keys and cleared the mark. */
-    hail_err e = w->bulk ? db_kv_set(w->d, PEOPLE_BULK_KEY, "1") : HAIL_OK;
+    hail_err e = w->keys_later ? db_kv_set(w->d, PEOPLE_BULK_KEY, "1") : HAIL_OK;
     if (!e)
         e = db_commit(w->d);
     if (e)
@@ -530,7 +843,7 @@ hail_err people_writer_checkpoint(people_writer *w)
 
 hail_err people_writer_yield(people_writer *w)
 {
-    hail_err e = w->bulk ? db_kv_set(w->d, PEOPLE_BULK_KEY, "1") : HAIL_OK;
+    hail_err e = w->keys_later ? db_kv_set(w->d, PEOPLE_BULK_KEY, "1") : HAIL_OK;
     if (!e)
         e = db_commit(w->d);
     if (e)
@@ -616,6 +929,26 @@ static hail_err bulk_finish_search(db *d)
     return e;
 }
 
+/* PostgreSQL, after a bulk load: the account counts in one pass over the
+ * people (accounts_rebuild goes a range at a time to keep SQLite's write
+ * lock short; PostgreSQL has no such lock, and one GROUP BY is ~10x faster).
+ * The people are locked against writers meanwhile (SHARE: readers go on),
+ * so that no trigger's count is lost between the read and the write. */
+static hail_err pg_count_accounts(db *d)
+{
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    if ((e = db_exec(d, "LOCK TABLE people IN SHARE MODE;"
+                        "DELETE FROM account_companies;"
+                        "INSERT INTO account_companies"
+                        " SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
+                        " WHERE active = 1 AND sfdc_account_id IS NOT NULL GROUP BY 1, 2;")) ||
+        (e = db_kv_del(d, ACCOUNTS_DIRTY_KEY)) || (e = db_commit(d)))
+        db_rollback(d);
+    return e;
+}
+
 hail_err people_writer_close(people_writer *w, int commit)
 {
     if (!w)
@@ -627,8 +960,9 @@ hail_err people_writer_close(people_writer *w, int commit)
         db_rollback(w->d);
     if (w->bulk) {
         db_set_tx_hook(w->d, NULL);
-        hail_err e2 = accounts_rebuild(w->d);
-        if (!e2)
+        bulk_register(w, 0);
+        hail_err e2 = w->pg ? pg_count_accounts(w->d) : accounts_rebuild(w->d);
+        if (!e2 && w->keys_later)
             e2 = bulk_finish_search(w->d);
         /* Nothing to do unless an index is missing (dropped by hand, or by
          * an interrupted bulk load of an older hail). */
@@ -636,12 +970,68 @@ hail_err people_writer_close(people_writer *w, int commit)
             e2 = schema_ensure_indexes(w->d);
         e = e ? e : e2;
     }
+    db_st_free(w->ids_st);
+    free(w->recs);
+    buf_release(&w->arena);
+    buf_release(&w->copy);
+    buf_release(&w->ids);
     free(w);
+    return e;
+}
+
+/* PostgreSQL: the keys are made here (people_keys, as every writer makes
+ * them; PostgreSQL has no hail_search_key), a batch of people at a time in
+ * id order, and COPY'd in. */
+static hail_err rebuild_search_pg(db *d)
+{
+    hail_err e = db_exec(d, "DELETE FROM people_search;");
+    buf b = BUF_INIT(SIZE_MAX);
+    int64_t after = 0;
+    while (!e) {
+        db_st *st = db_stmt(d, "SELECT id, first_name, last_name, email, company FROM people"
+                               " WHERE active = 1 AND id > $1 ORDER BY id LIMIT 8192");
+        if (!st) {
+            e = HAIL_EDB;
+            break;
+        }
+        db_bind_i64(st, 1, after);
+        buf_reset(&b);
+        size_t rows = 0;
+        int rc;
+        while (!e && (rc = db_step(st)) == DB_ROW) {
+            after = db_col_i64(st, 0);
+            const char *v[4];
+            size_t len[4];
+            for (int i = 0; i < 4; i++) {
+                v[i] = db_col_text(st, i + 1);
+                len[i] = v[i] ? db_col_bytes(st, i + 1) : 0;
+                if (len[i] > PERSON_FIELD_MAX)
+                    len[i] = 0; /* cannot be stored by hail: no key */
+            }
+            search_keys k;
+            people_keys(&k, v, len);
+            e = copy_keys(&b, &k, after);
+            rows++;
+        }
+        db_reset(st);
+        if (!e && rc != DB_DONE)
+            e = db_fail(d, "people: search keys");
+        if (e || !rows)
+            break;
+        if (b.len && !(e = db_copy_begin(d, sql_pg_copy_search))) {
+            e = db_copy_put(d, b.data, b.len);
+            hail_err e2 = db_copy_end(d);
+            e = e ? e : e2;
+        }
+    }
+    buf_release(&b);
     return e;
 }
 
 hail_err people_rebuild_search(db *d)
 {
+    if (db_engine_of(d) == DB_POSTGRES)
+        return rebuild_search_pg(d);
     /* One pass over people (CROSS JOIN keeps it the outer loop), sorted once,
      * appended in key order: far cheaper than a million random inserts. */
     return db_exec(d, "DELETE FROM people_search;"

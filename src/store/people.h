@@ -67,7 +67,10 @@ typedef struct people_stats {
 typedef struct people_writer people_writer;
 
 enum {
-    PW_BULK = 1, /* allowed to drop secondary indexes when the table is empty */
+    /* A bulk load: into an empty table, SQLite builds the search keys and
+     * the account counts once at the end; PostgreSQL streams the rows and
+     * their keys with COPY and counts at the end (docs/people.md). */
+    PW_BULK = 1,
 };
 
 /* Starts a writer; opens a transaction. */
@@ -75,6 +78,9 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out);
 /* Upserts one whole record: inserted, updated or left alone when equal.
  * active = owner email non-empty. */
 hail_err people_writer_put(people_writer *w, const person_in *p);
+/* The same for a record that has passed person_in_validate() (mcsv_person
+ * checks every record it makes): not checked again. */
+hail_err people_writer_put_valid(people_writer *w, const person_in *p);
 /* Takes a person out of the active set (deleted in Marketo when deleted=1).
  * Unknown ids are ignored. */
 hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int deleted);

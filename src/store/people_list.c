@@ -472,8 +472,14 @@ static hail_err search_list(db *d, const people_query *q, search_q *s, int m, bu
         int64_t chunk = q->limit + 1, got = 0;
         db_bind_text_ref(st, lp[LP_KEY], lo, (int)lolen);
         db_bind_text_ref(st, lp[LP_HI], hi, (int)hl);
-        db_bind_text_ref(st, lp[LP_AFTER_KEY], after_key, (int)after_len);
-        db_bind_i64(st, lp[LP_AFTER], q->after_id);
+        /* A cursor before the range binds the range's start: PostgreSQL
+         * starts its index scan at the row bound (key, id) > (…) and does
+         * not take the larger of it and key >= lo (a bound of ('', 0) read
+         * the index from its start: seconds at 1M people). Ids are >= 1. */
+        int before = keycmp(after_key, after_len, lo, lolen) < 0;
+        db_bind_text_ref(st, lp[LP_AFTER_KEY], before ? lo : after_key,
+                         (int)(before ? lolen : after_len));
+        db_bind_i64(st, lp[LP_AFTER], before ? 0 : q->after_id);
         bind_filters(st, lp, m, q);
         for (int more = 1; more;) {
             more = 0;

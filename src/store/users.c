@@ -684,7 +684,7 @@ hail_err sessions_delete_user_except(db *d, int64_t user_id,
                                      const unsigned char keep[TOKEN_HASH_LEN])
 {
     db_st *st = db_stmt(d, "DELETE FROM sessions WHERE user_id = $1"
-                           " AND ($2 IS NULL OR token_hash <> $2)");
+                           " AND (token_hash <> $2 OR $2 IS NULL)");
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, user_id);
@@ -735,6 +735,20 @@ hail_err login_failure_record(db *d, const char *key, int64_t at, int64_t *id_ou
 
 hail_err login_failure_count(db *d, const char *key, int64_t since, int64_t *n, int64_t *oldest)
 {
+    /* In a transaction, the count stays true until it ends: SQLite's writers
+     * are serialized already; PostgreSQL's take the key's lock, so that a
+     * count-then-record on another node waits (auth: the sign-in limits). */
+    if (db_in_tx(d) && db_engine_of(d) == DB_POSTGRES) {
+        size_t len = strlen(key) + sizeof "login_failures:";
+        char *name = malloc(len);
+        if (!name)
+            return HAIL_ENOMEM;
+        snprintf(name, len, "login_failures:%s", key);
+        hail_err e = db_lock(d, name);
+        free(name);
+        if (e)
+            return e;
+    }
     db_st *st = db_stmt(d, "SELECT count(*), min(at) FROM login_failures"
                            " WHERE key = $1 AND at >= $2");
     if (!st)

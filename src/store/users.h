@@ -94,6 +94,9 @@ hail_err sessions_delete_expired(db *d, int64_t now, int max);
  * id_out (may be NULL) gets its id for login_failure_delete(). */
 hail_err login_failure_record(db *d, const char *key, int64_t at, int64_t *id_out);
 hail_err login_failure_delete(db *d, int64_t id);
+/* Failures of key at or after since: *n, and the time of the oldest. Inside a
+ * transaction the count holds until it ends (PostgreSQL: key's db_lock), so a
+ * count followed by a record does not interleave with another's. */
 hail_err login_failure_count(db *d, const char *key, int64_t since, int64_t *n, int64_t *oldest);
 hail_err login_failure_clear(db *d, const char *key);
 

@@ -229,7 +229,7 @@ static hail_err write_batch(full *f, const batch *b)
     mkto_run *r = f->r;
     r->rejected += b->rejected;
     for (size_t i = 0; i < b->n; i++) {
-        hail_err e = people_writer_put(f->w, &b->p[i]);
+        hail_err e = people_writer_put_valid(f->w, &b->p[i]);
         if (e == HAIL_EINVAL) {
             if (r->rejected++ < MAX_REJECTS_LOGGED)
                 log_warn("marketo: skipping a record of the export file: %s", hail_errmsg());

@@ -13,13 +13,16 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "store/lease.h"
+#include "store/sync_runs.h"
 #include "sync/marketo.h"
 
 #define KV_CHECKPOINT   "marketo.sync.checkpoint"
 #define KV_LAST_SUCCESS "marketo.sync.last_success"
-#define KV_LEASE        "marketo.sync.lease"
-#define LEASE_TTL_US    (INT64_C(60) * 1000000)
-#define LEASE_RENEW_US  (INT64_C(10) * 1000000)
+/* The named lease (store/lease.h); before migration 4 a kv row marketo.sync.lease. */
+#define LEASE_NAME     "marketo.sync"
+#define LEASE_TTL_US   (INT64_C(60) * 1000000)
+#define LEASE_RENEW_US (INT64_C(10) * 1000000)
 /* The activity feeds are read from a little before the last sync began, for
  * clock skew and activities that show up late. Re-reading costs a few calls. */
 #define SINCE_MARGIN_US (INT64_C(300) * 1000000)
@@ -124,10 +127,6 @@ fail:
 
 /* ---- run helpers shared by the sync kinds ---- */
 
-static const char sql_run_progress[] =
-    "UPDATE sync_runs SET people_seen = $1, people_written = $2, people_deactivated = $3,"
-    " api_calls = $4 WHERE id = $5";
-
 typedef struct run_ext {
     mkto_run r;
     int64_t run_id;
@@ -148,6 +147,16 @@ void mkto_stats(const mkto_run *r, people_stats *out)
         out->unchanged += s->unchanged;
         out->deactivated += s->deactivated;
     }
+}
+
+static void run_counts(const mkto_run *r, sync_run_counts *c)
+{
+    people_stats s;
+    mkto_stats(r, &s);
+    c->seen = s.seen;
+    c->written = s.inserted + s.updated;
+    c->deactivated = s.deactivated;
+    c->api_calls = r->m ? mkto_client_calls(r->m) : 0;
 }
 
 hail_err mkto_writer_open(mkto_run *r, unsigned flags, people_writer **w)
@@ -182,17 +191,9 @@ hail_err mkto_save_checkpoint(mkto_run *r)
     if (e)
         return e;
     /* Keep the run's row current so `GET /api/v1/sync/marketo` shows progress. */
-    db_st *st = db_stmt(r->d, sql_run_progress);
-    if (!st)
-        return HAIL_EDB;
-    people_stats s;
-    mkto_stats(r, &s);
-    db_bind_i64(st, 1, (int64_t)s.seen);
-    db_bind_i64(st, 2, (int64_t)(s.inserted + s.updated));
-    db_bind_i64(st, 3, (int64_t)s.deactivated);
-    db_bind_i64(st, 4, (int64_t)mkto_client_calls(r->m));
-    db_bind_i64(st, 5, x->run_id);
-    return db_step_done(r->d, st, "sync_runs: progress");
+    sync_run_counts c;
+    run_counts(r, &c);
+    return sync_runs_progress(r->d, x->run_id, &c);
 }
 
 void mkto_progress(mkto_run *r, const char *phase, int force)
@@ -211,171 +212,27 @@ void mkto_progress(mkto_run *r, const char *phase, int force)
     r->opt->progress(r->opt->progress_ctx, &p);
 }
 
-/* ---- the lease: one sync at a time across processes ---- */
-
-typedef struct lease {
-    char owner[40];
-    long long pid;
-    char host[128];
-    long long start; /* the owner's process start time (/proc), to survive pid reuse */
-    int64_t expires;
-} lease;
-
-static long long proc_start_time(long pid)
-{
-    char path[64], line[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[n] = '\0';
-    /* Field 22, counted after the command name, which may hold spaces. */
-    char *p = strrchr(line, ')');
-    if (!p)
-        return -1;
-    int field = 2;
-    long long v = -1;
-    for (char *s = p + 1; *s; s++) {
-        if (*s == ' ') {
-            field++;
-            if (field == 22) {
-                v = strtoll(s + 1, NULL, 10);
-                break;
-            }
-        }
-    }
-    return v;
-}
-
-static void hostname_of(char *out, size_t size)
-{
-    if (gethostname(out, size) != 0)
-        snprintf(out, size, "?");
-    out[size - 1] = '\0';
-}
-
-static int lease_decode(const char *text, lease *l)
-{
-    memset(l, 0, sizeof *l);
-    json_t *o = json_loads(text, 0, NULL);
-    json_t *ow = json_object_get(o, "owner"), *pid = json_object_get(o, "pid");
-    json_t *host = json_object_get(o, "host"), *st = json_object_get(o, "start");
-    json_t *ex = json_object_get(o, "expires");
-    int ok = json_is_string(ow) && json_is_integer(pid) && json_is_string(host) &&
-             json_is_integer(st) && json_is_integer(ex);
-    if (ok) {
-        snprintf(l->owner, sizeof l->owner, "%s", json_string_value(ow));
-        l->pid = json_integer_value(pid);
-        snprintf(l->host, sizeof l->host, "%s", json_string_value(host));
-        l->start = json_integer_value(st);
-        l->expires = json_integer_value(ex);
-    }
-    json_decref(o);
-    return ok;
-}
-
-static hail_err lease_write(db *d, const char *owner)
-{
-    char host[128];
-    hostname_of(host, sizeof host);
-    json_t *o = json_pack("{s:s,s:I,s:s,s:I,s:I}", "owner", owner, "pid", (json_int_t)getpid(),
-                          "host", host, "start", (json_int_t)proc_start_time(getpid()), "expires",
-                          (json_int_t)(time_now_us() + LEASE_TTL_US));
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!text)
-        return HAIL_ENOMEM;
-    hail_err e = db_kv_set(d, KV_LEASE, text);
-    free(text);
-    return e;
-}
-
-/* The holder of l is certainly gone: same machine, and its pid is not alive
- * (or is another process now). */
-static int lease_holder_dead(const lease *l)
-{
-    char host[128];
-    hostname_of(host, sizeof host);
-    if (strcmp(host, l->host) != 0 || l->pid <= 0)
-        return 0;
-    if (kill((pid_t)l->pid, 0) != 0 && errno == ESRCH)
-        return 1;
-    long long st = proc_start_time((long)l->pid);
-    return st >= 0 && l->start >= 0 && st != l->start;
-}
+/* ---- the lease: one sync at a time across processes and nodes ---- */
 
 static hail_err lease_acquire(db *d, const char *owner)
 {
-    hail_err e = db_begin(d);
-    if (e)
-        return e;
-    char *cur = NULL;
-    if ((e = db_kv_get(d, KV_LEASE, &cur)))
-        goto out;
-    lease l;
-    if (cur && lease_decode(cur, &l) && strcmp(l.owner, owner) != 0) {
+    lease_info other;
+    hail_err e = lease_take(d, LEASE_NAME, owner, LEASE_TTL_US, &other);
+    if (e == HAIL_EBUSY) {
         char host[128];
-        hostname_of(host, sizeof host);
-        int same_host = strcmp(host, l.host) == 0;
-        int expired = l.expires <= time_now_us();
-        /* On this machine a dead holder is certain; elsewhere only expiry tells. */
-        int dead = lease_holder_dead(&l);
-        if (!dead && !(expired && !same_host)) {
-            if (same_host)
-                e = hail_errf(HAIL_EBUSY, "a Marketo sync is already running (pid %lld)", l.pid);
-            else
-                e = hail_errf(HAIL_EBUSY, "a Marketo sync is already running (pid %lld on %s)",
-                              l.pid, l.host);
-            goto out;
-        }
-        log_warn("marketo: taking over the sync lease of pid %lld on %s (%s)", l.pid, l.host,
-                 dead ? "process gone" : "expired");
+        if (gethostname(host, sizeof host) != 0)
+            host[0] = '\0';
+        host[sizeof host - 1] = '\0';
+        if (!strcmp(host, other.host))
+            return hail_errf(HAIL_EBUSY, "a Marketo sync is already running (pid %lld)", other.pid);
+        return hail_errf(HAIL_EBUSY, "a Marketo sync is already running (pid %lld on %s)",
+                         other.pid, other.host[0] ? other.host : "another host");
     }
-    e = lease_write(d, owner);
-out:
-    free(cur);
-    if (!e)
-        e = db_commit(d);
-    if (e)
-        db_rollback(d);
+    if (!e && other.owner[0])
+        log_warn("marketo: taking over the sync lease of pid %lld on %s (%s)", other.pid,
+                 other.host[0] ? other.host : "an unknown host",
+                 other.dead ? "process gone" : "expired");
     return e;
-}
-
-/* Renews the lease if we still hold it; 1 = held, 0 = lost, -1 = could not tell. */
-static int lease_renew(db *d, const char *owner)
-{
-    if (db_begin(d))
-        return -1;
-    char *cur = NULL;
-    lease l;
-    int held = -1;
-    if (db_kv_get(d, KV_LEASE, &cur) == HAIL_OK) {
-        held = cur && lease_decode(cur, &l) && strcmp(l.owner, owner) == 0;
-        if (held && lease_write(d, owner))
-            held = -1;
-    }
-    free(cur);
-    if (held >= 0 && db_commit(d))
-        held = -1;
-    if (held < 0 || db_in_tx(d))
-        db_rollback(d);
-    return held;
-}
-
-static void lease_release(db *d, const char *owner)
-{
-    if (db_begin(d))
-        return;
-    char *cur = NULL;
-    lease l;
-    if (db_kv_get(d, KV_LEASE, &cur) == HAIL_OK && cur && lease_decode(cur, &l) &&
-        strcmp(l.owner, owner) == 0)
-        db_kv_del(d, KV_LEASE);
-    free(cur);
-    if (db_commit(d))
-        db_rollback(d);
 }
 
 /* The keeper thread renews the lease and turns the caller's stop (or a lost
@@ -398,7 +255,7 @@ static void *keeper_main(void *arg)
         if (k->stop && atomic_load(k->stop))
             atomic_store(&k->x->halt, 1);
         if (d && time_mono_us() >= next) {
-            int held = lease_renew(d, k->x->owner);
+            int held = lease_renew(d, LEASE_NAME, k->x->owner, LEASE_TTL_US);
             if (held == 0) {
                 log_error("marketo: another process took the sync lease; stopping");
                 atomic_store(&k->x->lease_lost, 1);
@@ -414,16 +271,11 @@ static void *keeper_main(void *arg)
 
 int mkto_lease_holder(db *d, long long *pid)
 {
-    char *cur = NULL;
-    lease l;
-    int held = 0;
-    if (db_kv_get(d, KV_LEASE, &cur) == HAIL_OK && cur && lease_decode(cur, &l) &&
-        l.expires > time_now_us() && !lease_holder_dead(&l)) {
-        held = 1;
-        *pid = l.pid;
-    }
-    free(cur);
-    return held;
+    lease_info l;
+    if (lease_get(d, LEASE_NAME, &l) != 1)
+        return 0;
+    *pid = l.pid;
+    return 1;
 }
 
 int64_t mkto_last_success(db *d)
@@ -438,64 +290,11 @@ int64_t mkto_last_success(db *d)
 
 /* ---- sync_runs ---- */
 
-static hail_err run_begin(db *d, const char *kind, const char *origin, int64_t *id)
-{
-    hail_err e = db_begin(d);
-    if (e)
-        return e;
-    int64_t now = time_now_us();
-    db_st *st = db_stmt(d, "UPDATE sync_runs SET status = 'failed', finished_at = $1,"
-                           " error = 'interrupted: the process ended before the sync"
-                           " finished' WHERE source = 'marketo' AND status = 'running'");
-    if (!st) {
-        e = HAIL_EDB;
-        goto out;
-    }
-    db_bind_i64(st, 1, now);
-    if ((e = db_step_done(d, st, "sync_runs: close stale")))
-        goto out;
-    st = db_stmt(d, "INSERT INTO sync_runs (source, kind, origin, status, started_at)"
-                    " VALUES ('marketo', $1, $2, 'running', $3) RETURNING id");
-    if (!st) {
-        e = HAIL_EDB;
-        goto out;
-    }
-    db_bind_text_ref(st, 1, kind, -1);
-    db_bind_text_ref(st, 2, origin, -1);
-    db_bind_i64(st, 3, now);
-    if (db_step(st) == DB_ROW)
-        *id = db_col_i64(st, 0);
-    else
-        e = db_fail(d, "sync_runs: insert");
-    db_reset(st);
-out:
-    if (!e)
-        e = db_commit(d);
-    if (e)
-        db_rollback(d);
-    return e;
-}
-
 static hail_err run_end(run_ext *x, const char *status, const char *error)
 {
-    mkto_run *r = &x->r;
-    db_st *st = db_stmt(r->d, "UPDATE sync_runs SET status = $1, finished_at = $2,"
-                              " people_seen = $3, people_written = $4,"
-                              " people_deactivated = $5, api_calls = $6, error = $7"
-                              " WHERE id = $8");
-    if (!st)
-        return HAIL_EDB;
-    people_stats s;
-    mkto_stats(r, &s);
-    db_bind_text_ref(st, 1, status, -1);
-    db_bind_i64(st, 2, time_now_us());
-    db_bind_i64(st, 3, (int64_t)s.seen);
-    db_bind_i64(st, 4, (int64_t)(s.inserted + s.updated));
-    db_bind_i64(st, 5, (int64_t)s.deactivated);
-    db_bind_i64(st, 6, r->m ? (int64_t)mkto_client_calls(r->m) : 0);
-    db_bind_text(st, 7, error, -1);
-    db_bind_i64(st, 8, x->run_id);
-    return db_step_done(r->d, st, "sync_runs: finish");
+    sync_run_counts c;
+    run_counts(&x->r, &c);
+    return sync_runs_finish(x->r.d, x->run_id, status, &c, error, time_now_us());
 }
 
 /* ---- choosing what to run ---- */
@@ -621,8 +420,8 @@ hail_err marketo_sync_run(const char *db_path, const marketo_config *c, const sy
         goto out;
     plan(r, last_success);
     int is_full = r->ck.mode == MKTO_MODE_FULL;
-    if ((e = run_begin(r->d, is_full ? "full" : "incremental", o->origin ? o->origin : "cli",
-                       &x->run_id)) ||
+    if ((e = sync_runs_begin(r->d, "marketo", is_full ? "full" : "incremental",
+                             o->origin ? o->origin : "cli", time_now_us(), &x->run_id)) ||
         (e = mkto_save_checkpoint(r)))
         goto out;
     mkto_progress(r, "connecting", 1);
@@ -658,8 +457,9 @@ out:
         atomic_store(&k.done, 1);
         pthread_join(keeper_thread, NULL);
     }
-    if (leased)
-        lease_release(r->d, x->owner);
+    if (leased && lease_release(r->d, LEASE_NAME, x->owner))
+        log_warn("marketo: cannot release the sync lease (it expires by itself): %s",
+                 hail_errmsg());
     mkto_client_free(r->m);
     db_close(r->d);
     free(x);

@@ -5,7 +5,8 @@
  * current records of the leads that changed). Either kind checkpoints into the
  * kv table in the same transaction as the people it covers, so an interrupted
  * run — kill -9, Ctrl-C, a quota stop — resumes where it stopped. One sync runs
- * at a time across processes (a lease in kv). Each run is a row in sync_runs.
+ * at a time across processes and nodes (the named lease "marketo.sync",
+ * store/lease.h). Each run is a row in sync_runs (store/sync_runs.h).
  * docs/sync.md describes the design.
  *
  * Threads: marketo_sync_run() blocks the calling thread and opens its own

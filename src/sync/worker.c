@@ -14,6 +14,7 @@
 
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "store/sync_runs.h"
 #include "sync/marketo.h"
 
 static struct worker {
@@ -180,42 +181,11 @@ static json_t *iso_or_null(int64_t us)
     return json_string(t);
 }
 
-static json_t *last_run_json(db *d, hail_err *e)
-{
-    db_st *st = db_stmt(d, "SELECT id, kind, origin, status, started_at, finished_at,"
-                           " people_seen, people_written, people_deactivated, api_calls,"
-                           " error FROM sync_runs WHERE source = 'marketo'"
-                           " ORDER BY id DESC LIMIT 1");
-    if (!st) {
-        *e = HAIL_EDB;
-        return NULL;
-    }
-    int rc = db_step(st);
-    json_t *o = json_null();
-    if (rc == DB_ROW) {
-        const char *err = db_col_text(st, 10);
-        o = json_pack("{s:I,s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:I,s:I,s:o}", "id",
-                      (json_int_t)db_col_i64(st, 0), "kind", db_col_text(st, 1), "origin",
-                      db_col_text(st, 2), "status", db_col_text(st, 3), "started_at",
-                      iso_or_null(db_col_i64(st, 4)), "finished_at", iso_or_null(db_col_i64(st, 5)),
-                      "people_seen", (json_int_t)db_col_i64(st, 6), "people_written",
-                      (json_int_t)db_col_i64(st, 7), "people_deactivated",
-                      (json_int_t)db_col_i64(st, 8), "api_calls", (json_int_t)db_col_i64(st, 9),
-                      "error", err ? json_string(err) : json_null());
-        if (!o)
-            *e = HAIL_ENOMEM;
-    } else if (rc != DB_DONE) {
-        *e = db_fail(d, "sync_runs: last");
-    }
-    db_reset(st);
-    return o;
-}
-
 json_t *sync_status_json(db *d)
 {
-    hail_err e = HAIL_OK;
-    json_t *last = last_run_json(d, &e);
+    json_t *last = NULL;
     int64_t total = 0, active = 0;
+    hail_err e = sync_runs_last_json(d, "marketo", &last);
     if (!e)
         e = people_count(d, &total, &active);
     if (e) {

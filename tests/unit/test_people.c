@@ -25,6 +25,7 @@
 #include "core/fold.h"
 #include "core/timeutil.h"
 #include "store/db.h"
+#include "store/db_pg.h"
 #include "store/people.h"
 #include "store/schema.h"
 #include "db_fixture.h"
@@ -2750,6 +2751,266 @@ static void test_q_length(void **state)
     json_decref(arr);
 }
 
+/* ---- PostgreSQL: the same writer on the other engine ----
+ *
+ * Run when HAIL_TEST_PG_URL names a server (an admin URL, as for
+ * unit/test_pg); skipped otherwise. Each test gets a new database
+ * (hail_people_<pid>_<n>), dropped afterwards, and a SQLite fixture beside
+ * it: the same records go into both, and the two must hold the same people,
+ * search keys and account counts. */
+
+typedef struct pg_fixture {
+    db_fixture lite;
+    db *d;
+    char name[64];
+} pg_fixture;
+
+static pg_conn *pg_admin_conn(void)
+{
+    pg_conn *c = NULL;
+    const char *url = getenv("HAIL_TEST_PG_URL");
+    if (pg_connect(url, &c) != HAIL_OK)
+        fail_msg("HAIL_TEST_PG_URL: %s", hail_errmsg());
+    return c;
+}
+
+/* The admin target with its database replaced by name. */
+static void pg_target(char *out, size_t size, const char *name)
+{
+    const char *a = getenv("HAIL_TEST_PG_URL");
+    const char *scheme = strstr(a, "://");
+    if (!scheme) {
+        snprintf(out, size, "%s dbname=%s", a, name);
+        return;
+    }
+    const char *path = strchr(scheme + 3, '/');
+    const char *query = strchr(scheme + 3, '?');
+    if (path && query && query < path)
+        path = NULL;
+    size_t head = path ? (size_t)(path - a) : query ? (size_t)(query - a) : strlen(a);
+    snprintf(out, size, "%.*s/%s%s", (int)head, a, name, query ? query : "");
+}
+
+static int pg_setup(void **state)
+{
+    *state = NULL;
+    if (!getenv("HAIL_TEST_PG_URL"))
+        return 0; /* the test skips */
+    static int n;
+    pg_fixture *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    void *lite = NULL;
+    assert_int_equal(db_fixture_setup(&lite, "people-pg"), 0);
+    f->lite = *(db_fixture *)lite;
+    free(lite);
+    snprintf(f->name, sizeof f->name, "hail_people_%d_%d", (int)getpid(), n++);
+    pg_conn *c = pg_admin_conn();
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->name);
+    assert_int_equal(pg_exec(c, sql), HAIL_OK);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->name);
+    assert_int_equal(pg_exec(c, sql), HAIL_OK);
+    pg_disconnect(c);
+    char target[512];
+    pg_target(target, sizeof target, f->name);
+    if (db_open(target, DB_MIGRATE, &f->d) != HAIL_OK)
+        fail_msg("%s: %s", f->name, hail_errmsg());
+    *state = f;
+    return 0;
+}
+
+static int pg_teardown(void **state)
+{
+    pg_fixture *f = *state;
+    if (!f)
+        return 0;
+    db_close(f->d);
+    pg_conn *c = pg_admin_conn();
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->name);
+    pg_exec(c, sql);
+    pg_disconnect(c);
+    void *lite = malloc(sizeof(db_fixture));
+    memcpy(lite, &f->lite, sizeof f->lite);
+    db_fixture_teardown(&lite);
+    free(f);
+    return 0;
+}
+
+/* Everything the two engines must agree on, as comparable text. */
+static void expect_same_store(db *lite, db *pg)
+{
+    static const char *const q[] = {
+        "SELECT marketo_id, first_name, last_name, email, phone, title, company, source,"
+        " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
+        " owner_email, active, deleted FROM people ORDER BY marketo_id",
+        "SELECT s.key, p.marketo_id FROM people_search s JOIN people p ON p.id = s.person_id"
+        " ORDER BY 1, 2",
+        "SELECT account_id, company, people FROM account_companies ORDER BY 1, 2",
+        "SELECT key FROM kv WHERE key IN ('" PEOPLE_BULK_KEY "', '" PEOPLE_BULK_TX_KEY
+        "', 'accounts.rebuild') ORDER BY 1",
+    };
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        char *a = sql_text(lite, q[i]), *b = sql_text(pg, q[i]);
+        int same = strcmp(a, b) == 0;
+        if (!same)
+            print_error("%s\n--- SQLite (%zu bytes)\n%.2000s--- PostgreSQL (%zu bytes)\n%.2000s",
+                        q[i], strlen(a), a, strlen(b), b);
+        free(a);
+        free(b);
+        assert_true(same);
+    }
+    /* and the counts are what the people say */
+    assert_int_equal(sql_int(pg, "SELECT count(*) FROM (SELECT sfdc_account_id,"
+                                 " coalesce(company, ''), count(*) FROM people WHERE active = 1"
+                                 " AND sfdc_account_id IS NOT NULL GROUP BY 1, 2"
+                                 " EXCEPT SELECT account_id, company, people"
+                                 " FROM account_companies) x"),
+                     0);
+}
+
+/* Person i of a generated load: every 10th has no owner, accounts and
+ * companies repeat, a few names are long or need COPY escapes. */
+static person_in gen_person(int i, char *bufs, size_t cap)
+{
+    char *first = bufs, *email = bufs + cap, *acc = bufs + 2 * cap, *co = bufs + 3 * cap;
+    if (i % 97 == 0)
+        snprintf(first, cap, "Tab\tBack\\slash %d", i);
+    else if (i % 89 == 0)
+        snprintf(first, cap, "Très-long-prénom-%d-%s", i,
+                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    else
+        snprintf(first, cap, "Name%d", i);
+    snprintf(email, cap, "p%d@example.com", i);
+    snprintf(acc, cap, "001ACC%03d", i % 50);
+    snprintf(co, cap, "Company %d", i % 3);
+    person_in p = mk(i, first, i % 5 ? "Bulk" : "Élan", email, i % 4 ? co : NULL,
+                     i % 10 ? "rep@corp.com" : NULL);
+    if (i % 7)
+        set(&p, PF_SFDC_ACCOUNT_ID, acc);
+    return p;
+}
+
+/* The same writes on both engines. */
+typedef void (*writes_fn)(db *d, people_stats *st);
+
+static void both(pg_fixture *f, writes_fn fn)
+{
+    if (!f)
+        skip(); /* no HAIL_TEST_PG_URL */
+    people_stats a, b;
+    fn(f->lite.d, &a);
+    fn(f->d, &b);
+    assert_int_equal(a.seen, b.seen);
+    assert_int_equal(a.inserted, b.inserted);
+    assert_int_equal(a.updated, b.updated);
+    assert_int_equal(a.unchanged, b.unchanged);
+    assert_int_equal(a.deactivated, b.deactivated);
+    expect_same_store(f->lite.d, f->d);
+}
+
+enum { BULK_N = 10000 };
+
+static void bulk_load(db *d, people_stats *st)
+{
+    people_writer *w = wopen(d, PW_BULK);
+    char bufs[4 * 160];
+    for (int i = 1; i <= BULK_N; i++) {
+        person_in p = gen_person(i, bufs, 160);
+        put(w, &p);
+        if (i == 6000) {
+            /* seen before, in an earlier batch: changed, then the same again */
+            person_in again = gen_person(17, bufs, 160);
+            set(&again, PF_TITLE, "Changed");
+            put(w, &again);
+            put(w, &again);
+        }
+        if (i == 9000) {
+            /* twice in one batch, the second taking the owner away */
+            person_in twice = gen_person(8999, bufs, 160);
+            set(&twice, PF_OWNER_EMAIL, NULL);
+            put(w, &twice);
+        }
+        if (i % 3000 == 0)
+            assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    }
+    *st = *people_writer_stats(w);
+    assert_int_equal(st->seen, BULK_N + 3);
+    assert_int_equal(st->inserted, BULK_N);
+    assert_int_equal(st->updated, 2);
+    assert_int_equal(st->unchanged, 1);
+    assert_int_equal(st->deactivated, 1);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+}
+
+static void test_pg_bulk_load(void **state)
+{
+    pg_fixture *f = *state;
+    both(f, bulk_load);
+    counts(f->d, BULK_N, BULK_N - BULK_N / 10 - 1);
+    assert_int_equal(sql_int(f->d, "SELECT count(*) FROM people_search"),
+                     sql_int(f->lite.d, "SELECT count(*) FROM people_search"));
+    /* the keys are what a rebuild makes, on PostgreSQL in C */
+    char *before = search_dump(f->d);
+    assert_int_equal(db_begin(f->d), HAIL_OK);
+    assert_int_equal(people_rebuild_search(f->d), HAIL_OK);
+    assert_int_equal(db_commit(f->d), HAIL_OK);
+    char *after = search_dump(f->d);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* the bulk setting ended with the writer's transactions */
+    char *bulk = sql_text(f->d, "SELECT coalesce(current_setting('hail.bulk', true), '')");
+    assert_string_equal(bulk, "\n");
+    free(bulk);
+}
+
+static void bulk_then_rows(db *d, people_stats *st)
+{
+    people_stats first;
+    bulk_load(d, &first);
+    /* not empty now: row by row, the triggers counting */
+    people_writer *w = wopen(d, PW_BULK);
+    char bufs[4 * 160];
+    person_in p = gen_person(21, bufs, 160);
+    put(w, &p); /* unchanged */
+    set(&p, PF_COMPANY, "Moved Co");
+    put(w, &p); /* updated, another company */
+    person_in q = gen_person(22, bufs, 160);
+    set(&q, PF_OWNER_EMAIL, NULL);
+    put(w, &q); /* deactivated */
+    person_in n = mk(BULK_N + 1, "New", "Person", "new@example.com", "New Co", "rep@corp.com");
+    set(&n, PF_SFDC_ACCOUNT_ID, "001ACC001");
+    put(w, &n); /* inserted */
+    assert_int_equal(people_writer_deactivate(w, 23, 1), HAIL_OK);
+    *st = *people_writer_stats(w);
+    assert_int_equal(st->deactivated, 2);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+}
+
+static void test_pg_rows_after_bulk(void **state)
+{
+    both(*state, bulk_then_rows);
+}
+
+static void rolled_back(db *d, people_stats *st)
+{
+    people_writer *w = wopen(d, PW_BULK);
+    char bufs[4 * 160];
+    for (int i = 1; i <= 100; i++) {
+        person_in p = gen_person(i, bufs, 160);
+        put(w, &p);
+    }
+    *st = *people_writer_stats(w);
+    assert_int_equal(people_writer_close(w, 0), HAIL_OK);
+    counts(d, 0, 0);
+}
+
+static void test_pg_bulk_rolled_back(void **state)
+{
+    both(*state, rolled_back);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -2788,6 +3049,9 @@ int main(void)
         T(test_search_words_bounded),
         T(test_search_words_model),
         T(test_q_length),
+        cmocka_unit_test_setup_teardown(test_pg_bulk_load, pg_setup, pg_teardown),
+        cmocka_unit_test_setup_teardown(test_pg_rows_after_bulk, pg_setup, pg_teardown),
+        cmocka_unit_test_setup_teardown(test_pg_bulk_rolled_back, pg_setup, pg_teardown),
     };
 #undef T
     /* fsync on every commit is not what these tests are about */

@@ -489,6 +489,43 @@ static void test_connection_lost(void **state)
     assert_int_equal(db_last_error(d), DB_ERR_CONNECTION);
     /* The next use connects again. */
     assert_int_equal(one_int(d, "SELECT 41 + 1"), 42);
+
+    /* Lost inside a transaction: the transaction is lost, and says so until
+     * the caller rolls back; nothing it wrote stays, nothing runs outside it. */
+    assert_int_equal(db_exec(d, "DELETE FROM rt"), HAIL_OK);
+    assert_int_equal(db_begin(d), HAIL_OK);
+    st = db_stmt(d, sql_rt_insert);
+    db_bind_i64(st, 1, 7);
+    assert_int_equal(db_step_done(d, st, "rt: insert"), HAIL_OK);
+    pid = one_int(d, "SELECT pg_backend_pid()");
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)", (long long)pid);
+    admin_exec(sql);
+    e = HAIL_OK;
+    for (int i = 0; i < 50 && !e; i++) {
+        st = db_stmt(d, sql_rt_insert);
+        if (!st) {
+            e = HAIL_EUNAVAIL;
+            break;
+        }
+        db_bind_i64(st, 1, 8);
+        e = db_step_done(d, st, "rt: insert");
+        if (!e)
+            usleep(20000);
+    }
+    assert_int_equal(e, HAIL_EUNAVAIL);
+    assert_string_equal(hail_errmsg(), "the database cannot be reached; try again in a moment");
+    assert_true(db_in_tx(d));
+    st = db_stmt(d, sql_rt_insert);
+    if (st) {
+        db_bind_i64(st, 1, 9);
+        assert_int_equal(db_step_done(d, st, "rt: insert"), HAIL_EUNAVAIL);
+    }
+    assert_string_equal(hail_errmsg(), "the database cannot be reached; try again in a moment");
+    assert_int_equal(db_commit(d), HAIL_EUNAVAIL);
+    assert_string_equal(hail_errmsg(), "the database cannot be reached; try again in a moment");
+    db_rollback(d);
+    assert_false(db_in_tx(d));
+    assert_int_equal(one_int(d, "SELECT count(*) FROM rt"), 0);
 }
 
 int main(void)

@@ -462,6 +462,8 @@ static void test_migrating_open_does_not_wait_for_writers(void **state)
 
 static const char *const dynamic_sql[] = {
     "list_sql[m]", /* people lists: covered by people_list_text over every filter combination */
+    "spec_sql",    /* store/lease.c: a job table's row-lease SQL, built once per spec:
+                      tests/unit/test_lease.c runs it on both engines */
 };
 
 typedef struct {
