@@ -1150,14 +1150,18 @@ static hail_err bulk_finish_accounts(db *d)
     }
     db_st *hi_st = db_prepare(d, "SELECT account_id FROM temp.bulk_counts WHERE account_id > $1"
                                  " ORDER BY account_id LIMIT 1 OFFSET $2");
+    /* Bounded ranges, and the last one (all that follow): two texts each, so
+     * that both ends are index bounds (an OR in the bound scans to the end). */
     db_st *del = db_prepare(d, "DELETE FROM account_companies WHERE account_id > $1"
-                               " AND ($2 IS NULL OR account_id <= $2)");
+                               " AND account_id <= $2");
     db_st *ins = db_prepare(d, "INSERT INTO account_companies SELECT account_id, company, people"
-                               " FROM temp.bulk_counts WHERE account_id > $1"
-                               " AND ($2 IS NULL OR account_id <= $2)");
+                               " FROM temp.bulk_counts WHERE account_id > $1 AND account_id <= $2");
+    db_st *del_rest = db_prepare(d, "DELETE FROM account_companies WHERE account_id > $1");
+    db_st *ins_rest = db_prepare(d, "INSERT INTO account_companies SELECT account_id, company,"
+                                    " people FROM temp.bulk_counts WHERE account_id > $1");
     db_st *changed = db_prepare(d, "SELECT (SELECT coalesce(max(updated_at), 0) FROM people)"
                                    " > (SELECT at FROM temp.bulk_counts_at)");
-    if (!hi_st || !del || !ins || !changed)
+    if (!hi_st || !del || !ins || !del_rest || !ins_rest || !changed)
         e = db_fail(d, "accounts: counts");
     char *lo = strdup(""), *hi = NULL;
     int64_t rows = 1024;
@@ -1182,12 +1186,10 @@ static hail_err bulk_finish_accounts(db *d)
                 break;
             }
             for (int i = 0; !e && i < 2; i++) {
-                db_st *st = i ? ins : del;
+                db_st *st = hi ? (i ? ins : del) : (i ? ins_rest : del_rest);
                 db_bind_text_ref(st, 1, lo, -1);
                 if (hi)
                     db_bind_text_ref(st, 2, hi, -1);
-                else
-                    db_bind_null(st, 2);
                 e = db_step_done(d, st, "accounts: counts");
             }
             if (e)
@@ -1233,6 +1235,8 @@ static hail_err bulk_finish_accounts(db *d)
     db_st_free(hi_st);
     db_st_free(del);
     db_st_free(ins);
+    db_st_free(del_rest);
+    db_st_free(ins_rest);
     db_st_free(changed);
     db_exec(d, "DROP TABLE IF EXISTS temp.bulk_counts; DROP TABLE IF EXISTS temp.bulk_counts_at;");
     if (!e && stale) {
