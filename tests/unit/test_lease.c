@@ -23,6 +23,7 @@
 #include "store/lease.h"
 #include "store/sync_runs.h"
 #include "db_fixture.h"
+#include "pg_fixture.h"
 
 #define TTL (INT64_C(60) * 1000000)
 
@@ -31,7 +32,6 @@ typedef struct engine_fixture {
     int pg;         /* 1 on PostgreSQL */
     char url[1024]; /* the test database's target (path or URL) */
     char dbname[64];
-    pg_conn *admin; /* PostgreSQL: the connection that created the database */
 } engine_fixture;
 
 /* ---- fixtures ---- */
@@ -53,49 +53,21 @@ static int setup_sqlite(void **state)
     return 0;
 }
 
-/* admin with its database name replaced by name. */
-static void url_with_db(const char *admin, const char *name, char *out, size_t size)
-{
-    if (strstr(admin, "://")) {
-        const char *q = strchr(admin, '?');
-        size_t end = q ? (size_t)(q - admin) : strlen(admin);
-        const char *host = strstr(admin, "://") + 3;
-        const char *slash = memchr(host, '/', end - (size_t)(host - admin));
-        size_t keep = slash ? (size_t)(slash - admin) : end;
-        snprintf(out, size, "%.*s/%s%s", (int)keep, admin, name, q ? q : "");
-    } else {
-        snprintf(out, size, "%s dbname=%s", admin, name);
-    }
-}
-
 static int setup_pg(void **state)
 {
-    const char *admin = getenv("HAIL_TEST_PG_URL");
-    if (!admin || !*admin)
+    if (!pg_fixture_admin())
         return 0; /* the tests skip */
     engine_fixture *x = calloc(1, sizeof *x);
     if (!x)
         return -1;
     x->pg = 1;
-    unsigned char r[6];
-    char hex[13];
-    randombytes_buf(r, sizeof r);
-    sodium_bin2hex(hex, sizeof hex, r, sizeof r);
-    snprintf(x->dbname, sizeof x->dbname, "hail_ut_lease_%s", hex);
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", x->dbname);
-    if (pg_connect(admin, &x->admin) || pg_exec(x->admin, sql)) {
-        fprintf(stderr, "test_lease: %s\n", hail_errmsg());
-        pg_disconnect(x->admin);
+    if (pg_fixture_create("hail_ut_lease", x->dbname, sizeof x->dbname, x->url, sizeof x->url)) {
         free(x);
         return -1;
     }
-    url_with_db(admin, x->dbname, x->url, sizeof x->url);
     if (db_open(x->url, DB_MIGRATE, &x->f.d)) {
         fprintf(stderr, "test_lease: %s\n", hail_errmsg());
-        snprintf(sql, sizeof sql, "DROP DATABASE %s", x->dbname);
-        pg_exec(x->admin, sql);
-        pg_disconnect(x->admin);
+        pg_fixture_drop(x->dbname);
         free(x);
         return -1;
     }
@@ -110,10 +82,7 @@ static int teardown_any(void **state)
         return 0;
     db_close(x->f.d);
     if (x->pg) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", x->dbname);
-        pg_exec(x->admin, sql);
-        pg_disconnect(x->admin);
+        pg_fixture_drop(x->dbname);
     } else {
         tmpdir_remove(x->f.dir);
     }

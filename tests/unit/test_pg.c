@@ -31,26 +31,16 @@
 #include "store/schema.h"
 #include "store/users.h"
 
+#include "pg_fixture.h"
+
 static const char *admin_url;
 static pg_conn *admin;
 static char (*made)[64]; /* databases to drop at the end */
 static int nmade;
 
-/* The admin target with its database replaced by name (URL or key=value). */
 static void target_for(char *out, size_t size, const char *name)
 {
-    const char *a = admin_url;
-    const char *scheme = strstr(a, "://");
-    if (!scheme) {
-        snprintf(out, size, "%s dbname=%s", a, name);
-        return;
-    }
-    const char *path = strchr(scheme + 3, '/');
-    const char *query = strchr(scheme + 3, '?');
-    if (path && query && query < path)
-        path = NULL;
-    size_t head = path ? (size_t)(path - a) : query ? (size_t)(query - a) : strlen(a);
-    snprintf(out, size, "%.*s/%s%s", (int)head, a, name, query ? query : "");
+    pg_fixture_target(name, out, size);
 }
 
 /* The admin URL with user:password instead of its user (URL form only:
@@ -76,19 +66,13 @@ static void admin_exec(const char *sql)
         fail_msg("%s: %s", sql, hail_errmsg());
 }
 
-/* A new empty database; its target into out. */
+/* A new empty database; its target into out (dropped at the end). */
 static void fresh_db(char *out, size_t size)
 {
     char(*more)[64] = realloc(made, (size_t)(nmade + 1) * sizeof *made);
     assert_non_null(more);
     made = more;
-    snprintf(made[nmade], sizeof made[0], "hail_unit_%d_%d", (int)getpid(), nmade);
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", made[nmade]);
-    admin_exec(sql);
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", made[nmade]);
-    admin_exec(sql);
-    target_for(out, size, made[nmade]);
+    assert_int_equal(pg_fixture_create("hail_unit", made[nmade], sizeof made[0], out, size), 0);
     nmade++;
 }
 
@@ -816,8 +800,8 @@ int main(void)
                 schema_latest());
         return 1;
     }
-    admin_url = getenv("HAIL_TEST_PG_URL");
-    if (!admin_url || !*admin_url) {
+    admin_url = pg_fixture_admin();
+    if (!admin_url) {
         printf("skipped: HAIL_TEST_PG_URL is not set\n");
         return 77;
     }
@@ -843,12 +827,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_accounts_and_teams, setup_both, teardown_both),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    for (int i = 0; i < nmade; i++) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", made[i]);
-        if (pg_exec(admin, sql))
-            fprintf(stderr, "%s: %s\n", sql, hail_errmsg());
-    }
+    for (int i = 0; i < nmade; i++)
+        pg_fixture_drop(made[i]);
     pg_disconnect(admin);
     free(made);
     return rc;

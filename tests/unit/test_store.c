@@ -24,6 +24,7 @@
 #include "store/schema.h"
 
 #include "db_fixture.h"
+#include "pg_fixture.h"
 
 typedef struct {
     char dir[64];
@@ -470,7 +471,10 @@ typedef struct {
     char **sql;
     size_t n, cap;
     size_t sites;
-    char **pg; /* PostgreSQL variants of DB_SQL(d, sqlite, postgres) */
+    /* DB_SQL(d, sqlite, postgres): each engine's text, for its engine only */
+    char **lite;
+    size_t nlite, caplite;
+    char **pg;
     size_t npg, cappg;
 } sql_set;
 
@@ -717,7 +721,7 @@ static void collect_file(const char *path, sql_set *set)
             if (concat_tokens(src, st[1], en[1], &text, &len, 0) ||
                 concat_tokens(src, st[2], en[2], &pg, &pglen, 0))
                 fail_msg("%s: DB_SQL() with SQL this test cannot read: %.80s", path, arg);
-            set_add(&set->sql, &set->n, &set->cap, text);
+            set_add(&set->lite, &set->nlite, &set->caplite, text);
             set_add(&set->pg, &set->npg, &set->cappg, pg);
             continue;
         }
@@ -766,6 +770,12 @@ static void collect_dir(const char *dir, sql_set *set)
     closedir(dh);
 }
 
+/* SQL of db.c's SQLite branch only: never sent to PostgreSQL. */
+static int sql_is_sqlite_only(const char *sql)
+{
+    return !strcmp(sql, "BEGIN IMMEDIATE");
+}
+
 static void test_every_statement_prepares_on_one_connection(void **state)
 {
     fixture *f = *state;
@@ -777,16 +787,18 @@ static void test_every_statement_prepares_on_one_connection(void **state)
     sql_set set = {0};
     collect_dir(dir, &set);
     /* The collector must actually find hail's statements (dozens of them). */
-    print_message("%zu db_stmt() calls, %zu with SQL read from the source\n", set.sites, set.n);
+    print_message("%zu db_stmt() calls, %zu with SQL read from the source, %zu per engine\n",
+                  set.sites, set.n, set.nlite);
     assert_true(set.n >= 40);
     assert_true(set.sites >= set.n);
 
     db *d;
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
-    for (size_t i = 0; i < set.n; i++) {
+    for (size_t i = 0; i < set.n + set.nlite; i++) {
+        const char *sql = i < set.n ? set.sql[i] : set.lite[i - set.n];
         hail_errclear();
-        if (!db_stmt(d, set.sql[i]))
-            fail_msg("cannot prepare (%s): %s", hail_errmsg(), set.sql[i]);
+        if (!db_stmt(d, sql))
+            fail_msg("cannot prepare (%s): %s", hail_errmsg(), sql);
     }
     /* The people lists build their SQL once per combination of filters. */
     for (int m = 0; m < 16; m++) {
@@ -801,7 +813,7 @@ static void test_every_statement_prepares_on_one_connection(void **state)
         assert_int_equal(people_list_text(d, &q, &out, next, &count), HAIL_OK);
         buf_release(&out);
     }
-    assert_true(db_stmt_count(d) >= set.n + 16);
+    assert_true(db_stmt_count(d) >= set.n + set.nlite + 16);
     /* …and every one of them is still there, cached, on the same connection. */
     for (size_t i = 0; i < set.n; i++) {
         size_t before = db_stmt_count(d);
@@ -809,12 +821,53 @@ static void test_every_statement_prepares_on_one_connection(void **state)
         assert_int_equal(db_stmt_count(d), before);
     }
     db_close(d);
+
+    /* On PostgreSQL (the test cluster): every text both engines share and
+     * every PostgreSQL variant, on one connection. */
+    if (pg_fixture_admin()) {
+        char name[64], target[512];
+        assert_int_equal(
+            pg_fixture_create("hail_unit_store", name, sizeof name, target, sizeof target), 0);
+        if (db_open(target, DB_MIGRATE, &d))
+            fail_msg("%s: %s", name, hail_errmsg());
+        size_t prepared = 0;
+        for (size_t i = 0; i < set.n + set.npg; i++) {
+            const char *sql = i < set.n ? set.sql[i] : set.pg[i - set.n];
+            if (sql_is_sqlite_only(sql))
+                continue;
+            hail_errclear();
+            if (!db_stmt(d, sql))
+                fail_msg("cannot prepare on PostgreSQL (%s): %s", hail_errmsg(), sql);
+            prepared++;
+        }
+        print_message("%zu statements prepared on PostgreSQL\n", prepared);
+        assert_true(prepared >= set.n);
+        for (int m = 0; m < 16; m++) {
+            people_query q = {.q = (m & 1) ? "ab" : NULL,
+                              .owner = (m & 2) ? "rep@example.com" : NULL,
+                              .account = (m & 4) ? "001A" : NULL,
+                              .opportunity = (m & 8) ? "006B" : NULL,
+                              .limit = 10};
+            buf out = BUF_INIT(1 << 20);
+            char next[PEOPLE_CURSOR_MAX];
+            int count;
+            assert_int_equal(people_list_text(d, &q, &out, next, &count), HAIL_OK);
+            buf_release(&out);
+        }
+        db_close(d);
+        pg_fixture_drop(name);
+    } else {
+        print_message("PostgreSQL part skipped: HAIL_TEST_PG_URL is not set\n");
+    }
     for (size_t i = 0; i < set.n; i++)
         free(set.sql[i]);
     free(set.sql);
     for (size_t i = 0; i < set.npg; i++)
         free(set.pg[i]);
     free(set.pg);
+    for (size_t i = 0; i < set.nlite; i++)
+        free(set.lite[i]);
+    free(set.lite);
 }
 
 /* Far more distinct statements than the old cache's 128 fixed slots, all of
