@@ -112,7 +112,7 @@ static hail_err write_all(db *d, FILE *in, import_report *rep)
     if (!e && s.rows != rep->rows)
         e = hail_errf(HAIL_EIO, "the file changed while it was being imported (%lu rows, then %lu)",
                       rep->rows, s.rows);
-    if (!e)
+    if (!e && !(e = people_writer_flush(s.w)))
         rep->stats = *people_writer_stats(s.w);
     hail_err ce = people_writer_close(s.w, !e);
     if (!e && !ce)

@@ -33,11 +33,13 @@ static const char sql_next_company[] =
     " WHERE (company, account_id) > ($1 COLLATE NOCASE, $2) AND company < $3 COLLATE NOCASE"
     " ORDER BY company COLLATE NOCASE, account_id LIMIT 1";
 /* PostgreSQL: the same on lower(company) (under "C": ASCII folding, as
- * NOCASE), the account_companies_company index's expression. */
+ * NOCASE), the account_companies_company index's expression. An account
+ * with two spellings of one company ("ACME", "acme") comes first under the
+ * smaller, as on SQLite (whose index ends with the binary primary key). */
 static const char sql_next_company_pg[] =
     "SELECT company, account_id FROM account_companies"
     " WHERE (lower(company), account_id) > (lower($1 COLLATE \"C\"), $2) AND lower(company) < $3"
-    " ORDER BY lower(company), account_id LIMIT 1";
+    " ORDER BY lower(company), account_id, company LIMIT 1";
 
 /* An account's active people by company ('' for none first, then binary order). */
 static const char sql_account_companies[] = "SELECT company, people FROM account_companies"

@@ -268,6 +268,10 @@ struct people_writer {
     size_t nrecs, caprecs;
     buf arena, copy, ids;
     db_st *ids_st;            /* takes a batch's ids */
+    int stage;                /* PostgreSQL bulk into a non-empty table: batches
+                                 through people_stage (stage_flush) */
+    db_st *merge_st;          /* stage_flush's upsert */
+    uint32_t *slot;           /* the batch's records by Marketo id (stage) */
     people_writer *next_bulk; /* bulk_writers */
 };
 
@@ -302,6 +306,15 @@ static people_writer *bulk_writer_of(db *d)
 }
 
 static hail_err pg_flush(people_writer *w);
+static hail_err stage_open(people_writer *w);
+
+/* PostgreSQL, a bulk writer into a non-empty table: the waiting records go
+ * in before each commit. */
+static hail_err stage_tx_hook(db *d, int begin)
+{
+    people_writer *w = begin ? NULL : bulk_writer_of(d);
+    return w ? pg_flush(w) : HAIL_OK;
+}
 
 /* PostgreSQL: the statement that takes a batch's ids from the sequence of
  * people.id, named in its text (a call of pg_get_serial_sequence per row
@@ -397,6 +410,14 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
         bulk_register(w, 1);
         db_set_tx_hook(d, bulk_tx_hook_pg);
         w->bulk = 1;
+    } else if ((flags & PW_BULK) && w->pg) {
+        /* Not empty: batches are COPY'd into a staging table and merged
+         * with one upsert each (the triggers count as for any writer). */
+        if ((e = stage_open(w)))
+            goto fail;
+        bulk_register(w, 1);
+        db_set_tx_hook(d, stage_tx_hook);
+        w->stage = 1;
     } else if ((flags & PW_BULK) && w->empty_at_start) {
         /* The flag is committed with the first rows: an interrupted bulk load
          * leaves it set, and the next open rebuilds what was skipped. No
@@ -420,11 +441,18 @@ hail_err people_writer_open(db *d, unsigned flags, people_writer **out)
 fail:
     db_rollback(d);
     db_st_free(w->ids_st);
+    db_st_free(w->merge_st);
+    free(w->slot);
     buf_release(&w->arena);
     buf_release(&w->copy);
     buf_release(&w->ids);
     free(w);
     return e;
+}
+
+hail_err people_writer_flush(people_writer *w)
+{
+    return w->nrecs ? pg_flush(w) : HAIL_OK;
 }
 
 const people_stats *people_writer_stats(const people_writer *w)
@@ -596,7 +624,7 @@ static hail_err put_row(people_writer *w, const person_in *p)
 hail_err people_writer_put_valid(people_writer *w, const person_in *p)
 {
     w->st.seen++;
-    return w->pg && w->bulk ? pg_add(w, p) : put_row(w, p);
+    return (w->pg && w->bulk) || w->stage ? pg_add(w, p) : put_row(w, p);
 }
 
 /* ---- PostgreSQL: the bulk load into an empty table ----
@@ -620,8 +648,17 @@ static const char sql_pg_copy_people[] =
     " owner_email, active, deleted, created_at, updated_at) FROM STDIN";
 static const char sql_pg_copy_search[] = "COPY people_search (key, person_id) FROM STDIN";
 
+static uint32_t *stage_slot(people_writer *w, int64_t marketo_id);
+
 static hail_err pg_add(people_writer *w, const person_in *p)
 {
+    if (w->stage && *stage_slot(w, p->marketo_id)) {
+        /* Twice in one batch: the first goes in first (one upsert cannot
+         * change a row twice). */
+        hail_err e = pg_flush(w);
+        if (e)
+            return e;
+    }
     if (w->nrecs == w->caprecs) {
         size_t cap = w->caprecs ? w->caprecs * 2 : 256;
         pg_rec *r = realloc(w->recs, cap * sizeof *r);
@@ -646,7 +683,10 @@ static hail_err pg_add(people_writer *w, const person_in *p)
         r->len[i] = p->len[i];
     }
     w->nrecs++;
-    w->st.inserted++; /* unless the batch fails on a Marketo id seen before */
+    if (w->stage)
+        *stage_slot(w, p->marketo_id) = (uint32_t)w->nrecs;
+    else
+        w->st.inserted++; /* unless the batch fails on a Marketo id seen before */
     if (w->nrecs >= PG_BATCH_ROWS || w->arena.len >= PG_BATCH_BYTES)
         return pg_flush(w);
     return HAIL_OK;
@@ -741,10 +781,14 @@ static hail_err pg_copy_batch(people_writer *w, const int64_t *ids, int64_t now)
     return e ? e : e2;
 }
 
+static hail_err stage_flush(people_writer *w);
+
 static hail_err pg_flush(people_writer *w)
 {
     if (!w->nrecs)
         return HAIL_OK;
+    if (w->stage)
+        return stage_flush(w);
     db *d = w->d;
     /* The batch's ids, from the table's own sequence. */
     db_st *st = w->ids_st;
@@ -782,9 +826,155 @@ static hail_err pg_flush(people_writer *w)
     return e;
 }
 
+/* ---- PostgreSQL: a bulk load into a non-empty table ----
+ *
+ * A batch is COPY'd into the temporary table people_stage and merged with
+ * one statement: INSERT … ON CONFLICT (marketo_id) DO UPDATE … WHERE the
+ * stored record differs (or is deleted), which returns the rows it wrote; in
+ * the same statement the search keys of the changed people that were
+ * active are deleted. The keys of the written active people are then
+ * COPY'd in, and the stats follow from what came back: inserted or updated
+ * (deactivated when it was active and is not), the rest unchanged. A
+ * Marketo id twice in one batch ends the batch before the second. */
+
+#define PEOPLE_COLS                                                                                \
+    "first_name, last_name, email, phone, title, company, source, linkedin_url, sfdc_lead_id,"     \
+    " sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id, owner_email"
+#define DIFFERS(a, b)                                                                              \
+    "(" a ".deleted <> 0 OR " a ".active <> " b ".active OR (" a ".first_name, " a                 \
+    ".last_name, " a ".email, " a ".phone, " a ".title, " a ".company, " a ".source, " a           \
+    ".linkedin_url, " a ".sfdc_lead_id, " a ".sfdc_contact_id, " a ".sfdc_account_id, " a          \
+    ".sfdc_opportunity_id, " a ".owner_email) IS DISTINCT FROM (" b ".first_name, " b              \
+    ".last_name, " b ".email, " b ".phone, " b ".title, " b ".company, " b ".source, " b           \
+    ".linkedin_url, " b ".sfdc_lead_id, " b ".sfdc_contact_id, " b ".sfdc_account_id, " b          \
+    ".sfdc_opportunity_id, " b ".owner_email))"
+
+static const char sql_stage_merge[] =
+    "WITH old AS (SELECT p.id, p.marketo_id, p.active FROM people p"
+    "  JOIN people_stage s ON s.marketo_id = p.marketo_id WHERE " DIFFERS(
+        "p",
+        "s") "),"
+             " gone AS (DELETE FROM people_search k USING old"
+             "  WHERE k.person_id = old.id AND old.active = 1 RETURNING 1),"
+             " up AS (INSERT INTO people (marketo_id, " PEOPLE_COLS ", active, deleted, created_at,"
+             "  updated_at) SELECT marketo_id, " PEOPLE_COLS ", active, 0, CAST($1 AS BIGINT),"
+             "  CAST($1 AS BIGINT) FROM people_stage"
+             "  ON CONFLICT (marketo_id) DO UPDATE SET first_name = EXCLUDED.first_name,"
+             "  last_name = EXCLUDED.last_name, email = EXCLUDED.email, phone = EXCLUDED.phone,"
+             "  title = EXCLUDED.title, company = EXCLUDED.company, source = EXCLUDED.source,"
+             "  linkedin_url = EXCLUDED.linkedin_url, sfdc_lead_id = EXCLUDED.sfdc_lead_id,"
+             "  sfdc_contact_id = EXCLUDED.sfdc_contact_id, sfdc_account_id = "
+             "EXCLUDED.sfdc_account_id,"
+             "  sfdc_opportunity_id = EXCLUDED.sfdc_opportunity_id, owner_email = "
+             "EXCLUDED.owner_email,"
+             "  active = EXCLUDED.active, deleted = 0, updated_at = EXCLUDED.updated_at"
+             "  WHERE " DIFFERS(
+                 "people", "EXCLUDED") ""
+                                       "  RETURNING id, marketo_id, active, (xmax = 0) AS inserted)"
+                                       " SELECT up.id, up.marketo_id, up.active, up.inserted, "
+                                       "coalesce(old.active, 0)"
+                                       " FROM up LEFT JOIN old ON old.marketo_id = up.marketo_id";
+
+#define STAGE_SLOTS (2 * PG_BATCH_ROWS) /* a batch never holds more than half */
+
+static uint32_t *stage_slot(people_writer *w, int64_t marketo_id)
+{
+    uint64_t h = (uint64_t)marketo_id * UINT64_C(0x9E3779B97F4A7C15);
+    size_t i = (size_t)(h >> 40) & (STAGE_SLOTS - 1);
+    while (w->slot[i] && w->recs[w->slot[i] - 1].marketo_id != marketo_id)
+        i = (i + 1) & (STAGE_SLOTS - 1);
+    return &w->slot[i];
+}
+
+static hail_err stage_open(people_writer *w)
+{
+    if (!(w->slot = calloc(STAGE_SLOTS, sizeof *w->slot)))
+        return HAIL_ENOMEM;
+    hail_err e = db_exec(w->d, "CREATE TEMP TABLE IF NOT EXISTS people_stage ("
+                               " marketo_id BIGINT NOT NULL, first_name TEXT COLLATE \"C\","
+                               " last_name TEXT COLLATE \"C\", email TEXT COLLATE \"C\","
+                               " phone TEXT COLLATE \"C\", title TEXT COLLATE \"C\","
+                               " company TEXT COLLATE \"C\", source TEXT COLLATE \"C\","
+                               " linkedin_url TEXT COLLATE \"C\", sfdc_lead_id TEXT COLLATE \"C\","
+                               " sfdc_contact_id TEXT COLLATE \"C\","
+                               " sfdc_account_id TEXT COLLATE \"C\","
+                               " sfdc_opportunity_id TEXT COLLATE \"C\","
+                               " owner_email TEXT COLLATE \"C\", active BIGINT NOT NULL)"
+                               " ON COMMIT DELETE ROWS;");
+    if (!e && !(w->merge_st = db_prepare(w->d, sql_stage_merge)))
+        e = db_fail(w->d, "people: merge");
+    return e;
+}
+
+static hail_err stage_flush(people_writer *w)
+{
+    db *d = w->d;
+    buf *b = &w->copy;
+    buf_reset(b);
+    hail_err e = db_exec(d, "DELETE FROM people_stage;");
+    for (size_t i = 0; !e && i < w->nrecs; i++) {
+        const pg_rec *r = &w->recs[i];
+        char t[24];
+        int n = snprintf(t, sizeof t, "%lld", (long long)r->marketo_id);
+        e = buf_append(b, t, (size_t)n);
+        for (int f = 0; !e && f < PF_COUNT; f++)
+            e = db_copy_field(b, r->nulls & (1u << f) ? NULL : w->arena.data + r->off[f], r->len[f],
+                              0);
+        if (!e)
+            e = buf_append(b, r->nulls & (1u << PF_OWNER_EMAIL) ? "\t0\n" : "\t1\n", 3);
+    }
+    if (!e && !(e = db_copy_begin(d, "COPY people_stage FROM STDIN"))) {
+        e = db_copy_put(d, b->data, b->len);
+        hail_err e2 = db_copy_end(d);
+        e = e ? e : e2;
+    }
+    if (e)
+        goto out;
+    db_st *st = w->merge_st;
+    db_bind_i64(st, 1, time_now_us());
+    buf_reset(b);
+    uint64_t written = 0;
+    int rc;
+    while (!e && (rc = db_step(st)) == DB_ROW) {
+        int64_t id = db_col_i64(st, 0), mid = db_col_i64(st, 1);
+        int active = db_col_int(st, 2), inserted = db_col_int(st, 3), was = db_col_int(st, 4);
+        written++;
+        if (inserted) {
+            w->st.inserted++;
+        } else {
+            w->st.updated++;
+            if (was && !active)
+                w->st.deactivated++;
+        }
+        uint32_t k = *stage_slot(w, mid);
+        if (!active || !k)
+            continue;
+        person_in p;
+        pg_rec_person(w, &w->recs[k - 1], &p);
+        search_keys keys;
+        person_in_keys(&keys, &p);
+        e = copy_keys(b, &keys, id);
+    }
+    db_reset(st);
+    if (!e && rc != DB_DONE)
+        e = db_fail(d, "people: merge");
+    if (!e)
+        w->st.unchanged += w->nrecs - written;
+    if (!e && b->len && !(e = db_copy_begin(d, sql_pg_copy_search))) {
+        e = db_copy_put(d, b->data, b->len);
+        hail_err e2 = db_copy_end(d);
+        e = e ? e : e2;
+    }
+out:
+    memset(w->slot, 0, STAGE_SLOTS * sizeof *w->slot);
+    w->nrecs = 0;
+    buf_reset(&w->arena);
+    return e;
+}
+
 hail_err people_writer_deactivate(people_writer *w, int64_t marketo_id, int deleted)
 {
-    if (w->pg && w->bulk) {
+    if ((w->pg && w->bulk) || w->stage) {
         /* The person may still wait for its COPY. */
         hail_err e = pg_flush(w);
         if (e)
@@ -929,6 +1119,134 @@ static hail_err bulk_finish_search(db *d)
     return e;
 }
 
+/* SQLite, after a bulk load: the account counts from one pass over the
+ * people into a temporary table (a read: no write lock; sorted by account),
+ * appended to account_companies a range of accounts at a time in short
+ * transactions, each moving the mark on (as accounts_rebuild does, which
+ * reads the people an account at a time through people_account: a million
+ * random row reads, ~10x slower). The counts are of one moment: if any
+ * person was written after it (people.updated_at went past its maximum),
+ * the counts are made again by accounts_rebuild from the people as they
+ * are. */
+static hail_err bulk_finish_accounts(db *d)
+{
+    hail_err e = db_exec(d, "DROP TABLE IF EXISTS temp.bulk_counts;"
+                            "CREATE TEMP TABLE bulk_counts (account_id TEXT NOT NULL,"
+                            " company TEXT NOT NULL, people INTEGER NOT NULL,"
+                            " PRIMARY KEY (account_id, company)) WITHOUT ROWID;"
+                            "BEGIN;"
+                            "INSERT INTO temp.bulk_counts"
+                            " SELECT sfdc_account_id, coalesce(company, ''), count(*) FROM people"
+                            " WHERE active = 1 AND sfdc_account_id IS NOT NULL"
+                            " GROUP BY 1, 2 ORDER BY 1, 2;"
+                            "CREATE TEMP TABLE bulk_counts_at AS"
+                            " SELECT coalesce(max(updated_at), 0) AS at FROM people;"
+                            "COMMIT;");
+    if (e) {
+        db_exec(d, "ROLLBACK;");
+        db_exec(d, "DROP TABLE IF EXISTS temp.bulk_counts;"
+                   "DROP TABLE IF EXISTS temp.bulk_counts_at;");
+        return e;
+    }
+    db_st *hi_st = db_prepare(d, "SELECT account_id FROM temp.bulk_counts WHERE account_id > $1"
+                                 " ORDER BY account_id LIMIT 1 OFFSET $2");
+    db_st *del = db_prepare(d, "DELETE FROM account_companies WHERE account_id > $1"
+                               " AND ($2 IS NULL OR account_id <= $2)");
+    db_st *ins = db_prepare(d, "INSERT INTO account_companies SELECT account_id, company, people"
+                               " FROM temp.bulk_counts WHERE account_id > $1"
+                               " AND ($2 IS NULL OR account_id <= $2)");
+    db_st *changed = db_prepare(d, "SELECT (SELECT coalesce(max(updated_at), 0) FROM people)"
+                                   " > (SELECT at FROM temp.bulk_counts_at)");
+    if (!hi_st || !del || !ins || !changed)
+        e = db_fail(d, "accounts: counts");
+    char *lo = strdup(""), *hi = NULL;
+    int64_t rows = 1024;
+    int done = 0;
+    if (!lo)
+        e = HAIL_ENOMEM;
+    while (!e && !done) {
+        if ((e = db_begin(d)))
+            break;
+        while (!e && !done && !db_bulk_due(d)) {
+            int64_t t0 = time_mono_us();
+            /* The range: after lo, up to the account `rows` rows on (whole
+             * accounts); none there: all that is left. */
+            db_bind_text_ref(hi_st, 1, lo, -1);
+            db_bind_i64(hi_st, 2, rows);
+            int rc = db_step(hi_st);
+            free(hi);
+            hi = rc == DB_ROW ? strdup(db_col_text(hi_st, 0)) : NULL;
+            db_reset(hi_st);
+            if (rc == DB_ERROR || (rc == DB_ROW && !hi)) {
+                e = rc == DB_ERROR ? db_fail(d, "accounts: counts") : HAIL_ENOMEM;
+                break;
+            }
+            for (int i = 0; !e && i < 2; i++) {
+                db_st *st = i ? ins : del;
+                db_bind_text_ref(st, 1, lo, -1);
+                if (hi)
+                    db_bind_text_ref(st, 2, hi, -1);
+                else
+                    db_bind_null(st, 2);
+                e = db_step_done(d, st, "accounts: counts");
+            }
+            if (e)
+                break;
+            if (hi) {
+                size_t n = strlen(hi);
+                char *mark = malloc(n + 2);
+                if (!mark) {
+                    e = HAIL_ENOMEM;
+                    break;
+                }
+                mark[0] = '>';
+                memcpy(mark + 1, hi, n + 1);
+                e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, mark);
+                free(mark);
+                free(lo);
+                lo = hi;
+                hi = NULL;
+            } else {
+                e = db_kv_del(d, ACCOUNTS_DIRTY_KEY);
+                done = !e;
+            }
+            int64_t took = time_mono_us() - t0;
+            if (took < DB_BULK_STEP_US / 2 && rows < (1 << 20))
+                rows *= 2;
+            else if (took > DB_BULK_STEP_US && rows > 64)
+                rows /= 2;
+        }
+        if (!e)
+            e = db_commit(d);
+        if (e)
+            db_rollback(d);
+        else if (!done)
+            db_bulk_pause(d);
+    }
+    free(lo);
+    free(hi);
+    int stale = 0;
+    if (!e) {
+        stale = db_step(changed) == DB_ROW && db_col_int(changed, 0);
+        db_reset(changed);
+    }
+    db_st_free(hi_st);
+    db_st_free(del);
+    db_st_free(ins);
+    db_st_free(changed);
+    db_exec(d, "DROP TABLE IF EXISTS temp.bulk_counts; DROP TABLE IF EXISTS temp.bulk_counts_at;");
+    if (!e && stale) {
+        /* Someone wrote people meanwhile: count from them, exactly. */
+        if (!(e = db_begin(d)) && !(e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, "")))
+            e = db_commit(d);
+        if (e)
+            db_rollback(d);
+        else
+            e = accounts_rebuild(d);
+    }
+    return e;
+}
+
 /* PostgreSQL, after a bulk load: the account counts in one pass over the
  * people (accounts_rebuild goes a range at a time to keep SQLite's write
  * lock short; PostgreSQL has no such lock, and one GROUP BY is ~10x faster).
@@ -958,10 +1276,14 @@ hail_err people_writer_close(people_writer *w, int commit)
         e = db_commit(w->d);
     if (!commit || e)
         db_rollback(w->d);
+    if (w->stage) {
+        db_set_tx_hook(w->d, NULL);
+        bulk_register(w, 0);
+    }
     if (w->bulk) {
         db_set_tx_hook(w->d, NULL);
         bulk_register(w, 0);
-        hail_err e2 = w->pg ? pg_count_accounts(w->d) : accounts_rebuild(w->d);
+        hail_err e2 = w->pg ? pg_count_accounts(w->d) : bulk_finish_accounts(w->d);
         if (!e2 && w->keys_later)
             e2 = bulk_finish_search(w->d);
         /* Nothing to do unless an index is missing (dropped by hand, or by
@@ -971,6 +1293,8 @@ hail_err people_writer_close(people_writer *w, int commit)
         e = e ? e : e2;
     }
     db_st_free(w->ids_st);
+    db_st_free(w->merge_st);
+    free(w->slot);
     free(w->recs);
     buf_release(&w->arena);
     buf_release(&w->copy);

@@ -95,6 +95,12 @@ hail_err people_writer_yield(people_writer *w);
  * it skipped, in short transactions; rebuild any dropped indexes; free.
  * Always frees. */
 hail_err people_writer_close(people_writer *w, int commit);
+/* PostgreSQL bulk writers hold records until a batch is full or a commit:
+ * this sends them now (in the open transaction), so that the stats count
+ * them. Nothing to do otherwise. */
+hail_err people_writer_flush(people_writer *w);
+/* What the writer has done; records still held (above) are counted once
+ * sent, except new people of a load into an empty table (at once). */
 const people_stats *people_writer_stats(const people_writer *w);
 db *people_writer_db(people_writer *w);
 

@@ -89,8 +89,11 @@ static hail_err writer_finish(full *f, int ok)
     if (f->paused && db_begin(f->r->d) == HAIL_OK)
         f->paused = 0;
     mkto_progress(f->r, "indexing", 1);
-    /* Rows past the last checkpoint are whole records: keep them even on failure. */
-    hail_err e = mkto_writer_close(f->r, f->w, !f->paused);
+    /* Rows past the last checkpoint are whole records: keep them even on
+     * failure (sent first, so that the run's stats count them). */
+    hail_err e = f->paused ? HAIL_OK : people_writer_flush(f->w);
+    hail_err e2 = mkto_writer_close(f->r, f->w, !f->paused && !e);
+    e = e ? e : e2;
     f->w = NULL;
     return ok ? e : HAIL_OK;
 }

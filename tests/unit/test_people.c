@@ -2882,7 +2882,7 @@ static person_in gen_person(int i, char *bufs, size_t cap)
     else
         snprintf(first, cap, "Name%d", i);
     snprintf(email, cap, "p%d@example.com", i);
-    snprintf(acc, cap, "001ACC%03d", i % 50);
+    snprintf(acc, cap, "001ACC%04d", i % 1500);
     snprintf(co, cap, "Company %d", i % 3);
     person_in p = mk(i, first, i % 5 ? "Bulk" : "Élan", email, i % 4 ? co : NULL,
                      i % 10 ? "rep@corp.com" : NULL);
@@ -2909,7 +2909,7 @@ static void both(pg_fixture *f, writes_fn fn)
     expect_same_store(f->lite.d, f->d);
 }
 
-enum { BULK_N = 10000 };
+enum { BULK_N = 5000 };
 
 static void bulk_load(db *d, people_stats *st)
 {
@@ -2918,20 +2918,21 @@ static void bulk_load(db *d, people_stats *st)
     for (int i = 1; i <= BULK_N; i++) {
         person_in p = gen_person(i, bufs, 160);
         put(w, &p);
-        if (i == 6000) {
+        if (i == 4300) {
             /* seen before, in an earlier batch: changed, then the same again */
             person_in again = gen_person(17, bufs, 160);
             set(&again, PF_TITLE, "Changed");
             put(w, &again);
             put(w, &again);
         }
-        if (i == 9000) {
+        if (i == 4450) {
             /* twice in one batch, the second taking the owner away */
-            person_in twice = gen_person(8999, bufs, 160);
+            person_in twice = gen_person(4449, bufs, 160);
             set(&twice, PF_OWNER_EMAIL, NULL);
             put(w, &twice);
         }
-        if (i % 3000 == 0)
+        /* (a batch is sent at 4,096 records or a commit) */
+        if (i % 4500 == 0)
             assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
     }
     *st = *people_writer_stats(w);
@@ -2941,6 +2942,29 @@ static void bulk_load(db *d, people_stats *st)
     assert_int_equal(st->unchanged, 1);
     assert_int_equal(st->deactivated, 1);
     assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+}
+
+/* SQLite: the account counts after a bulk load are the people's, written a
+ * range of accounts at a time, and the mark is gone. */
+static void test_bulk_counts_accounts(void **state)
+{
+    fixture *f = *state;
+    people_stats st;
+    bulk_load(f->d, &st);
+    assert_true(sql_int(f->d, "SELECT count(*) FROM account_companies") > 100);
+    assert_int_equal(sql_int(f->d, "SELECT count(*) FROM (SELECT sfdc_account_id,"
+                                   " coalesce(company, ''), count(*) FROM people WHERE active = 1"
+                                   " AND sfdc_account_id IS NOT NULL GROUP BY 1, 2"
+                                   " EXCEPT SELECT account_id, company, people"
+                                   " FROM account_companies)"),
+                     0);
+    assert_int_equal(sql_int(f->d, "SELECT count(*) FROM (SELECT account_id, company, people"
+                                   " FROM account_companies EXCEPT SELECT sfdc_account_id,"
+                                   " coalesce(company, ''), count(*) FROM people WHERE active = 1"
+                                   " AND sfdc_account_id IS NOT NULL GROUP BY 1, 2)"),
+                     0);
+    assert_int_equal(sql_int(f->d, "SELECT count(*) FROM kv WHERE key = 'accounts.rebuild'"), 0);
+    assert_int_equal(sql_int(f->d, "SELECT count(*) FROM sqlite_temp_master"), 0);
 }
 
 static void test_pg_bulk_load(void **state)
@@ -2980,7 +3004,7 @@ static void bulk_then_rows(db *d, people_stats *st)
     set(&q, PF_OWNER_EMAIL, NULL);
     put(w, &q); /* deactivated */
     person_in n = mk(BULK_N + 1, "New", "Person", "new@example.com", "New Co", "rep@corp.com");
-    set(&n, PF_SFDC_ACCOUNT_ID, "001ACC001");
+    set(&n, PF_SFDC_ACCOUNT_ID, "001ACC0001");
     put(w, &n); /* inserted */
     assert_int_equal(people_writer_deactivate(w, 23, 1), HAIL_OK);
     *st = *people_writer_stats(w);
@@ -2991,6 +3015,42 @@ static void bulk_then_rows(db *d, people_stats *st)
 static void test_pg_rows_after_bulk(void **state)
 {
     both(*state, bulk_then_rows);
+}
+
+/* The same file again, changed here and there, with new people: a bulk
+ * load into a table that is not empty (PostgreSQL: staged and merged). */
+static void bulk_reload(db *d, people_stats *st)
+{
+    people_stats first;
+    bulk_load(d, &first);
+    people_writer *w = wopen(d, PW_BULK);
+    char bufs[4 * 160];
+    for (int i = 1; i <= BULK_N + 300; i++) {
+        person_in p = gen_person(i, bufs, 160);
+        if (i % 13 == 0)
+            set(&p, PF_TITLE, "Promoted");
+        if (i % 17 == 0)
+            set(&p, PF_OWNER_EMAIL, NULL);
+        if (i % 19 == 0)
+            set(&p, PF_OWNER_EMAIL, "other@corp.com"); /* some inactive ones come back */
+        if (i % 23 == 0)
+            set(&p, PF_LAST_NAME, "Renamed");
+        put(w, &p);
+        if (i % 4500 == 0)
+            assert_int_equal(people_writer_checkpoint(w), HAIL_OK);
+    }
+    assert_int_equal(people_writer_deactivate(w, 29, 1), HAIL_OK);
+    *st = *people_writer_stats(w);
+    assert_int_equal(people_writer_flush(w), HAIL_OK);
+    *st = *people_writer_stats(w);
+    assert_int_equal(st->inserted, 300);
+    assert_true(st->updated > 500 && st->unchanged > 2500 && st->deactivated > 200);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+}
+
+static void test_pg_bulk_reload(void **state)
+{
+    both(*state, bulk_reload);
 }
 
 static void rolled_back(db *d, people_stats *st)
@@ -3049,9 +3109,11 @@ int main(void)
         T(test_search_words_bounded),
         T(test_search_words_model),
         T(test_q_length),
+        T(test_bulk_counts_accounts),
         cmocka_unit_test_setup_teardown(test_pg_bulk_load, pg_setup, pg_teardown),
         cmocka_unit_test_setup_teardown(test_pg_rows_after_bulk, pg_setup, pg_teardown),
         cmocka_unit_test_setup_teardown(test_pg_bulk_rolled_back, pg_setup, pg_teardown),
+        cmocka_unit_test_setup_teardown(test_pg_bulk_reload, pg_setup, pg_teardown),
     };
 #undef T
     /* fsync on every commit is not what these tests are about */

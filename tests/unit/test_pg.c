@@ -16,14 +16,18 @@
 #include <string.h>
 
 #include <pthread.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "core/buf.h"
 #include "core/err.h"
 #include "store/db.h"
+#include "store/accounts.h"
 #include "store/db_pg.h"
+#include "store/people.h"
 #include "store/schema.h"
 #include "store/users.h"
 
@@ -528,6 +532,282 @@ static void test_connection_lost(void **state)
     assert_int_equal(one_int(d, "SELECT count(*) FROM rt"), 0);
 }
 
+/* ---- the same answers on both engines ----
+ *
+ * The same people and teams written into a SQLite database and a PostgreSQL
+ * one; every list, search (one and several words, accents, case, owners in
+ * any case, filters, every page through the cursors), account page and team
+ * page must come out the same: the per-engine SQL (lower() for NOCASE, the
+ * search's chunks, the successor bound) changes how, not what. */
+
+typedef struct both {
+    char dir[64], path[128];
+    db *lite, *pg;
+} both;
+
+static void put_both(both *b, people_writer *wl, people_writer *wp, int i)
+{
+    static const char *const firsts[] = {"José", "Jose",   "Zoë",      "Noah",   "Anna", "Ann",
+                                         "Åsa",  "Øyvind", "Mary Ann", "MULLER", "ñandú"};
+    static const char *const lasts[] = {"García",  "Garcia", "Müller",       "Muller",    "Smith",
+                                        "O'Brien", "Ng",     "van der Berg", "Østergaard"};
+    static const char *const companies[] = {"Acme Corp",   "acme corp", "ACME",  "Beta GmbH",
+                                            "Café Zürich", "Zeta",      "@home", "[bracket]",
+                                            "Ångström AB", NULL,        "acme"};
+    static const char *const owners[] = {"rep1@example.com", "REP1@example.com", "Rep2@Example.com",
+                                         NULL};
+    static const char *const accounts[] = {"001A", "001B", "001C", NULL, "001D"};
+    static const char *const opps[] = {"006A", NULL, "006B"};
+    char email[64];
+    person_in p = {.marketo_id = 1000 + i};
+    const char *first = firsts[i % 11], *last = lasts[i % 9];
+    snprintf(email, sizeof email, "p%d.%s@x%d.example", i, i % 2 ? "a" : "zz", i % 7);
+    const char *v[PF_COUNT] = {0};
+    v[PF_FIRST_NAME] = first;
+    v[PF_LAST_NAME] = last;
+    v[PF_EMAIL] = email;
+    v[PF_COMPANY] = companies[i % 11];
+    v[PF_OWNER_EMAIL] = owners[i % 4];
+    v[PF_SFDC_ACCOUNT_ID] = accounts[i % 5];
+    v[PF_SFDC_OPPORTUNITY_ID] = opps[i % 3];
+    for (int f = 0; f < PF_COUNT; f++) {
+        p.f[f] = v[f];
+        p.len[f] = v[f] ? strlen(v[f]) : 0;
+    }
+    assert_int_equal(people_writer_put(wl, &p), HAIL_OK);
+    assert_int_equal(people_writer_put(wp, &p), HAIL_OK);
+}
+
+static int setup_both(void **state)
+{
+    both *b = calloc(1, sizeof *b);
+    if (!b)
+        return -1;
+    snprintf(b->dir, sizeof b->dir, "/tmp/hail-test-pg-XXXXXX");
+    if (!mkdtemp(b->dir)) {
+        free(b);
+        return -1;
+    }
+    snprintf(b->path, sizeof b->path, "%s/hail.db", b->dir);
+    char t[512];
+    fresh_db(t, sizeof t);
+    if (db_open(b->path, DB_MIGRATE, &b->lite) || db_open(t, DB_MIGRATE, &b->pg))
+        return -1;
+    people_writer *wl, *wp;
+    assert_int_equal(people_writer_open(b->lite, 0, &wl), HAIL_OK);
+    assert_int_equal(people_writer_open(b->pg, 0, &wp), HAIL_OK);
+    for (int i = 1; i <= 300; i++)
+        put_both(b, wl, wp, i);
+    assert_int_equal(people_writer_close(wl, 1), HAIL_OK);
+    assert_int_equal(people_writer_close(wp, 1), HAIL_OK);
+    static const char *const teams[] = {"alpha", "Beta", "beta2", "Åland", "[x]",
+                                        "_u",    "Zed",  "zed2",  "@at",   "ALPHA2"};
+    for (size_t i = 0; i < sizeof teams / sizeof teams[0]; i++) {
+        assert_int_equal(teams_create(b->lite, teams[i], NULL), HAIL_OK);
+        assert_int_equal(teams_create(b->pg, teams[i], NULL), HAIL_OK);
+    }
+    *state = b;
+    return 0;
+}
+
+static int teardown_both(void **state)
+{
+    both *b = *state;
+    db_close(b->lite);
+    db_close(b->pg);
+    char p[256];
+    static const char *const files[] = {"hail.db", "hail.db-wal", "hail.db-shm", "hail.db-wait"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(p, sizeof p, "%s/%s", b->dir, files[i]);
+        unlink(p);
+    }
+    rmdir(b->dir);
+    free(b);
+    return 0;
+}
+
+/* The ids of a page written by people_list_text, as "1,5,9". */
+static void page_ids(const buf *page, char *out, size_t size)
+{
+    char *text = malloc(page->len + 3);
+    assert_non_null(text);
+    snprintf(text, page->len + 3, "[%.*s]", (int)page->len, page->data ? page->data : "");
+    json_error_t err;
+    json_t *a = json_loads(text, 0, &err);
+    free(text);
+    assert_non_null(a);
+    size_t n = 0, i;
+    json_t *o;
+    out[0] = '\0';
+    json_array_foreach(a, i, o)
+    {
+        n += (size_t)snprintf(out + n, size - n, "%s%lld", i ? "," : "",
+                              (long long)json_integer_value(json_object_get(o, "id")));
+        assert_true(n < size);
+    }
+    json_decref(a);
+}
+
+/* Every page of one query on one engine, as "ids|cursor;ids|cursor;…". */
+static void all_pages(db *d, people_query q, char *out, size_t size)
+{
+    size_t n = 0;
+    char next[PEOPLE_CURSOR_MAX], key[PEOPLE_CURSOR_MAX], ids[4096];
+    out[0] = '\0';
+    for (int pages = 0; pages < 400; pages++) {
+        buf page = BUF_INIT(1 << 20);
+        int count;
+        hail_err e = people_list_text(d, &q, &page, next, &count);
+        if (e)
+            fail_msg("people_list_text: %s", hail_errmsg());
+        page_ids(&page, ids, sizeof ids);
+        buf_release(&page);
+        n += (size_t)snprintf(out + n, size - n, "%s|%s;", ids, next);
+        assert_true(n < size);
+        if (!*next)
+            return;
+        assert_int_equal(people_cursor_parse(next, &q, key, sizeof key), HAIL_OK);
+    }
+    fail_msg("more than 400 pages");
+}
+
+static void test_same_people_lists(void **state)
+{
+    both *b = *state;
+    static const char *const qs[] = {NULL,          "a",
+                                     "j",           "jo",
+                                     "jose",        "josé g",
+                                     "mu",          "muller",
+                                     "m",           "ann",
+                                     "mary ann",    "acme",
+                                     "acme c",      "café",
+                                     "z",           "@",
+                                     "[",           "å",
+                                     "o'b",         "van der",
+                                     "garcia jose", "noah muller",
+                                     "x",           "p1",
+                                     "ostergaard",  "\xF4\x8F\xBF\xBF",
+                                     "e\xCC\x81"};
+    static const char *const owners[] = {NULL, "rep1@example.com", "REP2@example.COM"};
+    static const char *const accts[] = {NULL, "001A"};
+    static const int limits[] = {1, 4, 50};
+    size_t size = 1 << 20;
+    char *a = malloc(size), *c = malloc(size);
+    assert_non_null(a);
+    assert_non_null(c);
+    int compared = 0;
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        for (size_t o = 0; o < sizeof owners / sizeof owners[0]; o++)
+            for (size_t k = 0; k < sizeof accts / sizeof accts[0]; k++)
+                for (size_t l = 0; l < sizeof limits / sizeof limits[0]; l++) {
+                    people_query q = {.q = qs[i],
+                                      .owner = owners[o],
+                                      .account = accts[k],
+                                      .opportunity = k && l == 1 ? "006B" : NULL,
+                                      .limit = limits[l]};
+                    all_pages(b->lite, q, a, size);
+                    all_pages(b->pg, q, c, size);
+                    if (strcmp(a, c) != 0)
+                        fail_msg("q=%s owner=%s account=%s limit=%d:\nsqlite:     %.300s\n"
+                                 "postgresql: %.300s",
+                                 qs[i] ? qs[i] : "-", owners[o] ? owners[o] : "-",
+                                 accts[k] ? accts[k] : "-", limits[l], a, c);
+                    compared++;
+                }
+    assert_true(compared > 400);
+    /* Not every query is empty: the data is there on both. */
+    people_query q = {.q = "mu", .limit = 200};
+    all_pages(b->pg, q, c, size);
+    assert_true(strlen(c) > 100);
+    free(a);
+    free(c);
+}
+
+/* Every page of accounts for q on one engine: the JSON of each page and its cursor. */
+static void all_account_pages(db *d, const char *q, int limit, char *out, size_t size)
+{
+    size_t n = 0;
+    char next[ACCOUNTS_CURSOR_MAX] = "";
+    out[0] = '\0';
+    for (int pages = 0; pages < 100; pages++) {
+        accounts_query aq = {.q = q, .cursor = next, .limit = limit};
+        json_t *page = json_array();
+        char cursor[ACCOUNTS_CURSOR_MAX];
+        if (accounts_list(d, &aq, page, cursor))
+            fail_msg("accounts_list: %s", hail_errmsg());
+        char *text = json_dumps(page, JSON_COMPACT);
+        json_decref(page);
+        n += (size_t)snprintf(out + n, size - n, "%s|%s;", text, cursor);
+        free(text);
+        assert_true(n < size);
+        if (!*cursor)
+            return;
+        snprintf(next, sizeof next, "%s", cursor);
+    }
+    fail_msg("more than 100 pages");
+}
+
+static void test_same_accounts_and_teams(void **state)
+{
+    both *b = *state;
+    static const char *const qs[] = {NULL,  "a", "ac", "ACME", "acme c", "b", "c",
+                                     "caf", "@", "[",  "å",    "z",      "x", "\xFF"};
+    size_t size = 1 << 18;
+    char *a = malloc(size), *c = malloc(size);
+    assert_non_null(a);
+    assert_non_null(c);
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++)
+        for (int limit = 1; limit <= 3; limit += 2) {
+            all_account_pages(b->lite, qs[i], limit, a, size);
+            all_account_pages(b->pg, qs[i], limit, c, size);
+            if (strcmp(a, c) != 0)
+                fail_msg("accounts q=%s limit=%d:\nsqlite:     %.300s\npostgresql: %.300s",
+                         qs[i] ? qs[i] : "-", limit, a, c);
+        }
+    static const char *const ids[] = {"001A", "001B", "001D", "001Z", "006A", "006B", "\xFF"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        json_t *x = NULL, *y = NULL;
+        hail_err ex = accounts_get(b->lite, ids[i], &x), ey = accounts_get(b->pg, ids[i], &y);
+        assert_int_equal(ex, ey);
+        assert_true((!x && !y) || json_equal(x, y));
+        json_decref(x);
+        json_decref(y);
+        ex = opportunities_get(b->lite, ids[i], &x);
+        ey = opportunities_get(b->pg, ids[i], &y);
+        assert_int_equal(ex, ey);
+        assert_true((!x && !y) || json_equal(x, y));
+        json_decref(x);
+        json_decref(y);
+    }
+    /* Teams page in NOCASE order on both (PostgreSQL: lower() under "C"). */
+    char *after_l = NULL, *after_p = NULL;
+    for (int pages = 0; pages < 20; pages++) {
+        json_t *x = NULL, *y = NULL;
+        char *next_l = NULL, *next_p = NULL;
+        assert_int_equal(teams_page_json(b->lite, after_l, 3, &x, &next_l), HAIL_OK);
+        assert_int_equal(teams_page_json(b->pg, after_p, 3, &y, &next_p), HAIL_OK);
+        size_t k;
+        json_t *t;
+        json_array_foreach(x, k, t) json_object_del(t, "created_at");
+        json_array_foreach(y, k, t) json_object_del(t, "created_at");
+        if (!json_equal(x, y)) {
+            char *dx = json_dumps(x, JSON_COMPACT), *dy = json_dumps(y, JSON_COMPACT);
+            fail_msg("teams page %d:\nsqlite:     %s\npostgresql: %s", pages, dx, dy);
+        }
+        json_decref(x);
+        json_decref(y);
+        free(after_l);
+        free(after_p);
+        after_l = next_l;
+        after_p = next_p;
+        assert_true((after_l == NULL) == (after_p == NULL));
+        if (!after_l)
+            break;
+    }
+    free(a);
+    free(c);
+}
+
 int main(void)
 {
     /* Every version has its PostgreSQL text (checked with or without a server). */
@@ -559,6 +839,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lock, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_copy, setup_db, teardown_db),
         cmocka_unit_test_setup_teardown(test_connection_lost, setup_db, teardown_db),
+        cmocka_unit_test_setup_teardown(test_same_people_lists, setup_both, teardown_both),
+        cmocka_unit_test_setup_teardown(test_same_accounts_and_teams, setup_both, teardown_both),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     for (int i = 0; i < nmade; i++) {
