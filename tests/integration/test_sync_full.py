@@ -142,7 +142,9 @@ class WindowedFullSync(unittest.TestCase):
         self.assertIsNone(r["error"])
         self.assertIn("marketo.sync.last_success", kv)
         self.assertNotIn("marketo.sync.checkpoint", kv)  # done: nothing to resume
-        self.assertNotIn("marketo.sync.lease", kv)       # released
+        self.assertNotIn("marketo.sync.lease", kv)       # the lease is a row of leases now:
+        self.assertEqual(self.h.sql("SELECT lease_owner, lease_until, holder FROM leases"
+                                    " WHERE name = 'marketo.sync'"), [(None, None, None)])  # released
 
     def test_progress_lines_when_not_a_terminal(self):
         err = self.proc.stderr

@@ -34,11 +34,8 @@ def lease(h):
     """The Marketo sync lease's holder ({pid, host, start}) while someone holds
     it (lease_owner set; table leases, store/lease.h), else None."""
     try:
-        if not h.has_table("leases"):  # before migration 4: a kv row
-            v = kv(h, "marketo.sync.lease")
-            return json.loads(v) if v else None
         rows = h.sql("SELECT holder FROM leases WHERE name = 'marketo.sync' AND lease_owner IS NOT NULL")
-    except (sqlite3.Error, pg.Error):
+    except (sqlite3.Error, pg.Error):  # not created yet
         return None
     return json.loads(rows[0][0]) if rows else None
 
@@ -47,11 +44,6 @@ def set_lease(h, pid, expires_in, start=-1):
     """Makes the lease someone else's: pid on this host, expiring in expires_in s."""
     holder = {"pid": pid, "host": socket.gethostname(), "start": start}
     until = int((time.time() + expires_in) * 1e6)
-    if not h.has_table("leases"):
-        value = json.dumps(dict(holder, owner="someone-else", expires=until))
-        h.sql("INSERT INTO kv (key, value, updated_at) VALUES (?, ?, 0)"
-              " ON CONFLICT(key) DO UPDATE SET value = excluded.value", "marketo.sync.lease", value)
-        return
     h.sql("INSERT INTO leases (name, lease_owner, lease_until, holder, updated_at)"
           " VALUES ('marketo.sync', 'someone-else', ?, ?, 0) ON CONFLICT (name) DO UPDATE SET"
           " lease_owner = excluded.lease_owner, lease_until = excluded.lease_until,"
