@@ -934,6 +934,20 @@ void db_target_redact(const char *t, char *out, size_t size)
 
 /* ---- opening ---- */
 
+/* 1 when the SQLite file has any table (or cannot tell). */
+static int has_tables(db *d)
+{
+    sqlite3_stmt *st;
+    int n = 1;
+    if (sqlite3_prepare_v2(d->h, "SELECT count(*) FROM sqlite_master WHERE type = 'table'", -1, &st,
+                           NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    return n > 0;
+}
+
 static hail_err open_sqlite(db *d, const char *path, unsigned flags)
 {
     int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -961,6 +975,12 @@ static hail_err open_sqlite(db *d, const char *path, unsigned flags)
     d->version = read_version(d);
     if (d->version < 0)
         return hail_errf(HAIL_EIO, "%s is not a hail database", path);
+    /* Version 0 with tables in it: another application's file. Left as it is. */
+    if (d->version == 0 && has_tables(d))
+        return hail_errf(HAIL_ESCHEMA,
+                         "%s holds tables of another application (schema version 0); "
+                         "use a new file",
+                         path);
     if (flags & DB_MIGRATE)
         return migrate(d);
     if (d->version > schema_latest())

@@ -8,6 +8,7 @@ The cases that need a PostgreSQL server use the test cluster (HAIL_TEST_PG_URL,
 tests/pg/pg_start.sh) and run in the PostgreSQL pass; the role hailpw signs in with a
 password over 127.0.0.1 (scram-sha-256 in the cluster's pg_hba.conf)."""
 import os
+import sqlite3
 import unittest
 
 import harness
@@ -113,6 +114,22 @@ class SqliteTargetTest(Case):
         self.assertRefused(path, "cannot open database %s: unable to open database file" % path,
                            secrets=())
         self.assertFalse(os.path.exists(os.path.join(self.h.dir, "no")))
+
+    def test_file_of_another_application(self):
+        path = os.path.join(self.h.dir, "other.db")
+        c = sqlite3.connect(path)
+        c.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+        c.execute("INSERT INTO customers VALUES (1, 'Ada')")
+        c.commit()
+        c.close()
+        self.assertRefused(path, "%s holds tables of another application (schema version 0); "
+                                 "use a new file" % path, secrets=())
+        # Untouched: its table and row, and nothing of hail's.
+        c = sqlite3.connect(path)
+        self.assertEqual(c.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall(),
+                         [("customers",)])
+        self.assertEqual(c.execute("SELECT id, name FROM customers").fetchall(), [(1, "Ada")])
+        c.close()
 
     def test_empty_target(self):
         for p in (self.h.run("--database", "", "user", "list"),
