@@ -349,6 +349,22 @@ static int stmt_prepare(db *d, db_st *st, const char *sql)
     return (st->pg = pg_prepare(d->pg, sql)) ? 0 : -1;
 }
 
+/* A new statement for sql, prepared (NULL with hail_errmsg set). */
+static db_st *stmt_new(db *d, const char *sql)
+{
+    db_st *st = calloc(1, sizeof *st);
+    if (!st) {
+        hail_errf(HAIL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    st->d = d;
+    if (stmt_prepare(d, st, sql)) {
+        free(st);
+        return NULL;
+    }
+    return st;
+}
+
 db_st *db_stmt(db *d, const char *sql)
 {
     if (d->engine == DB_POSTGRES && d->pg && pg_broken(d->pg) && !pg_in_tx(d->pg) && pg_ready(d))
@@ -377,16 +393,9 @@ db_st *db_stmt(db *d, const char *sql)
         hail_errf(HAIL_ENOMEM, "out of memory");
         return NULL;
     }
-    db_st *st = calloc(1, sizeof *st);
-    if (!st) {
-        hail_errf(HAIL_ENOMEM, "out of memory");
+    db_st *st = stmt_new(d, sql);
+    if (!st)
         return NULL;
-    }
-    st->d = d;
-    if (stmt_prepare(d, st, sql)) {
-        free(st);
-        return NULL;
-    }
     size_t i = stmt_hash(sql) & (d->cap - 1);
     while (d->cache[i].sql)
         i = (i + 1) & (d->cap - 1);
@@ -400,17 +409,7 @@ db_st *db_prepare(db *d, const char *sql)
 {
     if (d->engine == DB_POSTGRES && d->pg && pg_broken(d->pg) && !pg_in_tx(d->pg) && pg_ready(d))
         return NULL;
-    db_st *st = calloc(1, sizeof *st);
-    if (!st) {
-        hail_errf(HAIL_ENOMEM, "out of memory");
-        return NULL;
-    }
-    st->d = d;
-    if (stmt_prepare(d, st, sql)) {
-        free(st);
-        return NULL;
-    }
-    return st;
+    return stmt_new(d, sql);
 }
 
 void db_st_free(db_st *st)

@@ -29,6 +29,7 @@
 #include "store/people.h"
 #include "store/schema.h"
 #include "db_fixture.h"
+#include "pg_fixture.h"
 
 typedef db_fixture fixture;
 
@@ -2765,54 +2766,20 @@ typedef struct pg_fixture {
     char name[64];
 } pg_fixture;
 
-static pg_conn *pg_admin_conn(void)
-{
-    pg_conn *c = NULL;
-    const char *url = getenv("HAIL_TEST_PG_URL");
-    if (pg_connect(url, &c) != HAIL_OK)
-        fail_msg("HAIL_TEST_PG_URL: %s", hail_errmsg());
-    return c;
-}
-
-/* The admin target with its database replaced by name. */
-static void pg_target(char *out, size_t size, const char *name)
-{
-    const char *a = getenv("HAIL_TEST_PG_URL");
-    const char *scheme = strstr(a, "://");
-    if (!scheme) {
-        snprintf(out, size, "%s dbname=%s", a, name);
-        return;
-    }
-    const char *path = strchr(scheme + 3, '/');
-    const char *query = strchr(scheme + 3, '?');
-    if (path && query && query < path)
-        path = NULL;
-    size_t head = path ? (size_t)(path - a) : query ? (size_t)(query - a) : strlen(a);
-    snprintf(out, size, "%.*s/%s%s", (int)head, a, name, query ? query : "");
-}
-
 static int pg_setup(void **state)
 {
     *state = NULL;
-    if (!getenv("HAIL_TEST_PG_URL"))
+    if (!pg_fixture_admin())
         return 0; /* the test skips */
-    static int n;
     pg_fixture *f = calloc(1, sizeof *f);
     assert_non_null(f);
     void *lite = NULL;
     assert_int_equal(db_fixture_setup(&lite, "people-pg"), 0);
     f->lite = *(db_fixture *)lite;
     free(lite);
-    snprintf(f->name, sizeof f->name, "hail_people_%d_%d", (int)getpid(), n++);
-    pg_conn *c = pg_admin_conn();
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->name);
-    assert_int_equal(pg_exec(c, sql), HAIL_OK);
-    snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->name);
-    assert_int_equal(pg_exec(c, sql), HAIL_OK);
-    pg_disconnect(c);
     char target[512];
-    pg_target(target, sizeof target, f->name);
+    assert_int_equal(
+        pg_fixture_create("hail_people", f->name, sizeof f->name, target, sizeof target), 0);
     if (db_open(target, DB_MIGRATE, &f->d) != HAIL_OK)
         fail_msg("%s: %s", f->name, hail_errmsg());
     *state = f;
@@ -2825,11 +2792,7 @@ static int pg_teardown(void **state)
     if (!f)
         return 0;
     db_close(f->d);
-    pg_conn *c = pg_admin_conn();
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->name);
-    pg_exec(c, sql);
-    pg_disconnect(c);
+    pg_fixture_drop(f->name);
     void *lite = malloc(sizeof(db_fixture));
     memcpy(lite, &f->lite, sizeof f->lite);
     db_fixture_teardown(&lite);

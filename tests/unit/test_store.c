@@ -191,8 +191,10 @@ static void test_newer_schema_refused(void **state)
 static void test_older_schema_needs_migrate(void **state)
 {
     fixture *f = *state;
-    /* A database at version 0: an SQLite file that hail never migrated. */
-    raw_exec(f->path, "CREATE TABLE unrelated (x INTEGER)");
+    /* A database at version 0: an empty SQLite file that hail never migrated. */
+    FILE *fp = fopen(f->path, "wb");
+    assert_non_null(fp);
+    fclose(fp);
     db *d = (db *)1;
     hail_errclear();
     assert_int_equal(db_open(f->path, 0, &d), HAIL_ESCHEMA);
@@ -201,16 +203,45 @@ static void test_older_schema_needs_migrate(void **state)
     snprintf(want, sizeof want, "%s has schema version 0; this hail needs %d", f->path,
              db_schema_latest());
     assert_string_equal(hail_errmsg(), want);
-    /* with DB_MIGRATE it is brought up to date, keeping what was there */
+    /* with DB_MIGRATE it is brought up to date */
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
     assert_int_equal(db_schema_version(d), db_schema_latest());
     assert_int_equal(user_version(d), db_schema_latest());
-    assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE name = 'unrelated'"),
-                     1);
     assert_int_equal(count_rows(d, "SELECT count(*) FROM people"), 0);
     db_close(d);
     assert_int_equal(db_open(f->path, 0, &d), HAIL_OK);
     db_close(d);
+}
+
+/* Version 0 with tables in it is another application's file: refused with
+ * and without DB_MIGRATE, and left as it was. */
+static void test_another_application_refused(void **state)
+{
+    fixture *f = *state;
+    raw_exec(f->path, "CREATE TABLE unrelated (x INTEGER); INSERT INTO unrelated VALUES (7)");
+    char want[1024];
+    snprintf(want, sizeof want,
+             "%s holds tables of another application (schema version 0); use a new file", f->path);
+    for (unsigned flags = 0; flags <= DB_MIGRATE; flags += DB_MIGRATE) {
+        db *d = (db *)1;
+        hail_errclear();
+        assert_int_equal(db_open(f->path, flags, &d), HAIL_ESCHEMA);
+        assert_null(d);
+        assert_string_equal(hail_errmsg(), want);
+    }
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(f->path, &h), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT (SELECT count(*) FROM sqlite_master),"
+                                        " (SELECT x FROM unrelated)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);
+    assert_int_equal(sqlite3_column_int(st, 1), 7);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
 }
 
 static void test_not_a_database(void **state)
@@ -770,6 +801,24 @@ static void collect_dir(const char *dir, sql_set *set)
     closedir(dh);
 }
 
+/* A people list for each of the 16 combinations of filters (each builds its
+ * SQL once). */
+static void list_every_filter(db *d)
+{
+    for (int m = 0; m < 16; m++) {
+        people_query q = {.q = (m & 1) ? "ab" : NULL,
+                          .owner = (m & 2) ? "rep@example.com" : NULL,
+                          .account = (m & 4) ? "001A" : NULL,
+                          .opportunity = (m & 8) ? "006B" : NULL,
+                          .limit = 10};
+        buf out = BUF_INIT(1 << 20);
+        char next[PEOPLE_CURSOR_MAX];
+        int count;
+        assert_int_equal(people_list_text(d, &q, &out, next, &count), HAIL_OK);
+        buf_release(&out);
+    }
+}
+
 /* SQL of db.c's SQLite branch only: never sent to PostgreSQL. */
 static int sql_is_sqlite_only(const char *sql)
 {
@@ -801,18 +850,7 @@ static void test_every_statement_prepares_on_one_connection(void **state)
             fail_msg("cannot prepare (%s): %s", hail_errmsg(), sql);
     }
     /* The people lists build their SQL once per combination of filters. */
-    for (int m = 0; m < 16; m++) {
-        people_query q = {.q = (m & 1) ? "ab" : NULL,
-                          .owner = (m & 2) ? "rep@example.com" : NULL,
-                          .account = (m & 4) ? "001A" : NULL,
-                          .opportunity = (m & 8) ? "006B" : NULL,
-                          .limit = 10};
-        buf out = BUF_INIT(1 << 20);
-        char next[PEOPLE_CURSOR_MAX];
-        int count;
-        assert_int_equal(people_list_text(d, &q, &out, next, &count), HAIL_OK);
-        buf_release(&out);
-    }
+    list_every_filter(d);
     assert_true(db_stmt_count(d) >= set.n + set.nlite + 16);
     /* …and every one of them is still there, cached, on the same connection. */
     for (size_t i = 0; i < set.n; i++) {
@@ -842,18 +880,7 @@ static void test_every_statement_prepares_on_one_connection(void **state)
         }
         print_message("%zu statements prepared on PostgreSQL\n", prepared);
         assert_true(prepared >= set.n);
-        for (int m = 0; m < 16; m++) {
-            people_query q = {.q = (m & 1) ? "ab" : NULL,
-                              .owner = (m & 2) ? "rep@example.com" : NULL,
-                              .account = (m & 4) ? "001A" : NULL,
-                              .opportunity = (m & 8) ? "006B" : NULL,
-                              .limit = 10};
-            buf out = BUF_INIT(1 << 20);
-            char next[PEOPLE_CURSOR_MAX];
-            int count;
-            assert_int_equal(people_list_text(d, &q, &out, next, &count), HAIL_OK);
-            buf_release(&out);
-        }
+        list_every_filter(d);
         db_close(d);
         pg_fixture_drop(name);
     } else {
@@ -975,6 +1002,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_missing_file_without_migrate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_older_schema_needs_migrate, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_another_application_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_indexes_recreated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kv, setup, teardown),
