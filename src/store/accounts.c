@@ -18,7 +18,6 @@
 #include <strings.h>
 
 #include "core/fold.h"
-#include "core/timeutil.h"
 #include "core/utf8.h"
 
 /* The next account after $1 (the first page: after ''; an empty id is no account). */
@@ -592,32 +591,13 @@ hail_err accounts_rebuild_step(db *d, int64_t rows, int *done)
     return e;
 }
 
+static hail_err rebuild_step(db *d, void *ctx, int64_t rows, int *done)
+{
+    (void)ctx;
+    return rebuild_range(d, rows, done);
+}
+
 hail_err accounts_rebuild(db *d)
 {
-    int64_t rows = 1024;
-    int done = 0;
-    hail_err e = HAIL_OK;
-    while (!e && !done) {
-        if ((e = db_begin(d)))
-            break;
-        /* Ranges until the lock has been held long enough; their size
-         * follows the time one took. */
-        while (!e && !done && !db_bulk_due(d)) {
-            int64_t t0 = time_mono_us();
-            if ((e = rebuild_range(d, rows, &done)))
-                break;
-            int64_t took = time_mono_us() - t0;
-            if (took < DB_BULK_STEP_US / 2 && rows < (1 << 20))
-                rows *= 2;
-            else if (took > DB_BULK_STEP_US && rows > 64)
-                rows /= 2;
-        }
-        if (!e)
-            e = db_commit(d);
-        if (e)
-            db_rollback(d);
-        else if (!done)
-            db_bulk_pause(d);
-    }
-    return e;
+    return db_bulk_run(d, 1024, rebuild_step, NULL);
 }

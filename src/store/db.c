@@ -706,6 +706,33 @@ void db_bulk_pause(db *d)
     while (others_waiting(d) && time_mono_us() - t0 < DB_BULK_PAUSE_MAX_US);
 }
 
+hail_err db_bulk_run(db *d, int64_t rows, db_bulk_step step, void *ctx)
+{
+    int done = 0;
+    hail_err e = HAIL_OK;
+    while (!e && !done) {
+        if ((e = db_begin(d)))
+            break;
+        while (!e && !done && !db_bulk_due(d)) {
+            int64_t t0 = time_mono_us();
+            if ((e = step(d, ctx, rows, &done)))
+                break;
+            int64_t took = time_mono_us() - t0;
+            if (took < DB_BULK_STEP_US / 2 && rows < (1 << 20))
+                rows *= 2;
+            else if (took > DB_BULK_STEP_US && rows > 64)
+                rows /= 2;
+        }
+        if (!e)
+            e = db_commit(d);
+        if (e)
+            db_rollback(d);
+        else if (!done)
+            db_bulk_pause(d);
+    }
+    return e;
+}
+
 /* ---- COPY (PostgreSQL) ---- */
 
 static hail_err copy_sqlite(void)

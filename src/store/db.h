@@ -210,6 +210,15 @@ int db_bulk_due(db *d);
  * writers waiting are in (at most DB_BULK_PAUSE_MAX_US). */
 void db_bulk_pause(db *d);
 
+/* Bulk work in short transactions: step(d, ctx, rows, &done) does about
+ * `rows` rows of the work and sets done at the end. As many steps go in one
+ * transaction as fit before db_bulk_due; rows starts at first_rows and is
+ * doubled or halved (64 .. 2^20) so that a step takes DB_BULK_STEP_US / 2 to
+ * DB_BULK_STEP_US; db_bulk_pause comes between transactions. A failing step
+ * or commit rolls its transaction back and ends the run. */
+typedef hail_err (*db_bulk_step)(db *d, void *ctx, int64_t rows, int *done);
+hail_err db_bulk_run(db *d, int64_t first_rows, db_bulk_step step, void *ctx);
+
 /* PostgreSQL only: COPY … FROM STDIN in text format, for bulk loads (the
  * people sync, `hail db copy`). begin runs the COPY statement; put sends
  * rows (any split; each row ends with '\n'); end finishes it and reports the

@@ -1055,6 +1055,28 @@ hail_err people_writer_yield(people_writer *w)
     "  WHERE p.active = 1)"                                                                        \
     " WHERE key IS NOT NULL ORDER BY key, id"
 
+/* bulk_finish_search's chunks: the keys of rowids (at, at + rows] of the
+ * temporary table; the mark goes with the last. */
+struct key_chunks {
+    db_st *ins;
+    int64_t at, last;
+};
+
+static hail_err key_chunk(db *d, void *ctx, int64_t rows, int *done)
+{
+    struct key_chunks *k = ctx;
+    db_bind_i64(k->ins, 1, k->at);
+    db_bind_i64(k->ins, 2, k->at + rows);
+    hail_err e = db_step_done(d, k->ins, "people: search keys");
+    if (e)
+        return e;
+    k->at += rows;
+    if (k->at < k->last)
+        return HAIL_OK;
+    *done = 1;
+    return db_kv_del(d, PEOPLE_BULK_KEY);
+}
+
 /* After a bulk load: the search keys of everyone, without holding the write
  * lock for long. The keys are computed and sorted into a temporary table
  * (a read of people: no write lock), then appended to people_search in key
@@ -1075,7 +1097,7 @@ static hail_err bulk_finish_search(db *d)
         return e;
     /* Statements on the temporary table are not cached (db_stmt): the table
      * lives only for this call. */
-    int64_t last = 0, at = 0, chunk = 2048;
+    int64_t last = 0;
     db_st *st = NULL, *ins = NULL;
     if (!(st = db_prepare(d, "SELECT coalesce(max(rowid), 0) FROM temp.bulk_keys")) ||
         db_step(st) != DB_ROW ||
@@ -1086,36 +1108,61 @@ static hail_err bulk_finish_search(db *d)
     else
         last = db_col_i64(st, 0);
     db_st_free(st);
-    while (!e) {
-        if ((e = db_begin(d)))
-            break;
-        /* Chunks until the lock has been held long enough; the chunk size
-         * follows the time one took. */
-        while (!e && at < last && !db_bulk_due(d)) {
-            int64_t t0 = time_mono_us();
-            db_bind_i64(ins, 1, at);
-            db_bind_i64(ins, 2, at + chunk);
-            if ((e = db_step_done(d, ins, "people: search keys")))
-                break;
-            at += chunk;
-            int64_t took = time_mono_us() - t0;
-            if (took < DB_BULK_STEP_US / 2 && chunk < (1 << 20))
-                chunk *= 2;
-            else if (took > DB_BULK_STEP_US && chunk > 64)
-                chunk /= 2;
-        }
-        if (!e && at >= last)
-            e = db_kv_del(d, PEOPLE_BULK_KEY);
-        if (!e)
-            e = db_commit(d);
-        if (e || at >= last)
-            break;
-        db_bulk_pause(d);
-    }
+    struct key_chunks k = {ins, 0, last};
+    if (!e)
+        e = db_bulk_run(d, 2048, key_chunk, &k);
     db_st_free(ins);
     if (e)
         db_rollback(d);
     db_exec(d, "DROP TABLE IF EXISTS temp.bulk_keys;");
+    return e;
+}
+
+/* bulk_finish_accounts's ranges: after lo, up to the account `rows` rows on. */
+struct count_ranges {
+    db_st *hi_st, *del, *ins, *del_rest, *ins_rest;
+    char *lo, *hi;
+};
+
+static hail_err count_range(db *d, void *ctx, int64_t rows, int *done)
+{
+    struct count_ranges *r = ctx;
+    hail_err e = HAIL_OK;
+    /* The range: after lo, up to the account `rows` rows on (whole
+     * accounts); none there: all that is left. */
+    db_bind_text_ref(r->hi_st, 1, r->lo, -1);
+    db_bind_i64(r->hi_st, 2, rows);
+    int rc = db_step(r->hi_st);
+    free(r->hi);
+    r->hi = rc == DB_ROW ? strdup(db_col_text(r->hi_st, 0)) : NULL;
+    db_reset(r->hi_st);
+    if (rc == DB_ERROR || (rc == DB_ROW && !r->hi))
+        return rc == DB_ERROR ? db_fail(d, "accounts: counts") : HAIL_ENOMEM;
+    for (int i = 0; !e && i < 2; i++) {
+        db_st *st = r->hi ? (i ? r->ins : r->del) : (i ? r->ins_rest : r->del_rest);
+        db_bind_text_ref(st, 1, r->lo, -1);
+        if (r->hi)
+            db_bind_text_ref(st, 2, r->hi, -1);
+        e = db_step_done(d, st, "accounts: counts");
+    }
+    if (e)
+        return e;
+    if (r->hi) {
+        size_t n = strlen(r->hi);
+        char *mark = malloc(n + 2);
+        if (!mark)
+            return HAIL_ENOMEM;
+        mark[0] = '>';
+        memcpy(mark + 1, r->hi, n + 1);
+        e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, mark);
+        free(mark);
+        free(r->lo);
+        r->lo = r->hi;
+        r->hi = NULL;
+    } else {
+        e = db_kv_del(d, ACCOUNTS_DIRTY_KEY);
+        *done = !e;
+    }
     return e;
 }
 
@@ -1163,70 +1210,13 @@ static hail_err bulk_finish_accounts(db *d)
                                    " > (SELECT at FROM temp.bulk_counts_at)");
     if (!hi_st || !del || !ins || !del_rest || !ins_rest || !changed)
         e = db_fail(d, "accounts: counts");
-    char *lo = strdup(""), *hi = NULL;
-    int64_t rows = 1024;
-    int done = 0;
-    if (!lo)
+    struct count_ranges r = {hi_st, del, ins, del_rest, ins_rest, strdup(""), NULL};
+    if (!r.lo)
         e = HAIL_ENOMEM;
-    while (!e && !done) {
-        if ((e = db_begin(d)))
-            break;
-        while (!e && !done && !db_bulk_due(d)) {
-            int64_t t0 = time_mono_us();
-            /* The range: after lo, up to the account `rows` rows on (whole
-             * accounts); none there: all that is left. */
-            db_bind_text_ref(hi_st, 1, lo, -1);
-            db_bind_i64(hi_st, 2, rows);
-            int rc = db_step(hi_st);
-            free(hi);
-            hi = rc == DB_ROW ? strdup(db_col_text(hi_st, 0)) : NULL;
-            db_reset(hi_st);
-            if (rc == DB_ERROR || (rc == DB_ROW && !hi)) {
-                e = rc == DB_ERROR ? db_fail(d, "accounts: counts") : HAIL_ENOMEM;
-                break;
-            }
-            for (int i = 0; !e && i < 2; i++) {
-                db_st *st = hi ? (i ? ins : del) : (i ? ins_rest : del_rest);
-                db_bind_text_ref(st, 1, lo, -1);
-                if (hi)
-                    db_bind_text_ref(st, 2, hi, -1);
-                e = db_step_done(d, st, "accounts: counts");
-            }
-            if (e)
-                break;
-            if (hi) {
-                size_t n = strlen(hi);
-                char *mark = malloc(n + 2);
-                if (!mark) {
-                    e = HAIL_ENOMEM;
-                    break;
-                }
-                mark[0] = '>';
-                memcpy(mark + 1, hi, n + 1);
-                e = db_kv_set(d, ACCOUNTS_DIRTY_KEY, mark);
-                free(mark);
-                free(lo);
-                lo = hi;
-                hi = NULL;
-            } else {
-                e = db_kv_del(d, ACCOUNTS_DIRTY_KEY);
-                done = !e;
-            }
-            int64_t took = time_mono_us() - t0;
-            if (took < DB_BULK_STEP_US / 2 && rows < (1 << 20))
-                rows *= 2;
-            else if (took > DB_BULK_STEP_US && rows > 64)
-                rows /= 2;
-        }
-        if (!e)
-            e = db_commit(d);
-        if (e)
-            db_rollback(d);
-        else if (!done)
-            db_bulk_pause(d);
-    }
-    free(lo);
-    free(hi);
+    if (!e)
+        e = db_bulk_run(d, 1024, count_range, &r);
+    free(r.lo);
+    free(r.hi);
     int stale = 0;
     if (!e) {
         stale = db_step(changed) == DB_ROW && db_col_int(changed, 0);
