@@ -10,10 +10,16 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # postgresql-15: the server the tests start in a temporary directory
 # (tests/pg/pg_start.sh uses /usr/lib/postgresql/15/bin; psql comes with it);
 # libpq-dev: the PostgreSQL client library hail links.
+# libgmime-3.0-dev: MIME building and parsing (src/mail/). postfix: its
+# smtp-sink and smtp-source are the tests' and the send benchmark's SMTP peer
+# (nothing is started: the package's scripts are denied without an init);
+# dovecot-imapd: the tests' IMAP server; nginx-light: the tracking
+# benchmark's static-file reference; clang: the fuzz targets (libFuzzer).
 PKGS="build-essential cmake pkg-config python3 ca-certificates curl sqlite3 \
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
 libsodium-dev libcmocka-dev libpq-dev postgresql-15 wrk time clang-format \
-python3-jsonschema python3-hypothesis chromium fonts-liberation"
+python3-jsonschema python3-hypothesis chromium fonts-liberation \
+libgmime-3.0-dev postfix dovecot-imapd nginx-light clang openssl"
 
 missing=""
 for p in $PKGS; do

@@ -138,6 +138,7 @@ void api_tokens_create(http_req *r);
 void api_tokens_delete(http_req *r);
 void api_people_list(http_req *r);
 void api_people_get(http_req *r);
+void api_person_activities(http_req *r);
 void api_account_people(http_req *r);
 void api_opportunity_people(http_req *r);
 void api_accounts_list(http_req *r);

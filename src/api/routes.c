@@ -39,6 +39,8 @@ static const route routes[] = {
 
     {"GET", "/api/v1/people", AUTH_USER, 0, api_people_list, "list and search people", NULL},
     {"GET", "/api/v1/people/{id}", AUTH_USER, 0, api_people_get, "one person", NULL},
+    {"GET", "/api/v1/people/{id}/activities", AUTH_USER, 0, api_person_activities,
+     "a person's activities, newest first", NULL},
     {"GET", "/api/v1/accounts", AUTH_USER, 0, api_accounts_list,
      "Salesforce accounts of the people", NULL},
     {"GET", "/api/v1/accounts/{id}", AUTH_USER, 0, api_accounts_get, "one Salesforce account",

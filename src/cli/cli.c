@@ -12,6 +12,7 @@
 #include "auth/auth.h"
 #include "core/log.h"
 #include "store/db.h"
+#include "svc/settings.h"
 #include "sync/sync.h"
 
 /* ---- configuration: every HAIL_* variable hail reads ---- */
@@ -42,6 +43,22 @@ static hail_err check_cookie_secure(const char *v)
         return hail_errf(HAIL_EINVAL, "HAIL_COOKIE_SECURE must be 1 (on) or 0 (off), not '%.40s'",
                          v);
     return HAIL_OK;
+}
+
+/* The sales-email settings: svc/settings.c's rules. */
+static hail_err check_public_url(const char *v)
+{
+    return settings_check("HAIL_PUBLIC_URL", v);
+}
+
+static hail_err check_send_workers(const char *v)
+{
+    return settings_check("HAIL_SEND_WORKERS", v);
+}
+
+static hail_err check_imap_poll(const char *v)
+{
+    return settings_check("HAIL_IMAP_POLL_SECONDS", v);
 }
 
 /* Parsing the list also installs it; hail serve is the one user. */
@@ -93,6 +110,16 @@ static const struct env_var {
     {"HAIL_SALESFORCE_URL", FOR_SERVE,
      "serve: Salesforce URL the web app links to, https://acme.my.salesforce.com",
      "unset (no links)", api_salesforce_url_check},
+    {"HAIL_PUBLIC_URL", FOR_SERVE,
+     "serve: the address recipients reach hail at (tracking and unsubscribe links), "
+     "https://mail.example.com",
+     "http://LISTEN", check_public_url},
+    {"HAIL_SEND_WORKERS", FOR_SERVE, "serve: sender threads, 1 to 64", "2", check_send_workers},
+    {"HAIL_IMAP_POLL_SECONDS", FOR_SERVE, "serve: seconds between polls of a channel's inbox", "60",
+     check_imap_poll},
+    {"HAIL_INBOUND_TOKEN", FOR_SERVE,
+     "serve: a secret an MTA presents (Bearer) to POST /api/v1/inbound", "unset (admins only)",
+     NULL},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},
@@ -389,6 +416,12 @@ int cli_main(int argc, char **argv)
     hail_err e = cli_check_env(0);
     if (!e)
         e = log_init_from_env();
+    hail_settings set;
+    if (!e && !(e = settings_load(&set))) {
+        set.data_dir = c.data_dir;
+        set.database = c.database;
+        settings_set(&set);
+    }
     if (e) {
         rc = cli_fail(e);
         goto out;

@@ -18,6 +18,7 @@
 #include "core/timeutil.h"
 #include "http/http.h"
 #include "store/db.h"
+#include "svc/settings.h"
 #include "sync/sync.h"
 
 static const char serve_usage[] =
@@ -93,6 +94,10 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     unsigned sslen;
     if ((e = http_parse_listen(listen, &ss, &sslen)))
         return cli_fail(e);
+    hail_settings set = *settings();
+    set.listen = listen;
+    set.threads = threads;
+    settings_set(&set);
 
     /* The web app's files; without them hail serves the API alone. */
     web_app *web = NULL;

@@ -168,6 +168,176 @@ static const char *const migrations[] = {
     "  holder TEXT,"
     "  updated_at INTEGER NOT NULL);"
     "DELETE FROM kv WHERE key = 'marketo.sync.lease';",
+
+    /* 5: sales email (docs/mail.md). activities is the one immutable log of
+     * sales activity (svc/activity.c writes it, in the transaction of the
+     * change); its primary key serves "everything since id N" and
+     * activities_person "a person's history, newest first". Times are epoch
+     * microseconds. Passwords of channels are sealed (mail/channel.c), never
+     * stored in the clear. */
+    "CREATE TABLE activities ("
+    "  id INTEGER PRIMARY KEY,"
+    "  type TEXT NOT NULL,"
+    "  person_id INTEGER NOT NULL,"
+    "  user_id INTEGER,"
+    "  email_id INTEGER,"
+    "  template_id INTEGER,"
+    "  campaign_id INTEGER,"
+    "  call_id INTEGER,"
+    "  occurred_at INTEGER NOT NULL,"
+    "  machine INTEGER NOT NULL DEFAULT 0,"
+    "  attrs TEXT NOT NULL DEFAULT '{}',"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX activities_person ON activities(person_id, id);"
+    "CREATE INDEX activities_email ON activities(email_id, type) WHERE email_id IS NOT NULL;"
+
+    "CREATE TABLE channels ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('maildir', 'smtp')),"
+    "  is_default INTEGER NOT NULL DEFAULT 0,"
+    "  smtp_host TEXT, smtp_port INTEGER, smtp_tls TEXT, smtp_username TEXT,"
+    "  smtp_password BLOB,"
+    "  imap_host TEXT, imap_port INTEGER, imap_tls TEXT, imap_username TEXT,"
+    "  imap_password BLOB, imap_folder TEXT, imap_sent_folder TEXT,"
+    "  per_minute INTEGER, per_hour INTEGER, per_day INTEGER, per_domain_per_hour INTEGER,"
+    "  imap_uidvalidity INTEGER, imap_last_uid INTEGER,"
+    "  imap_status TEXT, imap_error TEXT, imap_polled_at INTEGER,"
+    "  smtp_status TEXT, smtp_error TEXT, smtp_checked_at INTEGER,"
+    "  lease_owner TEXT, lease_until INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX channels_name ON channels(name COLLATE NOCASE);"
+    "INSERT INTO channels (id, name, kind, is_default, created_at, updated_at)"
+    "  VALUES (1, 'maildir', 'maildir', 1, 0, 0);"
+
+    "CREATE TABLE senders ("
+    "  id INTEGER PRIMARY KEY,"
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  address TEXT NOT NULL,"
+    "  display_name TEXT NOT NULL,"
+    "  signature_html TEXT NOT NULL DEFAULT '',"
+    "  channel_id INTEGER NOT NULL REFERENCES channels(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE UNIQUE INDEX senders_user_address ON senders(user_id, address COLLATE NOCASE);"
+    "CREATE INDEX senders_channel ON senders(channel_id);"
+
+    "CREATE TABLE templates ("
+    "  id INTEGER PRIMARY KEY,"
+    "  owner_id INTEGER NOT NULL REFERENCES users(id),"
+    "  name TEXT NOT NULL,"
+    "  category TEXT NOT NULL DEFAULT '',"
+    "  subject TEXT NOT NULL,"
+    "  body_html TEXT NOT NULL,"
+    "  sharing TEXT NOT NULL CHECK (sharing IN ('private', 'teams', 'everyone')),"
+    "  archived INTEGER NOT NULL DEFAULT 0,"
+    "  commercial INTEGER NOT NULL DEFAULT 1,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX templates_owner ON templates(owner_id, id);"
+    "CREATE INDEX templates_shared ON templates(sharing, id) WHERE sharing <> 'private';"
+    "CREATE TABLE template_favorites ("
+    "  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  template_id INTEGER NOT NULL REFERENCES templates(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (user_id, template_id));"
+
+    /* One row per email. status: draft, scheduled (due at next_attempt_at:
+     * send_at, or later after a retry or a throttle), sending (leased by a
+     * sender; lease_until), sent, failed (failed_reason, smtp_reply), bounced.
+     * links: the JSON array of the original URLs, by link index. The human
+     * counters (opens, clicks) and first/last times are kept here by the
+     * tracking writer, machine events in machine_opens/machine_clicks. */
+    "CREATE TABLE emails ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES people(id),"
+    "  user_id INTEGER NOT NULL REFERENCES users(id),"
+    "  sender_id INTEGER NOT NULL REFERENCES senders(id),"
+    "  channel_id INTEGER NOT NULL REFERENCES channels(id),"
+    "  template_id INTEGER REFERENCES templates(id),"
+    "  campaign_id INTEGER,"
+    "  status TEXT NOT NULL CHECK (status IN"
+    "    ('draft', 'scheduled', 'sending', 'sent', 'failed', 'bounced')),"
+    "  to_address TEXT NOT NULL,"
+    "  to_domain TEXT NOT NULL,"
+    "  cc TEXT NOT NULL DEFAULT '[]',"
+    "  bcc TEXT NOT NULL DEFAULT '[]',"
+    "  subject TEXT NOT NULL,"
+    "  body_html TEXT NOT NULL,"
+    "  commercial INTEGER NOT NULL DEFAULT 1,"
+    "  message_id TEXT UNIQUE,"
+    "  in_reply_to TEXT,"
+    "  refs TEXT,"
+    "  links TEXT NOT NULL DEFAULT '[]',"
+    "  send_at INTEGER,"
+    "  time_zone TEXT,"
+    "  next_attempt_at INTEGER,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  lease_owner TEXT, lease_until INTEGER,"
+    "  sent_at INTEGER,"
+    "  failed_reason TEXT,"
+    "  smtp_reply TEXT,"
+    "  opens INTEGER NOT NULL DEFAULT 0, first_open_at INTEGER, last_open_at INTEGER,"
+    "  clicks INTEGER NOT NULL DEFAULT 0, first_click_at INTEGER, last_click_at INTEGER,"
+    "  machine_opens INTEGER NOT NULL DEFAULT 0, machine_clicks INTEGER NOT NULL DEFAULT 0,"
+    "  replied_at INTEGER, bounced_at INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX emails_due ON emails(next_attempt_at) WHERE status = 'scheduled';"
+    "CREATE INDEX emails_sending ON emails(lease_until) WHERE status = 'sending';"
+    "CREATE INDEX emails_person ON emails(person_id, id);"
+    "CREATE INDEX emails_user ON emails(user_id, id);"
+    "CREATE INDEX emails_sender ON emails(sender_id, id);"
+    "CREATE INDEX emails_template ON emails(template_id) WHERE template_id IS NOT NULL;"
+    "CREATE INDEX emails_channel_sent ON emails(channel_id, sent_at) WHERE sent_at IS NOT NULL;"
+    "CREATE INDEX emails_domain_sent ON emails(channel_id, to_domain, sent_at)"
+    "  WHERE sent_at IS NOT NULL;"
+
+    "CREATE TABLE email_attachments ("
+    "  id INTEGER PRIMARY KEY,"
+    "  email_id INTEGER NOT NULL REFERENCES emails(id) ON DELETE CASCADE,"
+    "  filename TEXT NOT NULL,"
+    "  content_type TEXT NOT NULL,"
+    "  size INTEGER NOT NULL,"
+    "  data BLOB NOT NULL);"
+    "CREATE INDEX email_attachments_email ON email_attachments(email_id);"
+
+    /* Unsubscribes: the history (action, source) and the current state (a
+     * row in people_unsubscribed while a person is unsubscribed). */
+    "CREATE TABLE unsubscribes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  person_id INTEGER NOT NULL REFERENCES people(id),"
+    "  action TEXT NOT NULL CHECK (action IN ('unsubscribe', 'resubscribe')),"
+    "  source TEXT NOT NULL,"
+    "  user_id INTEGER,"
+    "  email_id INTEGER,"
+    "  at INTEGER NOT NULL);"
+    "CREATE INDEX unsubscribes_person ON unsubscribes(person_id, id);"
+    "CREATE TABLE people_unsubscribed ("
+    "  person_id INTEGER PRIMARY KEY REFERENCES people(id),"
+    "  since INTEGER NOT NULL,"
+    "  source TEXT NOT NULL);"
+
+    "CREATE TABLE blocked_domains ("
+    "  domain TEXT PRIMARY KEY,"
+    "  created_by INTEGER,"
+    "  created_at INTEGER NOT NULL);"
+
+    /* What came back: one row per message read (IMAP or POST /inbound). */
+    "CREATE TABLE inbound_messages ("
+    "  id INTEGER PRIMARY KEY,"
+    "  channel_id INTEGER,"
+    "  source TEXT NOT NULL,"
+    "  imap_uid INTEGER,"
+    "  message_id TEXT,"
+    "  kind TEXT NOT NULL,"
+    "  email_id INTEGER,"
+    "  person_id INTEGER,"
+    "  return_date TEXT,"
+    "  detail TEXT NOT NULL DEFAULT '{}',"
+    "  received_at INTEGER NOT NULL);"
+    "CREATE INDEX inbound_messages_email ON inbound_messages(email_id) WHERE email_id IS NOT NULL;"
+    "CREATE INDEX inbound_messages_channel ON inbound_messages(channel_id, imap_uid);",
 };
 
 int schema_latest(void)
@@ -196,16 +366,20 @@ static const char people_indexes[] =
     "  WHERE sfdc_opportunity_id IS NOT NULL;"
     "DROP INDEX IF EXISTS people_owner;"
     "CREATE INDEX IF NOT EXISTS people_owner_ci ON people(owner_email COLLATE NOCASE)"
-    "  WHERE active = 1;";
+    "  WHERE active = 1;"
+    /* Inbound mail finds the person by address (mail/inbound.c). */
+    "CREATE INDEX IF NOT EXISTS people_email ON people(email COLLATE NOCASE)"
+    "  WHERE email IS NOT NULL;";
 
 static const char sql_complete[] =
     "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'index'"
-    " AND name IN ('people_account', 'people_opportunity', 'people_owner_ci')) = 3"
+    " AND name IN ('people_account', 'people_opportunity', 'people_owner_ci', 'people_email')) = 4"
     " AND NOT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'people_owner')"
     " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))";
 static const char sql_complete_pg[] =
     "SELECT (SELECT count(*) FROM pg_catalog.pg_indexes WHERE schemaname = current_schema()"
-    " AND indexname IN ('people_account', 'people_opportunity', 'people_owner_ci')) = 3"
+    " AND indexname IN ('people_account', 'people_opportunity', 'people_owner_ci', "
+    "'people_email')) = 4"
     " AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_indexes WHERE schemaname = current_schema()"
     " AND indexname = 'people_owner')"
     " AND NOT EXISTS (SELECT 1 FROM kv WHERE key IN ($1, $2, $3))";
@@ -280,6 +454,7 @@ hail_err schema_drop_people_indexes(struct db *d)
                              "DROP INDEX IF EXISTS people_account;"
                              "DROP INDEX IF EXISTS people_opportunity;"
                              "DROP INDEX IF EXISTS people_owner;"
-                             "DROP INDEX IF EXISTS people_owner_ci;",
+                             "DROP INDEX IF EXISTS people_owner_ci;"
+                             "DROP INDEX IF EXISTS people_email;",
                              schema_pg_drop_people_indexes));
 }

@@ -124,7 +124,7 @@ static void test_create_and_migrate(void **state)
     }
     assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                    " AND name LIKE 'people_%'"),
-                     3);
+                     4);
     /* WAL mode */
     db_st *st;
     assert_non_null(st = db_prepare(d, "PRAGMA journal_mode"));
@@ -275,7 +275,7 @@ static void test_missing_indexes_recreated(void **state)
     assert_int_equal(db_open(f->path, DB_MIGRATE, &d), HAIL_OK);
     assert_int_equal(count_rows(d, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                    " AND name LIKE 'people_%'"),
-                     3);
+                     4);
     db_close(d);
 }
 

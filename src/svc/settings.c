@@ -1,0 +1,121 @@
+#include "core/common.h"
+
+#include "svc/settings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static hail_settings current = {
+    .data_dir = "./var",
+    .listen = "127.0.0.1:8080",
+    .access_log = 1,
+    .public_url = "http://127.0.0.1:8080",
+    .send_workers = 2,
+    .imap_poll_seconds = 60,
+};
+/* The default public URL, built from the listen address. */
+static char public_default[512];
+
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+static hail_err int_value(const char *name, const char *v, long min, long max, int *out)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || end == v || *end || n < min || n > max)
+        return hail_errf(HAIL_EINVAL, "%s must be an integer from %ld to %ld, not '%.40s'", name,
+                         min, max, v);
+    *out = (int)n;
+    return HAIL_OK;
+}
+
+/* HAIL_PUBLIC_URL: http(s)://host[:port][/path], kept without a trailing slash. */
+static hail_err public_url(const char *v, const char **out)
+{
+    static char copy[512];
+    size_t n = strlen(v);
+    if ((strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) || n >= sizeof copy ||
+        strpbrk(v, " \t\r\n?#\"'<>\\") || !v[strncmp(v, "https://", 8) ? 7 : 8] ||
+        v[strncmp(v, "https://", 8) ? 7 : 8] == '/')
+        return hail_errf(HAIL_EINVAL,
+                         "HAIL_PUBLIC_URL must be an http(s) URL such as https://mail.example.com "
+                         "(no query, no spaces), not '%.100s'",
+                         v);
+    memcpy(copy, v, n + 1);
+    while (n > 0 && copy[n - 1] == '/')
+        copy[--n] = '\0';
+    *out = copy;
+    return HAIL_OK;
+}
+
+static hail_err int_var(const char *name, long min, long max, int *out)
+{
+    const char *v = env(name);
+    return v ? int_value(name, v, min, max, out) : HAIL_OK;
+}
+
+hail_err settings_check(const char *name, const char *value)
+{
+    int n;
+    const char *url;
+    if (!strcmp(name, "HAIL_PUBLIC_URL"))
+        return public_url(value, &url);
+    if (!strcmp(name, "HAIL_SEND_WORKERS"))
+        return int_value(name, value, 1, 64, &n);
+    if (!strcmp(name, "HAIL_IMAP_POLL_SECONDS"))
+        return int_value(name, value, 1, 86400, &n);
+    return HAIL_OK;
+}
+
+hail_err settings_load(hail_settings *s)
+{
+    hail_err e;
+    *s = (hail_settings){
+        .data_dir = "./var",
+        .listen = "127.0.0.1:8080",
+        .access_log = 1,
+        .send_workers = 2,
+        .imap_poll_seconds = 60,
+    };
+    const char *v;
+    if ((v = env("HAIL_DATA")))
+        s->data_dir = v;
+    s->database = env("HAIL_DATABASE_URL");
+    if ((v = env("HAIL_LISTEN")))
+        s->listen = v;
+    s->web_root = env("HAIL_WEB_ROOT");
+    if ((v = env("HAIL_ACCESS_LOG")))
+        s->access_log = strcasecmp(v, "off") != 0;
+    if ((v = env("HAIL_COOKIE_SECURE")))
+        s->cookie_secure = !strcmp(v, "1");
+    s->salesforce_url = env("HAIL_SALESFORCE_URL");
+    if ((v = env("HAIL_PUBLIC_URL")) && (e = public_url(v, &s->public_url)))
+        return e;
+    if ((e = int_var("HAIL_SEND_WORKERS", 1, 64, &s->send_workers)) ||
+        (e = int_var("HAIL_IMAP_POLL_SECONDS", 1, 86400, &s->imap_poll_seconds)))
+        return e;
+    s->inbound_token = env("HAIL_INBOUND_TOKEN");
+    return HAIL_OK;
+}
+
+void settings_set(const hail_settings *s)
+{
+    current = *s;
+    if (!current.public_url || current.public_url == public_default) {
+        snprintf(public_default, sizeof public_default, "http://%s", current.listen);
+        current.public_url = public_default;
+    }
+}
+
+const hail_settings *settings(void)
+{
+    return &current;
+}

@@ -1,0 +1,59 @@
+/* Configuration, read once.
+ *
+ * Every HAIL_* variable (and the flags that override them) is read by
+ * settings_load() at start-up into one hail_settings, checked there, and
+ * read by everyone else through settings() — never with getenv at the point
+ * of use. The table of variables (name, help, default, check) is cli/cli.c's
+ * env_vars; docs/cli.md lists them. Settings stored in the database (admin
+ * switches such as the Marketo unsubscribe check) are not here: they are kv
+ * rows read by their service.
+ */
+#ifndef HAIL_SVC_SETTINGS_H
+#define HAIL_SVC_SETTINGS_H
+
+#include <stdint.h>
+
+#include "core/err.h"
+
+typedef struct hail_settings {
+    const char *data_dir; /* --data / HAIL_DATA, default ./var */
+    const char *database; /* the database target (may hold a password: print redacted) */
+
+    /* serve */
+    const char *listen;         /* --listen / HAIL_LISTEN, default 127.0.0.1:8080 */
+    int threads;                /* --threads / HAIL_THREADS, 0: the default */
+    const char *web_root;       /* HAIL_WEB_ROOT or NULL */
+    int access_log;             /* HAIL_ACCESS_LOG, default 1 */
+    int cookie_secure;          /* HAIL_COOKIE_SECURE, default 0 */
+    const char *salesforce_url; /* HAIL_SALESFORCE_URL or NULL */
+
+    /* sales email */
+    /* HAIL_PUBLIC_URL: the address recipients reach hail at (tracking pixel,
+     * click and unsubscribe links), without a trailing slash. Default:
+     * http://<listen>. */
+    const char *public_url;
+    int send_workers;      /* HAIL_SEND_WORKERS: sender threads per node, default 2 */
+    int imap_poll_seconds; /* HAIL_IMAP_POLL_SECONDS: between polls of an inbox, default 60 */
+    /* HAIL_INBOUND_TOKEN: a shared secret an MTA may present (Bearer) to
+     * POST /api/v1/inbound instead of an admin's token; NULL: admins only. */
+    const char *inbound_token;
+} hail_settings;
+
+/* Reads the environment into *s (flags already parsed by the CLI override
+ * the matching fields afterwards) and checks every value: HAIL_EINVAL with a
+ * message naming the variable for the first bad one. Strings point into the
+ * environment or static storage: valid for the life of the process. */
+hail_err settings_load(hail_settings *s);
+
+/* Checks one variable's value by the rules settings_load() applies (the
+ * CLI's variable table calls it); HAIL_OK for a variable without rules. */
+hail_err settings_check(const char *name, const char *value);
+
+/* Installs s as the process's settings (copied); call once at start-up,
+ * before any thread that reads them. Unit tests may call it again. */
+void settings_set(const hail_settings *s);
+
+/* The process's settings: defaults until settings_set(). Never NULL. */
+const hail_settings *settings(void);
+
+#endif
