@@ -445,6 +445,12 @@ static void test_counts_follow_writes(void **state)
                              "DROP TABLE account_companies; DROP TRIGGER account_companies_insert;"
                              " DROP TRIGGER account_companies_update;"
                              " DROP TRIGGER account_companies_delete; DROP TABLE leases;"
+                             /* migration 5's tables */
+                             " DROP TABLE activities; DROP TABLE email_attachments;"
+                             " DROP TABLE emails; DROP TABLE template_favorites;"
+                             " DROP TABLE templates; DROP TABLE senders; DROP TABLE channels;"
+                             " DROP TABLE unsubscribes; DROP TABLE people_unsubscribed;"
+                             " DROP TABLE blocked_domains; DROP TABLE inbound_messages;"
                              " PRAGMA user_version = 2"),
                      HAIL_OK);
     db_close(f->d);
