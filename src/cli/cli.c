@@ -164,7 +164,7 @@ static hail_err check_marketo(void)
 {
     if (marketo_configured()) {
         marketo_config cfg;
-        hail_err e = marketo_config_from_env(&cfg);
+        hail_err e = marketo_config_load(&cfg);
         if (!e)
             marketo_config_release(&cfg);
         return e;
@@ -422,10 +422,9 @@ int cli_main(int argc, char **argv)
 
     /* Settings every command uses are checked before anything is touched. */
     hail_err e = cli_check_env(0);
-    if (!e)
-        e = log_init_from_env();
     hail_settings set;
-    if (!e && !(e = settings_load(&set))) {
+    if (!e && !(e = settings_load(&set)) && !(e = log_init(set.log_level)) &&
+        !(e = db_set_sync(set.db_sync))) {
         set.data_dir = c.data_dir;
         set.database = c.database;
         settings_set(&set);

@@ -92,6 +92,16 @@ hail_err settings_load(hail_settings *s)
     if ((v = env("HAIL_DATA")))
         s->data_dir = v;
     s->database = env("HAIL_DATABASE_URL");
+    s->log_level = env("HAIL_LOG_LEVEL");
+    s->db_sync = env("HAIL_DB_SYNC");
+    s->threads_env = env("HAIL_THREADS");
+    s->marketo.url = env("HAIL_MARKETO_URL");
+    s->marketo.client_id = env("HAIL_MARKETO_CLIENT_ID");
+    s->marketo.client_secret = env("HAIL_MARKETO_CLIENT_SECRET");
+    s->marketo.smart_list_id = env("HAIL_MARKETO_SMART_LIST_ID");
+    s->marketo.since = env("HAIL_MARKETO_SINCE");
+    s->marketo.poll_seconds = env("HAIL_MARKETO_POLL_SECONDS");
+    s->marketo.sync_interval = env("HAIL_MARKETO_SYNC_INTERVAL");
     if ((v = env("HAIL_LISTEN")))
         s->listen = v;
     s->web_root = env("HAIL_WEB_ROOT");
