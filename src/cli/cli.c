@@ -61,6 +61,11 @@ static hail_err check_imap_poll(const char *v)
     return settings_check("HAIL_IMAP_POLL_SECONDS", v);
 }
 
+static hail_err check_ca_file(const char *v)
+{
+    return settings_check("HAIL_CA_FILE", v);
+}
+
 /* Parsing the list also installs it; hail serve is the one user. */
 static hail_err check_trusted_proxies(const char *v)
 {
@@ -120,6 +125,9 @@ static const struct env_var {
     {"HAIL_INBOUND_TOKEN", FOR_SERVE,
      "serve: a secret an MTA presents (Bearer) to POST /api/v1/inbound", "unset (admins only)",
      NULL},
+    {"HAIL_CA_FILE", FOR_ALL,
+     "CA certificates (PEM) outbound TLS trusts besides the system's: SMTP, IMAP, Marketo",
+     "unset (system CAs)", check_ca_file},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},

@@ -72,6 +72,9 @@ hail_err settings_check(const char *name, const char *value)
         return int_value(name, value, 1, 64, &n);
     if (!strcmp(name, "HAIL_IMAP_POLL_SECONDS"))
         return int_value(name, value, 1, 86400, &n);
+    if (!strcmp(name, "HAIL_CA_FILE") && access(value, R_OK))
+        return hail_errf(HAIL_EINVAL, "HAIL_CA_FILE: cannot read '%.200s': %s", value,
+                         strerror(errno));
     return HAIL_OK;
 }
 
@@ -113,6 +116,9 @@ hail_err settings_load(hail_settings *s)
         (e = int_var("HAIL_IMAP_POLL_SECONDS", 1, 86400, &s->imap_poll_seconds)))
         return e;
     s->inbound_token = env("HAIL_INBOUND_TOKEN");
+    if ((v = env("HAIL_CA_FILE")) && (e = settings_check("HAIL_CA_FILE", v)))
+        return e;
+    s->ca_file = v;
     return HAIL_OK;
 }
 

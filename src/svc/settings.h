@@ -46,6 +46,11 @@ typedef struct hail_settings {
     /* HAIL_INBOUND_TOKEN: a shared secret an MTA may present (Bearer) to
      * POST /api/v1/inbound instead of an admin's token; NULL: admins only. */
     const char *inbound_token;
+
+    /* outbound TLS (SMTP, IMAP, Marketo): HAIL_CA_FILE, a PEM file of CA
+     * certificates trusted besides the system's (an internal mail relay's
+     * CA); NULL: the system's only. */
+    const char *ca_file;
 } hail_settings;
 
 /* Reads the environment into *s (flags already parsed by the CLI override
