@@ -149,4 +149,13 @@ void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
 void api_sync_marketo_events(http_req *r);
 
+/* ---- inbound (what comes back: api/inbound.c) ---- */
+/* Establishes who is calling (a bearer token, else the session cookie with
+ * its CSRF header): 1 when r->user_* are set, 0 when no credentials were
+ * offered, -1 after replying with an error. For routes that accept another
+ * credential before a user's. */
+int api_authenticate(http_req *r, db *d);
+void api_inbound_post(http_req *r);
+/* ---- end inbound ---- */
+
 #endif

@@ -60,6 +60,12 @@ static const route routes[] = {
     {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 0, api_sync_marketo_post, "run a Marketo sync now",
      NULL},
 
+    /* inbound (what comes back): the handler checks the inbound token or an
+     * admin itself (AUTH_ANON here so the MTA's token is not taken for a user's). */
+    {"POST", "/api/v1/inbound", AUTH_ANON, 30 * 1024 * 1024, api_inbound_post,
+     "take a raw message that came back (reply, bounce, ...)", NULL},
+    /* end inbound */
+
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
 

@@ -234,7 +234,8 @@ static void operations_are_described_strictly(void **state)
             if ((rb != NULL) != (r->max_body > 0))
                 fail_msg("%s %s: requestBody documented %s, body limit %zu", method, path,
                          rb ? "yes" : "no", r->max_body);
-            if (rb) {
+            /* a raw body (POST /api/v1/inbound: message/rfc822) has no members */
+            if (rb && json_object_get(json_object_get(rb, "content"), "application/json")) {
                 json_t *sc =
                     deref(doc, json_object_get(json_object_get(json_object_get(rb, "content"),
                                                                "application/json"),
@@ -283,7 +284,8 @@ static void anonymous_routes_are_few(void **state)
 {
     (void)state;
     /* Only these may be called without credentials. */
-    const char *allowed[] = {"/healthz", "/api/v1/openapi.json", "/api/v1/session"};
+    const char *allowed[] = {"/healthz", "/api/v1/openapi.json", "/api/v1/session",
+                             "/api/v1/inbound" /* checks the inbound token or an admin itself */};
     for (const route *r = api_routes(); r->method; r++) {
         if (r->auth != AUTH_ANON)
             continue;
@@ -302,7 +304,9 @@ static void routes_with_bodies_are_bounded(void **state)
     for (const route *r = api_routes(); r->method; r++) {
         if (!strcmp(r->method, "GET") || !strcmp(r->method, "DELETE"))
             assert_int_equal(r->max_body, 0);
-        assert_true(r->max_body <= 64 * 1024);
+        /* a raw message (POST /api/v1/inbound) may be as big as mail gets */
+        assert_true(r->max_body <= 64 * 1024 ||
+                    (r->fn == api_inbound_post && r->max_body == 30 * 1024 * 1024));
     }
 }
 
