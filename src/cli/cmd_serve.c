@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "core/log.h"
+#include "mail/poller.h"
 #include "core/timeutil.h"
 #include "http/http.h"
 #include "store/db.h"
@@ -151,6 +152,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         web_close(web);
         return cli_fail(e);
     }
+    imap_poller_start(c->db_path);
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
     while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
@@ -158,6 +160,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     }
     log_info("shutting down");
     http_server_stop(srv);
+    imap_poller_stop();
     sync_worker_stop();
     db_checkpointer_stop(ckpt);
     web_close(web);
