@@ -1007,8 +1007,9 @@ static bool looks_like_bounce(GMimeObject *mo, const char *from, const char *fro
                       has_ci(from_name, "mailer daemon") || has_ci(from_name, "postmaster") ||
                       has_ci(from_name, "mail deliver")))
         daemon = true;
-    if (!from || !*from)
-        daemon = true; /* From: <> */
+    const char *raw_from = g_mime_object_get_header(mo, "From");
+    if ((!from || !*from) && raw_from && strstr(raw_from, "<>"))
+        daemon = true; /* the null sender */
     char *s = xstrdup(subject);
     lower_ascii(s);
     static const char *const subj[] = {"undeliver",
@@ -1376,21 +1377,35 @@ static const char *const before_cues[] = {"until",
                                           "regreso",
                                           "volveré el",
                                           "vuelta el",
-                                          "from"};
+                                          "to",
+                                          "au",
+                                          "al",
+                                          "from",
+                                          "du",
+                                          "vom",
+                                          "desde"};
 static const char *const after_cues[] = {"まで", "に戻", "より出社", "から出社", "回来",
                                          "返回", "回到", "后回",     "後回",     "上班",
                                          "返岗", "以后", "之后",     "迄"};
 
+/* The cue nearest before a date (within 40 bytes): 1 "until"-like, -1
+ * "from", 0 none. */
 static int cue_before(const char *low, size_t at)
 {
-    size_t from = at > 40 ? at - 40 : 0;
+    size_t from = at > 40 ? at - 40 : 0, best_end = 0;
     int best = 0;
     for (size_t i = 0; i < sizeof before_cues / sizeof before_cues[0]; i++) {
         const char *c = before_cues[i];
         size_t n = strlen(c);
         for (size_t k = from; k + n <= at; k++)
-            if (!memcmp(low + k, c, n))
-                best = !strcmp(c, "from") ? (best ? best : -1) : 1;
+            if (!memcmp(low + k, c, n) && (k == 0 || !isalpha((unsigned char)low[k - 1])) &&
+                !isalpha((unsigned char)low[k + n]) && k + n >= best_end) {
+                best_end = k + n;
+                best = !strcmp(c, "from") || !strcmp(c, "du") || !strcmp(c, "vom") ||
+                               !strcmp(c, "desde")
+                           ? -1
+                           : 1;
+            }
     }
     return best;
 }
