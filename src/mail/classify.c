@@ -1494,6 +1494,12 @@ void classify_return_date(const char *text, int ry, int rm, int rd, char out[11]
                 k++;
                 if (TOK_IS(k, "st") || TOK_IS(k, "nd") || TOK_IS(k, "rd") || TOK_IS(k, "th"))
                     last = k++;
+                /* a range, "July 10-31": back after its end */
+                if (TOK_IS(k, "-") && k + 1 < nt && T[k + 1].num > d && T[k + 1].num <= 31) {
+                    d = T[k + 1].num;
+                    last = k + 1;
+                    k += 2;
+                }
                 if (TOK_IS(k, ","))
                     k++;
                 if (k < nt && T[k].num >= 1970)

@@ -187,8 +187,7 @@ static void test_autoreplies(void **state)
 {
     (void)state;
     /* headers */
-    autoreply("Subject: Re: Hello\nAuto-Submitted: auto-replied\n", "Thanks for your email.\n",
-              "");
+    autoreply("Subject: Re: Hello\nAuto-Submitted: auto-replied\n", "Thanks for your email.\n", "");
     autoreply("Subject: Hello\nX-Autoreply: yes\n", "Away.\n", "");
     autoreply("Subject: Hello\nPrecedence: auto_reply\n", "Away.\n", "");
     autoreply("Subject: Hello\nX-Autorespond: Hello\n", "Away.\n", "");
@@ -203,8 +202,8 @@ static void test_autoreplies(void **state)
     autoreply("Subject: Réponse automatique : Hello\n",
               "Je suis absente jusqu'au 12 juin inclus.\n", "2026-06-12");
     /* German */
-    autoreply("Subject: Abwesenheitsnotiz\n",
-              "Ich bin bis zum 5. Juni 2026 nicht im Büro.\n", "2026-06-05");
+    autoreply("Subject: Abwesenheitsnotiz\n", "Ich bin bis zum 5. Juni 2026 nicht im Büro.\n",
+              "2026-06-05");
     /* Spanish */
     autoreply("Subject: Respuesta automática: Hello\n",
               "Estoy fuera de la oficina hasta el 20 de junio.\n", "2026-06-20");
@@ -233,6 +232,8 @@ static void test_return_dates(void **state)
     assert_string_equal(out, "");
     classify_return_date("until February 30", 2026, 5, 28, out);
     assert_string_equal(out, "");
+    classify_return_date("I will be traveling on July 10-31.", 2026, 5, 28, out);
+    assert_string_equal(out, "2026-07-31");
     classify_return_date("", 2026, 5, 28, out);
     assert_string_equal(out, "");
 }
@@ -240,7 +241,10 @@ static void test_return_dates(void **state)
 static void test_not_a_message(void **state)
 {
     (void)state;
-    const char *bad[] = {"", "\x00\x01\x02", "no headers at all", "From:\n\n",
+    const char *bad[] = {"",
+                         "\x00\x01\x02",
+                         "no headers at all",
+                         "From:\n\n",
                          "Content-Type: multipart/report; boundary=\"\"\n\n--\n--",
                          "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: "
                          "message/rfc822\n\n--x--"};
@@ -258,9 +262,9 @@ static void test_not_a_message(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_dsn),         cmocka_unit_test(test_text_bounces),
-        cmocka_unit_test(test_complaint),   cmocka_unit_test(test_reply),
-        cmocka_unit_test(test_hail_id),     cmocka_unit_test(test_autoreplies),
+        cmocka_unit_test(test_dsn),          cmocka_unit_test(test_text_bounces),
+        cmocka_unit_test(test_complaint),    cmocka_unit_test(test_reply),
+        cmocka_unit_test(test_hail_id),      cmocka_unit_test(test_autoreplies),
         cmocka_unit_test(test_return_dates), cmocka_unit_test(test_not_a_message),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
