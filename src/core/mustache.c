@@ -492,8 +492,9 @@ static hail_err render_range(rctx *r, const toks *t, size_t from, size_t to)
         case T_RAW: {
             json_t *v = lookup(r, k->s, k->n);
             int none = !v || json_is_null(v) || (json_is_string(v) && !json_string_length(v));
+            int esc = k->kind == T_VAR && !(r->o->is_raw && r->o->is_raw(r->o->ctx, k->s, k->n));
             if (!none)
-                e = put_value(r, v, k->kind == T_VAR);
+                e = put_value(r, v, esc);
             else if (k->has_default)
                 e = put_default(r, k);
             else if (r->o->on_missing)

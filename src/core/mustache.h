@@ -47,6 +47,9 @@ typedef struct mustache_opts {
     /* A comment's text (between "!" and the closing delimiter, as written);
      * the callback may write into out. NULL: comments render nothing. */
     hail_err (*on_comment)(void *ctx, const char *text, size_t n, buf *out);
+    /* With escape_html: 1 when the field name's value is HTML already and is
+     * written as it is even in {{name}} (a signature). NULL: none is. */
+    int (*is_raw)(void *ctx, const char *name, size_t n);
     void *ctx;
 } mustache_opts;
 
