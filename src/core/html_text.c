@@ -394,7 +394,8 @@ hail_err html_to_text(const char *s, size_t n, buf *out)
                     skip = end ? (size_t)(end - rest) : rn;
                     israw = 1;
                 }
-            if (!israw)
+            /* A tag cut off by the end of the input is dropped with it. */
+            if (!israw && ae < rn)
                 e = tag(&c, name, nn, closing, rest + as, ae - as);
             i = text = lt + skip;
             continue;
