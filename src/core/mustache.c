@@ -330,6 +330,7 @@ typedef struct rctx {
     json_t **stack; /* contexts, innermost last */
     size_t depth, cap;
     int partials; /* how deep in partials */
+    size_t steps; /* tokens rendered so far (bounded by MUSTACHE_MAX_STEPS) */
 } rctx;
 
 static hail_err push(rctx *r, json_t *v)
@@ -484,6 +485,9 @@ static hail_err render_range(rctx *r, const toks *t, size_t from, size_t to)
     hail_err e = HAIL_OK;
     for (size_t i = from; i < to && !e; i++) {
         const tok *k = &t->v[i];
+        if (++r->steps > MUSTACHE_MAX_STEPS)
+            return hail_errf(HAIL_ETOOBIG, "the template takes more than %d steps to fill",
+                             MUSTACHE_MAX_STEPS);
         switch (k->kind) {
         case T_TEXT:
             e = buf_append(r->out, k->s, k->n);

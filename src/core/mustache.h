@@ -19,8 +19,9 @@
  * section for each element; anything else is pushed as the context once.
  * Templates that do not parse (an unclosed tag or section, a close that
  * does not match, a bad delimiter, an unknown filter) fail with HAIL_EINVAL
- * and a message naming the line. Output is bounded by the caller's buf and
- * partials nest at most MUSTACHE_MAX_DEPTH deep.
+ * and a message naming the line. Output is bounded by the caller's buf,
+ * partials nest at most MUSTACHE_MAX_DEPTH deep and the work is bounded by
+ * MUSTACHE_MAX_STEPS.
  */
 #ifndef HAIL_CORE_MUSTACHE_H
 #define HAIL_CORE_MUSTACHE_H
@@ -32,6 +33,10 @@
 #include "core/err.h"
 
 #define MUSTACHE_MAX_DEPTH 64
+/* Tags and texts rendered at most, over all sections and partials (work
+ * without output, like a section in a section over long lists, is bounded
+ * too): past it, HAIL_ETOOBIG. */
+#define MUSTACHE_MAX_STEPS 2000000
 
 typedef struct mustache_opts {
     /* 1: {{name}} is HTML-escaped (& < > " '); 0: every value is written as it is. */

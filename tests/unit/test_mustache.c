@@ -165,6 +165,11 @@ static void test_errors(void **state)
     assert_string_equal(run("{{>x}}", "{}", &po),
                         "ERROR bad_request: partials nest deeper than 64");
     json_decref(p);
+    /* Work without output is bounded too: 20^7 passes of nested sections. */
+    assert_string_equal(run("{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{#a}}{{/a}}{{/a}}{{/a}}{{/a}}"
+                            "{{/a}}{{/a}}{{/a}}",
+                            "{\"a\":[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20]}", &po),
+                        "ERROR too_large: the template takes more than 2000000 steps to fill");
     /* Output past the buffer's limit. */
     buf b = BUF_INIT(10);
     json_t *d = json_pack("{s:s}", "a", "0123456789abc");
