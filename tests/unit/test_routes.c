@@ -166,6 +166,7 @@ static void check_body(json_t *doc, const route *r, json_t *schema)
         const char *type = json_string_value(json_object_get(p, "type"));
         const char *want = x->type == API_BOOL  ? "boolean"
                            : x->type == API_IDS ? "array"
+                           : x->type == API_ID  ? "integer"
                                                 : "string";
         int ok = req == x->required &&
                  json_is_true(json_object_get(p, "nullable")) == x->nullable && type &&
@@ -175,6 +176,8 @@ static void check_body(json_t *doc, const route *r, json_t *schema)
             const char *it = json_string_value(json_object_get(items, "type"));
             ok = ok && int_or(p, "maxItems", -1) == x->max && it && !strcmp(it, "integer") &&
                  int_or(items, "minimum", 0) == 1;
+        } else if (x->type == API_ID) {
+            ok = ok && int_or(p, "minimum", 0) == 1;
         } else if (x->type != API_BOOL && x->one_of) {
             json_t *e = json_object_get(p, "enum");
             size_t k = 0;
@@ -296,13 +299,31 @@ static void anonymous_routes_are_few(void **state)
     }
 }
 
+/* Bodies past 64 KB, each for a reason: a template's body_html of
+ * 1,048,576 characters even written as \uXXXX escapes. */
+static const struct {
+    const char *method, *pattern;
+    size_t max;
+} big_bodies[] = {
+    {"POST", "/api/v1/templates", 13 << 20},
+    {"PATCH", "/api/v1/templates/{id}", 13 << 20},
+    {"POST", "/api/v1/emails/preview", 13 << 20},
+};
+
 static void routes_with_bodies_are_bounded(void **state)
 {
     (void)state;
     for (const route *r = api_routes(); r->method; r++) {
         if (!strcmp(r->method, "GET") || !strcmp(r->method, "DELETE"))
             assert_int_equal(r->max_body, 0);
-        assert_true(r->max_body <= 64 * 1024);
+        size_t max = 64 * 1024;
+        for (size_t i = 0; i < sizeof big_bodies / sizeof *big_bodies; i++)
+            if (!strcmp(big_bodies[i].method, r->method) &&
+                !strcmp(big_bodies[i].pattern, r->pattern))
+                max = big_bodies[i].max;
+        if (r->max_body > max)
+            fail_msg("%s %s takes bodies up to %zu bytes (at most %zu)", r->method, r->pattern,
+                     r->max_body, max);
     }
 }
 
