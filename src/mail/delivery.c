@@ -316,17 +316,7 @@ hail_err delivery_sender_get(db *d, const delivery_caller *c, int64_t id, json_t
 
 static hail_err default_channel(db *d, int64_t *id)
 {
-    *id = 0;
-    db_st *st = db_stmt(d, "SELECT id FROM channels WHERE is_default = 1 ORDER BY id LIMIT 1");
-    if (!st)
-        return HAIL_EDB;
-    hail_err e = HAIL_OK;
-    int rc = db_step(st);
-    if (rc == DB_ROW)
-        *id = db_col_i64(st, 0);
-    else if (rc == DB_ERROR)
-        e = db_fail(d, "channels: default");
-    db_reset(st);
+    hail_err e = channels_default_id(d, id);
     if (!e && !*id)
         e = hail_errf(HAIL_EINVAL, "there is no default channel: give channel_id");
     return e;

@@ -317,13 +317,10 @@ hail_err channels_delete(db *d, int64_t id)
     return e;
 }
 
-static hail_err count_of(db *d, const char *sql, int64_t id, int64_t *n, const char *what)
+/* Steps a count(*) statement with its bindings made. */
+static hail_err count_step(db *d, db_st *st, int64_t *n, const char *what)
 {
     *n = 0;
-    db_st *st = db_stmt(d, sql);
-    if (!st)
-        return HAIL_EDB;
-    db_bind_i64(st, 1, id);
     hail_err e = HAIL_OK;
     if (db_step(st) == DB_ROW)
         *n = db_col_i64(st, 0);
@@ -335,12 +332,48 @@ static hail_err count_of(db *d, const char *sql, int64_t id, int64_t *n, const c
 
 hail_err channels_usage(db *d, int64_t id, int64_t *senders, int64_t *emails)
 {
-    hail_err e = count_of(d, "SELECT count(*) FROM senders WHERE channel_id = $1", id, senders,
-                          "channels: senders");
-    if (!e)
-        e = count_of(d, "SELECT count(*) FROM emails WHERE channel_id = $1", id, emails,
-                     "channels: emails");
+    *senders = *emails = 0;
+    db_st *st = db_stmt(d, "SELECT count(*) FROM senders WHERE channel_id = $1");
+    if (!st)
+        return HAIL_EDB;
+    db_bind_i64(st, 1, id);
+    hail_err e = count_step(d, st, senders, "channels: senders");
+    if (e)
+        return e;
+    if (!(st = db_stmt(d, "SELECT count(*) FROM emails WHERE channel_id = $1")))
+        return HAIL_EDB;
+    db_bind_i64(st, 1, id);
+    return count_step(d, st, emails, "channels: emails");
+}
+
+hail_err channels_default_id(db *d, int64_t *id)
+{
+    *id = 0;
+    db_st *st = db_stmt(d, "SELECT id FROM channels WHERE is_default = 1 ORDER BY id LIMIT 1");
+    if (!st)
+        return HAIL_EDB;
+    hail_err e = HAIL_OK;
+    int rc = db_step(st);
+    if (rc == DB_ROW)
+        *id = db_col_i64(st, 0);
+    else if (rc == DB_ERROR)
+        e = db_fail(d, "channels: default");
+    db_reset(st);
     return e;
+}
+
+hail_err channels_set_smtp_status(db *d, int64_t id, const char *state, const char *error,
+                                  int64_t now)
+{
+    db_st *st = db_stmt(d, "UPDATE channels SET smtp_status = $1, smtp_error = $2,"
+                           " smtp_checked_at = $3 WHERE id = $4");
+    if (!st)
+        return HAIL_EDB;
+    db_bind_text(st, 1, state, -1);
+    bind_text_or_null(st, 2, error);
+    db_bind_i64(st, 3, now);
+    db_bind_i64(st, 4, id);
+    return db_step_done(d, st, "channels: smtp status");
 }
 
 static json_t *iso_or_null(db_st *st, int i)
@@ -478,8 +511,12 @@ hail_err senders_delete(db *d, int64_t id)
 
 hail_err senders_email_count(db *d, int64_t id, int64_t *n)
 {
-    return count_of(d, "SELECT count(*) FROM emails WHERE sender_id = $1", id, n,
-                    "senders: emails");
+    *n = 0;
+    db_st *st = db_stmt(d, "SELECT count(*) FROM emails WHERE sender_id = $1");
+    if (!st)
+        return HAIL_EDB;
+    db_bind_i64(st, 1, id);
+    return count_step(d, st, n, "senders: emails");
 }
 
 #define SENDER_JSON_COLS                                                                           \

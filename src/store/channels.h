@@ -67,6 +67,11 @@ hail_err blocked_domains_has(db *d, const char *domain, int *found);
 hail_err channels_save(db *d, const channel_row *r, int reset_smtp, int reset_imap, int64_t now,
                        int64_t *id);
 hail_err channels_delete(db *d, int64_t id); /* HAIL_ENOTFOUND when none */
+/* The default channel's id (0 when there is none). */
+hail_err channels_default_id(db *d, int64_t *id);
+/* Records how the channel's SMTP server answered last: state "ok" or "error". */
+hail_err channels_set_smtp_status(db *d, int64_t id, const char *state, const char *error,
+                                  int64_t now);
 /* How many senders and emails use a channel. */
 hail_err channels_usage(db *d, int64_t id, int64_t *senders, int64_t *emails);
 /* The API JSON of a channel (never a password: only password_set) and of a
