@@ -148,5 +148,14 @@ void api_app(http_req *r);
 void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
 void api_sync_marketo_events(http_req *r);
+/* Tracking and unsubscribes (api/track.c, api/unsubscribes.c). */
+void api_track_open(http_req *r);
+void api_track_click(http_req *r);
+void api_unsub_page(http_req *r);
+void api_unsub_post(http_req *r);
+void api_person_unsubscribes(http_req *r);
+void api_person_unsubscribe(http_req *r);
+void api_person_resubscribe(http_req *r);
+/* end of tracking and unsubscribes */
 
 #endif

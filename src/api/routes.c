@@ -60,6 +60,22 @@ static const route routes[] = {
     {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 0, api_sync_marketo_post, "run a Marketo sync now",
      NULL},
 
+    /* Tracking and unsubscribes (docs/mail.md): the recipients' links carry a
+     * token the handler checks; the form posts "List-Unsubscribe=One-Click"
+     * (RFC 8058) or the page's own field. */
+    {"GET", "/t/o/{token}", AUTH_RECIPIENT, 0, api_track_open, "email open pixel", NULL},
+    {"GET", "/t/c/{token}", AUTH_RECIPIENT, 0, api_track_click, "email link click redirect", NULL},
+    {"GET", "/u/{token}", AUTH_RECIPIENT, 0, api_unsub_page, "unsubscribe confirmation page", NULL},
+    {"POST", "/u/{token}", AUTH_RECIPIENT, 4096, api_unsub_post,
+     "unsubscribe (the page's form, or RFC 8058 one-click)", NULL},
+    {"GET", "/api/v1/people/{id}/unsubscribes", AUTH_USER, 0, api_person_unsubscribes,
+     "a person's unsubscribe state and history", NULL},
+    {"POST", "/api/v1/people/{id}/unsubscribe", AUTH_USER, 0, api_person_unsubscribe,
+     "unsubscribe a person", NULL},
+    {"POST", "/api/v1/people/{id}/resubscribe", AUTH_ADMIN, 0, api_person_resubscribe,
+     "resubscribe a person", NULL},
+    /* end of tracking and unsubscribes */
+
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
 
