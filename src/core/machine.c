@@ -2,14 +2,14 @@
 
 #include "core/machine.h"
 
-/* Case-insensitive substring search (user agents vary in case). */
-static int contains(const char *hay, const char *needle)
+/* The first n-1 bytes of s in lower case (user agents vary in case; the
+ * patterns below are lower case). */
+static void lower(const char *s, char *out, size_t n)
 {
-    size_t n = strlen(needle);
-    for (const char *p = hay; *p; p++)
-        if (!strncasecmp(p, needle, n))
-            return 1;
-    return 0;
+    size_t i = 0;
+    for (; s[i] && i + 1 < n; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[i] = '\0';
 }
 
 /* Parts of the User-Agent of link scanners, security gateways, preview bots
@@ -63,20 +63,22 @@ static int apple_network(const char *client)
 machine_reason machine_classify(const machine_hit *h)
 {
     const char *ua = h->user_agent ? h->user_agent : "";
+    char lc[1024]; /* longer agents are judged by their start */
+    lower(ua, lc, sizeof lc);
     if (h->head)
         return MACHINE_HEAD;
     if (h->kind == 'o') {
         if (!strcmp(ua, "Mozilla/5.0") || apple_network(h->client))
             return MACHINE_APPLE_PROXY;
-        if (contains(ua, "GoogleImageProxy"))
+        if (strstr(lc, "googleimageproxy"))
             return MACHINE_GOOGLE_PROXY;
-        if (contains(ua, "YahooMailProxy"))
+        if (strstr(lc, "yahoomailproxy"))
             return MACHINE_YAHOO_PROXY;
     }
     if (!*ua)
         return MACHINE_SCANNER_AGENT;
     for (const char *const *s = scanner_agents; *s; s++)
-        if (contains(ua, *s))
+        if (strstr(lc, *s))
             return MACHINE_SCANNER_AGENT;
     if (h->kind != 'c')
         return MACHINE_HUMAN;
