@@ -177,6 +177,8 @@ def main():
                 except subprocess.TimeoutExpired:
                     p.kill()
                     p.wait()
+        if os.environ.get("BENCH_KEEP_LOG"):
+            shutil.copy(os.path.join(tmp, "hail.log"), os.environ["BENCH_KEEP_LOG"])
         shutil.rmtree(tmp, ignore_errors=True)
 
 

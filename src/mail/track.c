@@ -181,6 +181,7 @@ static struct {
     int stop;
     pthread_t thread;
     db *d;
+    char *target;
 } w = {.mu = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER};
 
 /* One transaction for the whole batch; when it fails, each hit alone, so
@@ -214,6 +215,22 @@ static void write_batch(db *d, track_hit *batch)
     }
 }
 
+/* A PostgreSQL server that went away (restarted, failed over): the next
+ * batch gets a new connection. */
+static void reconnect_if_lost(void)
+{
+    db *d;
+    if (!w.target || db_last_error(w.d) != DB_ERR_CONNECTION)
+        return;
+    if (db_open(w.target, 0, &d) || track_store_writer_setup(d)) {
+        log_error("tracking: cannot reconnect to the database: %s", hail_errmsg());
+        return;
+    }
+    db_close(w.d);
+    w.d = d;
+    log_info("tracking: reconnected to the database");
+}
+
 static void *writer_main(void *arg)
 {
     (void)arg;
@@ -233,6 +250,7 @@ static void *writer_main(void *arg)
         last->next = NULL;
         pthread_mutex_unlock(&w.mu);
         write_batch(w.d, batch);
+        reconnect_if_lost();
         for (track_hit *h = batch, *next; h; h = next) {
             next = h->next; /* done() may free h */
             h->next = NULL;
@@ -248,9 +266,13 @@ hail_err track_writer_start(const char *target)
 {
     db *d;
     hail_err e = db_open(target, 0, &d);
+    if (!e && (e = track_store_writer_setup(d)))
+        db_close(d);
     if (e)
         return e;
     pthread_mutex_lock(&w.mu);
+    free(w.target);
+    w.target = strdup(target);
     w.d = d;
     w.stop = 0;
     w.head = w.tail = NULL;
@@ -278,6 +300,8 @@ void track_writer_stop(void)
     pthread_join(w.thread, NULL);
     db_close(w.d);
     w.d = NULL;
+    free(w.target);
+    w.target = NULL;
 }
 
 hail_err track_submit(track_hit *h)

@@ -4,6 +4,11 @@
 
 #include "core/timeutil.h"
 
+hail_err track_store_writer_setup(db *d)
+{
+    return db_engine_of(d) == DB_SQLITE ? db_exec(d, "PRAGMA wal_autocheckpoint=0;") : HAIL_OK;
+}
+
 hail_err track_store_key(db *d, const char *candidate, char out[65])
 {
     db_st *st = db_stmt(d, "INSERT INTO kv (key, value, updated_at) VALUES ($1, $2, $3) "

@@ -9,6 +9,11 @@
 #include "core/err.h"
 #include "store/db.h"
 
+/* Readies the hit writer's own connection: on SQLite it never checkpoints
+ * the WAL (the commit that crossed the threshold would pay for it, and every
+ * hit of its batch wait: `hail serve`'s checkpointer thread does it). */
+hail_err track_store_writer_setup(db *d);
+
 /* The kv row that holds the tracking key (64 hex digits). */
 #define TRACK_KEY_KV "track.key"
 
