@@ -443,7 +443,7 @@ static void dispatch(http_req *r)
      * the body a route takes (not even its limit) before it is told to sign
      * in. The server has read at most the route's limit plus a bounded
      * discard of any body by now, or nothing of a huge declared one. */
-    if (r->route->auth != AUTH_ANON) {
+    if (r->route->auth != AUTH_ANON && r->route->auth != AUTH_RECIPIENT) {
         db *d = api_db(r);
         if (!d)
             return;

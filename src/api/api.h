@@ -198,5 +198,14 @@ void api_blocked_domains_list(http_req *r);
 void api_blocked_domains_create(http_req *r);
 void api_blocked_domains_delete(http_req *r);
 /* end of delivery */
+/* Tracking and unsubscribes (api/track.c, api/unsubscribes.c). */
+void api_track_open(http_req *r);
+void api_track_click(http_req *r);
+void api_unsub_page(http_req *r);
+void api_unsub_post(http_req *r);
+void api_person_unsubscribes(http_req *r);
+void api_person_unsubscribe(http_req *r);
+void api_person_resubscribe(http_req *r);
+/* end of tracking and unsubscribes */
 
 #endif

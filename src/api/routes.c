@@ -104,6 +104,21 @@ static const route routes[] = {
     {"DELETE", "/api/v1/blocked-domains/{domain}", AUTH_ADMIN, 0, api_blocked_domains_delete,
      "unblock a domain", NULL},
     /* end of delivery */
+    /* Tracking and unsubscribes (docs/mail.md): the recipients' links carry a
+     * token the handler checks; the form posts "List-Unsubscribe=One-Click"
+     * (RFC 8058) or the page's own field. */
+    {"GET", "/t/o/{token}", AUTH_RECIPIENT, 0, api_track_open, "email open pixel", NULL},
+    {"GET", "/t/c/{token}", AUTH_RECIPIENT, 0, api_track_click, "email link click redirect", NULL},
+    {"GET", "/u/{token}", AUTH_RECIPIENT, 0, api_unsub_page, "unsubscribe confirmation page", NULL},
+    {"POST", "/u/{token}", AUTH_RECIPIENT, 4096, api_unsub_post,
+     "unsubscribe (the page's form, or RFC 8058 one-click)", NULL},
+    {"GET", "/api/v1/people/{id}/unsubscribes", AUTH_USER, 0, api_person_unsubscribes,
+     "a person's unsubscribe state and history", NULL},
+    {"POST", "/api/v1/people/{id}/unsubscribe", AUTH_USER, 0, api_person_unsubscribe,
+     "unsubscribe a person", NULL},
+    {"POST", "/api/v1/people/{id}/resubscribe", AUTH_ADMIN, 0, api_person_resubscribe,
+     "resubscribe a person", NULL},
+    /* end of tracking and unsubscribes */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
