@@ -68,12 +68,19 @@ FUZZ_RUN      = -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_l
                 -artifact_prefix=$(BUILD_FUZZ)/ -print_final_stats=1
 FUZZ_MUSTACHE = fuzz/fuzz_mustache.c src/core/mustache.c src/core/html_text.c src/core/buf.c \
                 src/core/err.c
+# The classifier of what comes back (mail/classify: GMime parsing and text rules).
+FUZZ_CLASSIFY = fuzz/fuzz_classify.c src/mail/classify.c src/core/utf8.c src/core/err.c
 fuzz:
 	@mkdir -p $(BUILD_FUZZ)/corpus-mustache
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_MUSTACHE) $$(pkg-config --cflags --libs jansson) \
 	  -o $(BUILD_FUZZ)/fuzz_mustache
 	$(BUILD_FUZZ)/fuzz_mustache $(FUZZ_RUN) -dict=fuzz/mustache.dict \
 	  $(BUILD_FUZZ)/corpus-mustache fuzz/seeds/mustache
+	@mkdir -p $(BUILD_FUZZ)/corpus-classify
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_CLASSIFY) $$(pkg-config --cflags --libs gmime-3.0 jansson) \
+	  -lpthread -o $(BUILD_FUZZ)/fuzz_classify
+	$(BUILD_FUZZ)/fuzz_classify $(FUZZ_RUN) -max_len=16384 $(BUILD_FUZZ)/corpus-classify \
+	  fuzz/seeds/classify
 
 format:
 	@clang-format -i $$(find src tests -name '*.[ch]')
