@@ -236,6 +236,7 @@ typedef struct scan {
     GString *feedback; /* message/feedback-report */
     GString *orig;     /* text/rfc822-headers and the returned messages' headers */
     GPtrArray *msgs;   /* returned messages (GMimeMessage *, borrowed) */
+    GPtrArray *links;  /* tracking link tokens, "c…", "o…", "u…" */
     char *jmrp_rcpt;   /* Hotmail's X-HmXmrOriginalRecipient */
 } scan;
 
@@ -322,6 +323,35 @@ static void append_headers(GString *dst, GMimeObject *o)
     }
 }
 
+/* The tokens of hail's links in text: "/t/c/TOKEN", "/t/o/TOKEN", "/u/TOKEN"
+ * (56 base64url characters), as kind + token, at most 32. */
+#define LINK_TOKEN_LEN 56
+static void scan_links(GPtrArray *links, const char *text)
+{
+    static const struct {
+        const char *path;
+        char kind;
+    } paths[] = {{"/t/c/", 'c'}, {"/t/o/", 'o'}, {"/u/", 'u'}};
+    for (size_t k = 0; k < sizeof paths / sizeof paths[0]; k++)
+        for (const char *p = text; links->len < 32 && (p = strstr(p, paths[k].path));) {
+            p += strlen(paths[k].path);
+            size_t n = 0;
+            while (isalnum((unsigned char)p[n]) || p[n] == '-' || p[n] == '_')
+                n++;
+            if (n != LINK_TOKEN_LEN)
+                continue;
+            char t[LINK_TOKEN_LEN + 2];
+            t[0] = paths[k].kind;
+            memcpy(t + 1, p, LINK_TOKEN_LEN);
+            t[LINK_TOKEN_LEN + 1] = 0;
+            bool dup = false;
+            for (guint i = 0; i < links->len && !dup; i++)
+                dup = !strcmp(links->pdata[i], t);
+            if (!dup)
+                g_ptr_array_add(links, strdup(t));
+        }
+}
+
 static void walk(GMimeObject *o, scan *s, int depth)
 {
     if (!o || depth > DEPTH_MAX)
@@ -375,6 +405,7 @@ static void walk(GMimeObject *o, scan *s, int depth)
         else if (!g_ascii_strcasecmp(sub, "html")) {
             GString *h = g_string_new(NULL);
             append_stream_text(h, o);
+            scan_links(s->links, h->str); /* the hrefs, before the tags go */
             strip_html(s->html, h->str);
             g_string_free(h, TRUE);
         } else if (!g_ascii_strcasecmp(sub, "plain") || !g_ascii_strcasecmp(type, "text"))
@@ -1639,6 +1670,7 @@ hail_err classify_message(const char *buf, size_t len, classify_result *out)
               g_string_new(NULL),
               g_string_new(NULL),
               g_ptr_array_new(),
+              g_ptr_array_new_with_free_func(free),
               NULL};
     walk(g_mime_message_get_mime_part(msg), &s, 0);
     if (!s.text->len && s.html->len)
@@ -1802,6 +1834,9 @@ hail_err classify_message(const char *buf, size_t len, classify_result *out)
     out->rcpt = (classify_rcpt *)(void *)g_array_free(rc, FALSE);
     out->refs = take_strv(refs, &out->nrefs);
     g_ptr_array_free(refs, TRUE);
+    scan_links(s.links, s.text->str);
+    out->links = take_strv(s.links, &out->nlinks);
+    g_ptr_array_free(s.links, TRUE);
     g_ptr_array_free(own, TRUE);
     free(s.jmrp_rcpt);
     g_string_free(s.text, TRUE);
@@ -1811,7 +1846,7 @@ hail_err classify_message(const char *buf, size_t len, classify_result *out)
     g_string_free(s.orig, TRUE);
     g_ptr_array_free(s.msgs, TRUE);
     g_object_unref(msg);
-    if (!out->refs)
+    if (!out->refs || !out->links)
         return HAIL_ENOMEM;
     return HAIL_OK;
 }
@@ -1829,6 +1864,9 @@ void classify_result_free(classify_result *r)
     for (size_t i = 0; i < r->nrefs; i++)
         free(r->refs[i]);
     free(r->refs);
+    for (size_t i = 0; i < r->nlinks; i++)
+        free(r->links[i]);
+    free(r->links);
     g_free(r->message_id);
     free(r->from);
     free(r->subject);

@@ -53,6 +53,11 @@ typedef struct classify_result {
      * returned original message, attached or quoted. */
     char **refs;
     size_t nrefs;
+    /* hail's tracking and unsubscribe links quoted in the text ("c" + token
+     * for /t/c/, "o" for /t/o/, "u" for /u/): they name the email too, when
+     * a client dropped the references (mail/inbound.c checks them). */
+    char **links;
+    size_t nlinks;
 } classify_result;
 
 /* Classifies the message buf[0..len). Never fails on bad input: what cannot

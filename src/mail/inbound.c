@@ -2,8 +2,12 @@
 
 #include "mail/inbound.h"
 
+#include <sodium.h>
+
 #include "mail/classify.h"
+#include "core/track_token.h"
 #include "mail/email_act.h"
+#include "mail/track.h"
 #include "mail/unsub.h"
 #include "store/inbound.h"
 #include "svc/activity.h"
@@ -79,7 +83,8 @@ const char *inbound_base_subject(const char *subject, char *buf, size_t n)
 
 typedef struct match {
     int64_t email_id, person_id;
-    const char *how; /* "message_id" "hail_id" "sender_subject" "recipient" "person" or NULL */
+    /* "message_id" "hail_id" "tracking_link" "sender_subject" "recipient" "person", or NULL */
+    const char *how;
 } match;
 
 static hail_err match_refs(db *d, const classify_result *c, match *m)
@@ -104,7 +109,24 @@ static hail_err match_refs(db *d, const classify_result *c, match *m)
             return HAIL_OK;
         }
     }
-    return HAIL_OK;
+    /* our tracking or unsubscribe links quoted in the text */
+    if (!c->nlinks)
+        return HAIL_OK;
+    unsigned char key[TRACK_KEY_BYTES];
+    if ((e = track_key(d, key)))
+        return e;
+    for (size_t i = 0; i < c->nlinks && !m->email_id; i++) {
+        int64_t id;
+        int link;
+        if (!track_token_check(key, c->links[i][0], c->links[i] + 1, &id, &link))
+            continue;
+        if ((e = inbound_email_by_id(d, id, &m->email_id, &m->person_id)))
+            break;
+        if (m->email_id)
+            m->how = "tracking_link";
+    }
+    sodium_memzero(key, sizeof key);
+    return e;
 }
 
 static hail_err match_message(db *d, const classify_result *c, int64_t now, match *m)
@@ -238,7 +260,8 @@ static hail_err apply(db *d, const classify_result *c, const inbound_src *src, i
     if ((e = match_message(d, c, now, &m)))
         return e;
     classify_kind kind = c->kind;
-    if (kind == CLASSIFY_OTHER && m.how && !strcmp(m.how, "sender_subject"))
+    if (kind == CLASSIFY_OTHER && m.how &&
+        (!strcmp(m.how, "sender_subject") || !strcmp(m.how, "tracking_link")))
         kind = CLASSIFY_REPLY; /* a reply whose client dropped its references */
 
     if (m.email_id && kind == CLASSIFY_REPLY) {

@@ -11,7 +11,8 @@
  *
  * Matching: a Message-ID of ours in In-Reply-To/References (or, for bounces
  * and complaints, in the returned original); then a hail Message-ID whose
- * random part a relay rewrote (`<hail.<email id>.…>`); then, when a client
+ * random part a relay rewrote (`<hail.<email id>.…>`); our tracking or
+ * unsubscribe links quoted in the text (their token names the email); then, when a client
  * or relay dropped the references, the newest email sent to the message's
  * sender with the same subject (replies, auto-replies) or to the failed
  * recipient (bounces, complaints). A message with a Message-ID already

@@ -16,8 +16,12 @@ our email and its effects recorded, on both engines.
   - who may post (an admin or the inbound token), the Content-Type, an empty
     and an oversized body, with whole error messages.
 The email rows are inserted with SQL (the send queue has its own tests)."""
+import base64
+import hashlib
+import hmac
 import json
 import os
+import struct
 import time
 
 from apitest import ApiCase
@@ -26,7 +30,16 @@ from harness import Hail
 TOKEN = "inbound-secret-0123456789abcdef"
 T0 = int(time.time() - 86400) * 1000000  # sent yesterday, µs
 SUBJECTS = {"reply": "Quick question", "auto": "Checking in", "bounce": "Hello Bob",
-            "relay": "Pricing", "fallback": "Our meeting next week", "cat": "News for Cat"}
+            "relay": "Pricing", "fallback": "Our meeting next week", "cat": "News for Cat",
+            "link": "The proposal"}
+TRACK_KEY = bytes(range(32))
+
+
+def track_token(kind, email_id, link):
+    """A tracking token as core/track_token.c makes it."""
+    payload = struct.pack(">QH", email_id, link)
+    mac = hmac.new(TRACK_KEY, kind.encode() + payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(payload + mac).decode().rstrip("=")
 
 
 def message(headers, body):
@@ -60,7 +73,7 @@ class InboundTest(ApiCase):
         for key, person, addr in (("reply", "ann", "ann@x.example"), ("auto", "ann", "ann@x.example"),
                                   ("bounce", "bob", "bob@y.example"), ("relay", "dan", "dan@w.example"),
                                   ("fallback", "dan", "dan@w.example"),
-                                  ("cat", "cat", "Cat@z.example")):
+                                  ("cat", "cat", "Cat@z.example"), ("link", "bob", "bob@y.example")):
             h.sql("INSERT INTO emails (person_id, user_id, sender_id, channel_id, status, to_address,"
                   " to_domain, subject, body_html, sent_at, created_at, updated_at)"
                   " VALUES (?, ?, ?, 1, 'sent', ?, ?, ?, '<p>Hi</p>', ?, ?, ?)",
@@ -72,6 +85,9 @@ class InboundTest(ApiCase):
                 mid = "<0100018f-relay-%d@email.amazonses.com>" % eid
             h.sql("UPDATE emails SET message_id = ? WHERE id = ?", mid, eid)
             cls.emails[key] = (eid, mid)
+        # the install's tracking key, known here to make the links of a sent email
+        h.sql("INSERT INTO kv (key, value, updated_at) VALUES ('track.key', ?, ?)",
+              TRACK_KEY.hex(), T0)
         h.start()
 
     @classmethod
@@ -147,6 +163,26 @@ class InboundTest(ApiCase):
         self.assertEqual((r.json["kind"], r.json["email_id"], r.json["person_id"]),
                          ("reply", eid, self.people["dan"]))
         self.assertEqual(self.stored(r.json["id"])[6]["matched_by"], "sender_subject")
+
+    def test_reply_by_a_quoted_link(self):
+        # forwarded by an assistant from another address, references gone: the
+        # quoted click link names the email
+        eid, _ = self.emails["link"]
+        html = ('<p>Bob asked me to answer.</p><blockquote><a href="https://hail.example/t/c/%s">'
+                'the proposal</a></blockquote>' % track_token("c", eid, 0))
+        raw = message([("From", "assistant@y.example"), ("To", "rep@example.com"),
+                       ("Subject", "Fw: your mail"), ("Message-ID", "<f1@y.example>"),
+                       ("MIME-Version", "1.0"), ("Content-Type", "text/html; charset=utf-8")], html)
+        r = self.post(raw)
+        self.assertEqual((r.json["kind"], r.json["email_id"], r.json["person_id"]),
+                         ("reply", eid, self.people["bob"]))
+        self.assertEqual(self.stored(r.json["id"])[6]["matched_by"], "tracking_link")
+        # a forged token names nothing
+        bad = track_token("c", eid, 0)[:-4] + "AAAA"
+        raw = message([("From", "assistant@y.example"), ("Subject", "Fw: again"),
+                       ("Message-ID", "<f2@y.example>")], "see https://hail.example/t/c/%s\n" % bad)
+        r = self.post(raw)
+        self.assertEqual((r.json["kind"], r.json["email_id"]), ("other", None))
 
     def test_autoreply_is_not_a_reply(self):
         eid, mid = self.emails["auto"]
