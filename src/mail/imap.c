@@ -19,12 +19,16 @@ struct imap_client {
     buf out; /* what the last exchange wrote */
 };
 
+/* Keeps what fits under the buffer's maximum and drops the rest: a message
+ * past 30 MiB is read as its first 30 MiB (its headers and text are at the
+ * front), never left to block the inbox. */
 static size_t on_write(char *p, size_t size, size_t n, void *ud)
 {
     buf *b = ud;
     size_t len = size * n;
-    if (buf_append(b, p, len))
-        return 0; /* past the limit: curl fails the transfer */
+    size_t room = b->max > b->len ? b->max - b->len : 0;
+    if (buf_append(b, p, len < room ? len : room))
+        return 0; /* out of memory: curl fails the transfer */
     return len;
 }
 
