@@ -179,5 +179,53 @@ class ImapPollTest(ApiCase):
         self.assertEqual(self.rows(), [])
 
 
+@unittest.skipIf(dovecot.available(), dovecot.available() or "")
+class ImapChannelApiTest(ApiCase):
+    """An inbox configured over the channel API: its password sealed, unsealed
+    by the poller for a Dovecot that checks it; the state in the channel's
+    status; a wrong password an error with the server's words."""
+
+    def setUp(self):
+        self.dc = dovecot.Dovecot({USER: "s3cret pass"})
+        self.addCleanup(self.dc.stop)
+        self.h = Hail(env={"HAIL_IMAP_POLL_SECONDS": "1"})
+        self.addCleanup(lambda: ApiCase("close_checked").close_checked(self.h)
+                        if self.h.proc else self.h.close())
+        self.admin = self.h.admin_token()
+        self.h.start()
+
+    def channel(self, password):
+        r = self.h.request("POST", "/api/v1/channels", {
+            "name": "inbox " + password, "kind": "smtp",
+            "smtp": {"host": "127.0.0.1", "port": 2525, "tls": "none"},
+            "imap": {"host": "127.0.0.1", "port": self.dc.port, "tls": "none", "username": USER,
+                     "password": password, "folder": "INBOX"}}, token=self.admin)
+        self.assertEqual(r.status, 201, r)
+        return r.json["id"]
+
+    def status(self, cid):
+        r = self.h.request("GET", "/api/v1/channels/%d" % cid, token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        return r.json["status"]["imap"]
+
+    def test_sealed_password_and_status(self):
+        uid = self.dc.append(USER, "INBOX", message([("From", "x@z.example"), ("Subject", "Hi"),
+                                                     ("Message-ID", "<api1@z.example>")], "Hi\n"))
+        cid = self.channel("s3cret pass")
+        wait_for("the message read",
+                 lambda: self.h.sql_value("SELECT count(*) FROM inbound_messages") == 1)
+        st = wait_for("the poll shown", lambda: self.status(cid)["last_uid"] == uid and self.status(cid))
+        self.assertEqual((st["state"], st["error"], st["uidvalidity"], st["last_uid"]),
+                         ("ok", None, self.dc.uidvalidity(USER, "INBOX"), uid))
+        self.assertIsNotNone(st["polled_at"])
+
+        bad = self.channel("wrong")
+        st = wait_for("the error shown", lambda: self.status(bad)["state"] == "error" and self.status(bad))
+        self.assertEqual((st["state"], st["error"], st["uidvalidity"], st["last_uid"]),
+                         ("error", "IMAP server 127.0.0.1:%d: Login denied" % self.dc.port, None,
+                          None))
+        self.assertNotIn("wrong", self.h.server_log())
+
+
 if __name__ == "__main__":
     unittest.main()
