@@ -280,8 +280,8 @@ class InboundTest(ApiCase):
                          "authentication required")
         self.assertError(self.post(raw, token=self.rep, status=403), 403, "forbidden",
                          "this needs the admin role or the inbound token")
-        r = self.post(raw, token="not-the-token", status=401)
-        self.assertEqual(r.json["error"]["code"], "unauthorized")
+        self.assertError(self.post(raw, token="not-the-token", status=401), 401, "unauthorized",
+                         "invalid or revoked API token")
         self.post(raw, token=self.admin)
 
     def test_bad_bodies(self):
