@@ -914,9 +914,11 @@ static bool in_header_line(const char *text, size_t at)
     size_t b = at;
     while (b > 0 && text[b - 1] != '\n')
         b--;
+    while (b < at && (text[b] == ' ' || text[b] == '\t'))
+        b++;
     static const char *const names[] = {
-        "message-id:", "from:",        "return-path:",  "reply-to:",        "sender:",
-        "references:", "in-reply-to:", "envelope-from", "x-original-sender"};
+        "message-id:", "from:",        "return-path:",  "reply-to:",         "sender:",
+        "references:", "in-reply-to:", "envelope-from", "x-original-sender", "mail from:"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!g_ascii_strncasecmp(text + b, names[i], strlen(names[i])))
             return true;
