@@ -527,6 +527,9 @@ class Fuzzer:
             ct = self.rnd.choice([None, "text/plain", "application/json; charset=latin1",
                                   "multipart/form-data"])
         schema = op.request_schema()
+        if "message/rfc822" in ((op.request_body or {}).get("content") or {}):
+            return self.raw_message(), ("message/rfc822" if ct == "application/json" else ct), \
+                "valid"
         if schema is None:
             if self.body_on_bodyless and self.chance(0.05):
                 raw = self.rnd.choice([b"{}", b"x", b"{\"a\":1}"])
@@ -547,6 +550,25 @@ class Fuzzer:
             if roll >= 70:
                 body, kind = self.mutate(data, body, schema)
         return json.dumps(body).encode(), ct, kind
+
+    def raw_message(self):
+        """A raw message for POST /api/v1/inbound: a reply, an auto-reply, a
+        bounce, or bytes that are no message at all."""
+        kind = self.rnd.randrange(5)
+        if kind == 4:
+            return bytes(self.rnd.randrange(256) for _ in range(self.rnd.randrange(1, 300)))
+        head = ["From: %s" % self.rnd.choice(["ann@x.example", "MAILER-DAEMON@mx.example",
+                                              "<>", ""]),
+                "Subject: %s" % self.rnd.choice(["Re: Hello", "Automatic reply: Hi",
+                                                 "Undelivered Mail Returned to Sender", "x"]),
+                "Message-ID: <fz%d@x.example>" % self.rnd.randrange(10 ** 6)]
+        if kind == 1:
+            head.append("Auto-Submitted: auto-replied")
+        if kind == 2:
+            head.append("In-Reply-To: <hail.%d.x@example.com>" % self.rnd.randrange(1, 50))
+        body = self.rnd.choice(["Thanks!", "I am out of the office until June 15.",
+                                "550 5.1.1 <bob@y.example>: User unknown", "\u00e9\u00e8"])
+        return ("\r\n".join(head) + "\r\n\r\n" + body + "\r\n").encode()
 
     def one(self, data, deadline):
         """One example: every draw happens whatever the state (see pick());
