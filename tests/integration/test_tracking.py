@@ -154,6 +154,13 @@ class ClickTest(TrackingCase):
         self.assertNoLink(*self.click(e, 3))
         self.assertNoLink(*self.click(e, 65535))
         self.assertEqual(len(self.acts(e)), 2)
+        # Links no Location header may carry are not followed.
+        bad = self.m.email(links=["javascript:alert(1)", "https://example.com/\r\nSet-Cookie: x=1",
+                                  "DATA:text/html,hi", ""])
+        self.open_(bad)
+        for i in range(4):
+            self.assertNoLink(*self.click(bad, i))
+        self.assertEqual([a[0] for a in self.acts(bad)], ["email_open"])
 
     def test_scanner_clicks_are_machine(self):
         # no open before the click
