@@ -264,13 +264,19 @@ hail_err mime_message_id(int64_t email_id, const char *from_address, char *out, 
     return HAIL_OK;
 }
 
+/* A text part in UTF-8 as given (GMime's own setter would pick a charset). */
 static GMimeObject *text_part(const char *subtype, const char *text)
 {
-    GMimeTextPart *t = g_mime_text_part_new_with_subtype(subtype);
-    g_mime_text_part_set_text(t, text);
-    g_mime_text_part_set_charset(t, "utf-8");
-    g_mime_part_set_content_encoding(GMIME_PART(t), GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
-    return GMIME_OBJECT(t);
+    GMimePart *p = g_mime_part_new_with_type("text", subtype);
+    GMimeContentType *ct = g_mime_object_get_content_type(GMIME_OBJECT(p));
+    g_mime_content_type_set_parameter(ct, "charset", "utf-8");
+    GMimeStream *s = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+    GMimeDataWrapper *w = g_mime_data_wrapper_new_with_stream(s, GMIME_CONTENT_ENCODING_DEFAULT);
+    g_mime_part_set_content(p, w);
+    g_object_unref(w);
+    g_object_unref(s);
+    g_mime_part_set_content_encoding(p, GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+    return GMIME_OBJECT(p);
 }
 
 static GMimeObject *attachment_part(const mime_attachment *a)
