@@ -29,7 +29,7 @@ hail_err mkto_unsub_check(const char *address, const atomic_int *stop, int *unsu
         return hail_errf(HAIL_EUNAVAIL, "the Marketo unsubscribe check is on but Marketo is not "
                                         "configured");
     marketo_config cfg;
-    hail_err e = marketo_config_from_env(&cfg);
+    hail_err e = marketo_config_load(&cfg);
     if (e)
         return hail_errf(HAIL_EUNAVAIL, "Marketo cannot be asked: %s", hail_errmsg());
     mkto_client *m = NULL;
