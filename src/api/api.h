@@ -72,7 +72,9 @@ typedef enum {
     API_STRING, /* min..max characters; one_of: the allowed values */
     API_EMAIL,  /* a string, max characters, auth_email_ok() */
     API_BOOL,
-    API_IDS, /* an array of at most max positive integers */
+    API_IDS,   /* an array of at most max positive integers */
+    API_ID,    /* a positive integer */
+    API_ARRAY, /* an array of at most max items (the handler checks the items) */
 } api_type;
 
 typedef struct api_member {
@@ -98,6 +100,11 @@ extern const api_member api_users_update_body[];
 extern const api_member api_teams_body[];
 extern const api_member api_tokens_create_body[];
 extern const api_member api_me_update_body[];
+/* emails (api/emails.c) */
+extern const api_member api_emails_create_body[];
+extern const api_member api_emails_bulk_body[];
+extern const api_member api_emails_update_body[];
+extern const api_member api_mail_settings_body[];
 const api_member *api_route_body(const route *r);
 
 /* A page position in a cursor: "<kind><id>". api_cursor_id returns the id
@@ -148,5 +155,15 @@ void api_app(http_req *r);
 void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
 void api_sync_marketo_events(http_req *r);
+/* emails (api/emails.c) */
+void api_emails_list(http_req *r);
+void api_emails_create(http_req *r);
+void api_emails_bulk(http_req *r);
+void api_emails_get(http_req *r);
+void api_emails_update(http_req *r);
+void api_emails_delete(http_req *r);
+void api_emails_retry(http_req *r);
+void api_mail_settings_get(http_req *r);
+void api_mail_settings_put(http_req *r);
 
 #endif

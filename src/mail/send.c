@@ -347,6 +347,77 @@ done:
     return e;
 }
 
+/* ---- reading and changing emails ---- */
+
+hail_err send_list(db *d, const email_viewer *v, const email_filter *f, json_t **out, int64_t *next)
+{
+    return emails_list(d, v, f, out, next);
+}
+
+hail_err send_get(db *d, const email_viewer *v, int64_t id, json_t **out)
+{
+    hail_err e = emails_summary(d, v, id, out);
+    if (e)
+        return e;
+    json_t *events = NULL;
+    if (!(e = emails_detail(d, id, *out)) && !(e = activity_email(d, id, &events))) {
+        json_object_set_new(*out, "events", events);
+        const char *html = json_string_value(json_object_get(*out, "html"));
+        char *text = render_html_to_text(html ? html : "");
+        if (!text)
+            e = hail_errf(HAIL_ENOMEM, "out of memory");
+        else
+            json_object_set_new(*out, "text", json_string(text));
+        free(text);
+    }
+    if (e) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return e;
+}
+
+/* The status of an email v may see, into out. */
+static hail_err status_of(db *d, const email_viewer *v, int64_t id, char *out, size_t n)
+{
+    json_t *j = NULL;
+    hail_err e = emails_summary(d, v, id, &j);
+    if (!e)
+        snprintf(out, n, "%s", json_string_value(json_object_get(j, "status")));
+    json_decref(j);
+    return e;
+}
+
+hail_err send_cancel(db *d, const email_viewer *v, int64_t id)
+{
+    char status[16];
+    hail_err e = status_of(d, v, id, status, sizeof status);
+    if (e)
+        return e;
+    int c = emails_cancel(d, id);
+    if (c < 0)
+        return db_fail(d, "emails: cancel");
+    if (c == 0)
+        return hail_errf(HAIL_EBUSY,
+                         "the email is %s: only a draft or a scheduled email can be cancelled",
+                         !strcmp(status, "scheduled") ? "being sent" : status);
+    return HAIL_OK;
+}
+
+hail_err send_retry(db *d, const email_viewer *v, int64_t id)
+{
+    char status[16];
+    hail_err e = status_of(d, v, id, status, sizeof status);
+    if (e)
+        return e;
+    int c = emails_retry(d, id, time_now_us());
+    if (c < 0)
+        return db_fail(d, "emails: retry");
+    if (c == 0)
+        return hail_errf(HAIL_EBUSY, "the email is %s: only a failed email is retried", status);
+    return HAIL_OK;
+}
+
 /* ---- the queue ---- */
 
 int64_t send_backoff_us(int64_t attempts)

@@ -31,6 +31,7 @@
 
 #include "core/err.h"
 #include "store/db.h"
+#include "store/emails.h"
 
 /* Refusal reasons (the API's error codes and bulk results). */
 #define SEND_UNSUBSCRIBED    "unsubscribed"
@@ -91,6 +92,21 @@ typedef struct send_edit {
 } send_edit;
 hail_err send_update(db *d, int64_t user_id, const char *role, int64_t email_id, const send_edit *e,
                      send_result *res);
+
+/* ---- reading and changing emails (the API's side) ---- */
+
+/* A page of EmailSummary objects v may see (store/emails.h). */
+hail_err send_list(db *d, const email_viewer *v, const email_filter *f, json_t **out,
+                   int64_t *next);
+/* The Email object: the summary with cc, bcc, template, html, text,
+ * attachments, events (its activities), message_id, smtp_reply.
+ * HAIL_ENOTFOUND ("no email with id N") when v may not see it. */
+hail_err send_get(db *d, const email_viewer *v, int64_t id, json_t **out);
+/* Cancels (deletes) a draft or scheduled email: HAIL_EBUSY ("the email is
+ * STATUS: …") otherwise. */
+hail_err send_cancel(db *d, const email_viewer *v, int64_t id);
+/* failed -> scheduled now: HAIL_EBUSY when it is not failed. */
+hail_err send_retry(db *d, const email_viewer *v, int64_t id);
 
 /* ---- the queue ---- */
 

@@ -548,6 +548,53 @@ hail_err emails_summary(db *d, const email_viewer *v, int64_t id, json_t **out)
     return e;
 }
 
+hail_err emails_detail(db *d, int64_t id, json_t *o)
+{
+    db_st *st = db_stmt(d, "SELECT e.cc, e.bcc, e.template_id, t.name, e.body_html, e.message_id,"
+                           " e.smtp_reply FROM emails e LEFT JOIN templates t"
+                           " ON t.id = e.template_id WHERE e.id = $1");
+    if (!st)
+        return db_fail(d, "emails: read");
+    db_bind_i64(st, 1, id);
+    int rc = db_step(st);
+    if (rc != DB_ROW) {
+        db_reset(st);
+        return rc == DB_DONE ? hail_errf(HAIL_ENOTFOUND, "no email with id %lld", (long long)id)
+                             : db_fail(d, "emails: read");
+    }
+    json_t *cc = json_loads(db_col_text(st, 0), 0, NULL),
+           *bcc = json_loads(db_col_text(st, 1), 0, NULL);
+    json_object_set_new(o, "cc", cc ? cc : json_array());
+    json_object_set_new(o, "bcc", bcc ? bcc : json_array());
+    json_object_set_new(o, "template",
+                        db_col_null(st, 2)
+                            ? json_null()
+                            : json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 2), "name",
+                                        db_col_text(st, 3) ? db_col_text(st, 3) : ""));
+    json_object_set_new(o, "campaign", json_null());
+    json_object_set_new(o, "html", json_string(db_col_text(st, 4) ? db_col_text(st, 4) : ""));
+    json_object_set_new(o, "message_id",
+                        db_col_null(st, 5) ? json_null() : json_string(db_col_text(st, 5)));
+    json_object_set_new(o, "smtp_reply",
+                        db_col_null(st, 6) ? json_null() : json_string(db_col_text(st, 6)));
+    db_reset(st);
+    email_attachment *a;
+    size_t n;
+    hail_err e = emails_attachments(d, id, 0, &a, &n);
+    if (e)
+        return e;
+    json_t *arr = json_array();
+    for (size_t i = 0; arr && i < n; i++)
+        json_array_append_new(arr, json_pack("{sI ss ss sI}", "id", (json_int_t)a[i].id, "filename",
+                                             a[i].filename, "content_type", a[i].content_type,
+                                             "size", (json_int_t)a[i].size));
+    email_attachments_free(a, n);
+    if (!arr)
+        return hail_errf(HAIL_ENOMEM, "out of memory");
+    json_object_set_new(o, "attachments", arr);
+    return HAIL_OK;
+}
+
 int emails_visible(db *d, const email_viewer *v, int64_t id)
 {
     json_t *j = NULL;

@@ -128,6 +128,10 @@ hail_err emails_list(db *d, const email_viewer *v, const email_filter *f, json_t
 /* One EmailSummary; HAIL_ENOTFOUND ("no email with id N") when it does not
  * exist or v may not see it. */
 hail_err emails_summary(db *d, const email_viewer *v, int64_t id, json_t **out);
+/* Adds to an EmailSummary what the detail shows: cc, bcc, template
+ * ({id,name} or null), campaign (null), html, message_id, smtp_reply,
+ * attachments ([{id, filename, content_type, size}]). */
+hail_err emails_detail(db *d, int64_t id, json_t *obj);
 /* Whether v may see email id (0 when it does not exist). */
 int emails_visible(db *d, const email_viewer *v, int64_t id);
 
