@@ -166,12 +166,11 @@ static void check_members(json_t *doc, const route *r, const api_member *m, json
         json_array_foreach(required, i, q) req |= !strcmp(json_string_value(q), x->name);
         nreq += req;
         const char *type = json_string_value(json_object_get(p, "type"));
-        const char *want = x->type == API_BOOL     ? "boolean"
-                           : x->type == API_IDS    ? "array"
-                           : x->type == API_ID     ? "integer"
-                           : x->type == API_INT    ? "integer"
-                           : x->type == API_OBJECT ? "object"
-                                                   : "string";
+        const char *want = x->type == API_BOOL                          ? "boolean"
+                           : x->type == API_IDS || x->type == API_ARRAY ? "array"
+                           : x->type == API_ID || x->type == API_INT    ? "integer"
+                           : x->type == API_OBJECT                      ? "object"
+                                                                        : "string";
         int ok = req == x->required &&
                  json_is_true(json_object_get(p, "nullable")) == x->nullable && type &&
                  !strcmp(type, want);
@@ -188,6 +187,8 @@ static void check_members(json_t *doc, const route *r, const api_member *m, json
             ok = ok && json_is_false(json_object_get(p, "additionalProperties"));
             if (ok)
                 check_members(doc, r, api_object_members(x), p);
+        } else if (x->type == API_ARRAY) {
+            ok = ok && int_or(p, "maxItems", -1) == x->max;
         } else if (x->type != API_BOOL && x->one_of) {
             json_t *e = json_object_get(p, "enum");
             size_t k = 0;
@@ -330,6 +331,9 @@ static const struct {
     {"POST", "/api/v1/templates", 13 << 20},
     {"PATCH", "/api/v1/templates/{id}", 13 << 20},
     {"POST", "/api/v1/emails/preview", 13 << 20},
+    /* Emails carry attachments (23 MB, base64) and HTML (1 MB characters). */
+    {"POST", "/api/v1/emails", 48u << 20},
+    {"PATCH", "/api/v1/emails/{id}", 16u << 20},
 };
 
 static void routes_with_bodies_are_bounded(void **state)
