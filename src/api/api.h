@@ -77,9 +77,7 @@ typedef enum {
     /* delivery (channels): */
     API_INT,    /* an integer from min to max */
     API_OBJECT, /* an object of `members`, checked as a body is ("smtp.port …" in messages) */
-    API_IDS,   /* an array of at most max positive integers */
-    API_ID,    /* a positive integer */
-    API_ARRAY, /* an array of at most max items (the handler checks the items) */
+    API_ARRAY,  /* an array of at most max items (the handler checks the items) */
 } api_type;
 
 typedef struct api_member {
