@@ -7,6 +7,7 @@ import { formatCount, peopleCount, salesforceUrl } from '../lib/format.js';
 import { Page } from '../components/page.js';
 import { PeopleOf } from '../components/people-list.js';
 import { Loading, ErrorState } from '../components/states.js';
+import { EmailList } from './emails.js';
 
 export function AccountPage({ params }) {
   const id = params.id;
@@ -29,9 +30,9 @@ export function AccountPage({ params }) {
   return html`<${Page} title=${name}
       subtitle=${html`<span>Salesforce account <code>${id}</code></span>${account
         ? html`<span>${peopleCount(account.people_count)}</span>` : null}`}
-      actions=${sfLink
+      actions=${html`<${Link} class="button button-primary" href=${`/compose?account=${encodeURIComponent(id)}`}>Email all contacts</${Link}>${sfLink
         ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
-        : null}>
+        : null}`}>
     ${account
       ? null
       : html`<p class="notice">No active person belongs to this account.</p>`}
@@ -54,6 +55,11 @@ export function AccountPage({ params }) {
       <h2 id="account-people">People</h2>
       <${PeopleOf} path=${`/api/v1/accounts/${encodeURIComponent(id)}/people`}
         label="People in this account" emptyText="No active people in this account." />
+    </section>
+    <section aria-labelledby="account-emails" class="section">
+      <h2 id="account-emails">Email</h2>
+      <${EmailList} filter=${{ account: id }} label="Emails in this account" showPerson=${true}
+        emptyText="No emails to the people of this account yet." />
     </section>
   </${Page}>`;
 }

@@ -7,6 +7,7 @@ import { peopleCount, salesforceUrl } from '../lib/format.js';
 import { Page } from '../components/page.js';
 import { PeopleOf } from '../components/people-list.js';
 import { Loading, ErrorState } from '../components/states.js';
+import { EmailList } from './emails.js';
 
 export function OpportunityPage({ params }) {
   const id = params.id;
@@ -27,14 +28,19 @@ export function OpportunityPage({ params }) {
       subtitle=${html`${opp && opp.account_id
         ? html`<span>Account <${Link} href=${`/accounts/${encodeURIComponent(opp.account_id)}`}>${opp.account_id}</${Link}></span>`
         : null}${opp ? html`<span>${peopleCount(opp.people_count)}</span>` : null}`}
-      actions=${sfLink
+      actions=${html`<${Link} class="button button-primary" href=${`/compose?opportunity=${encodeURIComponent(id)}`}>Email all contacts</${Link}>${sfLink
         ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
-        : null}>
+        : null}`}>
     ${opp ? null : html`<p class="notice">No active person belongs to this opportunity.</p>`}
     <section aria-labelledby="opp-people" class="section">
       <h2 id="opp-people">People</h2>
       <${PeopleOf} path=${`/api/v1/opportunities/${encodeURIComponent(id)}/people`}
         label="People in this opportunity" emptyText="No active people in this opportunity." />
+    </section>
+    <section aria-labelledby="opp-emails" class="section">
+      <h2 id="opp-emails">Email</h2>
+      <${EmailList} filter=${{ opportunity: id }} label="Emails in this opportunity" showPerson=${true}
+        emptyText="No emails to the people of this opportunity yet." />
     </section>
   </${Page}>`;
 }

@@ -8,6 +8,7 @@ import { personName, formatDateTime, relativeTime, salesforceUrl, safeHttpUrl } 
 import { Page } from '../components/page.js';
 import { Tabs } from '../components/tabs.js';
 import { Loading, ErrorState, Empty } from '../components/states.js';
+import { EmailList } from './emails.js';
 
 // Which Salesforce record the person is: a contact when there is a contact id, else a lead.
 export function salesforceRecord(p) {
@@ -36,7 +37,7 @@ function Field({ term, children }) {
   return html`<div class="field-row"><dt>${term}</dt><dd><${Value}>${children}</${Value}></dd></div>`;
 }
 
-export function PersonPage({ params }) {
+export function PersonPage({ params, query }) {
   const [state, retry] = useResource(`/api/v1/people/${encodeURIComponent(params.id)}`);
   const info = useAppInfo();
 
@@ -65,6 +66,7 @@ export function PersonPage({ params }) {
   const role = [p.title, p.company].filter(Boolean).join(' · ');
 
   const actions = html`
+    <${Link} class="button button-primary" href=${`/compose?person=${encodeURIComponent(p.id)}`}>Write email</${Link}>
     ${linkedin
       ? html`<a class="button" href=${linkedin} target="_blank" rel="noopener noreferrer">LinkedIn profile<span class="ext" aria-hidden="true">↗</span></a>`
       : null}
@@ -116,10 +118,12 @@ export function PersonPage({ params }) {
     </div>
     <section class="card card-tabs" aria-labelledby="person-activity">
       <h2 id="person-activity">Activity</h2>
-      <${Tabs} label="Person activity" idPrefix="person" tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
+      <${Tabs} label="Person activity" idPrefix="person" initial=${query && query.get('tab')} tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
         id,
         label,
-        content: html`<div class="placeholder" data-placeholder=${id}>
+        content: id === 'emails'
+          ? html`<${EmailList} filter=${{ person: p.id }} label="Emails" emptyText=${`No emails to ${name} yet.`} />`
+          : html`<div class="placeholder" data-placeholder=${id}>
           <p><strong>${label}</strong> — this tab arrives in a later release.</p>
           <p class="muted">${what} will be shown here.</p>
         </div>`,
