@@ -17,7 +17,13 @@ export function MailSettings({ nav }) {
   if (isForbidden(settings.error)) return html`<${AdminsOnly} error=${settings.error} />`;
 
   async function toggle(e) {
+    if (busy) {
+      e.preventDefault();
+      return;
+    }
     const on = e.currentTarget.checked;
+    const before = settings.data;
+    settings.setData({ ...before, marketo_unsubscribe_check: on }); // shown at once; put back on failure
     setBusy(true);
     setFailure(null);
     setNotice('');
@@ -29,7 +35,7 @@ export function MailSettings({ nav }) {
         : 'hail no longer asks Marketo before sending.');
     } catch (err) {
       setFailure(err.message);
-      settings.setData((d) => ({ ...d }));
+      settings.setData(before);
     } finally {
       setBusy(false);
     }
@@ -43,7 +49,7 @@ export function MailSettings({ nav }) {
     body = html`<div class="admin-card">
       <h2>Marketo unsubscribe check</h2>
       <label class="admin-check">
-        <input type="checkbox" checked=${!!s.marketo_unsubscribe_check} disabled=${busy}
+        <input type="checkbox" checked=${!!s.marketo_unsubscribe_check} aria-disabled=${busy ? 'true' : undefined}
           aria-describedby="mkto-check-hint" onChange=${toggle} />
         Ask Marketo before each send
       </label>
