@@ -282,6 +282,17 @@ static int member_check(http_req *r, const api_member *m, json_t *v, const char 
         }
         return 1;
     }
+    case API_ARRAY:
+        if (!json_is_array(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be an array, not %s", n, json_kind(v));
+            return 0;
+        }
+        if (json_array_size(v) > (size_t)m->max) {
+            http_reply_error(r, 400, "bad_request", "%s must hold at most %d items, not %zu", n,
+                             m->max, json_array_size(v));
+            return 0;
+        }
+        return 1;
     }
     return 0;
 }

@@ -77,6 +77,7 @@ typedef enum {
     /* delivery (channels): */
     API_INT,    /* an integer from min to max */
     API_OBJECT, /* an object of `members`, checked as a body is ("smtp.port …" in messages) */
+    API_ARRAY,  /* an array of at most max items (the handler checks the items) */
 } api_type;
 
 typedef struct api_member {
@@ -122,6 +123,11 @@ extern const api_member api_senders_create_body[];
 extern const api_member api_senders_update_body[];
 extern const api_member api_blocked_domains_create_body[];
 /* end of delivery */
+/* emails (api/emails.c) */
+extern const api_member api_emails_create_body[];
+extern const api_member api_emails_bulk_body[];
+extern const api_member api_emails_update_body[];
+extern const api_member api_mail_settings_body[];
 const api_member *api_route_body(const route *r);
 
 /* A page position in a cursor: "<kind><id>". api_cursor_id returns the id
@@ -207,6 +213,16 @@ void api_person_unsubscribes(http_req *r);
 void api_person_unsubscribe(http_req *r);
 void api_person_resubscribe(http_req *r);
 /* end of tracking and unsubscribes */
+/* emails (api/emails.c) */
+void api_emails_list(http_req *r);
+void api_emails_create(http_req *r);
+void api_emails_bulk(http_req *r);
+void api_emails_get(http_req *r);
+void api_emails_update(http_req *r);
+void api_emails_delete(http_req *r);
+void api_emails_retry(http_req *r);
+void api_mail_settings_get(http_req *r);
+void api_mail_settings_put(http_req *r);
 
 /* ---- inbound (what comes back: api/inbound.c) ---- */
 /* Establishes who is calling (a bearer token, else the session cookie with

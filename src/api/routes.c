@@ -119,6 +119,23 @@ static const route routes[] = {
     {"POST", "/api/v1/people/{id}/resubscribe", AUTH_ADMIN, 0, api_person_resubscribe,
      "resubscribe a person", NULL},
     /* end of tracking and unsubscribes */
+    /* emails (api/emails.c): a new email's body holds up to 23 MB of
+     * attachments in base64 and 1 MB characters of HTML (\uXXXX-escaped at
+     * worst); a change's the HTML. */
+    {"GET", "/api/v1/emails", AUTH_USER, 0, api_emails_list, "emails, newest first", NULL},
+    {"POST", "/api/v1/emails", AUTH_USER, 48u << 20, api_emails_create, "compose an email", NULL},
+    {"POST", "/api/v1/emails/bulk", AUTH_USER, 32768, api_emails_bulk,
+     "one template to up to 1,000 people", NULL},
+    {"GET", "/api/v1/emails/{id}", AUTH_USER, 0, api_emails_get, "one email", NULL},
+    {"PATCH", "/api/v1/emails/{id}", AUTH_USER, 16u << 20, api_emails_update,
+     "change a draft or scheduled email, or send a draft", NULL},
+    {"DELETE", "/api/v1/emails/{id}", AUTH_USER, 0, api_emails_delete,
+     "cancel a draft or scheduled email", NULL},
+    {"POST", "/api/v1/emails/{id}/retry", AUTH_USER, 0, api_emails_retry,
+     "send a failed email again", NULL},
+    {"GET", "/api/v1/mail/settings", AUTH_ADMIN, 0, api_mail_settings_get, "mail settings", NULL},
+    {"PUT", "/api/v1/mail/settings", AUTH_ADMIN, 4096, api_mail_settings_put,
+     "change mail settings", NULL},
     /* inbound (what comes back): the handler checks the inbound token or an
      * admin itself (AUTH_ANON here so the MTA's token is not taken for a user's). */
     {"POST", "/api/v1/inbound", AUTH_ANON, 30 * 1024 * 1024, api_inbound_post,
@@ -152,6 +169,11 @@ const api_member *api_route_body(const route *r)
         {api_senders_create, api_senders_create_body},
         {api_senders_update, api_senders_update_body},
         {api_blocked_domains_create, api_blocked_domains_create_body},
+        /* emails (api/emails.c) */
+        {api_emails_create, api_emails_create_body},
+        {api_emails_bulk, api_emails_bulk_body},
+        {api_emails_update, api_emails_update_body},
+        {api_mail_settings_put, api_mail_settings_body},
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

@@ -19,6 +19,7 @@
 #include "http/http.h"
 #include "mail/poller.h"
 #include "mail/track.h"
+#include "mail/send.h"
 #include "store/db.h"
 #include "svc/settings.h"
 #include "sync/sync.h"
@@ -160,6 +161,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         web_close(web);
         return cli_fail(e);
     }
+    send_workers_start(c->db_path); /* the send queue (mail/send.h); logs its own failure */
     imap_poller_start(c->db_path);
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
     while (!atomic_load(&stop_flag)) {
@@ -171,6 +173,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     track_writer_stop(); /* after the server: it finishes the hits in flight */
     imap_poller_stop();
     sync_worker_stop();
+    send_workers_stop();
     db_checkpointer_stop(ckpt);
     web_close(web);
     return 0;
