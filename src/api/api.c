@@ -194,6 +194,20 @@ static int member_check(http_req *r, const api_member *m, json_t *v)
             return 0;
         }
         return 1;
+    case API_ID:
+        if (json_is_integer(v) && json_integer_value(v) > 0)
+            return 1;
+        if (json_is_integer(v))
+            http_reply_error(r, 400, "bad_request",
+                             "%s must be a positive integer, not %" JSON_INTEGER_FORMAT, n,
+                             json_integer_value(v));
+        else if (json_is_real(v))
+            http_reply_error(r, 400, "bad_request", "%s must be a positive integer, not %g", n,
+                             json_real_value(v));
+        else
+            http_reply_error(r, 400, "bad_request", "%s must be a positive integer, not %s", n,
+                             json_kind(v));
+        return 0;
     case API_IDS: {
         if (!json_is_array(v)) {
             http_reply_error(r, 400, "bad_request", "%s must be an array of ids, not %s", n,
@@ -226,18 +240,6 @@ static int member_check(http_req *r, const api_member *m, json_t *v)
         }
         return 1;
     }
-    case API_ID:
-        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-            if (json_is_integer(v))
-                http_reply_error(r, 400, "bad_request",
-                                 "%s must be a positive integer, not %" JSON_INTEGER_FORMAT, n,
-                                 json_integer_value(v));
-            else
-                http_reply_error(r, 400, "bad_request", "%s must be a positive integer, not %s", n,
-                                 json_kind(v));
-            return 0;
-        }
-        return 1;
     case API_ARRAY:
         if (!json_is_array(v)) {
             http_reply_error(r, 400, "bad_request", "%s must be an array, not %s", n, json_kind(v));

@@ -73,7 +73,7 @@ typedef enum {
     API_EMAIL,  /* a string, max characters, auth_email_ok() */
     API_BOOL,
     API_IDS,   /* an array of at most max positive integers */
-    API_ID,    /* a positive integer */
+    API_ID,    /* one positive integer (a reference: person_id, sender_id, …) */
     API_ARRAY, /* an array of at most max items (the handler checks the items) */
 } api_type;
 
@@ -100,6 +100,11 @@ extern const api_member api_users_update_body[];
 extern const api_member api_teams_body[];
 extern const api_member api_tokens_create_body[];
 extern const api_member api_me_update_body[];
+/* Templates (api/templates.c). */
+extern const api_member api_templates_create_body[];
+extern const api_member api_templates_update_body[];
+extern const api_member api_templates_preview_body[];
+extern const api_member api_emails_preview_body[];
 /* emails (api/emails.c) */
 extern const api_member api_emails_create_body[];
 extern const api_member api_emails_bulk_body[];
@@ -155,6 +160,16 @@ void api_app(http_req *r);
 void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
 void api_sync_marketo_events(http_req *r);
+/* Templates and personalization (api/templates.c). */
+void api_templates_list(http_req *r);
+void api_templates_create(http_req *r);
+void api_templates_get(http_req *r);
+void api_templates_update(http_req *r);
+void api_templates_delete(http_req *r);
+void api_templates_favorite_put(http_req *r);
+void api_templates_favorite_delete(http_req *r);
+void api_templates_preview(http_req *r);
+void api_emails_preview(http_req *r);
 /* emails (api/emails.c) */
 void api_emails_list(http_req *r);
 void api_emails_create(http_req *r);

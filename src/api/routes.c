@@ -60,6 +60,24 @@ static const route routes[] = {
     {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 0, api_sync_marketo_post, "run a Marketo sync now",
      NULL},
 
+    /* Templates and personalization (api/templates.c). A body holds a
+     * body_html of 1,048,576 characters even written as \uXXXX escapes. */
+    {"GET", "/api/v1/templates", AUTH_USER, 0, api_templates_list, "list email templates", NULL},
+    {"POST", "/api/v1/templates", AUTH_USER, 13 << 20, api_templates_create,
+     "create an email template", NULL},
+    {"GET", "/api/v1/templates/{id}", AUTH_USER, 0, api_templates_get, "one email template", NULL},
+    {"PATCH", "/api/v1/templates/{id}", AUTH_USER, 13 << 20, api_templates_update,
+     "change or archive an email template", NULL},
+    {"DELETE", "/api/v1/templates/{id}", AUTH_USER, 0, api_templates_delete,
+     "delete an email template never used", NULL},
+    {"PUT", "/api/v1/templates/{id}/favorite", AUTH_USER, 0, api_templates_favorite_put,
+     "make a template one of your favorites", NULL},
+    {"DELETE", "/api/v1/templates/{id}/favorite", AUTH_USER, 0, api_templates_favorite_delete,
+     "remove a template from your favorites", NULL},
+    {"POST", "/api/v1/templates/{id}/preview", AUTH_USER, 4096, api_templates_preview,
+     "a template filled for one person", NULL},
+    {"POST", "/api/v1/emails/preview", AUTH_USER, 13 << 20, api_emails_preview,
+     "an email filled for one person", NULL},
     /* emails (api/emails.c): a new email's body holds up to 23 MB of
      * attachments in base64 and 1 MB characters of HTML (\uXXXX-escaped at
      * worst); a change's the HTML. */
@@ -94,6 +112,11 @@ const api_member *api_route_body(const route *r)
         {api_teams_update, api_teams_body},
         {api_tokens_create, api_tokens_create_body},
         {api_me_update, api_me_update_body},
+        /* templates */
+        {api_templates_create, api_templates_create_body},
+        {api_templates_update, api_templates_update_body},
+        {api_templates_preview, api_templates_preview_body},
+        {api_emails_preview, api_emails_preview_body},
         /* emails (api/emails.c) */
         {api_emails_create, api_emails_create_body},
         {api_emails_bulk, api_emails_bulk_body},
