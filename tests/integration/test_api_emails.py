@@ -149,6 +149,15 @@ class EmailsTest(ApiCase):
                 (13, "no_email", "person %d has no email address" % self.p[13]),
                 (14, "blocked_domain", "the domain mx.blocked.example is blocked")):
             self.assertError(self.compose(person), 422, code, msg)
+        self.assertError(self.compose(body_html="<p>Call me at {{phone}}</p>"), 422, "unfilled_field",
+                         "fields without a value: phone")
+        self.assertError(self.compose(body_html="<p>{{! one line about their launch}}</p>"), 422,
+                         "unfilled_field", "prompts not replaced yet: one line about their launch")
+        # A draft keeps its fields for later; scheduling it checks them.
+        r = self.compose(body_html="<p>Call me at {{phone}}</p>", draft=True)
+        self.assertEqual(r.status, 201, r)
+        self.assertError(self.req("PATCH", "/api/v1/emails/%d" % r.json["id"], {"status": "scheduled"}), 422,
+                         "unfilled_field", "fields without a value: phone")
         r = self.compose(15)
         if r.status == 201:
             self.skipTest("mail/unsub.c is still the placeholder: unsubscribed people are not refused yet")

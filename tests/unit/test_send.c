@@ -216,19 +216,42 @@ static void test_refusals(void **state)
                                        "(23000000 bytes) may be attached");
 }
 
-static void test_unsubscribed_and_unfilled(void **state)
+static void test_unfilled_and_unsubscribed(void **state)
 {
     db *d = efx(state)->f.d;
     world w = make_world(d);
     int64_t p = add_person(d, 1, "ann@example.org", 1, NULL);
-    exec(d, "INSERT INTO people_unsubscribed (person_id, since, source) SELECT id, 0, 'manual'"
-            " FROM people");
+    char sql[256];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO people_unsubscribed (person_id, since, source) VALUES (%lld, 0, 'manual')",
+        (long long)p);
+    exec(d, sql);
+    send_result res;
+    send_request r = req(&w, p);
+    /* Ann has no phone: a field without a value; a prompt not replaced. */
+    r.body_html = "<p>Call me at {{phone}}</p>";
+    assert_int_equal(send_create(d, &r, &res), HAIL_OK);
+    assert_string_equal(res.refused, "unfilled_field");
+    assert_string_equal(res.message, "fields without a value: phone");
+    r.body_html = "<p>{{! write one line about their launch}}</p>";
+    assert_int_equal(send_create(d, &r, &res), HAIL_OK);
+    assert_string_equal(res.refused, "unfilled_field");
+    assert_string_equal(res.message, "prompts not replaced yet: write one line about their launch");
+    r.body_html = "<p>Call me at {{phone | default: \"your desk\"}}, {{first_name}}</p>";
+    r.person_id = add_person(d, 2, "zed@example.org", 1, NULL);
+    int64_t id = create_ok(d, &r);
+    email_row row;
+    assert_int_equal(emails_load(d, id, &row), HAIL_OK);
+    assert_string_equal(row.body_html, "<p>Call me at your desk, Ann</p>");
+    email_row_free(&row);
+    r.person_id = p;
+    r.body_html = "<p>Hi</p>";
+
     int u = 0;
     assert_int_equal(unsub_state(d, p, &u), HAIL_OK);
     if (!u)
         skip(); /* mail/unsub.c is still the placeholder */
-    send_result res;
-    send_request r = req(&w, p);
     assert_int_equal(send_create(d, &r, &res), HAIL_OK);
     assert_string_equal(res.refused, "unsubscribed");
     char want[128];
@@ -640,7 +663,7 @@ int main(void)
 {
     const struct CMUnitTest sqlite_tests[] = {
         ON_SQLITE(test_refusals),
-        ON_SQLITE(test_unsubscribed_and_unfilled),
+        ON_SQLITE(test_unfilled_and_unsubscribed),
         ON_SQLITE(test_send_on_maildir),
         ON_SQLITE(test_throttle_holds),
         ON_SQLITE(test_unreachable_smtp_retried),
@@ -652,7 +675,7 @@ int main(void)
     };
     const struct CMUnitTest pg_tests[] = {
         ON_PG(test_refusals),
-        ON_PG(test_unsubscribed_and_unfilled),
+        ON_PG(test_unfilled_and_unsubscribed),
         ON_PG(test_send_on_maildir),
         ON_PG(test_throttle_holds),
         ON_PG(test_unreachable_smtp_retried),
