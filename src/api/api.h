@@ -72,9 +72,12 @@ typedef enum {
     API_STRING, /* min..max characters; one_of: the allowed values */
     API_EMAIL,  /* a string, max characters, auth_email_ok() */
     API_BOOL,
-    API_IDS,   /* an array of at most max positive integers */
-    API_ID,    /* one positive integer (a reference: person_id, sender_id, …) */
-    API_ARRAY, /* an array of at most max items (the handler checks the items) */
+    API_IDS, /* an array of at most max positive integers */
+    API_ID,  /* one positive integer (a reference: person_id, sender_id, …) */
+    /* delivery (channels): */
+    API_INT,    /* an integer from min to max */
+    API_OBJECT, /* an object of `members`, checked as a body is ("smtp.port …" in messages) */
+    API_ARRAY,  /* an array of at most max items (the handler checks the items) */
 } api_type;
 
 typedef struct api_member {
@@ -83,8 +86,15 @@ typedef struct api_member {
     bool required;
     bool nullable;
     int min, max;
-    const char *const *one_of; /* NULL-terminated, or NULL */
+    /* NULL-terminated, or NULL. API_OBJECT: its members (ended by a {NULL}
+     * entry), given as API_MEMBERS(list) and read with api_object_members. */
+    const char *const *one_of;
 } api_member;
+#define API_MEMBERS(list) ((const char *const *)(const void *)(list))
+static inline const api_member *api_object_members(const api_member *m)
+{
+    return (const api_member *)(const void *)m->one_of;
+}
 
 /* Checks body against members (ended by a {NULL} entry); val[i] gets member
  * i's value, NULL when left out or null. Replies 400 and returns 0 on the
@@ -105,6 +115,14 @@ extern const api_member api_templates_create_body[];
 extern const api_member api_templates_update_body[];
 extern const api_member api_templates_preview_body[];
 extern const api_member api_emails_preview_body[];
+/* Delivery: channels, senders, blocked domains (api/channels.c, api/senders.c,
+ * api/blocked_domains.c). */
+extern const api_member api_channels_create_body[];
+extern const api_member api_channels_update_body[];
+extern const api_member api_senders_create_body[];
+extern const api_member api_senders_update_body[];
+extern const api_member api_blocked_domains_create_body[];
+/* end of delivery */
 /* emails (api/emails.c) */
 extern const api_member api_emails_create_body[];
 extern const api_member api_emails_bulk_body[];
@@ -170,6 +188,31 @@ void api_templates_favorite_put(http_req *r);
 void api_templates_favorite_delete(http_req *r);
 void api_templates_preview(http_req *r);
 void api_emails_preview(http_req *r);
+/* Delivery: channels, senders, blocked domains (api/channels.c,
+ * api/senders.c, api/blocked_domains.c). */
+void api_channels_list(http_req *r);
+void api_channels_create(http_req *r);
+void api_channels_get(http_req *r);
+void api_channels_update(http_req *r);
+void api_channels_delete(http_req *r);
+void api_senders_list(http_req *r);
+void api_senders_create(http_req *r);
+void api_senders_get(http_req *r);
+void api_senders_update(http_req *r);
+void api_senders_delete(http_req *r);
+void api_blocked_domains_list(http_req *r);
+void api_blocked_domains_create(http_req *r);
+void api_blocked_domains_delete(http_req *r);
+/* end of delivery */
+/* Tracking and unsubscribes (api/track.c, api/unsubscribes.c). */
+void api_track_open(http_req *r);
+void api_track_click(http_req *r);
+void api_unsub_page(http_req *r);
+void api_unsub_post(http_req *r);
+void api_person_unsubscribes(http_req *r);
+void api_person_unsubscribe(http_req *r);
+void api_person_resubscribe(http_req *r);
+/* end of tracking and unsubscribes */
 /* emails (api/emails.c) */
 void api_emails_list(http_req *r);
 void api_emails_create(http_req *r);

@@ -216,17 +216,13 @@ static void test_refusals(void **state)
                                        "(23000000 bytes) may be attached");
 }
 
+static void clear_maildir(void);
+
 static void test_unfilled_and_unsubscribed(void **state)
 {
     db *d = efx(state)->f.d;
     world w = make_world(d);
     int64_t p = add_person(d, 1, "ann@example.org", 1, NULL);
-    char sql[256];
-    snprintf(
-        sql, sizeof sql,
-        "INSERT INTO people_unsubscribed (person_id, since, source) VALUES (%lld, 0, 'manual')",
-        (long long)p);
-    exec(d, sql);
     send_result res;
     send_request r = req(&w, p);
     /* Ann has no phone: a field without a value; a prompt not replaced. */
@@ -248,15 +244,42 @@ static void test_unfilled_and_unsubscribed(void **state)
     r.person_id = p;
     r.body_html = "<p>Hi</p>";
 
-    int u = 0;
-    assert_int_equal(unsub_state(d, p, &u), HAIL_OK);
-    if (!u)
-        skip(); /* mail/unsub.c is still the placeholder */
+    assert_int_equal(db_begin(d), HAIL_OK);
+    assert_int_equal(unsub_record(d, p, "unsubscribe", UNSUB_MANUAL, w.rep, 0), HAIL_OK);
+    assert_int_equal(db_commit(d), HAIL_OK);
     assert_int_equal(send_create(d, &r, &res), HAIL_OK);
     assert_string_equal(res.refused, "unsubscribed");
     char want[128];
     snprintf(want, sizeof want, "person %lld (ann@example.org) has unsubscribed", (long long)p);
     assert_string_equal(res.message, want);
+
+    /* A non-commercial template still reaches them. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO templates (owner_id, name, subject, body_html, sharing, commercial,"
+             " created_at, updated_at) VALUES (%lld, 'Receipt', 'Your receipt', '<p>Thanks</p>',"
+             " 'private', 0, 0, 0) RETURNING id",
+             (long long)w.rep);
+    r.template_id = one_id(d, sql);
+    r.subject = r.body_html = NULL;
+    int64_t receipt = create_ok(d, &r);
+
+    /* Unsubscribed after compose: the sender fails it instead of sending it. */
+    int64_t zed = add_person(d, 3, "zed@example.net", 1, NULL);
+    send_request z = req(&w, zed);
+    int64_t late = create_ok(d, &z);
+    assert_int_equal(db_begin(d), HAIL_OK);
+    assert_int_equal(unsub_record(d, zed, "unsubscribe", UNSUB_MANUAL, w.rep, 0), HAIL_OK);
+    assert_int_equal(db_commit(d), HAIL_OK);
+    clear_maildir();
+    int done = 0;
+    assert_int_equal(send_pass(d, "snd.test.1", 10, 0, &done), HAIL_OK);
+    status_is(d, receipt, "sent");
+    status_is(d, late, "failed");
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM emails WHERE id = %lld AND failed_reason = 'unsubscribed'",
+             (long long)late);
+    assert_int_equal(count(d, sql), 1);
 }
 
 /* The maildir files of the default channel. */
