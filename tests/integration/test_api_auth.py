@@ -32,6 +32,8 @@ ADMIN_ROUTES = {
     ("PUT", "/api/v1/teams/{id}/members/{user_id}"),
     ("DELETE", "/api/v1/teams/{id}/members/{user_id}"),
     ("POST", "/api/v1/sync/marketo"),
+    ("GET", "/api/v1/mail/settings"),
+    ("PUT", "/api/v1/mail/settings"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),
