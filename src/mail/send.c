@@ -795,7 +795,12 @@ static hail_err pass(db *d, const char *owner, int batch, int sweep, int *done, 
     if (!ids)
         return hail_errf(HAIL_ENOMEM, "out of memory");
     int n = 0;
-    e = lease_claim(d, &emails_due_rows, owner, time_now_us(), CLAIM_TTL_US, batch, ids, &n);
+    int64_t now = time_now_us();
+    int due = emails_due_exists(d, now);
+    if (due < 0)
+        e = HAIL_EDB;
+    else if (due)
+        e = lease_claim(d, &emails_due_rows, owner, now, CLAIM_TTL_US, batch, ids, &n);
     for (int i = 0; i < n && !e; i++) {
         e = send_one(d, owner, ids[i], cc);
         if (!e)
