@@ -99,7 +99,7 @@ class SendCrashTest(ApiCase):
 
     @postgres_only("several nodes share one database on PostgreSQL")
     def test_two_nodes_share_the_queue(self):
-        n = 2000
+        n = 1000
         a = Hail(env={"HAIL_SEND_WORKERS": "2", "HAIL_PUBLIC_URL": "https://hail.example"})
         b = None
         try:
