@@ -17,7 +17,7 @@
 #define ADDRESSES_MAX   50
 #define ATTACHMENTS_MAX 20
 #define BULK_MAX        1000
-#define HTML_MAX        1000000
+#define HTML_MAX        1048576
 
 static const char *const statuses[] = {"draft",  "scheduled", "sending", "sent",
                                        "failed", "bounced",   NULL};

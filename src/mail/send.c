@@ -516,8 +516,40 @@ static hail_err later(db *d, int64_t id, const char *owner, int64_t at, const ch
     return c < 0 ? db_fail(d, "emails: reschedule") : HAIL_OK;
 }
 
+/* The channel a sender used last, kept open for the next email (an SMTP
+ * channel keeps its connection) for up to CHANNEL_KEEP_US, so that a
+ * changed configuration is seen soon. */
+#define CHANNEL_KEEP_US (INT64_C(30) * US_PER_SEC)
+typedef struct chan_cache {
+    channel *ch;
+    int64_t id, opened;
+} chan_cache;
+
+static void cache_close(chan_cache *cc)
+{
+    channel_close(cc->ch);
+    memset(cc, 0, sizeof *cc);
+}
+
+static hail_err cache_get(db *d, chan_cache *cc, int64_t id, channel **out)
+{
+    int64_t now = time_mono_us();
+    if (!cc->ch || cc->id != id || now - cc->opened > CHANNEL_KEEP_US) {
+        cache_close(cc);
+        hail_err e = channel_open(d, id, &cc->ch);
+        if (e) {
+            cc->ch = NULL;
+            return e;
+        }
+        cc->id = id;
+        cc->opened = now;
+    }
+    *out = cc->ch;
+    return HAIL_OK;
+}
+
 /* Hands one claimed email to its channel. */
-static hail_err send_one(db *d, const char *owner, int64_t id)
+static hail_err send_one(db *d, const char *owner, int64_t id, chan_cache *cache)
 {
     email_row row;
     hail_err e = emails_load(d, id, &row);
@@ -576,7 +608,7 @@ static hail_err send_one(db *d, const char *owner, int64_t id)
             e = fail(d, id, owner, "no_sender", hail_errmsg());
         goto done;
     }
-    if ((e = channel_open(d, row.channel_id, &ch))) {
+    if ((e = cache_get(d, cache, row.channel_id, &ch))) {
         log_warn("email %lld waits: %s", (long long)id, hail_errmsg());
         e = later(d, id, owner, now + WAIT_US, NULL);
         goto done;
@@ -680,7 +712,6 @@ done:
     json_decref(cc);
     json_decref(bcc);
     email_attachments_free(att, natt);
-    channel_close(ch);
     sender_info_free(&snd);
     email_recipient_free(&rc);
     email_row_free(&row);
@@ -754,7 +785,7 @@ hail_err send_sweep(db *d, const char *owner)
     return e;
 }
 
-hail_err send_pass(db *d, const char *owner, int batch, int sweep, int *done)
+static hail_err pass(db *d, const char *owner, int batch, int sweep, int *done, chan_cache *cc)
 {
     *done = 0;
     hail_err e = HAIL_OK;
@@ -764,9 +795,14 @@ hail_err send_pass(db *d, const char *owner, int batch, int sweep, int *done)
     if (!ids)
         return hail_errf(HAIL_ENOMEM, "out of memory");
     int n = 0;
-    e = lease_claim(d, &emails_due_rows, owner, time_now_us(), CLAIM_TTL_US, batch, ids, &n);
+    int64_t now = time_now_us();
+    int due = emails_due_exists(d, now);
+    if (due < 0)
+        e = HAIL_EDB;
+    else if (due)
+        e = lease_claim(d, &emails_due_rows, owner, now, CLAIM_TTL_US, batch, ids, &n);
     for (int i = 0; i < n && !e; i++) {
-        e = send_one(d, owner, ids[i]);
+        e = send_one(d, owner, ids[i], cc);
         if (!e)
             (*done)++;
     }
@@ -777,6 +813,14 @@ hail_err send_pass(db *d, const char *owner, int batch, int sweep, int *done)
             emails_lease_drop(d, ids[i], owner);
     }
     free(ids);
+    return e;
+}
+
+hail_err send_pass(db *d, const char *owner, int batch, int sweep, int *done)
+{
+    chan_cache cc = {0};
+    hail_err e = pass(d, owner, batch, sweep, done, &cc);
+    cache_close(&cc);
     return e;
 }
 
@@ -795,6 +839,7 @@ static void *worker_main(void *arg)
     char owner[LEASE_OWNER_MAX + 1];
     send_owner_id(owner, sizeof owner);
     db *d = NULL;
+    chan_cache cc = {0};
     int64_t next_sweep = 0;
     while (!atomic_load(&workers_stop)) {
         if (!d && db_open(W.target, 0, &d)) {
@@ -808,10 +853,11 @@ static void *worker_main(void *arg)
         if (sweep)
             next_sweep = mono + SWEEP_EVERY_US;
         int done = 0;
-        hail_err e = send_pass(d, owner, 4, sweep, &done);
+        hail_err e = pass(d, owner, 4, sweep, &done, &cc);
         if (e) {
             log_warn("sender: %s", hail_errmsg());
             if (db_last_error(d) == DB_ERR_CONNECTION) {
+                cache_close(&cc);
                 db_close(d);
                 d = NULL;
             }
@@ -820,6 +866,7 @@ static void *worker_main(void *arg)
             time_sleep_us(US_PER_SEC / 2, &workers_stop);
         }
     }
+    cache_close(&cc);
     db_close(d);
     return NULL;
 }

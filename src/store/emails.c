@@ -234,6 +234,23 @@ void email_attachments_free(email_attachment *a, size_t n)
     free(a);
 }
 
+int emails_due_exists(db *d, int64_t now)
+{
+    db_st *st =
+        db_stmt(d, "SELECT 1 FROM emails WHERE status = 'scheduled' AND next_attempt_at <= $1"
+                   " AND (lease_until IS NULL OR lease_until <= $1) LIMIT 1");
+    if (!st)
+        return -1;
+    db_bind_i64(st, 1, now);
+    int rc = db_step(st);
+    db_reset(st);
+    if (rc == DB_ERROR) {
+        db_fail(d, "emails: due");
+        return -1;
+    }
+    return rc == DB_ROW;
+}
+
 lease_rows emails_due_rows = {
     .table = "emails",
     .where = "status = 'scheduled' AND next_attempt_at <= $3",

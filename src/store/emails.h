@@ -74,6 +74,11 @@ hail_err emails_attachments(db *d, int64_t email_id, int with_data, email_attach
                             size_t *n);
 void email_attachments_free(email_attachment *a, size_t n);
 
+/* Whether an email is due and free at now: a read (no write lock), so an
+ * idle sender does not take the write lock every time it looks. 1 yes, 0
+ * no, -1 error. */
+int emails_due_exists(db *d, int64_t now);
+
 /* The queue's claim: scheduled rows due at $3 (now), oldest due first. */
 extern lease_rows emails_due_rows;
 

@@ -33,6 +33,8 @@ ADMIN_ROUTES = {
     ("DELETE", "/api/v1/teams/{id}/members/{user_id}"),
     ("POST", "/api/v1/sync/marketo"),
     ("POST", "/api/v1/people/{id}/resubscribe"),
+    ("GET", "/api/v1/mail/settings"),
+    ("PUT", "/api/v1/mail/settings"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),

@@ -17,7 +17,7 @@ import re
 import time
 
 from apitest import ApiCase
-from harness import Hail
+from harness import FakeMarketo, Hail
 
 
 class EmailsTest(ApiCase):
@@ -43,8 +43,6 @@ class EmailsTest(ApiCase):
         h.run("import", "people", path, check=True)
         cls.p = {m: h.sql_value("SELECT id FROM people WHERE marketo_id = ?", m) for m in range(11, 16)}
         h.sql("INSERT INTO blocked_domains (domain, created_at) VALUES ('blocked.example', 0)")
-        h.sql("INSERT INTO people_unsubscribed (person_id, since, source) VALUES (?, 0, 'manual')",
-              cls.p[15])
         uid = {e: h.sql_value("SELECT id FROM users WHERE email = ?", e)
                for e in ("rep@example.com", "rep2@example.com")}
         for e in uid:
@@ -54,6 +52,8 @@ class EmailsTest(ApiCase):
         cls.sender = h.sql_value("SELECT id FROM senders WHERE user_id = ?", uid["rep@example.com"])
         cls.sender2 = h.sql_value("SELECT id FROM senders WHERE user_id = ?", uid["rep2@example.com"])
         h.start()
+        r = h.request("POST", "/api/v1/people/%d/unsubscribe" % cls.p[15], token=cls.rep)
+        assert r.status == 200, r
 
     @classmethod
     def tearDownClass(cls):
@@ -149,10 +149,16 @@ class EmailsTest(ApiCase):
                 (13, "no_email", "person %d has no email address" % self.p[13]),
                 (14, "blocked_domain", "the domain mx.blocked.example is blocked")):
             self.assertError(self.compose(person), 422, code, msg)
-        r = self.compose(15)
-        if r.status == 201:
-            self.skipTest("mail/unsub.c is still the placeholder: unsubscribed people are not refused yet")
-        self.assertError(r, 422, "unsubscribed",
+        self.assertError(self.compose(body_html="<p>Call me at {{phone}}</p>"), 422, "unfilled_field",
+                         "fields without a value: phone")
+        self.assertError(self.compose(body_html="<p>{{! one line about their launch}}</p>"), 422,
+                         "unfilled_field", "prompts not replaced yet: one line about their launch")
+        # A draft keeps its fields for later; scheduling it checks them.
+        r = self.compose(body_html="<p>Call me at {{phone}}</p>", draft=True)
+        self.assertEqual(r.status, 201, r)
+        self.assertError(self.req("PATCH", "/api/v1/emails/%d" % r.json["id"], {"status": "scheduled"}), 422,
+                         "unfilled_field", "fields without a value: phone")
+        self.assertError(self.compose(15), 422, "unsubscribed",
                          "person %d (eve@customer.example) has unsubscribed" % self.p[15])
 
     def test_bad_input(self):
@@ -282,6 +288,78 @@ class EmailsTest(ApiCase):
         sent = self.wait_status(res[0]["email_id"], "sent")
         self.assertEqual(sent["subject"], "Hi Ann")
         self.assertEqual(sent["template"], {"id": tid, "name": "Intro"})
+
+
+class MarketoCheckTest(ApiCase):
+    """The optional Marketo unsubscribe check: asked before each send; a person
+    Marketo says unsubscribed is not emailed; when Marketo cannot be asked the
+    email waits (it is never sent unchecked)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.fake = FakeMarketo()
+        owner = "rep@example.com"
+        cls.fake.add_leads([
+            {"id": 21, "firstName": "Ann", "lastName": "Lee", "email": "ann@customer.example",
+             "leadOwnerEmailAddress": owner, "unsubscribed": True},
+            {"id": 22, "firstName": "Bob", "lastName": "Ray", "email": "bob@customer.example",
+             "leadOwnerEmailAddress": owner, "unsubscribed": False}])
+        cls.h = Hail(env=cls.fake.env(HAIL_PUBLIC_URL="https://hail.example"))
+        h = cls.h
+        cls.admin = h.admin_token()
+        h.add_user(owner, "Rita Rep", "rep")
+        cls.rep = h.token(owner)
+        path = os.path.join(h.dir, "people.csv")
+        with open(path, "w") as f:
+            f.write("id,firstName,lastName,email,leadOwnerEmailAddress\n"
+                    "21,Ann,Lee,ann@customer.example,%s\n22,Bob,Ray,bob@customer.example,%s\n" % (owner, owner))
+        h.run("import", "people", path, check=True)
+        cls.ann = h.sql_value("SELECT id FROM people WHERE marketo_id = 21")
+        cls.bob = h.sql_value("SELECT id FROM people WHERE marketo_id = 22")
+        uid = h.sql_value("SELECT id FROM users WHERE email = ?", owner)
+        h.sql("INSERT INTO senders (user_id, address, display_name, channel_id, created_at, updated_at)"
+              " VALUES (?, 'rep@sales.example.com', 'Rita Rep', 1, 0, 0)", uid)
+        cls.sender = h.sql_value("SELECT id FROM senders")
+        h.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        ApiCase("close_checked").close_checked(cls.h)
+        cls.fake.close()
+
+    def email_to(self, person):
+        r = self.h.request("POST", "/api/v1/emails", {"person_id": person, "sender_id": self.sender,
+                                                      "subject": "Hi", "body_html": "<p>Hi</p>"},
+                           token=self.rep)
+        self.assertEqual(r.status, 201, r)
+        return r.json["id"]
+
+    def status(self, eid, want, timeout=20):
+        deadline = time.time() + timeout
+        while True:
+            j = self.h.request("GET", "/api/v1/emails/%d" % eid, token=self.rep).json
+            if j["status"] == want or time.time() > deadline:
+                return j
+            time.sleep(0.1)
+
+    def test_check(self):
+        r = self.h.request("PUT", "/api/v1/mail/settings", {"marketo_unsubscribe_check": True}, token=self.admin)
+        self.assertEqual((r.status, r.json), (200, {"marketo_unsubscribe_check": True, "marketo_configured": True}))
+        ann, bob = self.email_to(self.ann), self.email_to(self.bob)
+        j = self.status(ann, "failed")
+        self.assertEqual((j["status"], j["failed_reason"], j["smtp_reply"]),
+                         ("failed", "unsubscribed", "Marketo says the person unsubscribed"))
+        self.assertEqual(self.status(bob, "sent")["status"], "sent")
+        # Marketo cannot be asked (its daily quota is spent): the email waits.
+        self.fake.inject(path="/rest/v1/leads.json", code="607", count=1000)
+        before = time.time()
+        waiting = self.email_to(self.bob)
+        time.sleep(2)
+        j = self.status(waiting, "sent", timeout=0)
+        self.assertEqual((j["status"], j["sent_at"]), ("scheduled", None))
+        due = self.h.sql_value("SELECT next_attempt_at FROM emails WHERE id = ?", waiting) / 1e6
+        self.assertGreater(due, before + 50)
+        self.assertFalse(os.path.exists(os.path.join(self.h.data, "mail", "1", "new", "hail.%d" % waiting)))
 
 
 if __name__ == "__main__":

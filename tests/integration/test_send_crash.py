@@ -4,16 +4,18 @@ sender workers send them, then started once more to finish. Afterwards every
 email is `sent`, exists exactly once in the maildir (DATA/mail/1/new/hail.<id>,
 carrying the email's own Message-ID), and has exactly one Send activity: an
 email a dead sender left `sending` was reconciled by its file, never blindly
-sent again, and the claims of dead senders were taken over at once."""
+sent again, and the claims of dead senders were taken over at once. On
+PostgreSQL two nodes also share one queue: each email is sent by one of them."""
 import email
 import email.policy
 import os
 import random
+import shutil
 import time
 import unittest
 
 from apitest import ApiCase
-from harness import Hail
+from harness import Hail, postgres_only
 
 N = 3000
 KILLS = 6
@@ -29,7 +31,7 @@ class SendCrashTest(ApiCase):
         finally:
             h.close()
 
-    def run_crash(self, h, started):
+    def seed(self, h, n):
         h.add_user("rep@example.com", "Rita Rep", "rep")
         uid = h.sql_value("SELECT id FROM users WHERE email = 'rep@example.com'")
         path = os.path.join(h.dir, "people.csv")
@@ -48,8 +50,11 @@ class SendCrashTest(ApiCase):
               " SELECT ?, ?, ?, 1, 'scheduled', 'ann@customer.example', 'customer.example',"
               " 'Crash test', '<p>Hi Ann, <a href=\"https://example.com/\">look</a></p>', 0, 0, 0"
               " FROM %s a, %s b, %s c, %s e WHERE a.d * 1000 + b.d * 100 + c.d * 10 + e.d < ?"
-              % (digits, digits, digits, digits), person, uid, sender, N)
-        self.assertEqual(h.sql_value("SELECT count(*) FROM emails"), N)
+              % (digits, digits, digits, digits), person, uid, sender, n)
+        self.assertEqual(h.sql_value("SELECT count(*) FROM emails"), n)
+
+    def run_crash(self, h, started):
+        self.seed(h, N)
 
         def left():
             return h.sql_value("SELECT count(*) FROM emails WHERE status IN ('scheduled', 'sending')")
@@ -91,6 +96,43 @@ class SendCrashTest(ApiCase):
         self.assertEqual(len(sends), N)
         self.assertEqual([r for r in sends if r[1] != 1], [])
         self.assertEqual(h.sql_value("SELECT count(*) FROM activities"), N)
+
+    @postgres_only("several nodes share one database on PostgreSQL")
+    def test_two_nodes_share_the_queue(self):
+        n = 1000
+        a = Hail(env={"HAIL_SEND_WORKERS": "2", "HAIL_PUBLIC_URL": "https://hail.example"})
+        b = None
+        try:
+            self.seed(a, n)
+            b = Hail(env={"HAIL_SEND_WORKERS": "2", "HAIL_PUBLIC_URL": "https://hail.example"},
+                     database=a.db_url)
+            a.start(wait=False)
+            b.start(wait=False)
+            a.wait_ready()
+            b.wait_ready()
+            deadline = time.time() + 90
+            while time.time() < deadline and a.sql_value(
+                    "SELECT count(*) FROM emails WHERE status <> 'sent'") > 0:
+                time.sleep(0.2)
+            self.assertEqual(a.stop(), 0, a.server_log())
+            self.assertEqual(b.stop(), 0, b.server_log())
+            self.assertEqual(a.sql_value("SELECT count(*) FROM emails WHERE status = 'sent'"), n)
+            files = []
+            for node in (a, b):
+                d = os.path.join(node.data, "mail", "1", "new")
+                files.append(os.listdir(d) if os.path.isdir(d) else [])
+            print("\ntwo nodes: %d and %d of %d emails" % (len(files[0]), len(files[1]), n))
+            self.assertEqual(set(files[0]) & set(files[1]), set())  # none sent by both
+            ids = {r[0] for r in a.sql("SELECT id FROM emails")}
+            self.assertEqual(set(files[0]) | set(files[1]), {"hail.%d" % i for i in ids})
+            self.assertGreater(min(len(files[0]), len(files[1])), 0)
+            sends = a.sql("SELECT email_id FROM activities WHERE type = 'email_send'")
+            self.assertEqual(sorted(r[0] for r in sends), sorted(ids))
+        finally:
+            if b:
+                b.stop()
+                shutil.rmtree(b.dir, ignore_errors=True)
+            a.close()
 
 
 if __name__ == "__main__":

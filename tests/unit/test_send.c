@@ -216,24 +216,70 @@ static void test_refusals(void **state)
                                        "(23000000 bytes) may be attached");
 }
 
-static void test_unsubscribed_and_unfilled(void **state)
+static void clear_maildir(void);
+
+static void test_unfilled_and_unsubscribed(void **state)
 {
     db *d = efx(state)->f.d;
     world w = make_world(d);
     int64_t p = add_person(d, 1, "ann@example.org", 1, NULL);
-    exec(d, "INSERT INTO people_unsubscribed (person_id, since, source) SELECT id, 0, 'manual'"
-            " FROM people");
-    int u = 0;
-    assert_int_equal(unsub_state(d, p, &u), HAIL_OK);
-    if (!u)
-        skip(); /* mail/unsub.c is still the placeholder */
     send_result res;
     send_request r = req(&w, p);
+    /* Ann has no phone: a field without a value; a prompt not replaced. */
+    r.body_html = "<p>Call me at {{phone}}</p>";
+    assert_int_equal(send_create(d, &r, &res), HAIL_OK);
+    assert_string_equal(res.refused, "unfilled_field");
+    assert_string_equal(res.message, "fields without a value: phone");
+    r.body_html = "<p>{{! write one line about their launch}}</p>";
+    assert_int_equal(send_create(d, &r, &res), HAIL_OK);
+    assert_string_equal(res.refused, "unfilled_field");
+    assert_string_equal(res.message, "prompts not replaced yet: write one line about their launch");
+    r.body_html = "<p>Call me at {{phone | default: \"your desk\"}}, {{first_name}}</p>";
+    r.person_id = add_person(d, 2, "zed@example.org", 1, NULL);
+    int64_t id = create_ok(d, &r);
+    email_row row;
+    assert_int_equal(emails_load(d, id, &row), HAIL_OK);
+    assert_string_equal(row.body_html, "<p>Call me at your desk, Ann</p>");
+    email_row_free(&row);
+    r.person_id = p;
+    r.body_html = "<p>Hi</p>";
+
+    assert_int_equal(db_begin(d), HAIL_OK);
+    assert_int_equal(unsub_record(d, p, "unsubscribe", UNSUB_MANUAL, w.rep, 0), HAIL_OK);
+    assert_int_equal(db_commit(d), HAIL_OK);
     assert_int_equal(send_create(d, &r, &res), HAIL_OK);
     assert_string_equal(res.refused, "unsubscribed");
     char want[128];
     snprintf(want, sizeof want, "person %lld (ann@example.org) has unsubscribed", (long long)p);
     assert_string_equal(res.message, want);
+
+    /* A non-commercial template still reaches them. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO templates (owner_id, name, subject, body_html, sharing, commercial,"
+             " created_at, updated_at) VALUES (%lld, 'Receipt', 'Your receipt', '<p>Thanks</p>',"
+             " 'private', 0, 0, 0) RETURNING id",
+             (long long)w.rep);
+    r.template_id = one_id(d, sql);
+    r.subject = r.body_html = NULL;
+    int64_t receipt = create_ok(d, &r);
+
+    /* Unsubscribed after compose: the sender fails it instead of sending it. */
+    int64_t zed = add_person(d, 3, "zed@example.net", 1, NULL);
+    send_request z = req(&w, zed);
+    int64_t late = create_ok(d, &z);
+    assert_int_equal(db_begin(d), HAIL_OK);
+    assert_int_equal(unsub_record(d, zed, "unsubscribe", UNSUB_MANUAL, w.rep, 0), HAIL_OK);
+    assert_int_equal(db_commit(d), HAIL_OK);
+    clear_maildir();
+    int done = 0;
+    assert_int_equal(send_pass(d, "snd.test.1", 10, 0, &done), HAIL_OK);
+    status_is(d, receipt, "sent");
+    status_is(d, late, "failed");
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM emails WHERE id = %lld AND failed_reason = 'unsubscribed'",
+             (long long)late);
+    assert_int_equal(count(d, sql), 1);
 }
 
 /* The maildir files of the default channel. */
@@ -640,7 +686,7 @@ int main(void)
 {
     const struct CMUnitTest sqlite_tests[] = {
         ON_SQLITE(test_refusals),
-        ON_SQLITE(test_unsubscribed_and_unfilled),
+        ON_SQLITE(test_unfilled_and_unsubscribed),
         ON_SQLITE(test_send_on_maildir),
         ON_SQLITE(test_throttle_holds),
         ON_SQLITE(test_unreachable_smtp_retried),
@@ -652,7 +698,7 @@ int main(void)
     };
     const struct CMUnitTest pg_tests[] = {
         ON_PG(test_refusals),
-        ON_PG(test_unsubscribed_and_unfilled),
+        ON_PG(test_unfilled_and_unsubscribed),
         ON_PG(test_send_on_maildir),
         ON_PG(test_throttle_holds),
         ON_PG(test_unreachable_smtp_retried),
