@@ -331,9 +331,17 @@ hail_err mime_build(const mime_msg *m, char **out, size_t *len)
     g_mime_message_set_message_id(msg, id);
     free(id);
     if (m->unsubscribe_url) {
+        /* An address header, never RFC 2047-encoded (GMime would encode a
+         * long unstructured value, which no mail client reads as a URL): the
+         * raw value as it goes on the wire. The URL is printable ASCII from
+         * track_url, one line (RFC 5322 allows 998 characters). */
         char v[1200];
-        snprintf(v, sizeof v, "<%s>", m->unsubscribe_url);
-        g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe", v, NULL);
+        snprintf(v, sizeof v, " <%s>\n", m->unsubscribe_url);
+        g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe", "-", NULL);
+        GMimeHeader *h = g_mime_header_list_get_header(
+            g_mime_object_get_header_list(GMIME_OBJECT(msg)), "List-Unsubscribe");
+        if (h)
+            g_mime_header_set_raw_value(h, v);
         g_mime_object_set_header(GMIME_OBJECT(msg), "List-Unsubscribe-Post",
                                  "List-Unsubscribe=One-Click", NULL);
     }
