@@ -35,6 +35,9 @@ import './pages/person.js';
 import './pages/accounts.js';
 import './pages/account.js';
 import './pages/opportunity.js';
+import './pages/templates-common.js';
+import './pages/templates.js';
+import './pages/templates-editor.js';
 import './routes.js';
 
 import { render } from 'preact';

@@ -6,6 +6,8 @@ import { PersonPage } from './pages/person.js';
 import { AccountsPage } from './pages/accounts.js';
 import { AccountPage } from './pages/account.js';
 import { OpportunityPage } from './pages/opportunity.js';
+import { TemplatesPage } from './pages/templates.js';
+import { TemplateEditorPage } from './pages/templates-editor.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -16,6 +18,8 @@ export const routes = [
   { pattern: '/accounts', component: AccountsPage },
   { pattern: '/accounts/:id', component: AccountPage },
   { pattern: '/opportunities/:id', component: OpportunityPage },
+  { pattern: '/templates', component: TemplatesPage },
+  { pattern: '/templates/:id', component: TemplateEditorPage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
 ];
