@@ -145,11 +145,53 @@ static void list_word(char *out, size_t n, size_t i, size_t count, const char *w
         snprintf(out + len, n - len, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " or ", word);
 }
 
-/* Checks one member's value; replies 400 and returns 0 if it is wrong. */
-static int member_check(http_req *r, const api_member *m, json_t *v)
+static int body_check(http_req *r, json_t *body, const api_member *members, json_t **val,
+                      const char *prefix);
+
+/* Checks one member's value; replies 400 and returns 0 if it is wrong.
+ * prefix: "" for a body's member, "smtp." for a member of its smtp object. */
+static int member_check(http_req *r, const api_member *m, json_t *v, const char *prefix)
 {
-    const char *n = m->name;
+    char full[160];
+    snprintf(full, sizeof full, "%s%s", prefix, m->name);
+    const char *n = full;
     switch (m->type) {
+    case API_INT:
+        if (json_is_integer(v) && json_integer_value(v) >= m->min &&
+            json_integer_value(v) <= m->max)
+            return 1;
+        if (json_is_integer(v))
+            http_reply_error(r, 400, "bad_request",
+                             "%s must be an integer from %d to %d, not %" JSON_INTEGER_FORMAT, n,
+                             m->min, m->max, json_integer_value(v));
+        else if (json_is_real(v))
+            http_reply_error(r, 400, "bad_request", "%s must be an integer from %d to %d, not %g",
+                             n, m->min, m->max, json_real_value(v));
+        else
+            http_reply_error(r, 400, "bad_request", "%s must be an integer from %d to %d, not %s",
+                             n, m->min, m->max, json_kind(v));
+        return 0;
+    case API_OBJECT: {
+        if (!json_is_object(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be an object, not %s", n,
+                             json_kind(v));
+            return 0;
+        }
+        size_t count = 0;
+        const api_member *members = api_object_members(m);
+        while (members[count].name)
+            count++;
+        json_t **sub = calloc(count + 1, sizeof *sub);
+        if (!sub) {
+            http_reply_err(r, HAIL_ENOMEM);
+            return 0;
+        }
+        char p[176];
+        snprintf(p, sizeof p, "%s.", n);
+        int ok = body_check(r, v, members, sub, p);
+        free(sub);
+        return ok;
+    }
     case API_STRING:
     case API_EMAIL: {
         if (!json_is_string(v)) {
@@ -246,6 +288,12 @@ static int member_check(http_req *r, const api_member *m, json_t *v)
 
 int api_body_check(http_req *r, json_t *body, const api_member *members, json_t **val)
 {
+    return body_check(r, body, members, val, "");
+}
+
+static int body_check(http_req *r, json_t *body, const api_member *members, json_t **val,
+                      const char *prefix)
+{
     const char *key;
     json_t *v;
     json_object_foreach(body, key, v)
@@ -260,8 +308,8 @@ int api_body_check(http_req *r, json_t *body, const api_member *members, json_t 
                 count++;
             for (size_t i = 0; i < count; i++)
                 list_word(words, sizeof words, i, count, members[i].name);
-            http_reply_error(r, 400, "bad_request", "unknown member '%.64s' (allowed: %s)", key,
-                             count ? words : "none");
+            http_reply_error(r, 400, "bad_request", "unknown member '%s%.64s' (allowed: %s)",
+                             prefix, key, count ? words : "none");
             return 0;
         }
     }
@@ -271,12 +319,12 @@ int api_body_check(http_req *r, json_t *body, const api_member *members, json_t 
         val[i] = NULL;
         if (!v) {
             if (m->required) {
-                http_reply_error(r, 400, "bad_request", "%s is required", m->name);
+                http_reply_error(r, 400, "bad_request", "%s%s is required", prefix, m->name);
                 return 0;
             }
         } else if (json_is_null(v) && m->nullable) {
             /* null means "no value" */
-        } else if (!member_check(r, m, v)) {
+        } else if (!member_check(r, m, v, prefix)) {
             return 0;
         } else {
             val[i] = v;

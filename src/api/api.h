@@ -74,6 +74,9 @@ typedef enum {
     API_BOOL,
     API_IDS, /* an array of at most max positive integers */
     API_ID,  /* one positive integer (a reference: person_id, sender_id, …) */
+    /* delivery (channels): */
+    API_INT,    /* an integer from min to max */
+    API_OBJECT, /* an object of `members`, checked as a body is ("smtp.port …" in messages) */
 } api_type;
 
 typedef struct api_member {
@@ -82,8 +85,15 @@ typedef struct api_member {
     bool required;
     bool nullable;
     int min, max;
-    const char *const *one_of; /* NULL-terminated, or NULL */
+    /* NULL-terminated, or NULL. API_OBJECT: its members (ended by a {NULL}
+     * entry), given as API_MEMBERS(list) and read with api_object_members. */
+    const char *const *one_of;
 } api_member;
+#define API_MEMBERS(list) ((const char *const *)(const void *)(list))
+static inline const api_member *api_object_members(const api_member *m)
+{
+    return (const api_member *)(const void *)m->one_of;
+}
 
 /* Checks body against members (ended by a {NULL} entry); val[i] gets member
  * i's value, NULL when left out or null. Replies 400 and returns 0 on the
@@ -104,6 +114,14 @@ extern const api_member api_templates_create_body[];
 extern const api_member api_templates_update_body[];
 extern const api_member api_templates_preview_body[];
 extern const api_member api_emails_preview_body[];
+/* Delivery: channels, senders, blocked domains (api/channels.c, api/senders.c,
+ * api/blocked_domains.c). */
+extern const api_member api_channels_create_body[];
+extern const api_member api_channels_update_body[];
+extern const api_member api_senders_create_body[];
+extern const api_member api_senders_update_body[];
+extern const api_member api_blocked_domains_create_body[];
+/* end of delivery */
 const api_member *api_route_body(const route *r);
 
 /* A page position in a cursor: "<kind><id>". api_cursor_id returns the id
@@ -164,5 +182,21 @@ void api_templates_favorite_put(http_req *r);
 void api_templates_favorite_delete(http_req *r);
 void api_templates_preview(http_req *r);
 void api_emails_preview(http_req *r);
+/* Delivery: channels, senders, blocked domains (api/channels.c,
+ * api/senders.c, api/blocked_domains.c). */
+void api_channels_list(http_req *r);
+void api_channels_create(http_req *r);
+void api_channels_get(http_req *r);
+void api_channels_update(http_req *r);
+void api_channels_delete(http_req *r);
+void api_senders_list(http_req *r);
+void api_senders_create(http_req *r);
+void api_senders_get(http_req *r);
+void api_senders_update(http_req *r);
+void api_senders_delete(http_req *r);
+void api_blocked_domains_list(http_req *r);
+void api_blocked_domains_create(http_req *r);
+void api_blocked_domains_delete(http_req *r);
+/* end of delivery */
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "svc/settings.h"
 #include "sync/sync.h"
 
 /* https://host[:port], no trailing slash, path, query or user: the web app
@@ -40,8 +41,7 @@ hail_err api_salesforce_url_check(const char *v)
 void api_app(http_req *r)
 {
     /* checked at start-up (cli_check_env) */
-    const char *sf = getenv("HAIL_SALESFORCE_URL");
     json_t *j = json_pack("{s:s,s:s?,s:b}", "version", HAIL_VERSION, "salesforce_url",
-                          sf && *sf ? sf : NULL, "marketo_configured", marketo_configured());
+                          settings()->salesforce_url, "marketo_configured", marketo_configured());
     api_reply(r, HAIL_OK, 200, j);
 }

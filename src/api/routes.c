@@ -78,6 +78,32 @@ static const route routes[] = {
      "a template filled for one person", NULL},
     {"POST", "/api/v1/emails/preview", AUTH_USER, 13 << 20, api_emails_preview,
      "an email filled for one person", NULL},
+    /* Delivery: channels, senders, blocked domains (api/channels.c,
+     * api/senders.c, api/blocked_domains.c). Bodies: a channel's strings
+     * are ~3,600 characters, a sender's ~4,500 (signature 4,000). */
+    {"GET", "/api/v1/channels", AUTH_USER, 0, api_channels_list, "delivery channels", NULL},
+    {"POST", "/api/v1/channels", AUTH_ADMIN, 49152, api_channels_create,
+     "create a delivery channel", NULL},
+    {"GET", "/api/v1/channels/{id}", AUTH_USER, 0, api_channels_get, "one delivery channel", NULL},
+    {"PATCH", "/api/v1/channels/{id}", AUTH_ADMIN, 49152, api_channels_update,
+     "change a delivery channel", NULL},
+    {"DELETE", "/api/v1/channels/{id}", AUTH_ADMIN, 0, api_channels_delete,
+     "delete a delivery channel", NULL},
+    {"GET", "/api/v1/senders", AUTH_USER, 0, api_senders_list, "sender identities", NULL},
+    {"POST", "/api/v1/senders", AUTH_USER, 65536, api_senders_create, "add a sender identity",
+     NULL},
+    {"GET", "/api/v1/senders/{id}", AUTH_USER, 0, api_senders_get, "one sender identity", NULL},
+    {"PATCH", "/api/v1/senders/{id}", AUTH_USER, 65536, api_senders_update,
+     "change a sender identity", NULL},
+    {"DELETE", "/api/v1/senders/{id}", AUTH_USER, 0, api_senders_delete, "delete a sender identity",
+     NULL},
+    {"GET", "/api/v1/blocked-domains", AUTH_USER, 0, api_blocked_domains_list, "blocked domains",
+     NULL},
+    {"POST", "/api/v1/blocked-domains", AUTH_ADMIN, 4096, api_blocked_domains_create,
+     "block a domain", NULL},
+    {"DELETE", "/api/v1/blocked-domains/{domain}", AUTH_ADMIN, 0, api_blocked_domains_delete,
+     "unblock a domain", NULL},
+    /* end of delivery */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
@@ -100,6 +126,12 @@ const api_member *api_route_body(const route *r)
         {api_templates_update, api_templates_update_body},
         {api_templates_preview, api_templates_preview_body},
         {api_emails_preview, api_emails_preview_body},
+        /* delivery */
+        {api_channels_create, api_channels_create_body},
+        {api_channels_update, api_channels_update_body},
+        {api_senders_create, api_senders_create_body},
+        {api_senders_update, api_senders_update_body},
+        {api_blocked_domains_create, api_blocked_domains_create_body},
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

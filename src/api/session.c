@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/timeutil.h"
 #include "store/users.h"
+#include "svc/settings.h"
 
 typedef struct forwarded {
     buf list;
@@ -43,10 +44,9 @@ static void client_address(http_req *r, char *out, size_t n)
 static void set_cookie(http_req *r, const char *value, int64_t max_age_s)
 {
     char c[256];
-    const char *secure = getenv("HAIL_COOKIE_SECURE");
     snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
              AUTH_SESSION_COOKIE, value, (long long)max_age_s,
-             secure && !strcmp(secure, "1") ? "; Secure" : "");
+             settings()->cookie_secure ? "; Secure" : "");
     http_add_header(r, "Set-Cookie", c);
 }
 

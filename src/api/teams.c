@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "store/users.h"
+#include "svc/teams.h"
 
-/* Team changes are single statements: no service transaction needed. */
+/* Handlers parse and reply; svc/teams.c does the work in its transactions. */
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX     200
@@ -26,7 +26,7 @@ static const char *team_name(http_req *r, json_t *body)
 static void reply_team(http_req *r, db *d, int64_t id, int status)
 {
     json_t *t = NULL;
-    hail_err e = teams_json(d, id, &t);
+    hail_err e = team_get(d, id, &t);
     api_reply(r, e, status, t);
 }
 
@@ -46,7 +46,7 @@ void api_teams_list(http_req *r)
         return;
     json_t *a;
     char *next = NULL;
-    hail_err e = teams_page_json(d, *raw ? raw + 1 : NULL, limit, &a, &next);
+    hail_err e = team_page(d, *raw ? raw + 1 : NULL, limit, &a, &next);
     char c[API_CURSOR_MAX] = "";
     /* A name is at most 100 characters (400 bytes): it always fits. */
     if (next && strlen(next) + 2 <= sizeof c * 3 / 4 - 2)
@@ -62,13 +62,10 @@ void api_teams_create(http_req *r)
     if (!body)
         return;
     const char *name = team_name(r, body);
-    int64_t id;
     if (name) {
-        hail_err e = teams_create(d, name, &id);
-        if (e)
-            http_reply_err(r, e);
-        else
-            reply_team(r, d, id, 201);
+        json_t *t;
+        hail_err e = team_create(d, name, &t);
+        api_reply(r, e, 201, t);
     }
     json_decref(body);
 }
@@ -90,11 +87,9 @@ void api_teams_update(http_req *r)
         return;
     const char *name = team_name(r, body);
     if (name) {
-        hail_err e = teams_rename(d, id, name);
-        if (e)
-            http_reply_err(r, e);
-        else
-            reply_team(r, d, id, 200);
+        json_t *t;
+        hail_err e = team_rename(d, id, name, &t);
+        api_reply(r, e, 200, t);
     }
     json_decref(body);
 }
@@ -105,7 +100,7 @@ void api_teams_delete(http_req *r)
     db *d = id ? api_db(r) : NULL;
     if (!d)
         return;
-    hail_err e = teams_delete(d, id);
+    hail_err e = team_delete(d, id);
     if (e)
         http_reply_err(r, e);
     else
@@ -120,17 +115,8 @@ void api_teams_member_add(http_req *r)
     if (!d)
         return;
     json_t *t;
-    user u;
-    hail_err e = teams_json(d, id, &t);
-    if (e) {
-        http_reply_err(r, e);
-        return;
-    }
-    json_decref(t);
-    if ((e = users_get(d, uid, &u)) || (e = teams_add_member(d, id, uid)))
-        http_reply_err(r, e);
-    else
-        reply_team(r, d, id, 200);
+    hail_err e = team_member_add(d, id, uid, &t);
+    api_reply(r, e, 200, t);
 }
 
 void api_teams_member_remove(http_req *r)
@@ -140,9 +126,7 @@ void api_teams_member_remove(http_req *r)
     db *d = uid ? api_db(r) : NULL;
     if (!d)
         return;
-    hail_err e = teams_remove_member(d, id, uid);
-    if (e)
-        http_reply_err(r, e);
-    else
-        reply_team(r, d, id, 200);
+    json_t *t;
+    hail_err e = team_member_remove(d, id, uid, &t);
+    api_reply(r, e, 200, t);
 }

@@ -3,8 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "auth/auth.h"
-#include "store/users.h"
+#include "svc/tokens.h"
 
 /* Users manage their own tokens; admins see and revoke everyone's. */
 
@@ -37,7 +36,7 @@ void api_tokens_list(http_req *r)
         return;
     json_t *a;
     int64_t next;
-    hail_err e = tokens_page_json(d, all ? 0 : r->user_id, revoked, after, limit, &a, &next);
+    hail_err e = token_page(d, all ? 0 : r->user_id, revoked, after, limit, &a, &next);
     char c[32] = "";
     if (next)
         snprintf(c, sizeof c, "t%lld", (long long)next);
@@ -68,7 +67,7 @@ void api_tokens_create(http_req *r)
     const char *name = json_string_value(v[0]);
     char token[AUTH_TOKEN_MAX];
     int64_t id;
-    hail_err e = auth_token_create(d, r->user_email, name, token, &id);
+    hail_err e = token_create(d, r->user_email, name, token, &id);
     if (e)
         http_reply_err(r, e);
     else
@@ -84,7 +83,7 @@ void api_tokens_delete(http_req *r)
     db *d = id ? api_db(r) : NULL;
     if (!d)
         return;
-    hail_err e = tokens_revoke(d, id, is_admin(r) ? 0 : r->user_id);
+    hail_err e = token_revoke(d, id, is_admin(r) ? 0 : r->user_id);
     if (e)
         http_reply_err(r, e);
     else

@@ -61,6 +61,11 @@ static hail_err check_imap_poll(const char *v)
     return settings_check("HAIL_IMAP_POLL_SECONDS", v);
 }
 
+static hail_err check_ca_file(const char *v)
+{
+    return settings_check("HAIL_CA_FILE", v);
+}
+
 /* Parsing the list also installs it; hail serve is the one user. */
 static hail_err check_trusted_proxies(const char *v)
 {
@@ -120,6 +125,9 @@ static const struct env_var {
     {"HAIL_INBOUND_TOKEN", FOR_SERVE,
      "serve: a secret an MTA presents (Bearer) to POST /api/v1/inbound", "unset (admins only)",
      NULL},
+    {"HAIL_CA_FILE", FOR_ALL,
+     "CA certificates (PEM) outbound TLS trusts besides the system's: SMTP, IMAP, Marketo",
+     "unset (system CAs)", check_ca_file},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},
@@ -156,7 +164,7 @@ static hail_err check_marketo(void)
 {
     if (marketo_configured()) {
         marketo_config cfg;
-        hail_err e = marketo_config_from_env(&cfg);
+        hail_err e = marketo_config_load(&cfg);
         if (!e)
             marketo_config_release(&cfg);
         return e;
@@ -414,10 +422,9 @@ int cli_main(int argc, char **argv)
 
     /* Settings every command uses are checked before anything is touched. */
     hail_err e = cli_check_env(0);
-    if (!e)
-        e = log_init_from_env();
     hail_settings set;
-    if (!e && !(e = settings_load(&set))) {
+    if (!e && !(e = settings_load(&set)) && !(e = log_init(set.log_level)) &&
+        !(e = db_set_sync(set.db_sync))) {
         set.data_dir = c.data_dir;
         set.database = c.database;
         settings_set(&set);

@@ -58,11 +58,9 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         fputs(serve_usage, stdout);
         return 0;
     }
-    const char *listen = getenv("HAIL_LISTEN");
-    const char *threads_s = getenv("HAIL_THREADS");
+    const char *listen = settings()->listen;
+    const char *threads_s = settings()->threads_env;
     const char *threads_from = "HAIL_THREADS";
-    if (!listen || !*listen)
-        listen = "127.0.0.1:8080";
     for (int i = 1; i < argc; i++) {
         int r;
         if ((r = opt_value(argc, argv, &i, "--listen", &listen))) {
@@ -102,7 +100,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     /* The web app's files; without them hail serves the API alone. */
     web_app *web = NULL;
     char why[2 * PATH_MAX + 64];
-    if ((e = web_open(getenv("HAIL_WEB_ROOT"), &web, why, sizeof why)))
+    if ((e = web_open(settings()->web_root, &web, why, sizeof why)))
         return cli_fail(e);
     if (web)
         log_info("web app: %s", web_root_dir(web));
@@ -123,8 +121,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     api_ctx ctx = {.db_path = c->db_path, .started_at = time_now_us(), .web = web};
     http_app app = {0};
     api_app_init(&app, &ctx);
-    const char *al = getenv("HAIL_ACCESS_LOG");
-    if (al && !strcasecmp(al, "off"))
+    if (!settings()->access_log)
         app.access_log = 0;
 
     struct sigaction sa = {0};

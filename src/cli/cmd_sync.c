@@ -154,7 +154,7 @@ int cmd_sync(cli_ctx *c, int argc, char **argv)
     }
 
     marketo_config cfg;
-    hail_err e = marketo_config_from_env(&cfg);
+    hail_err e = marketo_config_load(&cfg);
     if (e)
         return cli_fail(e);
     struct db *d;

@@ -30,9 +30,8 @@ hail_err log_level_parse(const char *s, enum log_level *out)
                      "HAIL_LOG_LEVEL must be one of debug, info, warn, error, off, not '%.40s'", s);
 }
 
-hail_err log_init_from_env(void)
+hail_err log_init(const char *v)
 {
-    const char *v = getenv("HAIL_LOG_LEVEL");
     enum log_level lvl = LOG_INFO;
     if (v && *v) {
         hail_err e = log_level_parse(v, &lvl);

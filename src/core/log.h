@@ -16,7 +16,9 @@ void log_set_level(enum log_level lvl);
 hail_err log_level_parse(const char *s, enum log_level *out);
 /* Sets the level from HAIL_LOG_LEVEL (unset or empty: info); a bad value is
  * refused with HAIL_EINVAL and leaves the level as it was. */
-hail_err log_init_from_env(void);
+/* Sets the level from HAIL_LOG_LEVEL's value as the settings hold it (NULL
+ * or "": info); a bad value is an error and leaves the level alone. */
+hail_err log_init(const char *level);
 int log_enabled(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/ratelimit.h"
 #include "core/timeutil.h"
+#include "svc/settings.h"
 
 /* ---- limiters ---- */
 
@@ -110,6 +111,12 @@ struct ob_client {
     CURL *h;
     long status;
     char errbuf[CURL_ERROR_SIZE];
+    /* The server's last reply (SMTP/IMAP), lines of a multi-line SMTP reply
+     * joined by a space; reply_open while a multi-line reply goes on. */
+    char reply[1024];
+    size_t reply_len;
+    int reply_open;
+    char text[CURL_ERROR_SIZE + 1024];
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -168,6 +175,31 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
     return c->o.stop && atomic_load(c->o.stop);
 }
 
+/* Keeps the server's reply lines (never what hail sends: AUTH carries the
+ * password). */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t n, void *ud)
+{
+    ob_client *c = ud;
+    (void)h;
+    if (type != CURLINFO_HEADER_IN)
+        return 0;
+    while (n && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+        n--;
+    if (!c->reply_open)
+        c->reply_len = 0;
+    /* "250-…" goes on, "250 …" ends an SMTP reply; any other line stands alone. */
+    c->reply_open = n >= 4 && isdigit((unsigned char)data[0]) && isdigit((unsigned char)data[1]) &&
+                    isdigit((unsigned char)data[2]) && data[3] == '-';
+    if (c->reply_len && c->reply_len + 1 < sizeof c->reply)
+        c->reply[c->reply_len++] = ' ';
+    for (size_t i = 0; i < n && c->reply_len + 1 < sizeof c->reply; i++) {
+        unsigned char ch = (unsigned char)data[i];
+        c->reply[c->reply_len++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
+    }
+    c->reply[c->reply_len] = '\0';
+    return 0;
+}
+
 CURL *ob_easy(ob_client *c)
 {
     CURL *h = c->h;
@@ -183,14 +215,29 @@ CURL *ob_easy(ob_client *c)
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, c);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+    const char *ca = settings()->ca_file;
+    if (ca && *ca)
+        curl_easy_setopt(h, CURLOPT_CAINFO, ca);
     c->errbuf[0] = '\0';
+    c->reply[0] = '\0';
+    c->text[0] = '\0';
+    c->reply_len = 0;
+    c->reply_open = 0;
     c->status = 0;
     return h;
 }
 
-/* Whether a failed transfer may work if tried again later. */
-static int transient(CURLcode cc, long status)
+/* Whether a failed transfer may work if tried again later. mail: an SMTP
+ * or IMAP exchange, whose reply code decides first (4xx later, 5xx never). */
+static int transient(CURLcode cc, long status, int mail)
 {
+    if (mail && status >= 500 && status < 600)
+        return 0;
+    if (mail && status >= 400 && status < 500)
+        return 1;
     switch (cc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
@@ -218,11 +265,19 @@ hail_err ob_perform(ob_client *c)
         ob_limiter_give(c->o.limiter);
     if (cc == CURLE_OK)
         return HAIL_OK;
-    const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
     if (cc == CURLE_ABORTED_BY_CALLBACK && c->o.stop && atomic_load(c->o.stop))
         return hail_errf(HAIL_ECANCELLED, "stopped");
-    return hail_errf(transient(cc, c->status) ? HAIL_EUNAVAIL : HAIL_EREMOTE, "%s: %s",
-                     c->o.service, why);
+    const char *scheme = NULL;
+    curl_easy_getinfo(c->h, CURLINFO_SCHEME, &scheme);
+    int mail = scheme && (!strncasecmp(scheme, "smtp", 4) || !strncasecmp(scheme, "imap", 4));
+    const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
+    /* A mail server's refusal is told in its own words. */
+    if (mail && c->status >= 400 && c->reply_len)
+        snprintf(c->text, sizeof c->text, "%s", c->reply);
+    else
+        snprintf(c->text, sizeof c->text, "%s", why);
+    return hail_errf(transient(cc, c->status, mail) ? HAIL_EUNAVAIL : HAIL_EREMOTE, "%s: %s",
+                     c->o.service, c->text);
 }
 
 long ob_status(ob_client *c)
@@ -232,7 +287,12 @@ long ob_status(ob_client *c)
 
 const char *ob_error_text(ob_client *c)
 {
-    return c->errbuf;
+    return c->text;
+}
+
+const char *ob_reply(ob_client *c)
+{
+    return c->reply;
 }
 
 int64_t ob_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint32_t rnd)

@@ -2,8 +2,9 @@
  * remote service — SMTP, IMAP, Marketo, (later) Salesforce. It owns what
  * they share, so no client keeps its own copy:
  *   - a libcurl easy handle per client, reset and set up with the common
- *     options (timeouts, no signals, TLS verification, user agent, stop
- *     checks) before each exchange;
+ *     options (timeouts, no signals, TLS verification — with HAIL_CA_FILE
+ *     trusted besides the system's CAs —, user agent, stop checks, the
+ *     server's replies kept for messages) before each exchange;
  *   - the meaning of a failed transfer: transient (connection refused or
  *     lost, timeout, a 4xx SMTP/IMAP reply, HTTP 429/5xx) or permanent;
  *   - retry with exponential backoff and jitter, stopping on request;
@@ -67,8 +68,14 @@ CURL *ob_easy(ob_client *c);
 hail_err ob_perform(ob_client *c);
 /* The last exchange's response code (HTTP status, or the SMTP/IMAP reply code). */
 long ob_status(ob_client *c);
-/* The server's last reply line for SMTP/IMAP failures as curl reports it ("" if none). */
+/* Why the last ob_perform failed: a mail server's refusal in its own words
+ * (its last reply, e.g. "550 5.1.1 <a@b>: Recipient address rejected"),
+ * else curl's reason ("" after a success). */
 const char *ob_error_text(ob_client *c);
+/* The server's last reply of the last exchange (SMTP/IMAP; lines of a
+ * multi-line reply joined by a space), e.g. "250 2.0.0 Ok: queued as X";
+ * "" if none. Never anything hail sent. */
+const char *ob_reply(ob_client *c);
 
 /* Backoff before attempt+1: base·2^attempt, capped, with jitter in [½, 1]. */
 int64_t ob_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint32_t rnd);

@@ -80,6 +80,16 @@ static atomic_int waiters_max = 4;
 static atomic_int_least64_t last_acquired;
 #define STUCK_US 200000
 
+static atomic_int sync_normal; /* 1: PRAGMA synchronous=NORMAL */
+
+hail_err db_set_sync(const char *mode)
+{
+    if (mode && *mode && strcasecmp(mode, "normal") && strcasecmp(mode, "full"))
+        return hail_errf(HAIL_EINVAL, "HAIL_DB_SYNC must be full or normal, not '%.40s'", mode);
+    atomic_store(&sync_normal, mode && !strcasecmp(mode, "normal"));
+    return HAIL_OK;
+}
+
 void db_set_interactive_waiters(int max)
 {
     atomic_store(&waiters_max, max < 1 ? 1 : max);
@@ -988,14 +998,11 @@ static hail_err open_sqlite(db *d, const char *path, unsigned flags)
     if ((e = people_register_functions(d->h)))
         return e;
     sqlite3_extended_result_codes(d->h, 1);
-    const char *sync = getenv("HAIL_DB_SYNC");
-    if (sync && *sync && strcasecmp(sync, "normal") && strcasecmp(sync, "full"))
-        return hail_errf(HAIL_EINVAL, "HAIL_DB_SYNC must be full or normal, not '%.40s'", sync);
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas,
              "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=ON;"
              "PRAGMA cache_size=-16000; PRAGMA wal_autocheckpoint=4000;",
-             sync && strcasecmp(sync, "normal") == 0 ? "NORMAL" : "FULL");
+             atomic_load(&sync_normal) ? "NORMAL" : "FULL");
     if ((e = db_exec(d, pragmas)))
         return hail_errf(HAIL_EIO, "cannot use database %s: %s", path, hail_errmsg());
     d->version = read_version(d);

@@ -185,6 +185,11 @@ void db_set_tx_hook(db *d, db_tx_hook hook);
 /* How many HTTP threads may wait for the write lock at once (default 4);
  * `hail serve` sets half its thread pool. */
 void db_set_interactive_waiters(int max);
+/* SQLite durability of connections opened from now on (HAIL_DB_SYNC, read
+ * once into the settings): "full" (the default: fsync on every commit) or
+ * "normal" (not power-safe), any case; NULL or "" is full. HAIL_EINVAL with
+ * the variable's message for another value (the mode is then unchanged). */
+hail_err db_set_sync(const char *mode);
 
 /* Bulk writers (import, full sync) yield the write lock: they commit as soon
  * as another writer waits for it (after DB_BULK_MIN_US of work; hail's

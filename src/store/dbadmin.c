@@ -557,6 +557,11 @@ static hail_err copy_rows(copy_job *j, table *t, dbcopy_fn fn, void *ctx)
     return e;
 }
 
+/* Rows the migrations themselves create (the default maildir channel): an
+ * empty target has them, and the copy replaces them with the source's. */
+static const char seed_rows_sql[] = "SELECT count(*) FROM channels WHERE created_at = 0";
+static const char seed_rows_delete[] = "DELETE FROM channels WHERE created_at = 0";
+
 static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
 {
     hail_err e;
@@ -565,6 +570,12 @@ static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
         int64_t n;
         if ((e = count_rows(j->dst, t, &n)))
             return e;
+        if (!strcmp(t->name, "channels")) {
+            int64_t seeded = one_i64(j->dst, seed_rows_sql, "copy: count");
+            if (seeded < 0)
+                return HAIL_EDB;
+            n -= seeded;
+        }
         if (n > 0)
             return hail_errf(HAIL_EEXIST,
                              "the target database is not empty (table %s has %lld row%s);"
@@ -580,6 +591,8 @@ static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
     /* One transaction on the target: a failure leaves it empty. */
     if (!e && !(e = db_begin(j->dst)))
         e = db_exec(j->dst, "SET LOCAL statement_timeout = 0; SET LOCAL hail.bulk = 'on'");
+    if (!e)
+        e = db_exec(j->dst, seed_rows_delete);
     for (int i = 0; !e && i < j->n; i++) {
         table *t = &j->t[i];
         if ((e = copy_rows(j, t, fn, ctx)))

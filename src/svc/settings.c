@@ -72,6 +72,9 @@ hail_err settings_check(const char *name, const char *value)
         return int_value(name, value, 1, 64, &n);
     if (!strcmp(name, "HAIL_IMAP_POLL_SECONDS"))
         return int_value(name, value, 1, 86400, &n);
+    if (!strcmp(name, "HAIL_CA_FILE") && access(value, R_OK))
+        return hail_errf(HAIL_EINVAL, "HAIL_CA_FILE: cannot read '%.200s': %s", value,
+                         strerror(errno));
     return HAIL_OK;
 }
 
@@ -89,6 +92,16 @@ hail_err settings_load(hail_settings *s)
     if ((v = env("HAIL_DATA")))
         s->data_dir = v;
     s->database = env("HAIL_DATABASE_URL");
+    s->log_level = env("HAIL_LOG_LEVEL");
+    s->db_sync = env("HAIL_DB_SYNC");
+    s->threads_env = env("HAIL_THREADS");
+    s->marketo.url = env("HAIL_MARKETO_URL");
+    s->marketo.client_id = env("HAIL_MARKETO_CLIENT_ID");
+    s->marketo.client_secret = env("HAIL_MARKETO_CLIENT_SECRET");
+    s->marketo.smart_list_id = env("HAIL_MARKETO_SMART_LIST_ID");
+    s->marketo.since = env("HAIL_MARKETO_SINCE");
+    s->marketo.poll_seconds = env("HAIL_MARKETO_POLL_SECONDS");
+    s->marketo.sync_interval = env("HAIL_MARKETO_SYNC_INTERVAL");
     if ((v = env("HAIL_LISTEN")))
         s->listen = v;
     s->web_root = env("HAIL_WEB_ROOT");
@@ -103,6 +116,9 @@ hail_err settings_load(hail_settings *s)
         (e = int_var("HAIL_IMAP_POLL_SECONDS", 1, 86400, &s->imap_poll_seconds)))
         return e;
     s->inbound_token = env("HAIL_INBOUND_TOKEN");
+    if ((v = env("HAIL_CA_FILE")) && (e = settings_check("HAIL_CA_FILE", v)))
+        return e;
+    s->ca_file = v;
     return HAIL_OK;
 }
 

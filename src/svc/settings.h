@@ -16,16 +16,25 @@
 #include "core/err.h"
 
 typedef struct hail_settings {
-    const char *data_dir; /* --data / HAIL_DATA, default ./var */
-    const char *database; /* the database target (may hold a password: print redacted) */
+    const char *data_dir;  /* --data / HAIL_DATA, default ./var */
+    const char *database;  /* the database target (may hold a password: print redacted) */
+    const char *log_level; /* HAIL_LOG_LEVEL or NULL (core/log.h log_init) */
+    const char *db_sync;   /* HAIL_DB_SYNC or NULL (store/db.h db_set_sync) */
 
     /* serve */
     const char *listen;         /* --listen / HAIL_LISTEN, default 127.0.0.1:8080 */
     int threads;                /* --threads / HAIL_THREADS, 0: the default */
+    const char *threads_env;    /* HAIL_THREADS as given (serve checks it) */
     const char *web_root;       /* HAIL_WEB_ROOT or NULL */
     int access_log;             /* HAIL_ACCESS_LOG, default 1 */
     int cookie_secure;          /* HAIL_COOKIE_SECURE, default 0 */
     const char *salesforce_url; /* HAIL_SALESFORCE_URL or NULL */
+
+    /* Marketo (sync/mkto_run.c checks and parses them): NULL when unset. */
+    struct {
+        const char *url, *client_id, *client_secret, *smart_list_id, *since, *poll_seconds,
+            *sync_interval;
+    } marketo;
 
     /* sales email */
     /* HAIL_PUBLIC_URL: the address recipients reach hail at (tracking pixel,
@@ -37,6 +46,11 @@ typedef struct hail_settings {
     /* HAIL_INBOUND_TOKEN: a shared secret an MTA may present (Bearer) to
      * POST /api/v1/inbound instead of an admin's token; NULL: admins only. */
     const char *inbound_token;
+
+    /* outbound TLS (SMTP, IMAP, Marketo): HAIL_CA_FILE, a PEM file of CA
+     * certificates trusted besides the system's (an internal mail relay's
+     * CA); NULL: the system's only. */
+    const char *ca_file;
 } hail_settings;
 
 /* Reads the environment into *s (flags already parsed by the CLI override

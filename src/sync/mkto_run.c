@@ -15,6 +15,7 @@
 #include "core/timeutil.h"
 #include "store/lease.h"
 #include "store/sync_runs.h"
+#include "svc/settings.h"
 #include "sync/marketo.h"
 
 #define KV_CHECKPOINT   "marketo.sync.checkpoint"
@@ -30,16 +31,10 @@
 
 /* ---- configuration ---- */
 
-static const char *env_nonempty(const char *name)
-{
-    const char *v = getenv(name);
-    return v && *v ? v : NULL;
-}
-
 int marketo_configured(void)
 {
-    return env_nonempty("HAIL_MARKETO_URL") && env_nonempty("HAIL_MARKETO_CLIENT_ID") &&
-           env_nonempty("HAIL_MARKETO_CLIENT_SECRET");
+    const hail_settings *s = settings();
+    return s->marketo.url && s->marketo.client_id && s->marketo.client_secret;
 }
 
 static hail_err parse_seconds(const char *name, const char *v, double min, double max, int64_t *out)
@@ -64,13 +59,14 @@ void marketo_config_release(marketo_config *c)
     memset(c, 0, sizeof *c);
 }
 
-hail_err marketo_config_from_env(marketo_config *c)
+hail_err marketo_config_load(marketo_config *c)
 {
     memset(c, 0, sizeof *c);
     if (!marketo_configured())
         return hail_errf(HAIL_EINVAL, "Marketo is not configured: set HAIL_MARKETO_URL, "
                                       "HAIL_MARKETO_CLIENT_ID and HAIL_MARKETO_CLIENT_SECRET");
-    const char *url = getenv("HAIL_MARKETO_URL");
+    const hail_settings *set = settings();
+    const char *url = set->marketo.url;
     hail_err e;
     if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
         e = hail_errf(HAIL_EINVAL,
@@ -80,8 +76,8 @@ hail_err marketo_config_from_env(marketo_config *c)
         goto fail;
     }
     c->url = strdup(url);
-    c->client_id = strdup(getenv("HAIL_MARKETO_CLIENT_ID"));
-    c->client_secret = strdup(getenv("HAIL_MARKETO_CLIENT_SECRET"));
+    c->client_id = strdup(set->marketo.client_id);
+    c->client_secret = strdup(set->marketo.client_secret);
     if (!c->url || !c->client_id || !c->client_secret) {
         e = HAIL_ENOMEM;
         goto fail;
@@ -90,7 +86,7 @@ hail_err marketo_config_from_env(marketo_config *c)
     while (n > 0 && c->url[n - 1] == '/')
         c->url[--n] = '\0';
     const char *v;
-    if ((v = env_nonempty("HAIL_MARKETO_SMART_LIST_ID"))) {
+    if ((v = set->marketo.smart_list_id)) {
         char *end;
         errno = 0;
         long long id = strtoll(v, &end, 10);
@@ -101,7 +97,7 @@ hail_err marketo_config_from_env(marketo_config *c)
         }
         c->smart_list_id = id;
     }
-    v = env_nonempty("HAIL_MARKETO_SINCE");
+    v = set->marketo.since;
     if ((e = time_parse_iso(v ? v : "2010-01-01", v ? strlen(v) : 10, &c->since_us))) {
         e = hail_errf(HAIL_EINVAL, "HAIL_MARKETO_SINCE must be a date like 2010-01-01, not '%.40s'",
                       v);
@@ -112,11 +108,11 @@ hail_err marketo_config_from_env(marketo_config *c)
         goto fail;
     }
     c->poll_us = 60 * US_PER_SEC;
-    if ((v = env_nonempty("HAIL_MARKETO_POLL_SECONDS")) &&
+    if ((v = set->marketo.poll_seconds) &&
         (e = parse_seconds("HAIL_MARKETO_POLL_SECONDS", v, 0.001, 3600, &c->poll_us)))
         goto fail;
     c->interval_us = 300 * US_PER_SEC;
-    if ((v = env_nonempty("HAIL_MARKETO_SYNC_INTERVAL")) &&
+    if ((v = set->marketo.sync_interval) &&
         (e = parse_seconds("HAIL_MARKETO_SYNC_INTERVAL", v, 0.1, 7 * 86400, &c->interval_us)))
         goto fail;
     return HAIL_OK;

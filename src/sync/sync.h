@@ -39,9 +39,9 @@ typedef struct marketo_config {
 /* URL, client id and secret are all set (non-empty). */
 int marketo_configured(void);
 
-/* Reads HAIL_MARKETO_*. HAIL_EINVAL with a message naming the variable when a
- * value is bad or Marketo is not configured. On error *c holds nothing to free. */
-hail_err marketo_config_from_env(marketo_config *c);
+/* Parses the HAIL_MARKETO_* settings (svc/settings.h). HAIL_EINVAL with a message naming the
+ * variable when a value is bad or Marketo is not configured. On error *c holds nothing to free. */
+hail_err marketo_config_load(marketo_config *c);
 void marketo_config_release(marketo_config *c);
 
 typedef struct sync_progress {

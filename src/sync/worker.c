@@ -112,7 +112,7 @@ hail_err sync_worker_start(const char *db_path)
     hail_err e = HAIL_OK;
     if (W.started)
         goto out;
-    if ((e = marketo_config_from_env(&W.cfg)))
+    if ((e = marketo_config_load(&W.cfg)))
         goto out;
     W.db_path = strdup(db_path);
     if (!W.db_path) {
@@ -205,7 +205,7 @@ json_t *sync_status_json(db *d)
     if (!started) {
         marketo_config c;
         interval = 300 * US_PER_SEC;
-        if (marketo_config_from_env(&c) == HAIL_OK) {
+        if (marketo_config_load(&c) == HAIL_OK) {
             interval = c.interval_us;
             marketo_config_release(&c);
         }

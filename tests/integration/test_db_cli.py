@@ -22,8 +22,12 @@ PEOPLE = (HEADER +
 
 # The tables of the schema in the order the copy takes them: a table after
 # those it refers to, otherwise by name.
-COPY_ORDER = ["account_companies", "kv", "leases", "login_failures", "people", "people_search",
-              "sync_runs", "teams", "users", "api_tokens", "sessions", "team_members"]
+COPY_ORDER = ["account_companies", "activities", "blocked_domains", "channels", "inbound_messages",
+              "kv", "leases", "login_failures", "people", "people_search", "people_unsubscribed",
+              "sync_runs", "teams", "unsubscribes", "users",
+              "api_tokens", "senders", "sessions", "team_members", "templates",
+              "emails", "template_favorites",
+              "email_attachments"]
 
 
 def fill(h):

@@ -641,6 +641,6 @@ int main(void)
         T(test_bulk_and_single_writes),
     };
 #undef T
-    setenv("HAIL_DB_SYNC", "normal", 1);
+    db_set_sync("normal");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

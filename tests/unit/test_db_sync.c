@@ -30,18 +30,16 @@ static int teardown(void **state)
         unlink(p);
     }
     rmdir(dir);
-    unsetenv("HAIL_DB_SYNC");
+    db_set_sync(NULL);
     return 0;
 }
 
-/* PRAGMA synchronous of a connection opened with HAIL_DB_SYNC=value (NULL:
- * unset); -1 if db_open refused it. */
+/* PRAGMA synchronous of a connection opened after db_set_sync(value) (the
+ * settings' HAIL_DB_SYNC; NULL: unset); -1 if db_set_sync refused it. */
 static int synchronous_with(const char *value)
 {
-    if (value)
-        setenv("HAIL_DB_SYNC", value, 1);
-    else
-        unsetenv("HAIL_DB_SYNC");
+    if (db_set_sync(value))
+        return -1;
     db *d;
     if (db_open(path, DB_MIGRATE, &d))
         return -1;

@@ -3080,6 +3080,6 @@ int main(void)
     };
 #undef T
     /* fsync on every commit is not what these tests are about */
-    setenv("HAIL_DB_SYNC", "normal", 1);
+    db_set_sync("normal");
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

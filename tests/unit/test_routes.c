@@ -113,7 +113,9 @@ static const route *route_of(const char *path, const char *method)
 /* Salesforce ids are strings; every other path parameter is a hail id. */
 static int string_id_path(const char *path)
 {
-    return !strncmp(path, "/api/v1/accounts/", 17) || !strncmp(path, "/api/v1/opportunities/", 22);
+    return !strncmp(path, "/api/v1/accounts/", 17) ||
+           !strncmp(path, "/api/v1/opportunities/", 22) ||
+           !strncmp(path, "/api/v1/blocked-domains/", 24);
 }
 
 static void check_path_params(json_t *doc, const char *path, json_t *params)
@@ -144,12 +146,10 @@ static long long int_or(json_t *o, const char *key, long long dflt)
 
 /* hail's check of one body (api_body_check with the route's members) and the
  * document's request schema say the same: the same members, required and
- * nullable ones, types, lengths, values and limits. */
-static void check_body(json_t *doc, const route *r, json_t *schema)
+ * nullable ones, types, lengths, values and limits; an object member's
+ * members the same way, and its schema closed too. */
+static void check_members(json_t *doc, const route *r, const api_member *m, json_t *schema)
 {
-    const api_member *m = api_route_body(r);
-    if (!m)
-        fail_msg("%s %s takes a body but has no members for api_body_check", r->method, r->pattern);
     json_t *props = json_object_get(schema, "properties");
     json_t *required = json_object_get(schema, "required");
     size_t n = 0, nreq = 0;
@@ -164,10 +164,12 @@ static void check_body(json_t *doc, const route *r, json_t *schema)
         json_array_foreach(required, i, q) req |= !strcmp(json_string_value(q), x->name);
         nreq += req;
         const char *type = json_string_value(json_object_get(p, "type"));
-        const char *want = x->type == API_BOOL  ? "boolean"
-                           : x->type == API_IDS ? "array"
-                           : x->type == API_ID  ? "integer"
-                                                : "string";
+        const char *want = x->type == API_BOOL     ? "boolean"
+                           : x->type == API_IDS    ? "array"
+                           : x->type == API_ID     ? "integer"
+                           : x->type == API_INT    ? "integer"
+                           : x->type == API_OBJECT ? "object"
+                                                   : "string";
         int ok = req == x->required &&
                  json_is_true(json_object_get(p, "nullable")) == x->nullable && type &&
                  !strcmp(type, want);
@@ -178,6 +180,12 @@ static void check_body(json_t *doc, const route *r, json_t *schema)
                  int_or(items, "minimum", 0) == 1;
         } else if (x->type == API_ID) {
             ok = ok && int_or(p, "minimum", 0) == 1;
+        } else if (x->type == API_INT) {
+            ok = ok && int_or(p, "minimum", -1) == x->min && int_or(p, "maximum", -1) == x->max;
+        } else if (x->type == API_OBJECT) {
+            ok = ok && json_is_false(json_object_get(p, "additionalProperties"));
+            if (ok)
+                check_members(doc, r, api_object_members(x), p);
         } else if (x->type != API_BOOL && x->one_of) {
             json_t *e = json_object_get(p, "enum");
             size_t k = 0;
@@ -199,6 +207,14 @@ static void check_body(json_t *doc, const route *r, json_t *schema)
     }
     if (json_object_size(props) != n || json_array_size(required) != nreq)
         fail_msg("%s %s: the document has members hail does not take", r->method, r->pattern);
+}
+
+static void check_body(json_t *doc, const route *r, json_t *schema)
+{
+    const api_member *m = api_route_body(r);
+    if (!m)
+        fail_msg("%s %s takes a body but has no members for api_body_check", r->method, r->pattern);
+    check_members(doc, r, m, schema);
 }
 
 /* The document describes requests as strictly as hail enforces them: every
