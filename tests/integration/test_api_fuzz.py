@@ -705,6 +705,8 @@ class Fuzzer:
             if method == "DELETE" or (isinstance(r.json, dict) and r.json.get("active") is False):
                 u["active"] = False
                 w.drop_user_auth(ids[0])
+        if op.template == "/api/v1/templates/{id}" and method == "DELETE" and ids:
+            w.templates.discard(ids[0])
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
