@@ -195,10 +195,11 @@ hail_err templates_preview(db *d, int64_t user_id, const char *role, int64_t tem
     if (sender_id) {
         tmpl_sender s;
         e = tmpl_db_sender(d, sender_id, &s);
-        if (!e && s.user_id != user_id && !is_admin(role))
-            e = HAIL_ENOTFOUND;
-        if (!e)
+        if (!e) {
+            if (s.user_id != user_id && !is_admin(role))
+                e = HAIL_ENOTFOUND; /* another user's: not revealed */
             tmpl_sender_free(&s);
+        }
         if (e == HAIL_ENOTFOUND)
             return hail_errf(e, "no sender with id %lld", (long long)sender_id);
         if (e)

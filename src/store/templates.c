@@ -4,6 +4,7 @@
 
 #include "core/buf.h"
 #include "core/timeutil.h"
+#include "core/utf8.h"
 
 hail_err tmpl_db_insert(db *d, int64_t owner_id, const tmpl_write *w, int64_t *id_out)
 {
@@ -249,6 +250,10 @@ hail_err tmpl_db_page(db *d, int64_t user_id, int admin, const char *view, const
     if (view && *view && strcmp(view, "mine") && strcmp(view, "shared") &&
         strcmp(view, "favorites") && strcmp(view, "archived"))
         return hail_errf(HAIL_EINVAL, "unknown view '%.64s'", view);
+    /* A filter that is not UTF-8 matches nothing (PostgreSQL's text
+     * refuses it). */
+    if (q && !utf8_is_valid(q, strlen(q)))
+        return (*out = json_array()) ? HAIL_OK : HAIL_ENOMEM;
     buf pat = BUF_INIT(4096);
     hail_err e = HAIL_OK;
     if (q) {

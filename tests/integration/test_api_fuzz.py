@@ -115,6 +115,7 @@ class World:
         self.tokens = {}     # id -> {"secret", "owner", "live"}
         self.sessions = []   # {"cookie", "csrf", "owner"}
         self.people = set()
+        self.templates = set()  # email template ids
         self.accounts = set()
         self.opportunities = set()
         self.owners = set()
@@ -131,7 +132,8 @@ class World:
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
                 "tokens": self.tokens, "people": self.people, "accounts": self.accounts,
-                "opportunities": self.opportunities}.get(collection, self.links.get(collection))
+                "opportunities": self.opportunities,
+                "templates": self.templates}.get(collection, self.links.get(collection))
 
     def creds(self):
         """(email, password) of active users whose password is known."""
@@ -182,6 +184,8 @@ class World:
                 self.members[value["id"]] = {
                     m["id"] for m in value["members"]
                     if isinstance(m, dict) and isinstance(m.get("id"), int)}
+        elif "body_html" in value and "sharing" in value and isinstance(value.get("id"), int):
+            self.templates.add(value["id"])
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -355,6 +359,15 @@ class Fuzzer:
             return ([t for t in picks if t is not None],)  # duplicates too
         if name == "active":
             return (self.chance(0.8),)
+        # Template previews: a known person and template; mostly no sender (one of
+        # the caller's own is needed, which the pass does not make).
+        if name == "person_id" and self.chance(0.9):
+            known = self.pick(sorted(self.w.people))
+            return (known,) if known is not None else None
+        if name == "template_id" and "/emails/preview" in op.template:
+            return (self.pick(sorted(self.w.templates)) if self.chance(0.3) else None,)
+        if name == "sender_id" and "/preview" in op.template and self.chance(0.8):
+            return (None,)
         return None
 
     # ---- invalid variants ----
@@ -551,6 +564,13 @@ class Fuzzer:
             body, kind = self.session_body(data)
         else:
             body, kind = self.obj(data, schema, op), "valid"
+            if op.template == "/api/v1/emails/preview" and self.chance(0.8):
+                # hail wants body_html with a subject, or a template_id
+                if body.get("template_id") is not None:
+                    body.pop("body_html", None)
+                else:
+                    body.setdefault("subject", "Hi {{first_name}}")
+                    body.setdefault("body_html", "<p>Hello {{company}}</p>")
             if roll >= 70:
                 body, kind = self.mutate(data, body, schema)
         return json.dumps(body).encode(), ct, kind
@@ -712,6 +732,8 @@ class Fuzzer:
             if method == "DELETE" or (isinstance(r.json, dict) and r.json.get("active") is False):
                 u["active"] = False
                 w.drop_user_auth(ids[0])
+        if op.template == "/api/v1/templates/{id}" and method == "DELETE" and ids:
+            w.templates.discard(ids[0])
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -829,6 +851,17 @@ class ApiFuzz(ApiCase):
                                     "teams": [team_id]}, token=self.admin)
                 self.assertEqual(r.status, 201, r)
                 world.learn(r.json)
+        # People and a shared template known from the start, so that the
+        # previews get past the lookups whatever the draws read first.
+        r = self.h.request("GET", "/api/v1/people?limit=50", token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        world.learn(r.json)
+        r = self.h.request("POST", "/api/v1/templates",
+                           {"name": "Seed", "subject": "Hi {{first_name}}",
+                            "body_html": "<p>{{company}}</p>", "sharing": "everyone"},
+                           token=self.admin)
+        self.assertEqual(r.status, 201, r)
+        world.learn(r.json)
 
         deadline = time.monotonic() + SECONDS
         started = time.monotonic()

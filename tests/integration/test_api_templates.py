@@ -111,6 +111,7 @@ class Crud(TemplatesCase):
                          ["Secret", "Delta", "Gamma", "Beta", "Alpha 2"])
         self.assertEqual(self.names("rep1", "?q=ALPHA"), ["Alpha 2"])
         self.assertEqual(self.names("rep1", "?q=" + urllib.parse.quote("%")), [])
+        self.assertEqual(self.names("rep1", "?q=%FF"), [])  # not UTF-8: matches nothing
         r = self.req("rep1", "PATCH", "/api/v1/templates/%d" % a["id"], {"archived": True})
         self.assertEqual(r.json["archived"], True)
         self.assertEqual(self.names("rep1"), ["Gamma", "Beta"])

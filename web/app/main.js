@@ -41,6 +41,9 @@ import './pages/compose-preview.js';
 import './pages/compose.js';
 import './pages/emails-format.js';
 import './pages/emails.js';
+import './pages/templates-common.js';
+import './pages/templates.js';
+import './pages/templates-editor.js';
 import './routes.js';
 
 import { render } from 'preact';

@@ -7,6 +7,8 @@ import { AccountsPage } from './pages/accounts.js';
 import { AccountPage } from './pages/account.js';
 import { OpportunityPage } from './pages/opportunity.js';
 import { ComposePage } from './pages/compose.js';
+import { TemplatesPage } from './pages/templates.js';
+import { TemplateEditorPage } from './pages/templates-editor.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -18,6 +20,8 @@ export const routes = [
   { pattern: '/accounts/:id', component: AccountPage },
   { pattern: '/opportunities/:id', component: OpportunityPage },
   { pattern: '/compose', component: ComposePage },
+  { pattern: '/templates', component: TemplatesPage },
+  { pattern: '/templates/:id', component: TemplateEditorPage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },

@@ -38,6 +38,7 @@ export function Shell({ user, children }) {
           <ul>
             <${NavLink} href="/people">People</${NavLink}>
             <${NavLink} href="/accounts">Accounts</${NavLink}>
+            <${NavLink} href="/templates">Templates</${NavLink}>
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
           </ul>
         </nav>
