@@ -116,6 +116,10 @@ class World:
         self.sessions = []   # {"cookie", "csrf", "owner"}
         self.people = set()
         self.templates = set()  # email template ids
+        self.channels = set()   # delivery channel ids
+        self.senders = set()    # sender identity ids
+        self.emails = set()     # email ids
+        self.domains = set()    # blocked domains
         self.accounts = set()
         self.opportunities = set()
         self.owners = set()
@@ -132,8 +136,9 @@ class World:
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
                 "tokens": self.tokens, "people": self.people, "accounts": self.accounts,
-                "opportunities": self.opportunities,
-                "templates": self.templates}.get(collection, self.links.get(collection))
+                "opportunities": self.opportunities, "templates": self.templates,
+                "channels": self.channels, "senders": self.senders, "emails": self.emails,
+                "blocked-domains": self.domains}.get(collection, self.links.get(collection))
 
     def creds(self):
         """(email, password) of active users whose password is known."""
@@ -186,6 +191,15 @@ class World:
                     if isinstance(m, dict) and isinstance(m.get("id"), int)}
         elif "body_html" in value and "sharing" in value and isinstance(value.get("id"), int):
             self.templates.add(value["id"])
+        elif "kind" in value and "is_default" in value and isinstance(value.get("id"), int):
+            self.channels.add(value["id"])
+        elif "address" in value and "channel_id" in value and isinstance(value.get("id"), int):
+            self.senders.add(value["id"])
+        elif "status" in value and "subject" in value and "sender" in value and \
+                isinstance(value.get("id"), int):
+            self.emails.add(value["id"])
+        elif set(value) >= {"domain", "created_at"} and isinstance(value.get("domain"), str):
+            self.domains.add(value["domain"])
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -367,6 +381,35 @@ class Fuzzer:
         if name == "template_id" and "/emails/preview" in op.template:
             return (self.pick(sorted(self.w.templates)) if self.chance(0.3) else None,)
         if name == "sender_id" and "/preview" in op.template and self.chance(0.8):
+            return (None,)
+        # Mail: known senders, channels, people and templates; fresh channel
+        # names, addresses and domains (sometimes a clash: 409).
+        if name == "sender_id" and self.chance(0.9):
+            known = self.pick(sorted(self.w.senders))
+            return (known,) if known is not None else None
+        if name == "channel_id" and self.chance(0.9):
+            known = self.pick(sorted(self.w.channels))
+            return (known,) if known is not None else None
+        if name == "template_id" and self.chance(0.8):
+            known = self.pick(sorted(self.w.templates))
+            return (known,) if known is not None else None
+        if name == "person_ids" and self.chance(0.9):
+            return ([self.pick(sorted(self.w.people)) for _ in range(self.rnd.randrange(1, 4))],)
+        if name == "name" and "/channels" in op.template and self.chance(0.9):
+            self.w.names_made += 1
+            return ("Channel %d" % self.w.names_made,)
+        if name == "kind" and "/channels" in op.template and self.chance(0.8):
+            return ("maildir",)
+        if name == "address" and "/senders" in op.template and self.chance(0.9):
+            return (self.fresh_email(),)
+        if name == "domain" and self.chance(0.9):
+            self.w.names_made += 1
+            return ("fuzz%d.example" % self.w.names_made,)
+        if name in ("draft",) and "/emails" in op.template:
+            return (self.chance(0.7),)  # drafts stay editable and cancellable
+        if name in ("cc", "bcc", "attachments") and self.chance(0.7):
+            return ([],)
+        if name in ("send_at", "time_zone") and self.chance(0.8):
             return (None,)
         return None
 
@@ -734,6 +777,12 @@ class Fuzzer:
                 w.drop_user_auth(ids[0])
         if op.template == "/api/v1/templates/{id}" and method == "DELETE" and ids:
             w.templates.discard(ids[0])
+        if op.template == "/api/v1/channels/{id}" and method == "DELETE" and ids:
+            w.channels.discard(ids[0])
+        if op.template == "/api/v1/senders/{id}" and method == "DELETE" and ids:
+            w.senders.discard(ids[0])
+        if op.template == "/api/v1/blocked-domains/{domain}" and method == "DELETE":
+            w.domains.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -838,13 +887,13 @@ class ApiFuzz(ApiCase):
         fz.nul_in_paths = fz.body_on_bodyless = True
         # Teams with members from the start, so that removing a member is
         # reached often enough whatever the draws create first.
-        for t in range(2):
+        for t in range(3):
             r = self.h.request("POST", "/api/v1/teams", {"name": "Seed team %d" % t},
                                token=self.admin)
             self.assertEqual(r.status, 201, r)
             world.learn(r.json)
             team_id = r.json["id"]
-            for u in range(3):
+            for u in range(5):
                 r = self.h.request("POST", "/api/v1/users",
                                    {"email": "seed%d.%d@example.com" % (t, u),
                                     "name": "Seed %d.%d" % (t, u), "role": "rep",
@@ -862,6 +911,42 @@ class ApiFuzz(ApiCase):
                            token=self.admin)
         self.assertEqual(r.status, 201, r)
         world.learn(r.json)
+        # Mail: channels, a sender of each caller's, blocked domains, drafts
+        # (editable, cancellable) and failed emails (retried), so that each
+        # mail operation meets ids that exist.
+        for t in range(3):
+            r = self.h.request("POST", "/api/v1/channels", {"name": "Seed channel %d" % t,
+                                                            "kind": "maildir"}, token=self.admin)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            r = self.h.request("POST", "/api/v1/blocked-domains", {"domain": "seed%d.example" % t},
+                               token=self.admin)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+        r = self.h.request("GET", "/api/v1/channels", token=self.admin)
+        world.learn(r.json)
+        senders = []
+        for tok, addr in ((self.admin, ADMIN_EMAIL), (self.rep, REP_EMAIL)):
+            for t in range(4):  # the last two send nothing: they can be deleted
+                r = self.h.request("POST", "/api/v1/senders",
+                                   {"address": "s%d.%s" % (t, addr), "display_name": "Seed",
+                                    "channel_id": 1}, token=tok)
+                self.assertEqual(r.status, 201, r)
+                world.learn(r.json)
+                senders.append((tok, r.json["id"]))
+        people = sorted(world.people)
+        senders = [x for i, x in enumerate(senders) if i % 4 < 2]
+        for i in range(36):
+            tok, sid = senders[i % len(senders)]
+            r = self.h.request("POST", "/api/v1/emails",
+                               {"person_id": people[i % len(people)], "sender_id": sid,
+                                "subject": "Seed %d" % i, "body_html": "<p>Seed</p>",
+                                "draft": True}, token=tok)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            if i % 2 == 0:
+                self.h.sql("UPDATE emails SET status = 'failed', failed_reason = 'rejected'"
+                           " WHERE id = ?", r.json["id"])
 
         deadline = time.monotonic() + SECONDS
         started = time.monotonic()
