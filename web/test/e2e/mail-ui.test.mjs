@@ -260,6 +260,34 @@ describe('mail pages (the mail API answered in the page)', { skip: SKIP }, () =>
     await page.unrouteAll();
   });
 
+  it('the People list: select people on two pages, "Email selected" opens the bulk composer', async () => {
+    await mockMail(page, people, { userId: user.id });
+    await page.goto('/people');
+    const table = page.getByRole('table', { name: 'People', exact: true });
+    await table.getByRole('link').first().waitFor();
+    assert.equal(await table.getByRole('checkbox').count(), 0);
+    await page.getByRole('button', { name: 'Select people' }).click();
+    await page.getByText('No one selected: tick the people to email.', { exact: true }).waitFor();
+    const email = page.getByRole('button', { name: 'Email selected' });
+    assert.equal(await email.isDisabled(), true);
+    const names = await table.getByRole('row').filter({ has: page.getByRole('cell') }).locator('td.cell-name').allTextContents();
+    const rows = table.getByRole('row').filter({ has: page.getByRole('cell') });
+    await rows.first().getByRole('checkbox', { name: new RegExp(`^Select ${names[0].trim()}`) }).check();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByRole('status').getByText(/^Showing 51–/).waitFor();
+    const names2 = await table.getByRole('row').filter({ has: page.getByRole('cell') }).locator('td.cell-name').allTextContents();
+    await rows.first().getByRole('checkbox', { name: new RegExp(`^Select ${names2[0].trim()}`) }).check();
+    await page.getByText('2 selected', { exact: true }).waitFor();
+    await checkPage(page, 'mail-ui-people-select');
+    await email.click();
+    await page.waitForURL((u) => u.pathname === '/compose' && /^\d+,\d+$/.test(u.searchParams.get('people')));
+    await page.getByRole('heading', { level: 1, name: 'Email the selected people' }).waitFor();
+    await page.getByRole('button', { name: 'Send to 2 people' }).waitFor();
+    const options = await page.getByRole('combobox', { name: 'Preview for' }).locator('option').allTextContents();
+    assert.deepEqual(options.map((o) => o.replace(/ <.*$/, '')), [names[0].trim(), names2[0].trim()]);
+    await page.unrouteAll();
+  });
+
   it('the composer when senders fail to load: the error, Send disabled', async () => {
     const diego = people[people.length - 1];
     await mockMail(page, people, { userId: user.id, fail: /senders/ });
