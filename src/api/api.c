@@ -145,11 +145,53 @@ static void list_word(char *out, size_t n, size_t i, size_t count, const char *w
         snprintf(out + len, n - len, "%s%s", i == 0 ? "" : i + 1 < count ? ", " : " or ", word);
 }
 
-/* Checks one member's value; replies 400 and returns 0 if it is wrong. */
-static int member_check(http_req *r, const api_member *m, json_t *v)
+static int body_check(http_req *r, json_t *body, const api_member *members, json_t **val,
+                      const char *prefix);
+
+/* Checks one member's value; replies 400 and returns 0 if it is wrong.
+ * prefix: "" for a body's member, "smtp." for a member of its smtp object. */
+static int member_check(http_req *r, const api_member *m, json_t *v, const char *prefix)
 {
-    const char *n = m->name;
+    char full[160];
+    snprintf(full, sizeof full, "%s%s", prefix, m->name);
+    const char *n = full;
     switch (m->type) {
+    case API_INT:
+        if (json_is_integer(v) && json_integer_value(v) >= m->min &&
+            json_integer_value(v) <= m->max)
+            return 1;
+        if (json_is_integer(v))
+            http_reply_error(r, 400, "bad_request",
+                             "%s must be an integer from %d to %d, not %" JSON_INTEGER_FORMAT, n,
+                             m->min, m->max, json_integer_value(v));
+        else if (json_is_real(v))
+            http_reply_error(r, 400, "bad_request", "%s must be an integer from %d to %d, not %g",
+                             n, m->min, m->max, json_real_value(v));
+        else
+            http_reply_error(r, 400, "bad_request", "%s must be an integer from %d to %d, not %s",
+                             n, m->min, m->max, json_kind(v));
+        return 0;
+    case API_OBJECT: {
+        if (!json_is_object(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be an object, not %s", n,
+                             json_kind(v));
+            return 0;
+        }
+        size_t count = 0;
+        const api_member *members = api_object_members(m);
+        while (members[count].name)
+            count++;
+        json_t **sub = calloc(count + 1, sizeof *sub);
+        if (!sub) {
+            http_reply_err(r, HAIL_ENOMEM);
+            return 0;
+        }
+        char p[176];
+        snprintf(p, sizeof p, "%s.", n);
+        int ok = body_check(r, v, members, sub, p);
+        free(sub);
+        return ok;
+    }
     case API_STRING:
     case API_EMAIL: {
         if (!json_is_string(v)) {
@@ -194,6 +236,20 @@ static int member_check(http_req *r, const api_member *m, json_t *v)
             return 0;
         }
         return 1;
+    case API_ID:
+        if (json_is_integer(v) && json_integer_value(v) > 0)
+            return 1;
+        if (json_is_integer(v))
+            http_reply_error(r, 400, "bad_request",
+                             "%s must be a positive integer, not %" JSON_INTEGER_FORMAT, n,
+                             json_integer_value(v));
+        else if (json_is_real(v))
+            http_reply_error(r, 400, "bad_request", "%s must be a positive integer, not %g", n,
+                             json_real_value(v));
+        else
+            http_reply_error(r, 400, "bad_request", "%s must be a positive integer, not %s", n,
+                             json_kind(v));
+        return 0;
     case API_IDS: {
         if (!json_is_array(v)) {
             http_reply_error(r, 400, "bad_request", "%s must be an array of ids, not %s", n,
@@ -226,11 +282,28 @@ static int member_check(http_req *r, const api_member *m, json_t *v)
         }
         return 1;
     }
+    case API_ARRAY:
+        if (!json_is_array(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be an array, not %s", n, json_kind(v));
+            return 0;
+        }
+        if (json_array_size(v) > (size_t)m->max) {
+            http_reply_error(r, 400, "bad_request", "%s must hold at most %d items, not %zu", n,
+                             m->max, json_array_size(v));
+            return 0;
+        }
+        return 1;
     }
     return 0;
 }
 
 int api_body_check(http_req *r, json_t *body, const api_member *members, json_t **val)
+{
+    return body_check(r, body, members, val, "");
+}
+
+static int body_check(http_req *r, json_t *body, const api_member *members, json_t **val,
+                      const char *prefix)
 {
     const char *key;
     json_t *v;
@@ -246,8 +319,8 @@ int api_body_check(http_req *r, json_t *body, const api_member *members, json_t 
                 count++;
             for (size_t i = 0; i < count; i++)
                 list_word(words, sizeof words, i, count, members[i].name);
-            http_reply_error(r, 400, "bad_request", "unknown member '%.64s' (allowed: %s)", key,
-                             count ? words : "none");
+            http_reply_error(r, 400, "bad_request", "unknown member '%s%.64s' (allowed: %s)",
+                             prefix, key, count ? words : "none");
             return 0;
         }
     }
@@ -257,12 +330,12 @@ int api_body_check(http_req *r, json_t *body, const api_member *members, json_t 
         val[i] = NULL;
         if (!v) {
             if (m->required) {
-                http_reply_error(r, 400, "bad_request", "%s is required", m->name);
+                http_reply_error(r, 400, "bad_request", "%s%s is required", prefix, m->name);
                 return 0;
             }
         } else if (json_is_null(v) && m->nullable) {
             /* null means "no value" */
-        } else if (!member_check(r, m, v)) {
+        } else if (!member_check(r, m, v, prefix)) {
             return 0;
         } else {
             val[i] = v;
@@ -362,6 +435,11 @@ static int authenticate(http_req *r, db *d)
     return 1;
 }
 
+int api_authenticate(http_req *r, db *d)
+{
+    return authenticate(r, d);
+}
+
 static void dispatch(http_req *r)
 {
     /* body_limit() already routed this request (the server calls it first). */
@@ -381,7 +459,7 @@ static void dispatch(http_req *r)
      * the body a route takes (not even its limit) before it is told to sign
      * in. The server has read at most the route's limit plus a bounded
      * discard of any body by now, or nothing of a huge declared one. */
-    if (r->route->auth != AUTH_ANON) {
+    if (r->route->auth != AUTH_ANON && r->route->auth != AUTH_RECIPIENT) {
         db *d = api_db(r);
         if (!d)
             return;

@@ -345,15 +345,8 @@ static void smtp_status(channel *c, int ok, const char *error)
         return;
     if (db_in_tx(c->d))
         return;
-    db_st *st = db_stmt(c->d, "UPDATE channels SET smtp_status = $1, smtp_error = $2,"
-                              " smtp_checked_at = $3 WHERE id = $4");
-    if (!st)
-        return;
-    db_bind_text(st, 1, ok ? "ok" : "error", -1);
-    db_bind_text(st, 2, ok ? NULL : error, -1);
-    db_bind_i64(st, 3, time_now_us());
-    db_bind_i64(st, 4, c->row.id);
-    if (db_step_done(c->d, st, "channels: smtp status"))
+    if (channels_set_smtp_status(c->d, c->row.id, ok ? "ok" : "error", ok ? NULL : error,
+                                 time_now_us()))
         log_warn("channel %lld: cannot record its SMTP status: %s", (long long)c->row.id,
                  hail_errmsg());
     else

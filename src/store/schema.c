@@ -288,6 +288,8 @@ static const char *const migrations[] = {
     "CREATE INDEX emails_person ON emails(person_id, id);"
     "CREATE INDEX emails_user ON emails(user_id, id);"
     "CREATE INDEX emails_sender ON emails(sender_id, id);"
+    "CREATE INDEX emails_status ON emails(status, id);"
+    "CREATE INDEX emails_leased ON emails(lease_owner) WHERE lease_owner IS NOT NULL;"
     "CREATE INDEX emails_template ON emails(template_id) WHERE template_id IS NOT NULL;"
     "CREATE INDEX emails_channel_sent ON emails(channel_id, sent_at) WHERE sent_at IS NOT NULL;"
     "CREATE INDEX emails_domain_sent ON emails(channel_id, to_domain, sent_at)"
@@ -337,7 +339,9 @@ static const char *const migrations[] = {
     "  detail TEXT NOT NULL DEFAULT '{}',"
     "  received_at INTEGER NOT NULL);"
     "CREATE INDEX inbound_messages_email ON inbound_messages(email_id) WHERE email_id IS NOT NULL;"
-    "CREATE INDEX inbound_messages_channel ON inbound_messages(channel_id, imap_uid);",
+    "CREATE INDEX inbound_messages_channel ON inbound_messages(channel_id, imap_uid);"
+    "CREATE INDEX inbound_messages_message_id ON inbound_messages(message_id)"
+    "  WHERE message_id IS NOT NULL;",
 };
 
 int schema_latest(void)
