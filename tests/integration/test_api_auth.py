@@ -32,11 +32,17 @@ ADMIN_ROUTES = {
     ("PUT", "/api/v1/teams/{id}/members/{user_id}"),
     ("DELETE", "/api/v1/teams/{id}/members/{user_id}"),
     ("POST", "/api/v1/sync/marketo"),
+    ("POST", "/api/v1/people/{id}/resubscribe"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/session"),
+    # recipients' links: the token in the path is the credential (test_tracking, test_unsubscribe)
+    ("GET", "/t/o/{token}"),
+    ("GET", "/t/c/{token}"),
+    ("GET", "/u/{token}"),
+    ("POST", "/u/{token}"),
 }
 
 
