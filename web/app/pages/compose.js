@@ -149,8 +149,8 @@ function Composer({ target, people, user, title, back, missing }) {
   const bulk = target.kind !== 'person';
   const over = people.length > BULK_MAX;
   const recipients = over ? people.slice(0, BULK_MAX) : people;
-  const [senders] = useResource('/api/v1/senders');
-  const [templates, retryTemplates] = useResource('/api/v1/templates');
+  const [senders] = useResource('/api/v1/senders?limit=200');
+  const [templates, retryTemplates] = useResource('/api/v1/templates?limit=200');
   const [sender, setSender] = useState('');
   const [ccText, setCc] = useState('');
   const [bccText, setBcc] = useState('');
@@ -267,7 +267,7 @@ function Composer({ target, people, user, title, back, missing }) {
         });
         if (draft) body_.draft = true;
         const email = await api('POST', '/api/v1/emails', { body: body_ });
-        setDone({ email, draft });
+        setDone({ email, draft, later: schedule.when === 'later' });
       }
     } catch (err) {
       setFailure(err);
@@ -426,7 +426,7 @@ function Done({ done, people, back, title }) {
   }, []);
   if (done.email) {
     const e = done.email;
-    const what = done.draft ? 'saved as a draft' : e.status === 'scheduled' && e.send_at ? 'scheduled' : 'queued to send';
+    const what = done.draft ? 'saved as a draft' : done.later ? 'scheduled' : 'queued to send';
     return html`<${Page} title=${title}>
       <div class="card">
         <h2 ref=${heading} tabindex="-1" class="done-h">Email ${what}</h2>

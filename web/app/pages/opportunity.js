@@ -7,6 +7,7 @@ import { peopleCount, salesforceUrl } from '../lib/format.js';
 import { Page } from '../components/page.js';
 import { PeopleOf } from '../components/people-list.js';
 import { Loading, ErrorState } from '../components/states.js';
+import { EmailList } from './emails.js';
 
 export function OpportunityPage({ params }) {
   const id = params.id;
@@ -35,6 +36,11 @@ export function OpportunityPage({ params }) {
       <h2 id="opp-people">People</h2>
       <${PeopleOf} path=${`/api/v1/opportunities/${encodeURIComponent(id)}/people`}
         label="People in this opportunity" emptyText="No active people in this opportunity." />
+    </section>
+    <section aria-labelledby="opp-emails" class="section">
+      <h2 id="opp-emails">Email</h2>
+      <${EmailList} filter=${{ opportunity: id }} label="Emails in this opportunity" showPerson=${true}
+        emptyText="No emails to the people of this opportunity yet." />
     </section>
   </${Page}>`;
 }

@@ -4,6 +4,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
 import { navigate } from '../lib/router.js';
+import { formatCount } from '../lib/format.js';
+import { BULK_MAX } from './compose-rules.js';
 import { withQuery } from '../lib/paths.js';
 import { Page } from '../components/page.js';
 import { PeopleTable } from '../components/people-table.js';
@@ -33,6 +35,9 @@ export function PeoplePage({ query }) {
   const [text, setText] = useState(urlQ);
   const list = usePagedList(fetchPeople);
   const applied = useRef(null);
+  // Selecting people to email them together: off until "Select people"; kept across pages.
+  const [selecting, setSelecting] = useState(false);
+  const [selected, setSelected] = useState(() => new Map());
 
   // The URL is the source of truth for q and scope: typing updates it (replacing the history
   // entry), and back/forward or a link changes it; either way the list follows.
@@ -82,8 +87,36 @@ export function PeoplePage({ query }) {
           : html`<p>No people yet. People arrive from the Marketo sync or a CSV import.</p>`}
     </${Empty}>`;
   } else {
-    body = html`<${PeopleTable} label="People" rows=${state.rows} busy=${state.busy} />`;
+    const selection = selecting ? {
+      has: (id) => selected.has(id),
+      allOnPage: state.rows.every((p) => selected.has(p.id)),
+      toggle(p) {
+        const next = new Map(selected);
+        if (next.has(p.id)) next.delete(p.id);
+        else next.set(p.id, p);
+        setSelected(next);
+      },
+      toggleAll() {
+        const next = new Map(selected);
+        const all = state.rows.every((p) => next.has(p.id));
+        for (const p of state.rows) {
+          if (all) next.delete(p.id);
+          else next.set(p.id, p);
+        }
+        setSelected(next);
+      },
+    } : null;
+    body = html`<${PeopleTable} label="People" rows=${state.rows} busy=${state.busy} selection=${selection} />`;
   }
+  const count = selected.size;
+  const selectionBar = selecting
+    ? html`<div class="selection-bar">
+        <p class="muted" role="status">${count === 0 ? 'No one selected: tick the people to email.' : `${formatCount(count)} selected${count > BULK_MAX ? ` (at most ${formatCount(BULK_MAX)} can be emailed at once)` : ''}`}</p>
+        <button type="button" class="button button-primary" disabled=${count === 0 || count > BULK_MAX}
+          onClick=${() => navigate(`/compose?people=${[...selected.keys()].join(',')}`)}>Email selected</button>
+        <button type="button" class="button" onClick=${() => { setSelecting(false); setSelected(new Map()); }}>Cancel selection</button>
+      </div>`
+    : null;
 
   return html`<${Page} title="People">
     <div class="toolbar">
@@ -106,7 +139,12 @@ export function PeoplePage({ query }) {
         </label>
       </fieldset>
     </div>
+    ${selectionBar}
     ${body}
+    ${selecting || state.status !== 'ready' || state.rows.length === 0 ? null : html`<p class="list-note">
+      <button type="button" class="button" onClick=${() => setSelecting(true)}>Select people</button>
+      <span class="muted"> to email several at once.</span>
+    </p>`}
     <${Pager} list=${list} noun="people" />
   </${Page}>`;
 }

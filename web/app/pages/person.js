@@ -8,6 +8,7 @@ import { personName, formatDateTime, relativeTime, salesforceUrl, safeHttpUrl } 
 import { Page } from '../components/page.js';
 import { Tabs } from '../components/tabs.js';
 import { Loading, ErrorState, Empty } from '../components/states.js';
+import { EmailList } from './emails.js';
 
 // Which Salesforce record the person is: a contact when there is a contact id, else a lead.
 export function salesforceRecord(p) {
@@ -120,7 +121,9 @@ export function PersonPage({ params, query }) {
       <${Tabs} label="Person activity" idPrefix="person" initial=${query && query.get('tab')} tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
         id,
         label,
-        content: html`<div class="placeholder" data-placeholder=${id}>
+        content: id === 'emails'
+          ? html`<${EmailList} filter=${{ person: p.id }} label="Emails" emptyText=${`No emails to ${name} yet.`} />`
+          : html`<div class="placeholder" data-placeholder=${id}>
           <p><strong>${label}</strong> — this tab arrives in a later release.</p>
           <p class="muted">${what} will be shown here.</p>
         </div>`,

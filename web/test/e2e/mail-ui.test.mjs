@@ -260,6 +260,112 @@ describe('mail pages (the mail API answered in the page)', { skip: SKIP }, () =>
     await page.unrouteAll();
   });
 
+  it('the People list: select people on two pages, "Email selected" opens the bulk composer', async () => {
+    await mockMail(page, people, { userId: user.id });
+    await page.goto('/people');
+    const table = page.getByRole('table', { name: 'People', exact: true });
+    await table.getByRole('link').first().waitFor();
+    assert.equal(await table.getByRole('checkbox').count(), 0);
+    await page.getByRole('button', { name: 'Select people' }).click();
+    await page.getByText('No one selected: tick the people to email.', { exact: true }).waitFor();
+    const email = page.getByRole('button', { name: 'Email selected' });
+    assert.equal(await email.isDisabled(), true);
+    const names = await table.getByRole('row').filter({ has: page.getByRole('cell') }).locator('td.cell-name').allTextContents();
+    const rows = table.getByRole('row').filter({ has: page.getByRole('cell') });
+    await rows.first().getByRole('checkbox', { name: new RegExp(`^Select ${names[0].trim()}`) }).check();
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByRole('status').getByText(/^Showing 51–/).waitFor();
+    const names2 = await table.getByRole('row').filter({ has: page.getByRole('cell') }).locator('td.cell-name').allTextContents();
+    await rows.first().getByRole('checkbox', { name: new RegExp(`^Select ${names2[0].trim()}`) }).check();
+    await page.getByText('2 selected', { exact: true }).waitFor();
+    await checkPage(page, 'mail-ui-people-select');
+    await email.click();
+    await page.waitForURL((u) => u.pathname === '/compose' && /^\d+,\d+$/.test(u.searchParams.get('people')));
+    await page.getByRole('heading', { level: 1, name: 'Email the selected people' }).waitFor();
+    await page.getByRole('button', { name: 'Send to 2 people' }).waitFor();
+    const options = await page.getByRole('combobox', { name: 'Preview for' }).locator('option').allTextContents();
+    assert.deepEqual(options.map((o) => o.replace(/ <.*$/, '')), [names[0].trim(), names2[0].trim()]);
+    await page.unrouteAll();
+  });
+
+  it('the Email tab: human counts with machines apart, the detail card, an error with "Try again"', async () => {
+    const diego = people[people.length - 1];
+    const summary = {
+      id: 77, person: { id: diego.id, name: 'Diego Kowalczyk', email: diego.email }, subject: 'Hello Diego', status: 'sent',
+      sender: { id: 8, address: 'ada@sales.example.com', display_name: 'Ada Admin' }, user_id: user.id, template_id: 32,
+      campaign_id: null, created_at: '2026-11-29T08:00:00Z', send_at: null, sent_at: '2026-11-29T08:00:05Z',
+      opened: { count: 2, first: '2026-11-29T08:10:00Z', last: '2026-11-29T08:20:00Z' }, clicked: { count: 0, first: null, last: null },
+      replied_at: null, bounced_at: null, machine_opens: 1, machine_clicks: 3, failed_reason: null,
+    };
+    const detail = {
+      ...summary, cc: ['boss@example.com'], bcc: [], template: { id: 32, name: 'Follow-up' }, campaign: null,
+      html: '<p>Hello <b>Diego</b></p><img src="https://t.example/t/o/x" alt=""><a href="javascript:alert(1)">bad</a>',
+      text: 'Hello Diego', attachments: [{ id: 1, filename: 'deck.pdf', content_type: 'application/pdf', size: 10 }],
+      events: [
+        { id: 3, type: 'email_click', type_name: 'Click Sales Email', person_id: diego.id, user_id: null, email_id: 77, template_id: 32,
+          campaign_id: null, call_id: null, occurred_at: '2026-11-29T08:00:07Z', machine: true, attrs: { link: 'https://hail.example/demo' } },
+        { id: 2, type: 'email_open', type_name: 'Open Sales Email', person_id: diego.id, user_id: null, email_id: 77, template_id: 32,
+          campaign_id: null, call_id: null, occurred_at: '2026-11-29T08:10:00Z', machine: false, attrs: {} },
+        { id: 1, type: 'email_send', type_name: 'Send Sales Email', person_id: diego.id, user_id: user.id, email_id: 77, template_id: 32,
+          campaign_id: null, call_id: null, occurred_at: '2026-11-29T08:00:05Z', machine: false, attrs: {} },
+      ],
+      message_id: '<hail.77.x@sales.example.com>', smtp_reply: null,
+    };
+    let failList = false;
+    await mockMail(page, people, {
+      userId: user.id,
+      emails: (route, { path, url }) => {
+        if (path === '/api/v1/emails') {
+          if (failList) return json(route, 503, { error: { code: 'unavailable', message: 'the database is busy' } });
+          return json(route, 200, { data: url.searchParams.get('person') || url.searchParams.get('account') ? [summary] : [], next_cursor: null });
+        }
+        if (path === '/api/v1/emails/77') return json(route, 200, detail);
+        return json(route, 404, { error: { code: 'not_found', message: 'no such email' } });
+      },
+    });
+    await page.goto(`/people/${diego.id}?tab=emails`);
+    const table = page.getByRole('table', { name: 'Emails' });
+    await table.getByRole('button', { name: 'Hello Diego' }).waitFor();
+    assert.deepEqual((await table.getByRole('columnheader').allTextContents()).map((x) => x.trim()), ['Subject', 'Opened', 'Clicked', 'Replied', 'Sender', 'Date', 'Status']);
+    const cells = table.getByRole('row').nth(1).getByRole('cell');
+    await expectText(cells.nth(1).locator('.visually-hidden'), '2 human opens, 1 by machines');
+    await expectText(cells.nth(2).locator('.visually-hidden'), '0 human clicks, 3 by machines');
+    await expectText(cells.nth(3), 'No');
+    await expectText(cells.nth(4), 'Ada Admin <ada@sales.example.com>');
+    await expectText(cells.nth(6), 'Sent');
+    await table.getByRole('button', { name: 'Hello Diego' }).click();
+    const card = page.getByRole('region', { name: 'Email details' });
+    await card.getByRole('heading', { name: 'Hello Diego' }).waitFor();
+    await card.getByText('Follow-up', { exact: true }).waitFor();
+    await card.getByText('boss@example.com', { exact: true }).waitFor();
+    const body = card.getByRole('region', { name: 'The email as sent' });
+    await body.getByText('Diego', { exact: true }).waitFor();
+    assert.equal(await body.locator('img, a').count(), 0); // no tracking pixel fetched, no javascript: link
+    const events = card.getByRole('list', { name: 'Events' }).getByRole('listitem');
+    assert.equal(await events.count(), 3);
+    await expectText(events.nth(0), /Click Sales Email: https:\/\/hail\.example\/demo Machine$/);
+    await expectText(events.nth(1), /Open Sales Email$/);
+    await checkPage(page, 'mail-ui-email-tab');
+    await card.getByRole('button', { name: 'Close details' }).click();
+    assert.equal(await card.count(), 0);
+
+    // The account's Email section names the person; the opportunity's is empty.
+    await page.goto('/accounts/001DEMO00000008');
+    await page.getByRole('table', { name: 'Emails in this account' }).getByRole('link', { name: 'Diego Kowalczyk' }).waitFor();
+    await page.goto('/opportunities/006DEMO00000006');
+    await page.getByText('No emails to the people of this opportunity yet.', { exact: true }).waitFor();
+
+    failList = true;
+    expectResponse(page, { method: 'GET', path: '/api/v1/emails', status: 503 });
+    await page.goto(`/people/${diego.id}?tab=emails`);
+    const alert = page.getByRole('tabpanel').getByRole('alert');
+    await alert.getByText('the database is busy', { exact: true }).waitFor();
+    failList = false;
+    await alert.getByRole('button', { name: 'Try again' }).click();
+    await table.getByRole('button', { name: 'Hello Diego' }).waitFor();
+    await page.unrouteAll();
+  });
+
   it('the composer when senders fail to load: the error, Send disabled', async () => {
     const diego = people[people.length - 1];
     await mockMail(page, people, { userId: user.id, fail: /senders/ });

@@ -116,7 +116,7 @@ export function ChannelForm({ channel, onSaved, onCancel }) {
 }
 
 export function Channels({ nav }) {
-  const list = useLoad((signal) => api('GET', '/api/v1/channels', { signal }), []);
+  const list = useLoad((signal) => api('GET', '/api/v1/channels', { query: { limit: 200 }, signal }), []);
   const [editing, setEditing] = useState(null); // 'new' | channel
   const [notice, setNotice] = useState('');
   const [confirm, setConfirm] = useState(null);

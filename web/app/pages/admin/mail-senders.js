@@ -97,10 +97,10 @@ export function Senders({ nav, user, own }) {
   const admin = !own && user && user.role === 'admin';
   const [userFilter, setUserFilter] = useState('');
   const list = useLoad((signal) => api('GET', '/api/v1/senders', {
-    query: { user: own ? user.id : userFilter || undefined }, signal,
+    query: { user: own ? user.id : userFilter || undefined, limit: 200 }, signal,
   }), [userFilter, own]);
   const channels = useLoad(async (signal) => {
-    const r = await api('GET', '/api/v1/channels', { signal });
+    const r = await api('GET', '/api/v1/channels', { query: { limit: 200 }, signal });
     return Array.isArray(r) ? r : r.data;
   }, []);
   const users = useLoad((signal) => (admin ? fetchAll('/api/v1/users', signal) : Promise.resolve(null)), [admin]);

@@ -50,11 +50,12 @@ export function MailSettings({ nav }) {
       <h2>Marketo unsubscribe check</h2>
       <label class="admin-check">
         <input type="checkbox" checked=${!!s.marketo_unsubscribe_check} aria-disabled=${busy ? 'true' : undefined}
+          disabled=${!s.marketo_configured && !s.marketo_unsubscribe_check}
           aria-describedby="mkto-check-hint" onChange=${toggle} />
         Ask Marketo before each send
       </label>
       <p id="mkto-check-hint" class="admin-hint">Before each email, hail asks Marketo whether the person has unsubscribed there, and refuses if so. When Marketo cannot be asked the email waits and is tried again — it is never sent unchecked.</p>
-      ${s.marketo_configured ? null : html`<p class="admin-refusal">Marketo is not configured on this server (HAIL_MARKETO_URL and its credentials), so the check cannot run: emails would wait.</p>`}
+      ${s.marketo_configured ? null : html`<p class="admin-refusal">Marketo is not configured on this server (HAIL_MARKETO_URL and its credentials), so the check cannot be turned on.${s.marketo_unsubscribe_check ? ' It is on: emails wait until Marketo can be asked.' : ''}</p>`}
     </div>`;
   }
 
