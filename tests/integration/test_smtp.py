@@ -1,0 +1,194 @@
+"""SMTP delivery against real servers on loopback (tests/integration/peers.py):
+Postfix's smtp-sink for plain delivery and for refusals (a 5xx fails for
+good with the server's own words, a 4xx or an unreachable server is for
+later), and a real Postfix with STARTTLS (a test certificate trusted through
+HAIL_CA_FILE) and AUTH (Postfix SASL through Dovecot's auth socket). hail
+delivers through POST /api/v1/channels/{id}/test, the channel's own
+delivery code (mail/channel.c through net/outbound), and records the
+server's state in the channel's status. Passwords appear in no reply and no
+log line. Both engines."""
+import re
+
+import harness
+import peers
+from apitest import ApiCase, DataTemplate
+
+TEMPLATE = None
+SMTP_PW = "postfix-s3cret"
+
+
+def setUpModule():
+    global TEMPLATE
+    TEMPLATE = DataTemplate(lambda h: {"admin": h.admin_token()})
+
+
+def tearDownModule():
+    TEMPLATE.close()
+
+
+class SmtpCase(ApiCase):
+    env = None
+
+    def setUp(self):
+        self.peers = []
+        self.h = TEMPLATE.new()
+        self.admin = TEMPLATE.values["admin"]
+        self.bodies = []
+
+    def start(self, env=None):
+        self.h.start(env=env)
+
+    def tearDown(self):
+        try:
+            for b in self.bodies:
+                self.assertNotIn(SMTP_PW, b)
+            if self.h.proc is not None:
+                self.assertNotIn(SMTP_PW, self.h.server_log())
+            self.close_checked(self.h)
+        finally:
+            for p in self.peers:
+                p.close()
+
+    def peer(self, p):
+        self.peers.append(p)
+        return p
+
+    def req(self, method, path, body=None):
+        r = self.h.request(method, path, body, token=self.admin, timeout=120)
+        self.bodies.append(r.body)
+        return r
+
+    def channel(self, **smtp):
+        r = self.req("POST", "/api/v1/channels", {"name": "relay", "kind": "smtp", "smtp": smtp})
+        self.assertEqual(r.status, 201, r)
+        return r.json["id"]
+
+    def send_test(self, cid, to="bob@example.org", sender="ann@example.com"):
+        r = self.req("POST", "/api/v1/channels/%d/test" % cid, {"to": to, "from": sender})
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(set(r.json), {"delivered", "transient", "reply", "message_id", "error"})
+        self.assertTrue(re.fullmatch(r"<hail\.test\.[0-9a-f]{16}@example\.com>",
+                                     r.json["message_id"]), r.json)
+        return r.json
+
+    def smtp_status(self, cid):
+        return self.req("GET", "/api/v1/channels/%d" % cid).json["status"]["smtp"]
+
+
+class SinkTest(SmtpCase):
+    def test_plain_delivery(self):
+        sink = self.peer(peers.SmtpSink())
+        self.start()
+        cid = self.channel(host="127.0.0.1", port=sink.port, tls="none")
+        self.assertEqual(self.smtp_status(cid)["state"], "never")
+        res = self.send_test(cid)
+        self.assertTrue(res["delivered"], res)
+        self.assertFalse(res["transient"])
+        self.assertIsNone(res["error"])
+        self.assertEqual(res["reply"], "250 2.0.0 Ok")  # smtp-sink's answer to DATA
+        msgs = sink.wait_messages(1)
+        self.assertEqual(len(msgs), 1)
+        m = msgs[0]
+        self.assertIn("X-Mail-Args: <ann@example.com>\n", m)
+        self.assertIn("X-Rcpt-Args: <bob@example.org>\n", m)
+        # smtp-sink stores lines with LF ends.
+        self.assertIn("\nFrom: <ann@example.com>\nTo: <bob@example.org>\n"
+                      "Subject: hail test message\n", m)
+        self.assertIn("\nMessage-ID: %s\n" % res["message_id"], m)
+        self.assertIn("\n\nThis is a test message from hail: delivery channel %d works.\n" % cid,
+                      m)
+        st = self.smtp_status(cid)
+        self.assertEqual((st["state"], st["error"]), ("ok", None))
+        self.assertTrue(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", st["checked_at"]))
+        # The connection is kept for the next message.
+        self.assertTrue(self.send_test(cid, to="carol@example.org")["delivered"])
+        self.assertEqual(len(sink.wait_messages(2)), 2)
+
+    def test_hard_refusal_keeps_the_reply(self):
+        reply = "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown"
+        sink = self.peer(peers.SmtpSink(hard=["RCPT"], hard_reply=reply))
+        self.start()
+        cid = self.channel(host="127.0.0.1", port=sink.port, tls="none")
+        res = self.send_test(cid)
+        self.assertEqual(res["delivered"], False)
+        self.assertEqual(res["transient"], False)
+        self.assertEqual(res["error"], "SMTP server 127.0.0.1:%d: %s" % (sink.port, reply))
+        self.assertEqual(sink.messages(), [])
+        # The server answered: it works, the recipient was refused.
+        self.assertEqual(self.smtp_status(cid)["state"], "ok")
+
+    def test_soft_refusal_is_for_later(self):
+        reply = "451 4.3.0 Greylisted, try again in 5 minutes"
+        sink = self.peer(peers.SmtpSink(soft=["MAIL"], soft_reply=reply))
+        self.start()
+        cid = self.channel(host="127.0.0.1", port=sink.port, tls="none")
+        res = self.send_test(cid)
+        self.assertEqual((res["delivered"], res["transient"]), (False, True))
+        self.assertEqual(res["error"], "SMTP server 127.0.0.1:%d: %s" % (sink.port, reply))
+        self.assertEqual(sink.messages(), [])
+
+    def test_unreachable_is_for_later_and_shown(self):
+        port = peers.free_port()  # nothing listens there
+        self.start()
+        cid = self.channel(host="127.0.0.1", port=port, tls="none")
+        res = self.send_test(cid)
+        self.assertEqual((res["delivered"], res["transient"]), (False, True))
+        want = re.compile(r"SMTP server 127\.0\.0\.1:%d: Failed to connect to 127\.0\.0\.1 port "
+                          r"%d after \d+ ms: Couldn't connect to server" % (port, port))
+        self.assertTrue(want.fullmatch(res["error"]), res)
+        st = self.smtp_status(cid)
+        self.assertEqual(st["state"], "error")
+        self.assertEqual(st["error"], res["error"])
+
+    def test_maildir_needs_no_test(self):
+        self.start()
+        self.assertError(self.req("POST", "/api/v1/channels/1/test", {"to": "a@example.com"}),
+                         400, "bad_request", "a maildir channel needs no test: it writes files")
+        self.assertError(self.req("POST", "/api/v1/channels/9/test", {"to": "a@example.com"}),
+                         404, "not_found", "no channel with id 9")
+
+
+class PostfixTest(SmtpCase):
+    def setUp(self):
+        super().setUp()
+        self.pf = self.peer(peers.Postfix(user="ann@example.com", password=SMTP_PW))
+
+    def test_starttls_and_auth(self):
+        self.start({"HAIL_CA_FILE": self.pf.cert})
+        cid = self.channel(host="127.0.0.1", port=self.pf.port, tls="starttls",
+                           username="ann@example.com", password=SMTP_PW)
+        res = self.send_test(cid)
+        self.assertTrue(res["delivered"], (res, self.pf.logs()))
+        self.assertTrue(res["reply"].startswith("250 2.0.0 Ok: queued as "), res)
+        m = self.pf.sink.wait_messages(1)
+        self.assertEqual(len(m), 1, self.pf.logs())
+        self.assertIn("Message-ID: %s" % res["message_id"], m[0])
+        # Postfix took it over TLS, authenticated (ESMTPSA), as ann.
+        self.assertRegex(m[0], r"by postfix\.hail-test \(Postfix\) with ESMTPSA")
+        self.assertIn("sasl_method=PLAIN, sasl_username=ann@example.com", self.pf.logs())
+
+    def test_wrong_password(self):
+        self.start({"HAIL_CA_FILE": self.pf.cert})
+        cid = self.channel(host="127.0.0.1", port=self.pf.port, tls="starttls",
+                           username="ann@example.com", password="not-" + SMTP_PW)
+        res = self.send_test(cid)
+        self.assertEqual((res["delivered"], res["transient"]), (False, False))
+        self.assertEqual(res["error"], "SMTP server 127.0.0.1:%d: 535 5.7.8 Error: authentication "
+                                       "failed: (reason unavailable)" % self.pf.port)
+        self.assertNotIn("not-" + SMTP_PW, self.h.server_log())
+        self.assertEqual(self.pf.sink.messages(), [])
+
+    def test_untrusted_certificate_refused(self):
+        self.start()  # no HAIL_CA_FILE: the test certificate is not trusted
+        cid = self.channel(host="127.0.0.1", port=self.pf.port, tls="starttls",
+                           username="ann@example.com", password=SMTP_PW)
+        res = self.send_test(cid)
+        self.assertEqual((res["delivered"], res["transient"]), (False, False))
+        self.assertEqual(res["error"], "SMTP server 127.0.0.1:%d: SSL certificate problem: "
+                                       "self-signed certificate" % self.pf.port)
+        self.assertEqual(self.smtp_status(cid)["state"], "error")
+        self.assertEqual(self.pf.sink.messages(), [])
+
+
+if __name__ == "__main__":
+    harness.main()
