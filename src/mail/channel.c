@@ -397,9 +397,10 @@ static hail_err smtp_deliver(channel *c, const deliver_req *r, char *reply, size
     if (reply && reply_n)
         snprintf(reply, reply_n, "%s", e ? ob_error_text(c->ob) : ob_reply(c->ob));
     if (e == HAIL_OK || e == HAIL_EREMOTE || e == HAIL_EUNAVAIL) {
-        /* A refused recipient or message is the message's fault, not the server's. */
+        /* A refused recipient or message is the message's fault, not the
+         * server's; a refused login (53x) or no answer at all is the channel's. */
         long code = ob_status(c->ob);
-        int server_ok = e == HAIL_OK || (code >= 400 && code < 600);
+        int server_ok = e == HAIL_OK || (code >= 400 && code < 600 && code / 10 != 53);
         char msg[600];
         snprintf(msg, sizeof msg, "%s", e ? hail_errmsg() : "");
         smtp_status(c, server_ok, msg);

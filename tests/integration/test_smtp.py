@@ -177,6 +177,8 @@ class PostfixTest(SmtpCase):
                                        "failed: (reason unavailable)" % self.pf.port)
         self.assertNotIn("not-" + SMTP_PW, self.h.server_log())
         self.assertEqual(self.pf.sink.messages(), [])
+        st = self.smtp_status(cid)
+        self.assertEqual((st["state"], st["error"]), ("error", res["error"]))
 
     def test_untrusted_certificate_refused(self):
         self.start()  # no HAIL_CA_FILE: the test certificate is not trusted
