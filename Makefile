@@ -8,7 +8,7 @@ DATA       ?= var
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-asan build-tsan run test test-plain test-asan test-tsan bench clean format
+.PHONY: all deps build build-asan build-tsan run test test-plain test-asan test-tsan bench clean format fuzz
 
 all: build
 
@@ -55,8 +55,28 @@ test-tsan: build-tsan
 bench: build
 	@sh bench/run-all.sh $(BUILD)/hail
 
+# Fuzzing (not part of `make test`): each target in fuzz/ is built with clang's
+# libFuzzer, ASan and UBSan against the sources it needs, then runs for
+# FUZZ_SECONDS from its seeds (fuzz/seeds/<name>; the corpus it grows stays in
+# $(BUILD_FUZZ)/corpus-<name>, a crashing input in $(BUILD_FUZZ)/crash-*).
+BUILD_FUZZ   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS   = -g -O1 -std=c17 -D_GNU_SOURCE -fno-omit-frame-pointer -Isrc \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_RUN      = -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+                -artifact_prefix=$(BUILD_FUZZ)/ -print_final_stats=1
+FUZZ_MUSTACHE = fuzz/fuzz_mustache.c src/core/mustache.c src/core/html_text.c src/core/buf.c \
+                src/core/err.c
+fuzz:
+	@mkdir -p $(BUILD_FUZZ)/corpus-mustache
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_MUSTACHE) $$(pkg-config --cflags --libs jansson) \
+	  -o $(BUILD_FUZZ)/fuzz_mustache
+	$(BUILD_FUZZ)/fuzz_mustache $(FUZZ_RUN) -dict=fuzz/mustache.dict \
+	  $(BUILD_FUZZ)/corpus-mustache fuzz/seeds/mustache
+
 format:
 	@clang-format -i $$(find src tests -name '*.[ch]')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN)
+	rm -rf $(BUILD) $(BUILD_SAN) $(BUILD_TSAN) $(BUILD_FUZZ)

@@ -236,6 +236,20 @@ static int member_check(http_req *r, const api_member *m, json_t *v, const char 
             return 0;
         }
         return 1;
+    case API_ID:
+        if (json_is_integer(v) && json_integer_value(v) > 0)
+            return 1;
+        if (json_is_integer(v))
+            http_reply_error(r, 400, "bad_request",
+                             "%s must be a positive integer, not %" JSON_INTEGER_FORMAT, n,
+                             json_integer_value(v));
+        else if (json_is_real(v))
+            http_reply_error(r, 400, "bad_request", "%s must be a positive integer, not %g", n,
+                             json_real_value(v));
+        else
+            http_reply_error(r, 400, "bad_request", "%s must be a positive integer, not %s", n,
+                             json_kind(v));
+        return 0;
     case API_IDS: {
         if (!json_is_array(v)) {
             http_reply_error(r, 400, "bad_request", "%s must be an array of ids, not %s", n,
@@ -268,6 +282,17 @@ static int member_check(http_req *r, const api_member *m, json_t *v, const char 
         }
         return 1;
     }
+    case API_ARRAY:
+        if (!json_is_array(v)) {
+            http_reply_error(r, 400, "bad_request", "%s must be an array, not %s", n, json_kind(v));
+            return 0;
+        }
+        if (json_array_size(v) > (size_t)m->max) {
+            http_reply_error(r, 400, "bad_request", "%s must hold at most %d items, not %zu", n,
+                             m->max, json_array_size(v));
+            return 0;
+        }
+        return 1;
     }
     return 0;
 }
@@ -429,7 +454,7 @@ static void dispatch(http_req *r)
      * the body a route takes (not even its limit) before it is told to sign
      * in. The server has read at most the route's limit plus a bounded
      * discard of any body by now, or nothing of a huge declared one. */
-    if (r->route->auth != AUTH_ANON) {
+    if (r->route->auth != AUTH_ANON && r->route->auth != AUTH_RECIPIENT) {
         db *d = api_db(r);
         if (!d)
             return;

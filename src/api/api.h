@@ -73,9 +73,11 @@ typedef enum {
     API_EMAIL,  /* a string, max characters, auth_email_ok() */
     API_BOOL,
     API_IDS, /* an array of at most max positive integers */
+    API_ID,  /* one positive integer (a reference: person_id, sender_id, …) */
     /* delivery (channels): */
     API_INT,    /* an integer from min to max */
     API_OBJECT, /* an object of `members`, checked as a body is ("smtp.port …" in messages) */
+    API_ARRAY,  /* an array of at most max items (the handler checks the items) */
 } api_type;
 
 typedef struct api_member {
@@ -108,6 +110,11 @@ extern const api_member api_users_update_body[];
 extern const api_member api_teams_body[];
 extern const api_member api_tokens_create_body[];
 extern const api_member api_me_update_body[];
+/* Templates (api/templates.c). */
+extern const api_member api_templates_create_body[];
+extern const api_member api_templates_update_body[];
+extern const api_member api_templates_preview_body[];
+extern const api_member api_emails_preview_body[];
 /* Delivery: channels, senders, blocked domains (api/channels.c, api/senders.c,
  * api/blocked_domains.c). */
 extern const api_member api_channels_create_body[];
@@ -117,6 +124,11 @@ extern const api_member api_senders_create_body[];
 extern const api_member api_senders_update_body[];
 extern const api_member api_blocked_domains_create_body[];
 /* end of delivery */
+/* emails (api/emails.c) */
+extern const api_member api_emails_create_body[];
+extern const api_member api_emails_bulk_body[];
+extern const api_member api_emails_update_body[];
+extern const api_member api_mail_settings_body[];
 const api_member *api_route_body(const route *r);
 
 /* A page position in a cursor: "<kind><id>". api_cursor_id returns the id
@@ -167,6 +179,16 @@ void api_app(http_req *r);
 void api_sync_marketo_get(http_req *r);
 void api_sync_marketo_post(http_req *r);
 void api_sync_marketo_events(http_req *r);
+/* Templates and personalization (api/templates.c). */
+void api_templates_list(http_req *r);
+void api_templates_create(http_req *r);
+void api_templates_get(http_req *r);
+void api_templates_update(http_req *r);
+void api_templates_delete(http_req *r);
+void api_templates_favorite_put(http_req *r);
+void api_templates_favorite_delete(http_req *r);
+void api_templates_preview(http_req *r);
+void api_emails_preview(http_req *r);
 /* Delivery: channels, senders, blocked domains (api/channels.c,
  * api/senders.c, api/blocked_domains.c). */
 void api_channels_list(http_req *r);
@@ -184,5 +206,24 @@ void api_blocked_domains_list(http_req *r);
 void api_blocked_domains_create(http_req *r);
 void api_blocked_domains_delete(http_req *r);
 /* end of delivery */
+/* Tracking and unsubscribes (api/track.c, api/unsubscribes.c). */
+void api_track_open(http_req *r);
+void api_track_click(http_req *r);
+void api_unsub_page(http_req *r);
+void api_unsub_post(http_req *r);
+void api_person_unsubscribes(http_req *r);
+void api_person_unsubscribe(http_req *r);
+void api_person_resubscribe(http_req *r);
+/* end of tracking and unsubscribes */
+/* emails (api/emails.c) */
+void api_emails_list(http_req *r);
+void api_emails_create(http_req *r);
+void api_emails_bulk(http_req *r);
+void api_emails_get(http_req *r);
+void api_emails_update(http_req *r);
+void api_emails_delete(http_req *r);
+void api_emails_retry(http_req *r);
+void api_mail_settings_get(http_req *r);
+void api_mail_settings_put(http_req *r);
 
 #endif

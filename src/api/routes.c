@@ -60,6 +60,24 @@ static const route routes[] = {
     {"POST", "/api/v1/sync/marketo", AUTH_ADMIN, 0, api_sync_marketo_post, "run a Marketo sync now",
      NULL},
 
+    /* Templates and personalization (api/templates.c). A body holds a
+     * body_html of 1,048,576 characters even written as \uXXXX escapes. */
+    {"GET", "/api/v1/templates", AUTH_USER, 0, api_templates_list, "list email templates", NULL},
+    {"POST", "/api/v1/templates", AUTH_USER, 13 << 20, api_templates_create,
+     "create an email template", NULL},
+    {"GET", "/api/v1/templates/{id}", AUTH_USER, 0, api_templates_get, "one email template", NULL},
+    {"PATCH", "/api/v1/templates/{id}", AUTH_USER, 13 << 20, api_templates_update,
+     "change or archive an email template", NULL},
+    {"DELETE", "/api/v1/templates/{id}", AUTH_USER, 0, api_templates_delete,
+     "delete an email template never used", NULL},
+    {"PUT", "/api/v1/templates/{id}/favorite", AUTH_USER, 0, api_templates_favorite_put,
+     "make a template one of your favorites", NULL},
+    {"DELETE", "/api/v1/templates/{id}/favorite", AUTH_USER, 0, api_templates_favorite_delete,
+     "remove a template from your favorites", NULL},
+    {"POST", "/api/v1/templates/{id}/preview", AUTH_USER, 4096, api_templates_preview,
+     "a template filled for one person", NULL},
+    {"POST", "/api/v1/emails/preview", AUTH_USER, 13 << 20, api_emails_preview,
+     "an email filled for one person", NULL},
     /* Delivery: channels, senders, blocked domains (api/channels.c,
      * api/senders.c, api/blocked_domains.c). Bodies: a channel's strings
      * are ~3,600 characters, a sender's ~4,500 (signature 4,000). */
@@ -88,6 +106,38 @@ static const route routes[] = {
     {"DELETE", "/api/v1/blocked-domains/{domain}", AUTH_ADMIN, 0, api_blocked_domains_delete,
      "unblock a domain", NULL},
     /* end of delivery */
+    /* Tracking and unsubscribes (docs/mail.md): the recipients' links carry a
+     * token the handler checks; the form posts "List-Unsubscribe=One-Click"
+     * (RFC 8058) or the page's own field. */
+    {"GET", "/t/o/{token}", AUTH_RECIPIENT, 0, api_track_open, "email open pixel", NULL},
+    {"GET", "/t/c/{token}", AUTH_RECIPIENT, 0, api_track_click, "email link click redirect", NULL},
+    {"GET", "/u/{token}", AUTH_RECIPIENT, 0, api_unsub_page, "unsubscribe confirmation page", NULL},
+    {"POST", "/u/{token}", AUTH_RECIPIENT, 4096, api_unsub_post,
+     "unsubscribe (the page's form, or RFC 8058 one-click)", NULL},
+    {"GET", "/api/v1/people/{id}/unsubscribes", AUTH_USER, 0, api_person_unsubscribes,
+     "a person's unsubscribe state and history", NULL},
+    {"POST", "/api/v1/people/{id}/unsubscribe", AUTH_USER, 0, api_person_unsubscribe,
+     "unsubscribe a person", NULL},
+    {"POST", "/api/v1/people/{id}/resubscribe", AUTH_ADMIN, 0, api_person_resubscribe,
+     "resubscribe a person", NULL},
+    /* end of tracking and unsubscribes */
+    /* emails (api/emails.c): a new email's body holds up to 23 MB of
+     * attachments in base64 and 1 MB characters of HTML (\uXXXX-escaped at
+     * worst); a change's the HTML. */
+    {"GET", "/api/v1/emails", AUTH_USER, 0, api_emails_list, "emails, newest first", NULL},
+    {"POST", "/api/v1/emails", AUTH_USER, 48u << 20, api_emails_create, "compose an email", NULL},
+    {"POST", "/api/v1/emails/bulk", AUTH_USER, 32768, api_emails_bulk,
+     "one template to up to 1,000 people", NULL},
+    {"GET", "/api/v1/emails/{id}", AUTH_USER, 0, api_emails_get, "one email", NULL},
+    {"PATCH", "/api/v1/emails/{id}", AUTH_USER, 16u << 20, api_emails_update,
+     "change a draft or scheduled email, or send a draft", NULL},
+    {"DELETE", "/api/v1/emails/{id}", AUTH_USER, 0, api_emails_delete,
+     "cancel a draft or scheduled email", NULL},
+    {"POST", "/api/v1/emails/{id}/retry", AUTH_USER, 0, api_emails_retry,
+     "send a failed email again", NULL},
+    {"GET", "/api/v1/mail/settings", AUTH_ADMIN, 0, api_mail_settings_get, "mail settings", NULL},
+    {"PUT", "/api/v1/mail/settings", AUTH_ADMIN, 4096, api_mail_settings_put,
+     "change mail settings", NULL},
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
@@ -105,6 +155,11 @@ const api_member *api_route_body(const route *r)
         {api_teams_update, api_teams_body},
         {api_tokens_create, api_tokens_create_body},
         {api_me_update, api_me_update_body},
+        /* templates */
+        {api_templates_create, api_templates_create_body},
+        {api_templates_update, api_templates_update_body},
+        {api_templates_preview, api_templates_preview_body},
+        {api_emails_preview, api_emails_preview_body},
         /* delivery */
         {api_channels_create, api_channels_create_body},
         {api_channels_update, api_channels_update_body},
@@ -112,6 +167,11 @@ const api_member *api_route_body(const route *r)
         {api_senders_create, api_senders_create_body},
         {api_senders_update, api_senders_update_body},
         {api_blocked_domains_create, api_blocked_domains_create_body},
+        /* emails (api/emails.c) */
+        {api_emails_create, api_emails_create_body},
+        {api_emails_bulk, api_emails_bulk_body},
+        {api_emails_update, api_emails_update_body},
+        {api_mail_settings_put, api_mail_settings_body},
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

@@ -17,6 +17,8 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "http/http.h"
+#include "mail/track.h"
+#include "mail/send.h"
 #include "store/db.h"
 #include "svc/settings.h"
 #include "sync/sync.h"
@@ -135,8 +137,14 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         web_close(web);
         return cli_fail(e);
     }
+    if ((e = track_writer_start(c->db_path))) { /* tracking hits (mail/track.h) */
+        db_checkpointer_stop(ckpt);
+        web_close(web);
+        return cli_fail(e);
+    }
     http_server *srv;
     if ((e = http_server_start(listen, threads, &app, &srv))) {
+        track_writer_stop();
         db_checkpointer_stop(ckpt);
         web_close(web);
         return cli_fail(e);
@@ -147,10 +155,12 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
              where, threads);
     if ((e = sync_worker_start(c->db_path))) {
         http_server_stop(srv);
+        track_writer_stop();
         db_checkpointer_stop(ckpt);
         web_close(web);
         return cli_fail(e);
     }
+    send_workers_start(c->db_path); /* the send queue (mail/send.h); logs its own failure */
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
     while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
@@ -158,7 +168,9 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     }
     log_info("shutting down");
     http_server_stop(srv);
+    track_writer_stop(); /* after the server: it finishes the hits in flight */
     sync_worker_stop();
+    send_workers_stop();
     db_checkpointer_stop(ckpt);
     web_close(web);
     return 0;

@@ -65,6 +65,11 @@ typedef struct http_req {
     size_t resp_nheaders, resp_header_cap;
     int resp_failed; /* out of memory in this layer (routing, a header): the reply is a 500 */
     int answered;    /* the reply went out directly (see server.c): nothing to queue */
+
+    /* A deferred reply (http_defer): set while the connection is suspended. */
+    void (*defer_fn)(struct http_req *r, void *arg);
+    void *defer_arg;
+    struct http_server *srv;
 } http_req;
 
 struct http_header {
@@ -130,12 +135,27 @@ int http_status_for(hail_err e);
  * 400 and returns NULL. */
 json_t *http_json_body(http_req *r);
 
+/* ---- deferred replies ----
+ *
+ * A handler whose answer waits on another thread (the tracking writer's
+ * commit) calls http_defer(r, finish, arg) and returns without replying. The
+ * connection is suspended at once (it holds no HTTP thread) until any thread
+ * calls http_resume(r); then finish(r, arg) runs on an HTTP thread, replies
+ * as a handler would, and that reply goes out. Call http_defer before r is
+ * handed to the other thread: it may resume r right away. r stays valid
+ * until finish has run (a suspended connection is never closed);
+ * http_server_stop waits (up to 10 s) for deferred requests to finish. */
+typedef void (*http_finish_fn)(http_req *r, void *arg);
+void http_defer(http_req *r, http_finish_fn finish, void *arg);
+void http_resume(http_req *r);
+
 /* ---- routing ---- */
 
 enum route_auth {
-    AUTH_ANON,  /* anyone */
-    AUTH_USER,  /* any signed-in user or token */
-    AUTH_ADMIN, /* admins only */
+    AUTH_ANON,      /* anyone */
+    AUTH_RECIPIENT, /* anyone holding the path's token (the handler checks it) */
+    AUTH_USER,      /* any signed-in user or token */
+    AUTH_ADMIN,     /* admins only */
 };
 
 typedef void (*route_fn)(http_req *r);

@@ -50,6 +50,8 @@ struct http_server {
     int ticker_stop;
     int ticker_started;
     pthread_t ticker;
+
+    atomic_int deferred; /* requests suspended by http_defer, not yet finished */
 };
 
 static void stream_free(struct http_stream *st)
@@ -339,6 +341,22 @@ static void peer_address(struct MHD_Connection *c, char *out, size_t n)
     }
 }
 
+/* ---- deferred replies ---- */
+
+void http_defer(http_req *r, http_finish_fn finish, void *arg)
+{
+    r->defer_fn = finish;
+    r->defer_arg = arg;
+    atomic_fetch_add(&r->srv->deferred, 1);
+    MHD_suspend_connection(r->conn);
+}
+
+void http_resume(http_req *r)
+{
+    /* MHD runs on_request again for the connection (on its thread). */
+    MHD_resume_connection(r->conn);
+}
+
 /* ---- streams ---- */
 
 static void stream_unlink(struct http_stream *st)
@@ -614,6 +632,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         r->path = url;
         r->start_us = time_mono_us();
         r->app = s->app->ctx;
+        r->srv = s;
         peer_address(c, r->client, sizeof r->client);
         size_t limit = s->app->body_limit(r);
         buf_init(&r->body, limit);
@@ -660,7 +679,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)version;
     if (r->answered)
         return close_on_purpose(); /* the reply went out directly */
+    if (r->defer_fn) {
+        /* Resumed after http_defer: the reply is ready to be made. */
+        http_finish_fn fn = r->defer_fn;
+        r->defer_fn = NULL;
+        fn(r, r->defer_arg);
+        atomic_fetch_sub(&s->deferred, 1);
+        return send_reply(s, c, r);
+    }
     s->app->handle(r);
+    if (r->defer_fn)
+        return MHD_YES; /* suspended until http_resume */
     return send_reply(s, c, r);
 }
 
@@ -859,6 +888,10 @@ void http_server_stop(http_server *s)
      * first: with a thread pool and epoll, 0.9.75 panics when a worker's
      * epoll set no longer holds the listening socket, "Failed to remove
      * listen FD from epoll set".) */
+    for (int i = 0; i < 1000 && atomic_load(&s->deferred) > 0; i++) {
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     pthread_mutex_lock(&s->smu);
     s->ticker_stop = 1;
     pthread_cond_signal(&s->scond);

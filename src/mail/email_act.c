@@ -56,6 +56,7 @@ hail_err email_activity(db *d, int64_t email_id, const char *type, bool machine,
         return hail_errf(HAIL_ENOMEM, "out of memory");
     if (extra)
         json_object_update(attrs, extra);
+    a.attrs = attrs;
     hail_err e = activity_record(d, &a, id_out);
     json_decref(attrs);
     return e;

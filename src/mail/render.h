@@ -7,8 +7,8 @@
  * signature, not escaped), and sfdc_* (sfdc_lead_id, sfdc_contact_id,
  * sfdc_account_id, sfdc_opportunity_id). Fill rules (PRODUCT.md §3): a
  * field with no value blocks the send (listed in unfilled) unless it has a
- * `| default: "x"`, except first_name, last_name and title (blank) and
- * company ("your company"). Field prompts {{! …}} stay listed in prompts
+ * `| default: "x"`, except first_name, last_name, title and my_signature
+ * (blank) and company ("your company"). Field prompts {{! …}} stay listed in prompts
  * until the writer replaces them. Values are HTML-escaped in the body, not
  * in the subject.
  */
@@ -35,6 +35,21 @@ typedef struct rendered {
 hail_err render_for_person(db *d, int64_t person_id, int64_t sender_id, const char *subject_tpl,
                            const char *html_tpl, rendered *out);
 void rendered_free(rendered *r);
+
+/* The same for a preview without a sender: sender_id 0 fills my_name and
+ * my_email from user_id's user (my_signature blank); a sender_id fills
+ * them from the sender as above. In html, an unfilled field shows as
+ * <mark class="hail-unfilled">{{name}}</mark> and a prompt as
+ * <mark class="hail-prompt">text</mark> (in the subject: {{name}} and
+ * [text]), so a preview shows where the gaps are; such a rendering is never
+ * sendable (unfilled or prompts is not empty). */
+hail_err render_for_person_as(db *d, int64_t person_id, int64_t sender_id, int64_t user_id,
+                              const char *subject_tpl, const char *html_tpl, rendered *out);
+
+/* The prompts ({{! …}} comments, trimmed, each once) of a subject and body
+ * appended to arr; HAIL_EINVAL (naming "subject" or "body_html" and the
+ * line) when either does not parse. */
+hail_err render_check(const char *subject_tpl, const char *html_tpl, json_t *prompts);
 
 /* The plain-text part of an HTML body (links as "text <url>", paragraphs and
  * line breaks kept, entities decoded). malloc'd; NULL when out of memory. */

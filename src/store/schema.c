@@ -288,6 +288,8 @@ static const char *const migrations[] = {
     "CREATE INDEX emails_person ON emails(person_id, id);"
     "CREATE INDEX emails_user ON emails(user_id, id);"
     "CREATE INDEX emails_sender ON emails(sender_id, id);"
+    "CREATE INDEX emails_status ON emails(status, id);"
+    "CREATE INDEX emails_leased ON emails(lease_owner) WHERE lease_owner IS NOT NULL;"
     "CREATE INDEX emails_template ON emails(template_id) WHERE template_id IS NOT NULL;"
     "CREATE INDEX emails_channel_sent ON emails(channel_id, sent_at) WHERE sent_at IS NOT NULL;"
     "CREATE INDEX emails_domain_sent ON emails(channel_id, to_domain, sent_at)"

@@ -175,3 +175,14 @@ hail_err activity_after(db *d, int64_t after_id, int limit, json_t **out)
     db_bind_i64(st, 2, limit);
     return db_all_json(d, st, row_json, out, "reading activities");
 }
+
+hail_err activity_email(db *d, int64_t email_id, json_t **out)
+{
+    *out = NULL;
+    /* activities_email (email_id, type) WHERE email_id IS NOT NULL */
+    db_st *st = db_stmt(d, "SELECT " COLS " FROM activities WHERE email_id = $1 ORDER BY id");
+    if (!st)
+        return db_fail(d, "reading activities");
+    db_bind_i64(st, 1, email_id);
+    return db_all_json(d, st, row_json, out, "reading activities");
+}

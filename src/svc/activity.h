@@ -62,6 +62,9 @@ hail_err activity_record(db *d, const activity *a, int64_t *id_out);
 hail_err activity_person_page(db *d, int64_t person_id, const char *type, int64_t before_id,
                               int limit, json_t **out, int64_t *next);
 
+/* The activities of one email, oldest first (all of them: an email has few). */
+hail_err activity_email(db *d, int64_t email_id, json_t **out);
+
 /* Everything after after_id, oldest first, up to limit (the feed and the
  * outboxes read the log this way). */
 hail_err activity_after(db *d, int64_t after_id, int limit, json_t **out);
