@@ -7,7 +7,11 @@ delivers through POST /api/v1/channels/{id}/test, the channel's own
 delivery code (mail/channel.c through net/outbound), and records the
 server's state in the channel's status. Passwords appear in no reply and no
 log line. Both engines."""
+import email
+import email.policy
+import os
 import re
+import time
 
 import harness
 import peers
@@ -190,6 +194,108 @@ class PostfixTest(SmtpCase):
                                        "self-signed certificate" % self.pf.port)
         self.assertEqual(self.smtp_status(cid)["state"], "error")
         self.assertEqual(self.pf.sink.messages(), [])
+
+
+class QueueTest(SmtpCase):
+    """The send queue (mail/send.c) delivering through an smtp channel."""
+
+    def setUp(self):
+        super().setUp()
+        path = os.path.join(self.h.dir, "people.csv")
+        with open(path, "w") as f:
+            f.write("id,firstName,lastName,email,leadOwnerEmailAddress\n")
+            for i in range(1, 4):
+                f.write("%d,P%d,Lee,p%d@customer.example,admin@example.com\n" % (i, i, i))
+        self.h.run("import", "people", path, check=True)
+        self.people = [self.h.sql_value("SELECT id FROM people WHERE marketo_id = ?", i)
+                       for i in range(1, 4)]
+
+    def sender(self, cid):
+        r = self.req("POST", "/api/v1/senders", {"address": "ann@sales.example",
+                                                 "display_name": "Ann Sales", "channel_id": cid})
+        self.assertEqual(r.status, 201, r)
+        return r.json["id"]
+
+    def compose(self, sid, person, **kw):
+        body = {"person_id": person, "sender_id": sid, "subject": "Hello",
+                "body_html": "<p>Hi, see <a href=\"https://example.com/x\">this</a>.</p>"}
+        body.update(kw)
+        r = self.req("POST", "/api/v1/emails", body)
+        self.assertEqual(r.status, 201, r)
+        return r.json["id"]
+
+    def wait_email(self, eid, status, timeout=30):
+        deadline = time.time() + timeout
+        while True:
+            e = self.req("GET", "/api/v1/emails/%d" % eid).json
+            if e["status"] == status or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(e["status"], status, e)
+        return e
+
+    def test_sent_through_smtp(self):
+        sink = self.peer(peers.SmtpSink())
+        self.start()
+        cid = self.channel(host="127.0.0.1", port=sink.port, tls="none")
+        sid = self.sender(cid)
+        eid = self.compose(sid, self.people[0], cc=["cc@customer.example"],
+                           bcc=["hidden@customer.example"])
+        e = self.wait_email(eid, "sent")
+        self.assertEqual(e["smtp_reply"], "250 2.0.0 Ok")
+        m = sink.wait_messages(1)
+        self.assertEqual(len(m), 1)
+        head, _, data = m[0].partition("Received: ")
+        self.assertIn("X-Mail-Args: <ann@sales.example>\n", head)
+        # Envelope: to, cc and bcc; the Bcc is in no header.
+        self.assertEqual(re.findall(r"X-Rcpt-Args: <([^>]+)>", head),
+                         ["p1@customer.example", "cc@customer.example", "hidden@customer.example"])
+        msg = email.message_from_string("Received: " + data, policy=email.policy.default)
+        self.assertEqual(msg["Message-ID"], e["message_id"])
+        self.assertEqual(str(msg["To"]), "P1 Lee <p1@customer.example>")
+        self.assertIsNone(msg["Bcc"])
+        self.assertEqual(self.smtp_status(cid)["state"], "ok")
+
+    def test_refused_for_good_and_for_later(self):
+        reply = "554 5.7.1 <p1@customer.example>: Relay access denied"
+        hard = self.peer(peers.SmtpSink(hard=["RCPT"], hard_reply=reply))
+        soft_reply = "452 4.2.2 Mailbox full, try later"
+        soft = self.peer(peers.SmtpSink(soft=["RCPT"], soft_reply=soft_reply))
+        self.start()
+        s_hard = self.sender(self.channel(host="127.0.0.1", port=hard.port, tls="none"))
+        r = self.req("POST", "/api/v1/channels", {"name": "soft", "kind": "smtp", "smtp": {
+            "host": "127.0.0.1", "port": soft.port, "tls": "none"}})
+        r2 = self.req("POST", "/api/v1/senders", {"address": "ann@soft.example",
+                                                  "display_name": "Ann", "channel_id": r.json["id"]})
+        e = self.wait_email(self.compose(s_hard, self.people[0]), "failed")
+        self.assertEqual((e["failed_reason"], e["smtp_reply"]), ("rejected", reply))
+        # A 4xx: not failed, held for a retry with the reply kept.
+        eid = self.compose(r2.json["id"], self.people[1])
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            e = self.req("GET", "/api/v1/emails/%d" % eid).json
+            if e["smtp_reply"]:
+                break
+            time.sleep(0.1)
+        self.assertEqual((e["status"], e["smtp_reply"]), ("scheduled", soft_reply), e)
+        self.assertEqual(hard.messages() + soft.messages(), [])
+
+    def test_throttle_holds_mail(self):
+        sink = self.peer(peers.SmtpSink())
+        self.start()
+        r = self.req("POST", "/api/v1/channels", {
+            "name": "slow", "kind": "smtp",
+            "smtp": {"host": "127.0.0.1", "port": sink.port, "tls": "none"},
+            "throttles": {"per_minute": 2}})
+        sid = self.sender(r.json["id"])
+        ids = [self.compose(sid, p) for p in self.people]
+        for eid in ids[:2]:
+            self.wait_email(eid, "sent")
+        time.sleep(1.5)
+        # The third waits for the first to be a minute old: held, not failed.
+        e = self.req("GET", "/api/v1/emails/%d" % ids[2]).json
+        self.assertEqual((e["status"], e["failed_reason"]), ("scheduled", None), e)
+        self.assertEqual(len(sink.messages()), 2)
 
 
 if __name__ == "__main__":
