@@ -435,6 +435,11 @@ static int authenticate(http_req *r, db *d)
     return 1;
 }
 
+int api_authenticate(http_req *r, db *d)
+{
+    return authenticate(r, d);
+}
+
 static void dispatch(http_req *r)
 {
     /* body_limit() already routed this request (the server calls it first). */

@@ -226,4 +226,13 @@ void api_emails_retry(http_req *r);
 void api_mail_settings_get(http_req *r);
 void api_mail_settings_put(http_req *r);
 
+/* ---- inbound (what comes back: api/inbound.c) ---- */
+/* Establishes who is calling (a bearer token, else the session cookie with
+ * its CSRF header): 1 when r->user_* are set, 0 when no credentials were
+ * offered, -1 after replying with an error. For routes that accept another
+ * credential before a user's. */
+int api_authenticate(http_req *r, db *d);
+void api_inbound_post(http_req *r);
+/* ---- end inbound ---- */
+
 #endif

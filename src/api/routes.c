@@ -138,6 +138,11 @@ static const route routes[] = {
     {"GET", "/api/v1/mail/settings", AUTH_ADMIN, 0, api_mail_settings_get, "mail settings", NULL},
     {"PUT", "/api/v1/mail/settings", AUTH_ADMIN, 4096, api_mail_settings_put,
      "change mail settings", NULL},
+    /* inbound (what comes back): the handler checks the inbound token or an
+     * admin itself (AUTH_ANON here so the MTA's token is not taken for a user's). */
+    {"POST", "/api/v1/inbound", AUTH_ANON, 30 * 1024 * 1024, api_inbound_post,
+     "take a raw message that came back (reply, bounce, ...)", NULL},
+    /* end inbound */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };

@@ -206,6 +206,7 @@ static const char usage_head[] =
     "  import people FILE.csv     load people from a CSV with Marketo's columns\n"
     "  sync marketo [--full]      sync people from Marketo Engage now\n"
     "  db check | copy --to URL   check the database; copy it into an empty PostgreSQL\n"
+    "  mail classify FILE...      classify raw messages: reply, autoreply, bounce, ...\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --data DIR     data directory (env HAIL_DATA, default ./var); the database is DIR/hail.db\n"
@@ -331,6 +332,8 @@ static int dispatch(cli_ctx *c, int argc, char **argv)
         return cmd_sync(c, argc, argv);
     if (!strcmp(cmd, "db"))
         return cmd_db(c, argc, argv);
+    if (!strcmp(cmd, "mail"))
+        return cmd_mail(c, argc, argv);
     if (!strcmp(cmd, "help")) {
         print_usage(stdout);
         return 0;

@@ -64,5 +64,6 @@ int cmd_token(cli_ctx *c, int argc, char **argv);
 int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_sync(cli_ctx *c, int argc, char **argv);
 int cmd_db(cli_ctx *c, int argc, char **argv);
+int cmd_mail(cli_ctx *c, int argc, char **argv);
 
 #endif

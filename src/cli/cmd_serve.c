@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "cli/opts.h"
 #include "core/log.h"
+#include "mail/poller.h"
 #include "core/timeutil.h"
 #include "http/http.h"
 #include "mail/track.h"
@@ -161,6 +162,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         return cli_fail(e);
     }
     send_workers_start(c->db_path); /* the send queue (mail/send.h); logs its own failure */
+    imap_poller_start(c->db_path);
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
     while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
@@ -169,6 +171,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     log_info("shutting down");
     http_server_stop(srv);
     track_writer_stop(); /* after the server: it finishes the hits in flight */
+    imap_poller_stop();
     sync_worker_stop();
     send_workers_stop();
     db_checkpointer_stop(ckpt);

@@ -339,7 +339,9 @@ static const char *const migrations[] = {
     "  detail TEXT NOT NULL DEFAULT '{}',"
     "  received_at INTEGER NOT NULL);"
     "CREATE INDEX inbound_messages_email ON inbound_messages(email_id) WHERE email_id IS NOT NULL;"
-    "CREATE INDEX inbound_messages_channel ON inbound_messages(channel_id, imap_uid);",
+    "CREATE INDEX inbound_messages_channel ON inbound_messages(channel_id, imap_uid);"
+    "CREATE INDEX inbound_messages_message_id ON inbound_messages(message_id)"
+    "  WHERE message_id IS NOT NULL;",
 };
 
 int schema_latest(void)

@@ -338,7 +338,9 @@ static const char *const migrations[] = {
     "  detail " T " NOT NULL DEFAULT '{}',"
     "  received_at BIGINT NOT NULL);"
     "CREATE INDEX inbound_messages_email ON inbound_messages(email_id) WHERE email_id IS NOT NULL;"
-    "CREATE INDEX inbound_messages_channel ON inbound_messages(channel_id, imap_uid);",
+    "CREATE INDEX inbound_messages_channel ON inbound_messages(channel_id, imap_uid);"
+    "CREATE INDEX inbound_messages_message_id ON inbound_messages(message_id)"
+    "  WHERE message_id IS NOT NULL;",
 };
 
 const char *schema_pg_migration(int version)

@@ -76,6 +76,27 @@ class DemoTest(unittest.TestCase):
             self.assertEqual(p["last_name"], "Müller")
         c.close()
 
+        # Mail works out of the box: a sender per user on the maildir channel,
+        # two shared templates; an email from one lands in the maildir.
+        r = self.h.request("GET", "/api/v1/senders?limit=200", token=token)
+        self.assertEqual(r.status, 200, r)
+        me = [s for s in r.json["data"] if s["address"] == "admin@example.com"]
+        self.assertEqual([(s["display_name"], s["channel_name"]) for s in me],
+                         [("Ada Admin", "maildir")])
+        r = self.h.request("GET", "/api/v1/templates", token=token)
+        self.assertEqual(sorted(t["name"] for t in r.json["data"]), ["First touch", "Follow-up"])
+        first = [t for t in r.json["data"] if t["name"] == "First touch"][0]
+        r = self.h.request("POST", "/api/v1/emails", {"person_id": people[0]["id"],
+                                                       "sender_id": me[0]["id"],
+                                                       "template_id": first["id"]}, token=token)
+        self.assertEqual(r.status, 201, r)
+        deadline = time.time() + 30
+        while self.h.request("GET", "/api/v1/emails/%d" % r.json["id"],
+                             token=token).json["status"] != "sent":
+            self.assertLess(time.time(), deadline, "the demo email was not sent")
+            time.sleep(0.2)
+        self.assertEqual(len(os.listdir(os.path.join(self.h.data, "mail", "1", "new"))), 1)
+
     def test_second_start_keeps_data(self):
         token = re.search(r"API token: (\S+)", self.read_banner()).group(1)
         self.h.wait_ready()

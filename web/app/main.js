@@ -35,6 +35,12 @@ import './pages/person.js';
 import './pages/accounts.js';
 import './pages/account.js';
 import './pages/opportunity.js';
+import './pages/compose-rules.js';
+import './pages/compose-editor.js';
+import './pages/compose-preview.js';
+import './pages/compose.js';
+import './pages/emails-format.js';
+import './pages/emails.js';
 import './routes.js';
 
 import { render } from 'preact';

@@ -6,6 +6,7 @@ import { PersonPage } from './pages/person.js';
 import { AccountsPage } from './pages/accounts.js';
 import { AccountPage } from './pages/account.js';
 import { OpportunityPage } from './pages/opportunity.js';
+import { ComposePage } from './pages/compose.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -16,6 +17,8 @@ export const routes = [
   { pattern: '/accounts', component: AccountsPage },
   { pattern: '/accounts/:id', component: AccountPage },
   { pattern: '/opportunities/:id', component: OpportunityPage },
+  { pattern: '/compose', component: ComposePage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
+  { pattern: '/senders', load: loadAdmin },
 ];

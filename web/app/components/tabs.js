@@ -1,10 +1,10 @@
 // An ARIA tablist: arrow keys, Home and End move between tabs (automatic activation),
-// Tab moves into the panel.
+// Tab moves into the panel. `initial`: the id of the tab selected first (default the first).
 import { useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 
-export function Tabs({ label, idPrefix, tabs }) {
-  const [selected, setSelected] = useState(0);
+export function Tabs({ label, idPrefix, tabs, initial }) {
+  const [selected, setSelected] = useState(() => Math.max(0, tabs.findIndex((t) => t.id === initial)));
   const refs = useRef([]);
 
   function focusTab(i) {

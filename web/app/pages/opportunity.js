@@ -27,9 +27,9 @@ export function OpportunityPage({ params }) {
       subtitle=${html`${opp && opp.account_id
         ? html`<span>Account <${Link} href=${`/accounts/${encodeURIComponent(opp.account_id)}`}>${opp.account_id}</${Link}></span>`
         : null}${opp ? html`<span>${peopleCount(opp.people_count)}</span>` : null}`}
-      actions=${sfLink
+      actions=${html`<${Link} class="button button-primary" href=${`/compose?opportunity=${encodeURIComponent(id)}`}>Email all contacts</${Link}>${sfLink
         ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
-        : null}>
+        : null}`}>
     ${opp ? null : html`<p class="notice">No active person belongs to this opportunity.</p>`}
     <section aria-labelledby="opp-people" class="section">
       <h2 id="opp-people">People</h2>

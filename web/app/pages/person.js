@@ -36,7 +36,7 @@ function Field({ term, children }) {
   return html`<div class="field-row"><dt>${term}</dt><dd><${Value}>${children}</${Value}></dd></div>`;
 }
 
-export function PersonPage({ params }) {
+export function PersonPage({ params, query }) {
   const [state, retry] = useResource(`/api/v1/people/${encodeURIComponent(params.id)}`);
   const info = useAppInfo();
 
@@ -65,6 +65,7 @@ export function PersonPage({ params }) {
   const role = [p.title, p.company].filter(Boolean).join(' · ');
 
   const actions = html`
+    <${Link} class="button button-primary" href=${`/compose?person=${encodeURIComponent(p.id)}`}>Write email</${Link}>
     ${linkedin
       ? html`<a class="button" href=${linkedin} target="_blank" rel="noopener noreferrer">LinkedIn profile<span class="ext" aria-hidden="true">↗</span></a>`
       : null}
@@ -116,7 +117,7 @@ export function PersonPage({ params }) {
     </div>
     <section class="card card-tabs" aria-labelledby="person-activity">
       <h2 id="person-activity">Activity</h2>
-      <${Tabs} label="Person activity" idPrefix="person" tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
+      <${Tabs} label="Person activity" idPrefix="person" initial=${query && query.get('tab')} tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
         id,
         label,
         content: html`<div class="placeholder" data-placeholder=${id}>

@@ -13,6 +13,10 @@ import { Teams } from './teams.js';
 import { Team } from './team.js';
 import { Tokens } from './tokens.js';
 import { Sync } from './sync.js';
+import { Channels } from './mail-channels.js';
+import { Senders } from './mail-senders.js';
+import { BlockedDomains } from './mail-blocked.js';
+import { MailSettings } from './mail-settings.js';
 
 // admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
 // module waits for it (top-level await), so the pages never show unstyled.
@@ -38,6 +42,7 @@ export default function Admin({ path, user }) {
     if (route.redirect && user && user.role === 'admin') navigate(route.redirect, { replace: true });
   }, [route.redirect, user && user.role]);
 
+  if (route.own && route.page === 'senders') return html`<${Senders} own=${true} user=${user} />`;
   if (route.own) return html`<${Tokens} />`;
   if (!user || user.role !== 'admin') return html`<${AdminsOnly} />`;
   const nav = html`<${AdminNav} page=${route.page} />`;
@@ -52,6 +57,14 @@ export default function Admin({ path, user }) {
       return html`<${Tokens} nav=${nav} />`;
     case 'sync':
       return html`<${Sync} nav=${nav} />`;
+    case 'channels':
+      return html`<${Channels} nav=${nav} />`;
+    case 'senders':
+      return html`<${Senders} nav=${nav} user=${user} />`;
+    case 'blocked-domains':
+      return html`<${BlockedDomains} nav=${nav} />`;
+    case 'mail-settings':
+      return html`<${MailSettings} nav=${nav} />`;
     default:
       return html`
         <${Page} title="Page not found">

@@ -11,11 +11,16 @@ export const ROLE_LABELS = { admin: 'Admin', manager: 'Manager', rep: 'Rep' };
 export function adminRoute(path) {
   const p = (path || '').replace(/\/+$/, '') || '/';
   if (p === '/tokens') return { page: 'tokens', own: true };
+  if (p === '/senders') return { page: 'senders', own: true };
   if (p === '/admin') return { page: 'users', redirect: '/admin/users' };
   if (p === '/admin/users') return { page: 'users' };
   if (p === '/admin/teams') return { page: 'teams' };
   if (p === '/admin/tokens') return { page: 'tokens' };
   if (p === '/admin/sync') return { page: 'sync' };
+  if (p === '/admin/channels') return { page: 'channels' };
+  if (p === '/admin/senders') return { page: 'senders' };
+  if (p === '/admin/blocked-domains') return { page: 'blocked-domains' };
+  if (p === '/admin/mail-settings') return { page: 'mail-settings' };
   const m = /^\/admin\/teams\/([1-9][0-9]{0,17})$/.exec(p);
   if (m) return { page: 'team', id: Number(m[1]) };
   return { page: 'not-found' };
@@ -27,6 +32,10 @@ export const ADMIN_NAV = [
   ['/admin/teams', 'Teams', ['teams', 'team']],
   ['/admin/tokens', 'API tokens', ['tokens']],
   ['/admin/sync', 'Marketo sync', ['sync']],
+  ['/admin/channels', 'Channels', ['channels']],
+  ['/admin/senders', 'Senders', ['senders']],
+  ['/admin/blocked-domains', 'Blocked domains', ['blocked-domains']],
+  ['/admin/mail-settings', 'Mail settings', ['mail-settings']],
 ];
 
 // Length in characters (code points), as hail counts them.
