@@ -13,6 +13,7 @@ import os
 import re
 import time
 
+import dovecot
 import harness
 import peers
 from apitest import ApiCase, DataTemplate
@@ -212,8 +213,8 @@ class PostfixTest(SmtpCase):
         self.assertEqual(self.relayed(res["message_id"]), [])
 
 
-class QueueTest(SmtpCase):
-    """The send queue (mail/send.c) delivering through an smtp channel."""
+class PeopleCase(SmtpCase):
+    """Three people, and helpers for senders and emails."""
 
     def setUp(self):
         super().setUp()
@@ -249,6 +250,11 @@ class QueueTest(SmtpCase):
             time.sleep(0.1)
         self.assertEqual(e["status"], status, e)
         return e
+
+
+
+class QueueTest(PeopleCase):
+    """The send queue (mail/send.c) delivering through an smtp channel."""
 
     def test_sent_through_smtp(self):
         sink = self.peer(peers.SmtpSink())
@@ -312,6 +318,54 @@ class QueueTest(SmtpCase):
         e = self.req("GET", "/api/v1/emails/%d" % ids[2]).json
         self.assertEqual((e["status"], e["failed_reason"]), ("scheduled", None), e)
         self.assertEqual(len(sink.messages()), 2)
+
+
+class ReconcileTest(PeopleCase):
+    """Emails left `sending` by a sender that died: an smtp channel with an
+    inbox looks for the Message-ID in its Sent folder (a real Dovecot); one
+    without cannot tell and fails the email as `uncertain`. Never sent twice."""
+
+    def test_reconcile_by_sent_folder(self):
+        why = dovecot.available()
+        if why:
+            self.skipTest(why)
+        imap = dovecot.Dovecot({"ann@sales.example": "imap-" + SMTP_PW})
+        self.peers.append(type("P", (), {"close": lambda _: imap.stop()})())
+        sink = self.peer(peers.SmtpSink())
+        self.start()
+        with_inbox = self.channel(host="127.0.0.1", port=sink.port, tls="none")
+        r = self.req("PATCH", "/api/v1/channels/%d" % with_inbox, {"imap": {
+            "host": "127.0.0.1", "port": imap.port, "tls": "none",
+            "username": "ann@sales.example", "password": "imap-" + SMTP_PW,
+            "sent_folder": "Sent"}})
+        self.assertEqual(r.status, 200, r)
+        r = self.req("POST", "/api/v1/channels", {"name": "no inbox", "kind": "smtp", "smtp": {
+            "host": "127.0.0.1", "port": sink.port, "tls": "none"}})
+        s1 = self.sender(with_inbox)
+        r2 = self.req("POST", "/api/v1/senders", {"address": "bob@sales.example",
+                                                  "display_name": "Bob", "channel_id": r.json["id"]})
+        found, lost = (self.compose(s1, p, draft=True) for p in self.people[:2])
+        unknown = self.compose(r2.json["id"], self.people[2], draft=True)
+        self.h.stop()
+        mids = {}
+        for eid in (found, lost, unknown):
+            mids[eid] = "<hail.%d.00000000000000%02d@sales.example>" % (eid, eid)
+            self.h.sql("UPDATE emails SET status = 'sending', message_id = ?,"
+                       " lease_owner = 'snd.1.1.000001@gone.example', lease_until = 0"
+                       " WHERE id = ?", mids[eid], eid)
+        # Only the first went out before the crash: the server kept it in Sent.
+        imap.append("ann@sales.example", "Sent",
+                    ("From: ann@sales.example\r\nTo: p1@customer.example\r\nSubject: Hello\r\n"
+                     "Message-ID: %s\r\n\r\nHi\r\n" % mids[found]).encode())
+        self.start()
+        self.assertIsNone(self.wait_email(found, "sent")["failed_reason"])
+        self.wait_email(lost, "sent")
+        e = self.wait_email(unknown, "failed")
+        self.assertEqual(e["failed_reason"], "uncertain")
+        # The one not in Sent went out once more, the others not at all.
+        time.sleep(0.5)
+        got = [re.search(r"^Message-I[dD]: (<[^>]+>)", m, re.M) for m in sink.messages()]
+        self.assertEqual([g.group(1) for g in got if g], [mids[lost]])
 
 
 if __name__ == "__main__":
