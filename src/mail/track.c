@@ -87,6 +87,17 @@ hail_err track_url(db *d, char kind, int64_t email_id, int link, char *out, size
 
 /* ---- recording a hit ---- */
 
+/* Whether url may go in a Location header: no control characters (a header
+ * cannot carry them), and no scheme that runs or embeds content. */
+static int followable(const char *url)
+{
+    for (const unsigned char *p = (const unsigned char *)url; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return 0;
+    return *url && strncasecmp(url, "javascript:", 11) != 0 && strncasecmp(url, "data:", 5) != 0 &&
+           strncasecmp(url, "vbscript:", 9) != 0;
+}
+
 /* How many distinct URLs the email links to. */
 static int distinct_links(json_t *links)
 {
@@ -114,7 +125,7 @@ hail_err track_record(db *d, track_hit *h)
     const char *url = NULL;
     if (h->kind == 'c') {
         url = json_string_value(json_array_get(em.links, (size_t)h->link));
-        if (!url || strlen(url) >= sizeof h->location) {
+        if (!url || strlen(url) >= sizeof h->location || !followable(url)) {
             track_email_release(&em);
             return HAIL_OK; /* no such link in this email */
         }

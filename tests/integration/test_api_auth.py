@@ -32,11 +32,27 @@ ADMIN_ROUTES = {
     ("PUT", "/api/v1/teams/{id}/members/{user_id}"),
     ("DELETE", "/api/v1/teams/{id}/members/{user_id}"),
     ("POST", "/api/v1/sync/marketo"),
+    ("POST", "/api/v1/people/{id}/resubscribe"),
+    # delivery (channels, blocked domains)
+    ("POST", "/api/v1/channels"),
+    ("PATCH", "/api/v1/channels/{id}"),
+    ("DELETE", "/api/v1/channels/{id}"),
+    ("POST", "/api/v1/channels/{id}/test"),
+    ("POST", "/api/v1/blocked-domains"),
+    ("DELETE", "/api/v1/blocked-domains/{domain}"),
+    # the mail settings (api/emails.c)
+    ("GET", "/api/v1/mail/settings"),
+    ("PUT", "/api/v1/mail/settings"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),
     ("GET", "/api/v1/openapi.json"),
     ("POST", "/api/v1/session"),
+    # recipients' links: the token in the path is the credential (test_tracking, test_unsubscribe)
+    ("GET", "/t/o/{token}"),
+    ("GET", "/t/c/{token}"),
+    ("GET", "/u/{token}"),
+    ("POST", "/u/{token}"),
 }
 
 

@@ -4,11 +4,15 @@ counters before the reply; a click goes only to a link of that email; bad or
 forged tokens are a 404 and record nothing; the sender's own view and an
 email not sent yet are not counted; every hit that got its reply survives
 kill -9. Emails are inserted with h.sql() (mailfix.py)."""
+import email
+import email.policy
 import http.client
 import json
 import os
+import re
 import threading
 import time
+import urllib.parse
 
 import harness
 import mailfix
@@ -154,6 +158,13 @@ class ClickTest(TrackingCase):
         self.assertNoLink(*self.click(e, 3))
         self.assertNoLink(*self.click(e, 65535))
         self.assertEqual(len(self.acts(e)), 2)
+        # Links no Location header may carry are not followed.
+        bad = self.m.email(links=["javascript:alert(1)", "https://example.com/\r\nSet-Cookie: x=1",
+                                  "DATA:text/html,hi", ""])
+        self.open_(bad)
+        for i in range(4):
+            self.assertNoLink(*self.click(bad, i))
+        self.assertEqual([a[0] for a in self.acts(bad)], ["email_open"])
 
     def test_scanner_clicks_are_machine(self):
         # no open before the click
@@ -267,6 +278,94 @@ class Kill9Test(TrackingCase):
         # and it starts again and tracks on
         self.h.start()
         self.assertEqual(self.open_(emails[0])[0], 200)
+
+
+class SentEmailTest(ApiCase):
+    """The whole way over the API: an email composed and sent on the maildir
+    channel, its pixel, tracked link and List-Unsubscribe one-click taken from
+    the message itself; the email's summary shows the open and the click, and
+    the unsubscribed person cannot be emailed again."""
+
+    def setUp(self):
+        self.h = Hail(env={"HAIL_PUBLIC_URL": "https://hail.example"})
+        self.h.add_user("rep@example.com", "Rita Rep", "rep")
+        self.rep = self.h.token("rep@example.com")
+        path = os.path.join(self.h.dir, "people.csv")
+        with open(path, "w") as f:
+            f.write("id,firstName,lastName,email,leadOwnerEmailAddress\n"
+                    "11,Ann,Lee,ann@customer.example,rep@example.com\n")
+        self.h.run("import", "people", path, check=True)
+        self.person = self.h.sql_value("SELECT id FROM people WHERE marketo_id = 11")
+        uid = self.h.sql_value("SELECT id FROM users WHERE email = 'rep@example.com'")
+        self.h.sql("INSERT INTO senders (user_id, address, display_name, channel_id, created_at,"
+                   " updated_at) VALUES (?, 'rep@sales.example.com', 'Rita Rep', 1, 0, 0)", uid)
+        self.sender = self.h.sql_value("SELECT id FROM senders WHERE user_id = ?", uid)
+        self.h.start()
+
+    def tearDown(self):
+        self.close_checked(self.h)
+
+    def compose(self):
+        return self.h.request("POST", "/api/v1/emails", {
+            "person_id": self.person, "sender_id": self.sender, "subject": "Hello Ann",
+            "body_html": '<p>See <a href="https://example.com/offer?a=1&amp;b=2">the offer</a>.</p>'},
+            token=self.rep)
+
+    def summary(self, eid):
+        r = self.h.request("GET", "/api/v1/emails/%d" % eid, token=self.rep)
+        self.assertEqual(r.status, 200, r)
+        return r.json
+
+    def hit(self, method, url, body=None, ctype=None):
+        u = urllib.parse.urlsplit(url)
+        self.assertEqual(u.netloc, "hail.example", url)
+        c = http.client.HTTPConnection("127.0.0.1", self.h.port, timeout=30)
+        try:
+            hd = {"User-Agent": FIREFOX}
+            if ctype:
+                hd["Content-Type"] = ctype
+            c.request(method, u.path, body=body, headers=hd)
+            r = c.getresponse()
+            return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+        finally:
+            c.close()
+
+    def test_open_click_and_one_click_unsubscribe_of_a_sent_email(self):
+        r = self.compose()
+        self.assertEqual(r.status, 201, r)
+        eid = r.json["id"]
+        deadline = time.time() + 20
+        while self.summary(eid)["status"] != "sent" and time.time() < deadline:
+            time.sleep(0.1)
+        self.assertEqual(self.summary(eid)["status"], "sent")
+        with open(os.path.join(self.h.data, "mail", "1", "new", "hail.%d" % eid), "rb") as f:
+            msg = email.message_from_binary_file(f, policy=email.policy.default)
+        html = msg.get_body(("html",)).get_content()
+        pixel = re.search(r'<img src="(https://hail\.example/t/o/[^"]+)"', html).group(1)
+        link = re.search(r'<a href="(https://hail\.example/t/c/[^"]+)">the offer</a>', html).group(1)
+        unsub = re.fullmatch(r"<(https://hail\.example/u/[^>]+)>", msg["List-Unsubscribe"]).group(1)
+
+        # An hour later (a click within seconds of delivery is a scanner's).
+        self.h.sql("UPDATE emails SET sent_at = sent_at - 3600000000 WHERE id = ?", eid)
+        status, _, body = self.hit("GET", pixel)
+        self.assertEqual((status, body), (200, GIF))
+        status, hd, _ = self.hit("GET", link)
+        self.assertEqual((status, hd["location"]), (302, "https://example.com/offer?a=1&b=2"))
+        s = self.summary(eid)
+        self.assertEqual((s["opened"]["count"], s["clicked"]["count"], s["machine_opens"],
+                          s["machine_clicks"]), (1, 1, 0, 0))
+        self.assertEqual([(a["type"], a["machine"]) for a in s["events"]],
+                         [("email_send", False), ("email_open", False), ("email_click", False)])
+        self.assertEqual(s["events"][2]["attrs"]["link"], "https://example.com/offer?a=1&b=2")
+
+        status, _, body = self.hit("POST", unsub, "List-Unsubscribe=One-Click",
+                                   "application/x-www-form-urlencoded")
+        self.assertEqual(status, 200, body)
+        r = self.h.request("GET", "/api/v1/people/%d/unsubscribes" % self.person, token=self.rep)
+        self.assertEqual((r.json["unsubscribed"], r.json["source"], r.json["data"][0]["email_id"]),
+                         (True, "one_click", eid))
+        self.assertError(self.compose(), 422, "unsubscribed",
+                         "person %d (ann@customer.example) has unsubscribed" % self.person)
 
 
 if __name__ == "__main__":
