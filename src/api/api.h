@@ -119,6 +119,7 @@ extern const api_member api_emails_preview_body[];
  * api/blocked_domains.c). */
 extern const api_member api_channels_create_body[];
 extern const api_member api_channels_update_body[];
+extern const api_member api_channels_test_body[];
 extern const api_member api_senders_create_body[];
 extern const api_member api_senders_update_body[];
 extern const api_member api_blocked_domains_create_body[];
@@ -195,6 +196,7 @@ void api_channels_create(http_req *r);
 void api_channels_get(http_req *r);
 void api_channels_update(http_req *r);
 void api_channels_delete(http_req *r);
+void api_channels_test(http_req *r);
 void api_senders_list(http_req *r);
 void api_senders_create(http_req *r);
 void api_senders_get(http_req *r);

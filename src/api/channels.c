@@ -141,3 +141,27 @@ void api_channels_delete(http_req *r)
     else
         http_reply_raw(r, 204, NULL, "", 0);
 }
+
+/* ChannelTest. */
+const api_member api_channels_test_body[] = {
+    {"to", API_EMAIL, true, false, 3, 254, NULL},
+    {"from", API_EMAIL, false, false, 3, 254, NULL},
+    {NULL, API_STRING, false, false, 0, 0, NULL},
+};
+
+void api_channels_test(http_req *r)
+{
+    int64_t id = api_param_id(r, 0);
+    db *d = id ? api_db(r) : NULL;
+    json_t *body = d ? http_json_body(r) : NULL;
+    if (!body)
+        return;
+    json_t *v[3];
+    if (api_body_check(r, body, api_channels_test_body, v)) {
+        const char *to = json_string_value(v[0]);
+        json_t *res;
+        hail_err e = delivery_channel_test(d, id, v[1] ? json_string_value(v[1]) : to, to, &res);
+        api_reply(r, e, 200, res);
+    }
+    json_decref(body);
+}

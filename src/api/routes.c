@@ -89,6 +89,8 @@ static const route routes[] = {
      "change a delivery channel", NULL},
     {"DELETE", "/api/v1/channels/{id}", AUTH_ADMIN, 0, api_channels_delete,
      "delete a delivery channel", NULL},
+    {"POST", "/api/v1/channels/{id}/test", AUTH_ADMIN, 8192, api_channels_test,
+     "send a test message through a channel", NULL},
     {"GET", "/api/v1/senders", AUTH_USER, 0, api_senders_list, "sender identities", NULL},
     {"POST", "/api/v1/senders", AUTH_USER, 65536, api_senders_create, "add a sender identity",
      NULL},
@@ -166,6 +168,7 @@ const api_member *api_route_body(const route *r)
         /* delivery */
         {api_channels_create, api_channels_create_body},
         {api_channels_update, api_channels_update_body},
+        {api_channels_test, api_channels_test_body},
         {api_senders_create, api_senders_create_body},
         {api_senders_update, api_senders_update_body},
         {api_blocked_domains_create, api_blocked_domains_create_body},

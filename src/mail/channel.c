@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -56,8 +57,63 @@ struct channel {
     char *smtp_password, *imap_password; /* unsealed, NULL when none */
     char *maildir;                       /* DATA/mail/<id> */
     ob_client *ob;                       /* smtp */
-    int smtp_state;                      /* last state written: 0 unknown, 1 ok, 2 error */
 };
+
+/* An SMTP connection outlives the channel_open/channel_close of one email:
+ * each thread keeps the outbound client (and so its connection) of the last
+ * smtp channel it closed, and the next open of the same channel, unchanged
+ * since (updated_at), takes it back. The send workers open a channel per
+ * email; without this every email would pay a new connection, TLS
+ * handshake and AUTH. Freed when the thread exits. */
+typedef struct idle_client {
+    int64_t id, updated_at;
+    ob_client *ob;
+} idle_client;
+
+static pthread_key_t idle_key;
+static pthread_once_t idle_once = PTHREAD_ONCE_INIT;
+
+static void idle_free(void *p)
+{
+    idle_client *ic = p;
+    if (ic)
+        ob_client_free(ic->ob);
+    free(ic);
+}
+
+static void idle_init(void)
+{
+    pthread_key_create(&idle_key, idle_free);
+}
+
+static ob_client *idle_take(int64_t id, int64_t updated_at)
+{
+    pthread_once(&idle_once, idle_init);
+    idle_client *ic = pthread_getspecific(idle_key);
+    if (!ic || !ic->ob || ic->id != id || ic->updated_at != updated_at)
+        return NULL;
+    ob_client *ob = ic->ob;
+    ic->ob = NULL;
+    return ob;
+}
+
+/* Keeps ob for the thread's next open of the channel (or frees it). */
+static void idle_keep(int64_t id, int64_t updated_at, ob_client *ob)
+{
+    pthread_once(&idle_once, idle_init);
+    idle_client *ic = pthread_getspecific(idle_key);
+    if (!ic) {
+        ic = calloc(1, sizeof *ic);
+        if (!ic || pthread_setspecific(idle_key, ic)) {
+            free(ic);
+            ob_client_free(ob);
+            return;
+        }
+    }
+    if (ic->ob != ob)
+        ob_client_free(ic->ob);
+    *ic = (idle_client){id, updated_at, ob};
+}
 
 static hail_err unseal(db *d, const ch_endpoint *ep, char **out)
 {
@@ -103,7 +159,7 @@ hail_err channel_open(db *d, int64_t id, channel **out)
         if ((e = ob_limiter_get(lname, 0, 0, 0, &l)))
             goto fail;
         ob_opts o = {.service = service, .timeout_ms = 120000, .limiter = l};
-        if ((e = ob_client_new(&o, &c->ob)))
+        if (!(c->ob = idle_take(c->row.id, c->row.updated_at)) && (e = ob_client_new(&o, &c->ob)))
             goto fail;
     }
     *out = c;
@@ -120,7 +176,8 @@ void channel_close(channel *c)
     seal_free(c->smtp_password);
     seal_free(c->imap_password);
     free(c->maildir);
-    ob_client_free(c->ob);
+    if (c->ob)
+        idle_keep(c->row.id, c->row.updated_at, c->ob);
     channel_row_free(&c->row);
     free(c);
 }
@@ -336,21 +393,25 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* The channel's SMTP status in the store, written when it changes (never
- * inside the caller's transaction). */
+/* The channel's SMTP status in the store: written when it changes, and
+ * while it stays ok at most every STATUS_REFRESH_US (checked_at says when it
+ * was last seen working) — not a write per email. Never inside the
+ * caller's transaction. */
+#define STATUS_REFRESH_US (INT64_C(60) * US_PER_SEC)
+
 static void smtp_status(channel *c, int ok, const char *error)
 {
     int state = ok ? 1 : 2;
-    if (c->smtp_state == state && ok)
+    int64_t now = time_now_us();
+    if (ok && c->row.smtp_state == state && now - c->row.smtp_checked_at < STATUS_REFRESH_US)
         return;
     if (db_in_tx(c->d))
         return;
-    if (channels_set_smtp_status(c->d, c->row.id, ok ? "ok" : "error", ok ? NULL : error,
-                                 time_now_us()))
+    if (channels_set_smtp_status(c->d, c->row.id, ok ? "ok" : "error", ok ? NULL : error, now))
         log_warn("channel %lld: cannot record its SMTP status: %s", (long long)c->row.id,
                  hail_errmsg());
-    else
-        c->smtp_state = state;
+    c->row.smtp_state = state;
+    c->row.smtp_checked_at = now;
 }
 
 static hail_err smtp_deliver(channel *c, const deliver_req *r, char *reply, size_t reply_n)
@@ -397,9 +458,10 @@ static hail_err smtp_deliver(channel *c, const deliver_req *r, char *reply, size
     if (reply && reply_n)
         snprintf(reply, reply_n, "%s", e ? ob_error_text(c->ob) : ob_reply(c->ob));
     if (e == HAIL_OK || e == HAIL_EREMOTE || e == HAIL_EUNAVAIL) {
-        /* A refused recipient or message is the message's fault, not the server's. */
+        /* A refused recipient or message is the message's fault, not the
+         * server's; a refused login (53x) or no answer at all is the channel's. */
         long code = ob_status(c->ob);
-        int server_ok = e == HAIL_OK || (code >= 400 && code < 600);
+        int server_ok = e == HAIL_OK || (code >= 400 && code < 600 && code / 10 != 53);
         char msg[600];
         snprintf(msg, sizeof msg, "%s", e ? hail_errmsg() : "");
         smtp_status(c, server_ok, msg);

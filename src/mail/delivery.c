@@ -3,7 +3,10 @@
 /* The delivery configuration service: mail/delivery.h. */
 #include "mail/delivery.h"
 
+#include <sodium.h>
+
 #include "core/timeutil.h"
+#include "mail/channel.h"
 #include "mail/seal.h"
 #include "store/channels.h"
 #include "store/users.h"
@@ -487,4 +490,56 @@ hail_err delivery_blocked_remove(db *d, const char *domain)
     if (e == HAIL_ENOTFOUND)
         e = hail_errf(HAIL_ENOTFOUND, "%s is not blocked", dom);
     return e;
+}
+
+/* ---- a test message ---- */
+
+hail_err delivery_channel_test(db *d, int64_t id, const char *from, const char *to, json_t **out)
+{
+    *out = NULL;
+    channel *c = NULL;
+    hail_err e = channel_open(d, id, &c);
+    if (e)
+        return e;
+    if (!strcmp(channel_kind(c), "maildir")) {
+        channel_close(c);
+        return hail_errf(HAIL_EINVAL, "a maildir channel needs no test: it writes files");
+    }
+    const char *at = strrchr(from, '@');
+    char mid[160], date[64], *msg = NULL;
+    snprintf(mid, sizeof mid, "<hail.test.%08x%08x@%s>", randombytes_random(), randombytes_random(),
+             at ? at + 1 : "localhost");
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+    int n = asprintf(&msg,
+                     "From: <%s>\r\nTo: <%s>\r\nSubject: hail test message\r\nDate: %s\r\n"
+                     "Message-ID: %s\r\nMIME-Version: 1.0\r\n"
+                     "Content-Type: text/plain; charset=us-ascii\r\n\r\n"
+                     "This is a test message from hail: delivery channel %lld works.\r\n",
+                     from, to, date, mid, (long long)id);
+    if (n < 0) {
+        channel_close(c);
+        return hail_errf(HAIL_ENOMEM, "out of memory");
+    }
+    const char *rcpt[] = {to};
+    deliver_req r = {.message_id = mid,
+                     .mail_from = from,
+                     .rcpt = rcpt,
+                     .nrcpt = 1,
+                     .msg = msg,
+                     .len = (size_t)n};
+    char reply[1024];
+    e = channel_deliver(c, &r, reply, sizeof reply);
+    char why[600];
+    snprintf(why, sizeof why, "%s", e ? hail_errmsg() : "");
+    channel_close(c);
+    free(msg);
+    if (e && e != HAIL_EREMOTE && e != HAIL_EUNAVAIL)
+        return e;
+    *out =
+        json_pack("{s:b,s:b,s:s,s:s,s:o}", "delivered", !e, "transient", e == HAIL_EUNAVAIL,
+                  "reply", reply, "message_id", mid, "error", e ? json_string(why) : json_null());
+    return *out ? HAIL_OK : hail_errf(HAIL_ENOMEM, "out of memory");
 }

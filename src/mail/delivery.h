@@ -35,6 +35,12 @@ hail_err delivery_channel_update(db *d, int64_t id, json_t *body, json_t **out);
 /* HAIL_EEXIST (409) for the default channel and a channel in use. */
 hail_err delivery_channel_delete(db *d, int64_t id);
 
+/* Sends a short test message from `from` to `to` through an smtp channel
+ * (updating its SMTP status): *out {delivered, transient, reply,
+ * message_id, error} says what the server answered. HAIL_EINVAL for a
+ * maildir channel. */
+hail_err delivery_channel_test(db *d, int64_t id, const char *from, const char *to, json_t **out);
+
 /* Senders. user_filter 0: everyone's (the API decides who may ask what).
  * A sender another user owns is "no sender with id N" to a non-admin. */
 hail_err delivery_sender_page(db *d, int64_t user_filter, int64_t after_id, int limit, json_t **out,

@@ -116,6 +116,9 @@ struct ob_client {
     char reply[1024];
     size_t reply_len;
     int reply_open;
+    /* The last reply with a failure code (4xx, 5xx): a failed exchange ends
+     * with QUIT, whose "221 Bye" is not the reason. */
+    char failure[1024];
     char text[CURL_ERROR_SIZE + 1024];
 };
 
@@ -197,6 +200,9 @@ static int on_debug(CURL *h, curl_infotype type, char *data, size_t n, void *ud)
         c->reply[c->reply_len++] = ch < 0x20 || ch == 0x7f ? ' ' : (char)ch;
     }
     c->reply[c->reply_len] = '\0';
+    if (!c->reply_open && (c->reply[0] == '4' || c->reply[0] == '5') &&
+        isdigit((unsigned char)c->reply[1]) && isdigit((unsigned char)c->reply[2]))
+        memcpy(c->failure, c->reply, c->reply_len + 1);
     return 0;
 }
 
@@ -223,6 +229,7 @@ CURL *ob_easy(ob_client *c)
         curl_easy_setopt(h, CURLOPT_CAINFO, ca);
     c->errbuf[0] = '\0';
     c->reply[0] = '\0';
+    c->failure[0] = '\0';
     c->text[0] = '\0';
     c->reply_len = 0;
     c->reply_open = 0;
@@ -272,8 +279,8 @@ hail_err ob_perform(ob_client *c)
     int mail = scheme && (!strncasecmp(scheme, "smtp", 4) || !strncasecmp(scheme, "imap", 4));
     const char *why = c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc);
     /* A mail server's refusal is told in its own words. */
-    if (mail && c->status >= 400 && c->reply_len)
-        snprintf(c->text, sizeof c->text, "%s", c->reply);
+    if (mail && c->failure[0])
+        snprintf(c->text, sizeof c->text, "%s", c->failure);
     else
         snprintf(c->text, sizeof c->text, "%s", why);
     return hail_errf(transient(cc, c->status, mail) ? HAIL_EUNAVAIL : HAIL_EREMOTE, "%s: %s",

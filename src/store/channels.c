@@ -51,7 +51,8 @@ static hail_err endpoint_cols(db_st *st, int i, ch_endpoint *ep, int imap)
 hail_err channels_get(db *d, int64_t id, channel_row *out)
 {
     memset(out, 0, sizeof *out);
-    db_st *st = db_stmt(d, "SELECT " CHANNEL_COLS " FROM channels WHERE id = $1");
+    db_st *st = db_stmt(d, "SELECT " CHANNEL_COLS ", updated_at, smtp_status, smtp_checked_at"
+                           " FROM channels WHERE id = $1");
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, id);
@@ -72,6 +73,10 @@ hail_err channels_get(db *d, int64_t id, channel_row *out)
     out->per_hour = db_col_i64(st, 17);
     out->per_day = db_col_i64(st, 18);
     out->per_domain_per_hour = db_col_i64(st, 19);
+    out->updated_at = db_col_i64(st, 20);
+    const char *ss = db_col_text(st, 21);
+    out->smtp_state = !ss ? 0 : !strcmp(ss, "ok") ? 1 : 2;
+    out->smtp_checked_at = db_col_i64(st, 22);
     db_reset(st);
     if (!e && (!out->name || !out->kind))
         e = hail_errf(HAIL_ENOMEM, "out of memory");

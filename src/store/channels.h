@@ -32,6 +32,10 @@ typedef struct channel_row {
     ch_endpoint smtp, imap;
     /* throttles: 0 when none */
     int64_t per_minute, per_hour, per_day, per_domain_per_hour;
+    /* read by channels_get only (not written by channels_save) */
+    int64_t updated_at;      /* changes with every change of the configuration */
+    int smtp_state;          /* 0 never, 1 ok, 2 error */
+    int64_t smtp_checked_at; /* 0 when never */
 } channel_row;
 
 /* HAIL_ENOTFOUND (no message: the caller names it) when there is no such channel. */

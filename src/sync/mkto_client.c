@@ -2,22 +2,24 @@
 
 /* The Marketo REST client: tokens, limits, retries, envelopes, downloads.
  *
- * One curl easy handle per client keeps its connection alive between calls.
- * The limits Marketo enforces per instance (100 calls in 20 s, 10 in flight)
- * are kept here on the client side, process-wide, so a sync normally never
- * sees 606 or 615; when it does (another integration shares the instance) it
- * backs off like for any transient error.
+ * A client of net/outbound: one outbound client (a curl easy handle with
+ * the common setup) per Marketo client keeps its connection alive between
+ * calls; the limits Marketo enforces per instance (100 calls in 20 s, 10 in
+ * flight) are the process-wide outbound limiter "marketo", so a sync
+ * normally never sees 606 or 615; when it does (another integration shares
+ * the instance) it backs off (ob_backoff_us) like for any transient error.
+ * What is Marketo's own stays here: tokens, envelopes and their codes, the
+ * ranges of a download, the retry verdicts.
  */
 #include <curl/curl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/log.h"
-#include "core/ratelimit.h"
 #include "core/timeutil.h"
+#include "net/outbound.h"
 #include "sync/marketo.h"
 
 #define RATE_CALLS 100
@@ -33,94 +35,35 @@
 #define MAX_JSON        (64u << 20) /* a leads.json page is ~100 KB; bound what we hold */
 #define DOWNLOAD_BUFFER (512L * 1024)
 
-/* ---- process-wide limits ---- */
-
-static pthread_mutex_t lim_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t lim_cv = PTHREAD_COND_INITIALIZER;
-static ratelimit lim_rate;
-static int lim_in_flight;
-static pthread_once_t global_once = PTHREAD_ONCE_INIT;
-static int global_ok;
-
-static void global_init(void)
-{
-    global_ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK && sodium_init() >= 0 &&
-                ratelimit_init(&lim_rate, RATE_CALLS, RATE_WINDOW_US) == HAIL_OK;
-}
-
-/* Waits for a slot in the rate window and under the concurrency cap. */
-static hail_err slot_take(const atomic_int *stop)
-{
-    pthread_mutex_lock(&lim_mu);
-    for (;;) {
-        if (stop && atomic_load(stop)) {
-            pthread_mutex_unlock(&lim_mu);
-            return hail_errf(HAIL_ECANCELLED, "stopped");
-        }
-        if (lim_in_flight >= MAX_IN_FLIGHT) {
-            struct timespec ts;
-            clock_gettime(CLOCK_REALTIME, &ts);
-            ts.tv_nsec += 100 * 1000 * 1000;
-            if (ts.tv_nsec >= 1000000000L) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000L;
-            }
-            pthread_cond_timedwait(&lim_cv, &lim_mu, &ts);
-            continue;
-        }
-        int64_t now = time_mono_us();
-        int64_t wait = ratelimit_wait_us(&lim_rate, now);
-        if (wait > 0) {
-            pthread_mutex_unlock(&lim_mu);
-            if (time_sleep_us(wait, stop))
-                return hail_errf(HAIL_ECANCELLED, "stopped");
-            pthread_mutex_lock(&lim_mu);
-            continue;
-        }
-        ratelimit_record(&lim_rate, now);
-        lim_in_flight++;
-        pthread_mutex_unlock(&lim_mu);
-        return HAIL_OK;
-    }
-}
-
-static void slot_give(void)
-{
-    pthread_mutex_lock(&lim_mu);
-    lim_in_flight--;
-    pthread_cond_signal(&lim_cv);
-    pthread_mutex_unlock(&lim_mu);
-}
-
 /* ---- the client ---- */
 
 struct mkto_client {
     const marketo_config *cfg;
     const atomic_int *stop; /* set by another thread */
-    CURL *h;
+    ob_client *ob;
+    ob_limiter *limiter; /* "marketo": the instance's limits, process-wide */
     char *token;
     int64_t token_until; /* monotonic; renew at or after this */
     /* Counted by the thread making calls, read by the sync's writer thread. */
     _Atomic uint64_t calls;
     char last_code[16];
-    char errbuf[CURL_ERROR_SIZE];
 };
 
 hail_err mkto_client_new(const marketo_config *c, const atomic_int *stop, mkto_client **out)
 {
     *out = NULL;
-    pthread_once(&global_once, global_init);
-    if (!global_ok)
-        return hail_errf(HAIL_ENOMEM, "cannot initialise libcurl");
     mkto_client *m = calloc(1, sizeof *m);
     if (!m)
         return HAIL_ENOMEM;
     m->cfg = c;
     m->stop = stop;
-    m->h = curl_easy_init();
-    if (!m->h) {
+    ob_opts o = {.service = "Marketo", .connect_timeout_ms = 15000, .stop = stop};
+    hail_err e = ob_limiter_get("marketo", RATE_CALLS, RATE_WINDOW_US, MAX_IN_FLIGHT, &m->limiter);
+    if (!e)
+        e = ob_client_new(&o, &m->ob);
+    if (e) {
         free(m);
-        return hail_errf(HAIL_ENOMEM, "cannot create a curl handle");
+        return e;
     }
     *out = m;
     return HAIL_OK;
@@ -130,7 +73,7 @@ void mkto_client_free(mkto_client *m)
 {
     if (!m)
         return;
-    curl_easy_cleanup(m->h);
+    ob_client_free(m->ob);
     if (m->token)
         sodium_memzero(m->token, strlen(m->token));
     free(m->token);
@@ -169,6 +112,7 @@ hail_err mkto_escape(buf *b, const char *s)
 
 typedef struct exchange {
     mkto_client *m;
+    CURL *h;
     const mkto_stream *stream; /* NULL: buffer the body */
     uint64_t from;             /* Range start asked for */
     int decided;               /* the first body byte has been seen */
@@ -195,9 +139,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
     size_t len = size * n;
     if (!x->decided) {
         x->decided = 1;
-        curl_easy_getinfo(x->m->h, CURLINFO_RESPONSE_CODE, &x->status);
-        x->streaming =
-            x->stream && (x->status == 200 || x->status == 206) && !is_json_type(x->m->h);
+        curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &x->status);
+        x->streaming = x->stream && (x->status == 200 || x->status == 206) && !is_json_type(x->h);
         if (x->streaming) {
             if (x->status == 206 && (!x->have_range || x->range_start != x->from)) {
                 x->sink_err =
@@ -269,31 +212,32 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
     return now - x->stop_seen > 3 * US_PER_SEC;
 }
 
-/* Performs one request. form: a urlencoded POST body (NULL: json_body or GET). */
-static CURLcode perform(mkto_client *m, exchange *x, const char *method, const char *url,
+/* Performs one request on the outbound client (its common setup, then
+ * Marketo's: a download has no total time limit and may reach its next
+ * checkpoint when stopped). form: a urlencoded POST body (NULL: json_body
+ * or GET). HAIL_OK when the exchange completed (any HTTP status: x->status),
+ * HAIL_ECANCELLED when stopped, else the transfer failed and
+ * ob_error_text(m->ob) says why. */
+static hail_err perform(mkto_client *m, exchange *x, const char *method, const char *url,
                         const char *json_body, const char *form, int auth)
 {
-    CURL *h = m->h;
-    curl_easy_reset(h);
+    CURL *h = ob_easy(m->ob);
+    x->h = h;
     curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, 15000L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, m->errbuf);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "hail/" HAIL_VERSION);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
     curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(h, CURLOPT_HEADERDATA, x);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, x);
-    if (x->stream)
+    if (x->stream) {
         curl_easy_setopt(h, CURLOPT_BUFFERSIZE, DOWNLOAD_BUFFER);
-    else
-        curl_easy_setopt(h, CURLOPT_TIMEOUT, 300L);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 0L);
+    } else {
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 300000L);
+    }
     struct curl_slist *hdrs = NULL;
     char line[1024];
     if (auth && m->token) {
@@ -317,17 +261,11 @@ static CURLcode perform(mkto_client *m, exchange *x, const char *method, const c
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
     }
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    m->errbuf[0] = '\0';
-    CURLcode cc = curl_easy_perform(h);
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &x->status);
+    hail_err e = ob_perform(m->ob);
+    x->status = ob_status(m->ob);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
     curl_slist_free_all(hdrs);
-    return cc;
-}
-
-static const char *curl_why(mkto_client *m, CURLcode cc)
-{
-    return m->errbuf[0] ? m->errbuf : curl_easy_strerror(cc);
+    return e;
 }
 
 /* ---- tokens ---- */
@@ -355,17 +293,17 @@ static hail_err fetch_token(mkto_client *m)
     for (int attempt = 0;; attempt++) {
         exchange x = {.m = m};
         buf_init(&x.body, MAX_JSON);
-        CURLcode cc = perform(m, &x, "GET", url.data, NULL, NULL, 0);
+        hail_err pe = perform(m, &x, "GET", url.data, NULL, NULL, 0);
         const char *problem = NULL;
         char why[512];
-        if (cc == CURLE_ABORTED_BY_CALLBACK) {
+        if (pe == HAIL_ECANCELLED) {
             buf_release(&x.body);
             e = hail_errf(HAIL_ECANCELLED, "stopped");
             break;
         }
-        if (cc != CURLE_OK) {
+        if (pe) {
             snprintf(why, sizeof why, "cannot reach Marketo at %.200s: %.250s", m->cfg->url,
-                     curl_why(m, cc));
+                     ob_error_text(m->ob));
             problem = why;
         } else if (x.status == 401 || x.status == 400 || x.status == 403) {
             json_t *j = json_loadb(buf_cstr(&x.body), x.body.len, 0, NULL);
@@ -407,7 +345,7 @@ static hail_err fetch_token(mkto_client *m)
             e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", problem, MAX_ATTEMPTS);
             break;
         }
-        int64_t d = mkto_backoff_us(attempt, RETRY_BASE_US, RETRY_CAP_US, randombytes_random());
+        int64_t d = ob_backoff_us(attempt, RETRY_BASE_US, RETRY_CAP_US, randombytes_random());
         log_warn("marketo: %s; retrying in %.1f s", problem, (double)d / US_PER_SEC);
         if (time_sleep_us(d, m->stop)) {
             e = hail_errf(HAIL_ECANCELLED, "stopped");
@@ -527,25 +465,25 @@ static hail_err run_call(mkto_client *m, const call *c)
         buf_init(&x.body, MAX_JSON);
         if (c->stream)
             x.from = c->stream->rewind(c->stream->ctx);
-        if ((e = slot_take(m->stop))) {
+        if ((e = ob_limiter_take(m->limiter, m->stop))) {
             buf_release(&x.body);
             break;
         }
         atomic_fetch_add(&m->calls, 1);
-        CURLcode cc = perform(m, &x, post_form ? "POST" : c->method, url.data,
+        hail_err pe = perform(m, &x, post_form ? "POST" : c->method, url.data,
                               post_form ? NULL : c->body, post_form ? c->query : NULL, 1);
-        slot_give();
+        ob_limiter_give(m->limiter);
 
         enum verdict v;
         if (x.sink_err) {
             e = x.sink_err;
             v = V_FAIL;
-        } else if (cc == CURLE_ABORTED_BY_CALLBACK) {
+        } else if (pe == HAIL_ECANCELLED) {
             e = hail_errf(HAIL_ECANCELLED, "stopped");
             v = V_FAIL;
-        } else if (cc != CURLE_OK) {
+        } else if (pe) {
             snprintf(why, sizeof why, "connection to Marketo failed on %.100s: %.250s", c->path,
-                     curl_why(m, cc));
+                     ob_error_text(m->ob));
             v = V_RETRY;
             if (x.streamed > 0)
                 attempt = 0; /* progress was made: a flaky link, not a dead one */
@@ -624,8 +562,8 @@ static hail_err run_call(mkto_client *m, const call *c)
             e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", why, MAX_ATTEMPTS);
             break;
         }
-        int64_t d = mkto_backoff_us(attempt, v == V_RATE ? RATE_BASE_US : RETRY_BASE_US,
-                                    RETRY_CAP_US, randombytes_random());
+        int64_t d = ob_backoff_us(attempt, v == V_RATE ? RATE_BASE_US : RETRY_BASE_US, RETRY_CAP_US,
+                                  randombytes_random());
         attempt++;
         log_warn("marketo: %s; retrying in %.1f s (attempt %d of %d)", why, (double)d / US_PER_SEC,
                  attempt + 1, MAX_ATTEMPTS);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/timeutil.h"
+#include "net/outbound.h"
 #include "sync/marketo.h"
 
 const char *const mkto_fields[MKTO_NFIELDS] = {
@@ -122,15 +123,7 @@ int mkto_record_skipped(json_t *rec, char *msg, size_t msgsize)
 
 int64_t mkto_backoff_us(int attempt, int64_t base_us, int64_t cap_us, uint32_t rnd)
 {
-    if (attempt < 0)
-        attempt = 0;
-    int64_t d = base_us;
-    for (int i = 0; i < attempt && d < cap_us; i++)
-        d *= 2;
-    if (d > cap_us)
-        d = cap_us;
-    int64_t half = d / 2;
-    return half + (int64_t)(rnd % (uint64_t)(half + 1));
+    return ob_backoff_us(attempt, base_us, cap_us, rnd); /* the one backoff: net/outbound */
 }
 
 int mkto_window_at(int64_t start, int64_t until, int64_t *end)

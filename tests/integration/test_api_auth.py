@@ -33,6 +33,14 @@ ADMIN_ROUTES = {
     ("DELETE", "/api/v1/teams/{id}/members/{user_id}"),
     ("POST", "/api/v1/sync/marketo"),
     ("POST", "/api/v1/people/{id}/resubscribe"),
+    # delivery (channels, blocked domains)
+    ("POST", "/api/v1/channels"),
+    ("PATCH", "/api/v1/channels/{id}"),
+    ("DELETE", "/api/v1/channels/{id}"),
+    ("POST", "/api/v1/channels/{id}/test"),
+    ("POST", "/api/v1/blocked-domains"),
+    ("DELETE", "/api/v1/blocked-domains/{domain}"),
+    # the mail settings (api/emails.c)
     ("GET", "/api/v1/mail/settings"),
     ("PUT", "/api/v1/mail/settings"),
 }
