@@ -440,6 +440,19 @@ int api_authenticate(http_req *r, db *d)
     return authenticate(r, d);
 }
 
+/* Whether a route answers only a caller with credentials: the signed-in
+ * routes, and POST /api/v1/inbound (anonymous in the table: the inbound
+ * token, not a user, may call it; its handler checks). */
+static int needs_credentials(const route *rt)
+{
+    return (rt->auth != AUTH_ANON && rt->auth != AUTH_RECIPIENT) || rt->fn == api_inbound_post;
+}
+
+static int has_credentials(http_req *r)
+{
+    return http_header(r, "Authorization") || http_cookie(r, AUTH_SESSION_COOKIE);
+}
+
 static void dispatch(http_req *r)
 {
     /* body_limit() already routed this request (the server calls it first). */
@@ -458,7 +471,13 @@ static void dispatch(http_req *r)
     /* Who is calling comes first: an anonymous caller learns nothing about
      * the body a route takes (not even its limit) before it is told to sign
      * in. The server has read at most the route's limit plus a bounded
-     * discard of any body by now, or nothing of a huge declared one. */
+     * discard of any body by now, or nothing of a huge declared one (nothing
+     * at all from a caller without credentials: body_limit). */
+    if (needs_credentials(r->route) && !has_credentials(r)) {
+        http_add_header(r, "WWW-Authenticate", "Bearer");
+        http_reply_error(r, 401, "unauthorized", "authentication required");
+        return;
+    }
     if (r->route->auth != AUTH_ANON && r->route->auth != AUTH_RECIPIENT) {
         db *d = api_db(r);
         if (!d)
@@ -503,7 +522,14 @@ static size_t body_limit(http_req *r)
     router_match(api_routes(), r);
     if (!r->route && !r->method_mismatch && !r->resp_failed && api_web_path(r->path))
         router_match(web_routes, r);
-    return r->route ? r->route->max_body : 0;
+    if (!r->route)
+        return 0;
+    /* A caller with no credentials at all (no Authorization header, no
+     * session cookie) gets its 401 without hail keeping any of its body:
+     * nobody uploads 30 MB anonymously before being told to sign in. */
+    if (needs_credentials(r->route) && !has_credentials(r))
+        return 0;
+    return r->route->max_body;
 }
 
 /* Every reply says it may not be framed; the app's pages carry their own. */

@@ -19,6 +19,7 @@ The email rows are inserted with SQL (the send queue has its own tests)."""
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import os
 import struct
@@ -283,6 +284,21 @@ class InboundTest(ApiCase):
         self.assertError(self.post(raw, token="not-the-token", status=401), 401, "unauthorized",
                          "invalid or revoked API token")
         self.post(raw, token=self.admin)
+
+    def test_anonymous_uploads_are_not_read(self):
+        # No credentials at all: the 401 comes before a byte of the body is
+        # taken (the route's 30 MB limit is for callers that may post).
+        for path in ("/api/v1/inbound", "/api/v1/emails"):
+            c = http.client.HTTPConnection("127.0.0.1", self.h.port, timeout=10)
+            c.putrequest("POST", path)
+            c.putheader("Content-Type", "message/rfc822" if "inbound" in path else "application/json")
+            c.putheader("Content-Length", str(30 * 1024 * 1024))
+            c.endheaders()  # and no body: the answer must not wait for it
+            r = c.getresponse()
+            body = json.loads(r.read())
+            self.assertEqual((r.status, body), (401, {"error": {"code": "unauthorized",
+                                                                "message": "authentication required"}}))
+            c.close()
 
     def test_bad_bodies(self):
         raw = message([("From", "a@b.example"), ("Subject", "x")], "x\n")
