@@ -18,32 +18,7 @@ if [ ! -f "$DATA/.demo-loaded" ]; then
         printf '%s\n' "$PASSWORD" | "$HAIL" user add --email "$email" --name "$name" \
             --role "$role" --team "West" --password-stdin >/dev/null
     done
-    # A sender identity per user on the default maildir channel (mail lands in
-    # $DATA/mail/1/new: nothing leaves the machine) and two shared templates.
-    sqlite3 "$DATA/hail.db" <<'SQL'
-INSERT INTO senders (user_id, address, display_name, signature_html, channel_id, created_at,
-                     updated_at)
-  SELECT id, email, name, '<p>' || name || '<br>Example Inc.</p>', 1,
-         CAST(strftime('%s', 'now') AS INTEGER) * 1000000,
-         CAST(strftime('%s', 'now') AS INTEGER) * 1000000 FROM users;
-INSERT INTO templates (owner_id, name, category, subject, body_html, sharing, created_at,
-                       updated_at)
-  SELECT id, 'First touch', 'Prospecting', 'A question about {{company}}',
-         '<p>Hi {{first_name | default: "there"}},</p><p>Teams like {{company}} use us to '
-         || 'answer every lead within the hour. <a href="https://example.com/tour">A two-minute '
-         || 'tour</a> shows how.</p><p>Worth a call next week?</p>{{{my_signature}}}',
-         'everyone', CAST(strftime('%s', 'now') AS INTEGER) * 1000000,
-         CAST(strftime('%s', 'now') AS INTEGER) * 1000000
-  FROM users WHERE email = 'admin@example.com';
-INSERT INTO templates (owner_id, name, category, subject, body_html, sharing, created_at,
-                       updated_at)
-  SELECT id, 'Follow-up', 'Prospecting', 'Re: {{company}}',
-         '<p>Hi {{first_name | default: "there"}},</p><p>{{! one line about their news}}</p>'
-         || '<p>Happy to share what we saw at similar teams.</p>{{{my_signature}}}',
-         'everyone', CAST(strftime('%s', 'now') AS INTEGER) * 1000000,
-         CAST(strftime('%s', 'now') AS INTEGER) * 1000000
-  FROM users WHERE email = 'admin@example.com';
-SQL
+    touch "$DATA/.demo-mail-pending"
     "$HAIL" token create --email admin@example.com --name demo 2>/dev/null >"$DATA/demo-token"
     chmod 600 "$DATA/demo-token"
     touch "$DATA/.demo-loaded"
@@ -68,4 +43,11 @@ hail is starting on http://$LISTEN  (data: $DATA/hail.db; Ctrl-C stops it)
        -d '{"email":"admin@example.com","password":"$PASSWORD"}' http://$LISTEN/api/v1/session
 
 MSG
+# Mail works out of the box: once the server answers, a sender identity per
+# user on the default maildir channel (sent mail lands in $DATA/mail/1/new:
+# nothing leaves the machine) and two shared templates, made over the API
+# (either database engine), once.
+if [ -f "$DATA/.demo-mail-pending" ]; then
+    python3 scripts/demo_mail.py "http://$OPEN" "$TOKEN" && rm -f "$DATA/.demo-mail-pending" &
+fi
 exec "$HAIL" serve --listen "$LISTEN"

@@ -78,6 +78,14 @@ class DemoTest(unittest.TestCase):
 
         # Mail works out of the box: a sender per user on the maildir channel,
         # two shared templates; an email from one lands in the maildir.
+        # (made over the API just after the server starts: wait for them)
+        deadline = time.time() + 30
+        while True:
+            r = self.h.request("GET", "/api/v1/templates", token=token)
+            self.assertEqual(r.status, 200, r)
+            if len(r.json["data"]) == 2 or time.time() > deadline:
+                break
+            time.sleep(0.1)
         r = self.h.request("GET", "/api/v1/senders?limit=200", token=token)
         self.assertEqual(r.status, 200, r)
         me = [s for s in r.json["data"] if s["address"] == "admin@example.com"]

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""`make run`'s mail demo data, made over the REST API once the server answers:
+a sender identity per user on the default maildir channel and two shared
+templates. Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+
+BASE, TOKEN = sys.argv[1], sys.argv[2]
+
+FIRST_TOUCH = ('<p>Hi {{first_name | default: "there"}},</p><p>Teams like {{company}} use us to '
+               'answer every lead within the hour. <a href="https://example.com/tour">A two-minute '
+               'tour</a> shows how.</p><p>Worth a call next week?</p>{{{my_signature}}}')
+FOLLOW_UP = ('<p>Hi {{first_name | default: "there"}},</p><p>{{! one line about their news}}</p>'
+             '<p>Happy to share what we saw at similar teams.</p>{{{my_signature}}}')
+
+
+def call(method, path, body=None):
+    req = urllib.request.Request(BASE + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None,
+                                 headers={"Authorization": "Bearer " + TOKEN,
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read() or b"null")
+
+
+def main():
+    deadline = time.time() + 60
+    while True:
+        try:
+            urllib.request.urlopen(BASE + "/healthz", timeout=2).read()
+            break
+        except (OSError, urllib.error.URLError):
+            if time.time() > deadline:
+                print("demo: the server did not answer; no demo senders or templates",
+                      file=sys.stderr)
+                return 1
+            time.sleep(0.1)
+    for u in call("GET", "/api/v1/users?limit=200")["data"]:
+        call("POST", "/api/v1/senders", {"user_id": u["id"], "address": u["email"],
+                                         "display_name": u["name"], "channel_id": 1,
+                                         "signature_html": "<p>%s<br>Example Inc.</p>" % u["name"]})
+    call("POST", "/api/v1/templates", {"name": "First touch", "category": "Prospecting",
+                                       "subject": "A question about {{company}}",
+                                       "body_html": FIRST_TOUCH, "sharing": "everyone"})
+    call("POST", "/api/v1/templates", {"name": "Follow-up", "category": "Prospecting",
+                                       "subject": "Re: {{company}}", "body_html": FOLLOW_UP,
+                                       "sharing": "everyone"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
