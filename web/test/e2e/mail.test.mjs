@@ -12,9 +12,27 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import http from 'node:http';
 import {
   startHail, launchBrowser, newPage, signIn, checkPage, expectTitle, expectResponse, expectText, waitFor, request, SKIP, SKIP_MARKETO, SLOW,
 } from './harness.mjs';
+
+// POSTs a raw RFC 5322 message to /api/v1/inbound, as an MTA piping mail in would.
+function postMessage(port, token, message) {
+  return new Promise((ok, fail) => {
+    const data = Buffer.from(message);
+    const req = http.request({
+      host: '127.0.0.1', port, method: 'POST', path: '/api/v1/inbound',
+      headers: { 'Content-Type': 'message/rfc822', 'Content-Length': data.length, Authorization: `Bearer ${token}` },
+    }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => ok({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', fail);
+    req.end(data);
+  });
+}
 
 // Every file under dir (the maildir's tmp/new/cur folders).
 function filesUnder(dir) {
@@ -261,6 +279,19 @@ describe('mail pages', { skip: SKIP }, () => {
     assert.equal(hit.status, 200, `${pixel[0]}: ${hit.body}`);
     assert.equal(hit.headers['content-type'], 'image/gif');
 
+    // Diego replies; the MTA pipes the reply in. It is matched to our email by
+    // In-Reply-To (our Message-ID in the maildir file).
+    const msgid = /^Message-I[dD]:\s*(<[^>\s]+>)/m.exec(text);
+    assert.ok(msgid, `no Message-ID in ${file}`);
+    const replied = await postMessage(hail.port, hail.adminToken, [
+      `From: Diego Kowalczyk <${diego.email}>`, 'To: Ada Admin <ada@sales.example.com>',
+      'Subject: Re: Hello Diego', 'Message-ID: <reply-e2e-1@proseware.example>',
+      `In-Reply-To: ${msgid[1]}`, `References: ${msgid[1]}`, 'Date: Sun, 29 Nov 2026 10:00:00 +0000',
+      'Content-Type: text/plain; charset=utf-8', '', 'Sounds good, call me on Tuesday.', '',
+    ].join('\r\n'));
+    assert.equal(replied.status, 200, replied.body);
+    assert.equal(JSON.parse(replied.body).kind, 'reply', replied.body);
+
     // The Email tab (deep link from the confirmation) shows it, opened once by a human.
     await page.getByRole('link', { name: 'See Diego Kowalczyk’s emails' }).click();
     await page.getByRole('heading', { level: 1, name: 'Diego Kowalczyk' }).waitFor();
@@ -273,12 +304,14 @@ describe('mail pages', { skip: SKIP }, () => {
     await expectText(row.getByRole('cell').nth(4), 'Ada Admin <ada@sales.example.com>');
     await expectText(row.getByRole('cell').nth(1).locator('.visually-hidden'), '1 human open');
     await expectText(row.getByRole('cell').nth(2).locator('.visually-hidden'), '0 human clicks');
+    await row.getByRole('cell').nth(3).locator('time').waitFor(); // replied: when, not "No"
     await table.getByRole('button', { name: 'Hello Diego' }).click();
     const card = page.getByRole('region', { name: 'Email details' });
     await card.getByRole('heading', { name: 'Hello Diego' }).waitFor();
     await card.getByRole('region', { name: 'The email as sent' }).getByText('Congratulations on the launch.').waitFor();
     await card.getByRole('list', { name: 'Events' }).getByText(/Open Sales Email/).waitFor();
     await card.getByRole('list', { name: 'Events' }).getByText(/Send Sales Email/).waitFor();
+    await card.getByRole('list', { name: 'Events' }).getByText(/Reply to Sales Email/).waitFor();
     await checkPage(page, 'mail-person-email-tab');
   });
 
