@@ -154,7 +154,8 @@ static void test_build_with_attachments(void **state)
         .subject = "Ihr Angebot — schön, oder? 日本語",
         .html = html,
         .text = "Grüße, José",
-        .unsubscribe_url = "https://mail.hail.example:8443/u/AAAAAAAAAAEAANw8A3YyNrJIrfDH873CLhTd5vYNHDPj9okayrub1qKP",
+        .unsubscribe_url = "https://mail.hail.example:8443/u/"
+                           "AAAAAAAAAAEAANw8A3YyNrJIrfDH873CLhTd5vYNHDPj9okayrub1qKP",
         .att = att,
         .natt = 2,
     };
@@ -170,7 +171,9 @@ static void test_build_with_attachments(void **state)
     assert_non_null(strstr(raw, "Content-Disposition: attachment;\r\n\tfilename*=UTF-8''"
                                 "Pr%C3%AFce%20list%20%E2%80%93%202026.pdf\r\n"));
     /* One line, never an encoded word, however long (a real token URL is ~100 characters). */
-    assert_non_null(strstr(raw, "List-Unsubscribe: <https://mail.hail.example:8443/u/AAAAAAAAAAEAANw8A3YyNrJIrfDH873CLhTd5vYNHDPj9okayrub1qKP>\r\n"));
+    assert_non_null(strstr(raw, "List-Unsubscribe: "
+                                "<https://mail.hail.example:8443/u/"
+                                "AAAAAAAAAAEAANw8A3YyNrJIrfDH873CLhTd5vYNHDPj9okayrub1qKP>\r\n"));
     assert_non_null(strstr(raw, "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
     assert_null(strstr(raw, "Bcc:"));
 
