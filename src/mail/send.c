@@ -428,24 +428,6 @@ int64_t send_backoff_us(int64_t attempts)
     return d < 3600 * US_PER_SEC ? d : 3600 * US_PER_SEC;
 }
 
-static long long proc_start(long pid)
-{
-    char path[64], line[1024];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(line, 1, sizeof line - 1, f);
-    fclose(f);
-    line[n] = '\0';
-    char *p = strrchr(line, ')');
-    int field = 2;
-    for (char *s = p ? p + 1 : line; p && *s; s++)
-        if (*s == ' ' && ++field == 22)
-            return strtoll(s + 1, NULL, 10);
-    return -1;
-}
-
 void send_owner_id(char *out, size_t n)
 {
     char host[128];
@@ -454,8 +436,8 @@ void send_owner_id(char *out, size_t n)
     host[sizeof host - 1] = '\0';
     unsigned char r[3];
     randombytes_buf(r, sizeof r);
-    snprintf(out, n, "snd.%ld.%lld.%02x%02x%02x@%s", (long)getpid(), proc_start((long)getpid()),
-             r[0], r[1], r[2], host);
+    snprintf(out, n, "snd.%ld.%lld.%02x%02x%02x@%s", (long)getpid(),
+             lease_proc_start((long)getpid()), r[0], r[1], r[2], host);
 }
 
 /* Whether a sender's owner id names a process of this host that is gone. */

@@ -14,7 +14,7 @@
 /* The start time of process pid (field 22 of /proc/PID/stat, clock ticks
  * since boot), which tells a live holder from a new process that reuses its
  * pid; -1 if unknown. */
-static long long proc_start_time(long pid)
+long long lease_proc_start(long pid)
 {
     char path[64], line[1024];
     snprintf(path, sizeof path, "/proc/%ld/stat", pid);
@@ -49,7 +49,7 @@ static char *holder_self(void)
     char host[128];
     hostname_of(host, sizeof host);
     json_t *o = json_pack("{s:I,s:s,s:I}", "pid", (json_int_t)getpid(), "host", host, "start",
-                          (json_int_t)proc_start_time((long)getpid()));
+                          (json_int_t)lease_proc_start((long)getpid()));
     char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
     json_decref(o);
     return text;
@@ -80,7 +80,7 @@ int lease_holder_dead(const lease_info *l)
         return 0;
     if (kill((pid_t)l->pid, 0) != 0 && errno == ESRCH)
         return 1;
-    long long st = proc_start_time((long)l->pid);
+    long long st = lease_proc_start((long)l->pid);
     return st >= 0 && l->start >= 0 && st != l->start;
 }
 

@@ -63,6 +63,11 @@ int lease_get(db *d, const char *name, lease_info *out);
 /* 1 when l's holder is certainly gone: on this host, and its pid is not
  * alive or is another process now (its start time differs). */
 int lease_holder_dead(const lease_info *l);
+/* The start time of process pid (clock ticks since boot, from /proc), which
+ * tells a live holder from a new process that reuses its pid; -1 if unknown.
+ * Holder ids of row leases (e.g. the send queue's) carry it for
+ * lease_holder_dead. */
+long long lease_proc_start(long pid);
 
 /* ---- row leases on a job table ---- */
 

@@ -22,80 +22,13 @@
 #include "store/db_pg.h"
 #include "store/lease.h"
 #include "store/sync_runs.h"
-#include "db_fixture.h"
-#include "pg_fixture.h"
+#define ENGINE_FIXTURE_NAME "lease"
+#include "engine_fixture.h"
 
 #define TTL (INT64_C(60) * 1000000)
 
-typedef struct engine_fixture {
-    db_fixture f;   /* SQLite: the file; PostgreSQL: only d */
-    int pg;         /* 1 on PostgreSQL */
-    char url[1024]; /* the test database's target (path or URL) */
-    char dbname[64];
-} engine_fixture;
-
-/* ---- fixtures ---- */
-
-static int setup_sqlite(void **state)
-{
-    engine_fixture *x = calloc(1, sizeof *x);
-    if (!x)
-        return -1;
-    void *f = NULL;
-    if (db_fixture_setup(&f, "lease")) {
-        free(x);
-        return -1;
-    }
-    x->f = *(db_fixture *)f;
-    free(f);
-    snprintf(x->url, sizeof x->url, "%s", x->f.path);
-    *state = x;
-    return 0;
-}
-
-static int setup_pg(void **state)
-{
-    if (!pg_fixture_admin())
-        return 0; /* the tests skip */
-    engine_fixture *x = calloc(1, sizeof *x);
-    if (!x)
-        return -1;
-    x->pg = 1;
-    if (pg_fixture_create("hail_ut_lease", x->dbname, sizeof x->dbname, x->url, sizeof x->url)) {
-        free(x);
-        return -1;
-    }
-    if (db_open(x->url, DB_MIGRATE, &x->f.d)) {
-        fprintf(stderr, "test_lease: %s\n", hail_errmsg());
-        pg_fixture_drop(x->dbname);
-        free(x);
-        return -1;
-    }
-    *state = x;
-    return 0;
-}
-
-static int teardown_any(void **state)
-{
-    engine_fixture *x = *state;
-    if (!x)
-        return 0;
-    db_close(x->f.d);
-    if (x->pg) {
-        pg_fixture_drop(x->dbname);
-    } else {
-        tmpdir_remove(x->f.dir);
-    }
-    free(x);
-    return 0;
-}
-
-static engine_fixture *fx(void **state)
-{
-    if (!*state)
-        skip(); /* PostgreSQL without HAIL_TEST_PG_URL */
-    return *state;
-}
+/* The fixture (on SQLite, and on PostgreSQL when HAIL_TEST_PG_URL is set). */
+#define fx(state) efx(state)
 
 static const char *hostname(void)
 {
@@ -464,9 +397,9 @@ static void test_sync_runs(void **state)
     json_decref(last);
 }
 
-#define BOTH(t) cmocka_unit_test_setup_teardown(t, setup_sqlite, teardown_any)
+#define BOTH(t) ON_SQLITE(t)
 
-#define PG(t) cmocka_unit_test_setup_teardown(t, setup_pg, teardown_any)
+#define PG(t) ON_PG(t)
 
 int main(void)
 {
