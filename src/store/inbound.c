@@ -175,13 +175,30 @@ hail_err inbound_lease_channel(db *d, const char *owner, int64_t now, int64_t du
                                int64_t lease_until, int64_t *channel_id)
 {
     *channel_id = 0;
-    db_st *st = db_stmt(
-        d, "UPDATE channels SET lease_owner = $1, lease_until = $2 WHERE id = ("
-           "SELECT id FROM channels WHERE imap_host IS NOT NULL AND imap_host <> '' "
-           "AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) "
-           "AND (imap_polled_at IS NULL OR imap_polled_at <= $4) "
-           "ORDER BY COALESCE(imap_polled_at, 0), id LIMIT 1) "
-           "AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) RETURNING id");
+    /* A read first: with nothing due (most of the time; always without an
+     * IMAP inbox) the poller never asks for the write lock, which on SQLite
+     * would queue it behind a bulk import every second. */
+    db_st *st = db_stmt(d, "SELECT 1 FROM channels WHERE imap_host IS NOT NULL AND imap_host <> '' "
+                           "AND (lease_until IS NULL OR lease_until < $2 OR lease_owner = $1) "
+                           "AND (imap_polled_at IS NULL OR imap_polled_at <= $3) LIMIT 1");
+    if (!st)
+        return db_fail(d, "inbound: look for a channel due");
+    db_bind_text(st, 1, owner, -1);
+    db_bind_i64(st, 2, now);
+    db_bind_i64(st, 3, due);
+    int due_rc = db_step(st);
+    db_reset(st);
+    if (due_rc == DB_ERROR)
+        return db_fail(d, "inbound: look for a channel due");
+    if (due_rc == DB_DONE)
+        return HAIL_OK;
+    st = db_stmt(d,
+                 "UPDATE channels SET lease_owner = $1, lease_until = $2 WHERE id = ("
+                 "SELECT id FROM channels WHERE imap_host IS NOT NULL AND imap_host <> '' "
+                 "AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) "
+                 "AND (imap_polled_at IS NULL OR imap_polled_at <= $4) "
+                 "ORDER BY COALESCE(imap_polled_at, 0), id LIMIT 1) "
+                 "AND (lease_until IS NULL OR lease_until < $3 OR lease_owner = $1) RETURNING id");
     if (!st)
         return db_fail(d, "inbound: lease a channel");
     db_bind_text(st, 1, owner, -1);
