@@ -179,7 +179,7 @@ hail_err inbound_lease_channel(db *d, const char *owner, int64_t now, int64_t du
      * IMAP inbox) the poller never asks for the write lock, which on SQLite
      * would queue it behind a bulk import every second. */
     db_st *st = db_stmt(d, "SELECT 1 FROM channels WHERE imap_host IS NOT NULL AND imap_host <> '' "
-                           "AND (lease_until IS NULL OR lease_until < $2 OR lease_owner = $1) "
+                           "AND (lease_owner = $1 OR lease_until IS NULL OR lease_until < $2) "
                            "AND (imap_polled_at IS NULL OR imap_polled_at <= $3) LIMIT 1");
     if (!st)
         return db_fail(d, "inbound: look for a channel due");
