@@ -2,7 +2,8 @@
 // ?person=|account=|opportunity=, newest first, cursor-paged) with Subject, Opened,
 // Clicked, Replied, Sender, Date and Status — human counts, machine ones shown apart — and
 // a detail card for the one chosen (GET /api/v1/emails/{id}): sender, template, campaign,
-// recipients, attachments, the message as sent, and its events.
+// recipients, attachments, the message as sent, and its events; "Retry" for a failed email
+// (POST /api/v1/emails/{id}/retry), "Cancel" for a draft or scheduled one (DELETE, confirmed).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
@@ -37,6 +38,8 @@ export function EmailList({ filter, label, showPerson = false, emptyText = 'No e
   const list = usePagedList((f, { cursor, limit, signal }) =>
     api('GET', '/api/v1/emails', { query: { ...emailsQuery(f), limit, cursor }, signal }));
   const [open, setOpen] = useState(null);
+  const [said, setSaid] = useState('');
+  const saidRef = useRef(null);
   const key = JSON.stringify(filter);
   useEffect(() => {
     list.load(filter);
@@ -79,13 +82,56 @@ export function EmailList({ filter, label, showPerson = false, emptyText = 'No e
   return html`<div class="email-list">
     ${body}
     <${Pager} list=${list} noun="emails" />
-    ${open ? html`<${EmailDetail} key=${open} id=${open} onClose=${() => setOpen(null)} />` : null}
+    <p class="email-said" role="status" tabindex="-1" ref=${saidRef}>${said}</p>
+    ${open ? html`<${EmailDetail} key=${open} id=${open} onClose=${() => setOpen(null)}
+      onChanged=${() => list.retry()}
+      onCancelled=${() => {
+        setOpen(null);
+        setSaid('Email cancelled.');
+        list.retry();
+        if (saidRef.current) saidRef.current.focus();
+      }} />` : null}
   </div>`;
 }
 
-export function EmailDetail({ id, onClose }) {
+export function EmailDetail({ id, onClose, onChanged = () => {}, onCancelled = onClose }) {
   const [state, retry] = useResource(`/api/v1/emails/${id}`);
   const heading = useRef(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [said, setSaid] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const confirmRef = useRef(null);
+  const cancelRef = useRef(null);
+  const wasConfirming = useRef(false);
+  // Focus to "Cancel the email" when asked, back to "Cancel" when not confirmed.
+  useEffect(() => {
+    if (confirming && confirmRef.current) confirmRef.current.focus();
+    else if (wasConfirming.current && cancelRef.current) cancelRef.current.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+
+  async function act(what, method, path, done) {
+    setBusy(true);
+    setError(null);
+    setSaid('');
+    try {
+      await api(method, path);
+      done();
+    } catch (e) {
+      setError(`Could not ${what}: ${e.message}`);
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+  const onRetry = () => act('retry the email', 'POST', `/api/v1/emails/${id}/retry`, () => {
+    setSaid('Email queued to send again.');
+    retry();
+    onChanged();
+  });
+  const onCancel = () => act('cancel the email', 'DELETE', `/api/v1/emails/${id}`, () => onCancelled());
+  const keep = () => setConfirming(false);
   useEffect(() => {
     if (state.status === 'ready' && heading.current) heading.current.focus();
   }, [state.status]);
@@ -99,6 +145,16 @@ export function EmailDetail({ id, onClose }) {
         <h3 ref=${heading} tabindex="-1">${e.subject || '(no subject)'}</h3>
         <${StatusBadge} status=${e.status} />
       </div>
+      ${e.status === 'failed' || e.status === 'draft' || e.status === 'scheduled' ? html`<div class="detail-actions">
+        ${e.status === 'failed'
+          ? html`<button type="button" class="button" onClick=${onRetry} disabled=${busy}>Retry</button>`
+          : confirming
+            ? html`<span>Cancel this email? It will not be sent.</span>
+              <button type="button" ref=${confirmRef} class="button button-danger" onClick=${onCancel} disabled=${busy}>Cancel the email</button>
+              <button type="button" class="button button-quiet" onClick=${keep} disabled=${busy}>Keep it</button>`
+            : html`<button type="button" ref=${cancelRef} class="button" onClick=${() => setConfirming(true)} disabled=${busy}>Cancel</button>`}
+      </div>` : null}
+      ${error ? html`<div class="form-error" role="alert"><p>${error}</p></div>` : null}
       <dl class="fields">
         <div class="field-row"><dt>To</dt><dd>${e.person ? html`<${Link} href=${`/people/${e.person.id}`}>${e.person.name || personName(e.person)}</${Link}> ${e.person.email ? `<${e.person.email}>` : ''}` : '—'}</dd></div>
         ${e.cc && e.cc.length ? html`<div class="field-row"><dt>CC</dt><dd>${e.cc.join(', ')}</dd></div>` : null}
@@ -131,6 +187,7 @@ export function EmailDetail({ id, onClose }) {
   }
   return html`<section class="card email-detail" id="email-detail" aria-label="Email details">
     <div class="detail-bar"><button type="button" class="button button-quiet" onClick=${onClose}>Close details</button></div>
+    <p class="email-said" role="status">${said}</p>
     ${content}
   </section>`;
 }

@@ -1,6 +1,10 @@
 // One person: every synced field, owner, active/inactive, LinkedIn and Salesforce links,
-// the account and opportunity pages, and the activity tabs later releases fill.
+// the account and opportunity pages, the sales email subscription (GET
+// /api/v1/people/{id}/unsubscribes; anyone unsubscribes, admins resubscribe), and the
+// activity tabs later releases fill.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
+import { api, currentUser } from '../lib/api.js';
 import { useResource } from '../lib/use-resource.js';
 import { Link } from '../lib/router.js';
 import { useAppInfo } from '../lib/app-info.js';
@@ -35,6 +39,91 @@ function Value({ children }) {
 
 function Field({ term, children }) {
   return html`<div class="field-row"><dt>${term}</dt><dd><${Value}>${children}</${Value}></dd></div>`;
+}
+
+// How an unsubscribe came about (the API's source).
+const SOURCES = {
+  link: 'unsubscribe link',
+  one_click: 'one-click unsubscribe',
+  manual: 'by hand in hail',
+  complaint: 'spam complaint',
+  salesforce: 'Salesforce',
+};
+export function sourceText(source) {
+  return SOURCES[source] || source || 'unknown';
+}
+
+function Subscription({ personId }) {
+  const path = `/api/v1/people/${encodeURIComponent(personId)}`;
+  const [state, retry] = useResource(`${path}/unsubscribes`);
+  const [fresh, setFresh] = useState(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const [said, setSaid] = useState('');
+  const [confirming, setConfirming] = useState(false);
+  const confirmRef = useRef(null);
+  const askRef = useRef(null);
+  const saidRef = useRef(null);
+  const wasConfirming = useRef(false);
+  useEffect(() => {
+    if (confirming && confirmRef.current) confirmRef.current.focus();
+    else if (wasConfirming.current && askRef.current) askRef.current.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
+  useEffect(() => setFresh(null), [state]);
+
+  async function change(action, done) {
+    setBusy(true);
+    setError(null);
+    setSaid('');
+    try {
+      setFresh(await api('POST', `${path}/${action}`));
+      setSaid(done);
+      wasConfirming.current = false;
+      setConfirming(false);
+      if (saidRef.current) saidRef.current.focus();
+    } catch (e) {
+      setError(`Could not ${action}: ${e.message}`);
+      setConfirming(false);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  let content;
+  if (state.status === 'loading') content = html`<${Loading} label="Loading the subscription…" />`;
+  else if (state.status === 'error') content = html`<${ErrorState} error=${state.error} onRetry=${retry} />`;
+  else {
+    const u = fresh || state.data;
+    const admin = currentUser.value && currentUser.value.role === 'admin';
+    content = html`
+      <p class="sub-state">${u.unsubscribed
+        ? html`<span class="badge badge-bad">Unsubscribed</span> since <time datetime=${u.since} title=${formatDateTime(u.since)}>${formatDateTime(u.since)}</time> (${sourceText(u.source)})`
+        : html`<span class="badge badge-ok">Subscribed</span>`}</p>
+      <div class="sub-actions">
+        ${u.unsubscribed
+          ? (admin ? html`<button type="button" class="button" onClick=${() => change('resubscribe', 'Resubscribed to sales email.')} disabled=${busy}>Resubscribe</button>` : null)
+          : confirming
+            ? html`<span>Unsubscribe this person? No sales email will be sent to them.</span>
+              <button type="button" ref=${confirmRef} class="button button-danger" onClick=${() => change('unsubscribe', 'Unsubscribed from sales email.')} disabled=${busy}>Yes, unsubscribe</button>
+              <button type="button" class="button button-quiet" onClick=${() => setConfirming(false)} disabled=${busy}>Keep subscribed</button>`
+            : html`<button type="button" ref=${askRef} class="button" onClick=${() => setConfirming(true)} disabled=${busy}>Unsubscribe from sales email</button>`}
+      </div>
+      ${error ? html`<div class="form-error" role="alert"><p>${error}</p></div>` : null}
+      <h3 class="detail-sub">History</h3>
+      ${u.data.length
+        ? html`<ol class="sub-history" aria-label="Subscription history">
+            ${u.data.map((h, i) => html`<li key=${i}>
+              <time datetime=${h.at}>${formatDateTime(h.at)}</time> — ${h.action === 'unsubscribe' ? 'Unsubscribed' : 'Resubscribed'} (${sourceText(h.source)}${h.email_id ? `, from email ${h.email_id}` : ''})
+            </li>`)}
+          </ol>`
+        : html`<p class="muted">No changes yet: never unsubscribed.</p>`}`;
+  }
+  return html`<section class="card" aria-labelledby="person-subscription">
+    <h2 id="person-subscription">Sales email</h2>
+    <p class="sub-said" role="status" tabindex="-1" ref=${saidRef}>${said}</p>
+    ${content}
+  </section>`;
 }
 
 export function PersonPage({ params, query }) {
@@ -116,6 +205,7 @@ export function PersonPage({ params, query }) {
         </dl>
       </section>
     </div>
+    <${Subscription} key=${p.id} personId=${p.id} />
     <section class="card card-tabs" aria-labelledby="person-activity">
       <h2 id="person-activity">Activity</h2>
       <${Tabs} label="Person activity" idPrefix="person" initial=${query && query.get('tab')} tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
