@@ -176,6 +176,25 @@ describe('mail pages, more', { skip: SKIP }, () => {
     assert.equal((await hail.api('GET', `/api/v1/emails/${sched.json.id}`)).status, 404);
   });
 
+  it('the "Sales email" card and the email card at 390 px', async (t) => {
+    for (const k of ['unsub', 'emails']) if (missing[k]) return t.skip(missing[k]);
+    const phone = await newPage(browser, hail, { viewport: { width: 390, height: 844 } });
+    try {
+      await signIn(phone, 'admin@example.com');
+      await phone.goto(`/people/${people[1].id}?tab=emails`);
+      const card = phone.getByRole('region', { name: 'Sales email' });
+      await card.getByRole('button', { name: 'Unsubscribe from sales email', exact: true }).click();
+      await card.getByRole('button', { name: 'Yes, unsubscribe', exact: true }).waitFor();
+      await phone.getByRole('table', { name: 'Emails' }).getByRole('button', { name: 'Due soon' }).click();
+      await phone.getByRole('region', { name: 'Email details' }).getByRole('heading', { name: 'Due soon' }).waitFor();
+      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= 390, `the person page is ${width} px wide at 390`);
+      await checkPage(phone, 'mail-person-subscription-390');
+    } finally {
+      await phone.context().close();
+    }
+  });
+
   it('the main navigation links to your senders', async () => {
     await page.goto('/people');
     const nav = page.getByRole('navigation', { name: 'Main' });
