@@ -241,6 +241,33 @@ static void bind_blob_or_null(db_st *st, int i, const unsigned char *p, size_t n
         db_bind_null(st, i);
 }
 
+/* An INSERT/UPDATE … RETURNING id: *id (may be NULL) gets it; no row is
+ * HAIL_ENOTFOUND (an update of a missing id), a taken unique key HAIL_EEXIST. */
+static hail_err save_step(db *d, db_st *st, int64_t *id, const char *what)
+{
+    int rc = db_step(st);
+    hail_err e = HAIL_OK;
+    if (rc == DB_ROW) {
+        if (id)
+            *id = db_col_i64(st, 0);
+    } else if (rc == DB_DONE) {
+        e = HAIL_ENOTFOUND;
+    } else {
+        e = db_last_error(d) == DB_ERR_UNIQUE ? HAIL_EEXIST : db_fail(d, what);
+    }
+    db_reset(st);
+    return e;
+}
+
+/* A DELETE by id: HAIL_ENOTFOUND when nothing was deleted. */
+static hail_err delete_step(db *d, db_st *st, const char *what)
+{
+    hail_err e = db_step_done(d, st, what);
+    if (!e && db_changes(d) == 0)
+        e = HAIL_ENOTFOUND;
+    return e;
+}
+
 hail_err channels_save(db *d, const channel_row *r, int reset_smtp, int reset_imap, int64_t now,
                        int64_t *id)
 {
@@ -296,18 +323,7 @@ hail_err channels_save(db *d, const channel_row *r, int reset_smtp, int reset_im
         db_bind_i64(st, 21, reset_imap);
         db_bind_i64(st, 22, r->id);
     }
-    int rc = db_step(st);
-    hail_err e = HAIL_OK;
-    if (rc == DB_ROW) {
-        if (id)
-            *id = db_col_i64(st, 0);
-    } else if (rc == DB_DONE) {
-        e = HAIL_ENOTFOUND;
-    } else {
-        e = db_last_error(d) == DB_ERR_UNIQUE ? HAIL_EEXIST : db_fail(d, "channels: save");
-    }
-    db_reset(st);
-    return e;
+    return save_step(d, st, id, "channels: save");
 }
 
 hail_err channels_delete(db *d, int64_t id)
@@ -316,10 +332,7 @@ hail_err channels_delete(db *d, int64_t id)
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, id);
-    hail_err e = db_step_done(d, st, "channels: delete");
-    if (!e && db_changes(d) == 0)
-        e = HAIL_ENOTFOUND;
-    return e;
+    return delete_step(d, st, "channels: delete");
 }
 
 /* Steps a count(*) statement with its bindings made. */
@@ -488,18 +501,7 @@ hail_err senders_save(db *d, const sender_row *s, int64_t now, int64_t *id)
     db_bind_i64(st, 6, now);
     if (s->id)
         db_bind_i64(st, 7, s->id);
-    int rc = db_step(st);
-    hail_err e = HAIL_OK;
-    if (rc == DB_ROW) {
-        if (id)
-            *id = db_col_i64(st, 0);
-    } else if (rc == DB_DONE) {
-        e = HAIL_ENOTFOUND;
-    } else {
-        e = db_last_error(d) == DB_ERR_UNIQUE ? HAIL_EEXIST : db_fail(d, "senders: save");
-    }
-    db_reset(st);
-    return e;
+    return save_step(d, st, id, "senders: save");
 }
 
 hail_err senders_delete(db *d, int64_t id)
@@ -508,10 +510,7 @@ hail_err senders_delete(db *d, int64_t id)
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, id);
-    hail_err e = db_step_done(d, st, "senders: delete");
-    if (!e && db_changes(d) == 0)
-        e = HAIL_ENOTFOUND;
-    return e;
+    return delete_step(d, st, "senders: delete");
 }
 
 hail_err senders_email_count(db *d, int64_t id, int64_t *n)
