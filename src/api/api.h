@@ -235,4 +235,20 @@ int api_authenticate(http_req *r, db *d);
 void api_inbound_post(http_req *r);
 /* ---- end inbound ---- */
 
+/* ---- issue 9, A: holidays and time zones (api/holidays.c) ---- */
+/* (declarations go here) */
+/* ---- end holidays and time zones ---- */
+
+/* ---- issue 9, B: campaigns and their members (api/campaigns.c) ---- */
+/* (declarations go here) */
+/* ---- end campaigns and their members ---- */
+
+/* ---- issue 9, D: tasks (api/tasks.c) ---- */
+/* (declarations go here) */
+/* ---- end tasks ---- */
+
+/* ---- issue 9, E: calls and the dialer (api/calls.c) ---- */
+/* (declarations go here) */
+/* ---- end calls and the dialer ---- */
+
 #endif

@@ -144,6 +144,22 @@ static const route routes[] = {
      "take a raw message that came back (reply, bounce, ...)", NULL},
     /* end inbound */
 
+    /* issue 9, A: holidays and time zones (api/holidays.c) */
+    /* (rows go here) */
+    /* end holidays and time zones */
+
+    /* issue 9, B: campaigns and their members (api/campaigns.c) */
+    /* (rows go here) */
+    /* end campaigns and their members */
+
+    /* issue 9, D: tasks (api/tasks.c) */
+    /* (rows go here) */
+    /* end tasks */
+
+    /* issue 9, E: calls and the dialer (api/calls.c) */
+    /* (rows go here) */
+    /* end calls and the dialer */
+
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
 
@@ -177,6 +193,18 @@ const api_member *api_route_body(const route *r)
         {api_emails_bulk, api_emails_bulk_body},
         {api_emails_update, api_emails_update_body},
         {api_mail_settings_put, api_mail_settings_body},
+        /* issue 9, A: holidays and time zones (api/holidays.c) */
+        /* (rows go here) */
+        /* end holidays and time zones */
+        /* issue 9, B: campaigns and their members (api/campaigns.c) */
+        /* (rows go here) */
+        /* end campaigns and their members */
+        /* issue 9, D: tasks (api/tasks.c) */
+        /* (rows go here) */
+        /* end tasks */
+        /* issue 9, E: calls and the dialer (api/calls.c) */
+        /* (rows go here) */
+        /* end calls and the dialer */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

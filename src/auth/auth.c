@@ -254,7 +254,7 @@ hail_err auth_bearer(db *d, const char *token, user *out)
     /* last_used_at is a hint for humans ("is this token still in use?"):
      * written at most once a minute, so a busy token costs one small write a
      * minute, and a failed write does not fail the request. */
-    int64_t now = time_now_us();
+    int64_t now = time_real_us();
     if (last <= now - AUTH_TOKEN_TOUCH_US && tokens_touch(d, id, now, now - AUTH_TOKEN_TOUCH_US))
         hail_errclear();
     return HAIL_OK;
@@ -284,7 +284,7 @@ typedef struct attempt {
 
 static void attempt_init(attempt *a, const char *email, const char *client)
 {
-    a->now = time_now_us();
+    a->now = time_real_us();
     snprintf(a->kemail, sizeof a->kemail, "email:%s", email);
     for (char *p = a->kemail; *p; p++)
         if (*p >= 'A' && *p <= 'Z')

@@ -1,5 +1,7 @@
 #include "core/common.h"
 
+#include "core/timeutil.h"
+
 #include "cli/cli.h"
 
 #include <errno.h>
@@ -128,6 +130,10 @@ static const struct env_var {
     {"HAIL_CA_FILE", FOR_ALL,
      "CA certificates (PEM) outbound TLS trusts besides the system's: SMTP, IMAP, Marketo",
      "unset (system CAs)", check_ca_file},
+    {"HAIL_CLOCK_FILE", FOR_ALL,
+     "tests only: a file holding an RFC 3339 UTC time that hail takes as now (re-read within a "
+     "second)",
+     "unset (the real clock)", NULL},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},
@@ -428,6 +434,7 @@ int cli_main(int argc, char **argv)
     hail_settings set;
     if (!e && !(e = settings_load(&set)) && !(e = log_init(set.log_level)) &&
         !(e = db_set_sync(set.db_sync))) {
+        time_set_clock_file(set.clock_file);
         set.data_dir = c.data_dir;
         set.database = c.database;
         settings_set(&set);

@@ -20,6 +20,7 @@
 #include "mail/poller.h"
 #include "mail/track.h"
 #include "mail/send.h"
+#include "sched/scheduler.h"
 #include "store/db.h"
 #include "svc/settings.h"
 #include "sync/sync.h"
@@ -163,6 +164,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     }
     send_workers_start(c->db_path); /* the send queue (mail/send.h); logs its own failure */
     imap_poller_start(c->db_path);
+    sched_workers_start(c->db_path); /* campaign steps (sched/scheduler.h) */
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
     while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
@@ -173,6 +175,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     track_writer_stop(); /* after the server: it finishes the hits in flight */
     imap_poller_stop();
     sync_worker_stop();
+    sched_workers_stop();
     send_workers_stop();
     db_checkpointer_stop(ckpt);
     web_close(web);

@@ -10,8 +10,19 @@
 
 #define US_PER_SEC INT64_C(1000000)
 
-/* Wall clock. */
+/* "Now" for everything the business sees: schedules, due dates, activity
+ * times, send times. The wall clock, unless a test clock file is set (the
+ * clock seam, HAIL_CLOCK_FILE, docs/cli.md): then it is the RFC 3339 UTC
+ * time written in that file, re-read at most every 200 ms (so a change
+ * shows within a second). An unreadable or bad file keeps the last good
+ * value (the wall clock before the first). */
 int64_t time_now_us(void);
+/* The real wall clock, whatever the test clock says: sessions, leases of
+ * running processes and rate limits use it. */
+int64_t time_real_us(void);
+/* Sets the test clock file (NULL: none). Called once at start-up, before
+ * threads start. */
+void time_set_clock_file(const char *path);
 /* Monotonic clock, for intervals and rate limits. */
 int64_t time_mono_us(void);
 

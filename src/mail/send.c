@@ -221,9 +221,22 @@ static hail_err create_one(db *d, const send_request *r, const compose *c, int64
         .send_at = r->send_at,
         .time_zone = r->time_zone,
         .next_attempt_at = r->send_at > now ? r->send_at : now,
+        .campaign_id = r->campaign_id,
+        .campaign_member_id = r->campaign_member_id,
+        .campaign_step = r->campaign_step,
+        .task_id = r->task_id,
+        .in_reply_to = r->in_reply_to,
+        .refs = r->refs,
     };
     if (!cc || !bcc) {
         e = hail_errf(HAIL_ENOMEM, "out of memory");
+    } else if (r->in_tx) {
+        e = emails_insert(d, &n, now, &res->email_id);
+        for (size_t i = 0; !e && i < r->natt; i++)
+            e = emails_attach(d, res->email_id, r->att[i].filename, r->att[i].content_type,
+                              r->att[i].data, r->att[i].size);
+        if (e)
+            res->email_id = 0;
     } else if (!(e = db_begin(d))) {
         e = emails_insert(d, &n, now, &res->email_id);
         for (size_t i = 0; !e && i < r->natt; i++)

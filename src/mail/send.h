@@ -61,6 +61,15 @@ typedef struct send_request {
     int64_t send_at;       /* epoch µs, 0: now */
     const char *time_zone; /* kept for display; NULL: none */
     int draft;
+    /* The caller's transaction (campaign steps, email tasks): 1 creates the
+     * email inside the transaction d is in, without beginning or committing
+     * one. */
+    int in_tx;
+    /* A campaign's email or an email task's (0: none), and the thread it
+     * follows up (NULL: none): stored on the email (store/emails.h). */
+    int64_t campaign_id, campaign_member_id, task_id;
+    int campaign_step;
+    const char *in_reply_to, *refs;
 } send_request;
 
 typedef struct send_result {

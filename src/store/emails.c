@@ -17,9 +17,10 @@ hail_err emails_insert(db *d, const email_new *e, int64_t now, int64_t *id)
     db_st *st = db_stmt(
         d, "INSERT INTO emails (person_id, user_id, sender_id, channel_id, template_id, status,"
            " to_address, to_domain, cc, bcc, subject, body_html, commercial, send_at, time_zone,"
-           " next_attempt_at, created_at, updated_at)"
+           " next_attempt_at, created_at, updated_at, campaign_id, campaign_member_id,"
+           " campaign_step, task_id, in_reply_to, refs)"
            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,"
-           " $17) RETURNING id");
+           " $17, $18, $19, $20, $21, $22, $23) RETURNING id");
     if (!st)
         return db_fail(d, "emails: add");
     db_bind_i64(st, 1, e->person_id);
@@ -48,6 +49,15 @@ hail_err emails_insert(db *d, const email_new *e, int64_t now, int64_t *id)
     else
         db_bind_null(st, 16);
     db_bind_i64(st, 17, now);
+    const int64_t refs_ids[] = {e->campaign_id, e->campaign_member_id,
+                                e->campaign_id ? e->campaign_step : 0, e->task_id};
+    for (int i = 0; i < 4; i++)
+        if (refs_ids[i] || (i == 2 && e->campaign_id))
+            db_bind_i64(st, 18 + i, refs_ids[i]);
+        else
+            db_bind_null(st, 18 + i);
+    db_bind_text(st, 22, e->in_reply_to, -1);
+    db_bind_text(st, 23, e->refs, -1);
     int rc = db_step(st);
     hail_err err = HAIL_OK;
     if (rc == DB_ROW)

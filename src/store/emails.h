@@ -29,6 +29,11 @@ typedef struct email_new {
     int64_t send_at;       /* 0: now */
     const char *time_zone; /* NULL: none */
     int64_t next_attempt_at;
+    /* A campaign's email (0: none): its campaign, membership and step; the
+     * email task it completes; the thread it follows up (NULL: none). */
+    int64_t campaign_id, campaign_member_id, task_id;
+    int campaign_step;
+    const char *in_reply_to, *refs;
 } email_new;
 
 hail_err emails_insert(db *d, const email_new *e, int64_t now, int64_t *id);

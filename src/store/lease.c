@@ -122,7 +122,7 @@ hail_err lease_take(db *d, const char *name, const char *owner, int64_t ttl_us, 
         free(self);
         return e;
     }
-    int64_t now = time_now_us();
+    int64_t now = time_real_us();
     /* The row first, so that there is one to lock (and to wait on). */
     db_st *st = db_stmt(d, "INSERT INTO leases (name, updated_at) VALUES ($1, $2)"
                            " ON CONFLICT (name) DO NOTHING");
@@ -191,7 +191,7 @@ out:
 
 int lease_renew(db *d, const char *name, const char *owner, int64_t ttl_us)
 {
-    int64_t now = time_now_us();
+    int64_t now = time_real_us();
     /* One statement: atomic on both engines, no transaction needed. */
     db_st *st = db_stmt(d, "UPDATE leases SET lease_until = $1, updated_at = $2"
                            " WHERE name = $3 AND lease_owner = $4");
@@ -212,7 +212,7 @@ hail_err lease_release(db *d, const char *name, const char *owner)
                            " holder = NULL, updated_at = $1 WHERE name = $2 AND lease_owner = $3");
     if (!st)
         return HAIL_EDB;
-    db_bind_i64(st, 1, time_now_us());
+    db_bind_i64(st, 1, time_real_us());
     db_bind_text(st, 2, name, -1);
     db_bind_text(st, 3, owner, -1);
     return db_step_done(d, st, "leases: release");
@@ -234,7 +234,7 @@ int lease_get(db *d, const char *name, lease_info *out)
     int held = 0;
     if (rc == DB_ROW) {
         info_from_row(st, out);
-        held = out->owner[0] && out->until > time_now_us() && !out->dead;
+        held = out->owner[0] && out->until > time_real_us() && !out->dead;
     }
     db_reset(st);
     if (!held)

@@ -634,7 +634,7 @@ hail_err sessions_insert(db *d, int64_t user_id, const unsigned char hash[TOKEN_
     db_bind_i64(st, 1, user_id);
     db_bind_blob(st, 2, hash, TOKEN_HASH_LEN);
     db_bind_text_ref(st, 3, csrf, -1);
-    db_bind_i64(st, 4, time_now_us());
+    db_bind_i64(st, 4, time_real_us());
     db_bind_i64(st, 5, expires_at);
     return db_step_done(d, st, "sessions: insert");
 }
@@ -650,7 +650,7 @@ hail_err sessions_lookup(db *d, const unsigned char hash[TOKEN_HASH_LEN], user *
     if (!st)
         return HAIL_EDB;
     db_bind_blob(st, 1, hash, TOKEN_HASH_LEN);
-    db_bind_i64(st, 2, time_now_us());
+    db_bind_i64(st, 2, time_real_us());
     hail_err e = HAIL_OK;
     int rc = db_step(st);
     if (rc == DB_ROW) {

@@ -2,6 +2,8 @@
 
 #include "svc/activity.h"
 
+#include "sched/scheduler.h"
+
 #include <string.h>
 
 #include "core/timeutil.h"
@@ -78,14 +80,18 @@ hail_err activity_record(db *d, const activity *a, int64_t *id_out)
     db_bind_text(st, 10, attrs ? attrs : "{}", -1);
     db_bind_i64(st, 11, now);
     hail_err e = HAIL_OK;
-    if (db_step(st) == DB_ROW) {
-        if (id_out)
-            *id_out = db_col_i64(st, 0);
-    } else {
+    int64_t id = 0;
+    if (db_step(st) == DB_ROW)
+        id = db_col_i64(st, 0);
+    else
         e = db_fail(d, "recording an activity");
-    }
     db_reset(st);
     free(attrs);
+    /* Its effects on campaigns commit with it (a reply ends a campaign). */
+    if (!e)
+        e = sched_on_activity(d, a, id);
+    if (!e && id_out)
+        *id_out = id;
     return e;
 }
 

@@ -119,6 +119,7 @@ hail_err settings_load(hail_settings *s)
     if ((v = env("HAIL_CA_FILE")) && (e = settings_check("HAIL_CA_FILE", v)))
         return e;
     s->ca_file = v;
+    s->clock_file = env("HAIL_CLOCK_FILE");
     return HAIL_OK;
 }
 

@@ -51,6 +51,11 @@ typedef struct hail_settings {
      * certificates trusted besides the system's (an internal mail relay's
      * CA); NULL: the system's only. */
     const char *ca_file;
+
+    /* HAIL_CLOCK_FILE: the test clock seam (core/timeutil.h time_now_us):
+     * hail's "now" is the RFC 3339 UTC time in that file; NULL: the wall
+     * clock. For tests only. */
+    const char *clock_file;
 } hail_settings;
 
 /* Reads the environment into *s (flags already parsed by the CLI override

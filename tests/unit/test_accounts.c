@@ -451,6 +451,14 @@ static void test_counts_follow_writes(void **state)
                              " DROP TABLE templates; DROP TABLE senders; DROP TABLE channels;"
                              " DROP TABLE unsubscribes; DROP TABLE people_unsubscribed;"
                              " DROP TABLE blocked_domains; DROP TABLE inbound_messages;"
+                             /* migration 6's */
+                             " DROP TABLE campaign_members; DROP TABLE campaign_steps;"
+                             " DROP TABLE campaigns; DROP TABLE holidays; DROP TABLE tasks;"
+                             " DROP TABLE calls; DROP TABLE call_outcomes; DROP TABLE call_reasons;"
+                             " DROP TABLE caller_ids; DROP TABLE voicemail_drops;"
+                             " DROP TABLE dialer_events; ALTER TABLE users DROP COLUMN time_zone;"
+                             " ALTER TABLE users DROP COLUMN campaigns_paused_at;"
+                             " ALTER TABLE people DROP COLUMN time_zone;"
                              " PRAGMA user_version = 2"),
                      HAIL_OK);
     db_close(f->d);
