@@ -469,8 +469,8 @@ hail_err calls_start(db *d, int64_t user_id, int64_t person_id, json_t **out)
         e = hail_errf(HAIL_ENOMEM, "out of memory");
     if (!e)
         e = calls_insert(d, &c, &c.id);
-    calls_row_free(&c);
     int64_t id = c.id;
+    calls_row_free(&c);
     if (e || (e = db_commit(d))) {
         db_rollback(d);
         return e;
