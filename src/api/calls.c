@@ -596,9 +596,9 @@ void api_dialer_events(http_req *r)
     json_t *at = json_object_get(body, "at");
     int64_t t;
     if (at && time_parse_iso(json_string_value(at), json_string_length(at), &t)) {
-        json_decref(body);
         http_reply_error(r, 400, "bad_request", "at must be an ISO 8601 time, not '%.64s'",
                          json_string_value(at));
+        json_decref(body);
         return;
     }
     json_t *out;
