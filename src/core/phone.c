@@ -172,7 +172,9 @@ hail_err phone_parse(const char *text, long len, int default_cc, phone_number *o
     }
     out->country_code = cc;
     memcpy(out->national, nat, nl + 1);
-    snprintf(out->e164, sizeof out->e164, "+%d%s", cc, nat);
+    /* ccl + nl <= 15: it fits. */
+    int k = snprintf(out->e164, sizeof out->e164, "+%d", cc);
+    memcpy(out->e164 + k, nat, nl + 1);
     return HAIL_OK;
 }
 
