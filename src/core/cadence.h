@@ -39,6 +39,13 @@ void tz_to_local(const tz *z, int64_t utc_us, civil *out);
  * that exists twice (fall back) takes the first (the earlier UTC). */
 int64_t tz_from_local(const tz *z, int year, int month, int day, int hour, int minute);
 
+/* The local date in z of a UTC moment, as days since 1970-01-01 (as
+ * core/timeutil.h time_days_from_civil). */
+int64_t tz_local_day(const tz *z, int64_t utc_us);
+/* The UTC µs at which local day `day` begins in z (its 00:00, or the first
+ * moment after a gap at midnight). A local day is [start(day), start(day+1)). */
+int64_t tz_day_start(const tz *z, int64_t day);
+
 /* Days since 1970-01-01 (as core/timeutil.h time_days_from_civil). */
 typedef struct calendar {
     int skip_weekends;      /* Saturday and Sunday are not business days */
@@ -65,7 +72,11 @@ int64_t cal_add_business_days(const calendar *c, int64_t day, int n);
  * result is that day at minute in z. When that moment is before not_before
  * (e.g. "now": a step whose time already passed today), it moves to the
  * next business day at the same minute — never earlier than not_before,
- * and never in a pile-up of overdue steps. */
+ * and never in a pile-up of overdue steps. With minute -1 (no time of its
+ * own; base's seconds are kept too) a late step runs at not_before itself
+ * when that is a business day in z, else on the next business day at
+ * base's time of day. A minute in a DST gap moves forward by the gap; one
+ * that exists twice takes the first. */
 int64_t cadence_due(const tz *z, const calendar *c, int64_t base_us, int days, int minute,
                     int64_t not_before_us);
 
