@@ -519,6 +519,110 @@ int64_t tz_day_start(const tz *z, int64_t day)
     return from_local_s(z, day * 86400) * US_PER_SEC;
 }
 
+/* ---- the list of zones ---- */
+
+static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
+static char **names_list;
+static size_t names_n;
+
+static int name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int names_add(char ***list, size_t *n, size_t *cap, const char *s, size_t len)
+{
+    if (*n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 512;
+        char **p = realloc(*list, nc * sizeof *p);
+        if (!p)
+            return -1;
+        *list = p;
+        *cap = nc;
+    }
+    if (!((*list)[*n] = strndup(s, len)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* tzdata.zi: "Z <name> …" lines; zone1970.tab: "<codes>\t<coords>\t<name>…". */
+static int names_read(const char *dir, const char *file, char ***list, size_t *n, size_t *cap)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    int zi = strstr(file, ".zi") != NULL, rc = 0;
+    while (rc == 0 && (len = getline(&line, &lcap, f)) > 0) {
+        const char *s = NULL;
+        if (zi && line[0] == 'Z' && line[1] == ' ')
+            s = line + 2;
+        else if (!zi && line[0] != '#') {
+            const char *t = strchr(line, '\t');
+            if (t)
+                t = strchr(t + 1, '\t');
+            s = t ? t + 1 : NULL;
+        }
+        if (!s)
+            continue;
+        size_t k = strcspn(s, " \t\r\n");
+        char name[TZ_MAX_NAME + 1];
+        if (k == 0 || k > TZ_MAX_NAME)
+            continue;
+        memcpy(name, s, k);
+        name[k] = '\0';
+        if (name_ok(name))
+            rc = names_add(list, n, cap, name, k);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+hail_err tz_names(const char *const **names, size_t *n)
+{
+    hail_err e = HAIL_OK;
+    pthread_mutex_lock(&names_lock);
+    if (!names_list) {
+        const char *dir = getenv("TZDIR");
+        if (!dir || !*dir)
+            dir = TZ_DEFAULT_DIR;
+        char **list = NULL;
+        size_t cnt = 0, cap = 0;
+        int rc = names_read(dir, "tzdata.zi", &list, &cnt, &cap);
+        if (rc || cnt == 0) {
+            for (size_t i = 0; i < cnt; i++)
+                free(list[i]);
+            cnt = 0;
+            rc = names_read(dir, "zone1970.tab", &list, &cnt, &cap);
+        }
+        int has_utc = 0;
+        for (size_t i = 0; i < cnt; i++)
+            has_utc |= !strcmp(list[i], "UTC");
+        if (!rc && cnt > 0 && !has_utc)
+            rc = names_add(&list, &cnt, &cap, "UTC", 3);
+        if (rc || cnt == 0) {
+            for (size_t i = 0; i < cnt; i++)
+                free(list[i]);
+            free(list);
+            e = hail_errf(HAIL_EIO, "the list of time zones (%s/tzdata.zi) cannot be read", dir);
+        } else {
+            qsort(list, cnt, sizeof *list, name_cmp);
+            names_list = list;
+            names_n = cnt;
+        }
+    }
+    *names = (const char *const *)names_list;
+    *n = names_n;
+    pthread_mutex_unlock(&names_lock);
+    return e;
+}
+
 /* ---- business days ---- */
 
 int cal_is_business_day(const calendar *c, int64_t day)

@@ -23,6 +23,10 @@ hail_err tz_get(const char *name, const tz **out);
 /* 1 when name is a zone tz_get accepts. */
 int tz_valid(const char *name);
 const char *tz_name(const tz *z);
+/* The names of the zones in the system's tz database, sorted: the Zone
+ * lines of tzdata.zi (else the zones of zone1970.tab) and "UTC". Read once
+ * per process and kept; HAIL_EIO when neither file can be read. */
+hail_err tz_names(const char *const **names, size_t *n);
 
 /* Local civil time. */
 typedef struct civil {
