@@ -132,8 +132,8 @@ hail_err campaign_check_steps(db *d, int64_t owner_id, const camp_step *steps, s
             return HAIL_OK;
         }
         if (email && !s->template_id) {
-            refuse(ref, 422, "invalid_step", "steps[%zu]: an %s email step needs a template", i,
-                   autom ? "automatic" : "manual");
+            refuse(ref, 422, "invalid_step", "steps[%zu]: %s email step needs a template", i,
+                   autom ? "an automatic" : "a manual");
             return HAIL_OK;
         }
         if (email) {
