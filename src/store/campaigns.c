@@ -4,13 +4,18 @@
 
 #include "core/timeutil.h"
 
-/* Whether the campaign c is visible: A (1 for an admin), U (the user's id),
- * M (1 for a manager) are the statement's placeholders. */
-#define VIS(A, U, M)                                                                               \
-    "(CAST(" A " AS BIGINT) = 1 OR c.owner_id = " U " OR c.sharing = 'everyone' OR"                \
-    " ((c.sharing = 'teams' OR CAST(" M " AS BIGINT) = 1) AND c.owner_id IN"                       \
+/* Whether the campaign c is visible: $1 (1 for an admin), $2 (the user's
+ * id), $3 (1 for a manager); VIS_234 the same with $2, $3, $4. */
+#define VIS_123                                                                                    \
+    "(CAST($1 AS BIGINT) = 1 OR c.owner_id = $2 OR c.sharing = 'everyone' OR"                      \
+    " ((c.sharing = 'teams' OR CAST($3 AS BIGINT) = 1) AND c.owner_id IN"                          \
     " (SELECT m2.user_id FROM team_members m1 JOIN team_members m2 ON m2.team_id = m1.team_id"     \
-    " WHERE m1.user_id = " U ")))"
+    " WHERE m1.user_id = $2)))"
+#define VIS_234                                                                                    \
+    "(CAST($2 AS BIGINT) = 1 OR c.owner_id = $3 OR c.sharing = 'everyone' OR"                      \
+    " ((c.sharing = 'teams' OR CAST($4 AS BIGINT) = 1) AND c.owner_id IN"                          \
+    " (SELECT m2.user_id FROM team_members m1 JOIN team_members m2 ON m2.team_id = m1.team_id"     \
+    " WHERE m1.user_id = $3)))"
 
 static const char *const statuses[] = {"scheduled", "active",  "paused",  "finished",
                                        "replied",   "bounced", "removed", "unsubscribed",
@@ -46,18 +51,15 @@ hail_err camp_db_load(db *d, int64_t id, int64_t user_id, const char *role, camp
 {
     memset(out, 0, sizeof *out);
     db_st *st = db_stmt(
-        d,
-        "SELECT c.id, c.owner_id, c.sender_id, c.paused_at, c.name, c.category, c.sharing,"
-        " c.status, c.time_zone, c.use_person_time_zone, c.skip_weekends, c.end_on_reply,"
-        " c.reply_is_success, c.remove_on_bounce, c.ignore_out_of_office,"
-        " CASE WHEN " VIS(
-            "$1", "$2",
-            "$3") " THEN 1 ELSE 0 END,"
-                  " CASE WHEN u.campaigns_paused_at IS NULL THEN 0 ELSE 1 END,"
-                  " (SELECT count(*) FROM campaign_steps s WHERE s.campaign_id = c.id),"
-                  " CASE WHEN EXISTS (SELECT 1 FROM campaign_members m WHERE m.campaign_id = c.id)"
-                  " THEN 1 ELSE 0 END"
-                  " FROM campaigns c JOIN users u ON u.id = c.owner_id WHERE c.id = $4");
+        d, "SELECT c.id, c.owner_id, c.sender_id, c.paused_at, c.name, c.category, c.sharing,"
+           " c.status, c.time_zone, c.use_person_time_zone, c.skip_weekends, c.end_on_reply,"
+           " c.reply_is_success, c.remove_on_bounce, c.ignore_out_of_office,"
+           " CASE WHEN " VIS_123 " THEN 1 ELSE 0 END,"
+           " CASE WHEN u.campaigns_paused_at IS NULL THEN 0 ELSE 1 END,"
+           " (SELECT count(*) FROM campaign_steps s WHERE s.campaign_id = c.id),"
+           " CASE WHEN EXISTS (SELECT 1 FROM campaign_members m WHERE m.campaign_id = c.id)"
+           " THEN 1 ELSE 0 END"
+           " FROM campaigns c JOIN users u ON u.id = c.owner_id WHERE c.id = $4");
     if (!st)
         return db_fail(d, "campaigns: read");
     bind_viewer(st, 1, 2, 3, user_id, role);
@@ -352,24 +354,22 @@ hail_err camp_db_page(db *d, int64_t user_id, const char *role, const char *view
 {
     *out = NULL;
     *next = 0;
-    db_st *st = db_stmt(
-        d, DB_SQL(d,
-                  "SELECT c.id FROM campaigns c WHERE " VIS(
-                      "$1", "$2",
-                      "$3") " AND ($4 IS NULL OR c.status = $4) AND ($5 = 0 OR c.id < $5)"
-                            " AND ($6 = 0 OR c.owner_id = $2) AND ($7 = 0 OR c.owner_id <> $2)"
-                            " AND ($8 IS NULL OR instr(lower(c.name || ' ' || c.category), "
-                            "lower($8)) > 0)"
-                            " ORDER BY c.id DESC LIMIT $9",
-                  "SELECT c.id FROM campaigns c WHERE " VIS(
-                      "$1", "$2",
-                      "$3") " AND (CAST($4 AS TEXT) IS NULL OR c.status = $4)"
-                            " AND (CAST($5 AS BIGINT) = 0 OR c.id < $5)"
-                            " AND (CAST($6 AS BIGINT) = 0 OR c.owner_id = $2)"
-                            " AND (CAST($7 AS BIGINT) = 0 OR c.owner_id <> $2)"
-                            " AND (CAST($8 AS TEXT) IS NULL"
-                            " OR strpos(lower(c.name || ' ' || c.category), lower($8)) > 0)"
-                            " ORDER BY c.id DESC LIMIT $9"));
+    db_st *st =
+        db_stmt(d, DB_SQL(d,
+                          "SELECT c.id FROM campaigns c WHERE " VIS_123
+                          " AND ($4 IS NULL OR c.status = $4) AND ($5 = 0 OR c.id < $5)"
+                          " AND ($6 = 0 OR c.owner_id = $2) AND ($7 = 0 OR c.owner_id <> $2)"
+                          " AND ($8 IS NULL OR instr(lower(c.name || ' ' || c.category), "
+                          "lower($8)) > 0)"
+                          " ORDER BY c.id DESC LIMIT $9",
+                          "SELECT c.id FROM campaigns c WHERE " VIS_123
+                          " AND (CAST($4 AS TEXT) IS NULL OR c.status = $4)"
+                          " AND (CAST($5 AS BIGINT) = 0 OR c.id < $5)"
+                          " AND (CAST($6 AS BIGINT) = 0 OR c.owner_id = $2)"
+                          " AND (CAST($7 AS BIGINT) = 0 OR c.owner_id <> $2)"
+                          " AND (CAST($8 AS TEXT) IS NULL"
+                          " OR strpos(lower(c.name || ' ' || c.category), lower($8)) > 0)"
+                          " ORDER BY c.id DESC LIMIT $9"));
     if (!st)
         return db_fail(d, "campaigns: list");
     bind_viewer(st, 1, 2, 3, user_id, role);
@@ -677,36 +677,43 @@ int camp_db_member_end(db *d, int64_t member_id, const char *status, const char 
     return changed(d, st, "campaigns: skip a member's tasks") < 0 ? -1 : 1;
 }
 
+static const char sql_ids_active[] = "SELECT id FROM campaign_members WHERE campaign_id = $1"
+                                     " AND status IN ('scheduled', 'active') ORDER BY id";
+static const char sql_ids_paused_reason[] =
+    "SELECT id FROM campaign_members WHERE campaign_id = $1 AND status = 'paused'"
+    " AND pause_reason = $2 ORDER BY id";
+static const char sql_ids_in[] = "SELECT id FROM campaign_members WHERE campaign_id = $1"
+                                 " AND status IN ('scheduled', 'active', 'paused') ORDER BY id";
+static const char sql_ids_owner_active[] =
+    "SELECT m.id FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id"
+    " WHERE c.owner_id = $1 AND m.status IN ('scheduled', 'active') ORDER BY m.id";
+static const char sql_ids_owner_reason[] =
+    "SELECT m.id FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id"
+    " WHERE c.owner_id = $1 AND m.status = 'paused' AND m.pause_reason = $2 ORDER BY m.id";
+
 hail_err camp_db_member_ids(db *d, camp_select sel, int64_t key, const char *reason, int64_t **ids,
                             size_t *n)
 {
     *ids = NULL;
     *n = 0;
-    const char *sql = NULL;
+    db_st *st = NULL;
     switch (sel) {
     case CAMP_SEL_ACTIVE:
-        sql = "SELECT id FROM campaign_members WHERE campaign_id = $1"
-              " AND status IN ('scheduled', 'active') ORDER BY id";
+        st = db_stmt(d, sql_ids_active);
         break;
     case CAMP_SEL_PAUSED_REASON:
-        sql = "SELECT id FROM campaign_members WHERE campaign_id = $1 AND status = 'paused'"
-              " AND pause_reason = $2 ORDER BY id";
+        st = db_stmt(d, sql_ids_paused_reason);
         break;
     case CAMP_SEL_IN:
-        sql = "SELECT id FROM campaign_members WHERE campaign_id = $1"
-              " AND status IN ('scheduled', 'active', 'paused') ORDER BY id";
+        st = db_stmt(d, sql_ids_in);
         break;
     case CAMP_SEL_OWNER_ACTIVE:
-        sql = "SELECT m.id FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id"
-              " WHERE c.owner_id = $1 AND m.status IN ('scheduled', 'active') ORDER BY m.id";
+        st = db_stmt(d, sql_ids_owner_active);
         break;
     case CAMP_SEL_OWNER_REASON:
-        sql = "SELECT m.id FROM campaign_members m JOIN campaigns c ON c.id = m.campaign_id"
-              " WHERE c.owner_id = $1 AND m.status = 'paused' AND m.pause_reason = $2"
-              " ORDER BY m.id";
+        st = db_stmt(d, sql_ids_owner_reason);
         break;
     }
-    db_st *st = db_stmt(d, sql);
     if (!st)
         return db_fail(d, "campaigns: members");
     db_bind_i64(st, 1, key);
@@ -859,8 +866,8 @@ hail_err camp_db_members_page(db *d, int64_t campaign_id, const char *status, in
 hail_err camp_db_person_members(db *d, int64_t person_id, int64_t user_id, const char *role,
                                 json_t **out)
 {
-    db_st *st = db_stmt(d, MEMBER_SELECT
-                        " WHERE m.person_id = $1 AND " VIS("$2", "$3", "$4") " ORDER BY m.id DESC");
+    db_st *st =
+        db_stmt(d, MEMBER_SELECT " WHERE m.person_id = $1 AND " VIS_234 " ORDER BY m.id DESC");
     if (!st)
         return db_fail(d, "campaigns: a person's campaigns");
     db_bind_i64(st, 1, person_id);
@@ -879,16 +886,18 @@ int camp_db_person_exists(db *d, int64_t person_id)
     return rc == DB_ROW;
 }
 
+static const char sql_people_of_account[] =
+    "SELECT id FROM people WHERE sfdc_account_id = $1 AND deleted = 0 ORDER BY id LIMIT $2";
+static const char sql_people_of_opportunity[] =
+    "SELECT id FROM people WHERE sfdc_opportunity_id = $1 AND deleted = 0 ORDER BY id LIMIT $2";
+
 hail_err camp_db_people_of(db *d, const char *kind, const char *sfid, size_t max, int64_t **ids,
                            size_t *n)
 {
     *ids = NULL;
     *n = 0;
-    db_st *st =
-        db_stmt(d, !strcmp(kind, "account") ? "SELECT id FROM people WHERE sfdc_account_id = $1"
-                                              " AND deleted = 0 ORDER BY id LIMIT $2"
-                                            : "SELECT id FROM people WHERE sfdc_opportunity_id = $1"
-                                              " AND deleted = 0 ORDER BY id LIMIT $2");
+    db_st *st = !strcmp(kind, "account") ? db_stmt(d, sql_people_of_account)
+                                         : db_stmt(d, sql_people_of_opportunity);
     if (!st)
         return db_fail(d, "campaigns: people");
     db_bind_text_ref(st, 1, sfid, -1);
