@@ -161,7 +161,8 @@ hail_err campaign_check_steps(db *d, int64_t owner_id, const camp_step *steps, s
             } else if (pe) {
                 refuse(ref, 422, "invalid_step", "steps[%zu]: template %lld: %s", i,
                        (long long)s->template_id, hail_errmsg());
-            } else if (autom && strcmp(s->send_option, "task") != 0 && json_array_size(prompts)) {
+            } else if (autom && (!s->send_option || strcmp(s->send_option, "task") != 0) &&
+                       json_array_size(prompts)) {
                 refuse(ref, 422, "template_has_prompts",
                        "template %lld has field prompts; an automatic email step cannot fill "
                        "them: use a manual email step",
