@@ -153,8 +153,42 @@ static const route routes[] = {
     {"GET", "/api/v1/time-zones", AUTH_USER, 0, api_time_zones, "the IANA time zones", NULL},
     /* end holidays and time zones */
 
-    /* issue 9, B: campaigns and their members (api/campaigns.c) */
-    /* (rows go here) */
+    /* issue 9, B: campaigns and their members (api/campaigns.c). A campaign's
+     * body holds 100 steps of 2,000 + 200 characters, \uXXXX-escaped at worst. */
+    {"GET", "/api/v1/campaigns", AUTH_USER, 0, api_campaigns_list, "campaigns", NULL},
+    {"POST", "/api/v1/campaigns", AUTH_USER, 4u << 20, api_campaigns_create, "create a campaign",
+     NULL},
+    {"GET", "/api/v1/campaigns/{id}", AUTH_USER, 0, api_campaigns_get, "one campaign", NULL},
+    {"PATCH", "/api/v1/campaigns/{id}", AUTH_USER, 4u << 20, api_campaigns_update,
+     "change a campaign (its steps: the whole list)", NULL},
+    {"DELETE", "/api/v1/campaigns/{id}", AUTH_USER, 0, api_campaigns_delete,
+     "delete a campaign that never had people", NULL},
+    {"POST", "/api/v1/campaigns/{id}/pause", AUTH_USER, 0, api_campaigns_pause, "pause a campaign",
+     NULL},
+    {"POST", "/api/v1/campaigns/{id}/resume", AUTH_USER, 0, api_campaigns_resume,
+     "resume a paused campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/stop", AUTH_USER, 0, api_campaigns_stop,
+     "stop a campaign for good", NULL},
+    {"GET", "/api/v1/campaigns/{id}/report", AUTH_USER, 0, api_campaigns_report,
+     "a campaign's people and per-step numbers", NULL},
+    {"GET", "/api/v1/campaigns/{id}/members", AUTH_USER, 0, api_campaigns_members_list,
+     "the people in a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members", AUTH_USER, 65536, api_campaigns_members_add,
+     "add people to a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members/remove", AUTH_USER, 32768,
+     api_campaigns_members_remove, "remove people from a campaign", NULL},
+    {"DELETE", "/api/v1/campaigns/{id}/members/{member_id}", AUTH_USER, 0,
+     api_campaigns_member_delete, "remove one person from a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members/{member_id}/pause", AUTH_USER, 0,
+     api_campaigns_member_pause, "pause one person in a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members/{member_id}/resume", AUTH_USER, 0,
+     api_campaigns_member_resume, "resume one person in a campaign", NULL},
+    {"GET", "/api/v1/people/{id}/campaigns", AUTH_USER, 0, api_person_campaigns,
+     "a person's campaigns", NULL},
+    {"POST", "/api/v1/me/campaigns/pause", AUTH_USER, 0, api_me_campaigns_pause,
+     "pause all your campaigns (leave)", NULL},
+    {"POST", "/api/v1/me/campaigns/resume", AUTH_USER, 0, api_me_campaigns_resume,
+     "resume your campaigns after leave", NULL},
     /* end campaigns and their members */
 
     /* issue 9, D: tasks (api/tasks.c) */
@@ -202,7 +236,10 @@ const api_member *api_route_body(const route *r)
         {api_holidays_put, api_holidays_put_body},
         /* end holidays and time zones */
         /* issue 9, B: campaigns and their members (api/campaigns.c) */
-        /* (rows go here) */
+        {api_campaigns_create, api_campaigns_create_body},
+        {api_campaigns_update, api_campaigns_update_body},
+        {api_campaigns_members_add, api_campaigns_members_add_body},
+        {api_campaigns_members_remove, api_campaigns_members_remove_body},
         /* end campaigns and their members */
         /* issue 9, D: tasks (api/tasks.c) */
         /* (rows go here) */
