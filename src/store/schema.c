@@ -351,6 +351,9 @@ static const char *const migrations[] = {
     "ALTER TABLE emails ADD COLUMN campaign_step INTEGER;"
     "ALTER TABLE emails ADD COLUMN task_id INTEGER;"
     "CREATE INDEX emails_campaign ON emails(campaign_id, campaign_step) WHERE campaign_id IS NOT NULL;"
+    /* A campaign member's emails (a reply cancels the ones still queued). */
+    "CREATE INDEX emails_campaign_member ON emails(campaign_member_id)"
+    "  WHERE campaign_member_id IS NOT NULL;"
     /* A campaign: days of steps (campaign_steps) run per person (campaign_members). */
     "CREATE TABLE campaigns (id INTEGER PRIMARY KEY,"
     "  owner_id INTEGER NOT NULL REFERENCES users(id),"
