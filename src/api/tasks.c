@@ -152,17 +152,47 @@ static int64_t query_assignee(http_req *r)
     return query_id(r, "assignee");
 }
 
+/* A page's position as a cursor: "d<completed_at>.<id>" in the done list,
+ * "k<day>.<rank>.<due_at>.<id>" in the others. */
+static void key_format(tasks_queue queue, const tasks_key *k, char *out, size_t n)
+{
+    if (queue == TQ_DONE)
+        snprintf(out, n, "d%lld.%lld", (long long)k->due, (long long)k->id);
+    else
+        snprintf(out, n, "k%lld.%lld.%lld.%lld", (long long)k->day, (long long)k->prio,
+                 (long long)k->due, (long long)k->id);
+}
+
+/* Reads a cursor key_format made for queue: 0 when it is not one. */
+static int key_parse(const char *raw, tasks_queue queue, tasks_key *k)
+{
+    int64_t v[4];
+    int want = queue == TQ_DONE ? 2 : 4;
+    const char *p = raw + 1;
+    if (raw[0] != (queue == TQ_DONE ? 'd' : 'k'))
+        return 0;
+    for (int i = 0; i < want; i++) {
+        char *end;
+        errno = 0;
+        long long x = strtoll(p, &end, 10);
+        if (errno || end == p || *end != (i + 1 < want ? '.' : '\0'))
+            return 0;
+        v[i] = x;
+        p = end + 1;
+    }
+    if (queue == TQ_DONE)
+        *k = (tasks_key){1, 0, 0, v[0], v[1]};
+    else
+        *k = (tasks_key){1, v[0], v[1], v[2], v[3]};
+    return k->id > 0;
+}
+
 void api_tasks_list(http_req *r)
 {
     tasks_query q = {.queue = TQ_OPEN};
     char raw[API_CURSOR_MAX];
     if (!api_page_params(r, PAGE_DEFAULT, PAGE_MAX, &q.limit, raw))
         return;
-    q.offset = api_cursor_id(raw, 'o');
-    if (q.offset < 0) {
-        http_reply_error(r, 400, "bad_request", "cursor is not valid");
-        return;
-    }
     static const char *const queues[] = {"overdue", "today", "tomorrow", "next_7_days",
                                          "open",    "done",  NULL};
     const char *queue = http_query(r, "queue");
@@ -190,6 +220,11 @@ void api_tasks_list(http_req *r)
             return;
         }
     }
+    /* The cursor: the last row's position in this queue's order. */
+    if (*raw && !key_parse(raw, q.queue, &q.after)) {
+        http_reply_error(r, 400, "bad_request", "cursor is not valid");
+        return;
+    }
     if ((q.assignee_id = query_assignee(r)) < 0 || (q.campaign_id = query_id(r, "campaign")) < 0 ||
         (q.person_id = query_id(r, "person")) < 0)
         return;
@@ -198,11 +233,11 @@ void api_tasks_list(http_req *r)
         return;
     tasks_viewer v = viewer(r);
     json_t *a = NULL;
-    int more = 0;
-    hail_err e = task_list(d, &v, &q, time_now_us(), &a, &more);
-    char c[32] = "";
-    if (more)
-        snprintf(c, sizeof c, "o%lld", (long long)(q.offset + q.limit));
+    tasks_key next;
+    hail_err e = task_list(d, &v, &q, time_now_us(), &a, &next);
+    char c[128] = "";
+    if (!e && next.set)
+        key_format(q.queue, &next, c, sizeof c);
     api_reply_page(r, e, a, c);
 }
 

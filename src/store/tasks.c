@@ -5,14 +5,20 @@
 #include "core/buf.h"
 #include "core/timeutil.h"
 
-#define TASK_COLS                                                                                  \
+#define TASK_SELECT                                                                                \
     "SELECT t.id, t.type, t.name, t.person_id, p.first_name, p.last_name, p.email, p.phone,"       \
     " p.company, t.assignee_id, u.name, t.campaign_id, c.name, t.step_position, t.template_id,"    \
     " tp.name, t.due_at, t.priority, t.details, t.status, t.completed_at, t.email_id, t.call_id,"  \
-    " t.created_at, t.updated_at"                                                                  \
+    " t.created_at, t.updated_at"
+#define TASK_FROM                                                                                  \
     " FROM tasks t JOIN users u ON u.id = t.assignee_id LEFT JOIN people p ON p.id = t.person_id"  \
     " LEFT JOIN campaigns c ON c.id = t.campaign_id LEFT JOIN templates tp"                        \
     " ON tp.id = t.template_id"
+#define TASK_COLS TASK_SELECT TASK_FROM
+/* The page's extra columns after TASK_SELECT's 25: the local day, the priority rank. */
+#define COL_DAY   25
+#define COL_PRIO  26
+#define PRIO_RANK "CASE t.priority WHEN 'high' THEN 0 ELSE 1 END"
 
 static int changed(db *d, db_st *st, const char *what)
 {
@@ -374,12 +380,26 @@ static hail_err qb_finish(qb *q, tasks_sql *out)
     return HAIL_OK;
 }
 
+/* The local day of t.due_at in the assignee's zone (by its offset now). */
+static void qb_day(qb *q, const tasks_query *t)
+{
+    qb_puts(q, "(t.due_at + ");
+    qb_zone(q, t, 4);
+    qb_puts(q, ") / 86400000000");
+}
+
 hail_err tasks_page_sql(const tasks_viewer *v, const tasks_query *t, tasks_sql *out)
 {
     memset(out, 0, sizeof *out);
     qb q = {BUF_INIT(1 << 16), out, HAIL_OK};
-    qb_puts(&q, TASK_COLS);
-    qb_puts(&q, t->queue == TQ_DONE ? " WHERE t.status <> 'open'" : " WHERE t.status = 'open'");
+    int done = t->queue == TQ_DONE, one_day = t->queue == TQ_TODAY || t->queue == TQ_TOMORROW;
+    qb_puts(&q, TASK_SELECT ", ");
+    if (done || one_day)
+        qb_puts(&q, "0");
+    else
+        qb_day(&q, t);
+    qb_puts(&q, ", " PRIO_RANK TASK_FROM);
+    qb_puts(&q, done ? " WHERE t.status <> 'open'" : " WHERE t.status = 'open'");
     switch (t->queue) {
     case TQ_OVERDUE:
         qb_range(&q, t, -1, 0);
@@ -397,19 +417,45 @@ hail_err tasks_page_sql(const tasks_viewer *v, const tasks_query *t, tasks_sql *
         break;
     }
     qb_where(&q, v, t);
-    if (t->queue == TQ_DONE) {
+    /* After the previous page's last row, in the order below. */
+    if (t->after.set && done) {
+        qb_puts(&q, " AND (t.completed_at < ");
+        qb_i64(&q, t->after.due);
+        qb_puts(&q, " OR (t.completed_at = ");
+        qb_i64(&q, t->after.due);
+        qb_puts(&q, " AND t.id < ");
+        qb_i64(&q, t->after.id);
+        qb_puts(&q, "))");
+    } else if (t->after.set) {
+        qb_puts(&q, " AND (");
+        if (!one_day) {
+            qb_day(&q, t);
+            qb_puts(&q, ", ");
+        }
+        qb_puts(&q, PRIO_RANK ", t.due_at, t.id) > (");
+        if (!one_day) {
+            qb_i64(&q, t->after.day);
+            qb_puts(&q, ", ");
+        }
+        qb_i64(&q, t->after.prio);
+        qb_puts(&q, ", ");
+        qb_i64(&q, t->after.due);
+        qb_puts(&q, ", ");
+        qb_i64(&q, t->after.id);
+        qb_puts(&q, ")");
+    }
+    if (done) {
         qb_puts(&q, " ORDER BY t.completed_at DESC, t.id DESC");
-    } else if (t->queue == TQ_TODAY || t->queue == TQ_TOMORROW) {
-        qb_puts(&q, " ORDER BY CASE t.priority WHEN 'high' THEN 0 ELSE 1 END, t.due_at, t.id");
+    } else if (one_day) {
+        qb_puts(&q, " ORDER BY " PRIO_RANK ", t.due_at, t.id");
     } else {
-        /* By local day (the zone's offset now), high priority first within one. */
-        qb_puts(&q, " ORDER BY (t.due_at + ");
-        qb_zone(&q, t, 4);
-        qb_puts(&q, ") / 86400000000, CASE t.priority WHEN 'high' THEN 0 ELSE 1 END, t.due_at,"
-                    " t.id");
+        /* By local day, high priority first within one. */
+        qb_puts(&q, " ORDER BY ");
+        qb_day(&q, t);
+        qb_puts(&q, ", " PRIO_RANK ", t.due_at, t.id");
     }
     if (!q.e)
-        q.e = buf_printf(&q.b, " LIMIT %d OFFSET %lld", t->limit + 1, (long long)t->offset);
+        q.e = buf_printf(&q.b, " LIMIT %d", t->limit + 1);
     return qb_finish(&q, out);
 }
 
@@ -453,30 +499,48 @@ void tasks_sql_free(tasks_sql *s)
     memset(s, 0, sizeof *s);
 }
 
-hail_err tasks_page(db *d, const tasks_viewer *v, const tasks_query *q, json_t **out, int *more)
+hail_err tasks_page(db *d, const tasks_viewer *v, const tasks_query *q, json_t **out,
+                    tasks_key *next)
 {
     *out = NULL;
-    *more = 0;
+    memset(next, 0, sizeof *next);
     tasks_sql s;
     hail_err e = tasks_page_sql(v, q, &s);
     if (e)
         return e;
     db_st *st = db_prepare(d, s.sql);
-    if (!st) {
-        tasks_sql_free(&s);
-        return db_fail(d, "tasks: list");
+    json_t *a = json_array();
+    if (!st || !a) {
+        e = st ? hail_errf(HAIL_ENOMEM, "out of memory") : db_fail(d, "tasks: list");
+        goto done;
     }
     tasks_sql_bind(st, &s);
-    e = db_all_json(d, st, task_row_json, out, "tasks: list");
+    int rc, n = 0;
+    tasks_key last = {0};
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (n == q->limit) {
+            *next = last;
+            break;
+        }
+        json_t *o = task_row_json(d, st);
+        if (!o || json_array_append_new(a, o)) {
+            e = hail_errf(HAIL_ENOMEM, "out of memory");
+            break;
+        }
+        n++;
+        last = (tasks_key){1, db_col_i64(st, COL_DAY), db_col_i64(st, COL_PRIO),
+                           db_col_i64(st, q->queue == TQ_DONE ? 20 : 16), db_col_i64(st, 0)};
+    }
+    if (!e && rc == DB_ERROR)
+        e = db_fail(d, "tasks: list");
+done:
     db_st_free(st);
     tasks_sql_free(&s);
     if (e)
-        return e;
-    if ((int)json_array_size(*out) > q->limit) {
-        json_array_remove(*out, (size_t)q->limit);
-        *more = 1;
-    }
-    return HAIL_OK;
+        json_decref(a);
+    else
+        *out = a;
+    return e;
 }
 
 hail_err tasks_counts(db *d, const tasks_viewer *v, const tasks_query *q, int64_t counts[4])

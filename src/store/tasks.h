@@ -54,6 +54,14 @@ typedef struct tasks_zone {
     int64_t off_us;
 } tasks_zone;
 
+/* A position in a queue's order (keyset pages): the last row of a page.
+ * Dated queues and open: local day, priority rank (0 high, 1 normal), due_at,
+ * id (today and tomorrow leave day 0); done: completed_at (in due), id. */
+typedef struct tasks_key {
+    int set;
+    int64_t day, prio, due, id;
+} tasks_key;
+
 typedef struct tasks_query {
     tasks_queue queue;
     const char *type;                            /* NULL: any */
@@ -62,7 +70,7 @@ typedef struct tasks_query {
      * by name. */
     const tasks_zone *zones;
     size_t nzones;
-    int64_t offset; /* rows to skip */
+    tasks_key after; /* rows after this one (after.set 0: from the first) */
     int limit;
 } tasks_query;
 
@@ -71,8 +79,10 @@ typedef struct tasks_query {
 hail_err tasks_zone_names(db *d, int64_t assignee_id, char ***names, size_t *n);
 void tasks_zone_names_free(char **names, size_t n);
 
-/* A page of Task objects v may see; *more 1 when more follow. */
-hail_err tasks_page(db *d, const tasks_viewer *v, const tasks_query *q, json_t **out, int *more);
+/* A page of Task objects v may see; next->set when more follow (the
+ * position of the page's last row). */
+hail_err tasks_page(db *d, const tasks_viewer *v, const tasks_query *q, json_t **out,
+                    tasks_key *next);
 /* Open tasks v may see per queue: counts[TQ_OVERDUE..TQ_NEXT_7_DAYS]. */
 hail_err tasks_counts(db *d, const tasks_viewer *v, const tasks_query *q, int64_t counts[4]);
 

@@ -115,7 +115,7 @@ static void zones_free(zones *zs)
 /* ---- reading ---- */
 
 hail_err task_list(db *d, const tasks_viewer *v, tasks_query *q, int64_t now, json_t **out,
-                   int *more)
+                   tasks_key *next)
 {
     zones zs;
     hail_err e = zones_load(d, q->assignee_id, now, &zs);
@@ -123,7 +123,7 @@ hail_err task_list(db *d, const tasks_viewer *v, tasks_query *q, int64_t now, js
         return e;
     q->zones = zs.z;
     q->nzones = zones_count(&zs, q->assignee_id);
-    e = tasks_page(d, v, q, out, more);
+    e = tasks_page(d, v, q, out, next);
     q->zones = NULL;
     q->nzones = 0;
     zones_free(&zs);

@@ -51,9 +51,9 @@ void task_zone_at(const char *name, int64_t now, tasks_zone *out);
  * teams' users, admins anyone, reps only themselves. */
 hail_err task_create(db *d, const tasks_viewer *v, task_new *t, int64_t *id);
 /* A page of Task objects (q->zones are filled here from the users' time
- * zones at now); *more 1 when more follow. */
+ * zones at now); next->set when more follow (store/tasks.h). */
 hail_err task_list(db *d, const tasks_viewer *v, tasks_query *q, int64_t now, json_t **out,
-                   int *more);
+                   tasks_key *next);
 /* {"overdue","today","tomorrow","next_7_days"} of the open tasks v sees
  * (assignee_id 0: all of them), each in its assignee's time zone. */
 hail_err task_counts(db *d, const tasks_viewer *v, int64_t assignee_id, int64_t now, json_t **out);

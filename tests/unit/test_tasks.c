@@ -119,8 +119,8 @@ static void queue_ids(db *d, const tasks_viewer *v, tasks_queue queue, int64_t a
 {
     tasks_query q = {.queue = queue, .assignee_id = assignee, .limit = 50};
     json_t *a = NULL;
-    int more = 0;
-    if (task_list(d, v, &q, now, &a, &more) != HAIL_OK)
+    tasks_key next;
+    if (task_list(d, v, &q, now, &a, &next) != HAIL_OK)
         fail_msg("task_list: %s", hail_errmsg());
     out[0] = 0;
     size_t i;
@@ -202,8 +202,8 @@ static void test_queues_utc(void **state)
     /* filters */
     tasks_query q = {.queue = TQ_OPEN, .type = "call", .limit = 50};
     json_t *a;
-    int more;
-    assert_int_equal(task_list(d, &rep, &q, now, &a, &more), HAIL_OK);
+    tasks_key next;
+    assert_int_equal(task_list(d, &rep, &q, now, &a, &next), HAIL_OK);
     assert_int_equal(json_array_size(a), 1);
     json_t *t = json_array_get(a, 0);
     assert_int_equal(json_integer_value(json_object_get(t, "id")), today_late);
@@ -220,14 +220,17 @@ static void test_queues_utc(void **state)
     assert_string_equal(json_string_value(json_object_get(t, "status")), "open");
     json_decref(a);
     q = (tasks_query){.queue = TQ_OPEN, .person_id = w.person, .limit = 1};
-    assert_int_equal(task_list(d, &rep, &q, now, &a, &more), HAIL_OK);
+    assert_int_equal(task_list(d, &rep, &q, now, &a, &next), HAIL_OK);
     assert_int_equal(json_array_size(a), 1);
-    assert_int_equal(more, 1);
+    assert_int_equal(next.set, 1);
+    assert_int_equal(next.id, today_late);
     json_decref(a);
-    q.offset = 1;
-    assert_int_equal(task_list(d, &rep, &q, now, &a, &more), HAIL_OK);
+    /* a task added before the position does not shift the next page */
+    add_task(d, &rep, "custom", "earlier", w.rep, w.person, t0 - DAY, NULL);
+    q.after = next;
+    assert_int_equal(task_list(d, &rep, &q, now, &a, &next), HAIL_OK);
     assert_int_equal(json_array_size(a), 1);
-    assert_int_equal(more, 0);
+    assert_int_equal(next.set, 0);
     assert_int_equal(json_integer_value(json_object_get(json_array_get(a, 0), "id")), tomorrow);
     json_decref(a);
 }
@@ -368,6 +371,18 @@ static void test_complete_skip_delete(void **state)
     assert_int_equal(task_reschedule(d, &rep, c, now + DAY), HAIL_OK);
     assert_int_equal(col(d, "due_at", c), now + DAY);
     ids_are(d, &rep, TQ_DONE, 0, now, (int64_t[]){b, a}, 2);
+    tasks_query dq = {.queue = TQ_DONE, .limit = 1};
+    tasks_key next;
+    json_t *page;
+    assert_int_equal(task_list(d, &rep, &dq, now, &page, &next), HAIL_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(page, 0), "id")), b);
+    json_decref(page);
+    assert_int_equal(next.id, b);
+    dq.after = next;
+    assert_int_equal(task_list(d, &rep, &dq, now, &page, &next), HAIL_OK);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(page, 0), "id")), a);
+    assert_int_equal(next.set, 0);
+    json_decref(page);
 
     /* a campaign step's task is skipped, never deleted */
     assert_int_equal(db_begin(d), HAIL_OK);
