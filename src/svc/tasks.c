@@ -60,14 +60,11 @@ void task_zone_at(const char *name, int64_t now, tasks_zone *out)
         tz_get("UTC", &z);
     civil c;
     tz_to_local(z, now, &c);
-    int64_t day = time_days_from_civil(c.year, c.month, c.day);
+    int64_t day = tz_local_day(z, now);
     static const int add[4] = {0, 1, 2, 8};
     out->name = name;
-    for (int k = 0; k < 4; k++) {
-        int y, m, dd;
-        time_civil_from_days(day + add[k], &y, &m, &dd);
-        out->start[k] = tz_from_local(z, y, m, dd, 0, 0);
-    }
+    for (int k = 0; k < 4; k++)
+        out->start[k] = tz_day_start(z, day + add[k]);
     out->off_us = (int64_t)c.utc_offset_s * US_PER_SEC;
 }
 

@@ -46,7 +46,6 @@ class TasksTest(ApiCase):
         cls.uid = {e: h.sql_value("SELECT id FROM users WHERE email = ?", e)
                    for e in ("rep@example.com", "rep2@example.com", "boss@example.com", "ny@example.com",
                              "admin@example.com")}
-        h.sql("UPDATE users SET time_zone = 'America/New_York' WHERE email = 'ny@example.com'")
         path = os.path.join(h.dir, "people.csv")
         with open(path, "w") as f:
             f.write("id,firstName,lastName,email,phone,company,leadOwnerEmailAddress\n"
@@ -66,6 +65,8 @@ class TasksTest(ApiCase):
         h.start()
         r = h.request("POST", "/api/v1/people/%d/unsubscribe" % cls.p[13], token=cls.rep)
         assert r.status == 200, r
+        r = h.request("PATCH", "/api/v1/me", {"time_zone": "America/New_York"}, token=cls.ny)
+        assert r.status == 200 and r.json["time_zone"] == "America/New_York", r
 
     @classmethod
     def tearDownClass(cls):
