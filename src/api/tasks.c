@@ -42,19 +42,20 @@ const api_member api_tasks_update_body[] = {
     {NULL, API_STRING, false, false, 0, 0, NULL},
 };
 
-/* CallInput (svc/calls.h checks the values); person_id defaults to the task's. */
+/* CallInput as api/calls.c takes it (svc/calls.h checks the values), but person_id
+ * defaults to the task's. */
 static const api_member call_members[] = {
     {"person_id", API_ID, false, false, 0, 0, NULL},
     {"outcome_id", API_ID, false, true, 0, 0, NULL},
     {"reason_id", API_ID, false, true, 0, 0, NULL},
-    {"notes", API_STRING, false, true, 0, 10000, NULL},
-    {"number_dialed", API_STRING, false, true, 0, 64, NULL},
-    {"caller_id", API_STRING, false, true, 0, 64, NULL},
+    {"notes", API_STRING, false, true, 0, 4000, NULL},
+    {"number_dialed", API_STRING, false, true, 1, 64, NULL},
+    {"caller_id", API_STRING, false, true, 1, 64, NULL},
     {"started_at", API_STRING, false, true, 1, 64, NULL},
     {"duration_s", API_INT, false, true, 0, 86400, NULL},
-    {"recording_url", API_STRING, false, true, 0, 2048, NULL},
+    {"recording_url", API_STRING, false, true, 1, 1024, NULL},
     {"status", API_STRING, true, false, 0, 0, call_statuses},
-    {"answered_by", API_STRING, false, true, 0, 64, NULL},
+    {"answered_by", API_STRING, false, true, 1, 100, NULL},
     {"voicemail_drop_id", API_ID, false, true, 0, 0, NULL},
     {NULL, API_STRING, false, false, 0, 0, NULL},
 };
