@@ -255,6 +255,11 @@ class TasksTest(ApiCase):
                          "person %d (cy@customer.example) has unsubscribed" % self.p[13])
         self.assertEqual(self.req("GET", "/api/v1/tasks/%d" % tid2, status=200).json["status"], "open")
         self.assertEqual(self.h.sql_value("SELECT count(*) FROM emails WHERE task_id = ?", tid2), 0)
+        # a custom task completes with no body at all
+        plain = self.create(type="linkedin", name="Connect with Ann", person_id=self.p[11])
+        r = self.req("POST", "/api/v1/tasks/%d/complete" % plain["id"], status=200)
+        self.assertEqual((r.json["status"], r.json["email_id"], r.json["call_id"]), ("complete", None, None))
+        self.req("DELETE", "/api/v1/tasks/%d" % plain["id"], status=204)
         # not an email task
         t = self.create(type="custom", name="plain")
         self.assertError(self.req("GET", "/api/v1/tasks/%d/email" % t["id"]), 422, "invalid",
