@@ -269,7 +269,20 @@ void api_me_campaigns_resume(http_req *r);
 /* ---- end campaigns and their members ---- */
 
 /* ---- issue 9, D: tasks (api/tasks.c) ---- */
-/* (declarations go here) */
+extern const api_member api_tasks_create_body[];
+extern const api_member api_tasks_update_body[];
+extern const api_member api_tasks_complete_body[];
+extern const api_member api_tasks_bulk_body[];
+void api_tasks_list(http_req *r);
+void api_tasks_counts(http_req *r);
+void api_tasks_create(http_req *r);
+void api_tasks_bulk(http_req *r);
+void api_tasks_get(http_req *r);
+void api_tasks_update(http_req *r);
+void api_tasks_delete(http_req *r);
+void api_tasks_email(http_req *r);
+void api_tasks_complete(http_req *r);
+void api_tasks_skip(http_req *r);
 /* ---- end tasks ---- */
 
 /* ---- issue 9, E: calls and the dialer (api/calls.c) ---- */

@@ -191,8 +191,24 @@ static const route routes[] = {
      "resume your campaigns after leave", NULL},
     /* end campaigns and their members */
 
-    /* issue 9, D: tasks (api/tasks.c) */
-    /* (rows go here) */
+    /* issue 9, D: tasks (api/tasks.c): a body holds a name and details
+     * (4,000 characters), a completion an email's HTML (1 MB characters) even
+     * \uXXXX-escaped; counts and bulk come before {id}. */
+    {"GET", "/api/v1/tasks", AUTH_USER, 0, api_tasks_list, "tasks in a queue", NULL},
+    {"POST", "/api/v1/tasks", AUTH_USER, 65536, api_tasks_create, "create a task", NULL},
+    {"GET", "/api/v1/tasks/counts", AUTH_USER, 0, api_tasks_counts, "open tasks per queue", NULL},
+    {"POST", "/api/v1/tasks/bulk", AUTH_USER, 32768, api_tasks_bulk,
+     "reschedule, skip or complete up to 1,000 tasks", NULL},
+    {"GET", "/api/v1/tasks/{id}", AUTH_USER, 0, api_tasks_get, "one task", NULL},
+    {"PATCH", "/api/v1/tasks/{id}", AUTH_USER, 65536, api_tasks_update, "change an open task",
+     NULL},
+    {"DELETE", "/api/v1/tasks/{id}", AUTH_USER, 0, api_tasks_delete, "delete a task made by hand",
+     NULL},
+    {"GET", "/api/v1/tasks/{id}/email", AUTH_USER, 0, api_tasks_email,
+     "an email task's email, filled for its person", NULL},
+    {"POST", "/api/v1/tasks/{id}/complete", AUTH_USER, 13 << 20, api_tasks_complete,
+     "complete a task (an email task sends, a call task logs its call)", NULL},
+    {"POST", "/api/v1/tasks/{id}/skip", AUTH_USER, 0, api_tasks_skip, "skip a task", NULL},
     /* end tasks */
 
     /* issue 9, E: calls and the dialer (api/calls.c) */
@@ -242,7 +258,10 @@ const api_member *api_route_body(const route *r)
         {api_campaigns_members_remove, api_campaigns_members_remove_body},
         /* end campaigns and their members */
         /* issue 9, D: tasks (api/tasks.c) */
-        /* (rows go here) */
+        {api_tasks_create, api_tasks_create_body},
+        {api_tasks_update, api_tasks_update_body},
+        {api_tasks_complete, api_tasks_complete_body},
+        {api_tasks_bulk, api_tasks_bulk_body},
         /* end tasks */
         /* issue 9, E: calls and the dialer (api/calls.c) */
         /* (rows go here) */

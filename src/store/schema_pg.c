@@ -453,6 +453,9 @@ static const char *const migrations[] = {
     "CREATE INDEX tasks_person ON tasks(person_id, id) WHERE person_id IS NOT NULL;"
     "CREATE INDEX tasks_campaign ON tasks(campaign_id, status) WHERE campaign_id IS NOT NULL;"
     "CREATE INDEX tasks_member ON tasks(member_id) WHERE member_id IS NOT NULL;"
+    /* The queues of every assignee (admins, managers) and the done list. */
+    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE status = 'open';"
+    "CREATE INDEX tasks_done ON tasks(assignee_id, completed_at) WHERE status <> 'open';"
     /* Calls: admin-defined outcomes and reasons, the caller-id pool, voicemail drops. */
     "CREATE TABLE call_outcomes (" ID ","
     "  name " T " NOT NULL,"

@@ -335,6 +335,8 @@ static const struct {
     /* Emails carry attachments (23 MB, base64) and HTML (1 MB characters). */
     {"POST", "/api/v1/emails", 48u << 20},
     {"PATCH", "/api/v1/emails/{id}", 16u << 20},
+    /* Completing an email task sends its HTML (1 MB characters). */
+    {"POST", "/api/v1/tasks/{id}/complete", 13 << 20},
     /* A raw message may be as big as mail gets. */
     {"POST", "/api/v1/inbound", 30u << 20},
     /* A campaign: 100 steps of 2,000 + 200 characters (issue 9, B). */
