@@ -211,8 +211,53 @@ static const route routes[] = {
     {"POST", "/api/v1/tasks/{id}/skip", AUTH_USER, 0, api_tasks_skip, "skip a task", NULL},
     /* end tasks */
 
-    /* issue 9, E: calls and the dialer (api/calls.c) */
-    /* (rows go here) */
+    /* issue 9, E: calls and the dialer (api/calls.c). The literal paths
+     * (settings, start) come before /api/v1/calls/{id}. A voicemail drop's
+     * recording is at most 10 MB; the dialer's webhook checks its own
+     * signature (AUTH_ANON). */
+    {"GET", "/api/v1/calls/settings", AUTH_USER, 0, api_calls_settings_get, "call settings", NULL},
+    {"PUT", "/api/v1/calls/settings", AUTH_ADMIN, 16384, api_calls_settings_put,
+     "change call settings (require an outcome, the dialer secret)", NULL},
+    {"POST", "/api/v1/calls/start", AUTH_USER, 4096, api_calls_start,
+     "start a call through the dialer (local-presence caller id)", NULL},
+    {"GET", "/api/v1/calls", AUTH_USER, 0, api_calls_list, "the call log, newest first", NULL},
+    {"POST", "/api/v1/calls", AUTH_USER, 65536, api_calls_create, "log a call", NULL},
+    {"GET", "/api/v1/calls/{id}", AUTH_USER, 0, api_calls_get, "one call", NULL},
+    {"PATCH", "/api/v1/calls/{id}", AUTH_USER, 65536, api_calls_update,
+     "change a call, or log a call started through the dialer", NULL},
+    {"GET", "/api/v1/people/{id}/dial", AUTH_USER, 0, api_person_dial,
+     "the number to dial a person with, local-presence caller id and tel: URI", NULL},
+    {"GET", "/api/v1/call-outcomes", AUTH_USER, 0, api_call_outcomes_list, "call outcomes", NULL},
+    {"POST", "/api/v1/call-outcomes", AUTH_ADMIN, 4096, api_call_outcomes_create,
+     "add a call outcome", NULL},
+    {"PATCH", "/api/v1/call-outcomes/{id}", AUTH_ADMIN, 4096, api_call_outcomes_update,
+     "change a call outcome", NULL},
+    {"DELETE", "/api/v1/call-outcomes/{id}", AUTH_ADMIN, 0, api_call_outcomes_delete,
+     "archive a call outcome", NULL},
+    {"GET", "/api/v1/call-reasons", AUTH_USER, 0, api_call_reasons_list, "call reasons", NULL},
+    {"POST", "/api/v1/call-reasons", AUTH_ADMIN, 4096, api_call_reasons_create, "add a call reason",
+     NULL},
+    {"PATCH", "/api/v1/call-reasons/{id}", AUTH_ADMIN, 4096, api_call_reasons_update,
+     "change a call reason", NULL},
+    {"DELETE", "/api/v1/call-reasons/{id}", AUTH_ADMIN, 0, api_call_reasons_delete,
+     "archive a call reason", NULL},
+    {"GET", "/api/v1/caller-ids", AUTH_USER, 0, api_caller_ids_list, "the caller-id pool", NULL},
+    {"POST", "/api/v1/caller-ids", AUTH_ADMIN, 4096, api_caller_ids_create,
+     "add a number to the caller-id pool", NULL},
+    {"PATCH", "/api/v1/caller-ids/{id}", AUTH_ADMIN, 4096, api_caller_ids_update,
+     "change a caller id", NULL},
+    {"DELETE", "/api/v1/caller-ids/{id}", AUTH_ADMIN, 0, api_caller_ids_delete,
+     "remove a caller id", NULL},
+    {"GET", "/api/v1/voicemail-drops", AUTH_USER, 0, api_voicemail_drops_list, "voicemail drops",
+     NULL},
+    {"POST", "/api/v1/voicemail-drops", AUTH_USER, 10u << 20, api_voicemail_drops_create,
+     "upload a voicemail drop (WAV or MP3)", NULL},
+    {"GET", "/api/v1/voicemail-drops/{id}/audio", AUTH_USER, 0, api_voicemail_drops_audio,
+     "a voicemail drop's recording", NULL},
+    {"DELETE", "/api/v1/voicemail-drops/{id}", AUTH_USER, 0, api_voicemail_drops_delete,
+     "delete a voicemail drop", NULL},
+    {"POST", "/api/v1/dialer/events", AUTH_ANON, 32768, api_dialer_events,
+     "the dialer's signed call events (ringing, answered, ended)", NULL},
     /* end calls and the dialer */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
@@ -264,7 +309,17 @@ const api_member *api_route_body(const route *r)
         {api_tasks_bulk, api_tasks_bulk_body},
         /* end tasks */
         /* issue 9, E: calls and the dialer (api/calls.c) */
-        /* (rows go here) */
+        {api_calls_create, api_calls_input_body},
+        {api_calls_update, api_calls_update_body},
+        {api_calls_start, api_calls_start_body},
+        {api_call_outcomes_create, api_call_outcomes_create_body},
+        {api_call_outcomes_update, api_call_outcomes_update_body},
+        {api_call_reasons_create, api_call_reasons_create_body},
+        {api_call_reasons_update, api_call_reasons_update_body},
+        {api_caller_ids_create, api_caller_ids_create_body},
+        {api_caller_ids_update, api_caller_ids_update_body},
+        {api_calls_settings_put, api_calls_settings_body},
+        {api_dialer_events, api_dialer_events_body},
         /* end calls and the dialer */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)

@@ -513,7 +513,18 @@ static const char *const migrations[] = {
     "  event_id TEXT PRIMARY KEY,"
     "  call_id INTEGER,"
     "  kind TEXT NOT NULL,"
-    "  received_at INTEGER NOT NULL);",
+    "  received_at INTEGER NOT NULL);"
+    /* Seeded outcomes and reasons (helper E; admins change them: /api/v1/call-outcomes,
+     * /api/v1/call-reasons). */
+    "INSERT INTO call_outcomes (name, answered, position, created_at) VALUES"
+    "  ('Connected: interested', 1, 1, 0), ('Connected: not interested', 1, 2, 0),"
+    "  ('Connected: call back later', 1, 3, 0), ('Meeting booked', 1, 4, 0),"
+    "  ('Wrong person', 1, 5, 0), ('Reached a gatekeeper', 1, 6, 0),"
+    "  ('No answer', 0, 7, 0), ('Left voicemail', 0, 8, 0), ('Busy', 0, 9, 0),"
+    "  ('Wrong number', 0, 10, 0), ('Number disconnected', 0, 11, 0);"
+    "INSERT INTO call_reasons (name, position, created_at) VALUES"
+    "  ('Prospecting', 1, 0), ('Follow-up', 2, 0), ('Meeting scheduling', 3, 0),"
+    "  ('Demo', 4, 0), ('Renewal', 5, 0), ('Referral', 6, 0);",
 };
 
 int schema_latest(void)
