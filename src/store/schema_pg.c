@@ -350,6 +350,9 @@ static const char *const migrations[] = {
     "ALTER TABLE emails ADD COLUMN campaign_step BIGINT;"
     "ALTER TABLE emails ADD COLUMN task_id BIGINT;"
     "CREATE INDEX emails_campaign ON emails(campaign_id, campaign_step) WHERE campaign_id IS NOT NULL;"
+    /* A campaign member's emails (a reply cancels the ones still queued). */
+    "CREATE INDEX emails_campaign_member ON emails(campaign_member_id)"
+    "  WHERE campaign_member_id IS NOT NULL;"
     /* A campaign: days of steps (campaign_steps) run per person (campaign_members). */
     "CREATE TABLE campaigns (" ID ","
     "  owner_id BIGINT NOT NULL REFERENCES users(id),"
@@ -450,6 +453,9 @@ static const char *const migrations[] = {
     "CREATE INDEX tasks_person ON tasks(person_id, id) WHERE person_id IS NOT NULL;"
     "CREATE INDEX tasks_campaign ON tasks(campaign_id, status) WHERE campaign_id IS NOT NULL;"
     "CREATE INDEX tasks_member ON tasks(member_id) WHERE member_id IS NOT NULL;"
+    /* The queues of every assignee (admins, managers) and the done list. */
+    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE status = 'open';"
+    "CREATE INDEX tasks_done ON tasks(assignee_id, completed_at) WHERE status <> 'open';"
     /* Calls: admin-defined outcomes and reasons, the caller-id pool, voicemail drops. */
     "CREATE TABLE call_outcomes (" ID ","
     "  name " T " NOT NULL,"
