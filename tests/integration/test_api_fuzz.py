@@ -120,6 +120,7 @@ class World:
         self.senders = set()    # sender identity ids
         self.emails = set()     # email ids
         self.domains = set()    # blocked domains
+        self.holidays = set()   # holidays' days, YYYY-MM-DD
         self.accounts = set()
         self.opportunities = set()
         self.owners = set()
@@ -138,7 +139,8 @@ class World:
                 "tokens": self.tokens, "people": self.people, "accounts": self.accounts,
                 "opportunities": self.opportunities, "templates": self.templates,
                 "channels": self.channels, "senders": self.senders, "emails": self.emails,
-                "blocked-domains": self.domains}.get(collection, self.links.get(collection))
+                "blocked-domains": self.domains,
+                "holidays": self.holidays}.get(collection, self.links.get(collection))
 
     def creds(self):
         """(email, password) of active users whose password is known."""
@@ -200,6 +202,8 @@ class World:
             self.emails.add(value["id"])
         elif set(value) >= {"domain", "created_at"} and isinstance(value.get("domain"), str):
             self.domains.add(value["domain"])
+        elif set(value) == {"day", "name"} and isinstance(value.get("day"), str):
+            self.holidays.add(value["day"])
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -411,6 +415,13 @@ class Fuzzer:
             return (self.chance(0.7),)  # drafts stay editable and cancellable
         if name in ("cc", "bcc", "attachments") and self.chance(0.7):
             return ([],)
+        if name == "time_zone" and op.template == "/api/v1/me" and self.chance(0.8):
+            return (self.rnd.choice(["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
+                                     "Australia/Sydney"]),)
+        if name in ("from", "to") and op.template == "/api/v1/holidays" and self.chance(0.8):
+            return ("20%02d-%s" % (self.rnd.randrange(24, 27) if name == "from" else
+                                   self.rnd.randrange(27, 30),
+                                   "01-01" if name == "from" else "12-31"),)
         if name in ("send_at", "time_zone") and self.chance(0.8):
             return (None,)
         return None
@@ -524,6 +535,12 @@ class Fuzzer:
                 (op.method == "DELETE" or member):
             pool = self.w.members[chosen["teams"]]  # a member: always for DELETE
         known = self.pick(sorted(k for k in (pool or ()) if k not in protected))
+        if collection == "holidays":
+            # a new day for PUT half the time (and while none is known)
+            made = "20%02d-%02d-%02d" % (25 + self.rnd.randrange(4), 1 + self.rnd.randrange(12),
+                                         1 + self.rnd.randrange(28))
+            if known is None or (op.method == "PUT" and self.chance(0.5)):
+                known = made
         roll = self.rnd.randrange(100)
         s = self.schema(param.get("schema", {}))
         if s.get("type") == "integer":
@@ -785,6 +802,8 @@ class Fuzzer:
             w.senders.discard(ids[0])
         if op.template == "/api/v1/blocked-domains/{domain}" and method == "DELETE":
             w.domains.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
+        if op.template == "/api/v1/holidays/{day}" and method == "DELETE":
+            w.holidays.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -924,6 +943,10 @@ class ApiFuzz(ApiCase):
             r = self.h.request("POST", "/api/v1/blocked-domains", {"domain": "seed%d.example" % t},
                                token=self.admin)
             self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            r = self.h.request("PUT", "/api/v1/holidays/2026-12-%02d" % (24 + t), {"name": "Seed"},
+                               token=self.admin)
+            self.assertEqual(r.status, 200, r)
             world.learn(r.json)
         # SMTP channels to a closed port: a test message gets its answer at once.
         for t in range(3):
