@@ -626,6 +626,10 @@ class Fuzzer:
             body, kind = self.session_body(data)
         else:
             body, kind = self.obj(data, schema, op), "valid"
+            if op.template == "/api/v1/me" and op.method == "PATCH" and self.chance(0.5):
+                # half the time a time zone alone (a password change needs both passwords)
+                zone = self.rnd.choice(["UTC", "Europe/Berlin", "Asia/Kolkata"])
+                body = {"time_zone": body.get("time_zone", zone)}
             if op.template == "/api/v1/emails/preview" and self.chance(0.8):
                 # hail wants body_html with a subject, or a template_id
                 if body.get("template_id") is not None:
