@@ -127,6 +127,7 @@ class World:
         self.senders = set()    # sender identity ids
         self.emails = set()     # email ids
         self.domains = set()    # blocked domains
+        self.holidays = set()   # holidays' days, YYYY-MM-DD
         self.accounts = set()
         self.opportunities = set()
         self.owners = set()
@@ -150,8 +151,8 @@ class World:
                 "channels": self.channels, "senders": self.senders, "emails": self.emails,
                 "blocked-domains": self.domains, "calls": self.calls,
                 "call-outcomes": self.outcomes, "call-reasons": self.reasons,
-                "caller-ids": self.caller_ids,
-                "voicemail-drops": self.drops}.get(collection, self.links.get(collection))
+                "caller-ids": self.caller_ids, "voicemail-drops": self.drops,
+                "holidays": self.holidays}.get(collection, self.links.get(collection))
 
     def creds(self):
         """(email, password) of active users whose password is known."""
@@ -224,6 +225,8 @@ class World:
             self.caller_ids.add(value["id"])
         elif "content_type" in value and "owner" in value and isinstance(value.get("id"), int):
             self.drops.add(value["id"])
+        elif set(value) == {"day", "name"} and isinstance(value.get("day"), str):
+            self.holidays.add(value["day"])
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -435,6 +438,13 @@ class Fuzzer:
             return (self.chance(0.7),)  # drafts stay editable and cancellable
         if name in ("cc", "bcc", "attachments") and self.chance(0.7):
             return ([],)
+        if name == "time_zone" and op.template == "/api/v1/me" and self.chance(0.8):
+            return (self.rnd.choice(["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
+                                     "Australia/Sydney"]),)
+        if name in ("from", "to") and op.template == "/api/v1/holidays" and self.chance(0.8):
+            return ("20%02d-%s" % (self.rnd.randrange(24, 27) if name == "from" else
+                                   self.rnd.randrange(27, 30),
+                                   "01-01" if name == "from" else "12-31"),)
         if name in ("send_at", "time_zone") and self.chance(0.8):
             return (None,)
         # issue 9, E: calls — known choices and calls, numbers, times and URLs
@@ -565,6 +575,12 @@ class Fuzzer:
                 (op.method == "DELETE" or member):
             pool = self.w.members[chosen["teams"]]  # a member: always for DELETE
         known = self.pick(sorted(k for k in (pool or ()) if k not in protected))
+        if collection == "holidays":
+            # a new day for PUT half the time (and while none is known)
+            made = "20%02d-%02d-%02d" % (25 + self.rnd.randrange(4), 1 + self.rnd.randrange(12),
+                                         1 + self.rnd.randrange(28))
+            if known is None or (op.method == "PUT" and self.chance(0.5)):
+                known = made
         roll = self.rnd.randrange(100)
         s = self.schema(param.get("schema", {}))
         if s.get("type") == "integer":
@@ -655,6 +671,10 @@ class Fuzzer:
             body, kind = self.session_body(data)
         else:
             body, kind = self.obj(data, schema, op), "valid"
+            if op.template == "/api/v1/me" and op.method == "PATCH" and self.chance(0.5):
+                # half the time a time zone alone (a password change needs both passwords)
+                zone = self.rnd.choice(["UTC", "Europe/Berlin", "Asia/Kolkata"])
+                body = {"time_zone": body.get("time_zone", zone)}
             if op.template == "/api/v1/emails/preview" and self.chance(0.8):
                 # hail wants body_html with a subject, or a template_id
                 if body.get("template_id") is not None:
@@ -844,6 +864,8 @@ class Fuzzer:
                         ("/api/v1/voicemail-drops/{id}", w.drops)):
             if op.template == t and method == "DELETE" and ids:
                 pool.discard(ids[0])  # issue 9, E
+        if op.template == "/api/v1/holidays/{day}" and method == "DELETE":
+            w.holidays.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -983,6 +1005,10 @@ class ApiFuzz(ApiCase):
             r = self.h.request("POST", "/api/v1/blocked-domains", {"domain": "seed%d.example" % t},
                                token=self.admin)
             self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            r = self.h.request("PUT", "/api/v1/holidays/2026-12-%02d" % (24 + t), {"name": "Seed"},
+                               token=self.admin)
+            self.assertEqual(r.status, 200, r)
             world.learn(r.json)
         # SMTP channels to a closed port: a test message gets its answer at once.
         for t in range(3):
