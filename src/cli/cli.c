@@ -1,5 +1,6 @@
 #include "core/common.h"
 
+#include "core/cadence.h"
 #include "core/timeutil.h"
 
 #include "cli/cli.h"
@@ -435,6 +436,7 @@ int cli_main(int argc, char **argv)
     if (!e && !(e = settings_load(&set)) && !(e = log_init(set.log_level)) &&
         !(e = db_set_sync(set.db_sync))) {
         time_set_clock_file(set.clock_file);
+        tz_set_dir(set.tz_dir);
         set.data_dir = c.data_dir;
         set.database = c.database;
         settings_set(&set);

@@ -376,11 +376,24 @@ static int name_ok(const char *name)
     return 1;
 }
 
+/* Where zone files are read: tz_set_dir()'s directory (TZDIR, read once
+ * by svc/settings.c), else TZ_DEFAULT_DIR. Set before threads start. */
+static char *tz_dir;
+
+void tz_set_dir(const char *dir)
+{
+    free(tz_dir);
+    tz_dir = dir && *dir ? strdup(dir) : NULL;
+}
+
+static const char *tz_dir_get(void)
+{
+    return tz_dir ? tz_dir : TZ_DEFAULT_DIR;
+}
+
 static struct tz *zone_load(const char *name)
 {
-    const char *dir = getenv("TZDIR");
-    if (!dir || !*dir)
-        dir = TZ_DEFAULT_DIR;
+    const char *dir = tz_dir_get();
     char path[4096];
     int n = snprintf(path, sizeof path, "%s/%s", dir, name);
     if (n < 0 || (size_t)n >= sizeof path)
@@ -589,9 +602,7 @@ hail_err tz_names(const char *const **names, size_t *n)
     hail_err e = HAIL_OK;
     pthread_mutex_lock(&names_lock);
     if (!names_list) {
-        const char *dir = getenv("TZDIR");
-        if (!dir || !*dir)
-            dir = TZ_DEFAULT_DIR;
+        const char *dir = tz_dir_get();
         char **list = NULL;
         size_t cnt = 0, cap = 0;
         int rc = names_read(dir, "tzdata.zi", &list, &cnt, &cap);

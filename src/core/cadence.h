@@ -20,6 +20,9 @@
  * "UTC" always exists. */
 typedef struct tz tz;
 hail_err tz_get(const char *name, const tz **out);
+/* The directory zone files are read from (NULL or "": /usr/share/zoneinfo);
+ * set once at start-up from settings()->tz_dir, before threads start. */
+void tz_set_dir(const char *dir);
 /* 1 when name is a zone tz_get accepts. */
 int tz_valid(const char *name);
 const char *tz_name(const tz *z);

@@ -120,6 +120,7 @@ hail_err settings_load(hail_settings *s)
         return e;
     s->ca_file = v;
     s->clock_file = env("HAIL_CLOCK_FILE");
+    s->tz_dir = env("TZDIR");
     return HAIL_OK;
 }
 

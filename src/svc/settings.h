@@ -56,6 +56,9 @@ typedef struct hail_settings {
      * hail's "now" is the RFC 3339 UTC time in that file; NULL: the wall
      * clock. For tests only. */
     const char *clock_file;
+    /* TZDIR: where IANA time zone files are read (core/cadence.h); NULL:
+     * /usr/share/zoneinfo. */
+    const char *tz_dir;
 } hail_settings;
 
 /* Reads the environment into *s (flags already parsed by the CLI override

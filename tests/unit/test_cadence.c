@@ -294,7 +294,7 @@ static void test_own_zone_files(void **state)
 {
     snprintf(tzdir, sizeof tzdir, "/tmp/hail-tz-XXXXXX");
     assert_non_null(mkdtemp(tzdir));
-    setenv("TZDIR", tzdir, 1);
+    tz_set_dir(tzdir);
 
     /* version 1: two transitions, no footer; after the last, its type */
     int64_t at1[] = {1000000000, 1100000000};
@@ -371,7 +371,7 @@ static void test_own_zone_files(void **state)
     snprintf(path, sizeof path, "%s/Hail", tzdir);
     assert_false(tz_valid("Hail")); /* a directory */
 
-    unsetenv("TZDIR");
+    tz_set_dir(NULL);
     /* zones already loaded stay; new names come from the system again */
     assert_true(tz_valid("Hail/Quoted"));
     assert_true(tz_valid("Pacific/Auckland"));
