@@ -132,13 +132,16 @@ class World:
         self.emails_made = 0
         self.names_made = 0
         self.links = {}      # "o", "c", "u" -> recipients' tokens of a sent email (/t/o/…, /u/…)
+        self.campaigns = set()         # campaign ids (issue 9)
+        self.campaign_members = {}     # campaign id -> its member ids
 
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
                 "tokens": self.tokens, "people": self.people, "accounts": self.accounts,
                 "opportunities": self.opportunities, "templates": self.templates,
                 "channels": self.channels, "senders": self.senders, "emails": self.emails,
-                "blocked-domains": self.domains}.get(collection, self.links.get(collection))
+                "blocked-domains": self.domains, "campaigns": self.campaigns,
+                }.get(collection, self.links.get(collection))
 
     def creds(self):
         """(email, password) of active users whose password is known."""
@@ -200,6 +203,11 @@ class World:
             self.emails.add(value["id"])
         elif set(value) >= {"domain", "created_at"} and isinstance(value.get("domain"), str):
             self.domains.add(value["domain"])
+        elif "steps_count" in value and isinstance(value.get("id"), int):
+            self.campaigns.add(value["id"])
+        elif "step_position" in value and isinstance(value.get("campaign_id"), int) and \
+                isinstance(value.get("id"), int):
+            self.campaign_members.setdefault(value["campaign_id"], set()).add(value["id"])
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -523,6 +531,8 @@ class Fuzzer:
         if collection == "members" and self.w.members.get(chosen.get("teams")) and \
                 (op.method == "DELETE" or member):
             pool = self.w.members[chosen["teams"]]  # a member: always for DELETE
+        if collection == "members" and op.template.startswith("/api/v1/campaigns/"):
+            pool = self.w.campaign_members.get(chosen.get("campaigns"), set())
         known = self.pick(sorted(k for k in (pool or ()) if k not in protected))
         roll = self.rnd.randrange(100)
         s = self.schema(param.get("schema", {}))
@@ -616,6 +626,9 @@ class Fuzzer:
                 else:
                     body.setdefault("subject", "Hi {{first_name}}")
                     body.setdefault("body_html", "<p>Hello {{company}}</p>")
+            if op.template == "/api/v1/campaigns/{id}/members" and self.chance(0.7):
+                # hail wants exactly one of person_ids, account_id and opportunity_id
+                body = {"person_ids": [self.pick(sorted(self.w.people)) for _ in range(3)]}
             if roll >= 70:
                 body, kind = self.mutate(data, body, schema)
         return json.dumps(body).encode(), ct, kind
@@ -785,6 +798,8 @@ class Fuzzer:
             w.senders.discard(ids[0])
         if op.template == "/api/v1/blocked-domains/{domain}" and method == "DELETE":
             w.domains.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
+        if op.template == "/api/v1/campaigns/{id}" and method == "DELETE" and ids:
+            w.campaigns.discard(ids[0])
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -956,6 +971,25 @@ class ApiFuzz(ApiCase):
             if i % 2 == 0:
                 self.h.sql("UPDATE emails SET status = 'failed', failed_reason = 'rejected'"
                            " WHERE id = ?", r.json["id"])
+
+        # Campaigns (issue 9): some with people (pause, resume, remove them),
+        # some without (they can be deleted), of both callers, shared.
+        for i in range(8):
+            tok = self.admin if i % 2 else self.rep
+            r = self.h.request("POST", "/api/v1/campaigns",
+                               {"name": "Seed %d" % i, "sharing": "everyone",
+                                "steps": [{"day": 1, "type": "call"}]}, token=tok)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            if i < 6:
+                r = self.h.request("POST", "/api/v1/campaigns/%d/members" % r.json["id"],
+                                   {"person_ids": people[:12]}, token=tok)
+                self.assertEqual(r.status, 200, r)
+        r = self.h.request("GET", "/api/v1/campaigns?limit=200", token=self.admin)
+        for c in r.json["data"]:
+            r = self.h.request("GET", "/api/v1/campaigns/%d/members?limit=200" % c["id"],
+                               token=self.admin)
+            world.learn(r.json)
 
         deadline = time.monotonic() + SECONDS
         started = time.monotonic()
