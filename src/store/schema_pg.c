@@ -424,6 +424,8 @@ static const char *const migrations[] = {
     "CREATE UNIQUE INDEX campaign_members_once ON campaign_members(campaign_id, person_id)"
     "  WHERE status IN ('scheduled', 'active', 'paused');"
     "CREATE INDEX campaign_members_campaign ON campaign_members(campaign_id, status, id);"
+    /* a campaign's people in the order added, any status (B: GET …/members) */
+    "CREATE INDEX campaign_members_list ON campaign_members(campaign_id, id);"
     "CREATE INDEX campaign_members_person ON campaign_members(person_id, id);"
     "CREATE INDEX campaign_members_leased ON campaign_members(lease_owner) WHERE lease_owner IS "
     "NOT NULL;"

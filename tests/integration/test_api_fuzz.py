@@ -143,6 +143,8 @@ class World:
         # issue 9, E: calls, outcomes, reasons, caller ids, voicemail drops.
         self.calls, self.outcomes, self.reasons = set(), set(), set()
         self.caller_ids, self.drops = set(), set()
+        self.campaigns = set()         # campaign ids (issue 9)
+        self.campaign_members = {}     # campaign id -> its member ids
 
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
@@ -152,7 +154,8 @@ class World:
                 "blocked-domains": self.domains, "calls": self.calls,
                 "call-outcomes": self.outcomes, "call-reasons": self.reasons,
                 "caller-ids": self.caller_ids, "voicemail-drops": self.drops,
-                "holidays": self.holidays}.get(collection, self.links.get(collection))
+                "holidays": self.holidays, "campaigns": self.campaigns,
+                }.get(collection, self.links.get(collection))
 
     def creds(self):
         """(email, password) of active users whose password is known."""
@@ -227,6 +230,11 @@ class World:
             self.drops.add(value["id"])
         elif set(value) == {"day", "name"} and isinstance(value.get("day"), str):
             self.holidays.add(value["day"])
+        elif "steps_count" in value and isinstance(value.get("id"), int):
+            self.campaigns.add(value["id"])
+        elif "step_position" in value and isinstance(value.get("campaign_id"), int) and \
+                isinstance(value.get("id"), int):
+            self.campaign_members.setdefault(value["campaign_id"], set()).add(value["id"])
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -574,6 +582,8 @@ class Fuzzer:
         if collection == "members" and self.w.members.get(chosen.get("teams")) and \
                 (op.method == "DELETE" or member):
             pool = self.w.members[chosen["teams"]]  # a member: always for DELETE
+        if collection == "members" and op.template.startswith("/api/v1/campaigns/"):
+            pool = self.w.campaign_members.get(chosen.get("campaigns"), set())
         known = self.pick(sorted(k for k in (pool or ()) if k not in protected))
         if collection == "holidays":
             # a new day for PUT half the time (and while none is known)
@@ -682,6 +692,9 @@ class Fuzzer:
                 else:
                     body.setdefault("subject", "Hi {{first_name}}")
                     body.setdefault("body_html", "<p>Hello {{company}}</p>")
+            if op.template == "/api/v1/campaigns/{id}/members" and self.chance(0.7):
+                # hail wants exactly one of person_ids, account_id and opportunity_id
+                body = {"person_ids": [self.pick(sorted(self.w.people)) for _ in range(3)]}
             if roll >= 70:
                 body, kind = self.mutate(data, body, schema)
         return json.dumps(body).encode(), ct, kind
@@ -866,6 +879,8 @@ class Fuzzer:
                 pool.discard(ids[0])  # issue 9, E
         if op.template == "/api/v1/holidays/{day}" and method == "DELETE":
             w.holidays.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
+        if op.template == "/api/v1/campaigns/{id}" and method == "DELETE" and ids:
+            w.campaigns.discard(ids[0])
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -1062,6 +1077,24 @@ class ApiFuzz(ApiCase):
             self.h.sql("UPDATE people SET phone = '+1 415 555 0123' WHERE id = ?", p)
             r = self.h.request("POST", "/api/v1/calls/start", {"person_id": p}, token=self.admin)
             self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+        # Campaigns (issue 9): some with people (pause, resume, remove them),
+        # some without (they can be deleted), of both callers, shared.
+        for i in range(8):
+            tok = self.admin if i % 2 else self.rep
+            r = self.h.request("POST", "/api/v1/campaigns",
+                               {"name": "Seed %d" % i, "sharing": "everyone",
+                                "steps": [{"day": 1, "type": "call"}]}, token=tok)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            if i < 6:
+                r = self.h.request("POST", "/api/v1/campaigns/%d/members" % r.json["id"],
+                                   {"person_ids": people[:12]}, token=tok)
+                self.assertEqual(r.status, 200, r)
+        r = self.h.request("GET", "/api/v1/campaigns?limit=200", token=self.admin)
+        for c in r.json["data"]:
+            r = self.h.request("GET", "/api/v1/campaigns/%d/members?limit=200" % c["id"],
+                               token=self.admin)
             world.learn(r.json)
 
         deadline = time.monotonic() + SECONDS

@@ -304,7 +304,8 @@ static void test_add_with_reasons(void **state)
     /* the member and its activity, with §8's attributes */
     assert_int_equal(q(d,
                        "SELECT count(*) FROM campaign_members WHERE campaign_id = %lld"
-                       " AND status = 'active' AND launch_time = '10:00'",
+                       " AND status = 'active' AND launch_time = '10:00'"
+                       " AND next_due_at IS NOT NULL",
                        (long long)id),
                      1);
     db_st *st = db_prepare(d, "SELECT attrs, user_id FROM activities WHERE type = 'campaign_add'");
@@ -366,12 +367,22 @@ static void test_pause_resume_stop_leave(void **state)
     assert_int_equal(campaign_action(d, &rep, id, "pause", &ref), HAIL_OK);
     assert_int_equal(member_status_count(d, id, "paused", "campaign"), 1);
     assert_int_equal(member_status_count(d, id, "paused", "manual"), 1);
+    assert_int_equal(q(d,
+                       "SELECT count(*) FROM campaign_members WHERE campaign_id = %lld"
+                       " AND next_due_at IS NOT NULL",
+                       (long long)id),
+                     0);
     assert_int_equal(campaign_member_action(d, &rep, id, m1, "resume", &ref, &m), HAIL_OK);
     assert_int_equal(ref.status, 409);
     assert_int_equal(campaign_action(d, &rep, id, "resume", &ref), HAIL_OK);
     assert_int_equal(ref.status, 0);
     assert_int_equal(member_status_count(d, id, "active", ""), 1);
     assert_int_equal(member_status_count(d, id, "paused", "manual"), 1);
+    assert_int_equal(q(d,
+                       "SELECT count(*) FROM campaign_members WHERE campaign_id = %lld"
+                       " AND status = 'active' AND next_due_at IS NOT NULL AND paused_at IS NULL",
+                       (long long)id),
+                     1);
     /* leave: the rep's active people pause; resume brings back only those */
     size_t n = 0;
     assert_int_equal(campaign_leave(d, &rep, 1, &n), HAIL_OK);
