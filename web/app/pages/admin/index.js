@@ -17,6 +17,7 @@ import { Channels } from './mail-channels.js';
 import { Senders } from './mail-senders.js';
 import { BlockedDomains } from './mail-blocked.js';
 import { MailSettings } from './mail-settings.js';
+import { CallsAdmin } from './calls.js';
 
 // admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
 // module waits for it (top-level await), so the pages never show unstyled.
@@ -65,6 +66,8 @@ export default function Admin({ path, user }) {
       return html`<${BlockedDomains} nav=${nav} />`;
     case 'mail-settings':
       return html`<${MailSettings} nav=${nav} />`;
+    case 'calls':
+      return html`<${CallsAdmin} nav=${nav} />`;
     default:
       return html`
         <${Page} title="Page not found">

@@ -21,6 +21,7 @@ export function adminRoute(path) {
   if (p === '/admin/senders') return { page: 'senders' };
   if (p === '/admin/blocked-domains') return { page: 'blocked-domains' };
   if (p === '/admin/mail-settings') return { page: 'mail-settings' };
+  if (p === '/admin/calls') return { page: 'calls' };
   const m = /^\/admin\/teams\/([1-9][0-9]{0,17})$/.exec(p);
   if (m) return { page: 'team', id: Number(m[1]) };
   return { page: 'not-found' };
@@ -36,6 +37,7 @@ export const ADMIN_NAV = [
   ['/admin/senders', 'Senders', ['senders']],
   ['/admin/blocked-domains', 'Blocked domains', ['blocked-domains']],
   ['/admin/mail-settings', 'Mail settings', ['mail-settings']],
+  ['/admin/calls', 'Calls', ['calls']],
 ];
 
 // Length in characters (code points), as hail counts them.
