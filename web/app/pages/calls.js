@@ -97,7 +97,7 @@ export function CallList({ filter, label = 'Calls', emptyText = 'No calls yet.' 
             const at = c.started_at || c.created_at;
             return html`<tr key=${c.id} class=${open === c.id ? 'is-open' : ''}>
               <td><button type="button" class="link-button" aria-expanded=${open === c.id ? 'true' : 'false'}
-                aria-controls="call-detail" onClick=${() => setOpen(open === c.id ? null : c.id)}>${(c.person && c.person.name) || `Person ${c.person && c.person.id}`}<span class="visually-hidden">, call of ${formatDateTime(at)}</span></button></td>
+                aria-controls="call-detail" onClick=${() => setOpen(open === c.id ? null : c.id)}>${(c.person && c.person.name) || `Person ${c.person && c.person.id}`}<span class="visually-hidden"> (call of ${formatDateTime(at)})</span></button></td>
               <td>${outcomeText(c)}</td>
               <td class="cell-notes">${c.notes ? notesLine(c.notes) : html`<span class="muted">—</span>`}</td>
               <td><${When} iso=${at} /></td>

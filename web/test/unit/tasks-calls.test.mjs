@@ -191,6 +191,7 @@ test('admin: E.164 numbers, names, order, voicemail files', () => {
   assert.equal(numberProblem('555-0100'), 'Enter the number in international form: + then the country code and number, like +14155550100.');
   assert.equal(numberProblem('+49 30 1234567'), null);
   assert.equal(nameProblem(' ', 'reason name'), 'Enter a reason name.');
+  assert.equal(nameProblem('', 'outcome name'), 'Enter an outcome name.');
   assert.equal(nameProblem('x'.repeat(101), 'reason name'), 'A reason name can have at most 100 characters, not 101.');
   assert.deepEqual(byPosition([{ id: 2, position: 1 }, { id: 1, position: 1 }, { id: 3, position: 0, archived: true }]).map((x) => x.id), [1, 2]);
   assert.equal(nextPosition([{ position: 4 }, { position: 2 }]), 5);

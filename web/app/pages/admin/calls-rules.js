@@ -5,7 +5,7 @@ export const DROP_MAX_BYTES = 10 * 1024 * 1024;
 
 export function nameProblem(name, label = 'name', max = 100) {
   const n = [...String(name || '').trim()].length;
-  if (n === 0) return `Enter a ${label}.`;
+  if (n === 0) return `Enter ${/^[aeiou]/i.test(label) ? 'an' : 'a'} ${label}.`;
   if (n > max) return `A ${label} can have at most ${max} characters, not ${n}.`;
   return null;
 }
