@@ -16,7 +16,7 @@ import {
   notesLine, callStatusLabel, callStatusTone,
 } from '../../app/pages/calls-format.js';
 import {
-  e164, numberProblem, nameProblem, byPosition, nextPosition, audioType, dropProblem, nameFromFile, bytesText, DROP_MAX_BYTES,
+  e164, numberProblem, nameProblem, secretProblem, byPosition, nextPosition, audioType, dropProblem, nameFromFile, bytesText, DROP_MAX_BYTES,
 } from '../../app/pages/admin/calls-rules.js';
 import { createClient } from '../../app/lib/request.js';
 import { adminRoute, ADMIN_NAV } from '../../app/pages/admin/rules.js';
@@ -192,7 +192,12 @@ test('admin: E.164 numbers, names, order, voicemail files', () => {
   assert.equal(numberProblem('+49 30 1234567'), null);
   assert.equal(nameProblem(' ', 'reason name'), 'Enter a reason name.');
   assert.equal(nameProblem('', 'outcome name'), 'Enter an outcome name.');
-  assert.equal(nameProblem('x'.repeat(101), 'reason name'), 'A reason name can have at most 100 characters, not 101.');
+  assert.equal(nameProblem('x'.repeat(201), 'reason name'), 'A reason name can have at most 200 characters, not 201.');
+  assert.equal(nameProblem('x'.repeat(200), 'reason name'), null);
+  assert.equal(secretProblem(''), 'Enter the secret your dialer provider gave you.');
+  assert.equal(secretProblem('short'), 'A dialer secret needs at least 16 characters, not 5.');
+  assert.equal(secretProblem('s'.repeat(257)), 'A dialer secret can have at most 256 characters, not 257.');
+  assert.equal(secretProblem('s'.repeat(16)), null);
   assert.deepEqual(byPosition([{ id: 2, position: 1 }, { id: 1, position: 1 }, { id: 3, position: 0, archived: true }]).map((x) => x.id), [1, 2]);
   assert.equal(nextPosition([{ position: 4 }, { position: 2 }]), 5);
   assert.equal(nextPosition([]), 1);

@@ -3,7 +3,7 @@
 
 export const DROP_MAX_BYTES = 10 * 1024 * 1024;
 
-export function nameProblem(name, label = 'name', max = 100) {
+export function nameProblem(name, label = 'name', max = 200) {
   const n = [...String(name || '').trim()].length;
   if (n === 0) return `Enter ${/^[aeiou]/i.test(label) ? 'an' : 'a'} ${label}.`;
   if (n > max) return `A ${label} can have at most ${max} characters, not ${n}.`;
@@ -53,6 +53,15 @@ export function dropProblem(file, name) {
 // The name a file suggests: "intro-message.wav" → "intro-message".
 export function nameFromFile(file) {
   return String((file && file.name) || '').replace(/\.[^.]+$/, '');
+}
+
+// The dialer's shared secret: 16 to 256 characters (hail's rule).
+export function secretProblem(secret) {
+  const n = [...String(secret || '')].length;
+  if (n === 0) return 'Enter the secret your dialer provider gave you.';
+  if (n < 16) return `A dialer secret needs at least 16 characters, not ${n}.`;
+  if (n > 256) return `A dialer secret can have at most 256 characters, not ${n}.`;
+  return null;
 }
 
 export function bytesText(n) {

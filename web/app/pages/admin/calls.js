@@ -17,7 +17,7 @@ import { useLoad } from './load.js';
 import { Field } from './field.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { AdminsOnly, isForbidden } from './admins-only.js';
-import { byPosition, nextPosition, nameProblem, numberProblem, e164, audioType, dropProblem, nameFromFile, bytesText } from './calls-rules.js';
+import { byPosition, nextPosition, nameProblem, numberProblem, e164, audioType, dropProblem, nameFromFile, bytesText, secretProblem } from './calls-rules.js';
 
 const list = (r) => (Array.isArray(r) ? r : (r && r.data) || []);
 
@@ -287,14 +287,18 @@ function Settings({ load }) {
 
   async function toggle(e) {
     const on = e.currentTarget.checked;
+    const before = load.data;
+    load.setData({ ...before, require_outcome: on }); // shown at once; put back on failure
     const ok = await said.run('require', () => api('PUT', '/api/v1/calls/settings', { body: { require_outcome: on } }),
       (r) => (r.require_outcome ? 'Every call now needs an outcome.' : 'Calls can be logged without an outcome.'));
     if (ok) load.reload();
+    else load.setData(before);
   }
   async function saveSecret(e) {
     e.preventDefault();
-    if (!secret) {
-      said.setFailure('Enter the secret your dialer provider gave you.');
+    const problem = secretProblem(secret);
+    if (problem) {
+      said.setFailure(problem);
       return;
     }
     const ok = await said.run('secret', () => api('PUT', '/api/v1/calls/settings', { body: { dialer_secret: secret } }),
