@@ -204,6 +204,38 @@ describe('tasks and calls', { skip: SKIP }, () => {
     await checkPage(page, 'person-log-call');
   });
 
+  it('an email task: the composer, Send disabled while a prompt is left, sent through complete', async (t) => {
+    if (missing) return t.skip(missing);
+    const sender = await hail.api('POST', '/api/v1/senders', { address: 'ada@sales.example.com', display_name: 'Ada Admin', signature_html: '', channel_id: 1 });
+    assert.equal(sender.status, 201, sender.body);
+    const task = await newTask({ type: 'email', name: 'Email Camille the recap', person_id: camille.id, due_at: laterToday() });
+    await page.goto('/tasks');
+    const row = page.getByRole('table', { name: 'Tasks' }).getByRole('row').filter({ hasText: 'Email Camille the recap' });
+    await row.getByRole('button', { name: 'Complete Email Camille the recap' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Complete: Email Camille the recap' });
+    await dialog.getByRole('combobox', { name: 'Sender' }).waitFor();
+    assert.equal(await dialog.getByRole('combobox', { name: 'Sender' }).inputValue(), String(sender.json.id));
+    const send = dialog.getByRole('button', { name: 'Send and complete' });
+    assert.equal(await send.isDisabled(), true);
+    await dialog.getByText('Write a subject.', { exact: true }).waitFor();
+    await dialog.getByRole('textbox', { name: 'Subject' }).fill('Recap of our call');
+    await dialog.getByRole('textbox', { name: 'Body' }).fill('<p>Hi Camille, {{! mention the pilot }}</p>');
+    await dialog.getByText('Replace the prompt “mention the pilot” with your own words.', { exact: true }).waitFor();
+    await dialog.getByText('Fill in what the template left open first.', { exact: true }).waitFor();
+    assert.equal(await send.isDisabled(), true);
+    await dialog.getByRole('textbox', { name: 'Body' }).fill('<p>Hi Camille, thanks for the call: the pilot starts in January.</p>');
+    await dialog.getByRole('region', { name: 'Preview of the body' }).getByText('Hi Camille, thanks for the call: the pilot starts in January.').waitFor();
+    await checkPage(page, 'tasks-email-form');
+    await send.click();
+    await page.getByText('Completed: Email Camille the recap.', { exact: true }).waitFor();
+    const done = (await hail.api('GET', `/api/v1/tasks/${task.id}`)).json;
+    assert.equal(done.status, 'complete');
+    assert.ok(done.email_id, 'the task names its email');
+    const email = (await hail.api('GET', `/api/v1/emails/${done.email_id}`)).json;
+    assert.equal(email.subject, 'Recap of our call');
+    assert.equal(email.person.id, camille.id);
+  });
+
   it('bulk skip and reschedule on a selection', async (t) => {
     if (missing) return t.skip(missing);
     const a = await newTask({ type: 'custom', name: 'Send the case study', person_id: camille.id, due_at: daysFromNow(1) });
