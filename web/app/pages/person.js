@@ -14,6 +14,7 @@ import { Tabs } from '../components/tabs.js';
 import { Loading, ErrorState, Empty } from '../components/states.js';
 import { EmailList } from './emails.js';
 import { CallAction, CallList } from './calls.js';
+import { PersonTasks } from './tasks.js';
 
 // Which Salesforce record the person is: a contact when there is a contact id, else a lead.
 export function salesforceRecord(p) {
@@ -217,6 +218,8 @@ export function PersonPage({ params, query }) {
           ? html`<${EmailList} filter=${{ person: p.id }} label="Emails" emptyText=${`No emails to ${name} yet.`} />`
           : id === 'calls'
           ? html`<${CallList} filter=${{ person: p.id }} label="Calls" emptyText=${`No calls with ${name} yet.`} />`
+          : id === 'tasks'
+          ? html`<${PersonTasks} personId=${p.id} name=${name} />`
           : html`<div class="placeholder" data-placeholder=${id}>
           <p><strong>${label}</strong> — this tab arrives in a later release.</p>
           <p class="muted">${what} will be shown here.</p>

@@ -8,7 +8,9 @@ export const QUEUES = [
   ['tomorrow', 'Tomorrow'],
   ['next_7_days', 'Next 7 days'],
 ];
-const QUEUE_IDS = new Set(QUEUES.map(([id]) => id));
+// 'open': every open task whatever its due date (the person page's tasks link to it; not in
+// the queue navigation).
+const QUEUE_IDS = new Set([...QUEUES.map(([id]) => id), 'open']);
 
 export const TASK_TYPES = [
   ['email', 'Email'],
@@ -28,6 +30,7 @@ export function queueOf(value) {
 }
 
 export function queueLabel(queue) {
+  if (queue === 'open') return 'All open tasks';
   const found = QUEUES.find(([id]) => id === queue);
   return found ? found[1] : queue;
 }

@@ -256,7 +256,9 @@ export function TasksPage({ query, user }) {
         tasksChanged();
       }} />`;
   } else if (state.rows.length === 0) {
-    body = html`<${Empty}><p>No tasks ${filters.queue === 'overdue' ? 'overdue' : `due ${queueLabel(filters.queue).toLowerCase()}`}${filters.type || filters.campaign ? ' with these filters' : ''}.</p></${Empty}>`;
+    const which = filters.queue === 'overdue' ? 'No tasks overdue' : filters.queue === 'open' ? 'No open tasks'
+      : `No tasks due ${queueLabel(filters.queue).toLowerCase()}`;
+    body = html`<${Empty}><p>${which}${filters.type || filters.campaign ? ' with these filters' : ''}.</p></${Empty}>`;
   } else {
     body = html`
       ${selected.size ? html`<${BulkBar} selected=${selected} onClear=${() => setSelected(new Set())}
@@ -283,4 +285,42 @@ export function TasksPage({ query, user }) {
         onSubmit=${async (iso) => { await rescheduleTask(d.task, iso); setDialog(null); changed(`Rescheduled: ${taskTitle(d.task)}.`); }} />
     </${Modal}>` : null}
   </${Page}>`;
+}
+
+// A person's open tasks (the person page's Tasks tab): GET /api/v1/tasks?queue=open&person=ID,
+// every assignee the user may see; each links to the work queue on it.
+export function PersonTasks({ personId, name }) {
+  const list = usePagedList((f, { cursor, limit, signal }) =>
+    api('GET', '/api/v1/tasks', { query: { queue: 'open', person: f.person, limit, cursor }, signal }));
+  useEffect(() => {
+    list.load({ person: personId });
+  }, [personId]);
+  useEffect(() => {
+    const reload = () => list.retry();
+    window.addEventListener(TASKS_CHANGED, reload);
+    return () => window.removeEventListener(TASKS_CHANGED, reload);
+  });
+  const { state } = list;
+  let body;
+  if (state.status === 'error') body = html`<${ErrorState} error=${state.error} onRetry=${list.retry} />`;
+  else if (state.status !== 'ready') body = html`<${Loading} label="Loading tasks…" />`;
+  else if (state.rows.length === 0) body = html`<${Empty}><p>No open tasks about ${name}.</p></${Empty}>`;
+  else {
+    body = html`<div class="table-wrap" role="region" aria-label="Open tasks (scrollable)" tabindex="0">
+      <table class="table table-tasks" aria-label="Open tasks">
+        <thead><tr><th scope="col">Task</th><th scope="col">Due</th><th scope="col">Priority</th><th scope="col">Campaign</th><th scope="col">Assignee</th></tr></thead>
+        <tbody>
+          ${state.rows.map((t) => html`<tr key=${t.id}>
+            <td class="cell-task"><span class=${`type-badge type-${t.type}`}>${typeLabel(t.type)}</span>
+              <${Link} href=${`/tasks?queue=open&assignee=all&mode=work&task=${t.id}`}>${taskTitle(t)}</${Link}></td>
+            <td><${TaskDue} task=${t} /></td>
+            <td><${Priority} value=${t.priority} /></td>
+            <td>${t.campaign ? t.campaign.name : html`<span class="muted">—</span>`}</td>
+            <td>${t.assignee ? t.assignee.name : '—'}</td>
+          </tr>`)}
+        </tbody>
+      </table>
+    </div>`;
+  }
+  return html`<div class="task-list">${body}<${Pager} list=${list} noun="tasks" /></div>`;
 }

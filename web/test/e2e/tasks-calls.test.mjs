@@ -273,6 +273,14 @@ describe('tasks and calls', { skip: SKIP }, () => {
     await page.getByRole('navigation', { name: 'Task queues' }).getByRole('link', { name: /^Next 7 days/ }).click();
     await table.getByRole('row').filter({ hasText: 'Check the contract' }).waitFor();
     await checkPage(page, 'tasks-next-7-days');
+
+    // The person page's Tasks tab lists Olga's open tasks; one opens in the work queue.
+    await page.goto(`/people/${olga.id}?tab=tasks`);
+    const open = page.getByRole('table', { name: 'Open tasks' });
+    await open.getByRole('link', { name: 'Check the contract' }).click();
+    await page.getByRole('heading', { name: 'Work queue · All open tasks', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Check the contract', level: 2 }).waitFor();
+    await checkPage(page, 'tasks-work-open');
   });
 
   it('the work queue: one task beside the person, next on complete, 390 px', async (t) => {

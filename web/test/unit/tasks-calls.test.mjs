@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  QUEUES, queueOf, filtersOf, tasksQuery, filterChange, navCount, localInputValue, isoFromLocalInput,
+  QUEUES, queueOf, queueLabel, filtersOf, tasksQuery, filterChange, navCount, localInputValue, isoFromLocalInput,
   defaultReschedule, rescheduleProblem, bulkLine, nextAfter, keepSelected, toggled, taskTitle, typeLabel,
   emailLeftovers, tasksCount,
 } from '../../app/pages/tasks-rules.js';
@@ -29,6 +29,9 @@ test('queues: the four in order, Today by default, a bad one is Today', () => {
   assert.equal(queueOf('tomorrow'), 'tomorrow');
   assert.equal(queueOf(null), 'today');
   assert.equal(queueOf('done'), 'today');
+  assert.equal(queueOf('open'), 'open');
+  assert.equal(queueLabel('open'), 'All open tasks');
+  assert.equal(queueLabel('next_7_days'), 'Next 7 days');
 });
 
 test('filters from the URL and the API query they make', () => {
