@@ -9,20 +9,24 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHail, launchBrowser, newPage, signIn, checkPage, waitFor, expectResponse, SKIP } from './harness.mjs';
 
-// Today at hh:mm UTC when that is still ahead, else a minute from now (the queues follow the
-// user's time zone, UTC for the demo users).
-function laterToday() {
-  const now = Date.now();
-  const end = new Date(now);
-  end.setUTCHours(23, 58, 0, 0);
-  const at = Math.min(now + 30 * 60000, end.getTime());
-  return new Date(Math.max(at, now + 60000)).toISOString().replace(/\.\d{3}Z$/, 'Z');
+// The queues follow the assignee's time zone. The demo admin's is set to the whole-hour zone
+// in which it is now about noon (Etc/GMT+11 … Etc/GMT-12), so "today" has hours left on
+// both sides whenever the test runs, and "tomorrow" is a day from now.
+function noonZone(now = new Date()) {
+  const east = 12 - now.getUTCHours(); // hours east of UTC: -11 … 12
+  return east === 0 ? 'Etc/GMT' : `Etc/GMT${east > 0 ? '-' : '+'}${Math.abs(east)}`;
 }
 
+const stamp = (ms) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+// Half an hour from now: today in the admin's zone.
+function laterToday() {
+  return stamp(Date.now() + 30 * 60000);
+}
+
+// n days from now: that many days ahead in the admin's zone.
 function daysFromNow(n) {
-  const d = new Date(Date.now() + n * 86400000);
-  d.setUTCHours(10, 0, 0, 0);
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return stamp(Date.now() + n * 86400000);
 }
 
 describe('tasks and calls', { skip: SKIP }, () => {
@@ -48,6 +52,8 @@ describe('tasks and calls', { skip: SKIP }, () => {
     olga = r.json.data.find((p) => p.email === 'olga.anderson@cafe-zurich.example');
     camille = r.json.data.find((p) => p.email === 'camille.kowalczyk@contoso.example');
     assert.ok(olga && camille, 'the demo people are imported');
+    const zone = await hail.api('PATCH', '/api/v1/me', { time_zone: noonZone() });
+    assert.equal(zone.status, 200, zone.body);
     for (const [method, path] of [['GET', '/api/v1/tasks/counts'], ['GET', '/api/v1/call-outcomes'], ['GET', '/api/v1/calls']]) {
       const x = await hail.api(method, path);
       if (x.status === 404 && !missing) missing = `${method} ${path} is not in this hail yet (404)`;
