@@ -67,6 +67,7 @@ SEED = int(os.environ.get("HAIL_FUZZ_SEED", "51129"))
 EXAMPLES = int(os.environ.get("HAIL_FUZZ_EXAMPLES", "0")) or 75 * len(openapi_check.spec().operations)
 SECONDS = float(os.environ.get("HAIL_FUZZ_SECONDS", "120" if harness.SANITIZED else "75"))
 FLOOR = int(os.environ.get("HAIL_FUZZ_FLOOR", "3"))
+CHUNK = 250  # examples per Hypothesis run (see test_every_operation)
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PW = "correct horse battery"
@@ -960,21 +961,33 @@ class ApiFuzz(ApiCase):
         deadline = time.monotonic() + SECONDS
         started = time.monotonic()
 
-        @hypothesis.seed(SEED)
-        @hypothesis.settings(database=None, deadline=None, max_examples=EXAMPLES,
-                             phases=[hypothesis.Phase.generate], derandomize=False,
-                             suppress_health_check=list(hypothesis.HealthCheck), print_blob=False)
-        @hypothesis.given(st.data())
-        def run(data):
-            # Nothing may escape to Hypothesis: it would replay the example
-            # against a server whose state has moved on.
-            try:
-                fz.one(data, deadline)
-            except Exception:
-                if fz.failure is None:
-                    fz.failure = "the fuzz pass itself failed:\n" + traceback.format_exc()
+        # The examples run in chunks, each its own Hypothesis run seeded
+        # SEED + chunk number, until the budget or the time cap: past the cap
+        # no chunk starts, so the undrawn rest costs nothing (drawing
+        # thousands of idle examples took minutes on a loaded machine).
+        def chunk(seed, n):
+            @hypothesis.seed(seed)
+            @hypothesis.settings(database=None, deadline=None, max_examples=n,
+                                 phases=[hypothesis.Phase.generate], derandomize=False,
+                                 suppress_health_check=list(hypothesis.HealthCheck),
+                                 print_blob=False)
+            @hypothesis.given(st.data())
+            def run(data):
+                # Nothing may escape to Hypothesis: it would replay the example
+                # against a server whose state has moved on.
+                try:
+                    fz.one(data, deadline)
+                except Exception:
+                    if fz.failure is None:
+                        fz.failure = "the fuzz pass itself failed:\n" + traceback.format_exc()
 
-        run()
+            run()
+
+        left, k = EXAMPLES, 0
+        while left > 0 and fz.failure is None and time.monotonic() < deadline:
+            n = min(CHUNK, left)
+            chunk(SEED + k, n)
+            left, k = left - n, k + 1
         elapsed = time.monotonic() - started
 
         total = sum(fz.sent.values())
