@@ -44,6 +44,15 @@ import './pages/emails.js';
 import './pages/templates-common.js';
 import './pages/templates.js';
 import './pages/templates-editor.js';
+import './pages/tasks-rules.js';
+import './pages/tasks-nav.js';
+import './pages/calls-format.js';
+import './pages/calls-dialog.js';
+import './pages/calls-form.js';
+import './pages/calls.js';
+import './pages/tasks-email.js';
+import './pages/tasks-work.js';
+import './pages/tasks.js';
 import './routes.js';
 
 import { render } from 'preact';

@@ -9,6 +9,7 @@ import { OpportunityPage } from './pages/opportunity.js';
 import { ComposePage } from './pages/compose.js';
 import { TemplatesPage } from './pages/templates.js';
 import { TemplateEditorPage } from './pages/templates-editor.js';
+import { TasksPage } from './pages/tasks.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -22,6 +23,7 @@ export const routes = [
   { pattern: '/compose', component: ComposePage },
   { pattern: '/templates', component: TemplatesPage },
   { pattern: '/templates/:id', component: TemplateEditorPage },
+  { pattern: '/tasks', component: TasksPage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },

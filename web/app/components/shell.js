@@ -6,6 +6,7 @@ import { Link, location } from '../lib/router.js';
 import { signOut } from '../lib/api.js';
 import { initials } from '../lib/format.js';
 import { Logo } from './logo.js';
+import { TasksNavLink } from '../pages/tasks-nav.js';
 
 function NavLink({ href, children }) {
   const path = location.value.path;
@@ -39,6 +40,7 @@ export function Shell({ user, children }) {
           <ul>
             <${NavLink} href="/people">People</${NavLink}>
             <${NavLink} href="/accounts">Accounts</${NavLink}>
+            <${TasksNavLink} />
             <${NavLink} href="/templates">Templates</${NavLink}>
             <${NavLink} href="/senders">Senders</${NavLink}>
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}

@@ -89,12 +89,16 @@ export function errorFromReply(status, bodyText, retryAfterHeader, now = Date.no
 //   csrf()           the current CSRF token (or null)
 //   onUnauthorized(error)  called for a 401 on anything but POST /api/v1/session
 export function createClient({ fetch, csrf = () => null, onUnauthorized = () => {} }) {
-  return async function request(method, path, { body, query, signal } = {}) {
+  return async function request(method, path, { body, raw, query, signal } = {}) {
     const verb = String(method).toUpperCase();
     const headers = { Accept: 'application/json' };
     const init = { method: verb, headers, credentials: 'same-origin' };
     if (signal) init.signal = signal;
-    if (body !== undefined) {
+    if (raw) {
+      // A body sent as it is (an upload): { data: Blob|ArrayBuffer|string, type: MIME type }.
+      headers['Content-Type'] = raw.type;
+      init.body = raw.data;
+    } else if (body !== undefined) {
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
     }

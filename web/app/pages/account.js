@@ -8,6 +8,7 @@ import { Page } from '../components/page.js';
 import { PeopleOf } from '../components/people-list.js';
 import { Loading, ErrorState } from '../components/states.js';
 import { EmailList } from './emails.js';
+import { CallList } from './calls.js';
 
 export function AccountPage({ params }) {
   const id = params.id;
@@ -60,6 +61,10 @@ export function AccountPage({ params }) {
       <h2 id="account-emails">Email</h2>
       <${EmailList} filter=${{ account: id }} label="Emails in this account" showPerson=${true}
         emptyText="No emails to the people of this account yet." />
+    </section>
+    <section aria-labelledby="account-calls" class="section">
+      <h2 id="account-calls">Calls</h2>
+      <${CallList} filter=${{ account: id }} label="Calls in this account" emptyText="No calls with the people of this account yet." />
     </section>
   </${Page}>`;
 }

@@ -8,6 +8,7 @@ import { Page } from '../components/page.js';
 import { PeopleOf } from '../components/people-list.js';
 import { Loading, ErrorState } from '../components/states.js';
 import { EmailList } from './emails.js';
+import { CallList } from './calls.js';
 
 export function OpportunityPage({ params }) {
   const id = params.id;
@@ -41,6 +42,10 @@ export function OpportunityPage({ params }) {
       <h2 id="opp-emails">Email</h2>
       <${EmailList} filter=${{ opportunity: id }} label="Emails in this opportunity" showPerson=${true}
         emptyText="No emails to the people of this opportunity yet." />
+    </section>
+    <section aria-labelledby="opp-calls" class="section">
+      <h2 id="opp-calls">Calls</h2>
+      <${CallList} filter=${{ opportunity: id }} label="Calls in this opportunity" emptyText="No calls with the people of this opportunity yet." />
     </section>
   </${Page}>`;
 }

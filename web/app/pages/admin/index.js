@@ -19,6 +19,7 @@ import { BlockedDomains } from './mail-blocked.js';
 import { MailSettings } from './mail-settings.js';
 import { Holidays } from './holidays.js';
 import { Settings } from './settings.js';
+import { CallsAdmin } from './calls.js';
 
 // admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
 // module waits for it (top-level await), so the pages never show unstyled.
@@ -70,6 +71,8 @@ export default function Admin({ path, user, query }) {
       return html`<${MailSettings} nav=${nav} />`;
     case 'holidays':
       return html`<${Holidays} nav=${nav} query=${query} />`;
+    case 'calls':
+      return html`<${CallsAdmin} nav=${nav} />`;
     default:
       return html`
         <${Page} title="Page not found">

@@ -23,6 +23,7 @@ export function adminRoute(path) {
   if (p === '/admin/blocked-domains') return { page: 'blocked-domains' };
   if (p === '/admin/mail-settings') return { page: 'mail-settings' };
   if (p === '/admin/holidays') return { page: 'holidays' };
+  if (p === '/admin/calls') return { page: 'calls' };
   const m = /^\/admin\/teams\/([1-9][0-9]{0,17})$/.exec(p);
   if (m) return { page: 'team', id: Number(m[1]) };
   return { page: 'not-found' };
@@ -39,6 +40,7 @@ export const ADMIN_NAV = [
   ['/admin/blocked-domains', 'Blocked domains', ['blocked-domains']],
   ['/admin/mail-settings', 'Mail settings', ['mail-settings']],
   ['/admin/holidays', 'Holidays', ['holidays']],
+  ['/admin/calls', 'Calls', ['calls']],
 ];
 
 // Length in characters (code points), as hail counts them.
