@@ -219,6 +219,16 @@ static int pass(db *d)
     return done;
 }
 
+/* Passes until nothing is due: how many members they handled (a pass
+ * stops after about 100 ms). */
+static int pass_all(db *d)
+{
+    int total = 0, n;
+    while ((n = pass(d)) > 0)
+        total += n;
+    return total;
+}
+
 static int64_t due_of(db *d, int64_t m)
 {
     return one_id(d, "SELECT coalesce(next_due_at, 0) FROM campaign_members WHERE id = %lld",
@@ -308,7 +318,7 @@ static void test_email_task_follow_up(void **state)
     assert_int_equal(emails_of(d, m), 0);
 
     at("2027-03-01T09:00:00Z");
-    assert_int_equal(pass(d), 1);
+    assert_int_equal(pass_all(d), 1);
     assert_int_equal(pass(d), 0);
     assert_int_equal(emails_of(d, m), 1);
     int64_t e1 = one_id(d,
@@ -327,7 +337,7 @@ static void test_email_task_follow_up(void **state)
     clear_maildir();
 
     at("2027-03-02T09:00:00Z");
-    assert_int_equal(pass(d), 1);
+    assert_int_equal(pass_all(d), 1);
     int64_t task =
         one_id(d,
                "SELECT id FROM tasks WHERE member_id = %lld AND type = 'call' AND"
@@ -348,7 +358,7 @@ static void test_email_task_follow_up(void **state)
     task_done(d, task, "complete");
     assert_int_equal(due_of(d, m), us("2027-03-11T09:00:00Z"));
     at("2027-03-11T09:00:00Z");
-    assert_int_equal(pass(d), 1);
+    assert_int_equal(pass_all(d), 1);
     status_is(d, m, "finished", "completed");
     assert_int_equal(emails_of(d, m), 2);
     char *mid1 = one_text(d, "SELECT message_id FROM emails WHERE id = %lld", (long long)e1);
@@ -472,9 +482,7 @@ static void test_exactly_once(void **state)
                      120);
     /* The second step, in passes of 100. */
     at("2027-03-03T10:00:01Z");
-    assert_int_equal(pass(d), 100);
-    assert_int_equal(pass(d), 20);
-    assert_int_equal(pass(d), 0);
+    assert_int_equal(pass_all(d), 120);
     assert_int_equal(
         one_id(d, "SELECT count(*) FROM emails WHERE campaign_id = %lld", (long long)c), 240);
     assert_int_equal(one_id(d,
@@ -510,7 +518,7 @@ static void test_refused_at_run_time(void **state)
          (long long)time_now_us(), (long long)mu);
     exec(d, "UPDATE people SET active = 0 WHERE id = %lld", (long long)pi);
     at("2027-03-01T10:00:01Z");
-    assert_int_equal(pass(d), 3);
+    assert_int_equal(pass_all(d), 3);
     status_is(d, mu, "unsubscribed", "unsubscribed");
     status_is(d, mi, "removed", "inactive_person");
     status_is(d, mf, "active", NULL);
@@ -560,7 +568,7 @@ static void test_activities(void **state)
     int64_t m4 = add_member(d, c, p4), n4 = add_member(d, noooo, p4);
     /* A reply: the campaign that ends on reply ends (success), its queued
      * email cancelled; the other goes on. */
-    assert_int_equal(pass(d), 7);
+    assert_int_equal(pass_all(d), 7);
     assert_int_equal(emails_of(d, m1), 1);
     record(d, ACT_EMAIL_REPLY, p1, NULL);
     status_is(d, m1, "replied", "replied");
@@ -599,7 +607,7 @@ static void test_activities(void **state)
     assert_int_equal(due_of(d, k3), 0);
 
     at("2027-03-05T00:00:00Z");
-    assert_int_equal(pass(d), 3); /* m2 and m4 resume; k1's second step */
+    assert_int_equal(pass_all(d), 3); /* m2 and m4 resume; k1's second step */
     status_is(d, m2, "active", NULL);
     assert_int_equal(due_of(d, m2), us("2027-03-07T10:00:00Z"));
     assert_int_equal(emails_of(d, k1), 2);
@@ -618,7 +626,7 @@ static void test_pause_resume(void **state)
     int64_t p = add_person(d, "pr@example.org", 1), q = add_person(d, "q@example.org", 1);
     int64_t m = add_member(d, c, p), n = add_member(d, c, q);
     at("2027-03-01T09:00:00Z");
-    assert_int_equal(pass(d), 2);
+    assert_int_equal(pass_all(d), 2);
     assert_int_equal(due_of(d, m), us("2027-03-03T09:00:00Z"));
     /* Paused on the 1st at noon (as B's API does), resumed on the 8th at
      * noon: the second step comes 2 days after the resume. */
@@ -628,7 +636,7 @@ static void test_pause_resume(void **state)
          " 'manual', next_due_at = NULL WHERE id = %lld",
          (long long)time_now_us(), (long long)m);
     at("2027-03-08T12:00:00Z");
-    assert_int_equal(pass(d), 1); /* n, late: runs at once */
+    assert_int_equal(pass_all(d), 1); /* n, late: runs at once */
     assert_int_equal(emails_of(d, n), 2);
     assert_int_equal(emails_of(d, m), 1);
     assert_int_equal(db_begin(d), HAIL_OK);
@@ -647,7 +655,7 @@ static void test_pause_resume(void **state)
     int64_t r = add_member(d, c, add_person(d, "r@example.org", 1));
     exec(d, "UPDATE campaigns SET status = 'paused' WHERE id = %lld", (long long)c);
     at("2027-03-08T12:00:01Z");
-    assert_int_equal(pass(d), 1);
+    assert_int_equal(pass_all(d), 1);
     status_is(d, r, "paused", NULL);
     assert_int_equal(emails_of(d, r), 0);
     exec(d, "UPDATE campaigns SET status = 'active' WHERE id = %lld", (long long)c);
@@ -656,7 +664,7 @@ static void test_pause_resume(void **state)
          (long long)time_now_us(), (long long)r);
     exec(d, "UPDATE users SET campaigns_paused_at = %lld WHERE id = %lld", (long long)time_now_us(),
          (long long)w.rep);
-    assert_int_equal(pass(d), 1);
+    assert_int_equal(pass_all(d), 1);
     char *reason = one_text(d,
                             "SELECT status || '/' || pause_reason FROM campaign_members WHERE"
                             " id = %lld",
@@ -668,7 +676,7 @@ static void test_pause_resume(void **state)
     exec(d, "UPDATE campaign_members SET status = 'active', next_due_at = %lld WHERE id = %lld",
          (long long)time_now_us(), (long long)r);
     exec(d, "UPDATE campaigns SET status = 'stopped' WHERE id = %lld", (long long)c);
-    assert_int_equal(pass(d), 1);
+    assert_int_equal(pass_all(d), 1);
     status_is(d, r, "stopped", "campaign_stopped");
     assert_int_equal(emails_of(d, r), 0);
 }
@@ -716,7 +724,7 @@ static void test_due_index(void **state)
         assert_null(strstr(plan, "Seq Scan"));
     /* 3 due (finished rows: the pass clears them), then idle. */
     at("2027-03-01T10:00:00Z");
-    assert_int_equal(pass(d), 3);
+    assert_int_equal(pass_all(d), 3);
     assert_int_equal(pass(d), 0);
 }
 
