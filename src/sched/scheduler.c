@@ -761,9 +761,7 @@ static int64_t day_after(const tz *z, const char *date)
     int64_t us = 0;
     if (!date || strlen(date) != 10 || time_parse_iso(date, 10, &us))
         return 0;
-    int y, mo, dd;
-    time_civil_from_days(us / DAY_US + 1, &y, &mo, &dd);
-    return tz_from_local(z, y, mo, dd, 0, 0);
+    return tz_day_start(z, us / DAY_US + 1);
 }
 
 hail_err sched_on_activity(db *d, const activity *a, int64_t activity_id)

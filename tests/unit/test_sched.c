@@ -579,8 +579,9 @@ static void test_activities(void **state)
     assert_int_equal(emails_of(d, k1), 1);
 
     /* Out of office until Thursday the 4th: paused until the 5th, then
-     * resumed with its spacing (the step due on the 3rd moves by the 4 days
-     * it spent paused). An auto-reply without a date changes nothing. */
+     * resumed with its spacing (its base moves by the 4 days it spent
+     * paused, to Friday the 5th; the step 2 business days on is Tuesday
+     * the 9th). An auto-reply without a date changes nothing. */
     json_t *ret = json_pack("{ss}", "return_date", "2027-03-04");
     record(d, ACT_EMAIL_AUTOREPLY, p2, NULL);
     status_is(d, m2, "active", NULL);
@@ -609,7 +610,7 @@ static void test_activities(void **state)
     at("2027-03-05T00:00:00Z");
     assert_int_equal(pass_all(d), 3); /* m2 and m4 resume; k1's second step */
     status_is(d, m2, "active", NULL);
-    assert_int_equal(due_of(d, m2), us("2027-03-07T10:00:00Z"));
+    assert_int_equal(due_of(d, m2), us("2027-03-09T10:00:00Z"));
     assert_int_equal(emails_of(d, k1), 2);
 }
 
@@ -653,6 +654,9 @@ static void test_pause_resume(void **state)
 
     /* The campaign paused: a due member is paused (reason campaign). */
     int64_t r = add_member(d, c, add_person(d, "r@example.org", 1));
+    assert_int_equal(due_of(d, r), us("2027-03-09T09:00:00Z")); /* 09:00 has passed today */
+    exec(d, "UPDATE campaign_members SET next_due_at = %lld WHERE id = %lld",
+         (long long)time_now_us(), (long long)r);
     exec(d, "UPDATE campaigns SET status = 'paused' WHERE id = %lld", (long long)c);
     at("2027-03-08T12:00:01Z");
     assert_int_equal(pass_all(d), 1);
