@@ -121,3 +121,9 @@ def maildir(h):
             out[int(name.split(".")[1])] = email.message_from_binary_file(
                 f, policy=email.policy.default)
     return out
+
+
+def maildir_ids(h):
+    """The email ids of the maildir channel's delivered files (names only)."""
+    new = os.path.join(h.data, "mail", "1", "new")
+    return [int(n.split(".")[1]) for n in os.listdir(new)] if os.path.isdir(new) else []
