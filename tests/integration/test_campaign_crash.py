@@ -52,7 +52,7 @@ class CampaignCrashTest(ApiCase):
             kills += 1
             at_kill.append(self.left(h, step))
         h.start()
-        deadline = time.time() + 75
+        deadline = time.time() + 110
         while self.left(h, step) > 0 and time.time() < deadline:
             time.sleep(0.2)
         self.assertEqual(self.left(h, step), 0, h.server_log())
