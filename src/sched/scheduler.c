@@ -53,6 +53,9 @@ typedef struct ctx {
     size_t nhol;
     camp_steps *cs;
     size_t ncs, capcs;
+    /* the last sender looked up: an owner's first one, and its address */
+    int64_t owner_id, owner_sender, addr_sender;
+    char addr[320];
 } ctx;
 
 static void ctx_init(ctx *c, db *d, int64_t now)
@@ -386,8 +389,14 @@ static hail_err run_email(ctx *c, sched_member *m, const sched_step *s, int64_t 
 {
     int64_t sender = m->sender_id;
     hail_err e = HAIL_OK;
-    if (!sender && (e = sched_owner_sender(c->d, m->owner_id, &sender)))
-        return e;
+    if (!sender && c->owner_id == m->owner_id) {
+        sender = c->owner_sender;
+    } else if (!sender) {
+        if ((e = sched_owner_sender(c->d, m->owner_id, &sender)))
+            return e;
+        c->owner_id = m->owner_id;
+        c->owner_sender = sender;
+    }
     if (!sender)
         return run_task(c, m, s, due, "the campaign's owner has no sender");
 
@@ -480,9 +489,13 @@ static hail_err run_email(ctx *c, sched_member *m, const sched_step *s, int64_t 
     } else {
         /* Its Message-ID now, so that a follow-up can thread on it even
          * before it is handed over. */
-        char addr[320], mid[512];
-        if (!(e = sched_sender_address(c->d, sender, addr, sizeof addr)) &&
-            !(e = mime_message_id(res.email_id, addr, mid, sizeof mid)) &&
+        char mid[512];
+        if (c->addr_sender != sender) {
+            if ((e = sched_sender_address(c->d, sender, c->addr, sizeof c->addr)))
+                goto out;
+            c->addr_sender = sender;
+        }
+        if (!(e = mime_message_id(res.email_id, c->addr, mid, sizeof mid)) &&
             !(e = sched_email_set_message_id(c->d, res.email_id, mid)))
             e = advance(c, m, due, res.email_id, 0);
     }
@@ -591,13 +604,25 @@ static hail_err run_member(ctx *c, int64_t id)
 
 /* ---- the pass ---- */
 
-static hail_err batch_tx(db *d, const int64_t *ids, int n, int64_t now)
+/* Runs the claimed members in the caller's transaction, for at most
+ * TX_MAX_US (at least one): *ran gets how many. The rest stay due for the
+ * next pass (a transaction holds SQLite's write lock, or PostgreSQL's row
+ * locks, only that long; a crash loses at most that much work, to be done
+ * again). */
+#define TX_MAX_US (INT64_C(100) * 1000)
+static hail_err batch_tx(db *d, const int64_t *ids, int n, int64_t now, int *ran)
 {
     ctx c;
     ctx_init(&c, d, now);
     hail_err e = HAIL_OK;
-    for (int i = 0; i < n && !e; i++)
-        e = run_member(&c, ids[i]);
+    int64_t t0 = time_mono_us();
+    *ran = 0;
+    for (int i = 0; i < n && !e; i++) {
+        if (i && time_mono_us() - t0 > TX_MAX_US)
+            break;
+        if (!(e = run_member(&c, ids[i])))
+            (*ran)++;
+    }
     ctx_free(&c);
     return e;
 }
@@ -614,16 +639,16 @@ hail_err sched_pass(db *d, const char *owner, int batch, int *done)
     int64_t *ids = calloc((size_t)batch, sizeof *ids);
     if (!ids)
         return hail_errf(HAIL_ENOMEM, "out of memory");
-    int n = 0;
+    int n = 0, ran = 0;
     hail_err e = db_begin(d);
     if (!e)
         e = sched_due_claim(d, now, batch, ids, &n);
     if (!e)
-        e = batch_tx(d, ids, n, now);
+        e = batch_tx(d, ids, n, now, &ran);
     if (!e)
         e = db_commit(d);
     if (!e) {
-        *done = n;
+        *done = ran;
         free(ids);
         return HAIL_OK;
     }
@@ -639,9 +664,10 @@ hail_err sched_pass(db *d, const char *owner, int batch, int *done)
              hail_errmsg());
     e = HAIL_OK;
     for (int i = 0; i < n && !e; i++) {
+        int one_ran = 0;
         hail_err one = db_begin(d);
         if (!one)
-            one = batch_tx(d, &ids[i], 1, now);
+            one = batch_tx(d, &ids[i], 1, now, &one_ran);
         if (!one)
             one = db_commit(d);
         if (!one) {
@@ -735,9 +761,7 @@ static int64_t day_after(const tz *z, const char *date)
     int64_t us = 0;
     if (!date || strlen(date) != 10 || time_parse_iso(date, 10, &us))
         return 0;
-    int y, mo, dd;
-    time_civil_from_days(us / DAY_US + 1, &y, &mo, &dd);
-    return tz_from_local(z, y, mo, dd, 0, 0);
+    return tz_day_start(z, us / DAY_US + 1);
 }
 
 hail_err sched_on_activity(db *d, const activity *a, int64_t activity_id)
@@ -819,10 +843,10 @@ static void *worker_main(void *arg)
                 d = NULL;
             }
             time_sleep_us(IDLE_US, &workers_stop);
-        } else if (done < WORKER_BATCH) {
-            /* Nothing (or not a whole batch) was due: what falls due next
-             * is found within a second. */
-            time_sleep_us(done ? IDLE_US / 10 : IDLE_US, &workers_stop);
+        } else if (!done) {
+            /* Nothing was due: what falls due next is found within a
+             * second. */
+            time_sleep_us(IDLE_US, &workers_stop);
         }
     }
     db_close(d);

@@ -20,8 +20,9 @@
 #include "svc/activity.h"
 
 /* One pass (what a worker does in a loop; tests and the bench call it):
- * claims up to batch due members as owner and runs their steps. *done: how
- * many steps it ran. */
+ * claims up to batch due members in one transaction and runs their steps
+ * in it, for about 100 ms at most (the rest stay due for the next pass).
+ * owner names the pass in logs. *done: how many members it handled. */
 hail_err sched_pass(db *d, const char *owner, int batch, int *done);
 
 /* Scheduler threads for `hail serve` (each its own connection to target);

@@ -36,12 +36,17 @@ class ClockHail(Hail):
         self.set_clock(start)
 
     def set_clock(self, when):
-        """Moves the clock (written to a temp file renamed over it: atomic)."""
+        """Moves the clock (written to a temp file renamed over it: atomic)
+        and, when the server runs, waits until it has read it (it re-reads
+        the file at most every 200 ms), so that a request made next sees the
+        new time."""
         tmp = self.clock + ".tmp"
         with open(tmp, "w") as f:
             f.write(when + "\n")
         os.replace(tmp, self.clock)
         self.now = when
+        if self.proc is not None:
+            time.sleep(0.3)
 
 
 def seed_rep(h, people):
@@ -116,3 +121,9 @@ def maildir(h):
             out[int(name.split(".")[1])] = email.message_from_binary_file(
                 f, policy=email.policy.default)
     return out
+
+
+def maildir_ids(h):
+    """The email ids of the maildir channel's delivered files (names only)."""
+    new = os.path.join(h.data, "mail", "1", "new")
+    return [int(n.split(".")[1]) for n in os.listdir(new)] if os.path.isdir(new) else []

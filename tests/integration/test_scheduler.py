@@ -6,7 +6,12 @@ subject and the quoted body; a reply (POST /api/v1/inbound) ends the person's
 campaign with success and cancels their queued email; an out-of-office answer
 with a return date pauses them until the day after it and they resume with
 their spacing; a bounce removes; the one-click unsubscribe link ends; a call
-step makes a task for the owner and the person waits on it for days."""
+step makes a task for the owner and the person waits on it for days.
+Then, through the campaigns, holidays and tasks APIs in America/New_York
+across the start of daylight saving time: weekends and a holiday skipped,
+09:00 local kept across DST, a task step blocking until it is skipped and
+the next step coming a business day after that, pause/resume and the rep's
+leave keeping the spacing."""
 import json
 import time
 import unittest
@@ -174,6 +179,126 @@ class SchedulerDaysTest(ApiCase):
         self.assertEqual(len(self.emails("eve")), 2)
         self.assertEqual(self.member("eve")[:3], ("active", 2, None))
         # Every email once.
+        self.assertEqual(h.sql("SELECT campaign_member_id, campaign_step, count(*) FROM emails"
+                               " GROUP BY campaign_member_id, campaign_step HAVING count(*) > 1"), [])
+
+
+
+class SchedulerCalendarTest(ApiCase):
+    """Through the campaigns, holidays and tasks APIs, in America/New_York
+    across the start of daylight saving time (Sunday 14 March 2027): a 09:00
+    step stays at 09:00 local (14:00Z before, 13:00Z after), weekends and a
+    holiday are skipped, a call task blocks until it is skipped and the next
+    step comes a business day after that, a paused person resumes with the
+    spacing kept, and the rep's leave pauses and resumes their people."""
+
+    def test_weekends_holiday_dst_task_pause_leave(self):
+        h = ClockHail("2027-03-12T13:00:00Z", env={"HAIL_SEND_WORKERS": "1"})  # Fri 08:00 EST
+        try:
+            self.run_days(h)
+        finally:
+            self.close_checked(h)
+
+    def run_days(self, h):
+        admin = h.admin_token()
+        _, _, tmpl, ids = seed_rep(h, [(1, "Ann", "ann@a.example"), (2, "Bob", "bob@b.example")])
+        rep = h.token("rep@example.com")
+        h.start()
+
+        def req(method, path, body=None, token=rep, status=200):
+            r = h.request(method, path, body, token=token)
+            self.assertEqual(r.status, status, r)
+            return r.json
+
+        req("PUT", "/api/v1/holidays/2027-03-16", {"name": "Founders' day"}, token=admin)
+        c = req("POST", "/api/v1/campaigns", {
+            "name": "Spring NY", "category": "Outbound", "sharing": "private",
+            "settings": {"time_zone": "America/New_York", "skip_weekends": True},
+            "steps": [{"day": 1, "type": "auto_email", "template_id": tmpl, "send_time": "09:00"},
+                      {"day": 2, "type": "auto_email", "template_id": tmpl, "send_time": "09:00",
+                       "follow_up": True},
+                      {"day": 3, "type": "call"},
+                      {"day": 4, "type": "auto_email", "template_id": tmpl, "send_time": "09:00"}]},
+            status=201)
+        cid = c["id"]
+        r = req("POST", "/api/v1/campaigns/%d/members" % cid, {"person_ids": [ids[1], ids[2]]})
+        self.assertEqual((r["added"], r["refused"]), (2, 0))
+        mid = {res["person_id"]: res["member_id"] for res in r["results"]}
+        ann, bob = mid[ids[1]], mid[ids[2]]
+
+        def member(m):
+            data = req("GET", "/api/v1/campaigns/%d/members?limit=200" % cid)["data"]
+            return [x for x in data if x["id"] == m][0]
+
+        def due(m):
+            return member(m)["next_due_at"]
+
+        def emails(m):
+            return h.sql_value("SELECT count(*) FROM emails WHERE campaign_member_id = ?", m)
+
+        def sent():
+            return h.sql_value("SELECT count(*) FROM emails WHERE sent_at IS NOT NULL")
+
+        self.assertEqual((due(ann), due(bob)), ("2027-03-12T14:00:00Z", "2027-03-12T14:00:00Z"))
+        h.set_clock("2027-03-12T14:00:00Z")  # Friday 09:00 EST
+        wait_for("the day-1 emails", lambda: sent() == 2, h=h)
+        # Day 2 is Monday (the weekend skipped), 09:00 EDT now.
+        self.assertEqual(due(ann), "2027-03-15T13:00:00Z")
+        h.set_clock("2027-03-13T14:00:00Z")  # Saturday
+        req("POST", "/api/v1/campaigns/%d/members/%d/pause" % (cid, bob))
+        time.sleep(1.5)
+        self.assertEqual((emails(ann), emails(bob)), (1, 1))
+
+        h.set_clock("2027-03-15T13:00:00Z")  # Monday 09:00 EDT
+        wait_for("Ann's follow-up", lambda: sent() == 3, h=h)
+        self.assertEqual((emails(ann), emails(bob)), (2, 1))
+        # The call: Tuesday is a holiday, so Wednesday at the same time.
+        self.assertEqual(due(ann), "2027-03-17T13:00:00Z")
+        h.set_clock("2027-03-16T13:00:00Z")
+        time.sleep(1.5)
+        self.assertIsNone(member(ann)["waiting_task_id"])
+
+        h.set_clock("2027-03-17T13:00:00Z")  # Wednesday
+        task = wait_for("Ann's call task", lambda: member(ann)["waiting_task_id"], h=h)
+        t = req("GET", "/api/v1/tasks/%d" % task)
+        self.assertEqual((t["type"], t["name"], t["status"], t["due_at"], t["campaign"]["id"],
+                          t["person"]["id"]),
+                         ("call", "Call", "open", "2027-03-17T13:00:00Z", cid, ids[1]))
+        # Bob resumes: paused from Saturday to Wednesday (4 days), his base
+        # (Friday 09:00) moves to Tuesday 09:00, a holiday; his day-2 step is
+        # the business day after the next business day: Thursday 09:00.
+        r = req("POST", "/api/v1/campaigns/%d/members/%d/resume" % (cid, bob))
+        self.assertEqual((r["status"], r["next_due_at"]), ("active", "2027-03-18T13:00:00Z"))
+
+        # Thursday 11:00 local: Bob's follow-up went at 09:00; Ann's task is
+        # skipped, and her day 4 is a business day later at 09:00: Friday.
+        h.set_clock("2027-03-18T15:00:00Z")
+        wait_for("Bob's follow-up", lambda: emails(bob) == 2, h=h)
+        req("POST", "/api/v1/tasks/%d/skip" % task)
+        self.assertEqual(due(ann), "2027-03-19T13:00:00Z")
+        self.assertEqual(due(bob), "2027-03-19T13:00:00Z")
+        h.set_clock("2027-03-19T13:00:00Z")
+        wait_for("Ann finished", lambda: member(ann)["status"] == "finished", h=h)
+        self.assertEqual(emails(ann), 3)
+        wait_for("Bob's call task", lambda: member(bob)["waiting_task_id"], h=h)
+
+        # Bob's call skipped Friday at 09:00; his day 4 is Monday 09:00. The rep
+        # takes leave that Friday and is back on Wednesday: Bob's base moves
+        # by the 5 days away, and day 4 comes a business day after: Thursday.
+        req("POST", "/api/v1/tasks/%d/skip" % member(bob)["waiting_task_id"])
+        self.assertEqual(due(bob), "2027-03-22T13:00:00Z")
+        h.set_clock("2027-03-19T14:00:00Z")
+        self.assertEqual(req("POST", "/api/v1/me/campaigns/pause"), {"paused": 1})
+        self.assertEqual((member(bob)["status"], member(bob)["pause_reason"]), ("paused", "leave"))
+        h.set_clock("2027-03-22T13:00:00Z")
+        time.sleep(1.5)
+        self.assertEqual(emails(bob), 2)
+        h.set_clock("2027-03-24T13:00:00Z")
+        self.assertEqual(req("POST", "/api/v1/me/campaigns/resume"), {"resumed": 1})
+        self.assertEqual(due(bob), "2027-03-25T13:00:00Z")
+        h.set_clock("2027-03-25T13:00:00Z")
+        wait_for("Bob finished", lambda: member(bob)["status"] == "finished", h=h)
+        self.assertEqual(emails(bob), 3)
         self.assertEqual(h.sql("SELECT campaign_member_id, campaign_step, count(*) FROM emails"
                                " GROUP BY campaign_member_id, campaign_step HAVING count(*) > 1"), [])
 
