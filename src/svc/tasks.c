@@ -332,7 +332,7 @@ static hail_err complete_email(db *d, const tasks_viewer *v, const task_row *row
 
 /* The call of a call task, inside the transaction. */
 static hail_err complete_call(db *d, const tasks_viewer *v, const task_row *row,
-                              const task_completion *c, int64_t *call_id)
+                              const task_completion *c, task_refusal *ref, int64_t *call_id)
 {
     if (!c->call)
         return hail_errf(HAIL_EINVAL,
@@ -344,6 +344,12 @@ static hail_err complete_call(db *d, const tasks_viewer *v, const task_row *row,
         json_object_set_new(in, "person_id", json_integer(row->person_id));
     hail_err e = call_log_tx(d, v->user_id, v->role, in, row->id, row->campaign_id, call_id);
     json_decref(in);
+    if (e == HAIL_EINVAL) {
+        /* The call's input refused (svc/calls.h): its code, as POST /api/v1/calls says it. */
+        ref->code = calls_errcode();
+        snprintf(ref->message, sizeof ref->message, "%s", hail_errmsg());
+        return HAIL_OK;
+    }
     return e;
 }
 
@@ -360,7 +366,7 @@ hail_err task_complete(db *d, const tasks_viewer *v, int64_t id, const task_comp
     if (!e && !strcmp(row.type, TASK_EMAIL))
         e = complete_email(d, v, &row, c, ref, &email_id);
     else if (!e && !strcmp(row.type, TASK_CALL))
-        e = complete_call(d, v, &row, c, &call_id);
+        e = complete_call(d, v, &row, c, ref, &call_id);
     if (!e && ref->code) {
         db_rollback(d);
         return HAIL_OK;

@@ -75,7 +75,9 @@ typedef struct task_completion {
 } task_completion;
 
 /* A refusal (HAIL_OK with code set): the email was refused (code: the
- * send refusal, mail/send.h) or there is no sender ("no_sender"). */
+ * send refusal, mail/send.h), there is no sender ("no_sender"), or the
+ * call's input was (code: svc/calls.h calls_errcode(), e.g.
+ * "unknown_outcome", "outcome_required"). */
 typedef struct task_refusal {
     const char *code;
     char message[512];

@@ -277,6 +277,12 @@ class TasksTest(ApiCase):
         with open(os.path.join(SRC, "docs", "openapi.json")) as f:
             if "/api/v1/calls" not in json.load(f)["paths"]:
                 self.skipTest("the calls API (svc/calls.h call_log_tx) is not merged yet")
+        # the call's input refused: the calls API's code, and the task stays open without a call
+        self.assertError(self.req("POST", "/api/v1/tasks/%d/complete" % t["id"],
+                                  {"call": {"status": "completed", "outcome_id": 99999}}),
+                         422, "unknown_outcome", "no call outcome with id 99999")
+        self.assertEqual(self.req("GET", "/api/v1/tasks/%d" % t["id"], status=200).json["status"], "open")
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM calls WHERE task_id = ?", t["id"]), 0)
         r = self.req("POST", "/api/v1/tasks/%d/complete" % t["id"],
                      {"call": {"status": "completed", "notes": "talked about the renewal", "duration_s": 95}},
                      status=200)
@@ -286,6 +292,11 @@ class TasksTest(ApiCase):
         c = self.req("GET", "/api/v1/calls/%d" % cid, status=200).json
         self.assertEqual((c["person"]["id"], c["task_id"], c["notes"], c["duration_s"], c["status"]),
                          (self.p[14], t["id"], "talked about the renewal", 95, "completed"))
+        # logged once, with its activity
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM calls WHERE task_id = ?", t["id"]), 1)
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM activities WHERE call_id = ?", cid), 1)
+        self.assertError(self.req("POST", "/api/v1/tasks/%d/complete" % t["id"], {"call": {"status": "completed"}}),
+                         409, "conflict", "task %d is complete: only an open task changes" % t["id"])
 
     def test_visibility_and_assigning(self):
         mine = self.create(name="mine")

@@ -8,7 +8,8 @@
  * delete (a campaign step's task is not deleted); completing an email task
  * queues its email in the same transaction (task_id on the email, email_id
  * on the task) and a refusal leaves the task open; a call task needs its
- * call; the queue queries use their indexes (EXPLAIN). */
+ * call, logs it with the task (svc/calls.h) or takes the calls module's
+ * refusal; the queue queries use their indexes (EXPLAIN). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -492,6 +493,26 @@ static void test_complete_email(void **state)
                         "call is required: a call task is completed by logging its call");
     snprintf(sql, sizeof sql, "SELECT count(*) FROM tasks WHERE id = %lld AND status = 'open'",
              (long long)call);
+    assert_int_equal(one_id(d, sql), 1);
+    /* the call's input refused (svc/calls.h): its code, nothing logged */
+    json_t *in = json_pack("{ss sI}", "status", "completed", "outcome_id", (json_int_t)424242);
+    task_completion withcall = {.call = in};
+    assert_int_equal(task_complete(d, &rep, call, &withcall, &ref), HAIL_OK);
+    assert_string_equal(ref.code, "unknown_outcome");
+    assert_string_equal(ref.message, "no call outcome with id 424242");
+    json_decref(in);
+    assert_int_equal(one_id(d, sql), 1);
+    /* logged: the call carries the task (person_id from the task), the task the call */
+    in = json_pack("{ss ss}", "status", "no_answer", "notes", "rang out");
+    withcall.call = in;
+    assert_int_equal(task_complete(d, &rep, call, &withcall, &ref), HAIL_OK);
+    assert_null(ref.code);
+    json_decref(in);
+    int64_t cid = col(d, "call_id", call);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM calls WHERE id = %lld AND task_id = %lld AND person_id = %lld"
+             " AND user_id = %lld AND status = 'no_answer' AND notes = 'rang out'",
+             (long long)cid, (long long)call, (long long)w.person, (long long)w.rep);
     assert_int_equal(one_id(d, sql), 1);
 }
 
