@@ -44,6 +44,12 @@ import './pages/emails.js';
 import './pages/templates-common.js';
 import './pages/templates.js';
 import './pages/templates-editor.js';
+import './pages/campaigns-rules.js';
+import './pages/campaigns.js';
+import './pages/campaigns-builder.js';
+import './pages/campaigns-detail.js';
+import './pages/campaigns-person.js';
+import './pages/campaigns-add.js';
 import './routes.js';
 
 import { render } from 'preact';

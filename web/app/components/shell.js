@@ -39,6 +39,7 @@ export function Shell({ user, children }) {
             <${NavLink} href="/people">People</${NavLink}>
             <${NavLink} href="/accounts">Accounts</${NavLink}>
             <${NavLink} href="/templates">Templates</${NavLink}>
+            <${NavLink} href="/campaigns">Campaigns</${NavLink}>
             <${NavLink} href="/senders">Senders</${NavLink}>
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
           </ul>

@@ -13,6 +13,7 @@ import { Page } from '../components/page.js';
 import { Tabs } from '../components/tabs.js';
 import { Loading, ErrorState, Empty } from '../components/states.js';
 import { EmailList } from './emails.js';
+import { PersonCampaigns } from './campaigns-person.js';
 
 // Which Salesforce record the person is: a contact when there is a contact id, else a lead.
 export function salesforceRecord(p) {
@@ -156,6 +157,7 @@ export function PersonPage({ params, query }) {
 
   const actions = html`
     <${Link} class="button button-primary" href=${`/compose?person=${encodeURIComponent(p.id)}`}>Write email</${Link}>
+    <${Link} class="button" href=${`/campaigns/add?person=${encodeURIComponent(p.id)}`}>Add to campaign</${Link}>
     ${linkedin
       ? html`<a class="button" href=${linkedin} target="_blank" rel="noopener noreferrer">LinkedIn profile<span class="ext" aria-hidden="true">↗</span></a>`
       : null}
@@ -213,6 +215,7 @@ export function PersonPage({ params, query }) {
         label,
         content: id === 'emails'
           ? html`<${EmailList} filter=${{ person: p.id }} label="Emails" emptyText=${`No emails to ${name} yet.`} />`
+          : id === 'campaigns' ? html`<${PersonCampaigns} personId=${p.id} name=${name} />`
           : html`<div class="placeholder" data-placeholder=${id}>
           <p><strong>${label}</strong> — this tab arrives in a later release.</p>
           <p class="muted">${what} will be shown here.</p>
