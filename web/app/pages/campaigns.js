@@ -37,10 +37,6 @@ function CampaignsTable({ rows, busy }) {
           <th scope="col">Owner</th>
           <th scope="col">Shared with</th>
           <th scope="col">Steps</th>
-          <th scope="col" class="num">Active</th>
-          <th scope="col" class="num">Paused</th>
-          <th scope="col" class="num">Finished</th>
-          <th scope="col" class="num">Replied</th>
           <th scope="col">People</th>
           <th scope="col">Changed</th>
         </tr>
@@ -53,11 +49,7 @@ function CampaignsTable({ rows, busy }) {
           <td>${c.owner.name}</td>
           <td>${sharingLabel(c.sharing)}</td>
           <td>${stepsLine(c)}</td>
-          <td class="num">${c.counts.active}</td>
-          <td class="num">${c.counts.paused}</td>
-          <td class="num">${c.counts.finished}</td>
-          <td class="num">${c.counts.replied}</td>
-          <td class="muted">${countsLine(c.counts)}</td>
+          <td>${countsLine(c.counts)}</td>
           <td><time datetime=${c.updated_at}>${formatDateTime(c.updated_at)}</time></td>
         </tr>`)}
       </tbody>
