@@ -87,7 +87,11 @@ function Leave({ onChanged }) {
     try {
       const r = await api('POST', `/api/v1/me/campaigns/${action}`);
       if (action === 'pause') {
-        setMe({ status: 'ready', pausedAt: new Date().toISOString() });
+        let pausedAt = new Date().toISOString();
+        try {
+          pausedAt = (await api('GET', '/api/v1/me')).campaigns_paused_at || pausedAt;
+        } catch { /* the browser's time will do */ }
+        setMe({ status: 'ready', pausedAt });
         setSaid(`All your campaigns are paused: ${r.paused} ${r.paused === 1 ? 'person' : 'people'} paused.`);
       } else {
         setMe({ status: 'ready', pausedAt: null });
@@ -107,7 +111,7 @@ function Leave({ onChanged }) {
 
   let control = null;
   if (me.status === 'ready' && me.pausedAt) {
-    control = html`<p class="camp-leave-state"><span class="badge badge-off">On leave</span> Your campaigns are paused${me.pausedAt ? ` since ${formatDateTime(me.pausedAt)}` : ''}.</p>
+    control = html`<p class="camp-leave-state"><span class="badge badge-off">On leave</span> Your campaigns are paused since ${formatDateTime(me.pausedAt)}.</p>
       <button type="button" class="button button-primary" ref=${askRef} onClick=${() => change('resume')} disabled=${busy}>Resume my campaigns</button>`;
   } else if (me.status === 'ready' && confirming) {
     control = html`<span>Pause every campaign you own? Nothing is sent and no task falls due until you resume.</span>

@@ -31,9 +31,14 @@ function hasTasksPage() {
 describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
   let hail, browser, page;
   let diego, other, good, prompted, campaignId, rep;
+  let missing = false; // why the tests are skipped: this hail has no campaigns API yet
 
   before(async () => {
     hail = await startHail({ clock: MONDAY });
+    if ((await hail.api('GET', '/api/v1/campaigns')).status === 404) {
+      missing = 'GET /api/v1/campaigns is not in this hail yet (404)';
+      return;
+    }
     browser = await launchBrowser();
     const people = (await hail.api('GET', '/api/v1/people?limit=200')).json.data.filter((p) => p.email && p.active && p.company);
     diego = people.find((p) => p.email === 'diego.kowalczyk@proseware.example');
@@ -64,7 +69,8 @@ describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await hail?.stop();
   });
 
-  it('builds a two-day campaign: the API\'s whole message for a template with prompts, then saved', async () => {
+  it('builds a two-day campaign: the API\'s whole message for a template with prompts, then saved', async (t) => {
+    if (missing) return t.skip(missing);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Campaigns' }).click();
     await page.getByRole('heading', { level: 1, name: 'Campaigns' }).waitFor();
     await expectTitle(page, 'Campaigns · hail');
@@ -119,7 +125,8 @@ describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
       [[1, 'auto_email', good.id, 'fixed', '09:00', ''], [2, 'call', null, null, null, 'Call about the intro']]);
   });
 
-  it('adds people from the People list; the same person again is refused with the reason', async () => {
+  it('adds people from the People list; the same person again is refused with the reason', async (t) => {
+    if (missing) return t.skip(missing);
     await page.goto(`/people?q=${encodeURIComponent(diego.email)}`);
     await page.getByRole('table', { name: 'People' }).getByRole('link', { name: 'Diego Kowalczyk' }).waitFor();
     await page.getByRole('button', { name: 'Select people' }).click();
@@ -160,7 +167,8 @@ describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await checkPage(page, 'campaigns-detail-people');
   });
 
-  it('the clock moves to 09:30: the email is sent and on the person\'s Email tab; the next step is day 2', async () => {
+  it('the clock moves to 09:30: the email is sent and on the person\'s Email tab; the next step is day 2', async (t) => {
+    if (missing) return t.skip(missing);
     await hail.setClock('2026-03-02T09:30:00Z');
     const email = await waitFor(async () => {
       const r = await hail.api('GET', `/api/v1/emails?person=${diego.id}`);
@@ -185,7 +193,10 @@ describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await checkPage(page, 'campaigns-report');
   });
 
-  it('the clock moves to Tuesday: the call task is due today', async () => {
+  it('the clock moves to Tuesday: the call task is due today', async (t) => {
+    if (missing) return t.skip(missing);
+    const noTasks = (await hail.api('GET', '/api/v1/tasks')).status === 404;
+    if (noTasks) return t.skip('GET /api/v1/tasks is not in this hail yet (404)');
     await hail.setClock('2026-03-03T09:30:00Z');
     const task = await waitFor(async () => {
       const r = await page.request.get(`/api/v1/tasks?campaign=${campaignId}&person=${diego.id}`);
@@ -210,7 +221,8 @@ describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await expectText(diegoRow.getByRole('cell').nth(3), 'Day 2 · Call waiting for its task');
   });
 
-  it('pause all my campaigns for leave, then resume', async () => {
+  it('pause all my campaigns for leave, then resume', async (t) => {
+    if (missing) return t.skip(missing);
     await page.goto('/campaigns');
     await page.getByRole('table', { name: 'Campaigns' }).getByRole('link', { name: 'Spring outreach' }).waitFor();
     await page.getByRole('button', { name: 'Pause all my campaigns' }).click();
@@ -229,7 +241,8 @@ describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.getByRole('button', { name: 'Pause all my campaigns' }).waitFor();
   });
 
-  it('the pages at 390 px', async () => {
+  it('the pages at 390 px', async (t) => {
+    if (missing) return t.skip(missing);
     const phone = await newPage(browser, hail, { viewport: { width: 390, height: 800 } });
     await signIn(phone, 'rep1@example.com');
     await phone.goto('/campaigns');
