@@ -15,7 +15,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # (nothing is started: the package's scripts are denied without an init);
 # dovecot-imapd: the tests' IMAP server; nginx-light: the tracking
 # benchmark's static-file reference; clang: the fuzz targets (libFuzzer).
-PKGS="build-essential cmake pkg-config python3 ca-certificates curl sqlite3 \
+PKGS="build-essential cmake pkg-config python3 ca-certificates tzdata curl sqlite3 \
 libmicrohttpd-dev libjansson-dev libsqlite3-dev libcurl4-openssl-dev \
 libsodium-dev libcmocka-dev libpq-dev postgresql-15 wrk time clang-format \
 python3-jsonschema python3-hypothesis chromium fonts-liberation \

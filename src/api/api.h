@@ -236,7 +236,11 @@ void api_inbound_post(http_req *r);
 /* ---- end inbound ---- */
 
 /* ---- issue 9, A: holidays and time zones (api/holidays.c) ---- */
-/* (declarations go here) */
+extern const api_member api_holidays_put_body[];
+void api_holidays_list(http_req *r);
+void api_holidays_put(http_req *r);
+void api_holidays_delete(http_req *r);
+void api_time_zones(http_req *r);
 /* ---- end holidays and time zones ---- */
 
 /* ---- issue 9, B: campaigns and their members (api/campaigns.c) ---- */

@@ -145,7 +145,12 @@ static const route routes[] = {
     /* end inbound */
 
     /* issue 9, A: holidays and time zones (api/holidays.c) */
-    /* (rows go here) */
+    {"GET", "/api/v1/holidays", AUTH_USER, 0, api_holidays_list, "the holiday calendar", NULL},
+    {"PUT", "/api/v1/holidays/{day}", AUTH_ADMIN, 4096, api_holidays_put,
+     "make a day a holiday, or rename it", NULL},
+    {"DELETE", "/api/v1/holidays/{day}", AUTH_ADMIN, 0, api_holidays_delete,
+     "a day is no longer a holiday", NULL},
+    {"GET", "/api/v1/time-zones", AUTH_USER, 0, api_time_zones, "the IANA time zones", NULL},
     /* end holidays and time zones */
 
     /* issue 9, B: campaigns and their members (api/campaigns.c) */
@@ -194,7 +199,7 @@ const api_member *api_route_body(const route *r)
         {api_emails_update, api_emails_update_body},
         {api_mail_settings_put, api_mail_settings_body},
         /* issue 9, A: holidays and time zones (api/holidays.c) */
-        /* (rows go here) */
+        {api_holidays_put, api_holidays_put_body},
         /* end holidays and time zones */
         /* issue 9, B: campaigns and their members (api/campaigns.c) */
         /* (rows go here) */

@@ -9,6 +9,7 @@
 #include "api/api.h"
 #include "auth/auth.h"
 #include "core/buf.h"
+#include "core/cadence.h"
 #include "core/timeutil.h"
 #include "store/users.h"
 #include "svc/settings.h"
@@ -165,11 +166,13 @@ static void reply_retry(http_req *r, int64_t retry)
     http_reply_error(r, 429, "rate_limited", "%s", hail_errmsg());
 }
 
-/* PATCH /api/v1/me {"current_password", "password"}: a user changes their own
- * password. Their other sessions end; the one making the change stays. */
+/* PATCH /api/v1/me {"current_password", "password"} and/or {"time_zone"}:
+ * a user changes their own password (their other sessions end; the one
+ * making the change stays) or their time zone (issue 9). */
 const api_member api_me_update_body[] = {
-    {"current_password", API_STRING, true, false, 0, AUTH_PASSWORD_MAX, NULL},
-    {"password", API_STRING, true, false, AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX, NULL},
+    {"current_password", API_STRING, false, false, 0, AUTH_PASSWORD_MAX, NULL},
+    {"password", API_STRING, false, false, AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX, NULL},
+    {"time_zone", API_STRING, false, false, 1, 255, NULL},
     {NULL, API_STRING, false, false, 0, 0, NULL},
 };
 
@@ -182,15 +185,42 @@ void api_me_update(http_req *r)
     json_t *v[sizeof api_me_update_body / sizeof *api_me_update_body];
     if (!api_body_check(r, body, api_me_update_body, v))
         goto out;
-    char client[80];
-    client_address(r, client, sizeof client);
-    int64_t retry = 0;
-    hail_err e = auth_password_change(
-        d, r->user_id, json_string_value(v[0]), json_string_value(v[1]), client,
-        r->via_session ? http_cookie(r, AUTH_SESSION_COOKIE) : NULL, &retry);
-    if (e == HAIL_EQUOTA)
-        reply_retry(r, retry);
-    else if (e)
+    const char *zone = json_string_value(v[2]);
+    if (!zone || v[0] || v[1]) {
+        if (!v[0] && (v[1] || !zone)) {
+            http_reply_error(r, 400, "bad_request", "%s",
+                             v[1] ? "current_password is required"
+                                  : "nothing to change: give time_zone, or current_password "
+                                    "and password");
+            goto out;
+        }
+        if (!v[1]) {
+            http_reply_error(r, 400, "bad_request", "password is required");
+            goto out;
+        }
+    }
+    if (zone && !tz_valid(zone)) {
+        const tz *z;
+        tz_get(zone, &z);
+        http_reply_error(r, 422, "unknown_time_zone", "%s", hail_errmsg());
+        goto out;
+    }
+    hail_err e = HAIL_OK;
+    if (v[0]) {
+        char client[80];
+        client_address(r, client, sizeof client);
+        int64_t retry = 0;
+        e = auth_password_change(
+            d, r->user_id, json_string_value(v[0]), json_string_value(v[1]), client,
+            r->via_session ? http_cookie(r, AUTH_SESSION_COOKIE) : NULL, &retry);
+        if (e == HAIL_EQUOTA) {
+            reply_retry(r, retry);
+            goto out;
+        }
+    }
+    if (!e && zone)
+        e = users_set_time_zone(d, r->user_id, zone);
+    if (e)
         http_reply_err(r, e);
     else
         api_me(r);

@@ -23,6 +23,10 @@ hail_err tz_get(const char *name, const tz **out);
 /* 1 when name is a zone tz_get accepts. */
 int tz_valid(const char *name);
 const char *tz_name(const tz *z);
+/* The names of the zones in the system's tz database, sorted: the Zone
+ * lines of tzdata.zi (else the zones of zone1970.tab) and "UTC". Read once
+ * per process and kept; HAIL_EIO when neither file can be read. */
+hail_err tz_names(const char *const **names, size_t *n);
 
 /* Local civil time. */
 typedef struct civil {
@@ -38,6 +42,13 @@ void tz_to_local(const tz *z, int64_t utc_us, civil *out);
  * spring-forward gap) moves forward by the gap (02:30 -> 03:30); a time
  * that exists twice (fall back) takes the first (the earlier UTC). */
 int64_t tz_from_local(const tz *z, int year, int month, int day, int hour, int minute);
+
+/* The local date in z of a UTC moment, as days since 1970-01-01 (as
+ * core/timeutil.h time_days_from_civil). */
+int64_t tz_local_day(const tz *z, int64_t utc_us);
+/* The UTC µs at which local day `day` begins in z (its 00:00, or the first
+ * moment after a gap at midnight). A local day is [start(day), start(day+1)). */
+int64_t tz_day_start(const tz *z, int64_t day);
 
 /* Days since 1970-01-01 (as core/timeutil.h time_days_from_civil). */
 typedef struct calendar {
@@ -65,7 +76,11 @@ int64_t cal_add_business_days(const calendar *c, int64_t day, int n);
  * result is that day at minute in z. When that moment is before not_before
  * (e.g. "now": a step whose time already passed today), it moves to the
  * next business day at the same minute — never earlier than not_before,
- * and never in a pile-up of overdue steps. */
+ * and never in a pile-up of overdue steps. With minute -1 (no time of its
+ * own; base's seconds are kept too) a late step runs at not_before itself
+ * when that is a business day in z, else on the next business day at
+ * base's time of day. A minute in a DST gap moves forward by the gap; one
+ * that exists twice takes the first. */
 int64_t cadence_due(const tz *z, const calendar *c, int64_t base_us, int days, int minute,
                     int64_t not_before_us);
 

@@ -148,14 +148,50 @@ static json_t *user_row_json(db *d, db_st *st)
                                                    "name", db_col_text(ts, 1)));
         db_reset(ts);
     }
-    return json_pack("{s:I,s:s,s:s,s:s,s:b,s:b,s:o,s:s}", "id", (json_int_t)u.id, "email", u.email,
-                     "name", u.name, "role", u.role, "active", u.active, "has_password",
-                     u.has_password, "teams", teams, "created_at", created);
+    const char *tz = db_col_text(st, 8);
+    return json_pack("{s:I,s:s,s:s,s:s,s:b,s:b,s:o,s:s,s:s}", "id", (json_int_t)u.id, "email",
+                     u.email, "name", u.name, "role", u.role, "active", u.active, "has_password",
+                     u.has_password, "teams", teams, "created_at", created, "time_zone",
+                     tz && *tz ? tz : "UTC");
+}
+
+hail_err users_set_time_zone(db *d, int64_t id, const char *time_zone)
+{
+    db_st *st = db_stmt(d, "UPDATE users SET time_zone = $1 WHERE id = $2");
+    if (!st)
+        return HAIL_EDB;
+    db_bind_text(st, 1, time_zone, -1);
+    db_bind_i64(st, 2, id);
+    hail_err e = db_step_done(d, st, "users: time zone");
+    if (!e && db_changes(d) == 0)
+        e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)id);
+    return e;
+}
+
+hail_err users_time_zone(db *d, int64_t id, char out[256])
+{
+    db_st *st = db_stmt(d, "SELECT time_zone FROM users WHERE id = $1");
+    if (!st)
+        return HAIL_EDB;
+    db_bind_i64(st, 1, id);
+    int rc = db_step(st);
+    hail_err e = HAIL_OK;
+    snprintf(out, 256, "%s", "UTC");
+    if (rc == DB_ROW) {
+        const char *v = db_col_text(st, 0);
+        if (v && *v)
+            snprintf(out, 256, "%s", v);
+    } else if (rc == DB_DONE)
+        e = hail_errf(HAIL_ENOTFOUND, "no user with id %lld", (long long)id);
+    else
+        e = db_fail(d, "users: time zone");
+    db_reset(st);
+    return e;
 }
 
 hail_err users_json(db *d, int64_t id, json_t **out)
 {
-    db_st *st = db_stmt(d, "SELECT " USER_COLS ", created_at FROM users WHERE id = $1");
+    db_st *st = db_stmt(d, "SELECT " USER_COLS ", created_at, time_zone FROM users WHERE id = $1");
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, id);
@@ -167,7 +203,7 @@ hail_err users_json(db *d, int64_t id, json_t **out)
 
 hail_err users_list_json(db *d, json_t **out)
 {
-    db_st *st = db_stmt(d, "SELECT " USER_COLS ", created_at FROM users ORDER BY id");
+    db_st *st = db_stmt(d, "SELECT " USER_COLS ", created_at, time_zone FROM users ORDER BY id");
     if (!st)
         return (*out = NULL), HAIL_EDB;
     return db_all_json(d, st, user_row_json, out, "users: list");
@@ -191,7 +227,7 @@ hail_err users_page_json(db *d, int64_t after_id, int limit, json_t **out, int64
 {
     *next = 0;
     /* The primary key orders and bounds the scan: a page costs O(limit). */
-    db_st *st = db_stmt(d, "SELECT " USER_COLS ", created_at FROM users WHERE id > $1"
+    db_st *st = db_stmt(d, "SELECT " USER_COLS ", created_at, time_zone FROM users WHERE id > $1"
                            " ORDER BY id LIMIT $2");
     if (!st)
         return (*out = NULL), HAIL_EDB;

@@ -30,6 +30,10 @@ hail_err users_get_by_email(db *d, const char *email, user *out, char **password
 /* Updates the fields given (NULL / -1 = unchanged). */
 hail_err users_update(db *d, int64_t id, const char *name, const char *role, int active,
                       const char *password_hash);
+/* A user's own time zone (an IANA name, "UTC" unless set; issue 9):
+ * set it (the caller checks the name), read it into out. */
+hail_err users_set_time_zone(db *d, int64_t id, const char *time_zone);
+hail_err users_time_zone(db *d, int64_t id, char out[256]);
 /* The user as API JSON (with team ids and names). */
 hail_err users_json(db *d, int64_t id, json_t **out);
 /* All users as an array of API JSON objects. */

@@ -40,6 +40,8 @@ ADMIN_ROUTES = {
     ("POST", "/api/v1/channels/{id}/test"),
     ("POST", "/api/v1/blocked-domains"),
     ("DELETE", "/api/v1/blocked-domains/{domain}"),
+    ("PUT", "/api/v1/holidays/{day}"),
+    ("DELETE", "/api/v1/holidays/{day}"),
     # the mail settings (api/emails.c)
     ("GET", "/api/v1/mail/settings"),
     ("PUT", "/api/v1/mail/settings"),
@@ -1007,7 +1009,7 @@ class ChangeOwnPasswordTest(ApiCase):
             ({"current_password": REP_PW, "password": None}, 400, "bad_request",
              "password must be a string, not null"),
             ({"current_password": REP_PW, "password": self.NEW_PW, "name": "X"}, 400,
-             "bad_request", "unknown member 'name' (allowed: current_password or password)"),
+             "bad_request", "unknown member 'name' (allowed: current_password, password or time_zone)"),
         ]
         for body, status, code, msg in cases:
             r = self.change(body, token=self.rep)

@@ -67,7 +67,8 @@ class UsersTest(UsersCase):
     def test_create(self):
         u = self.create_user("rita@example.com", "rep", password="rita-password")
         self.assertEqual(set(u), {"id", "email", "name", "role", "active", "has_password", "teams",
-                                  "created_at"})
+                                  "created_at", "time_zone"})
+        self.assertEqual(u["time_zone"], "UTC")
         self.assertEqual((u["email"], u["name"], u["role"], u["active"], u["has_password"],
                           u["teams"]), ("rita@example.com", "Rita", "rep", True, True, []))
         self.assertNotIn("rita-password", str(u))

@@ -110,13 +110,14 @@ static const route *route_of(const char *path, const char *method)
     return NULL;
 }
 
-/* Salesforce ids and recipients' tokens (/t/, /u/) are strings; every other
- * path parameter is a hail id. */
+/* Salesforce ids, recipients' tokens (/t/, /u/) and holidays' days are
+ * strings; every other path parameter is a hail id. */
 static int string_id_path(const char *path)
 {
     return !strncmp(path, "/api/v1/accounts/", 17) ||
            !strncmp(path, "/api/v1/opportunities/", 22) ||
-           !strncmp(path, "/api/v1/blocked-domains/", 24) || !strncmp(path, "/t/", 3) ||
+           !strncmp(path, "/api/v1/blocked-domains/", 24) ||
+           !strncmp(path, "/api/v1/holidays/", 17) || !strncmp(path, "/t/", 3) ||
            !strncmp(path, "/u/", 3);
 }
 
