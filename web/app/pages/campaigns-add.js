@@ -202,7 +202,7 @@ export function CampaignAddPage({ query }) {
         <label for="camp-add-launch">Send time for emails timed when people are added</label>
         <input id="camp-add-launch" type="time" class="input" value=${launchTime} onInput=${(e) => setLaunchTime(e.currentTarget.value)} />
       </div>` : null}
-      ${error ? html`<div class="form-error" role="alert"><p>Could not add to the campaign:</p><p>${error}</p></div>` : null}
+      ${error ? html`<div class="form-error" role="alert"><p>Could not add to the campaign: ${error}</p></div>` : null}
       <div class="compose-actions">
         <button type="submit" class="button button-primary" disabled=${!!why || busy}>${busy ? 'Adding…' : 'Add to campaign'}</button>
         <p class="compose-why muted" role="status">${why}</p>

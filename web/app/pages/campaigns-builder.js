@@ -242,7 +242,7 @@ function Builder({ campaign, templates, senders, timeZone }) {
       <button type="button" class="button" onClick=${addDay}>Add a day</button>
     </section>
     ${error ? html`<div class="form-error" role="alert" tabindex="-1" ref=${errorRef}>
-      <p>${isNew ? 'Could not create the campaign:' : 'Could not save the campaign:'}</p><p>${error.message}</p></div>` : null}
+      <p>${isNew ? 'Could not create the campaign: ' : 'Could not save the campaign: '}${error.message}</p></div>` : null}
     <div class="camp-actions">
       <p class="tpl-saved" role="status">${said}</p>
       <button type="submit" class="button button-primary" disabled=${busy}>${isNew ? 'Create campaign' : 'Save campaign'}</button>

@@ -8,7 +8,7 @@ import { html } from '../lib/html.js';
 import { api, currentUser } from '../lib/api.js';
 import { Link, navigate } from '../lib/router.js';
 import { useResource } from '../lib/use-resource.js';
-import { formatDateTime, personName } from '../lib/format.js';
+import { formatDateTime } from '../lib/format.js';
 import { Page } from '../components/page.js';
 import { Tabs } from '../components/tabs.js';
 import { Pager, usePagedList } from '../components/paged.js';
@@ -17,7 +17,7 @@ import { sharingLabel } from './templates-common.js';
 import { CampaignStatus } from './campaigns.js';
 import {
   MEMBER_STATUSES, statusLabel, statusTone, nextStepText, pauseReasonText, countsLine, stepsLine,
-  groupByDay, stepTypeLabel, sendOptionLabel, reportRows, canChange, isEmailStep,
+  groupByDay, stepTypeLabel, sendOptionLabel, reportRows, canChange, isEmailStep, memberName,
 } from './campaigns-rules.js';
 
 export function MemberStatus({ m }) {
@@ -63,9 +63,9 @@ function Members({ campaign, changeable }) {
     }
   }
   const base = `/api/v1/campaigns/${campaign.id}/members`;
-  const pause = (m) => act(`pause ${personName(m.person)}`, () => api('POST', `${base}/${m.id}/pause`), `${personName(m.person)} is paused.`);
-  const resume = (m) => act(`resume ${personName(m.person)}`, () => api('POST', `${base}/${m.id}/resume`), `${personName(m.person)} resumes.`);
-  const remove = (m) => act(`remove ${personName(m.person)}`, () => api('DELETE', `${base}/${m.id}`), `${personName(m.person)} was removed from the campaign.`);
+  const pause = (m) => act(`pause ${memberName(m.person)}`, () => api('POST', `${base}/${m.id}/pause`), `${memberName(m.person)} is paused.`);
+  const resume = (m) => act(`resume ${memberName(m.person)}`, () => api('POST', `${base}/${m.id}/resume`), `${memberName(m.person)} resumes.`);
+  const remove = (m) => act(`remove ${memberName(m.person)}`, () => api('DELETE', `${base}/${m.id}`), `${memberName(m.person)} was removed from the campaign.`);
   const removeSelected = () => act('remove the selected people', async () => {
     const r = await api('POST', `${base}/remove`, { body: { member_ids: [...selected] } });
     return r;
@@ -105,7 +105,7 @@ function Members({ campaign, changeable }) {
         </tr></thead>
         <tbody>
           ${state.rows.map((m) => {
-            const name = personName(m.person);
+            const name = memberName(m.person);
             return html`<tr key=${m.id}>
               ${changeable ? html`<td class="select-cell">${live(m) ? html`<input type="checkbox" aria-label=${`Select ${name}`}
                 checked=${selected.has(m.id)} onChange=${() => toggle(m.id)} />` : null}</td>` : null}

@@ -87,6 +87,15 @@ export function pauseReasonText(r) {
   return PAUSE_REASONS[r] || r || '';
 }
 
+// A member's person ({id, name, email, company}): the name, else the email, else "Person <id>".
+export function memberName(p) {
+  if (!p) return '';
+  const name = typeof p.name === 'string' ? p.name.trim() : '';
+  if (name) return name;
+  if (p.email) return p.email;
+  return `Person ${p.id}`;
+}
+
 // "Day 2 · Call" for a member's next step; null when nothing is next.
 export function nextStepText(m) {
   const n = m && m.next_step;

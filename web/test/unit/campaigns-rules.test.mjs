@@ -29,6 +29,12 @@ test('words for step types, send options, statuses and pause reasons', () => {
     ['scheduled', 'active', 'paused', 'finished', 'replied', 'bounced', 'removed', 'unsubscribed', 'stopped']);
 });
 
+test('a member’s name: the name, else the email, else the id', () => {
+  assert.equal(r.memberName({ id: 3, name: ' Ann Lee ', email: 'ann@x' }), 'Ann Lee');
+  assert.equal(r.memberName({ id: 3, name: '', email: 'ann@x' }), 'ann@x');
+  assert.equal(r.memberName({ id: 3, name: null, email: null }), 'Person 3');
+});
+
 test('next step, counts and steps lines', () => {
   assert.equal(r.nextStepText({ next_step: { position: 1, day: 2, type: 'call' } }), 'Day 2 · Call');
   assert.equal(r.nextStepText({ next_step: null }), null);
