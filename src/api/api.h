@@ -244,15 +244,85 @@ void api_time_zones(http_req *r);
 /* ---- end holidays and time zones ---- */
 
 /* ---- issue 9, B: campaigns and their members (api/campaigns.c) ---- */
-/* (declarations go here) */
+extern const api_member api_campaigns_create_body[];
+extern const api_member api_campaigns_update_body[];
+extern const api_member api_campaigns_members_add_body[];
+extern const api_member api_campaigns_members_remove_body[];
+void api_campaigns_list(http_req *r);
+void api_campaigns_create(http_req *r);
+void api_campaigns_get(http_req *r);
+void api_campaigns_update(http_req *r);
+void api_campaigns_delete(http_req *r);
+void api_campaigns_pause(http_req *r);
+void api_campaigns_resume(http_req *r);
+void api_campaigns_stop(http_req *r);
+void api_campaigns_report(http_req *r);
+void api_campaigns_members_list(http_req *r);
+void api_campaigns_members_add(http_req *r);
+void api_campaigns_members_remove(http_req *r);
+void api_campaigns_member_delete(http_req *r);
+void api_campaigns_member_pause(http_req *r);
+void api_campaigns_member_resume(http_req *r);
+void api_person_campaigns(http_req *r);
+void api_me_campaigns_pause(http_req *r);
+void api_me_campaigns_resume(http_req *r);
 /* ---- end campaigns and their members ---- */
 
 /* ---- issue 9, D: tasks (api/tasks.c) ---- */
-/* (declarations go here) */
+extern const api_member api_tasks_create_body[];
+extern const api_member api_tasks_update_body[];
+extern const api_member api_tasks_complete_body[];
+extern const api_member api_tasks_bulk_body[];
+void api_tasks_list(http_req *r);
+void api_tasks_counts(http_req *r);
+void api_tasks_create(http_req *r);
+void api_tasks_bulk(http_req *r);
+void api_tasks_get(http_req *r);
+void api_tasks_update(http_req *r);
+void api_tasks_delete(http_req *r);
+void api_tasks_email(http_req *r);
+void api_tasks_complete(http_req *r);
+void api_tasks_skip(http_req *r);
 /* ---- end tasks ---- */
 
 /* ---- issue 9, E: calls and the dialer (api/calls.c) ---- */
-/* (declarations go here) */
+/* CallInput (also a call task's completion body: {"call": CallInput}). */
+extern const api_member api_calls_input_body[];
+extern const api_member api_calls_update_body[];
+extern const api_member api_calls_start_body[];
+extern const api_member api_call_outcomes_create_body[];
+extern const api_member api_call_outcomes_update_body[];
+extern const api_member api_call_reasons_create_body[];
+extern const api_member api_call_reasons_update_body[];
+extern const api_member api_caller_ids_create_body[];
+extern const api_member api_caller_ids_update_body[];
+extern const api_member api_calls_settings_body[];
+extern const api_member api_dialer_events_body[];
+void api_calls_list(http_req *r);
+void api_calls_create(http_req *r);
+void api_calls_get(http_req *r);
+void api_calls_update(http_req *r);
+void api_calls_start(http_req *r);
+void api_person_dial(http_req *r);
+void api_call_outcomes_list(http_req *r);
+void api_call_outcomes_create(http_req *r);
+void api_call_outcomes_update(http_req *r);
+void api_call_outcomes_delete(http_req *r);
+void api_call_reasons_list(http_req *r);
+void api_call_reasons_create(http_req *r);
+void api_call_reasons_update(http_req *r);
+void api_call_reasons_delete(http_req *r);
+void api_caller_ids_list(http_req *r);
+void api_caller_ids_create(http_req *r);
+void api_caller_ids_update(http_req *r);
+void api_caller_ids_delete(http_req *r);
+void api_calls_settings_get(http_req *r);
+void api_calls_settings_put(http_req *r);
+void api_voicemail_drops_list(http_req *r);
+void api_voicemail_drops_create(http_req *r);
+void api_voicemail_drops_audio(http_req *r);
+void api_voicemail_drops_delete(http_req *r);
+void api_dialer_events(http_req *r);
 /* ---- end calls and the dialer ---- */
 
 #endif

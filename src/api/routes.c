@@ -153,16 +153,111 @@ static const route routes[] = {
     {"GET", "/api/v1/time-zones", AUTH_USER, 0, api_time_zones, "the IANA time zones", NULL},
     /* end holidays and time zones */
 
-    /* issue 9, B: campaigns and their members (api/campaigns.c) */
-    /* (rows go here) */
+    /* issue 9, B: campaigns and their members (api/campaigns.c). A campaign's
+     * body holds 100 steps of 2,000 + 200 characters, \uXXXX-escaped at worst. */
+    {"GET", "/api/v1/campaigns", AUTH_USER, 0, api_campaigns_list, "campaigns", NULL},
+    {"POST", "/api/v1/campaigns", AUTH_USER, 4u << 20, api_campaigns_create, "create a campaign",
+     NULL},
+    {"GET", "/api/v1/campaigns/{id}", AUTH_USER, 0, api_campaigns_get, "one campaign", NULL},
+    {"PATCH", "/api/v1/campaigns/{id}", AUTH_USER, 4u << 20, api_campaigns_update,
+     "change a campaign (its steps: the whole list)", NULL},
+    {"DELETE", "/api/v1/campaigns/{id}", AUTH_USER, 0, api_campaigns_delete,
+     "delete a campaign that never had people", NULL},
+    {"POST", "/api/v1/campaigns/{id}/pause", AUTH_USER, 0, api_campaigns_pause, "pause a campaign",
+     NULL},
+    {"POST", "/api/v1/campaigns/{id}/resume", AUTH_USER, 0, api_campaigns_resume,
+     "resume a paused campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/stop", AUTH_USER, 0, api_campaigns_stop,
+     "stop a campaign for good", NULL},
+    {"GET", "/api/v1/campaigns/{id}/report", AUTH_USER, 0, api_campaigns_report,
+     "a campaign's people and per-step numbers", NULL},
+    {"GET", "/api/v1/campaigns/{id}/members", AUTH_USER, 0, api_campaigns_members_list,
+     "the people in a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members", AUTH_USER, 65536, api_campaigns_members_add,
+     "add people to a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members/remove", AUTH_USER, 32768,
+     api_campaigns_members_remove, "remove people from a campaign", NULL},
+    {"DELETE", "/api/v1/campaigns/{id}/members/{member_id}", AUTH_USER, 0,
+     api_campaigns_member_delete, "remove one person from a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members/{member_id}/pause", AUTH_USER, 0,
+     api_campaigns_member_pause, "pause one person in a campaign", NULL},
+    {"POST", "/api/v1/campaigns/{id}/members/{member_id}/resume", AUTH_USER, 0,
+     api_campaigns_member_resume, "resume one person in a campaign", NULL},
+    {"GET", "/api/v1/people/{id}/campaigns", AUTH_USER, 0, api_person_campaigns,
+     "a person's campaigns", NULL},
+    {"POST", "/api/v1/me/campaigns/pause", AUTH_USER, 0, api_me_campaigns_pause,
+     "pause all your campaigns (leave)", NULL},
+    {"POST", "/api/v1/me/campaigns/resume", AUTH_USER, 0, api_me_campaigns_resume,
+     "resume your campaigns after leave", NULL},
     /* end campaigns and their members */
 
-    /* issue 9, D: tasks (api/tasks.c) */
-    /* (rows go here) */
+    /* issue 9, D: tasks (api/tasks.c): a body holds a name and details
+     * (4,000 characters), a completion an email's HTML (1 MB characters) even
+     * \uXXXX-escaped; counts and bulk come before {id}. */
+    {"GET", "/api/v1/tasks", AUTH_USER, 0, api_tasks_list, "tasks in a queue", NULL},
+    {"POST", "/api/v1/tasks", AUTH_USER, 65536, api_tasks_create, "create a task", NULL},
+    {"GET", "/api/v1/tasks/counts", AUTH_USER, 0, api_tasks_counts, "open tasks per queue", NULL},
+    {"POST", "/api/v1/tasks/bulk", AUTH_USER, 32768, api_tasks_bulk,
+     "reschedule, skip or complete up to 1,000 tasks", NULL},
+    {"GET", "/api/v1/tasks/{id}", AUTH_USER, 0, api_tasks_get, "one task", NULL},
+    {"PATCH", "/api/v1/tasks/{id}", AUTH_USER, 65536, api_tasks_update, "change an open task",
+     NULL},
+    {"DELETE", "/api/v1/tasks/{id}", AUTH_USER, 0, api_tasks_delete, "delete a task made by hand",
+     NULL},
+    {"GET", "/api/v1/tasks/{id}/email", AUTH_USER, 0, api_tasks_email,
+     "an email task's email, filled for its person", NULL},
+    {"POST", "/api/v1/tasks/{id}/complete", AUTH_USER, 13 << 20, api_tasks_complete,
+     "complete a task (an email task sends, a call task logs its call)", NULL},
+    {"POST", "/api/v1/tasks/{id}/skip", AUTH_USER, 0, api_tasks_skip, "skip a task", NULL},
     /* end tasks */
 
-    /* issue 9, E: calls and the dialer (api/calls.c) */
-    /* (rows go here) */
+    /* issue 9, E: calls and the dialer (api/calls.c). The literal paths
+     * (settings, start) come before /api/v1/calls/{id}. A voicemail drop's
+     * recording is at most 10 MB; the dialer's webhook checks its own
+     * signature (AUTH_ANON). */
+    {"GET", "/api/v1/calls/settings", AUTH_USER, 0, api_calls_settings_get, "call settings", NULL},
+    {"PUT", "/api/v1/calls/settings", AUTH_ADMIN, 16384, api_calls_settings_put,
+     "change call settings (require an outcome, the dialer secret)", NULL},
+    {"POST", "/api/v1/calls/start", AUTH_USER, 4096, api_calls_start,
+     "start a call through the dialer (local-presence caller id)", NULL},
+    {"GET", "/api/v1/calls", AUTH_USER, 0, api_calls_list, "the call log, newest first", NULL},
+    {"POST", "/api/v1/calls", AUTH_USER, 65536, api_calls_create, "log a call", NULL},
+    {"GET", "/api/v1/calls/{id}", AUTH_USER, 0, api_calls_get, "one call", NULL},
+    {"PATCH", "/api/v1/calls/{id}", AUTH_USER, 65536, api_calls_update,
+     "change a call, or log a call started through the dialer", NULL},
+    {"GET", "/api/v1/people/{id}/dial", AUTH_USER, 0, api_person_dial,
+     "the number to dial a person with, local-presence caller id and tel: URI", NULL},
+    {"GET", "/api/v1/call-outcomes", AUTH_USER, 0, api_call_outcomes_list, "call outcomes", NULL},
+    {"POST", "/api/v1/call-outcomes", AUTH_ADMIN, 4096, api_call_outcomes_create,
+     "add a call outcome", NULL},
+    {"PATCH", "/api/v1/call-outcomes/{id}", AUTH_ADMIN, 4096, api_call_outcomes_update,
+     "change a call outcome", NULL},
+    {"DELETE", "/api/v1/call-outcomes/{id}", AUTH_ADMIN, 0, api_call_outcomes_delete,
+     "archive a call outcome", NULL},
+    {"GET", "/api/v1/call-reasons", AUTH_USER, 0, api_call_reasons_list, "call reasons", NULL},
+    {"POST", "/api/v1/call-reasons", AUTH_ADMIN, 4096, api_call_reasons_create, "add a call reason",
+     NULL},
+    {"PATCH", "/api/v1/call-reasons/{id}", AUTH_ADMIN, 4096, api_call_reasons_update,
+     "change a call reason", NULL},
+    {"DELETE", "/api/v1/call-reasons/{id}", AUTH_ADMIN, 0, api_call_reasons_delete,
+     "archive a call reason", NULL},
+    {"GET", "/api/v1/caller-ids", AUTH_USER, 0, api_caller_ids_list, "the caller-id pool", NULL},
+    {"POST", "/api/v1/caller-ids", AUTH_ADMIN, 4096, api_caller_ids_create,
+     "add a number to the caller-id pool", NULL},
+    {"PATCH", "/api/v1/caller-ids/{id}", AUTH_ADMIN, 4096, api_caller_ids_update,
+     "change a caller id", NULL},
+    {"DELETE", "/api/v1/caller-ids/{id}", AUTH_ADMIN, 0, api_caller_ids_delete,
+     "remove a caller id", NULL},
+    {"GET", "/api/v1/voicemail-drops", AUTH_USER, 0, api_voicemail_drops_list, "voicemail drops",
+     NULL},
+    {"POST", "/api/v1/voicemail-drops", AUTH_USER, 10u << 20, api_voicemail_drops_create,
+     "upload a voicemail drop (WAV or MP3)", NULL},
+    {"GET", "/api/v1/voicemail-drops/{id}/audio", AUTH_USER, 0, api_voicemail_drops_audio,
+     "a voicemail drop's recording", NULL},
+    {"DELETE", "/api/v1/voicemail-drops/{id}", AUTH_USER, 0, api_voicemail_drops_delete,
+     "delete a voicemail drop", NULL},
+    {"POST", "/api/v1/dialer/events", AUTH_ANON, 32768, api_dialer_events,
+     "the dialer's signed call events (ringing, answered, ended)", NULL},
     /* end calls and the dialer */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
@@ -202,13 +297,29 @@ const api_member *api_route_body(const route *r)
         {api_holidays_put, api_holidays_put_body},
         /* end holidays and time zones */
         /* issue 9, B: campaigns and their members (api/campaigns.c) */
-        /* (rows go here) */
+        {api_campaigns_create, api_campaigns_create_body},
+        {api_campaigns_update, api_campaigns_update_body},
+        {api_campaigns_members_add, api_campaigns_members_add_body},
+        {api_campaigns_members_remove, api_campaigns_members_remove_body},
         /* end campaigns and their members */
         /* issue 9, D: tasks (api/tasks.c) */
-        /* (rows go here) */
+        {api_tasks_create, api_tasks_create_body},
+        {api_tasks_update, api_tasks_update_body},
+        {api_tasks_complete, api_tasks_complete_body},
+        {api_tasks_bulk, api_tasks_bulk_body},
         /* end tasks */
         /* issue 9, E: calls and the dialer (api/calls.c) */
-        /* (rows go here) */
+        {api_calls_create, api_calls_input_body},
+        {api_calls_update, api_calls_update_body},
+        {api_calls_start, api_calls_start_body},
+        {api_call_outcomes_create, api_call_outcomes_create_body},
+        {api_call_outcomes_update, api_call_outcomes_update_body},
+        {api_call_reasons_create, api_call_reasons_create_body},
+        {api_call_reasons_update, api_call_reasons_update_body},
+        {api_caller_ids_create, api_caller_ids_create_body},
+        {api_caller_ids_update, api_caller_ids_update_body},
+        {api_calls_settings_put, api_calls_settings_body},
+        {api_dialer_events, api_dialer_events_body},
         /* end calls and the dialer */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)

@@ -12,6 +12,7 @@
 #include "core/cadence.h"
 #include "core/timeutil.h"
 #include "store/users.h"
+#include "svc/campaigns.h"
 #include "svc/settings.h"
 
 typedef struct forwarded {
@@ -155,6 +156,13 @@ void api_me(http_req *r)
         return;
     json_t *u = NULL;
     hail_err e = users_json(d, r->user_id, &u);
+    /* issue 9, B: on leave since (POST /api/v1/me/campaigns/pause), or null */
+    int64_t leave = 0;
+    if (!e && !(e = campaign_leave_since(d, r->user_id, &leave))) {
+        char t[TIME_ISO_LEN];
+        time_format_iso(leave, t);
+        json_object_set_new(u, "campaigns_paused_at", leave ? json_string(t) : json_null());
+    }
     api_reply(r, e, 200, u);
 }
 

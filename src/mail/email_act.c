@@ -11,9 +11,10 @@ hail_err email_activity(db *d, int64_t email_id, const char *type, bool machine,
                         int64_t occurred_at, json_t *extra, int64_t *id_out)
 {
     db_st *st = db_stmt(d, "SELECT e.person_id, e.user_id, e.template_id, e.campaign_id, "
-                           "e.subject, s.address, t.name, e.to_address "
+                           "e.subject, s.address, t.name, e.to_address, c.name "
                            "FROM emails e JOIN senders s ON s.id = e.sender_id "
-                           "LEFT JOIN templates t ON t.id = e.template_id WHERE e.id = $1");
+                           "LEFT JOIN templates t ON t.id = e.template_id "
+                           "LEFT JOIN campaigns c ON c.id = e.campaign_id WHERE e.id = $1");
     if (!st)
         return db_fail(d, "reading an email");
     db_bind_i64(st, 1, email_id);
@@ -45,8 +46,15 @@ hail_err email_activity(db *d, int64_t email_id, const char *type, bool machine,
         json_object_set_new(attrs, "template_name", json_string(db_col_text(st, 6)));
         json_object_set_new(attrs, "template_url", json_string(url));
     }
-    if (attrs && a.campaign_id)
+    if (attrs && a.campaign_id) {
+        char url[1024];
+        snprintf(url, sizeof url, "%s/campaigns/%lld", settings()->public_url,
+                 (long long)a.campaign_id);
         json_object_set_new(attrs, "campaign_id", json_integer(a.campaign_id));
+        if (!db_col_null(st, 8))
+            json_object_set_new(attrs, "campaign_name", json_string(db_col_text(st, 8)));
+        json_object_set_new(attrs, "campaign_url", json_string(url));
+    }
     if (attrs && !strcmp(type, ACT_EMAIL_REPLY))
         json_object_set_new(attrs, "received_by", json_string(db_col_text(st, 5)));
     if (attrs && !strcmp(type, ACT_EMAIL_BOUNCE))

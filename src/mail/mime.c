@@ -330,6 +330,11 @@ hail_err mime_build(const mime_msg *m, char **out, size_t *len)
     }
     g_mime_message_set_message_id(msg, id);
     free(id);
+    /* A follow-up's thread (RFC 5322 3.6.4): message ids as kept, one line. */
+    if (m->in_reply_to && *m->in_reply_to)
+        g_mime_object_set_header(GMIME_OBJECT(msg), "In-Reply-To", m->in_reply_to, NULL);
+    if (m->references && *m->references)
+        g_mime_object_set_header(GMIME_OBJECT(msg), "References", m->references, NULL);
     if (m->unsubscribe_url) {
         /* An address header, never RFC 2047-encoded (GMime would encode a
          * long unstructured value, which no mail client reads as a URL): the

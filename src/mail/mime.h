@@ -15,9 +15,10 @@
  * multipart/mixed holding that and the attachments (base64, RFC 2231 file
  * names). Names and subjects outside ASCII are RFC 2047 encoded, bodies
  * quoted-printable or base64 as GMime finds best for 7-bit transport. Our
- * own Message-ID; commercial mail carries List-Unsubscribe and
- * List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058). Bcc is
- * never a header (the envelope carries it).
+ * own Message-ID, and a follow-up's In-Reply-To and References; commercial
+ * mail carries List-Unsubscribe and List-Unsubscribe-Post:
+ * List-Unsubscribe=One-Click (RFC 8058). Bcc is never a header (the
+ * envelope carries it).
  */
 #ifndef HAIL_MAIL_MIME_H
 #define HAIL_MAIL_MIME_H
@@ -46,6 +47,9 @@ typedef struct mime_attachment {
 typedef struct mime_msg {
     int64_t date_us;
     const char *message_id; /* "<…@…>" */
+    /* The thread it follows up (NULL: none): "<…>" and "<…> <…>" as kept on
+     * the email (emails.in_reply_to, emails.refs). */
+    const char *in_reply_to, *references;
     const char *from_name, *from_address;
     const char *to_name, *to_address; /* to_name may be "" */
     const char *const *cc;

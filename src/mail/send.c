@@ -643,6 +643,8 @@ static hail_err send_one(db *d, const char *owner, int64_t id, chan_cache *cache
     mime_msg m = {
         .date_us = now,
         .message_id = mid,
+        .in_reply_to = row.in_reply_to,
+        .references = row.refs,
         .from_name = snd.display_name,
         .from_address = snd.address,
         .to_name = rc.name,

@@ -557,10 +557,19 @@ static hail_err copy_rows(copy_job *j, table *t, dbcopy_fn fn, void *ctx)
     return e;
 }
 
-/* Rows the migrations themselves create (the default maildir channel): an
- * empty target has them, and the copy replaces them with the source's. */
-static const char seed_rows_sql[] = "SELECT count(*) FROM channels WHERE created_at = 0";
-static const char seed_rows_delete[] = "DELETE FROM channels WHERE created_at = 0";
+/* Rows the migrations themselves create (the default maildir channel, the
+ * seeded call outcomes and reasons): an empty target has them, and the copy
+ * replaces them with the source's. */
+static const struct {
+    const char *table, *count, *del;
+} seed_rows[] = {
+    {"channels", "SELECT count(*) FROM channels WHERE created_at = 0",
+     "DELETE FROM channels WHERE created_at = 0"},
+    {"call_outcomes", "SELECT count(*) FROM call_outcomes WHERE created_at = 0",
+     "DELETE FROM call_outcomes WHERE created_at = 0"},
+    {"call_reasons", "SELECT count(*) FROM call_reasons WHERE created_at = 0",
+     "DELETE FROM call_reasons WHERE created_at = 0"},
+};
 
 static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
 {
@@ -570,8 +579,10 @@ static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
         int64_t n;
         if ((e = count_rows(j->dst, t, &n)))
             return e;
-        if (!strcmp(t->name, "channels")) {
-            int64_t seeded = one_i64(j->dst, seed_rows_sql, "copy: count");
+        for (size_t k = 0; k < sizeof seed_rows / sizeof *seed_rows; k++) {
+            if (strcmp(t->name, seed_rows[k].table) != 0)
+                continue;
+            int64_t seeded = one_i64(j->dst, seed_rows[k].count, "copy: count");
             if (seeded < 0)
                 return HAIL_EDB;
             n -= seeded;
@@ -591,8 +602,8 @@ static hail_err copy_all(copy_job *j, dbcopy_fn fn, void *ctx, int64_t *rows)
     /* One transaction on the target: a failure leaves it empty. */
     if (!e && !(e = db_begin(j->dst)))
         e = db_exec(j->dst, "SET LOCAL statement_timeout = 0; SET LOCAL hail.bulk = 'on'");
-    if (!e)
-        e = db_exec(j->dst, seed_rows_delete);
+    for (size_t k = 0; !e && k < sizeof seed_rows / sizeof *seed_rows; k++)
+        e = db_exec(j->dst, seed_rows[k].del);
     for (int i = 0; !e && i < j->n; i++) {
         table *t = &j->t[i];
         if ((e = copy_rows(j, t, fn, ctx)))

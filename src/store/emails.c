@@ -124,7 +124,8 @@ hail_err emails_load(db *d, int64_t id, email_row *out)
            " e.status, e.to_address, e.to_domain, trim(coalesce(p.first_name, '') || ' ' ||"
            " coalesce(p.last_name, '')), e.cc, e.bcc, e.subject, e.body_html, e.message_id,"
            " e.lease_owner, e.time_zone, e.commercial, e.attempts, e.send_at, e.next_attempt_at,"
-           " e.lease_until FROM emails e JOIN people p ON p.id = e.person_id WHERE e.id = $1");
+           " e.lease_until, e.in_reply_to, e.refs FROM emails e JOIN people p ON p.id = e.person_id"
+           " WHERE e.id = $1");
     if (!st)
         return db_fail(d, "emails: read");
     db_bind_i64(st, 1, id);
@@ -156,6 +157,8 @@ hail_err emails_load(db *d, int64_t id, email_row *out)
     out->send_at = db_col_i64(st, 19);
     out->next_attempt_at = db_col_i64(st, 20);
     out->lease_until = db_col_i64(st, 21);
+    out->in_reply_to = db_col_null(st, 22) ? NULL : dup_col(st, 22);
+    out->refs = db_col_null(st, 23) ? NULL : dup_col(st, 23);
     db_reset(st);
     if (!out->to_address || !out->to_domain || !out->to_name || !out->cc || !out->bcc ||
         !out->subject || !out->body_html) {
@@ -177,6 +180,8 @@ void email_row_free(email_row *r)
     free(r->message_id);
     free(r->lease_owner);
     free(r->time_zone);
+    free(r->in_reply_to);
+    free(r->refs);
     memset(r, 0, sizeof *r);
 }
 

@@ -59,6 +59,7 @@ typedef struct email_row {
     char *message_id; /* NULL until first handed over */
     char *lease_owner;
     char *time_zone;
+    char *in_reply_to, *refs; /* a follow-up's thread; NULL when none */
     int commercial;
     int64_t attempts, send_at, next_attempt_at, lease_until;
 } email_row;

@@ -351,6 +351,9 @@ static const char *const migrations[] = {
     "ALTER TABLE emails ADD COLUMN campaign_step INTEGER;"
     "ALTER TABLE emails ADD COLUMN task_id INTEGER;"
     "CREATE INDEX emails_campaign ON emails(campaign_id, campaign_step) WHERE campaign_id IS NOT NULL;"
+    /* A campaign member's emails (a reply cancels the ones still queued). */
+    "CREATE INDEX emails_campaign_member ON emails(campaign_member_id)"
+    "  WHERE campaign_member_id IS NOT NULL;"
     /* A campaign: days of steps (campaign_steps) run per person (campaign_members). */
     "CREATE TABLE campaigns (id INTEGER PRIMARY KEY,"
     "  owner_id INTEGER NOT NULL REFERENCES users(id),"
@@ -451,6 +454,9 @@ static const char *const migrations[] = {
     "CREATE INDEX tasks_person ON tasks(person_id, id) WHERE person_id IS NOT NULL;"
     "CREATE INDEX tasks_campaign ON tasks(campaign_id, status) WHERE campaign_id IS NOT NULL;"
     "CREATE INDEX tasks_member ON tasks(member_id) WHERE member_id IS NOT NULL;"
+    /* The queues of every assignee (admins, managers) and the done list. */
+    "CREATE INDEX tasks_open_due ON tasks(due_at) WHERE status = 'open';"
+    "CREATE INDEX tasks_done ON tasks(assignee_id, completed_at) WHERE status <> 'open';"
     /* Calls: admin-defined outcomes and reasons, the caller-id pool, voicemail drops. */
     "CREATE TABLE call_outcomes (id INTEGER PRIMARY KEY,"
     "  name TEXT NOT NULL,"
@@ -507,7 +513,18 @@ static const char *const migrations[] = {
     "  event_id TEXT PRIMARY KEY,"
     "  call_id INTEGER,"
     "  kind TEXT NOT NULL,"
-    "  received_at INTEGER NOT NULL);",
+    "  received_at INTEGER NOT NULL);"
+    /* Seeded outcomes and reasons (helper E; admins change them: /api/v1/call-outcomes,
+     * /api/v1/call-reasons). */
+    "INSERT INTO call_outcomes (name, answered, position, created_at) VALUES"
+    "  ('Connected: interested', 1, 1, 0), ('Connected: not interested', 1, 2, 0),"
+    "  ('Connected: call back later', 1, 3, 0), ('Meeting booked', 1, 4, 0),"
+    "  ('Wrong person', 1, 5, 0), ('Reached a gatekeeper', 1, 6, 0),"
+    "  ('No answer', 0, 7, 0), ('Left voicemail', 0, 8, 0), ('Busy', 0, 9, 0),"
+    "  ('Wrong number', 0, 10, 0), ('Number disconnected', 0, 11, 0);"
+    "INSERT INTO call_reasons (name, position, created_at) VALUES"
+    "  ('Prospecting', 1, 0), ('Follow-up', 2, 0), ('Meeting scheduling', 3, 0),"
+    "  ('Demo', 4, 0), ('Renewal', 5, 0), ('Referral', 6, 0);",
 };
 
 int schema_latest(void)

@@ -310,7 +310,8 @@ static void anonymous_routes_are_few(void **state)
     (void)state;
     /* Only these may be called without credentials. */
     const char *allowed[] = {"/healthz", "/api/v1/openapi.json", "/api/v1/session",
-                             "/api/v1/inbound" /* checks the inbound token or an admin itself */};
+                             "/api/v1/inbound" /* checks the inbound token or an admin itself */,
+                             "/api/v1/dialer/events" /* checks the dialer's HMAC signature */};
     for (const route *r = api_routes(); r->method; r++) {
         if (r->auth != AUTH_ANON)
             continue;
@@ -335,8 +336,15 @@ static const struct {
     /* Emails carry attachments (23 MB, base64) and HTML (1 MB characters). */
     {"POST", "/api/v1/emails", 48u << 20},
     {"PATCH", "/api/v1/emails/{id}", 16u << 20},
+    /* Completing an email task sends its HTML (1 MB characters). */
+    {"POST", "/api/v1/tasks/{id}/complete", 13 << 20},
     /* A raw message may be as big as mail gets. */
     {"POST", "/api/v1/inbound", 30u << 20},
+    /* A campaign: 100 steps of 2,000 + 200 characters (issue 9, B). */
+    {"POST", "/api/v1/campaigns", 4u << 20},
+    {"PATCH", "/api/v1/campaigns/{id}", 4u << 20},
+    /* A voicemail drop's recording (issue 9). */
+    {"POST", "/api/v1/voicemail-drops", 10u << 20},
 };
 
 static void routes_with_bodies_are_bounded(void **state)
