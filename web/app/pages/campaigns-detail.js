@@ -29,7 +29,7 @@ export function MemberStatus({ m }) {
 export function NextStep({ m }) {
   const text = nextStepText(m);
   if (!text) return html`<span class="muted">—</span>`;
-  return html`${text}<div class="muted">${m.waiting_task_id
+  return html`${text}${' '}<div class="muted">${m.waiting_task_id
     ? 'waiting for its task'
     : m.next_due_at ? html`due <time datetime=${m.next_due_at}>${formatDateTime(m.next_due_at)}</time>` : ''}</div>`;
 }
