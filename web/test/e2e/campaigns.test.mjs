@@ -6,8 +6,8 @@
 // clock moves to 09:30 and the email is sent — on the person's Email tab, in the members'
 // next step and in the report —; the clock moves to Tuesday and the call task is there (the
 // Tasks page's Today when this hail has it, else GET /api/v1/tasks); "Pause all my
-// campaigns" and "Resume my campaigns"; the pages at 390 px. checkPage() (console,
-// requests, axe, screenshot) on every page.
+// campaigns" and "Resume my campaigns"; a third day added in the builder and saved; the
+// pages at 390 px. checkPage() (console, requests, axe, screenshot) on every page.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -239,6 +239,26 @@ describe('campaign pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     await page.getByRole('button', { name: 'Resume my campaigns' }).click();
     await expectText(page.locator('.camp-said'), /^Your campaigns run again: \d+ (person|people) resumed, spaced as designed\.$/);
     await page.getByRole('button', { name: 'Pause all my campaigns' }).waitFor();
+  });
+
+  it('edits the campaign: a third day with a LinkedIn step, saved', async (t) => {
+    if (missing) return t.skip(missing);
+    await page.goto(`/campaigns/${campaignId}`);
+    await page.getByRole('link', { name: 'Edit campaign' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Edit Spring outreach' }).waitFor();
+    await expectTitle(page, 'Edit Spring outreach · hail');
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Spring outreach');
+    await page.getByRole('button', { name: 'Add a day' }).click();
+    const day3 = page.getByRole('group', { name: 'Step 3' });
+    assert.equal(await day3.getByRole('spinbutton', { name: 'Day' }).inputValue(), '3');
+    await day3.getByRole('combobox', { name: 'Type' }).selectOption('linkedin');
+    await day3.getByRole('combobox', { name: 'LinkedIn action' }).selectOption('inmail');
+    await page.getByRole('button', { name: 'Save campaign' }).click();
+    await expectText(page.locator('.camp-actions [role="status"]'), 'Saved.');
+    await checkPage(page, 'campaigns-edit-saved');
+    const c = (await hail.api('GET', `/api/v1/campaigns/${campaignId}`)).json;
+    assert.deepEqual(c.steps.map((s) => [s.day, s.type, s.linkedin_kind]),
+      [[1, 'auto_email', null], [2, 'call', null], [3, 'linkedin', 'inmail']]);
   });
 
   it('the pages at 390 px', async (t) => {
