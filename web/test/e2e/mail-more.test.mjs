@@ -198,7 +198,7 @@ describe('mail pages, more', { skip: SKIP }, () => {
   it('the main navigation links to your senders', async () => {
     await page.goto('/people');
     const nav = page.getByRole('navigation', { name: 'Main' });
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['People', 'Accounts', 'Templates', 'Senders', 'Admin']);
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['People', 'Accounts', 'Templates', 'Campaigns', 'Senders', 'Admin']);
     await nav.getByRole('link', { name: 'Senders', exact: true }).click();
     await page.waitForURL(/\/senders$/);
     await page.getByRole('heading', { level: 1, name: 'Your email senders' }).waitFor();
