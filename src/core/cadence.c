@@ -166,7 +166,7 @@ static int parse_rule(const char *s, tzrule *r)
     memset(r, 0, sizeof *r);
     int32_t off;
     const char *p = parse_abbr(s);
-    if (!p || !(p = parse_hms(p, &off)))
+    if (!p || !(p = parse_hms(p, &off)) || off < -25 * 3600 || off > 25 * 3600)
         return -1;
     r->std_off = -off;
     if (!*p)
@@ -176,7 +176,7 @@ static int parse_rule(const char *s, tzrule *r)
     r->has_dst = 1;
     r->dst_off = r->std_off + 3600;
     if (*p && *p != ',') {
-        if (!(p = parse_hms(p, &off)))
+        if (!(p = parse_hms(p, &off)) || off < -25 * 3600 || off > 25 * 3600)
             return -1;
         r->dst_off = -off;
     }
@@ -655,11 +655,52 @@ int64_t cal_next_business_day(const calendar *c, int64_t day)
     return day;
 }
 
+/* The n-th day after day that is not a weekend day (every day when weekends
+ * count); day itself is a weekday when weekends are skipped. */
+static int64_t plain_add(const calendar *c, int64_t day, int64_t n)
+{
+    if (!c || !c->skip_weekends)
+        return day + n;
+    int64_t wd = (weekday(day) + 6) % 7; /* Monday 0 … Friday 4 */
+    int64_t total = wd + n;
+    return day - wd + total / 5 * 7 + total % 5;
+}
+
+/* Holidays in (from, to] that are not weekend days already skipped. */
+static int64_t holidays_between(const calendar *c, int64_t from, int64_t to)
+{
+    if (!c || !c->nholiday)
+        return 0;
+    size_t lo = 0, hi = c->nholiday;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->holiday[mid] <= from)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int64_t k = 0;
+    for (size_t i = lo; i < c->nholiday && c->holiday[i] <= to; i++) {
+        if (i > lo && c->holiday[i] == c->holiday[i - 1])
+            continue;
+        int wd = weekday(c->holiday[i]);
+        if (!c->skip_weekends || (wd != 0 && wd != 6))
+            k++;
+    }
+    return k;
+}
+
+/* In steps over the holidays rather than day by day: the cost does not grow
+ * with n (a step's day comes from outside). */
 int64_t cal_add_business_days(const calendar *c, int64_t day, int n)
 {
     day = cal_next_business_day(c, day);
-    for (int i = 0; i < n; i++)
-        day = cal_next_business_day(c, day + 1);
+    int64_t left = n > 0 ? n : 0;
+    while (left > 0) {
+        int64_t to = plain_add(c, day, left);
+        left = holidays_between(c, day, to);
+        day = to;
+    }
     return day;
 }
 
@@ -681,7 +722,11 @@ int64_t cadence_due(const tz *z, const calendar *c, int64_t base_us, int days, i
         sub_us = b.second * US_PER_SEC + (base_us - floor_div(base_us, US_PER_SEC) * US_PER_SEC);
     }
     int64_t bday = time_days_from_civil(b.year, b.month, b.day);
-    int64_t day = cal_add_business_days(c, bday, days < 0 ? 0 : days);
+    /* A step at most CADENCE_MAX_DAYS days on: the times stay in range. */
+    int64_t day = cal_add_business_days(c, bday,
+                                        days < 0                  ? 0
+                                        : days > CADENCE_MAX_DAYS ? CADENCE_MAX_DAYS
+                                                                  : days);
     int64_t t = at_minute(z, day, minute, sub_us);
     if (t >= not_before_us)
         return t;

@@ -81,6 +81,7 @@ int64_t cal_add_business_days(const calendar *c, int64_t day, int n);
  * when that is a business day in z, else on the next business day at
  * base's time of day. A minute in a DST gap moves forward by the gap; one
  * that exists twice takes the first. */
+#define CADENCE_MAX_DAYS 100000 /* days past it count as this many */
 int64_t cadence_due(const tz *z, const calendar *c, int64_t base_us, int days, int minute,
                     int64_t not_before_us);
 

@@ -424,6 +424,10 @@ hail_err delivery_sender_delete(db *d, const delivery_caller *c, int64_t id)
     if (!(e = senders_email_count(d, id, &n)) && n)
         e = hail_errf(HAIL_EEXIST, "sender %lld has email (%lld): it stays for their history",
                       (long long)id, (long long)n);
+    if (!e && !(e = senders_campaign_count(d, id, &n)) && n)
+        e = hail_errf(HAIL_EEXIST,
+                      "sender %lld sends for %lld campaign%s: choose another sender there first",
+                      (long long)id, (long long)n, n == 1 ? "" : "s");
     if (!e && (e = senders_delete(d, id)) == HAIL_ENOTFOUND)
         e = no_sender(id);
     return finish(d, e, NULL);

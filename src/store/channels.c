@@ -523,6 +523,16 @@ hail_err senders_email_count(db *d, int64_t id, int64_t *n)
     return count_step(d, st, n, "senders: emails");
 }
 
+hail_err senders_campaign_count(db *d, int64_t id, int64_t *n)
+{
+    *n = 0;
+    db_st *st = db_stmt(d, "SELECT count(*) FROM campaigns WHERE sender_id = $1");
+    if (!st)
+        return HAIL_EDB;
+    db_bind_i64(st, 1, id);
+    return count_step(d, st, n, "senders: campaigns");
+}
+
 #define SENDER_JSON_COLS                                                                           \
     "s.id, s.user_id, s.address, s.display_name, s.signature_html, s.channel_id, c.name"
 

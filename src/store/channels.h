@@ -89,6 +89,8 @@ hail_err channels_page_json(db *d, int64_t after_id, int limit, json_t **out, in
 hail_err senders_save(db *d, const sender_row *s, int64_t now, int64_t *id);
 hail_err senders_delete(db *d, int64_t id);
 hail_err senders_email_count(db *d, int64_t id, int64_t *n);
+/* How many campaigns send as sender id. */
+hail_err senders_campaign_count(db *d, int64_t id, int64_t *n);
 hail_err senders_json(db *d, int64_t id, json_t **out);
 /* A page of senders in id order after after_id; user_id 0: everyone's. */
 hail_err senders_page_json(db *d, int64_t user_id, int64_t after_id, int limit, json_t **out,

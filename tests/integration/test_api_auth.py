@@ -45,6 +45,17 @@ ADMIN_ROUTES = {
     # the mail settings (api/emails.c)
     ("GET", "/api/v1/mail/settings"),
     ("PUT", "/api/v1/mail/settings"),
+    # calls (issue 9, E: api/calls.c)
+    ("PUT", "/api/v1/calls/settings"),
+    ("POST", "/api/v1/call-outcomes"),
+    ("PATCH", "/api/v1/call-outcomes/{id}"),
+    ("DELETE", "/api/v1/call-outcomes/{id}"),
+    ("POST", "/api/v1/call-reasons"),
+    ("PATCH", "/api/v1/call-reasons/{id}"),
+    ("DELETE", "/api/v1/call-reasons/{id}"),
+    ("POST", "/api/v1/caller-ids"),
+    ("PATCH", "/api/v1/caller-ids/{id}"),
+    ("DELETE", "/api/v1/caller-ids/{id}"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),
@@ -55,6 +66,8 @@ ANON_ROUTES = {
     ("GET", "/t/c/{token}"),
     ("GET", "/u/{token}"),
     ("POST", "/u/{token}"),
+    # the dialer's webhook: its HMAC signature is the credential (test_dialer)
+    ("POST", "/api/v1/dialer/events"),
 }
 
 

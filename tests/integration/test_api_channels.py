@@ -226,7 +226,17 @@ class ChannelsTest(DeliveryCase):
                          "channel %d has 1 sender: move it to another channel first" % c["id"])
         self.assertError(self.req("DELETE", path, token=self.rep), 403, "forbidden",
                          "this needs the admin role")
-        self.assertEqual(self.req("DELETE", "/api/v1/senders/%d" % r.json["id"]).status, 204)
+        # A sender a campaign sends as stays until the campaign sends as another.
+        sid = r.json["id"]
+        camp = self.req("POST", "/api/v1/campaigns", {"name": "Drip", "sharing": "private",
+                                                      "sender_id": sid, "steps": []},
+                        token=self.rep)
+        self.assertEqual(camp.status, 201, camp)
+        self.assertError(self.req("DELETE", "/api/v1/senders/%d" % sid), 409, "conflict",
+                         "sender %d sends for 1 campaign: choose another sender there first" % sid)
+        self.assertEqual(self.req("DELETE", "/api/v1/campaigns/%d" % camp.json["id"],
+                                  token=self.rep).status, 204)
+        self.assertEqual(self.req("DELETE", "/api/v1/senders/%d" % sid).status, 204)
         r = self.req("DELETE", path)
         self.assertEqual(r.status, 204, r)
         self.assertError(self.req("DELETE", path), 404, "not_found",

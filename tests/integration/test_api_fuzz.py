@@ -28,6 +28,8 @@ pick()), or Hypothesis reports its generation as flaky.
 """
 import atexit
 import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -67,6 +69,11 @@ SEED = int(os.environ.get("HAIL_FUZZ_SEED", "51129"))
 EXAMPLES = int(os.environ.get("HAIL_FUZZ_EXAMPLES", "0")) or 75 * len(openapi_check.spec().operations)
 SECONDS = float(os.environ.get("HAIL_FUZZ_SECONDS", "120" if harness.SANITIZED else "75"))
 FLOOR = int(os.environ.get("HAIL_FUZZ_FLOOR", "3"))
+CHUNK = 250  # examples per Hypothesis run (see test_every_operation)
+# issue 9, E: the dialer secret the pass sets and signs the webhook's events with.
+DIALER_SECRET = "fuzz-dialer-secret-0123456789"
+WAV = b"RIFF" + (36).to_bytes(4, "little") + b"WAVEfmt " + bytes(28)
+MP3 = b"ID3\x04\x00\x00\x00\x00\x00\x00" + bytes(64)
 
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PW = "correct horse battery"
@@ -120,6 +127,7 @@ class World:
         self.senders = set()    # sender identity ids
         self.emails = set()     # email ids
         self.domains = set()    # blocked domains
+        self.holidays = set()   # holidays' days, YYYY-MM-DD
         self.accounts = set()
         self.opportunities = set()
         self.owners = set()
@@ -132,13 +140,19 @@ class World:
         self.emails_made = 0
         self.names_made = 0
         self.links = {}      # "o", "c", "u" -> recipients' tokens of a sent email (/t/o/…, /u/…)
+        # issue 9, E: calls, outcomes, reasons, caller ids, voicemail drops.
+        self.calls, self.outcomes, self.reasons = set(), set(), set()
+        self.caller_ids, self.drops = set(), set()
 
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
                 "tokens": self.tokens, "people": self.people, "accounts": self.accounts,
                 "opportunities": self.opportunities, "templates": self.templates,
                 "channels": self.channels, "senders": self.senders, "emails": self.emails,
-                "blocked-domains": self.domains}.get(collection, self.links.get(collection))
+                "blocked-domains": self.domains, "calls": self.calls,
+                "call-outcomes": self.outcomes, "call-reasons": self.reasons,
+                "caller-ids": self.caller_ids, "voicemail-drops": self.drops,
+                "holidays": self.holidays}.get(collection, self.links.get(collection))
 
     def creds(self):
         """(email, password) of active users whose password is known."""
@@ -200,6 +214,19 @@ class World:
             self.emails.add(value["id"])
         elif set(value) >= {"domain", "created_at"} and isinstance(value.get("domain"), str):
             self.domains.add(value["domain"])
+        elif "number_dialed" in value and "person" in value and isinstance(value.get("id"), int):
+            self.calls.add(value["id"])  # issue 9, E: calls and their choices
+        elif set(value) == {"id", "name", "answered", "position"} and \
+                isinstance(value.get("id"), int):
+            self.outcomes.add(value["id"])
+        elif set(value) == {"id", "name", "position"} and isinstance(value.get("id"), int):
+            self.reasons.add(value["id"])
+        elif "number" in value and "is_default" in value and isinstance(value.get("id"), int):
+            self.caller_ids.add(value["id"])
+        elif "content_type" in value and "owner" in value and isinstance(value.get("id"), int):
+            self.drops.add(value["id"])
+        elif set(value) == {"day", "name"} and isinstance(value.get("day"), str):
+            self.holidays.add(value["day"])
         elif "prefix" in value and isinstance(value.get("id"), int):
             self.tokens.setdefault(value["id"], {"secret": None, "owner": None, "live": False})
         for v in value.values():
@@ -411,8 +438,32 @@ class Fuzzer:
             return (self.chance(0.7),)  # drafts stay editable and cancellable
         if name in ("cc", "bcc", "attachments") and self.chance(0.7):
             return ([],)
+        if name == "time_zone" and op.template == "/api/v1/me" and self.chance(0.8):
+            return (self.rnd.choice(["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata",
+                                     "Australia/Sydney"]),)
+        if name in ("from", "to") and op.template == "/api/v1/holidays" and self.chance(0.8):
+            return ("20%02d-%s" % (self.rnd.randrange(24, 27) if name == "from" else
+                                   self.rnd.randrange(27, 30),
+                                   "01-01" if name == "from" else "12-31"),)
         if name in ("send_at", "time_zone") and self.chance(0.8):
             return (None,)
+        # issue 9, E: calls — known choices and calls, numbers, times and URLs
+        # hail accepts, the pass's own dialer secret.
+        for member, pool in (("outcome_id", self.w.outcomes), ("reason_id", self.w.reasons),
+                             ("voicemail_drop_id", self.w.drops), ("call_id", self.w.calls)):
+            if name == member and self.chance(0.8):
+                known = self.pick(sorted(pool))
+                return (known,) if known is not None else (None,)
+        if name == "user" and op.template == "/api/v1/calls" and self.chance(0.8):
+            return (self.pick(["me"] + sorted(self.w.users)),)
+        if name in ("number", "number_dialed", "caller_id") and self.chance(0.8):
+            return ("+1 415 555 %04d" % self.rnd.randrange(10000),)
+        if name in ("started_at", "at") and self.chance(0.8):
+            return ("2026-11-28T12:00:00Z",)
+        if name == "recording_url" and self.chance(0.8):
+            return ("https://rec.fuzz.example/%d.mp3" % self.rnd.randrange(1000),)
+        if name == "dialer_secret" and self.chance(0.9):
+            return (DIALER_SECRET,)
         return None
 
     # ---- invalid variants ----
@@ -524,6 +575,12 @@ class Fuzzer:
                 (op.method == "DELETE" or member):
             pool = self.w.members[chosen["teams"]]  # a member: always for DELETE
         known = self.pick(sorted(k for k in (pool or ()) if k not in protected))
+        if collection == "holidays":
+            # a new day for PUT half the time (and while none is known)
+            made = "20%02d-%02d-%02d" % (25 + self.rnd.randrange(4), 1 + self.rnd.randrange(12),
+                                         1 + self.rnd.randrange(28))
+            if known is None or (op.method == "PUT" and self.chance(0.5)):
+                known = made
         roll = self.rnd.randrange(100)
         s = self.schema(param.get("schema", {}))
         if s.get("type") == "integer":
@@ -592,6 +649,11 @@ class Fuzzer:
         if "message/rfc822" in ((op.request_body or {}).get("content") or {}):
             return self.raw_message(), ("message/rfc822" if ct == "application/json" else ct), \
                 "valid"
+        if "audio/wav" in ((op.request_body or {}).get("content") or {}):
+            # issue 9, E: a voicemail drop's recording, mostly what it says it is.
+            raw, kind = self.rnd.choice([(WAV, "audio/wav"), (MP3, "audio/mpeg"),
+                                         (WAV, "audio/mpeg"), (b"x" * 40, "audio/wav")])
+            return raw, (kind if ct == "application/json" else ct), "valid"
         if schema is None:
             if self.body_on_bodyless and self.chance(0.05):
                 raw = self.rnd.choice([b"{}", b"x", b"{\"a\":1}"])
@@ -609,6 +671,10 @@ class Fuzzer:
             body, kind = self.session_body(data)
         else:
             body, kind = self.obj(data, schema, op), "valid"
+            if op.template == "/api/v1/me" and op.method == "PATCH" and self.chance(0.5):
+                # half the time a time zone alone (a password change needs both passwords)
+                zone = self.rnd.choice(["UTC", "Europe/Berlin", "Asia/Kolkata"])
+                body = {"time_zone": body.get("time_zone", zone)}
             if op.template == "/api/v1/emails/preview" and self.chance(0.8):
                 # hail wants body_html with a subject, or a template_id
                 if body.get("template_id") is not None:
@@ -677,6 +743,13 @@ class Fuzzer:
             return
         if raw is not None and ct:
             headers["Content-Type"] = ct
+        if op.template == "/api/v1/dialer/events":
+            # issue 9, E: signed with the pass's secret, mostly right and on time.
+            ts = str(int(time.time()) - (self.rnd.choice([0, 0, 0, 400])))
+            mac = hmac.new(DIALER_SECRET.encode(), ts.encode() + b"." + (raw or b""),
+                           hashlib.sha256).hexdigest()
+            headers["X-Hail-Timestamp"] = ts
+            headers["X-Hail-Signature"] = "sha256=" + (mac if self.chance(0.9) else "0" * 64)
         self.send(op, method, path + qs, raw, headers, caller, kinds, data)
 
     def probe(self, data, stop):
@@ -785,6 +858,14 @@ class Fuzzer:
             w.senders.discard(ids[0])
         if op.template == "/api/v1/blocked-domains/{domain}" and method == "DELETE":
             w.domains.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
+        for t, pool in (("/api/v1/call-outcomes/{id}", w.outcomes),
+                        ("/api/v1/call-reasons/{id}", w.reasons),
+                        ("/api/v1/caller-ids/{id}", w.caller_ids),
+                        ("/api/v1/voicemail-drops/{id}", w.drops)):
+            if op.template == t and method == "DELETE" and ids:
+                pool.discard(ids[0])  # issue 9, E
+        if op.template == "/api/v1/holidays/{day}" and method == "DELETE":
+            w.holidays.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -925,6 +1006,10 @@ class ApiFuzz(ApiCase):
                                token=self.admin)
             self.assertEqual(r.status, 201, r)
             world.learn(r.json)
+            r = self.h.request("PUT", "/api/v1/holidays/2026-12-%02d" % (24 + t), {"name": "Seed"},
+                               token=self.admin)
+            self.assertEqual(r.status, 200, r)
+            world.learn(r.json)
         # SMTP channels to a closed port: a test message gets its answer at once.
         for t in range(3):
             r = self.h.request("POST", "/api/v1/channels",
@@ -957,24 +1042,58 @@ class ApiFuzz(ApiCase):
                 self.h.sql("UPDATE emails SET status = 'failed', failed_reason = 'rejected'"
                            " WHERE id = ?", r.json["id"])
 
+        # issue 9, E: the dialer secret, the seeded outcomes and reasons, a
+        # caller id, a voicemail drop and calls (two started, for the dialer).
+        r = self.h.request("PUT", "/api/v1/calls/settings", {"dialer_secret": DIALER_SECRET},
+                           token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        for path in ("/api/v1/call-outcomes", "/api/v1/call-reasons"):
+            world.learn(self.h.request("GET", path, token=self.admin).json)
+        r = self.h.request("POST", "/api/v1/caller-ids", {"number": "+1 212 555 0100"},
+                           token=self.admin)
+        self.assertEqual(r.status, 201, r)
+        world.learn(r.json)
+        r = self.h.request("POST", "/api/v1/voicemail-drops?name=Seed", raw=WAV,
+                           headers={"Content-Type": "audio/wav",
+                                    "Authorization": "Bearer " + self.admin})
+        self.assertEqual(r.status, 201, r)
+        world.learn(r.json)
+        for p in people[:2]:
+            self.h.sql("UPDATE people SET phone = '+1 415 555 0123' WHERE id = ?", p)
+            r = self.h.request("POST", "/api/v1/calls/start", {"person_id": p}, token=self.admin)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+
         deadline = time.monotonic() + SECONDS
         started = time.monotonic()
 
-        @hypothesis.seed(SEED)
-        @hypothesis.settings(database=None, deadline=None, max_examples=EXAMPLES,
-                             phases=[hypothesis.Phase.generate], derandomize=False,
-                             suppress_health_check=list(hypothesis.HealthCheck), print_blob=False)
-        @hypothesis.given(st.data())
-        def run(data):
-            # Nothing may escape to Hypothesis: it would replay the example
-            # against a server whose state has moved on.
-            try:
-                fz.one(data, deadline)
-            except Exception:
-                if fz.failure is None:
-                    fz.failure = "the fuzz pass itself failed:\n" + traceback.format_exc()
+        # The examples run in chunks, each its own Hypothesis run seeded
+        # SEED + chunk number, until the budget or the time cap: past the cap
+        # no chunk starts, so the undrawn rest costs nothing (drawing
+        # thousands of idle examples took minutes on a loaded machine).
+        def chunk(seed, n):
+            @hypothesis.seed(seed)
+            @hypothesis.settings(database=None, deadline=None, max_examples=n,
+                                 phases=[hypothesis.Phase.generate], derandomize=False,
+                                 suppress_health_check=list(hypothesis.HealthCheck),
+                                 print_blob=False)
+            @hypothesis.given(st.data())
+            def run(data):
+                # Nothing may escape to Hypothesis: it would replay the example
+                # against a server whose state has moved on.
+                try:
+                    fz.one(data, deadline)
+                except Exception:
+                    if fz.failure is None:
+                        fz.failure = "the fuzz pass itself failed:\n" + traceback.format_exc()
 
-        run()
+            run()
+
+        left, k = EXAMPLES, 0
+        while left > 0 and fz.failure is None and time.monotonic() < deadline:
+            n = min(CHUNK, left)
+            chunk(SEED + k, n)
+            left, k = left - n, k + 1
         elapsed = time.monotonic() - started
 
         total = sum(fz.sent.values())

@@ -349,6 +349,8 @@ static void test_own_zone_files(void **state)
     assert_false(tz_valid("Hail/BadDate"));
     write_zone("Hail/NoRule", '2', 0, NULL, NULL, 1, of2, "EST5EDT");
     assert_false(tz_valid("Hail/NoRule"));
+    write_zone("Hail/FarOff", '2', 0, NULL, NULL, 1, of2, "<+99>-99");
+    assert_false(tz_valid("Hail/FarOff"));
     int64_t at4[] = {2000, 1000}; /* not ascending */
     uint8_t ty4[] = {0, 0};
     write_zone("Hail/Order", '2', 2, at4, ty4, 1, of2, "");
@@ -410,6 +412,50 @@ static void test_business_days(void **state)
     /* ten business days span two weekends */
     assert_int_equal(cal_add_business_days(&plain, D(2026, 6, 1), 10), D(2026, 6, 15));
     assert_int_equal(cal_add_business_days(&seven, D(2026, 6, 1), 10), D(2026, 6, 11));
+}
+
+/* The day-by-day definition, to check the stepping one against. */
+static int64_t add_slowly(const calendar *c, int64_t day, int n)
+{
+    day = cal_next_business_day(c, day);
+    for (int i = 0; i < n; i++)
+        day = cal_next_business_day(c, day + 1);
+    return day;
+}
+
+static void test_business_days_far(void **state)
+{
+    /* holidays in runs, on weekends, twice the same day, across years */
+    int64_t hol[64];
+    size_t n = 0;
+    uint32_t x = 12345;
+    for (int64_t d = D(2026, 1, 1); n < 60; d += 1 + (x >> 27)) {
+        x = x * 1103515245u + 12345u;
+        hol[n++] = d;
+        if (n % 17 == 0)
+            hol[n++] = d; /* a duplicate */
+    }
+    for (int skip = 0; skip < 2; skip++) {
+        calendar c = {skip, hol, n};
+        for (int64_t start = D(2025, 12, 20); start < D(2026, 3, 1); start += 3)
+            for (int k = 0; k < 400; k += 7)
+                assert_int_equal(cal_add_business_days(&c, start, k), add_slowly(&c, start, k));
+    }
+    /* a step a million business days on costs no more than one a day on */
+    calendar five = {1, hol, n};
+    int64_t far = cal_add_business_days(&five, D(2026, 1, 1), 1000000);
+    assert_int_equal(far, add_slowly(&five, D(2026, 1, 1), 1000000));
+    assert_true(cal_is_business_day(&five, far));
+    assert_int_equal(cal_add_business_days(&five, D(2026, 1, 1), -5),
+                     cal_next_business_day(&five, D(2026, 1, 1)));
+    /* cadence_due keeps far steps in range */
+    const tz *utc = Z("UTC");
+    calendar seven = {0, NULL, 0};
+    assert_int_equal(cadence_due(utc, &seven, 0, INT_MAX, 0, 0),
+                     cadence_due(utc, &seven, 0, CADENCE_MAX_DAYS, 0, 0));
+    assert_iso(cadence_due(utc, &seven, 0, CADENCE_MAX_DAYS, 0, 0), "2243-10-17T00:00:00Z");
+    assert_iso(cadence_due(utc, &seven, U("2026-03-01T10:00:00Z"), -3, 600, 0),
+               "2026-03-01T10:00:00Z");
 }
 
 static void test_parse_hhmm(void **state)
@@ -545,19 +591,13 @@ static void test_due_not_before(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_zone_names),
-        cmocka_unit_test(test_zone_cache_threads),
-        cmocka_unit_test(test_new_york),
-        cmocka_unit_test(test_berlin),
-        cmocka_unit_test(test_sydney),
-        cmocka_unit_test(test_kolkata),
-        cmocka_unit_test(test_midnight_gap),
-        cmocka_unit_test(test_own_zone_files),
-        cmocka_unit_test(test_business_days),
-        cmocka_unit_test(test_parse_hhmm),
-        cmocka_unit_test(test_due_weekends_holidays),
-        cmocka_unit_test(test_due_dst),
-        cmocka_unit_test(test_due_month_ends_leap),
+        cmocka_unit_test(test_zone_names),     cmocka_unit_test(test_zone_cache_threads),
+        cmocka_unit_test(test_new_york),       cmocka_unit_test(test_berlin),
+        cmocka_unit_test(test_sydney),         cmocka_unit_test(test_kolkata),
+        cmocka_unit_test(test_midnight_gap),   cmocka_unit_test(test_own_zone_files),
+        cmocka_unit_test(test_business_days),  cmocka_unit_test(test_business_days_far),
+        cmocka_unit_test(test_parse_hhmm),     cmocka_unit_test(test_due_weekends_holidays),
+        cmocka_unit_test(test_due_dst),        cmocka_unit_test(test_due_month_ends_leap),
         cmocka_unit_test(test_due_not_before),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

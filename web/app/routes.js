@@ -34,4 +34,5 @@ export const routes = [
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },
+  { pattern: '/settings', load: loadAdmin },
 ];

@@ -1,5 +1,5 @@
 // The app shell around every signed-in page: skip link, header with the main navigation,
-// the signed-in user, "API tokens" and "Sign out".
+// the signed-in user, "My settings", "API tokens" and "Sign out".
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { Link, location } from '../lib/router.js';
@@ -29,6 +29,7 @@ export function Shell({ user, children }) {
   }
 
   const tokensCurrent = location.value.path === '/tokens';
+  const settingsCurrent = location.value.path === '/settings';
   return html`<div class="shell">
     <a class="skip-link" href="#main">Skip to main content</a>
     <header class="topbar">
@@ -47,6 +48,7 @@ export function Shell({ user, children }) {
         <div class="user-area">
           <span class="avatar" aria-hidden="true">${initials(user.name || user.email)}</span>
           <span class="user-name" title=${user.email}>${user.name || user.email}</span>
+          <${Link} href="/settings" class="user-link" aria-current=${settingsCurrent ? 'page' : undefined}>My settings</${Link}>
           <${Link} href="/tokens" class="user-link" aria-current=${tokensCurrent ? 'page' : undefined}>API tokens</${Link}>
           <button type="button" class="button button-quiet" onClick=${onSignOut} disabled=${busy}>Sign out</button>
         </div>

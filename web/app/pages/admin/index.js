@@ -17,6 +17,8 @@ import { Channels } from './mail-channels.js';
 import { Senders } from './mail-senders.js';
 import { BlockedDomains } from './mail-blocked.js';
 import { MailSettings } from './mail-settings.js';
+import { Holidays } from './holidays.js';
+import { Settings } from './settings.js';
 
 // admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
 // module waits for it (top-level await), so the pages never show unstyled.
@@ -36,13 +38,14 @@ function loadStylesheet() {
 }
 await loadStylesheet();
 
-export default function Admin({ path, user }) {
+export default function Admin({ path, user, query }) {
   const route = adminRoute(path);
   useEffect(() => {
     if (route.redirect && user && user.role === 'admin') navigate(route.redirect, { replace: true });
   }, [route.redirect, user && user.role]);
 
   if (route.own && route.page === 'senders') return html`<${Senders} own=${true} user=${user} />`;
+  if (route.own && route.page === 'settings') return html`<${Settings} />`;
   if (route.own) return html`<${Tokens} />`;
   if (!user || user.role !== 'admin') return html`<${AdminsOnly} />`;
   const nav = html`<${AdminNav} page=${route.page} />`;
@@ -65,6 +68,8 @@ export default function Admin({ path, user }) {
       return html`<${BlockedDomains} nav=${nav} />`;
     case 'mail-settings':
       return html`<${MailSettings} nav=${nav} />`;
+    case 'holidays':
+      return html`<${Holidays} nav=${nav} query=${query} />`;
     default:
       return html`
         <${Page} title="Page not found">

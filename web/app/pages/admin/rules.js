@@ -12,6 +12,7 @@ export function adminRoute(path) {
   const p = (path || '').replace(/\/+$/, '') || '/';
   if (p === '/tokens') return { page: 'tokens', own: true };
   if (p === '/senders') return { page: 'senders', own: true };
+  if (p === '/settings') return { page: 'settings', own: true };
   if (p === '/admin') return { page: 'users', redirect: '/admin/users' };
   if (p === '/admin/users') return { page: 'users' };
   if (p === '/admin/teams') return { page: 'teams' };
@@ -21,6 +22,7 @@ export function adminRoute(path) {
   if (p === '/admin/senders') return { page: 'senders' };
   if (p === '/admin/blocked-domains') return { page: 'blocked-domains' };
   if (p === '/admin/mail-settings') return { page: 'mail-settings' };
+  if (p === '/admin/holidays') return { page: 'holidays' };
   const m = /^\/admin\/teams\/([1-9][0-9]{0,17})$/.exec(p);
   if (m) return { page: 'team', id: Number(m[1]) };
   return { page: 'not-found' };
@@ -36,6 +38,7 @@ export const ADMIN_NAV = [
   ['/admin/senders', 'Senders', ['senders']],
   ['/admin/blocked-domains', 'Blocked domains', ['blocked-domains']],
   ['/admin/mail-settings', 'Mail settings', ['mail-settings']],
+  ['/admin/holidays', 'Holidays', ['holidays']],
 ];
 
 // Length in characters (code points), as hail counts them.
