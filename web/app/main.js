@@ -53,6 +53,12 @@ import './pages/calls.js';
 import './pages/tasks-email.js';
 import './pages/tasks-work.js';
 import './pages/tasks.js';
+import './pages/campaigns-rules.js';
+import './pages/campaigns.js';
+import './pages/campaigns-builder.js';
+import './pages/campaigns-detail.js';
+import './pages/campaigns-person.js';
+import './pages/campaigns-add.js';
 import './routes.js';
 
 import { render } from 'preact';

@@ -10,6 +10,10 @@ import { ComposePage } from './pages/compose.js';
 import { TemplatesPage } from './pages/templates.js';
 import { TemplateEditorPage } from './pages/templates-editor.js';
 import { TasksPage } from './pages/tasks.js';
+import { CampaignsPage } from './pages/campaigns.js';
+import { CampaignBuilderPage } from './pages/campaigns-builder.js';
+import { CampaignPage } from './pages/campaigns-detail.js';
+import { CampaignAddPage } from './pages/campaigns-add.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -24,6 +28,11 @@ export const routes = [
   { pattern: '/templates', component: TemplatesPage },
   { pattern: '/templates/:id', component: TemplateEditorPage },
   { pattern: '/tasks', component: TasksPage },
+  { pattern: '/campaigns', component: CampaignsPage },
+  { pattern: '/campaigns/new', component: CampaignBuilderPage },
+  { pattern: '/campaigns/add', component: CampaignAddPage },
+  { pattern: '/campaigns/:id', component: CampaignPage },
+  { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },

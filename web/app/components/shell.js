@@ -42,6 +42,7 @@ export function Shell({ user, children }) {
             <${NavLink} href="/accounts">Accounts</${NavLink}>
             <${TasksNavLink} />
             <${NavLink} href="/templates">Templates</${NavLink}>
+            <${NavLink} href="/campaigns">Campaigns</${NavLink}>
             <${NavLink} href="/senders">Senders</${NavLink}>
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
           </ul>

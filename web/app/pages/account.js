@@ -31,7 +31,7 @@ export function AccountPage({ params }) {
   return html`<${Page} title=${name}
       subtitle=${html`<span>Salesforce account <code>${id}</code></span>${account
         ? html`<span>${peopleCount(account.people_count)}</span>` : null}`}
-      actions=${html`<${Link} class="button button-primary" href=${`/compose?account=${encodeURIComponent(id)}`}>Email all contacts</${Link}>${sfLink
+      actions=${html`<${Link} class="button button-primary" href=${`/compose?account=${encodeURIComponent(id)}`}>Email all contacts</${Link}><${Link} class="button" href=${`/campaigns/add?account=${encodeURIComponent(id)}`}>Add all to campaign</${Link}>${sfLink
         ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
         : null}`}>
     ${account

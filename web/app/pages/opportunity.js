@@ -29,7 +29,7 @@ export function OpportunityPage({ params }) {
       subtitle=${html`${opp && opp.account_id
         ? html`<span>Account <${Link} href=${`/accounts/${encodeURIComponent(opp.account_id)}`}>${opp.account_id}</${Link}></span>`
         : null}${opp ? html`<span>${peopleCount(opp.people_count)}</span>` : null}`}
-      actions=${html`<${Link} class="button button-primary" href=${`/compose?opportunity=${encodeURIComponent(id)}`}>Email all contacts</${Link}>${sfLink
+      actions=${html`<${Link} class="button button-primary" href=${`/compose?opportunity=${encodeURIComponent(id)}`}>Email all contacts</${Link}><${Link} class="button" href=${`/campaigns/add?opportunity=${encodeURIComponent(id)}`}>Add all to campaign</${Link}>${sfLink
         ? html`<a class="button" href=${sfLink} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>`
         : null}`}>
     ${opp ? null : html`<p class="notice">No active person belongs to this opportunity.</p>`}

@@ -114,6 +114,8 @@ export function PeoplePage({ query }) {
         <p class="muted" role="status">${count === 0 ? 'No one selected: tick the people to email.' : `${formatCount(count)} selected${count > BULK_MAX ? ` (at most ${formatCount(BULK_MAX)} can be emailed at once)` : ''}`}</p>
         <button type="button" class="button button-primary" disabled=${count === 0 || count > BULK_MAX}
           onClick=${() => navigate(`/compose?people=${[...selected.keys()].join(',')}`)}>Email selected</button>
+        <button type="button" class="button" disabled=${count === 0 || count > BULK_MAX}
+          onClick=${() => navigate(`/campaigns/add?people=${[...selected.keys()].join(',')}`)}>Add to campaign</button>
         <button type="button" class="button" onClick=${() => { setSelecting(false); setSelected(new Map()); }}>Cancel selection</button>
       </div>`
     : null;
@@ -143,7 +145,7 @@ export function PeoplePage({ query }) {
     ${body}
     ${selecting || state.status !== 'ready' || state.rows.length === 0 ? null : html`<p class="list-note">
       <button type="button" class="button" onClick=${() => setSelecting(true)}>Select people</button>
-      <span class="muted"> to email several at once.</span>
+      <span class="muted"> to email several at once or add them to a campaign.</span>
     </p>`}
     <${Pager} list=${list} noun="people" />
   </${Page}>`;

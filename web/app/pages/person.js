@@ -15,6 +15,7 @@ import { Loading, ErrorState, Empty } from '../components/states.js';
 import { EmailList } from './emails.js';
 import { CallAction, CallList } from './calls.js';
 import { PersonTasks } from './tasks.js';
+import { PersonCampaigns } from './campaigns-person.js';
 
 // Which Salesforce record the person is: a contact when there is a contact id, else a lead.
 export function salesforceRecord(p) {
@@ -159,6 +160,7 @@ export function PersonPage({ params, query }) {
   const actions = html`
     <${Link} class="button button-primary" href=${`/compose?person=${encodeURIComponent(p.id)}`}>Write email</${Link}>
     <${CallAction} key=${p.id} person=${p} />
+    <${Link} class="button" href=${`/campaigns/add?person=${encodeURIComponent(p.id)}`}>Add to campaign</${Link}>
     ${linkedin
       ? html`<a class="button" href=${linkedin} target="_blank" rel="noopener noreferrer">LinkedIn profile<span class="ext" aria-hidden="true">↗</span></a>`
       : null}
@@ -220,6 +222,7 @@ export function PersonPage({ params, query }) {
           ? html`<${CallList} filter=${{ person: p.id }} label="Calls" emptyText=${`No calls with ${name} yet.`} />`
           : id === 'tasks'
           ? html`<${PersonTasks} personId=${p.id} name=${name} />`
+          : id === 'campaigns' ? html`<${PersonCampaigns} personId=${p.id} name=${name} />`
           : html`<div class="placeholder" data-placeholder=${id}>
           <p><strong>${label}</strong> — this tab arrives in a later release.</p>
           <p class="muted">${what} will be shown here.</p>

@@ -6,6 +6,8 @@
 //   describe('people', { skip: SKIP }, () => { ... });
 //   describe('sync', { skip: SKIP_MARKETO }, …) for tests that need the fake Marketo
 //   const hail = await startHail({ marketo: false });  // hail.url, hail.api(), hail.stop()
+//   const hail = await startHail({ clock: '2026-03-02T08:00:00Z' });  // HAIL_CLOCK_FILE
+//   await hail.setClock('2026-03-03T09:00:00Z');   // hail's "now" moves (seen on return)
 //   const browser = await launchBrowser();
 //   const page = await newPage(browser, hail, { viewport: { width: 1280, height: 800 } });
 //   await signIn(page, 'admin@example.com');
@@ -17,7 +19,9 @@
 // fake Marketo; default ../shared beside the repository), HAIL_SANITIZE (1 in the ASan build: longer
 // timeouts). Node 18 compatible.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, renameSync, rmSync, writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -163,6 +167,23 @@ export async function startFakeMarketo(args = ['--status-step', '0.05']) {
   return fake;
 }
 
+/** An RFC 3339 UTC time without fractions ("2026-03-02T09:00:00Z") from a Date, a
+ *  number (ms since the epoch) or a string Date understands. */
+export function clockText(when) {
+  const d = when instanceof Date ? when : new Date(when);
+  if (Number.isNaN(d.getTime())) throw new Error(`not a time: ${when}`);
+  return d.toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+// Writes the clock file whole: a temporary file renamed over it, so hail never reads
+// half a time.
+function writeClock(path, when) {
+  const text = clockText(when);
+  writeFileSync(`${path}.tmp`, `${text}\n`);
+  renameSync(`${path}.tmp`, path);
+  return text;
+}
+
 function isoDaysAgo(days) {
   return new Date(Date.now() - days * 86400000).toISOString().replace(/\.\d+Z$/, 'Z');
 }
@@ -173,10 +194,12 @@ function isoDaysAgo(days) {
  * scripts/demo.sh creates them, `hail serve` on a free loopback port.
  * options: marketo (start the fake Marketo with `leads` demo leads and point hail at it),
  *          env (extra environment), people (a CSV to import instead of demo/people.csv,
- *          or false for none).
- * Returns { url, port, dataDir, adminToken, fake, api(method, path, body), log(), stop() }.
+ *          or false for none), clock (a time — Date, ms or ISO string: hail runs on the
+ *          test clock, HAIL_CLOCK_FILE, starting then; see hail.setClock).
+ * Returns { url, port, dataDir, adminToken, fake, api(method, path, body), log(), stop() },
+ * and with `clock` also setClock(when) and now().
  */
-export async function startHail({ marketo = false, env = {}, people, leads = 30 } = {}) {
+export async function startHail({ marketo = false, env = {}, people, leads = 30, clock } = {}) {
   if (!existsSync(BIN)) throw new Error(`no hail binary at ${BIN} (build first, or set HAIL_BIN)`);
   if (!existsSync(join(WEB_ROOT, 'index.html'))) {
     throw new Error(`no web app at ${WEB_ROOT} (build first: the CMake target 'web'; or set HAIL_WEB_ROOT)`);
@@ -209,6 +232,12 @@ export async function startHail({ marketo = false, env = {}, people, leads = 30 
     Object.assign(e, fake.env, { HAIL_MARKETO_SINCE: isoDaysAgo(5).slice(0, 10), HAIL_MARKETO_SYNC_INTERVAL: '3600' });
   }
   Object.assign(e, env);
+  const clockFile = clock === undefined ? null : join(dir, 'clock');
+  let clockNow = null;
+  if (clockFile) {
+    clockNow = writeClock(clockFile, clock);
+    e.HAIL_CLOCK_FILE = clockFile;
+  }
 
   let adminToken;
   try {
@@ -261,6 +290,17 @@ export async function startHail({ marketo = false, env = {}, people, leads = 30 
       return code;
     },
   };
+  if (clockFile) {
+    /** Moves hail's "now" (the clock file, written atomically) and waits until hail has
+     *  re-read it (it does at least every 200 ms). Returns the time written. */
+    hail.setClock = async (when) => {
+      clockNow = writeClock(clockFile, when);
+      await sleep(300);
+      return clockNow;
+    };
+    /** hail's "now" as last set, a Date. */
+    hail.now = () => new Date(clockNow);
+  }
 
   const deadline = Date.now() + 30000 * SLOW;
   for (;;) {
