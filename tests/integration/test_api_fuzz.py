@@ -145,6 +145,8 @@ class World:
         self.caller_ids, self.drops = set(), set()
         self.campaigns = set()         # campaign ids (issue 9)
         self.campaign_members = {}     # campaign id -> its member ids
+        self.tasks = set()             # task ids (issue 9)
+        self.protected_campaigns = set()  # seeded with people: never stopped or deleted
 
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
@@ -154,7 +156,7 @@ class World:
                 "blocked-domains": self.domains, "calls": self.calls,
                 "call-outcomes": self.outcomes, "call-reasons": self.reasons,
                 "caller-ids": self.caller_ids, "voicemail-drops": self.drops,
-                "holidays": self.holidays, "campaigns": self.campaigns,
+                "holidays": self.holidays, "campaigns": self.campaigns, "tasks": self.tasks,
                 }.get(collection, self.links.get(collection))
 
     def creds(self):
@@ -232,6 +234,8 @@ class World:
             self.holidays.add(value["day"])
         elif "steps_count" in value and isinstance(value.get("id"), int):
             self.campaigns.add(value["id"])
+        elif "assignee" in value and "due_at" in value and isinstance(value.get("id"), int):
+            self.tasks.add(value["id"])
         elif "step_position" in value and isinstance(value.get("campaign_id"), int) and \
                 isinstance(value.get("id"), int):
             self.campaign_members.setdefault(value["campaign_id"], set()).add(value["id"])
@@ -578,6 +582,9 @@ class Fuzzer:
         pool = self.w.pool(collection)
         if collection == "teams" and op.method == "DELETE" and op.template.endswith("/{user_id}"):
             pool = [t for t in sorted(self.w.teams) if self.w.members.get(t)] or pool
+        if collection == "campaigns" and "/members/{" in op.template:
+            # a campaign with people (most made by the pass have none)
+            pool = [c for c in sorted(self.w.campaigns) if self.w.campaign_members.get(c)] or pool
         member = self.chance(0.5)
         if collection == "members" and self.w.members.get(chosen.get("teams")) and \
                 (op.method == "DELETE" or member):
@@ -736,6 +743,9 @@ class Fuzzer:
             protected = self.w.protected_users
         if op.method == "DELETE" and "/tokens/" in op.template:
             protected = self.w.protected_tokens
+        if op.template in ("/api/v1/campaigns/{id}/stop", "/api/v1/campaigns/{id}") and \
+                op.method in ("POST", "DELETE"):
+            protected = self.w.protected_campaigns  # their people keep pause/resume busy
         path = op.template
         kinds = [akind]  # "session:COOKIE" names the session used
         chosen = {}
@@ -881,6 +891,8 @@ class Fuzzer:
             w.holidays.discard(urllib.parse.unquote(self.spec.server_path(path).rsplit("/", 1)[-1]))
         if op.template == "/api/v1/campaigns/{id}" and method == "DELETE" and ids:
             w.campaigns.discard(ids[0])
+        if op.template == "/api/v1/tasks/{id}" and method == "DELETE" and ids:
+            w.tasks.discard(ids[0])
         if op.template == "/api/v1/teams/{id}" and method == "DELETE" and ids:
             w.teams.discard(ids[0])
             w.members.pop(ids[0], None)
@@ -1045,7 +1057,7 @@ class ApiFuzz(ApiCase):
                 senders.append((tok, r.json["id"]))
         people = sorted(world.people)
         senders = [x for i, x in enumerate(senders) if i % 6 < 2]
-        for i in range(36):
+        for i in range(72):
             tok, sid = senders[i % len(senders)]
             r = self.h.request("POST", "/api/v1/emails",
                                {"person_id": people[i % len(people)], "sender_id": sid,
@@ -1080,21 +1092,39 @@ class ApiFuzz(ApiCase):
             world.learn(r.json)
         # Campaigns (issue 9): some with people (pause, resume, remove them),
         # some without (they can be deleted), of both callers, shared.
-        for i in range(8):
+        for i in range(12):
             tok = self.admin if i % 2 else self.rep
             r = self.h.request("POST", "/api/v1/campaigns",
                                {"name": "Seed %d" % i, "sharing": "everyone",
                                 "steps": [{"day": 1, "type": "call"}]}, token=tok)
             self.assertEqual(r.status, 201, r)
             world.learn(r.json)
-            if i < 6:
+            if i < 9:
+                world.protected_campaigns.add(r.json["id"])
                 r = self.h.request("POST", "/api/v1/campaigns/%d/members" % r.json["id"],
-                                   {"person_ids": people[:12]}, token=tok)
+                                   {"person_ids": people[:24]}, token=tok)
                 self.assertEqual(r.status, 200, r)
         r = self.h.request("GET", "/api/v1/campaigns?limit=200", token=self.admin)
-        for c in r.json["data"]:
+        for k, c in enumerate(r.json["data"]):
             r = self.h.request("GET", "/api/v1/campaigns/%d/members?limit=200" % c["id"],
                                token=self.admin)
+            world.learn(r.json)
+            # Some paused (campaigns and people), so resuming has work to do.
+            if not r.json["data"] or k % 4 == 0:
+                self.assertEqual(self.h.request("POST", "/api/v1/campaigns/%d/pause" % c["id"],
+                                                token=self.admin).status, 200)
+            for m in r.json["data"][::2]:
+                self.h.request("POST", "/api/v1/campaigns/%d/members/%d/pause" % (c["id"], m["id"]),
+                               token=self.admin)
+        # Tasks (issue 9) of every type, the admin's and the rep's.
+        for i in range(40):
+            tok = self.admin if i % 2 else self.rep
+            kind = ("custom", "email", "call", "linkedin")[i % 4]
+            r = self.h.request("POST", "/api/v1/tasks",
+                               {"type": kind, "name": "Seed task %d" % i,
+                                "person_id": people[i % len(people)],
+                                "due_at": "2030-01-%02dT09:00:00Z" % (1 + i % 28)}, token=tok)
+            self.assertEqual(r.status, 201, r)
             world.learn(r.json)
 
         deadline = time.monotonic() + SECONDS
