@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """`make run`'s mail demo data, made over the REST API once the server answers:
-a sender identity per user on the default maildir channel and two shared
-templates. Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
+a sender identity per user on the default maildir channel, two shared
+templates, a shared campaign with five people starting in a week (day 1 an
+automatic email, day 3 a call, day 5 a manual follow-up), and two tasks due
+today. Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
+import datetime
 import json
 import sys
 import time
@@ -48,6 +51,26 @@ def main():
     call("POST", "/api/v1/templates", {"name": "Follow-up", "category": "Prospecting",
                                        "subject": "Re: {{company}}", "body_html": FOLLOW_UP,
                                        "sharing": "everyone"})
+    templates = {t["name"]: t["id"] for t in call("GET", "/api/v1/templates")["data"]}
+    camp = call("POST", "/api/v1/campaigns", {
+        "name": "New lead welcome", "category": "Prospecting", "sharing": "everyone",
+        "steps": [{"day": 1, "type": "auto_email", "template_id": templates["First touch"],
+                   "send_option": "fixed", "send_time": "09:00"},
+                  {"day": 3, "type": "call", "name": "Call about the first email"},
+                  {"day": 5, "type": "manual_email", "template_id": templates["Follow-up"],
+                   "follow_up": True}]})
+    people = call("GET", "/api/v1/people?limit=5")["data"]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    week = (now + datetime.timedelta(days=7)).strftime("%Y-%m-%dT09:00:00Z")
+    call("POST", "/api/v1/campaigns/%d/members" % camp["id"],
+         {"person_ids": [p["id"] for p in people], "start_at": week})
+    today = now.strftime("%Y-%m-%dT17:00:00Z")
+    if people:
+        call("POST", "/api/v1/tasks", {"type": "call", "name": "Call back about pricing",
+                                       "person_id": people[0]["id"], "due_at": today,
+                                       "priority": "high"})
+        call("POST", "/api/v1/tasks", {"type": "custom", "name": "Send the case study",
+                                       "person_id": people[-1]["id"], "due_at": today})
     return 0
 
 

@@ -105,6 +105,21 @@ class DemoTest(unittest.TestCase):
             time.sleep(0.2)
         self.assertEqual(len(os.listdir(os.path.join(self.h.data, "mail", "1", "new"))), 1)
 
+        # A shared campaign with five people who start in a week, and two
+        # tasks due today (made after the templates: wait for them too).
+        deadline = time.time() + 30
+        while True:
+            tasks = self.h.request("GET", "/api/v1/tasks?assignee=me", token=token)
+            self.assertEqual(tasks.status, 200, tasks)
+            if len(tasks.json["data"]) == 2 or time.time() > deadline:
+                break
+            time.sleep(0.1)
+        self.assertEqual(sorted((t["type"], t["name"]) for t in tasks.json["data"]),
+                         [("call", "Call back about pricing"), ("custom", "Send the case study")])
+        r = self.h.request("GET", "/api/v1/campaigns", token=token)
+        self.assertEqual([(c["name"], c["steps_count"], c["counts"]["active"])
+                          for c in r.json["data"]], [("New lead welcome", 3, 5)])
+
     def test_second_start_keeps_data(self):
         token = re.search(r"API token: (\S+)", self.read_banner()).group(1)
         self.h.wait_ready()
