@@ -41,7 +41,12 @@ def raw_exchange(port, data, host="127.0.0.1", timeout=10):
     """Sends data, reads until the server closes (or a whole JSON reply)."""
     s = socket.create_connection((host, port), timeout=timeout)
     try:
-        s.sendall(data)
+        try:
+            s.sendall(data)
+        except (ConnectionResetError, BrokenPipeError):
+            # The server answered early (an error before the whole body)
+            # and closed while this was still sending: its reply is read below.
+            pass
         out = b""
         while True:
             try:
