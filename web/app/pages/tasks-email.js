@@ -10,7 +10,7 @@ import { Loading, ErrorState } from '../components/states.js';
 import { BodyEditor } from './compose-editor.js';
 import { MailBody } from './compose-preview.js';
 import { senderLabel } from './compose-rules.js';
-import { emailLeftovers } from './tasks-rules.js';
+import { emailLeftovers, sendableBody } from './tasks-rules.js';
 
 export function TaskEmailForm({ task, idPrefix = 'task-email', onDone, onCancel }) {
   const [load, setLoad] = useState({ status: 'loading' });
@@ -43,7 +43,7 @@ export function TaskEmailForm({ task, idPrefix = 'task-email', onDone, onCancel 
   if (load.status === 'loading') return html`<${Loading} label="Loading the email…" />`;
   if (load.status === 'error') return html`<${ErrorState} error=${load.error} onRetry=${() => setAttempt(attempt + 1)} />`;
 
-  const leftovers = emailLeftovers(subject, body);
+  const leftovers = emailLeftovers(subject, body, load.email.prompts);
   const why = !sender ? 'Choose a sender.'
     : !subject.trim() ? 'Write a subject.'
       : !body.trim() ? 'Write the email.'
@@ -57,7 +57,7 @@ export function TaskEmailForm({ task, idPrefix = 'task-email', onDone, onCancel 
     setFailure(null);
     try {
       const done = await api('POST', `/api/v1/tasks/${task.id}/complete`, {
-        body: { sender_id: Number(sender), subject, body_html: body },
+        body: { sender_id: Number(sender), subject, body_html: sendableBody(body) },
       });
       onDone(done);
     } catch (error) {

@@ -163,12 +163,32 @@ export function taskTitle(task) {
 
 // The prefilled email is ready to send when nothing of the template is left to fill: no
 // prompt ({{! …}}) and no field ({{…}}) in the subject or body.
-export function emailLeftovers(subject, body) {
+// GET /tasks/{id}/email renders a prompt as <mark class="hail-prompt">its text</mark> in
+// the body and [its text] in the subject: one still as written (prompts: the API's list)
+// is left to replace too.
+export function emailLeftovers(subject, body, prompts = []) {
   const text = `${subject || ''}\n${body || ''}`;
   const out = [];
+  const add = (item) => { if (!out.includes(item)) out.push(item); };
   for (const m of text.matchAll(/\{\{\{?\s*([!&]?)\s*([^}]*?)\s*\}?\}\}/g)) {
-    const item = m[1] === '!' ? `Replace the prompt “${m[2]}” with your own words.` : `Fill {{${m[2]}}} or remove it.`;
-    if (!out.includes(item)) out.push(item);
+    add(m[1] === '!' ? `Replace the prompt “${m[2]}” with your own words.` : `Fill {{${m[2]}}} or remove it.`);
+  }
+  const marked = [...(body || '').matchAll(PROMPT_MARK)].map((m) => unescapeHtml(m[1]));
+  for (const p of prompts || []) {
+    if (marked.includes(p) || (subject || '').includes(`[${p}]`)) add(`Replace the prompt “${p}” with your own words.`);
   }
   return out;
+}
+
+const PROMPT_MARK = /<mark class="hail-prompt">([\s\S]*?)<\/mark>/g;
+const PREVIEW_MARK = /<mark class="hail-(?:unfilled|prompt)">([\s\S]*?)<\/mark>/g;
+
+function unescapeHtml(s) {
+  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"')
+    .replace(/&#0*39;|&#x0*27;/gi, "'").replace(/&amp;/g, '&');
+}
+
+// The body as sent: the preview's marks unwrapped (their words, as the user left them, stay).
+export function sendableBody(body) {
+  return (body || '').replace(PREVIEW_MARK, '$1');
 }

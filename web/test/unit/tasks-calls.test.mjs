@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   QUEUES, queueOf, queueLabel, filtersOf, tasksQuery, filterChange, navCount, localInputValue, isoFromLocalInput,
   defaultReschedule, rescheduleProblem, bulkLine, nextAfter, keepSelected, toggled, taskTitle, typeLabel,
-  emailLeftovers, tasksCount,
+  emailLeftovers, sendableBody, tasksCount,
 } from '../../app/pages/tasks-rules.js';
 import {
   formatDuration, parseDuration, outcomeGroups, statusForOutcome, callInput, telHref, callsQuery, outcomeText,
@@ -118,6 +118,16 @@ test('an email task is ready when no prompt or field is left in it', () => {
     'Replace the prompt “mention the launch” with your own words.',
   ]);
   assert.deepEqual(emailLeftovers('', '{{{company}}}'), ['Fill {{company}} or remove it.']);
+  // The API's preview marks: a prompt still as written is left; once edited it is not.
+  const marked = '<p><mark class="hail-prompt">one line about &quot;their&quot; launch</mark></p>';
+  assert.deepEqual(emailLeftovers('Hi', marked, ['one line about "their" launch']),
+    ['Replace the prompt “one line about "their" launch” with your own words.']);
+  assert.deepEqual(emailLeftovers('Hi', '<p><mark class="hail-prompt">Congrats on the launch!</mark></p>',
+    ['one line about "their" launch']), []);
+  assert.deepEqual(emailLeftovers('Re: [their news]', '<p>x</p>', ['their news']),
+    ['Replace the prompt “their news” with your own words.']);
+  assert.equal(sendableBody('<p><mark class="hail-prompt">Congrats!</mark> <mark class="hail-unfilled">Ada</mark></p>'),
+    '<p>Congrats! Ada</p>');
 });
 
 test('durations: shown as m:ss or h:mm:ss, typed as seconds or m:ss', () => {
