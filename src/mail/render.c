@@ -121,21 +121,10 @@ static hail_err set_field(json_t *data, const char *name, const char *v)
 static hail_err fields(db *d, int64_t person_id, int64_t sender_id, int64_t user_id, json_t **out)
 {
     *out = NULL;
-    json_t *p = NULL;
-    hail_err e = people_get(d, person_id, &p);
-    if (e == HAIL_ENOTFOUND)
-        return hail_errf(e, "no person with id %lld", (long long)person_id);
-    if (e)
-        return e;
     json_t *data = json_object();
-    if (!data) {
-        json_decref(p);
+    if (!data)
         return HAIL_ENOMEM;
-    }
-    for (int i = 0; i < PF_COUNT && !e; i++)
-        e = set_field(data, person_json_field[i],
-                      json_string_value(json_object_get(p, person_json_field[i])));
-    json_decref(p);
+    hail_err e = people_fields(d, person_id, data);
     if (!e && sender_id) {
         tmpl_sender s;
         e = tmpl_db_sender(d, sender_id, &s);

@@ -243,6 +243,7 @@ static hail_err schedule(ctx *c, sched_member *m)
 static hail_err advance(ctx *c, sched_member *m, int64_t at, int64_t email_id,
                         int64_t waiting_task_id)
 {
+    int was_active = !strcmp(m->status, "active");
     snprintf(m->status, sizeof m->status, "active");
     if (waiting_task_id) {
         m->waiting_task_id = waiting_task_id;
@@ -270,7 +271,7 @@ static hail_err advance(ctx *c, sched_member *m, int64_t at, int64_t email_id,
     }
     m->next_due_at = due;
     sched_advance a = {
-        .status = "active",
+        .status = was_active ? NULL : "active",
         .step_position = m->step_position,
         .waiting_task_id = m->waiting_task_id,
         .last_email_id = email_id,

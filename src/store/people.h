@@ -156,6 +156,9 @@ hail_err people_rebuild_search(db *d);
 
 /* One person by hail id (active or not). HAIL_ENOTFOUND if unknown. */
 hail_err people_get(db *d, int64_t id, json_t **out);
+/* Sets person id's synced fields (person_json_field) in data: a string, or
+ * null when empty. HAIL_ENOTFOUND "no person with id N". */
+hail_err people_fields(db *d, int64_t id, json_t *data);
 
 /* Counts (for status pages and tests). */
 hail_err people_count(db *d, int64_t *total, int64_t *active);

@@ -91,6 +91,35 @@ hail_err people_get(db *d, int64_t id, json_t **out)
     return e;
 }
 
+hail_err people_fields(db *d, int64_t id, json_t *data)
+{
+    /* The columns of person_json_field, in its order. */
+    db_st *st = db_stmt(d, "SELECT p.first_name, p.last_name, p.email, p.phone, p.title, p.company,"
+                           " p.source, p.linkedin_url, p.sfdc_lead_id, p.sfdc_contact_id,"
+                           " p.sfdc_account_id, p.sfdc_opportunity_id, p.owner_email"
+                           " FROM people p WHERE p.id = $1");
+    if (!st)
+        return HAIL_EDB;
+    db_bind_i64(st, 1, id);
+    int rc = db_step(st);
+    hail_err e = HAIL_OK;
+    if (rc == DB_ROW) {
+        for (int i = 0; i < PF_COUNT && !e; i++) {
+            const char *v = db_col_text(st, i);
+            json_t *x = v && *v ? json_string(v) : json_null();
+            if (!x) /* not UTF-8 (never stored so): left out */
+                x = json_null();
+            e = json_object_set_new(data, person_json_field[i], x) ? HAIL_ENOMEM : HAIL_OK;
+        }
+    } else if (rc == DB_DONE) {
+        e = hail_errf(HAIL_ENOTFOUND, "no person with id %lld", (long long)id);
+    } else {
+        e = db_fail(d, "people: get");
+    }
+    db_reset(st);
+    return e;
+}
+
 /* One SQL text per engine and combination of filters, built once, so every
  * list query is a cached prepared statement. Bit 0: q (search order), 1:
  * owner, 2: account, 3: opportunity. Parameters are numbered in order of

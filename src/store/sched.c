@@ -222,20 +222,33 @@ hail_err sched_member_set_due(db *d, int64_t id, int64_t due, int64_t now)
 
 hail_err sched_member_advance(db *d, int64_t id, const sched_advance *a, int64_t now)
 {
-    db_st *st = db_stmt(d, "UPDATE campaign_members SET status = $1, step_position = $2,"
-                           " waiting_task_id = $3, last_email_id = coalesce($4, last_email_id),"
-                           " last_email_at = coalesce($5, last_email_at), last_step_at = $6,"
-                           " next_due_at = $7, updated_at = $8 WHERE id = $9");
+    /* Without the status when it stays: an UPDATE naming status rewrites the
+     * entries of the indexes on it (campaign_members_campaign and the
+     * partial campaign_members_once) even when its value is the same. */
+    db_st *st = a->status ? db_stmt(d, "UPDATE campaign_members SET status = $1,"
+                                       " step_position = $2, waiting_task_id = $3,"
+                                       " last_email_id = coalesce($4, last_email_id),"
+                                       " last_email_at = coalesce($5, last_email_at),"
+                                       " last_step_at = $6, next_due_at = $7, updated_at = $8"
+                                       " WHERE id = $9")
+                          : db_stmt(d, "UPDATE campaign_members SET step_position = $1,"
+                                       " waiting_task_id = $2,"
+                                       " last_email_id = coalesce($3, last_email_id),"
+                                       " last_email_at = coalesce($4, last_email_at),"
+                                       " last_step_at = $5, next_due_at = $6, updated_at = $7"
+                                       " WHERE id = $8");
     if (st) {
-        db_bind_text(st, 1, a->status, -1);
-        db_bind_i64(st, 2, a->step_position);
-        bind_or_null(st, 3, a->waiting_task_id);
-        bind_or_null(st, 4, a->last_email_id);
-        bind_or_null(st, 5, a->last_email_at);
-        bind_or_null(st, 6, a->last_step_at);
-        bind_or_null(st, 7, a->next_due_at);
-        db_bind_i64(st, 8, now);
-        db_bind_i64(st, 9, id);
+        int k = 0; /* the first parameter after status */
+        if (a->status)
+            db_bind_text(st, ++k, a->status, -1);
+        db_bind_i64(st, k + 1, a->step_position);
+        bind_or_null(st, k + 2, a->waiting_task_id);
+        bind_or_null(st, k + 3, a->last_email_id);
+        bind_or_null(st, k + 4, a->last_email_at);
+        bind_or_null(st, k + 5, a->last_step_at);
+        bind_or_null(st, k + 6, a->next_due_at);
+        db_bind_i64(st, k + 7, now);
+        db_bind_i64(st, k + 8, id);
     }
     return done(d, st, "campaign members: advance");
 }

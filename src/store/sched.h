@@ -69,7 +69,7 @@ hail_err sched_member_set_due(db *d, int64_t id, int64_t due, int64_t now);
 
 /* A step ran: status, step_position, waiting_task_id (0: NULL),
  * last_email_id / last_email_at (0: unchanged), last_step_at, next_due_at
- * (0: NULL). */
+ * (0: NULL). status NULL: unchanged. */
 typedef struct sched_advance {
     const char *status;
     int step_position;
