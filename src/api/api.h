@@ -325,4 +325,19 @@ void api_voicemail_drops_delete(http_req *r);
 void api_dialer_events(http_req *r);
 /* ---- end calls and the dialer ---- */
 
+/* ---- issue 10, F: the live feed (api/feed.c) ---- */
+/* ---- end the live feed ---- */
+
+/* ---- issue 10, I: insight panels (api/insight.c) ---- */
+/* ---- end insight panels ---- */
+
+/* ---- issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) ---- */
+/* ---- end Marketo's activities and the embeddable panel ---- */
+
+/* ---- issue 10, B: Best Bets (api/bestbets.c) ---- */
+/* ---- end Best Bets ---- */
+
+/* ---- issue 10, R: reports (api/reports.c) ---- */
+/* ---- end reports ---- */
+
 #endif

@@ -260,6 +260,21 @@ static const route routes[] = {
      "the dialer's signed call events (ringing, answered, ended)", NULL},
     /* end calls and the dialer */
 
+    /* issue 10, F: the live feed (api/feed.c) */
+    /* end the live feed */
+
+    /* issue 10, I: insight panels (api/insight.c) */
+    /* end insight panels */
+
+    /* issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) */
+    /* end Marketo's activities and the embeddable panel */
+
+    /* issue 10, B: Best Bets (api/bestbets.c) */
+    /* end Best Bets */
+
+    /* issue 10, R: reports (api/reports.c) */
+    /* end reports */
+
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
 
@@ -321,6 +336,16 @@ const api_member *api_route_body(const route *r)
         {api_calls_settings_put, api_calls_settings_body},
         {api_dialer_events, api_dialer_events_body},
         /* end calls and the dialer */
+        /* issue 10, F: the live feed (api/feed.c) */
+        /* end the live feed */
+        /* issue 10, I: insight panels (api/insight.c) */
+        /* end insight panels */
+        /* issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) */
+        /* end Marketo's activities and the embeddable panel */
+        /* issue 10, B: Best Bets (api/bestbets.c) */
+        /* end Best Bets */
+        /* issue 10, R: reports (api/reports.c) */
+        /* end reports */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

@@ -532,6 +532,21 @@ static const char *const migrations[] = {
     "INSERT INTO call_reasons (name, position, created_at) VALUES"
     "  ('Prospecting', 1, 0), ('Follow-up', 2, 0), ('Meeting scheduling', 3, 0),"
     "  ('Demo', 4, 0), ('Renewal', 5, 0), ('Referral', 6, 0);",
+    /* 7: insight — the live feed, panels, Best Bets, reports (issue 10). One
+     * section per part; PostgreSQL's text in schema_pg.c has the same ones. */
+    /* the feed and reports read a user's activities (managers: their teams') */
+    "CREATE INDEX activities_user ON activities(user_id, id) WHERE user_id IS NOT NULL;"
+    /* -- 7 F: the live feed -- */
+    /* -- end 7 F -- */
+    /* -- 7 I: insight panels -- */
+    /* -- end 7 I -- */
+    /* -- 7 P: Marketo's activities, the embeddable panel -- */
+    /* -- end 7 P -- */
+    /* -- 7 B: Best Bets -- */
+    /* -- end 7 B -- */
+    /* -- 7 R: reports -- */
+    /* -- end 7 R -- */
+    ,
 };
 
 int schema_latest(void)

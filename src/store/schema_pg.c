@@ -531,6 +531,27 @@ static const char *const migrations[] = {
     "INSERT INTO call_reasons (name, position, created_at) VALUES"
     "  ('Prospecting', 1, 0), ('Follow-up', 2, 0), ('Meeting scheduling', 3, 0),"
     "  ('Demo', 4, 0), ('Renewal', 5, 0), ('Referral', 6, 0);",
+    /* 7: insight (issue 10); the sections of schema.c. */
+    "CREATE INDEX activities_user ON activities(user_id, id) WHERE user_id IS NOT NULL;"
+    /* The log's commit order (PostgreSQL only). Ids come from a sequence and
+     * commit out of order, so "every activity after id N" can miss one that
+     * commits later with a smaller id. A reader takes only rows whose
+     * transaction is older than every transaction still running
+     * (xact < pg_snapshot_xmin(pg_current_snapshot())), in (xact, id) order:
+     * no more rows can appear before that point (svc/feed; issue 11's outbox). */
+    "ALTER TABLE activities ADD COLUMN xact xid8 NOT NULL DEFAULT pg_current_xact_id();"
+    "CREATE INDEX activities_xact ON activities(xact, id);"
+    /* -- 7 F: the live feed -- */
+    /* -- end 7 F -- */
+    /* -- 7 I: insight panels -- */
+    /* -- end 7 I -- */
+    /* -- 7 P: Marketo's activities, the embeddable panel -- */
+    /* -- end 7 P -- */
+    /* -- 7 B: Best Bets -- */
+    /* -- end 7 B -- */
+    /* -- 7 R: reports -- */
+    /* -- end 7 R -- */
+    ,
 };
 
 const char *schema_pg_migration(int version)
