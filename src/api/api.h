@@ -335,6 +335,7 @@ void api_dialer_events(http_req *r);
 /* ---- end Marketo's activities and the embeddable panel ---- */
 
 /* ---- issue 10, B: Best Bets (api/bestbets.c) ---- */
+void api_best_bets(http_req *r);
 /* ---- end Best Bets ---- */
 
 /* ---- issue 10, R: reports (api/reports.c) ---- */
