@@ -46,6 +46,13 @@ int bestbets_filter_parse(const char *s)
 
 #define ORDER " ORDER BY b.rank_key DESC, b.person_id DESC"
 
+#define FIRST_PAGE LIST_COLS LISTED FILTERED ORDER " LIMIT $3"
+
+const char *bestbets_first_page_sql(void)
+{
+    return FIRST_PAGE;
+}
+
 /* Reads the state columns starting at column i. */
 static void read_state(db_st *st, int i, bb_state *s)
 {
@@ -149,7 +156,7 @@ hail_err bestbets_list(db *d, const bestbets_query *q, json_t *out, char next[BE
     if (r == DB_DONE)
         return HAIL_OK;
 
-    st = first ? db_stmt(d, LIST_COLS LISTED FILTERED ORDER " LIMIT $3")
+    st = first ? db_stmt(d, FIRST_PAGE)
                : db_stmt(d, LIST_COLS LISTED FILTERED
                          " AND (b.rank_key, b.person_id) < (CAST($3 AS DOUBLE PRECISION),"
                          " CAST($4 AS BIGINT))" ORDER " LIMIT $5");

@@ -45,6 +45,10 @@ typedef struct bestbets_query {
  * HAIL_EINVAL for a cursor this list did not issue. */
 hail_err bestbets_list(db *d, const bestbets_query *q, json_t *out, char next[BESTBETS_CURSOR_MAX]);
 
+/* The first page's statement (tests EXPLAIN it): $1 the owner, lowercased;
+ * $2 the filter; $3 the limit. */
+const char *bestbets_first_page_sql(void);
+
 /* One activity (inside its transaction): a human open, click or reply
  * updates its person's row; anything else does nothing. */
 hail_err bestbets_on_event(db *d, int64_t person_id, const char *type, int64_t occurred_at,
