@@ -27,10 +27,11 @@
 #define SQL_OPPORTUNITY_PEOPLE                                                                     \
     "SELECT id, owner_email FROM people WHERE sfdc_opportunity_id = $1 AND active = 1 ORDER BY id"
 
-/* Every activity of the people (activities_person: a range per person). The
- * grid keeps the last 13 weeks; the summary counts all of them. */
+/* Every activity of the people (activities_insight holds every column read:
+ * a range per person, no table rows). The grid keeps the last 13 weeks; the
+ * summary counts all of them. */
 #define GRID_SELECT     "SELECT type, occurred_at, machine FROM activities"
-#define SQL_GRID_SQLITE GRID_SELECT " INDEXED BY activities_person WHERE person_id" IN_IDS_SQLITE
+#define SQL_GRID_SQLITE GRID_SELECT " INDEXED BY activities_insight WHERE person_id" IN_IDS_SQLITE
 #define SQL_GRID_PG     GRID_SELECT " WHERE person_id" IN_IDS_PG
 
 /* The next step of each running membership (campaign_members_person), in an
