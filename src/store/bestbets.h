@@ -58,4 +58,7 @@ hail_err bestbets_on_event(db *d, int64_t person_id, const char *type, int64_t o
  * (may be NULL) gets how many rows it wrote. */
 hail_err bestbets_rebuild(db *d, int64_t now, int64_t *people);
 
+/* The rebuild's statement on d's engine (tests EXPLAIN it). */
+const char *bestbets_rebuild_sql(db *d);
+
 #endif

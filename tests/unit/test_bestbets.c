@@ -305,6 +305,33 @@ static void test_first_page_is_a_range_read(void **state)
     json_decref(a);
 }
 
+/* The rebuild reads activities_insight alone, in person order: no sort, no
+ * table lookups (SQLite; PostgreSQL picks its own plan for a whole-table
+ * aggregate). */
+static void test_rebuild_reads_one_index(void **state)
+{
+    engine_fixture *x = efx(state);
+    db *d = x->f.d;
+    const char *sql = bestbets_rebuild_sql(d);
+    size_t len = strlen(sql) + 32;
+    char *ex = malloc(len);
+    assert_non_null(ex);
+    snprintf(ex, len, "EXPLAIN QUERY PLAN %s", sql);
+    db_st *st = db_prepare(d, ex);
+    if (!st)
+        fail_msg("%s: %s", ex, hail_errmsg());
+    char plan[8192] = "";
+    while (db_step(st) == DB_ROW) {
+        const char *line = db_col_text(st, 3);
+        size_t used = strlen(plan);
+        snprintf(plan + used, sizeof plan - used, "%s | ", line ? line : "");
+    }
+    db_st_free(st);
+    free(ex);
+    if (!strstr(plan, "COVERING INDEX activities_insight") || strstr(plan, "TEMP B-TREE"))
+        fail_msg("the rebuild does not read activities_insight alone in order: %s", plan);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -318,6 +345,7 @@ int main(void)
     const struct CMUnitTest sqlite_tests[] = {
         ON_SQLITE(test_updates_and_rebuild_agree),
         ON_SQLITE(test_first_page_is_a_range_read),
+        ON_SQLITE(test_rebuild_reads_one_index),
     };
     const struct CMUnitTest pg_tests[] = {
         ON_PG(test_updates_and_rebuild_agree),
