@@ -248,7 +248,7 @@ export function BestBetsPage({ query }) {
   const tooMany = count > BULK_MAX;
   return html`<${Page} title="Best Bets" subtitle="Your people ranked by how they engage: stars for engagement, flames for urgency.">
     <div class="toolbar">
-      <fieldset class="segmented">
+      <fieldset class="segmented best-filters">
         <legend class="visually-hidden">Show</legend>
         ${FILTERS.map(([id, label]) => html`<label class="seg">
           <input type="radio" name="bb-filter" value=${id} checked=${filter === id} onChange=${onFilter} />
