@@ -360,6 +360,8 @@ static hail_err header_text(const csv_record *h, char *out, size_t size)
 
 static hail_err take_header(importer *im, const csv_record *h)
 {
+    const char *tzf = im->f->r->cfg->time_zone_field;
+    im->map.time_zone_column = tzf ? tzf : ""; /* "": no column is the time zone */
     hail_err e = mcsv_map_header(&im->map, h);
     if (e)
         return hail_errf(HAIL_EREMOTE, "Marketo's export file: %s", hail_errmsg());
@@ -370,9 +372,9 @@ static hail_err take_header(importer *im, const csv_record *h)
         if (im->map.field_of_col[i] >= 0)
             have[im->map.field_of_col[i]] = 1;
     for (int i = 0; i < PF_COUNT; i++)
-        if (!have[i])
+        if (!have[i] && mkto_field_name(i, tzf))
             return hail_errf(HAIL_EREMOTE, "Marketo's export file has no %s column",
-                             person_marketo_field[i]);
+                             mkto_field_name(i, tzf));
     im->have_header = 1;
     return HAIL_OK;
 }
@@ -412,6 +414,7 @@ static hail_err on_row(void *ctx, const csv_record *rec)
     person_in p;
     hail_err e = mcsv_person(&im->map, rec, &p);
     if (!e) {
+        mkto_check_time_zone(&p, r->cfg->time_zone_field);
         if ((e = batch_add(im, &p)))
             return e;
     } else if (e == HAIL_EINVAL) {
@@ -645,6 +648,8 @@ static hail_err export_create(mkto_run *r, mkto_job *j)
     json_t *fields = json_array();
     for (int i = 0; fields && i < MKTO_NFIELDS; i++)
         json_array_append_new(fields, json_string(mkto_fields[i]));
+    if (fields && r->cfg->time_zone_field)
+        json_array_append_new(fields, json_string(r->cfg->time_zone_field));
     json_t *filter;
     if (r->ck.smart_list_id > 0) {
         filter = json_pack("{s:I}", "smartListId", (json_int_t)r->ck.smart_list_id);
