@@ -5,29 +5,11 @@
 
 #include "core/buf.h"
 #include "core/timeutil.h"
+#include "store/dbread.h"
 
 static char *dup_or_null(db_st *st, int i)
 {
     return db_col_null(st, i) ? NULL : strdup(db_col_text(st, i));
-}
-
-static json_t *time_or_null(db_st *st, int i)
-{
-    if (db_col_null(st, i))
-        return json_null();
-    char t[TIME_ISO_LEN];
-    time_format_iso(db_col_i64(st, i), t);
-    return json_string(t);
-}
-
-static json_t *text_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_string(db_col_text(st, i));
-}
-
-static json_t *int_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_integer(db_col_i64(st, i));
 }
 
 static void person_name(db_st *st, int first, char out[512])
@@ -167,7 +149,7 @@ static json_t *caller_id_json(db *d, db_st *st)
                           db_col_text(st, 1), "label", db_col_text(st, 2), "is_default",
                           db_col_int(st, 3) != 0);
     if (o)
-        json_object_set_new(o, "created_at", time_or_null(st, 4));
+        json_object_set_new(o, "created_at", db_json_time(st, 4));
     return o;
 }
 
@@ -334,7 +316,7 @@ static json_t *drop_json(db *d, db_st *st)
                           (json_int_t)db_col_i64(st, 3), "owner", "id",
                           (json_int_t)db_col_i64(st, 4), "name", db_col_text(st, 5));
     if (o)
-        json_object_set_new(o, "created_at", time_or_null(st, 6));
+        json_object_set_new(o, "created_at", db_json_time(st, 6));
     return o;
 }
 
@@ -615,8 +597,8 @@ static json_t *call_json(db *d, db_st *st)
     json_object_set_new(
         o, "user",
         json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 4), "name", db_col_text(st, 5)));
-    json_object_set_new(o, "number_dialed", text_or_null(st, 6));
-    json_object_set_new(o, "caller_id", text_or_null(st, 7));
+    json_object_set_new(o, "number_dialed", db_json_text(st, 6));
+    json_object_set_new(o, "caller_id", db_json_text(st, 7));
     json_object_set_new(o, "outcome",
                         db_col_null(st, 8) || db_col_null(st, 9)
                             ? json_null()
@@ -628,20 +610,20 @@ static json_t *call_json(db *d, db_st *st)
                             : json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 11), "name",
                                         db_col_text(st, 12)));
     json_object_set_new(o, "notes", json_string(db_col_null(st, 13) ? "" : db_col_text(st, 13)));
-    json_object_set_new(o, "started_at", time_or_null(st, 14));
-    json_object_set_new(o, "duration_s", int_or_null(st, 15));
-    json_object_set_new(o, "recording_url", text_or_null(st, 16));
+    json_object_set_new(o, "started_at", db_json_time(st, 14));
+    json_object_set_new(o, "duration_s", db_json_int(st, 15));
+    json_object_set_new(o, "recording_url", db_json_text(st, 16));
     json_object_set_new(o, "status", json_string(db_col_text(st, 17)));
-    json_object_set_new(o, "answered_by", text_or_null(st, 18));
+    json_object_set_new(o, "answered_by", db_json_text(st, 18));
     json_object_set_new(o, "voicemail_drop",
                         db_col_null(st, 19) || db_col_null(st, 20)
                             ? json_null()
                             : json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 19), "name",
                                         db_col_text(st, 20)));
-    json_object_set_new(o, "task_id", int_or_null(st, 21));
-    json_object_set_new(o, "campaign_id", int_or_null(st, 22));
-    json_object_set_new(o, "created_at", time_or_null(st, 23));
-    json_object_set_new(o, "updated_at", time_or_null(st, 24));
+    json_object_set_new(o, "task_id", db_json_int(st, 21));
+    json_object_set_new(o, "campaign_id", db_json_int(st, 22));
+    json_object_set_new(o, "created_at", db_json_time(st, 23));
+    json_object_set_new(o, "updated_at", db_json_time(st, 24));
     return o;
 }
 
@@ -793,15 +775,9 @@ hail_err calls_person(db *d, int64_t id, char **name, char **phone)
 {
     *name = *phone = NULL;
     db_st *st = db_stmt(d, "SELECT first_name, last_name, phone FROM people WHERE id = $1");
-    if (!st)
-        return db_fail(d, "calls: person");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    if (rc != DB_ROW) {
-        hail_err e = rc == DB_DONE ? HAIL_ENOTFOUND : db_fail(d, "calls: person");
-        db_reset(st);
+    hail_err e = db_row_by_id(d, st, id, "calls: person");
+    if (e)
         return e;
-    }
     char nm[512];
     person_name(st, 0, nm);
     *name = strdup(nm);
@@ -814,15 +790,9 @@ hail_err calls_user(db *d, int64_t id, char **email, char **name)
 {
     *email = *name = NULL;
     db_st *st = db_stmt(d, "SELECT email, name FROM users WHERE id = $1");
-    if (!st)
-        return db_fail(d, "calls: user");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    if (rc != DB_ROW) {
-        hail_err e = rc == DB_DONE ? HAIL_ENOTFOUND : db_fail(d, "calls: user");
-        db_reset(st);
+    hail_err e = db_row_by_id(d, st, id, "calls: user");
+    if (e)
         return e;
-    }
     *email = strdup(db_col_text(st, 0));
     *name = strdup(db_col_text(st, 1));
     db_reset(st);
@@ -831,55 +801,28 @@ hail_err calls_user(db *d, int64_t id, char **email, char **name)
 
 hail_err calls_campaign_name(db *d, int64_t id, char **name)
 {
-    *name = NULL;
-    db_st *st = db_stmt(d, "SELECT name FROM campaigns WHERE id = $1");
-    if (!st)
-        return db_fail(d, "calls: campaign");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    hail_err e = rc == DB_ROW    ? HAIL_OK
-                 : rc == DB_DONE ? HAIL_ENOTFOUND
-                                 : db_fail(d, "calls: campaign");
-    if (rc == DB_ROW && !(*name = strdup(db_col_text(st, 0))))
-        e = hail_errf(HAIL_ENOMEM, "out of memory");
-    db_reset(st);
-    return e;
+    return db_text_by_id(d, db_stmt(d, "SELECT name FROM campaigns WHERE id = $1"), id,
+                         "calls: campaign", name);
 }
 
 hail_err calls_outcome_of(db *d, int64_t id, char **name, int *answered)
 {
-    *name = NULL;
     db_st *st = db_stmt(d, "SELECT name, answered FROM call_outcomes WHERE id = $1"
                            " AND archived = 0");
-    if (!st)
-        return db_fail(d, "calls: outcome");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    hail_err e = rc == DB_ROW    ? HAIL_OK
-                 : rc == DB_DONE ? HAIL_ENOTFOUND
-                                 : db_fail(d, "calls: outcome");
-    if (rc == DB_ROW) {
-        *answered = db_col_int(st, 1);
-        if (!(*name = strdup(db_col_text(st, 0))))
-            e = hail_errf(HAIL_ENOMEM, "out of memory");
-    }
+    *name = NULL;
+    hail_err e = db_row_by_id(d, st, id, "calls: outcome");
+    if (e)
+        return e;
+    *answered = db_col_int(st, 1);
+    if (!(*name = strdup(db_col_text(st, 0))))
+        e = hail_errf(HAIL_ENOMEM, "out of memory");
     db_reset(st);
     return e;
 }
 
 hail_err calls_reason_of(db *d, int64_t id, char **name)
 {
-    *name = NULL;
-    db_st *st = db_stmt(d, "SELECT name FROM call_reasons WHERE id = $1 AND archived = 0");
-    if (!st)
-        return db_fail(d, "calls: reason");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    hail_err e = rc == DB_ROW    ? HAIL_OK
-                 : rc == DB_DONE ? HAIL_ENOTFOUND
-                                 : db_fail(d, "calls: reason");
-    if (rc == DB_ROW && !(*name = strdup(db_col_text(st, 0))))
-        e = hail_errf(HAIL_ENOMEM, "out of memory");
-    db_reset(st);
-    return e;
+    return db_text_by_id(d,
+                         db_stmt(d, "SELECT name FROM call_reasons WHERE id = $1 AND archived = 0"),
+                         id, "calls: reason", name);
 }

@@ -6,7 +6,7 @@
 
 #include "core/timeutil.h"
 #include "store/campaigns_sql.h"
-#include "store/dbjson.h"
+#include "store/dbread.h"
 
 /* Whether the campaign c is visible: $2 (1 for an admin), $3 (the user's
  * id), $4 (1 for a manager). */

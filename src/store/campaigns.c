@@ -4,7 +4,7 @@
 
 #include "core/timeutil.h"
 #include "store/campaigns_sql.h"
-#include "store/dbjson.h"
+#include "store/dbread.h"
 
 /* Whether the campaign c is visible: $1 (1 for an admin), $2 (the user's
  * id), $3 (1 for a manager). */

@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "core/timeutil.h"
+#include "store/dbread.h"
 
 static char *dup_col(db_st *st, int i)
 {
@@ -420,20 +421,6 @@ int emails_lease_drop(db *d, int64_t id, const char *old)
     " e.machine_clicks, e.failed_reason, e.next_attempt_at"                                        \
     " FROM emails e JOIN people p ON p.id = e.person_id JOIN senders s ON s.id = e.sender_id"
 
-static json_t *time_or_null(db_st *st, int i)
-{
-    if (db_col_null(st, i))
-        return json_null();
-    char t[TIME_ISO_LEN];
-    time_format_iso(db_col_i64(st, i), t);
-    return json_string(t);
-}
-
-static json_t *id_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_integer(db_col_i64(st, i));
-}
-
 static json_t *summary_row(db *d, db_st *st)
 {
     (void)d;
@@ -454,27 +441,27 @@ static json_t *summary_row(db *d, db_st *st)
                         json_pack("{sI ss ss}", "id", (json_int_t)db_col_i64(st, 7), "address",
                                   db_col_text(st, 8), "display_name", db_col_text(st, 9)));
     json_object_set_new(o, "user_id", json_integer(db_col_i64(st, 10)));
-    json_object_set_new(o, "template_id", id_or_null(st, 11));
-    json_object_set_new(o, "campaign_id", id_or_null(st, 12));
-    json_object_set_new(o, "created_at", time_or_null(st, 13));
+    json_object_set_new(o, "template_id", db_json_int(st, 11));
+    json_object_set_new(o, "campaign_id", db_json_int(st, 12));
+    json_object_set_new(o, "created_at", db_json_time(st, 13));
     /* When it is due: send_at as asked, else (a retry, a throttle) the next attempt. */
-    json_object_set_new(o, "send_at", time_or_null(st, db_col_null(st, 14) ? 27 : 14));
-    json_object_set_new(o, "sent_at", time_or_null(st, 15));
+    json_object_set_new(o, "send_at", db_json_time(st, db_col_null(st, 14) ? 27 : 14));
+    json_object_set_new(o, "sent_at", db_json_time(st, 15));
     json_t *op = json_object(), *cl = json_object();
     if (op) {
         json_object_set_new(op, "count", json_integer(db_col_i64(st, 16)));
-        json_object_set_new(op, "first", time_or_null(st, 17));
-        json_object_set_new(op, "last", time_or_null(st, 18));
+        json_object_set_new(op, "first", db_json_time(st, 17));
+        json_object_set_new(op, "last", db_json_time(st, 18));
     }
     if (cl) {
         json_object_set_new(cl, "count", json_integer(db_col_i64(st, 19)));
-        json_object_set_new(cl, "first", time_or_null(st, 20));
-        json_object_set_new(cl, "last", time_or_null(st, 21));
+        json_object_set_new(cl, "first", db_json_time(st, 20));
+        json_object_set_new(cl, "last", db_json_time(st, 21));
     }
     json_object_set_new(o, "opened", op);
     json_object_set_new(o, "clicked", cl);
-    json_object_set_new(o, "replied_at", time_or_null(st, 22));
-    json_object_set_new(o, "bounced_at", time_or_null(st, 23));
+    json_object_set_new(o, "replied_at", db_json_time(st, 22));
+    json_object_set_new(o, "bounced_at", db_json_time(st, 23));
     json_object_set_new(o, "machine_opens", json_integer(db_col_i64(st, 24)));
     json_object_set_new(o, "machine_clicks", json_integer(db_col_i64(st, 25)));
     json_object_set_new(o, "failed_reason",
