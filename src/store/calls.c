@@ -656,85 +656,20 @@ int calls_visible(db *d, const email_viewer *v, int64_t id)
 
 hail_err calls_page(db *d, const email_viewer *v, const call_filter *f, json_t **out, int64_t *next)
 {
-    *out = NULL;
-    *next = 0;
-    buf b = BUF_INIT(1 << 16);
-    int n = 0;
-    int p_person = 0, p_user = 0, p_account = 0, p_opp = 0, p_before = 0, p_viewer = 0;
-    hail_err e = buf_puts(&b, CALL_COLS " WHERE 1 = 1");
-    if (!e && f->person_id)
-        e = buf_printf(&b, " AND c.person_id = $%d", p_person = ++n);
-    if (!e && f->user_id)
-        e = buf_printf(&b, " AND c.user_id = $%d", p_user = ++n);
-    if (!e && f->account)
-        e = buf_printf(&b, " AND p.sfdc_account_id = $%d", p_account = ++n);
-    if (!e && f->opportunity)
-        e = buf_printf(&b, " AND p.sfdc_opportunity_id = $%d", p_opp = ++n);
-    if (!e && f->before_id)
-        e = buf_printf(&b, " AND c.id < $%d", p_before = ++n);
-    if (!e && !strcmp(v->role, "manager")) {
-        p_viewer = ++n;
-        e = buf_printf(&b,
-                       " AND (c.user_id = $%d OR c.user_id IN (SELECT m2.user_id FROM"
-                       " team_members m1 JOIN team_members m2 ON m2.team_id = m1.team_id"
-                       " WHERE m1.user_id = $%d))",
-                       p_viewer, p_viewer);
-    } else if (!e && strcmp(v->role, "admin") != 0) {
-        e = buf_printf(&b, " AND c.user_id = $%d", p_viewer = ++n);
-    }
-    if (!e)
-        e = buf_printf(&b, " ORDER BY c.id DESC LIMIT %d", f->limit + 1);
-    if (e) {
-        buf_release(&b);
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    }
-    db_st *st = db_prepare(d, buf_cstr(&b));
-    buf_release(&b);
-    if (!st)
-        return db_fail(d, "calls: list");
-    if (p_person)
-        db_bind_i64(st, p_person, f->person_id);
-    if (p_user)
-        db_bind_i64(st, p_user, f->user_id);
-    if (p_account)
-        db_bind_text(st, p_account, f->account, -1);
-    if (p_opp)
-        db_bind_text(st, p_opp, f->opportunity, -1);
-    if (p_before)
-        db_bind_i64(st, p_before, f->before_id);
-    if (p_viewer)
-        db_bind_i64(st, p_viewer, v->user_id);
-    json_t *a = json_array();
-    int rc;
-    int count = 0;
-    while (a && (rc = db_step(st)) == DB_ROW) {
-        if (count == f->limit) {
-            json_t *last = json_array_get(a, json_array_size(a) - 1);
-            *next = json_integer_value(json_object_get(last, "id"));
-            rc = DB_DONE;
-            break;
-        }
-        json_t *o = call_json(d, st);
-        if (!o || json_array_append_new(a, o)) {
-            json_decref(a);
-            a = NULL;
-            break;
-        }
-        count++;
-    }
-    if (!a) {
-        db_st_free(st);
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    }
-    if (rc == DB_ERROR) {
-        e = db_fail(d, "calls: list");
-        db_st_free(st);
-        json_decref(a);
-        return e;
-    }
-    db_st_free(st);
-    *out = a;
-    return HAIL_OK;
+    dbq q;
+    dbq_init(&q, CALL_COLS " WHERE 1 = 1");
+    if (f->person_id)
+        dbq_printf(&q, " AND c.person_id = $%d", dbq_i64(&q, f->person_id));
+    if (f->user_id)
+        dbq_printf(&q, " AND c.user_id = $%d", dbq_i64(&q, f->user_id));
+    if (f->account)
+        dbq_printf(&q, " AND p.sfdc_account_id = $%d", dbq_text(&q, f->account));
+    if (f->opportunity)
+        dbq_printf(&q, " AND p.sfdc_opportunity_id = $%d", dbq_text(&q, f->opportunity));
+    if (f->before_id)
+        dbq_printf(&q, " AND c.id < $%d", dbq_i64(&q, f->before_id));
+    dbq_user_visible(&q, "c.user_id", v->user_id, v->role);
+    return dbq_page(d, &q, "c.id DESC", call_json, f->limit, out, next, "calls: list");
 }
 
 /* ---- the dialer ---- */

@@ -470,77 +470,25 @@ static json_t *summary_row(db *d, db_st *st)
 }
 
 /* The visibility condition for v, its parameter at $n (v->user_id). */
-static hail_err visible_sql(buf *b, const email_viewer *v, int n)
-{
-    if (!strcmp(v->role, "admin"))
-        return HAIL_OK;
-    if (!strcmp(v->role, "manager"))
-        return buf_printf(b,
-                          " AND (e.user_id = $%d OR e.user_id IN (SELECT m2.user_id FROM"
-                          " team_members m1 JOIN team_members m2 ON m2.team_id = m1.team_id"
-                          " WHERE m1.user_id = $%d))",
-                          n, n);
-    return buf_printf(b, " AND e.user_id = $%d", n);
-}
-
 hail_err emails_list(db *d, const email_viewer *v, const email_filter *f, json_t **out,
                      int64_t *next)
 {
-    *out = NULL;
-    *next = 0;
-    buf b = BUF_INIT(1 << 16);
-    int n = 0;
-    hail_err e = buf_puts(&b, SUMMARY_COLS " WHERE 1 = 1");
-    /* Parameters in order of first use. */
-    int p_person = 0, p_sender = 0, p_account = 0, p_opp = 0, p_status = 0, p_before = 0,
-        p_user = 0;
-    if (!e && f->person_id)
-        e = buf_printf(&b, " AND e.person_id = $%d", p_person = ++n);
-    if (!e && f->sender_id)
-        e = buf_printf(&b, " AND e.sender_id = $%d", p_sender = ++n);
-    if (!e && f->account)
-        e = buf_printf(&b, " AND p.sfdc_account_id = $%d", p_account = ++n);
-    if (!e && f->opportunity)
-        e = buf_printf(&b, " AND p.sfdc_opportunity_id = $%d", p_opp = ++n);
-    if (!e && f->status)
-        e = buf_printf(&b, " AND e.status = $%d", p_status = ++n);
-    if (!e && f->before_id)
-        e = buf_printf(&b, " AND e.id < $%d", p_before = ++n);
-    if (!e && strcmp(v->role, "admin") != 0)
-        e = visible_sql(&b, v, p_user = ++n);
-    if (!e)
-        e = buf_printf(&b, " ORDER BY e.id DESC LIMIT %d", f->limit + 1);
-    if (e) {
-        buf_release(&b);
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    }
-    db_st *st = db_prepare(d, buf_cstr(&b));
-    buf_release(&b);
-    if (!st)
-        return db_fail(d, "emails: list");
-    if (p_person)
-        db_bind_i64(st, p_person, f->person_id);
-    if (p_sender)
-        db_bind_i64(st, p_sender, f->sender_id);
-    if (p_account)
-        db_bind_text(st, p_account, f->account, -1);
-    if (p_opp)
-        db_bind_text(st, p_opp, f->opportunity, -1);
-    if (p_status)
-        db_bind_text(st, p_status, f->status, -1);
-    if (p_before)
-        db_bind_i64(st, p_before, f->before_id);
-    if (p_user)
-        db_bind_i64(st, p_user, v->user_id);
-    e = db_all_json(d, st, summary_row, out, "emails: list");
-    db_st_free(st);
-    if (e)
-        return e;
-    if ((int)json_array_size(*out) > f->limit) {
-        json_array_remove(*out, (size_t)f->limit);
-        *next = json_integer_value(json_object_get(json_array_get(*out, f->limit - 1), "id"));
-    }
-    return HAIL_OK;
+    dbq q;
+    dbq_init(&q, SUMMARY_COLS " WHERE 1 = 1");
+    if (f->person_id)
+        dbq_printf(&q, " AND e.person_id = $%d", dbq_i64(&q, f->person_id));
+    if (f->sender_id)
+        dbq_printf(&q, " AND e.sender_id = $%d", dbq_i64(&q, f->sender_id));
+    if (f->account)
+        dbq_printf(&q, " AND p.sfdc_account_id = $%d", dbq_text(&q, f->account));
+    if (f->opportunity)
+        dbq_printf(&q, " AND p.sfdc_opportunity_id = $%d", dbq_text(&q, f->opportunity));
+    if (f->status)
+        dbq_printf(&q, " AND e.status = $%d", dbq_text(&q, f->status));
+    if (f->before_id)
+        dbq_printf(&q, " AND e.id < $%d", dbq_i64(&q, f->before_id));
+    dbq_user_visible(&q, "e.user_id", v->user_id, v->role);
+    return dbq_page(d, &q, "e.id DESC", summary_row, f->limit, out, next, "emails: list");
 }
 
 static const char sql_summary_admin[] = SUMMARY_COLS " WHERE e.id = $1";
