@@ -371,10 +371,18 @@ static hail_err take_header(importer *im, const csv_record *h)
     for (size_t i = 0; i < im->map.ncols; i++)
         if (im->map.field_of_col[i] >= 0)
             have[im->map.field_of_col[i]] = 1;
-    for (int i = 0; i < PF_COUNT; i++)
-        if (!have[i] && mkto_field_name(i, tzf))
+    for (int i = 0; i < PF_TIME_ZONE; i++)
+        if (!have[i])
             return hail_errf(HAIL_EREMOTE, "Marketo's export file has no %s column",
-                             mkto_field_name(i, tzf));
+                             person_marketo_field[i]);
+    /* The time zone only when the setting names it; an export job made
+     * before it was set (a resumed full sync) has no such column: its
+     * people get no time zone rather than the sync failing on every resume. */
+    if (tzf && !have[PF_TIME_ZONE])
+        log_warn("marketo: the export file has no %s column (an export made before "
+                 "HAIL_MARKETO_TIME_ZONE_FIELD was set): its people are synced without a time "
+                 "zone",
+                 tzf);
     im->have_header = 1;
     return HAIL_OK;
 }
