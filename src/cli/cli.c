@@ -140,6 +140,8 @@ static const struct env_var {
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},
     {"HAIL_MARKETO_CLIENT_SECRET", FOR_MARKETO, "Marketo API client secret", "unset", NULL},
     {"HAIL_MARKETO_SMART_LIST_ID", FOR_MARKETO, "smart list a full sync exports", "unset", NULL},
+    {"HAIL_MARKETO_TIME_ZONE_FIELD", FOR_MARKETO, "lead field holding the person's time zone",
+     "unset", NULL},
     {"HAIL_MARKETO_SINCE", FOR_MARKETO, "earliest createdAt a full sync reads", "2010-01-01", NULL},
     {"HAIL_MARKETO_POLL_SECONDS", FOR_MARKETO, "export status poll interval, seconds", "60", NULL},
     {"HAIL_MARKETO_SYNC_INTERVAL", FOR_MARKETO, "serve: seconds between incremental syncs", "300",

@@ -24,6 +24,7 @@ import './components/states.js';
 import './components/page.js';
 import './components/tabs.js';
 import './components/paged.js';
+import './components/search-list.js';
 import './components/people-table.js';
 import './components/people-list.js';
 import './components/lazy.js';
