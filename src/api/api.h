@@ -326,6 +326,8 @@ void api_dialer_events(http_req *r);
 /* ---- end calls and the dialer ---- */
 
 /* ---- issue 10, F: the live feed (api/feed.c) ---- */
+void api_feed_list(http_req *r);
+void api_feed_stream(http_req *r);
 /* ---- end the live feed ---- */
 
 /* ---- issue 10, I: insight panels (api/insight.c) ---- */

@@ -261,6 +261,10 @@ static const route routes[] = {
     /* end calls and the dialer */
 
     /* issue 10, F: the live feed (api/feed.c) */
+    {"GET", "/api/v1/feed", AUTH_USER, 0, api_feed_list, "the live feed as a page, newest first",
+     NULL},
+    {"GET", "/api/v1/feed/stream", AUTH_USER, 0, api_feed_stream,
+     "the live feed as Server-Sent Events", NULL},
     /* end the live feed */
 
     /* issue 10, I: insight panels (api/insight.c) */
