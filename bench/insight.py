@@ -215,15 +215,17 @@ def cpu_ms(pid):
     return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
-def measure(conn, paths, token, what, pid):
-    for p in paths[:20]:  # warm-up
-        st, body, _ = timed(conn, p, token)
+def measure(conn, paths, token, what, pid, tokens=None):
+    """p99 of GET paths (the i-th as tokens[i] when given, else as token)."""
+    tokens = tokens or [token] * len(paths)
+    for p, t in zip(paths[:20], tokens):  # warm-up
+        st, body, _ = timed(conn, p, t)
         if st != 200:
             die("%s: GET %s: %d %s" % (what, p, st, body[:300]))
     lat = []
     c0 = cpu_ms(pid)
-    for p in paths:
-        st, body, ms = timed(conn, p, token)
+    for p, t in zip(paths, tokens):
+        st, body, ms = timed(conn, p, t)
         if st != 200:
             die("%s: GET %s: %d %s" % (what, p, st, body[:300]))
         lat.append(ms)
@@ -353,17 +355,8 @@ def main():
         elif st != 200:
             die("best bets: %d %s" % (st, body[:300]))
         else:
-            lat = []
-            for i in range(200):
-                who = "rep%d@example.com" % (i % 20)
-                s, b, ms = timed(conn, "/api/v1/best-bets", tok[who])
-                if s != 200:
-                    die("best bets: %d %s" % (s, b[:300]))
-                if i >= 20:
-                    lat.append(ms)
-            bb = p99(lat)
-            log("best bets first page: %d requests, p50 %.2f ms, p99 %.2f ms"
-                % (len(lat), sorted(lat)[len(lat) // 2], bb))
+            bb = measure(conn, ["/api/v1/best-bets"] * 200, None, "best bets first page",
+                         proc.pid, tokens=[tok["rep%d@example.com" % (i % 20)] for i in range(200)])
         conn.close()
         proc.terminate()
         proc.wait(60)
