@@ -342,6 +342,7 @@ void api_opportunity_activities(http_req *r);
 /* ---- end Marketo's activities and the embeddable panel ---- */
 
 /* ---- issue 10, B: Best Bets (api/bestbets.c) ---- */
+void api_best_bets(http_req *r);
 /* ---- end Best Bets ---- */
 
 /* ---- issue 10, R: reports (api/reports.c) ---- */
