@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
+import { useResource } from '../lib/use-resource.js';
 import { Link, navigate } from '../lib/router.js';
 import { personName, formatCount, formatDateTime, relativeTime } from '../lib/format.js';
 import { withQuery } from '../lib/paths.js';
@@ -28,6 +29,12 @@ export const FILTERS = [
   ['account_contacts', 'Account contacts'],
   ['opportunity_contacts', 'Opportunity contacts'],
 ];
+
+// ?user_id=N: a covered user's list (a manager's team member; an admin: anyone).
+export function userIdOf(query) {
+  const v = (query && query.get && query.get('user_id')) || '';
+  return /^[1-9][0-9]{0,17}$/.test(v) ? v : '';
+}
 
 export function filterOf(query) {
   const v = (query && query.get && query.get('filter')) || '';
@@ -54,7 +61,7 @@ export function ratingLabel(n, noun) {
 
 function fetchBestBets(filters, { cursor, limit, signal }) {
   return api('GET', '/api/v1/best-bets', {
-    query: { filter: filters.filter || undefined, limit, cursor },
+    query: { filter: filters.filter || undefined, user_id: filters.userId || undefined, limit, cursor },
     signal,
   }).then((r) => ({ data: r.data, next_cursor: r.next }));
 }
@@ -192,18 +199,39 @@ function BestBetsTable({ rows, busy, selected, onToggle, onToggleAll, onSaid }) 
   </div>`;
 }
 
-export function BestBetsPage({ query }) {
+// Admins choose whose list (GET /api/v1/users is theirs); a manager reaches a team member's
+// list by its link (?user_id=).
+function WhoseList({ userId, me }) {
+  const [users] = useResource('/api/v1/users?limit=200');
+  if (users.status !== 'ready') return null;
+  function onChange(event) {
+    const v = event.currentTarget.value;
+    navigate('/best-bets' + withQuery(window.location.search, { user_id: v && v !== String(me.id) ? v : null }),
+      { replace: true });
+  }
+  return html`<div class="field best-whose">
+    <label for="bb-whose">Whose Best Bets</label>
+    <select id="bb-whose" class="input" value=${userId || String(me.id)} onChange=${onChange}>
+      ${users.data.data.map((u) => html`<option value=${String(u.id)}>${u.id === me.id ? `Mine (${u.name || u.email})` : u.name || u.email}</option>`)}
+    </select>
+  </div>`;
+}
+
+export function BestBetsPage({ query, user }) {
   const filter = filterOf(query);
+  const userId = userIdOf(query);
   const list = usePagedList(fetchBestBets);
   const [selected, setSelected] = useState(() => new Map());
   const [said, setSaid] = useState('');
   const applied = useRef(null);
 
   useEffect(() => {
-    if (applied.current === filter) return;
-    applied.current = filter;
-    list.load({ filter });
-  }, [filter]);
+    const key = `${filter}\u0000${userId}`;
+    if (applied.current === key) return;
+    applied.current = key;
+    setSelected(new Map());
+    list.load({ filter, userId });
+  }, [filter, userId]);
 
   function onFilter(event) {
     navigate('/best-bets' + withQuery(window.location.search, { filter: event.currentTarget.value || null }),
@@ -235,8 +263,10 @@ export function BestBetsPage({ query }) {
   } else if (state.rows.length === 0) {
     body = html`<${Empty}>
       <p>${filter
-        ? 'None of your people of this kind has opened, clicked or replied yet.'
-        : 'None of your people has opened, clicked or replied yet. Best Bets ranks the people you own as they engage with your email.'}</p>
+        ? `None of ${userId ? 'these' : 'your'} people of this kind has opened, clicked or replied yet.`
+        : userId
+          ? 'None of this user\u2019s people has opened, clicked or replied yet.'
+          : 'None of your people has opened, clicked or replied yet. Best Bets ranks the people you own as they engage with your email.'}</p>
     </${Empty}>`;
   } else {
     body = html`<${BestBetsTable} rows=${state.rows} busy=${state.busy} selected=${selected}
@@ -246,8 +276,9 @@ export function BestBetsPage({ query }) {
   const count = selected.size;
   const ids = [...selected.keys()].join(',');
   const tooMany = count > BULK_MAX;
-  return html`<${Page} title="Best Bets" subtitle="Your people ranked by how they engage: stars for engagement, flames for urgency.">
+  return html`<${Page} title="Best Bets" subtitle=${`${userId ? 'This user\u2019s' : 'Your'} people ranked by how they engage: stars for engagement, flames for urgency.`}>
     <div class="toolbar">
+      ${user && user.role === 'admin' ? html`<${WhoseList} userId=${userId} me=${user} />` : null}
       <fieldset class="segmented best-filters">
         <legend class="visually-hidden">Show</legend>
         ${FILTERS.map(([id, label]) => html`<label class="seg">

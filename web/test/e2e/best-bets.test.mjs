@@ -1,9 +1,10 @@
 // End-to-end: Best Bets in Debian's Chromium against the real hail. Two of rep1's demo
 // people get an email each (sent through the default maildir channel); their open pixels
-// are fetched as a browser would: the one opened twice ranks first, with "2 of 3 stars"
+// are fetched as a browser would: the one opened twice ranks first, with "3 of 3 stars"
 // and the why "2 opens"; after three more opens of the other's email the order changes on
 // reload. A machine's open (HEAD) changes nothing. The filter tabs, a task made from a row,
-// the bulk "Email selected" (→ the composer with both people), 390 px, axe on the page.
+// the bulk "Email selected" (→ the composer with both people), an admin choosing whose list,
+// 390 px, axe on the page.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -145,6 +146,21 @@ describe('Best Bets', { skip: SKIP }, () => {
     await page.waitForURL(/\/compose\?people=/);
     const ids = new URL(page.url()).searchParams.get('people').split(',').map(Number).sort((a, b) => a - b);
     assert.deepEqual(ids, [diego.id, thomas.id].sort((a, b) => a - b));
+  });
+
+  it('lets an admin read a rep\'s list', async () => {
+    const admin = await newPage(browser, hail);
+    await signIn(admin, 'admin@example.com');
+    await admin.goto(`${hail.url}/best-bets`);
+    await admin.getByText('None of your people has opened, clicked or replied yet.', { exact: false }).waitFor();
+    const rep = (await hail.api('GET', '/api/v1/users?limit=200')).json.data.find((u) => u.email === 'rep1@example.com');
+    await admin.getByRole('combobox', { name: 'Whose Best Bets' }).selectOption(String(rep.id));
+    await admin.waitForURL(new RegExp(`user_id=${rep.id}`));
+    const table = admin.getByRole('table', { name: 'Best Bets' });
+    await table.waitFor();
+    assert.deepEqual(await table.locator('tbody td.cell-name a').allTextContents(), ['Thomas Rossi', 'Diego Kowalczyk']);
+    await checkPage(admin, 'best-bets-admin');
+    await admin.close();
   });
 
   it('works at phone width', async () => {
