@@ -13,7 +13,7 @@
 #define PAGE_MAX     200
 #define SFDC_ID_MAX  64
 /* The stream's tick: a heartbeat is due after FEED_HEARTBEAT_US of silence. */
-#define STREAM_TICK_MS 5000
+#define STREAM_TICK_MS 2500
 
 /* A positive integer (up to 2^63-1) in s: 0 when s is not one. */
 static int64_t positive_id(const char *s)

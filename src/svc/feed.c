@@ -188,30 +188,20 @@ static int poll_once(db *d)
         pthread_mutex_unlock(&hub.mu);
         return 0;
     }
+    feed_row *rows;
+    size_t n;
+    if (feed_read_after(d, cursor, FEED_BATCH, &rows, &n))
+        return -1;
     int woke = 0;
-    for (;;) {
-        feed_row *rows;
-        size_t n;
-        if (feed_read_after(d, cursor, FEED_BATCH, &rows, &n))
-            return -1;
-        if (n) {
-            int w = dispatch(rows, n);
-            cursor = rows[n - 1].pos;
-            if (w < 0)
-                log_warn("live feed: out of memory building events: %zu skipped", n);
-            else
-                woke |= w;
+    if (n) {
+        woke = dispatch(rows, n);
+        if (woke < 0) {
+            log_warn("live feed: out of memory building events: %zu skipped", n);
+            woke = 0;
         }
-        feed_rows_free(rows, n);
-        free(rows);
-        if (n < FEED_BATCH)
-            break;
-        pthread_mutex_lock(&hub.mu);
-        int stop = hub.stop;
-        pthread_mutex_unlock(&hub.mu);
-        if (stop)
-            break;
     }
+    feed_rows_free(rows, n);
+    free(rows);
     if (woke && hub.wake)
         hub.wake(hub.wake_arg);
     return 0;
