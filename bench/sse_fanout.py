@@ -31,7 +31,6 @@ import selectors
 import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -42,6 +41,12 @@ import benchlib  # noqa: E402
 from benchlib import die, log  # noqa: E402
 
 PER_USER = 8
+
+
+def cpu_s(pid):
+    """User + system CPU seconds of a process so far."""
+    f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def mono():
@@ -124,7 +129,7 @@ def client_worker(port, tokens, ready, go, stop_at_id, out):
             ready_sent = True
     for s in socks:
         s.close()
-    out.put((status, got))
+    out.put((status, got, cpu_s(os.getpid())))
 
 
 def main():
@@ -144,7 +149,7 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (need, hard))
     log("# machine: %s, load average %s" % (benchlib.MACHINE, benchlib.loadavg()))
     tmp = tempfile.mkdtemp(prefix="hail-bench-sse-")
-    env = dict(os.environ, HAIL_DATA=os.path.join(tmp, "var"), HAIL_LOG_LEVEL="warn",
+    env = dict(os.environ, HAIL_DATA=os.path.join(tmp, "var"), HAIL_LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "warn"),
                HAIL_ACCESS_LOG="off")
     env.pop("HAIL_DATABASE_URL", None)
     proc = None
@@ -205,6 +210,7 @@ def main():
             db.execute("COMMIT")
             commits[aid] = mono()
         wall = mono() - start
+        hail_cpu = cpu_s(proc.pid)
         # The sentinel: one more activity ends every client.
         db.execute("BEGIN IMMEDIATE")
         cur = db.execute("INSERT INTO activities (type, person_id, occurred_at, created_at)"
@@ -215,14 +221,14 @@ def main():
         for w in workers:
             w.join(30)
 
-        statuses = [s for st, _ in results for s in st]
+        statuses = [s for st, _, _ in results for s in st]
         bad = [s for s in statuses if s != 200]
         if bad:
             die("%d streams did not answer 200 (e.g. %s)" % (len(bad), bad[0]))
         ids = sorted(commits)
         last = {i: 0.0 for i in ids}
         per = []
-        for _, got in results:
+        for _, got, _ in results:
             for stream in got:
                 seen = [e for e, _ in stream]
                 if seen != ids:
@@ -244,10 +250,11 @@ def main():
         log("# fanout: p50 %.1f ms, p99 %.1f ms, max %.1f ms; delivery p50 %.1f ms, p99 %.1f ms;"
             " load average %s" % (pct(fan, 0.5), pct(fan, 0.99), fan[-1] * 1000, pct(per, 0.5),
                                   pct(per, 0.99), benchlib.loadavg()))
+        log("# CPU: hail %.1f s, the clients %.1f s (over %.1f s of writing)" %
+            (hail_cpu, sum(r[2] for r in results), wall))
         log("# target: fanout_p99_ms <= 50: %s" % ("met" if pct(fan, 0.99) <= 50 else "MISSED"))
         log("sse_clients=%d fanout_p99_ms=%.1f delivery_p99_ms=%.1f delivery_p50_ms=%.1f" %
             (opened, pct(fan, 0.99), pct(per, 0.99), pct(per, 0.5)))
-        _ = statistics
     finally:
         if proc is not None:
             proc.terminate()
@@ -255,7 +262,10 @@ def main():
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if os.environ.get("BENCH_KEEP"):
+            log("# kept %s" % tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

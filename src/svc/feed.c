@@ -190,8 +190,10 @@ static int poll_once(db *d)
     }
     feed_row *rows;
     size_t n;
+    int64_t t0 = time_mono_us();
     if (feed_read_after(d, cursor, FEED_BATCH, &rows, &n))
         return -1;
+    int64_t t1 = time_mono_us();
     int woke = 0;
     if (n) {
         woke = dispatch(rows, n);
@@ -202,8 +204,12 @@ static int poll_once(db *d)
     }
     feed_rows_free(rows, n);
     free(rows);
+    int64_t t2 = time_mono_us();
     if (woke && hub.wake)
         hub.wake(hub.wake_arg);
+    if (n)
+        log_debug("live feed: %zu rows: read %lld us, dispatch %lld us, wake %lld us", n,
+                  (long long)(t1 - t0), (long long)(t2 - t1), (long long)(time_mono_us() - t2));
     return 0;
 }
 
