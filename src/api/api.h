@@ -331,12 +331,18 @@ void api_feed_stream(http_req *r);
 /* ---- end the live feed ---- */
 
 /* ---- issue 10, I: insight panels (api/insight.c) ---- */
+void api_person_insight(http_req *r);
+void api_account_insight(http_req *r);
+void api_opportunity_insight(http_req *r);
+void api_account_activities(http_req *r);
+void api_opportunity_activities(http_req *r);
 /* ---- end insight panels ---- */
 
 /* ---- issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) ---- */
 /* ---- end Marketo's activities and the embeddable panel ---- */
 
 /* ---- issue 10, B: Best Bets (api/bestbets.c) ---- */
+void api_best_bets(http_req *r);
 /* ---- end Best Bets ---- */
 
 /* ---- issue 10, R: reports (api/reports.c) ---- */

@@ -268,12 +268,24 @@ static const route routes[] = {
     /* end the live feed */
 
     /* issue 10, I: insight panels (api/insight.c) */
+    {"GET", "/api/v1/people/{id}/insight", AUTH_USER, 0, api_person_insight,
+     "a person's insight panel", NULL},
+    {"GET", "/api/v1/accounts/{id}/insight", AUTH_USER, 0, api_account_insight,
+     "a Salesforce account's insight panel", NULL},
+    {"GET", "/api/v1/opportunities/{id}/insight", AUTH_USER, 0, api_opportunity_insight,
+     "a Salesforce opportunity's insight panel", NULL},
+    {"GET", "/api/v1/accounts/{id}/activities", AUTH_USER, 0, api_account_activities,
+     "the activities of an account's people, newest first", NULL},
+    {"GET", "/api/v1/opportunities/{id}/activities", AUTH_USER, 0, api_opportunity_activities,
+     "the activities of an opportunity's people, newest first", NULL},
     /* end insight panels */
 
     /* issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) */
     /* end Marketo's activities and the embeddable panel */
 
     /* issue 10, B: Best Bets (api/bestbets.c) */
+    {"GET", "/api/v1/best-bets", AUTH_USER, 0, api_best_bets,
+     "the caller's people ranked by engagement", NULL},
     /* end Best Bets */
 
     /* issue 10, R: reports (api/reports.c) */

@@ -214,6 +214,7 @@ static const char usage_head[] =
     "  sync marketo [--full]      sync people from Marketo Engage now\n"
     "  db check | copy --to URL   check the database; copy it into an empty PostgreSQL\n"
     "  mail classify FILE...      classify raw messages: reply, autoreply, bounce, ...\n"
+    "  bestbets rebuild           recompute Best Bets from the activity log\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --data DIR     data directory (env HAIL_DATA, default ./var); the database is DIR/hail.db\n"
@@ -341,6 +342,8 @@ static int dispatch(cli_ctx *c, int argc, char **argv)
         return cmd_db(c, argc, argv);
     if (!strcmp(cmd, "mail"))
         return cmd_mail(c, argc, argv);
+    if (!strcmp(cmd, "bestbets"))
+        return cmd_bestbets(c, argc, argv);
     if (!strcmp(cmd, "help")) {
         print_usage(stdout);
         return 0;

@@ -544,10 +544,37 @@ static const char *const migrations[] = {
     /* -- 7 F: the live feed -- */
     /* -- end 7 F -- */
     /* -- 7 I: insight panels -- */
+    /* A panel counts every activity of its people by type, week and machine
+     * flag (store/insight.c): this index holds all it reads, so an account of
+     * 500 people is a range read per person rather than a table row per
+     * activity. Weeks are the viewer's, so no rollup by week can serve it. */
+    "CREATE INDEX activities_insight ON activities(person_id, occurred_at, type, machine);"
     /* -- end 7 I -- */
     /* -- 7 P: Marketo's activities, the embeddable panel -- */
     /* -- end 7 P -- */
     /* -- 7 B: Best Bets -- */
+    /* Best Bets: as in schema.c (store/bestbets.c). */
+    "CREATE TABLE best_bets ("
+    "  person_id BIGINT PRIMARY KEY,"
+    "  owner " T " NOT NULL,"
+    "  rank_key DOUBLE PRECISION NOT NULL,"
+    "  u_sum DOUBLE PRECISION NOT NULL,"
+    "  u_at BIGINT NOT NULL,"
+    "  last_at BIGINT NOT NULL,"
+    "  opens BIGINT NOT NULL, open_at BIGINT,"
+    "  clicks BIGINT NOT NULL, click_at BIGINT,"
+    "  replies BIGINT NOT NULL, reply_at BIGINT);"
+    "CREATE INDEX best_bets_owner ON best_bets(owner, rank_key, person_id);"
+    "CREATE FUNCTION best_bets_owner_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  UPDATE best_bets SET owner = lower(coalesce(NEW.owner_email, ''))"
+    "    WHERE person_id = NEW.id;"
+    "  RETURN NULL;"
+    " END $$;"
+    "CREATE TRIGGER best_bets_owner_change AFTER UPDATE OF owner_email ON people FOR EACH ROW"
+    "  WHEN (lower(coalesce(OLD.owner_email, '')) IS DISTINCT FROM"
+    "    lower(coalesce(NEW.owner_email, '')))"
+    "  EXECUTE FUNCTION best_bets_owner_change();"
     /* -- end 7 B -- */
     /* -- 7 R: reports -- */
     /* -- end 7 R -- */

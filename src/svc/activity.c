@@ -3,6 +3,7 @@
 #include "svc/activity.h"
 
 #include "sched/scheduler.h"
+#include "store/bestbets.h"
 
 #include <string.h>
 
@@ -90,6 +91,10 @@ hail_err activity_record(db *d, const activity *a, int64_t *id_out)
     /* Its effects on campaigns commit with it (a reply ends a campaign). */
     if (!e)
         e = sched_on_activity(d, a, id);
+    /* So does its person's Best Bets state (human opens, clicks, replies). */
+    if (!e)
+        e = bestbets_on_event(d, a->person_id, a->type, a->occurred_at > 0 ? a->occurred_at : now,
+                              a->machine);
     if (!e && id_out)
         *id_out = id;
     return e;
@@ -104,7 +109,7 @@ static json_t *ref_json(db_st *st, int i)
     return db_col_null(st, i) ? json_null() : json_integer(db_col_i64(st, i));
 }
 
-static json_t *row_json(db *d, db_st *st)
+json_t *activity_row_json(db *d, db_st *st)
 {
     (void)d;
     char when[TIME_ISO_LEN];
@@ -161,7 +166,7 @@ hail_err activity_person_page(db *d, int64_t person_id, const char *type, int64_
         db_bind_i64(st, 3, limit + 1);
     }
     json_t *a;
-    if ((e = db_all_json(d, st, row_json, &a, "reading activities")))
+    if ((e = db_all_json(d, st, activity_row_json, &a, "reading activities")))
         return e;
     if (json_array_size(a) > (size_t)limit) {
         json_array_remove(a, (size_t)limit);
@@ -179,7 +184,7 @@ hail_err activity_after(db *d, int64_t after_id, int limit, json_t **out)
         return db_fail(d, "reading activities");
     db_bind_i64(st, 1, after_id);
     db_bind_i64(st, 2, limit);
-    return db_all_json(d, st, row_json, out, "reading activities");
+    return db_all_json(d, st, activity_row_json, out, "reading activities");
 }
 
 hail_err activity_email(db *d, int64_t email_id, json_t **out)
@@ -190,5 +195,5 @@ hail_err activity_email(db *d, int64_t email_id, json_t **out)
     if (!st)
         return db_fail(d, "reading activities");
     db_bind_i64(st, 1, email_id);
-    return db_all_json(d, st, row_json, out, "reading activities");
+    return db_all_json(d, st, activity_row_json, out, "reading activities");
 }
