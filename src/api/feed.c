@@ -73,9 +73,12 @@ static int parse_query(http_req *r, feed_query *q)
         for (const char *s = v;;) {
             const char *end = strchr(s, ',');
             size_t len = end ? (size_t)(end - s) : strlen(s);
-            char one[32];
-            if (len >= sizeof one || (snprintf(one, sizeof one, "%.*s", (int)len, s), 0) ||
-                !activity_type_name(one)) {
+            char one[32] = "";
+            if (len < sizeof one) {
+                memcpy(one, s, len);
+                one[len] = '\0';
+            }
+            if (!activity_type_name(one)) {
                 http_reply_error(r, 400, "bad_request",
                                  "type must be a comma-separated list of activity types"
                                  " (email_send, email_open, email_click, email_reply,"
