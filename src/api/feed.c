@@ -13,7 +13,7 @@
 #define PAGE_MAX     200
 #define SFDC_ID_MAX  64
 /* The stream's tick: a heartbeat is due after FEED_HEARTBEAT_US of silence. */
-#define STREAM_TICK_MS 5000
+#define STREAM_TICK_MS 2500
 
 /* A positive integer (up to 2^63-1) in s: 0 when s is not one. */
 static int64_t positive_id(const char *s)
@@ -73,9 +73,12 @@ static int parse_query(http_req *r, feed_query *q)
         for (const char *s = v;;) {
             const char *end = strchr(s, ',');
             size_t len = end ? (size_t)(end - s) : strlen(s);
-            char one[32];
-            if (len >= sizeof one || (snprintf(one, sizeof one, "%.*s", (int)len, s), 0) ||
-                !activity_type_name(one)) {
+            char one[32] = "";
+            if (len < sizeof one) {
+                memcpy(one, s, len);
+                one[len] = '\0';
+            }
+            if (!activity_type_name(one)) {
                 http_reply_error(r, 400, "bad_request",
                                  "type must be a comma-separated list of activity types"
                                  " (email_send, email_open, email_click, email_reply,"

@@ -188,32 +188,28 @@ static int poll_once(db *d)
         pthread_mutex_unlock(&hub.mu);
         return 0;
     }
+    feed_row *rows;
+    size_t n;
+    int64_t t0 = time_mono_us();
+    if (feed_read_after(d, cursor, FEED_BATCH, &rows, &n))
+        return -1;
+    int64_t t1 = time_mono_us();
     int woke = 0;
-    for (;;) {
-        feed_row *rows;
-        size_t n;
-        if (feed_read_after(d, cursor, FEED_BATCH, &rows, &n))
-            return -1;
-        if (n) {
-            int w = dispatch(rows, n);
-            cursor = rows[n - 1].pos;
-            if (w < 0)
-                log_warn("live feed: out of memory building events: %zu skipped", n);
-            else
-                woke |= w;
+    if (n) {
+        woke = dispatch(rows, n);
+        if (woke < 0) {
+            log_warn("live feed: out of memory building events: %zu skipped", n);
+            woke = 0;
         }
-        feed_rows_free(rows, n);
-        free(rows);
-        if (n < FEED_BATCH)
-            break;
-        pthread_mutex_lock(&hub.mu);
-        int stop = hub.stop;
-        pthread_mutex_unlock(&hub.mu);
-        if (stop)
-            break;
     }
+    feed_rows_free(rows, n);
+    free(rows);
+    int64_t t2 = time_mono_us();
     if (woke && hub.wake)
         hub.wake(hub.wake_arg);
+    if (n)
+        log_debug("live feed: %zu rows: read %lld us, dispatch %lld us, wake %lld us", n,
+                  (long long)(t1 - t0), (long long)(t2 - t1), (long long)(time_mono_us() - t2));
     return 0;
 }
 

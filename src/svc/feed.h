@@ -24,13 +24,19 @@
 #include "store/emails.h" /* email_viewer */
 #include "store/feed.h"
 
-#define FEED_POLL_BUSY_MS     20
-#define FEED_POLL_IDLE_MS     1000
-#define FEED_BATCH            500
-#define FEED_QUEUE_EVENTS     1024
-#define FEED_QUEUE_BYTES      (1024 * 1024)
+#define FEED_POLL_BUSY_MS 20
+#define FEED_POLL_IDLE_MS 1000
+/* At most FEED_BATCH rows per poll, so that a burst reaches the queues at
+ * most 10,000 events a second (a reader keeping up never nears its bounds),
+ * and a poll never holds the hub long. */
+#define FEED_BATCH            200
+#define FEED_QUEUE_EVENTS     2048
+#define FEED_QUEUE_BYTES      (4 * 1024 * 1024)
 #define FEED_STREAMS_PER_USER 8
-#define FEED_HEARTBEAT_US     (INT64_C(15) * 1000000)
+/* Often enough for any proxy, and a client that went away is noticed (a
+ * write fails) within two of them: its stream counts against the cap until
+ * then. */
+#define FEED_HEARTBEAT_US (INT64_C(5) * 1000000)
 
 /* Starts the hub on target's database. wake(arg) is called (from the
  * poller) after events were queued, so the HTTP layer resumes its idle
