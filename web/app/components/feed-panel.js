@@ -60,27 +60,38 @@ function closePanel() {
   if (t) t.focus();
 }
 
+// Parts of a line with a space between them (read as words, not run together).
+function spaced(parts) {
+  const out = [];
+  for (const p of parts) {
+    if (!p) continue;
+    if (out.length) out.push(' ');
+    out.push(p);
+  }
+  return out;
+}
+
 function Entry({ entry, now, onCall, onTask }) {
   const d = describeEntry(entry, now);
   const person = entry.person || { id: d.personId };
   const hidden = html`<span class="visually-hidden"> ${d.who}</span>`;
   return html`<li class=${d.machine ? 'feed-item feed-item-machine' : 'feed-item'}>
     <div class="feed-item-head">
-      <${Link} href=${`/people/${encodeURIComponent(d.personId)}`} class="feed-who">${d.who}</${Link}>
+      <${Link} href=${`/people/${encodeURIComponent(d.personId)}`} class="feed-who">${d.who}</${Link}>${' '}
       ${d.when ? html`<time class="feed-when" datetime=${d.when} title=${d.whenTitle}>${d.whenText}</time>` : null}
     </div>
     ${d.company ? html`<p class="feed-company">${d.company}</p>` : null}
-    <p class="feed-what">
-      <span class=${`type-badge feed-type-${d.type}`}>${d.what}</span>
-      ${d.machine ? html`<span class="badge badge-off feed-machine" title=${d.machineReason || undefined}>machine</span>` : null}
-      ${d.subject ? html`<${Link} href=${`/people/${encodeURIComponent(d.personId)}?tab=emails`} class="feed-subject">“${d.subject}”</${Link}>` : null}
-    </p>
-    ${d.link || d.campaign || d.detail || d.by ? html`<p class="feed-meta">
-      ${d.link ? html`<span>Link: <a href=${d.link} rel="noopener noreferrer" target="_blank" class="break">${d.link}</a></span>` : null}
-      ${d.campaign ? html`<span>Campaign: <${Link} href=${`/campaigns/${encodeURIComponent(d.campaign.id)}`}>${d.campaign.name}</${Link}></span>` : null}
-      ${d.detail ? html`<span>${d.detail}</span>` : null}
-      ${d.by ? html`<span>by ${d.by}</span>` : null}
-    </p>` : null}
+    <p class="feed-what">${spaced([
+      html`<span class=${`type-badge feed-type-${d.type}`}>${d.what}</span>`,
+      d.machine ? html`<span class="badge badge-off feed-machine" title=${d.machineReason || undefined}>machine</span>` : null,
+      d.subject ? html`<${Link} href=${`/people/${encodeURIComponent(d.personId)}?tab=emails`} class="feed-subject">“${d.subject}”</${Link}>` : null,
+    ])}</p>
+    ${d.link || d.campaign || d.detail || d.by ? html`<p class="feed-meta">${spaced([
+      d.link ? html`<span>Link: <a href=${d.link} rel="noopener noreferrer" target="_blank" class="break">${d.link}</a></span>` : null,
+      d.campaign ? html`<span>Campaign: <${Link} href=${`/campaigns/${encodeURIComponent(d.campaign.id)}`}>${d.campaign.name}</${Link}></span>` : null,
+      d.detail ? html`<span>${d.detail}</span>` : null,
+      d.by ? html`<span>by ${d.by}</span>` : null,
+    ])}</p>` : null}
     <div class="feed-actions" role="group" aria-label=${`Follow up with ${d.who}`}>
       <${Link} href=${`/compose?person=${encodeURIComponent(d.personId)}`} class="button feed-action">Email${hidden}</${Link}>
       <button type="button" class="button feed-action" onClick=${() => onCall(person)}>Call${hidden}</button>
