@@ -56,8 +56,35 @@ export function FeedToggle() {
 
 function closePanel() {
   setFeedPrefs({ open: false });
-  const t = typeof document !== 'undefined' ? document.getElementById(TOGGLE_ID) : null;
-  if (t) t.focus();
+  // After the panel is gone (and the page behind it no longer inert).
+  setTimeout(() => {
+    const t = typeof document !== 'undefined' ? document.getElementById(TOGGLE_ID) : null;
+    if (t) t.focus();
+  }, 0);
+}
+
+export const SHEET_QUERY = '(max-width: 720px)';
+
+// On a phone the panel covers the screen: what is behind it (the header and the page) is
+// inert while it is open, so the keyboard and a screen reader stay in the sheet.
+function useSheetInert() {
+  useEffect(() => {
+    if (typeof window === 'undefined' || typeof window.matchMedia !== 'function') return undefined;
+    const mq = window.matchMedia(SHEET_QUERY);
+    const behind = () => [...document.querySelectorAll('.topbar, .shell-page')];
+    const apply = () => {
+      for (const el of behind()) {
+        if (mq.matches) el.setAttribute('inert', '');
+        else el.removeAttribute('inert');
+      }
+    };
+    apply();
+    mq.addEventListener('change', apply);
+    return () => {
+      mq.removeEventListener('change', apply);
+      for (const el of behind()) el.removeAttribute('inert');
+    };
+  }, []);
 }
 
 // Parts of a line with a space between them (read as words, not run together).
@@ -123,6 +150,8 @@ export function FeedPanel({ user }) {
     entriesRef.current = fn(entriesRef.current);
     setEntries(entriesRef.current);
   };
+
+  useSheetInert();
 
   useEffect(() => {
     if (focusOnOpen && headingRef.current) headingRef.current.focus();

@@ -264,7 +264,16 @@ describe('live feed (answered in the page)', { skip: SKIP }, () => {
     await panel.getByRole('radio', { name: 'Mine' }).check();
     await waitFor(() => lists[lists.length - 1] === '?scope=mine&human_only=false&limit=50', 'the list asked for mine');
     await checkPage(page, 'feed-mocked');
-    // Put back for other tests in this browser profile (a fresh context anyway).
+    // A phone: a sheet over the whole screen, the page behind it inert; Close gives the focus back.
+    await page.setViewportSize({ width: 390, height: 844 });
+    const box = await panel.boundingBox();
+    assert.deepEqual([Math.round(box.x), Math.round(box.y), Math.round(box.width)], [0, 0, 390]);
+    assert.equal(await page.locator('.shell-page').getAttribute('inert'), '');
+    await checkPage(page, 'feed-mocked-phone');
+    await panel.getByRole('button', { name: 'Close the live feed' }).click();
+    await panel.waitFor({ state: 'detached' });
+    await waitFor(() => page.evaluate(() => document.activeElement && document.activeElement.id === 'feed-toggle'), 'the focus back on "Live feed"');
+    assert.equal(await page.locator('.shell-page').getAttribute('inert'), null);
     await page.context().close();
   });
 });
