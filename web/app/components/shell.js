@@ -49,8 +49,8 @@ export function Shell({ user, children }) {
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
           </ul>
         </nav>
+        <${FeedToggle} />
         <div class="user-area">
-          <${FeedToggle} />
           <span class="avatar" aria-hidden="true">${initials(user.name || user.email)}</span>
           <span class="user-name" title=${user.email}>${user.name || user.email}</span>
           <${Link} href="/settings" class="user-link" aria-current=${settingsCurrent ? 'page' : undefined}>My settings</${Link}>
