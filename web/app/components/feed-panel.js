@@ -217,6 +217,11 @@ export function FeedPanel({ user }) {
         if (!live) return;
         setConn({ state, retryInMs: info ? info.retryInMs : null });
         if (state === 'live') setDropped(null);
+        // Failing again and again: perhaps the session ended. Asking for it sends the browser
+        // to sign in when it did (api.js), and costs nothing when hail is simply away.
+        if (state === 'reconnecting' && info && info.retryInMs !== null && info.attempt >= 2) {
+          api('GET', '/api/v1/session', { signal: ac.signal }).catch(() => {});
+        }
         // The first screen once the stream is open (or could not open): nothing in between.
         if (!asked && state !== 'connecting') loadFirst();
       },
