@@ -1,5 +1,6 @@
 // The app shell around every signed-in page: skip link, header with the main navigation,
-// the signed-in user, "My settings", "API tokens" and "Sign out".
+// the signed-in user, "My settings", "API tokens" and "Sign out"; the "Live feed" toggle and
+// the Live Feed docked beside the page (components/feed-panel.js).
 import { useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { Link, location } from '../lib/router.js';
@@ -7,6 +8,7 @@ import { signOut } from '../lib/api.js';
 import { initials } from '../lib/format.js';
 import { Logo } from './logo.js';
 import { TasksNavLink } from '../pages/tasks-nav.js';
+import { FeedDock, FeedToggle, feedPrefs } from './feed-panel.js';
 
 function NavLink({ href, children }) {
   const path = location.value.path;
@@ -31,7 +33,7 @@ export function Shell({ user, children }) {
 
   const tokensCurrent = location.value.path === '/tokens';
   const settingsCurrent = location.value.path === '/settings';
-  return html`<div class="shell">
+  return html`<div class=${feedPrefs.value.open ? 'shell shell-feed-open' : 'shell'}>
     <a class="skip-link" href="#main">Skip to main content</a>
     <header class="topbar">
       <div class="topbar-inner">
@@ -48,6 +50,7 @@ export function Shell({ user, children }) {
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
           </ul>
         </nav>
+        <${FeedToggle} />
         <div class="user-area">
           <span class="avatar" aria-hidden="true">${initials(user.name || user.email)}</span>
           <span class="user-name" title=${user.email}>${user.name || user.email}</span>
@@ -58,6 +61,9 @@ export function Shell({ user, children }) {
       </div>
       ${error ? html`<div class="topbar-error" role="alert">${error}</div>` : null}
     </header>
-    ${children}
+    <div class="shell-body">
+      <div class="shell-page">${children}</div>
+      <${FeedDock} user=${user} />
+    </div>
   </div>`;
 }
