@@ -27,6 +27,8 @@ import './components/paged.js';
 import './components/people-table.js';
 import './components/people-list.js';
 import './components/lazy.js';
+import './components/history.js';
+import './components/insight.js';
 import './components/shell.js';
 import './pages/sign-in.js';
 import './pages/not-found.js';
