@@ -156,11 +156,22 @@ export function marketoNote(reply) {
     : 'Marketo cannot be reached right now.';
 }
 
+// The whole line shown when Marketo's reply is not ok, or null.
+export function marketoNoteLine(reply) {
+  const note = marketoNote(reply);
+  if (!note) return null;
+  return `${note}${/[.!?]$/.test(note) ? '' : '.'} hail's own activities are shown above.`;
+}
+
 // ---- components ----
 
+// A date and, while it is near, how near ("in 3 hours"); relativeTime gives the date
+// itself past 30 days, which is not repeated.
 function When({ at }) {
   if (!at) return html`<span class="muted">—</span>`;
-  return html`<time datetime=${at} title=${formatDateTime(at)}>${formatDateTime(at)}</time> <span class="muted">(${relativeTime(at)})</span>`;
+  const exact = formatDateTime(at);
+  const near = relativeTime(at);
+  return html`<time datetime=${at}>${exact}</time>${near !== exact ? html` <span class="muted">(${near})</span>` : null}`;
 }
 
 function Summary({ data, kind, idp }) {
@@ -276,10 +287,10 @@ export function MarketoActivities({ personId, idp }) {
   else if (state.status === 'error') body = html`<${ErrorState} error=${state.error} onRetry=${retry} />`;
   else {
     const reply = state.data || {};
-    const note = marketoNote(reply);
+    const note = marketoNoteLine(reply);
     const list = Array.isArray(reply.data) ? reply.data : [];
     body = html`${note
-        ? html`<p class="notice ins-mkto-note" role="status">${note} hail's own activities are shown above.</p>`
+        ? html`<p class="notice ins-mkto-note" role="status">${note}</p>`
         : null}
       ${reply.status === 'ok' && list.length === 0
         ? html`<${Empty}><p>No recent Marketo activities.</p></${Empty}>`

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   heatLevel, HEAT_LEVELS, weekLabel, weekLongLabel, cellText, velocityGrid, summaryItems, stepText,
-  peopleLine, marketoNote, insightPath, activitiesPath,
+  peopleLine, marketoNote, marketoNoteLine, insightPath, activitiesPath,
 } from '../../app/components/insight.js';
 import {
   nextQuery, appendRows, activityDetail, activityPerson, historyStatus,
@@ -129,6 +129,11 @@ test("Marketo's note: none when ok, its message otherwise", () => {
     'Marketo is not configured (HAIL_MARKETO_URL is not set)');
   assert.equal(marketoNote({ status: 'not_configured', data: [] }), 'Marketo is not configured.');
   assert.equal(marketoNote({ status: 'unavailable', message: '', data: [] }), 'Marketo cannot be reached right now.');
+  assert.equal(marketoNoteLine({ status: 'ok', data: [] }), null);
+  assert.equal(marketoNoteLine({ status: 'unavailable', message: 'Marketo answered 606: rate limit', data: [] }),
+    "Marketo answered 606: rate limit. hail's own activities are shown above.");
+  assert.equal(marketoNoteLine({ status: 'not_configured', data: [] }),
+    "Marketo is not configured. hail's own activities are shown above.");
 });
 
 test('history: the next page by cursor or by id; pages merged without repeats', () => {
