@@ -3,7 +3,8 @@
 //  - Against hail's real routes on the test clock (Wednesday 4 March 2026, 12:00 UTC; the
 //    admin's zone UTC): calls logged over the API in three different weeks show in the
 //    engagement velocity grid with the right counts in the right weeks, in the summary, on
-//    the account's and the opportunity's Insight tab, and in the activity histories.
+//    the account's and the opportunity's Insight tab, and in the activity histories; a rep
+//    gets the API's 404 for a person owned by the manager.
 //    Skipped, naming the route, while this hail has no GET /api/v1/people/{id}/insight.
 //  - With the insight routes answered in the page (playwright's page.route), pinning what the
 //    panel shows: machine counts beside human ones, the "Show all activity types" toggle,
@@ -141,6 +142,17 @@ describe('the Insight tab', { skip: SKIP }, () => {
     await history.waitFor();
     assert.equal(await history.locator('tbody tr').count(), 4);
     await expectText(page.getByRole('tabpanel', { name: 'Activity' }).getByRole('status'), 'All 4 activities shown.');
+
+    // A rep sees the person's page (people are visible to all) but not their insight: the
+    // owner (the manager) is outside a rep's scope. The API's 404 in its words.
+    const rep = await newPage(browser, hail);
+    expectResponse(rep, { method: 'GET', path: `/api/v1/people/${diego.id}/insight`, status: 404 });
+    expectResponse(rep, { method: 'GET', path: `/api/v1/people/${diego.id}/marketo-activities`, status: 404 });
+    await signIn(rep, 'rep1@example.com');
+    await rep.goto(`/people/${diego.id}`);
+    await rep.getByRole('tabpanel', { name: 'Insight' }).getByText(`no person with id ${diego.id}`, { exact: true }).waitFor();
+    await checkPage(rep, 'insight-rep-out-of-scope');
+    await rep.context().close();
 
     if (missing.account) return t.skip(missing.account);
     for (const path of [`/accounts/${amelia.sfdc_account_id}`, `/opportunities/${amelia.sfdc_opportunity_id}`]) {
