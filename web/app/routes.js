@@ -14,6 +14,7 @@ import { CampaignsPage } from './pages/campaigns.js';
 import { CampaignBuilderPage } from './pages/campaigns-builder.js';
 import { CampaignPage } from './pages/campaigns-detail.js';
 import { CampaignAddPage } from './pages/campaigns-add.js';
+import { BestBetsPage } from './pages/best-bets.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -33,6 +34,7 @@ export const routes = [
   { pattern: '/campaigns/add', component: CampaignAddPage },
   { pattern: '/campaigns/:id', component: CampaignPage },
   { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
+  { pattern: '/best-bets', component: BestBetsPage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },
