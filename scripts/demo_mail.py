@@ -2,8 +2,9 @@
 """`make run`'s mail demo data, made over the REST API once the server answers:
 a sender identity per user on the default maildir channel, two shared
 templates, a shared campaign with five people starting in a week (day 1 an
-automatic email, day 3 a call, day 5 a manual follow-up), and two tasks due
-today. Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
+automatic email, day 3 a call, day 5 a manual follow-up), two tasks due
+today, and a few calls logged over the last weeks (the Insight tab's grid).
+Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
 import datetime
 import json
 import sys
@@ -71,6 +72,13 @@ def main():
                                        "priority": "high"})
         call("POST", "/api/v1/tasks", {"type": "custom", "name": "Send the case study",
                                        "person_id": people[-1]["id"], "due_at": today})
+    # Calls logged over the last nine weeks: the Insight tab's velocity grid has a shape.
+    for i, p in enumerate(people[:3]):
+        for weeks_ago in (i, 2 + i, 5, 9):
+            at = now - datetime.timedelta(weeks=weeks_ago, days=1, hours=i)
+            call("POST", "/api/v1/calls", {"person_id": p["id"], "status": "completed",
+                                           "started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                           "duration_s": 180 + 60 * i})
     return 0
 
 

@@ -31,6 +31,8 @@ import './components/people-list.js';
 import './components/lazy.js';
 import './components/task-dialog.js';
 import './components/feed-panel.js';
+import './components/history.js';
+import './components/insight.js';
 import './components/shell.js';
 import './pages/sign-in.js';
 import './pages/not-found.js';

@@ -9,8 +9,11 @@ import { PeopleOf } from '../components/people-list.js';
 import { Loading, ErrorState } from '../components/states.js';
 import { EmailList } from './emails.js';
 import { CallList } from './calls.js';
+import { Tabs } from '../components/tabs.js';
+import { InsightPanel } from '../components/insight.js';
+import { ActivityHistory } from '../components/history.js';
 
-export function AccountPage({ params }) {
+export function AccountPage({ params, query }) {
   const id = params.id;
   const [state, retry] = useResource(`/api/v1/accounts/${encodeURIComponent(id)}`);
   const info = useAppInfo();
@@ -57,14 +60,17 @@ export function AccountPage({ params }) {
       <${PeopleOf} path=${`/api/v1/accounts/${encodeURIComponent(id)}/people`}
         label="People in this account" emptyText="No active people in this account." />
     </section>
-    <section aria-labelledby="account-emails" class="section">
-      <h2 id="account-emails">Email</h2>
-      <${EmailList} filter=${{ account: id }} label="Emails in this account" showPerson=${true}
-        emptyText="No emails to the people of this account yet." />
-    </section>
-    <section aria-labelledby="account-calls" class="section">
-      <h2 id="account-calls">Calls</h2>
-      <${CallList} filter=${{ account: id }} label="Calls in this account" emptyText="No calls with the people of this account yet." />
+    <section class="card card-tabs section" aria-labelledby="account-activity">
+      <h2 id="account-activity">Activity</h2>
+      <${Tabs} label="Account activity" idPrefix="account" initial=${query && query.get('tab')} tabs=${[
+        { id: 'insight', label: 'Insight', content: html`<${InsightPanel} kind="account" id=${id} />` },
+        { id: 'emails', label: 'Emails', content: html`<${EmailList} filter=${{ account: id }} label="Emails in this account" showPerson=${true}
+        emptyText="No emails to the people of this account yet." />` },
+        { id: 'calls', label: 'Calls', content: html`<${CallList} filter=${{ account: id }} label="Calls in this account" emptyText="No calls with the people of this account yet." />` },
+        { id: 'activity', label: 'Activity', content: html`<${ActivityHistory} path=${`/api/v1/accounts/${encodeURIComponent(id)}/activities`}
+          label="Activity history of this account" showPerson=${true} names=${{ account: id }}
+          emptyText="No activities with the people of this account yet." />` },
+      ]} />
     </section>
   </${Page}>`;
 }

@@ -9,8 +9,11 @@ import { PeopleOf } from '../components/people-list.js';
 import { Loading, ErrorState } from '../components/states.js';
 import { EmailList } from './emails.js';
 import { CallList } from './calls.js';
+import { Tabs } from '../components/tabs.js';
+import { InsightPanel } from '../components/insight.js';
+import { ActivityHistory } from '../components/history.js';
 
-export function OpportunityPage({ params }) {
+export function OpportunityPage({ params, query }) {
   const id = params.id;
   const [state, retry] = useResource(`/api/v1/opportunities/${encodeURIComponent(id)}`);
   const info = useAppInfo();
@@ -38,14 +41,17 @@ export function OpportunityPage({ params }) {
       <${PeopleOf} path=${`/api/v1/opportunities/${encodeURIComponent(id)}/people`}
         label="People in this opportunity" emptyText="No active people in this opportunity." />
     </section>
-    <section aria-labelledby="opp-emails" class="section">
-      <h2 id="opp-emails">Email</h2>
-      <${EmailList} filter=${{ opportunity: id }} label="Emails in this opportunity" showPerson=${true}
-        emptyText="No emails to the people of this opportunity yet." />
-    </section>
-    <section aria-labelledby="opp-calls" class="section">
-      <h2 id="opp-calls">Calls</h2>
-      <${CallList} filter=${{ opportunity: id }} label="Calls in this opportunity" emptyText="No calls with the people of this opportunity yet." />
+    <section class="card card-tabs section" aria-labelledby="opp-activity">
+      <h2 id="opp-activity">Activity</h2>
+      <${Tabs} label="Opportunity activity" idPrefix="opp" initial=${query && query.get('tab')} tabs=${[
+        { id: 'insight', label: 'Insight', content: html`<${InsightPanel} kind="opportunity" id=${id} />` },
+        { id: 'emails', label: 'Emails', content: html`<${EmailList} filter=${{ opportunity: id }} label="Emails in this opportunity" showPerson=${true}
+        emptyText="No emails to the people of this opportunity yet." />` },
+        { id: 'calls', label: 'Calls', content: html`<${CallList} filter=${{ opportunity: id }} label="Calls in this opportunity" emptyText="No calls with the people of this opportunity yet." />` },
+        { id: 'activity', label: 'Activity', content: html`<${ActivityHistory} path=${`/api/v1/opportunities/${encodeURIComponent(id)}/activities`}
+          label="Activity history of this opportunity" showPerson=${true} names=${{ opportunity: id }}
+          emptyText="No activities with the people of this opportunity yet." />` },
+      ]} />
     </section>
   </${Page}>`;
 }

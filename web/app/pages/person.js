@@ -1,7 +1,7 @@
 // One person: every synced field, owner, active/inactive, LinkedIn and Salesforce links,
 // the account and opportunity pages, the sales email subscription (GET
 // /api/v1/people/{id}/unsubscribes; anyone unsubscribes, admins resubscribe), and the
-// activity tabs later releases fill.
+// activity tabs: Insight first (components/insight.js), the full history last.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api, currentUser } from '../lib/api.js';
@@ -16,6 +16,8 @@ import { EmailList } from './emails.js';
 import { CallAction, CallList } from './calls.js';
 import { PersonTasks } from './tasks.js';
 import { PersonCampaigns } from './campaigns-person.js';
+import { InsightPanel } from '../components/insight.js';
+import { ActivityHistory } from '../components/history.js';
 
 // Which Salesforce record the person is: a contact when there is a contact id, else a lead.
 export function salesforceRecord(p) {
@@ -25,6 +27,7 @@ export function salesforceRecord(p) {
 }
 
 const ACTIVITY_TABS = [
+  ['insight', 'Insight', 'How this person has engaged'],
   ['emails', 'Emails', 'Sales emails sent to and received from this person'],
   ['calls', 'Calls', 'Calls with this person'],
   ['campaigns', 'Campaigns', 'The sales campaigns this person is in'],
@@ -214,7 +217,7 @@ export function PersonPage({ params, query }) {
     <${Subscription} key=${p.id} personId=${p.id} />
     <section class="card card-tabs" aria-labelledby="person-activity">
       <h2 id="person-activity">Activity</h2>
-      <${Tabs} label="Person activity" idPrefix="person" initial=${query && query.get('tab')} tabs=${ACTIVITY_TABS.map(([id, label, what]) => ({
+      <${Tabs} label="Person activity" idPrefix="person" initial=${query && query.get('tab')} tabs=${ACTIVITY_TABS.map(([id, label]) => ({
         id,
         label,
         content: id === 'emails'
@@ -224,10 +227,9 @@ export function PersonPage({ params, query }) {
           : id === 'tasks'
           ? html`<${PersonTasks} personId=${p.id} name=${name} />`
           : id === 'campaigns' ? html`<${PersonCampaigns} personId=${p.id} name=${name} />`
-          : html`<div class="placeholder" data-placeholder=${id}>
-          <p><strong>${label}</strong> — this tab arrives in a later release.</p>
-          <p class="muted">${what} will be shown here.</p>
-        </div>`,
+          : id === 'insight' ? html`<${InsightPanel} kind="person" id=${p.id} />`
+          : html`<${ActivityHistory} path=${`/api/v1/people/${encodeURIComponent(p.id)}/activities`}
+              label=${`Activity history of ${name}`} emptyText=${`No activities with ${name} yet.`} />`,
       }))} />
     </section>
   </${Page}>`;

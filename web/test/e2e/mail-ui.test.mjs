@@ -350,9 +350,9 @@ describe('mail pages (the mail API answered in the page)', { skip: SKIP }, () =>
     assert.equal(await card.count(), 0);
 
     // The account's Email section names the person; the opportunity's is empty.
-    await page.goto('/accounts/001DEMO00000008');
+    await page.goto('/accounts/001DEMO00000008?tab=emails');
     await page.getByRole('table', { name: 'Emails in this account' }).getByRole('link', { name: 'Diego Kowalczyk' }).waitFor();
-    await page.goto('/opportunities/006DEMO00000006');
+    await page.goto('/opportunities/006DEMO00000006?tab=emails');
     await page.getByText('No emails to the people of this opportunity yet.', { exact: true }).waitFor();
 
     failList = true;

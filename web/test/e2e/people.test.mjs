@@ -251,16 +251,18 @@ describe('people pages', { skip: SKIP, timeout: 600000 * SLOW }, () => {
     };
     await check();
 
-    // The tabs later issues fill: a tablist, arrow keys move, each panel says what comes.
+    // The activity tabs: a tablist (Insight first and selected), arrow keys move.
     const tablist = page.getByRole('tablist', { name: 'Person activity', exact: true });
     const tabs = tablist.getByRole('tab');
-    assert.deepEqual((await tabs.allTextContents()).map((t) => t.trim()), ['Emails', 'Calls', 'Campaigns', 'Tasks', 'Activity']);
-    await tablist.getByRole('tab', { name: 'Emails', exact: true }).focus();
+    assert.deepEqual((await tabs.allTextContents()).map((t) => t.trim()), ['Insight', 'Emails', 'Calls', 'Campaigns', 'Tasks', 'Activity']);
+    assert.equal(await tablist.getByRole('tab', { name: 'Insight', exact: true }).getAttribute('aria-selected'), 'true');
+    await tablist.getByRole('tab', { name: 'Insight', exact: true }).focus();
+    await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowRight');
     assert.equal(await tablist.getByRole('tab', { name: 'Calls', exact: true }).getAttribute('aria-selected'), 'true');
     await expectText(page.getByRole('tabpanel'), /^No calls with Amelia Rossi yet\./);
     await page.keyboard.press('End');
-    await expectText(page.getByRole('tabpanel'), /^Activity — this tab arrives in a later release\./);
+    await expectText(page.getByRole('tabpanel'), /^No activities with Amelia Rossi yet\.$/);
     await checkPage(page, 'person');
 
     await page.reload();

@@ -188,7 +188,7 @@ describe('tasks and calls', { skip: SKIP }, () => {
     assert.match(await call.getAttribute('href'), /^tel:\+1206555\d{4}$/);
 
     // The account's Calls.
-    await page.goto(`/accounts/${olga.sfdc_account_id}`);
+    await page.goto(`/accounts/${olga.sfdc_account_id}?tab=calls`);
     await page.getByRole('table', { name: 'Calls in this account' }).getByText('Demo booked (e2e)', { exact: true }).waitFor();
     await checkPage(page, 'account-calls');
   });
