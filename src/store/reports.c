@@ -50,9 +50,12 @@ const char *report_kind_name(report_kind k)
         R_ACT("tm.team_id", R_TEAM, ""), R_ACT("tm.team_id", R_TEAM, scope_sqlite_or_pg)           \
     }
 
+/* The covered users are one parameter: a JSON array on SQLite (json_each);
+ * on PostgreSQL an array, whose size the planner sees (from jsonb it guesses
+ * 100 users and reads by time alone). */
 static const char *const act_sql[2][4][2] = {
     {R_ACT_KIND(" AND a.user_id IS NOT NULL", " AND " VIS_USER_IN_SQLITE("a.user_id", "$3"))},
-    {R_ACT_KIND(" AND a.user_id IS NOT NULL", " AND " VIS_USER_IN_PG("a.user_id", "$3"))},
+    {R_ACT_KIND(" AND a.user_id IS NOT NULL", " AND a.user_id = ANY (CAST($3 AS BIGINT[]))")},
 };
 
 #define R_TASKS(key, join, scope)                                                                  \
@@ -72,7 +75,7 @@ static const char *const act_sql[2][4][2] = {
 
 static const char *const task_sql[2][4][2] = {
     {R_TASK_KIND(VIS_USER_IN_SQLITE("t.assignee_id", "$3"))},
-    {R_TASK_KIND(VIS_USER_IN_PG("t.assignee_id", "$3"))},
+    {R_TASK_KIND("t.assignee_id = ANY (CAST($3 AS BIGINT[]))")},
 };
 
 const char *reports_activity_sql(db *d, report_kind k, int scoped)
@@ -205,12 +208,39 @@ static hail_err row_for(report *r, int64_t id, row **out)
     return add_row(r, id, NULL, out);
 }
 
-static void bind_range(db_st *st, const report *r, const vis_scope *s)
+/* s's users as a PostgreSQL array literal, "{1,2}" (malloc'd; NULL: out of memory). */
+static char *pg_array(const vis_scope *s)
+{
+    buf b;
+    buf_init(&b, SIZE_MAX);
+    hail_err e = buf_putc(&b, '{');
+    for (size_t i = 0; !e && i < s->nusers; i++)
+        e = buf_printf(&b, "%s%lld", i ? "," : "", (long long)s->user_ids[i]);
+    if (!e)
+        e = buf_putc(&b, '}');
+    if (e) {
+        buf_release(&b);
+        return NULL;
+    }
+    return buf_detach(&b, NULL);
+}
+
+static hail_err bind_range(db *d, db_st *st, const report *r, const vis_scope *s)
 {
     db_bind_i64(st, 1, tz_day_start(r->z, r->q->from_day));
     db_bind_i64(st, 2, tz_day_start(r->z, r->q->to_day + 1));
-    if (!s->all)
+    if (s->all)
+        return HAIL_OK;
+    if (db_engine_of(d) != DB_POSTGRES) {
         db_bind_text(st, 3, s->user_ids_json, -1);
+        return HAIL_OK;
+    }
+    char *a = pg_array(s);
+    if (!a)
+        return HAIL_ENOMEM;
+    db_bind_text(st, 3, a, -1);
+    free(a);
+    return HAIL_OK;
 }
 
 static hail_err read_activities(db *d, report *r, const vis_scope *s)
@@ -218,9 +248,8 @@ static hail_err read_activities(db *d, report *r, const vis_scope *s)
     db_st *st = db_prepare(d, reports_activity_sql(d, r->q->kind, !s->all));
     if (!st)
         return db_fail(d, "reports: activities");
-    bind_range(st, r, s);
-    hail_err e = HAIL_OK;
-    int rc;
+    hail_err e = bind_range(d, st, r, s);
+    int rc = DB_DONE;
     while (!e && (rc = db_step(st)) == DB_ROW) {
         if (db_col_null(st, 0))
             continue;
@@ -245,9 +274,8 @@ static hail_err read_tasks(db *d, report *r, const vis_scope *s)
     db_st *st = db_prepare(d, reports_tasks_sql(d, r->q->kind, !s->all));
     if (!st)
         return db_fail(d, "reports: tasks");
-    bind_range(st, r, s);
-    hail_err e = HAIL_OK;
-    int rc;
+    hail_err e = bind_range(d, st, r, s);
+    int rc = DB_DONE;
     while (!e && (rc = db_step(st)) == DB_ROW) {
         if (db_col_null(st, 0))
             continue;
@@ -281,7 +309,7 @@ static hail_err fixed_rows(db *d, report *r, const email_viewer *v, const vis_sc
     if (r->q->kind == REPORT_TEAMS && !s->all)
         db_bind_i64(st, 1, v->user_id);
     hail_err e = HAIL_OK;
-    int rc;
+    int rc = DB_DONE;
     while (!e && (rc = db_step(st)) == DB_ROW) {
         int64_t id = db_col_i64(st, 0);
         if (r->q->id && id != r->q->id)

@@ -59,6 +59,7 @@ import './pages/campaigns-builder.js';
 import './pages/campaigns-detail.js';
 import './pages/campaigns-person.js';
 import './pages/campaigns-add.js';
+import './pages/reports.js';
 import './routes.js';
 
 import { render } from 'preact';

@@ -14,6 +14,7 @@ import { CampaignsPage } from './pages/campaigns.js';
 import { CampaignBuilderPage } from './pages/campaigns-builder.js';
 import { CampaignPage } from './pages/campaigns-detail.js';
 import { CampaignAddPage } from './pages/campaigns-add.js';
+import { ReportsPage } from './pages/reports.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -33,6 +34,7 @@ export const routes = [
   { pattern: '/campaigns/add', component: CampaignAddPage },
   { pattern: '/campaigns/:id', component: CampaignPage },
   { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
+  { pattern: '/reports', component: ReportsPage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },
