@@ -125,7 +125,7 @@ function RangeForm({ params, shown }) {
         <option value="week">Week</option>
       </select>
     </div>
-    <button type="submit" class="button button-primary report-apply">Show</button>
+    <button type="submit" class="button button-primary report-apply">Show report</button>
   </form>`;
 }
 
@@ -186,7 +186,8 @@ function Chart({ chart, series, interval, range }) {
       : html`<div class="report-plot" ref=${box} role="img" aria-label=${label}></div>`}
     <button type="button" class="button button-quiet report-table-toggle" aria-expanded=${open ? 'true' : 'false'}
       aria-controls=${tableId} onClick=${() => setOpen(!open)}>${open ? 'Hide data table' : 'Show data table'}</button>
-    <div id=${tableId} class="table-wrap report-series" hidden=${!open && !failed}>
+    <div id=${tableId} class="table-wrap report-series" hidden=${!open && !failed}
+      role="region" aria-label=${`${caption}: data`} tabindex="0">
       <table class="table">
         <caption class="visually-hidden">${caption}</caption>
         <thead><tr>
@@ -213,7 +214,7 @@ function rowName(kind, row) {
 
 function RowsTable({ kind, rows, range }) {
   const one = KINDS.find((k) => k.id === kind).one;
-  return html`<div class="table-wrap report-rows">
+  return html`<div class="table-wrap report-rows" role="region" aria-label=${`${KINDS.find((k) => k.id === kind).label}: table`} tabindex="0">
     <table class="table">
       <caption class="visually-hidden">${`${KINDS.find((k) => k.id === kind).label}, ${range}`}</caption>
       <thead><tr>
