@@ -1,3 +1,5 @@
+#include "core/common.h"
+
 /* Reports (store/reports.h) on both engines: the statements use their
  * indexes (EXPLAIN: the covered users' time range, an admin's time range,
  * tasks_done), quarter-hour buckets fold into the viewer's local days even in
