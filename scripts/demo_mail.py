@@ -2,8 +2,8 @@
 """`make run`'s mail demo data, made over the REST API once the server answers:
 a sender identity per user on the default maildir channel, two shared
 templates, a shared campaign with five people starting in a week (day 1 an
-automatic email, day 3 a call, day 5 a manual follow-up), and two tasks due
-today. Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
+automatic email, day 3 a call, day 5 a manual follow-up), two tasks due
+today and two logged calls (for Reports). Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
 import datetime
 import json
 import sys
@@ -71,6 +71,11 @@ def main():
                                        "priority": "high"})
         call("POST", "/api/v1/tasks", {"type": "custom", "name": "Send the case study",
                                        "person_id": people[-1]["id"], "due_at": today})
+    # two calls logged, so Reports shows calls by outcome from the start
+    outcomes = {o["name"]: o["id"] for o in call("GET", "/api/v1/call-outcomes")["data"]}
+    for p, outcome in zip(people[1:3], ("Meeting booked", "Left voicemail")):
+        call("POST", "/api/v1/calls", {"person_id": p["id"], "outcome_id": outcomes[outcome],
+                                       "status": "completed", "notes": "Demo call"})
     return 0
 
 
