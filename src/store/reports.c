@@ -106,7 +106,7 @@ typedef struct report {
     const report_query *q;
     const tz *z;
     row *rows;
-    size_t nrows, cap;
+    size_t nrows, cap, last;
     int fixed; /* users/teams: the rows are known up front; others are left out */
     metrics *series;
     size_t nseries;
@@ -121,9 +121,14 @@ static void metrics_free(metrics *m)
 
 static row *find_row(report *r, int64_t id)
 {
+    /* the statements' rows mostly come key by key: try the last one first */
+    if (r->last < r->nrows && r->rows[r->last].id == id)
+        return &r->rows[r->last];
     for (size_t i = 0; i < r->nrows; i++)
-        if (r->rows[i].id == id)
+        if (r->rows[i].id == id) {
+            r->last = i;
             return &r->rows[i];
+        }
     return NULL;
 }
 
