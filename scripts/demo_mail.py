@@ -3,8 +3,8 @@
 a sender identity per user on the default maildir channel, two shared
 templates, a shared campaign with five people starting in a week (day 1 an
 automatic email, day 3 a call, day 5 a manual follow-up), two tasks due
-today, and a few calls logged over the last weeks (the Insight tab's grid).
-Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
+today, a few calls logged over the last weeks (the Insight tab's grid) and two
+with outcomes (for Reports). Usage: demo_mail.py BASE_URL ADMIN_TOKEN"""
 import datetime
 import json
 import sys
@@ -79,6 +79,11 @@ def main():
             call("POST", "/api/v1/calls", {"person_id": p["id"], "status": "completed",
                                            "started_at": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
                                            "duration_s": 180 + 60 * i})
+    # two calls logged, so Reports shows calls by outcome from the start
+    outcomes = {o["name"]: o["id"] for o in call("GET", "/api/v1/call-outcomes")["data"]}
+    for p, outcome in zip(people[1:3], ("Meeting booked", "Left voicemail")):
+        call("POST", "/api/v1/calls", {"person_id": p["id"], "outcome_id": outcomes[outcome],
+                                       "status": "completed", "notes": "Demo call"})
     return 0
 
 

@@ -349,6 +349,7 @@ void api_best_bets(http_req *r);
 /* ---- end Best Bets ---- */
 
 /* ---- issue 10, R: reports (api/reports.c) ---- */
+void api_reports_get(http_req *r);
 /* ---- end reports ---- */
 
 #endif

@@ -289,6 +289,8 @@ static const route routes[] = {
     /* end Best Bets */
 
     /* issue 10, R: reports (api/reports.c) */
+    {"GET", "/api/v1/reports/{kind}", AUTH_USER, 0, api_reports_get,
+     "a report per template, campaign, user or team over a date range (JSON or CSV)", NULL},
     /* end reports */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},

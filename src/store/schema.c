@@ -572,6 +572,11 @@ static const char *const migrations[] = {
     "END;"
     /* -- end 7 B -- */
     /* -- 7 R: reports -- */
+    /* a report reads the covered users' activities in a time range (admins:
+     * everyone's, by time alone) */
+    "CREATE INDEX activities_user_time ON activities(user_id, occurred_at)"
+    "  WHERE user_id IS NOT NULL;"
+    "CREATE INDEX activities_time ON activities(occurred_at);"
     /* -- end 7 R -- */
     ,
 };

@@ -604,6 +604,8 @@ class Fuzzer:
             v = data.draw(st.integers(1, 10 ** 6))
             while v in protected:
                 v += 1
+        elif "enum" in s:  # a name, not an id (/reports/{kind})
+            v = self.rnd.choice(s["enum"])
         else:
             v = self.text(data, dict(s, minLength=max(1, s.get("minLength", 1))))
         odd = self.rnd.choice(ODD_SEGMENTS + ["huge"])

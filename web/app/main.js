@@ -66,6 +66,7 @@ import './pages/campaigns-detail.js';
 import './pages/campaigns-person.js';
 import './pages/campaigns-add.js';
 import './pages/best-bets.js';
+import './pages/reports.js';
 import './routes.js';
 
 import { render } from 'preact';

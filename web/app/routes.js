@@ -15,6 +15,7 @@ import { CampaignBuilderPage } from './pages/campaigns-builder.js';
 import { CampaignPage } from './pages/campaigns-detail.js';
 import { CampaignAddPage } from './pages/campaigns-add.js';
 import { BestBetsPage } from './pages/best-bets.js';
+import { ReportsPage } from './pages/reports.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -35,6 +36,7 @@ export const routes = [
   { pattern: '/campaigns/:id', component: CampaignPage },
   { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
   { pattern: '/best-bets', component: BestBetsPage },
+  { pattern: '/reports', component: ReportsPage },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },

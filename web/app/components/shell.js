@@ -47,6 +47,7 @@ export function Shell({ user, children }) {
             <${NavLink} href="/templates">Templates</${NavLink}>
             <${NavLink} href="/campaigns">Campaigns</${NavLink}>
             <${NavLink} href="/senders">Senders</${NavLink}>
+            <${NavLink} href="/reports">Reports</${NavLink}>
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
           </ul>
         </nav>
