@@ -541,6 +541,10 @@ static const char *const migrations[] = {
     /* -- 7 I: insight panels -- */
     /* -- end 7 I -- */
     /* -- 7 P: Marketo's activities, the embeddable panel -- */
+    /* /panel/sfdc/{id} finds a person by Salesforce lead or contact id */
+    "CREATE INDEX people_sfdc_lead ON people(sfdc_lead_id) WHERE sfdc_lead_id IS NOT NULL;"
+    "CREATE INDEX people_sfdc_contact ON people(sfdc_contact_id)"
+    "  WHERE sfdc_contact_id IS NOT NULL;"
     /* -- end 7 P -- */
     /* -- 7 B: Best Bets -- */
     /* -- end 7 B -- */
