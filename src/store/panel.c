@@ -10,7 +10,25 @@
 #include "store/visibility.h"
 
 #define KV_ORIGINS "panel.frame_ancestors"
-#define CANDIDATES 50 /* people sharing one lead/contact id looked at */
+/* "$3 (an admin) or the owner is a covered email ($4)": store/visibility.h's
+ * VIS_OWNER_IN_SQLITE/PG written out (test_store reads object-like macros only). */
+#define IN_SCOPE_SQLITE                                                                            \
+    "($3 = 1 OR p.owner_email COLLATE NOCASE IN (SELECT value FROM json_each($4)))"
+#define IN_SCOPE_PG                                                                                \
+    "($3 = 1 OR lower(p.owner_email) IN"                                                           \
+    " (SELECT jsonb_array_elements_text(CAST($4 AS jsonb))))"
+#define ACCOUNT_SQLITE                                                                             \
+    "SELECT p.sfdc_account_id FROM people p WHERE p.active = 1 AND"                                \
+    " p.sfdc_account_id IN ($1, $2) AND " IN_SCOPE_SQLITE " LIMIT 1"
+#define ACCOUNT_PG                                                                                 \
+    "SELECT p.sfdc_account_id FROM people p WHERE p.active = 1 AND"                                \
+    " p.sfdc_account_id IN ($1, $2) AND " IN_SCOPE_PG " LIMIT 1"
+#define OPPORTUNITY_SQLITE                                                                         \
+    "SELECT p.sfdc_opportunity_id FROM people p WHERE p.active = 1 AND"                            \
+    " p.sfdc_opportunity_id IN ($1, $2) AND " IN_SCOPE_SQLITE " LIMIT 1"
+#define OPPORTUNITY_PG                                                                             \
+    "SELECT p.sfdc_opportunity_id FROM people p WHERE p.active = 1 AND"                            \
+    " p.sfdc_opportunity_id IN ($1, $2) AND " IN_SCOPE_PG " LIMIT 1"
 
 static int is_alnum(char c)
 {
@@ -98,26 +116,12 @@ hail_err panel_resolve(db *d, const email_viewer *v, const char *sfdc_id, json_t
     if (!(e = resolve_person(d, &s, id15, id18, &person)) && person) {
         kind = "person";
     } else if (!e) {
-        db_st *st =
-            db_stmt(d, DB_SQL(d,
-                              "SELECT p.sfdc_account_id FROM people p WHERE p.active = 1 AND"
-                              " p.sfdc_account_id IN ($1, $2) AND ($3 = 1 OR " VIS_OWNER_IN_SQLITE(
-                                  "p.owner_email", "$4") ") LIMIT 1",
-                              "SELECT p.sfdc_account_id FROM people p WHERE p.active = 1 AND"
-                              " p.sfdc_account_id IN ($1, $2) AND ($3 = 1 OR " VIS_OWNER_IN_PG(
-                                  "p.owner_email", "$4") ") LIMIT 1"));
+        db_st *st = db_stmt(d, DB_SQL(d, ACCOUNT_SQLITE, ACCOUNT_PG));
         if (!(e = resolve_group(d, st, &s, id15, id18, group)) && group[0])
             kind = "account";
     }
     if (!e && !kind) {
-        db_st *st = db_stmt(
-            d, DB_SQL(d,
-                      "SELECT p.sfdc_opportunity_id FROM people p WHERE p.active = 1 AND"
-                      " p.sfdc_opportunity_id IN ($1, $2) AND ($3 = 1 OR " VIS_OWNER_IN_SQLITE(
-                          "p.owner_email", "$4") ") LIMIT 1",
-                      "SELECT p.sfdc_opportunity_id FROM people p WHERE p.active = 1 AND"
-                      " p.sfdc_opportunity_id IN ($1, $2) AND ($3 = 1 OR " VIS_OWNER_IN_PG(
-                          "p.owner_email", "$4") ") LIMIT 1"));
+        db_st *st = db_stmt(d, DB_SQL(d, OPPORTUNITY_SQLITE, OPPORTUNITY_PG));
         if (!(e = resolve_group(d, st, &s, id15, id18, group)) && group[0])
             kind = "opportunity";
     }

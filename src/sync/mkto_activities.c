@@ -269,8 +269,13 @@ static hail_err one_pass(mkto_client *m, int64_t lead, int days, json_t *list, i
 
 static json_t *answer(const char *status, const char *message, json_t *data)
 {
-    return json_pack("{ss s? so}", "status", status, "message",
-                     message ? json_string(message) : NULL, "data", data ? data : json_array());
+    json_t *a = json_pack("{ss sn so}", "status", status, "message", "data",
+                          data ? data : json_array());
+    if (a && message && json_object_set_new(a, "message", json_string(message))) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
 }
 
 json_t *mka_for_lead(int64_t marketo_id)
