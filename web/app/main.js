@@ -59,6 +59,7 @@ import './pages/campaigns-builder.js';
 import './pages/campaigns-detail.js';
 import './pages/campaigns-person.js';
 import './pages/campaigns-add.js';
+import './pages/panel.js';
 import './routes.js';
 
 import { render } from 'preact';
@@ -148,6 +149,7 @@ function App() {
     const Component = found.route.component;
     body = html`<${Component} params=${found.params} query=${query} user=${user} path=${path} />`;
   }
+  if (found && found.route.bare) return body;
   return html`<${Shell} user=${user}>${body}</${Shell}>`;
 }
 

@@ -14,6 +14,7 @@ import { CampaignsPage } from './pages/campaigns.js';
 import { CampaignBuilderPage } from './pages/campaigns-builder.js';
 import { CampaignPage } from './pages/campaigns-detail.js';
 import { CampaignAddPage } from './pages/campaigns-add.js';
+import { PanelPage } from './pages/panel.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -33,6 +34,8 @@ export const routes = [
   { pattern: '/campaigns/add', component: CampaignAddPage },
   { pattern: '/campaigns/:id', component: CampaignPage },
   { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
+  // The embeddable panel: `bare` pages render without the shell (main.js).
+  { pattern: '/panel/sfdc/:id', component: PanelPage, bare: true },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },
