@@ -10,7 +10,7 @@
 import { useEffect } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { useResource } from '../lib/use-resource.js';
-import { formatDateTime, relativeTime } from '../lib/format.js';
+import { formatDateTime, personName, relativeTime } from '../lib/format.js';
 import { Loading, ErrorState, Empty } from '../components/states.js';
 
 // Pure: the full page of a resolved record, and how the panel names it.
@@ -66,6 +66,12 @@ function MarketoActivities({ personId }) {
   </section>`;
 }
 
+// A person's name once GET /api/v1/people/{id} answers ("Person #id" until then or if not).
+function PersonHeading({ id }) {
+  const [state] = useResource(`/api/v1/people/${encodeURIComponent(id)}`);
+  return html`<h1>${state.status === 'ready' ? personName(state.data) : `Person #${id}`}</h1>`;
+}
+
 export function PanelPage({ params }) {
   const sfdc = params.id;
   const [state, retry] = useResource(`/api/v1/panel/sfdc/${encodeURIComponent(sfdc)}`);
@@ -83,8 +89,8 @@ export function PanelPage({ params }) {
   return html`<${Frame} title=${`${kindLabel(kind)} insight`}>
     <div class="page-head">
       <div class="page-head-text">
-        <h1>${kindLabel(kind)} ${kind === 'person' ? `#${id}` : id}</h1>
-        <p class="page-subtitle">Salesforce id ${sfdc}</p>
+        ${kind === 'person' ? html`<${PersonHeading} id=${id} />` : html`<h1>${kindLabel(kind)} ${id}</h1>`}
+        <p class="page-subtitle">${kindLabel(kind)} · Salesforce id ${sfdc}</p>
       </div>
       <div class="page-actions">
         <a class="button button-primary" href=${href} target="_blank" rel="noopener">Open in hail<span class="ext" aria-hidden="true">↗</span></a>
