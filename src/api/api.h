@@ -326,9 +326,16 @@ void api_dialer_events(http_req *r);
 /* ---- end calls and the dialer ---- */
 
 /* ---- issue 10, F: the live feed (api/feed.c) ---- */
+void api_feed_list(http_req *r);
+void api_feed_stream(http_req *r);
 /* ---- end the live feed ---- */
 
 /* ---- issue 10, I: insight panels (api/insight.c) ---- */
+void api_person_insight(http_req *r);
+void api_account_insight(http_req *r);
+void api_opportunity_insight(http_req *r);
+void api_account_activities(http_req *r);
+void api_opportunity_activities(http_req *r);
 /* ---- end insight panels ---- */
 
 /* ---- issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) ---- */

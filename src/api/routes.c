@@ -261,9 +261,23 @@ static const route routes[] = {
     /* end calls and the dialer */
 
     /* issue 10, F: the live feed (api/feed.c) */
+    {"GET", "/api/v1/feed", AUTH_USER, 0, api_feed_list, "the live feed as a page, newest first",
+     NULL},
+    {"GET", "/api/v1/feed/stream", AUTH_USER, 0, api_feed_stream,
+     "the live feed as Server-Sent Events", NULL},
     /* end the live feed */
 
     /* issue 10, I: insight panels (api/insight.c) */
+    {"GET", "/api/v1/people/{id}/insight", AUTH_USER, 0, api_person_insight,
+     "a person's insight panel", NULL},
+    {"GET", "/api/v1/accounts/{id}/insight", AUTH_USER, 0, api_account_insight,
+     "a Salesforce account's insight panel", NULL},
+    {"GET", "/api/v1/opportunities/{id}/insight", AUTH_USER, 0, api_opportunity_insight,
+     "a Salesforce opportunity's insight panel", NULL},
+    {"GET", "/api/v1/accounts/{id}/activities", AUTH_USER, 0, api_account_activities,
+     "the activities of an account's people, newest first", NULL},
+    {"GET", "/api/v1/opportunities/{id}/activities", AUTH_USER, 0, api_opportunity_activities,
+     "the activities of an opportunity's people, newest first", NULL},
     /* end insight panels */
 
     /* issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) */

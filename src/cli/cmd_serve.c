@@ -22,6 +22,7 @@
 #include "mail/send.h"
 #include "sched/scheduler.h"
 #include "store/db.h"
+#include "svc/feed.h"
 #include "svc/settings.h"
 #include "sync/sync.h"
 
@@ -54,6 +55,11 @@ static void on_signal(int sig)
     (void)sig;
     atomic_store(&stop_flag, 1);
     errno = saved;
+}
+
+static void wake_streams(void *srv)
+{
+    http_server_wake_streams(srv);
 }
 
 int cmd_serve(cli_ctx *c, int argc, char **argv)
@@ -151,11 +157,20 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         web_close(web);
         return cli_fail(e);
     }
+    /* The live feed (svc/feed.h): its poller wakes the server's idle streams. */
+    if ((e = feed_hub_start(c->db_path, wake_streams, srv))) {
+        http_server_stop(srv);
+        track_writer_stop();
+        db_checkpointer_stop(ckpt);
+        web_close(web);
+        return cli_fail(e);
+    }
     char where[512];
     db_target_redact(c->db_path, where, sizeof where);
     log_info("hail %s listening on http://%s (database %s, %d threads)", HAIL_VERSION, listen,
              where, threads);
     if ((e = sync_worker_start(c->db_path))) {
+        feed_hub_stop();
         http_server_stop(srv);
         track_writer_stop();
         db_checkpointer_stop(ckpt);
@@ -171,6 +186,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
         nanosleep(&ts, NULL);
     }
     log_info("shutting down");
+    feed_hub_stop(); /* its streams end, then the server closes them */
     http_server_stop(srv);
     track_writer_stop(); /* after the server: it finishes the hits in flight */
     imap_poller_stop();

@@ -539,6 +539,11 @@ static const char *const migrations[] = {
     /* -- 7 F: the live feed -- */
     /* -- end 7 F -- */
     /* -- 7 I: insight panels -- */
+    /* A panel counts every activity of its people by type, week and machine
+     * flag (store/insight.c): this index holds all it reads, so an account of
+     * 500 people is a range read per person rather than a table row per
+     * activity. Weeks are the viewer's, so no rollup by week can serve it. */
+    "CREATE INDEX activities_insight ON activities(person_id, occurred_at, type, machine);"
     /* -- end 7 I -- */
     /* -- 7 P: Marketo's activities, the embeddable panel -- */
     /* /panel/sfdc/{id} finds a person by Salesforce lead or contact id */

@@ -104,7 +104,7 @@ static json_t *ref_json(db_st *st, int i)
     return db_col_null(st, i) ? json_null() : json_integer(db_col_i64(st, i));
 }
 
-static json_t *row_json(db *d, db_st *st)
+json_t *activity_row_json(db *d, db_st *st)
 {
     (void)d;
     char when[TIME_ISO_LEN];
@@ -161,7 +161,7 @@ hail_err activity_person_page(db *d, int64_t person_id, const char *type, int64_
         db_bind_i64(st, 3, limit + 1);
     }
     json_t *a;
-    if ((e = db_all_json(d, st, row_json, &a, "reading activities")))
+    if ((e = db_all_json(d, st, activity_row_json, &a, "reading activities")))
         return e;
     if (json_array_size(a) > (size_t)limit) {
         json_array_remove(a, (size_t)limit);
@@ -179,7 +179,7 @@ hail_err activity_after(db *d, int64_t after_id, int limit, json_t **out)
         return db_fail(d, "reading activities");
     db_bind_i64(st, 1, after_id);
     db_bind_i64(st, 2, limit);
-    return db_all_json(d, st, row_json, out, "reading activities");
+    return db_all_json(d, st, activity_row_json, out, "reading activities");
 }
 
 hail_err activity_email(db *d, int64_t email_id, json_t **out)
@@ -190,5 +190,5 @@ hail_err activity_email(db *d, int64_t email_id, json_t **out)
     if (!st)
         return db_fail(d, "reading activities");
     db_bind_i64(st, 1, email_id);
-    return db_all_json(d, st, row_json, out, "reading activities");
+    return db_all_json(d, st, activity_row_json, out, "reading activities");
 }

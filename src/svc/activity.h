@@ -53,7 +53,11 @@ hail_err activity_record(db *d, const activity *a, int64_t *id_out);
 /* One activity as API JSON:
  * {"id","type","type_name","person_id","user_id","email_id","template_id",
  *  "campaign_id","call_id","occurred_at" (ISO 8601 UTC),"machine","attrs"};
- * absent references are null. */
+ * absent references are null. activity_row_json makes it from a row of the
+ * columns id, type, person_id, user_id, email_id, template_id, campaign_id,
+ * call_id, occurred_at, machine, attrs in this order (for the other readers
+ * of the log: the insight panels' history). */
+json_t *activity_row_json(db *d, db_st *st);
 
 /* A person's activities, newest first: up to limit with id < before_id
  * (0: from the newest), of one type (NULL: all). *next gets the last
