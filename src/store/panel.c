@@ -159,21 +159,20 @@ static int host_ok(const char *h, size_t n)
         h += 2;
         n -= 2;
     }
-    if (n == 0 || n > 253 || h[0] == '.' || h[n - 1] == '.' || h[0] == '-')
+    if (n == 0 || n > 253)
         return 0;
-    size_t label = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = h[i];
-        if (c == '.') {
-            if (label == 0 || h[i - 1] == '-')
+    /* labels of letters, digits and '-', 1 to 63 long, neither starting nor ending with '-' */
+    size_t start = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i < n && h[i] != '.') {
+            if (!is_alnum(h[i]) && h[i] != '-')
                 return 0;
-            label = 0;
-        } else if (is_alnum(c) || c == '-') {
-            if (++label > 63)
-                return 0;
-        } else {
-            return 0;
+            continue;
         }
+        size_t len = i - start;
+        if (len == 0 || len > 63 || h[start] == '-' || h[i - 1] == '-')
+            return 0;
+        start = i + 1;
     }
     return 1;
 }
