@@ -547,3 +547,23 @@ void api_app_init(http_app *app, api_ctx *ctx)
     app->ctx = ctx;
     app->access_log = 1;
 }
+
+int api_check_addresses(http_req *r, const char *name, json_t *a)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_string(v)) {
+            http_reply_error(r, 400, "bad_request", "%s[%zu] must be an email address", name, i);
+            return 0;
+        }
+        const char *s = json_string_value(v);
+        if (strlen(s) > 254 || !auth_email_ok(s)) {
+            http_reply_error(r, 400, "bad_request", "%s[%zu] '%.254s' is not a valid email address",
+                             name, i, s);
+            return 0;
+        }
+    }
+    return 1;
+}

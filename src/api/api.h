@@ -100,6 +100,9 @@ static inline const api_member *api_object_members(const api_member *m)
  * i's value, NULL when left out or null. Replies 400 and returns 0 on the
  * first problem. */
 int api_body_check(http_req *r, json_t *body, const api_member *members, json_t **val);
+/* name (cc, bcc) is an array of email addresses: replies 400 naming the
+ * first that is not one and returns 0. */
+int api_check_addresses(http_req *r, const char *name, json_t *a);
 
 /* The members of each request body (each handler's file), and the one a
  * route takes (NULL for a route without a body); tests/unit/test_routes.c
@@ -347,6 +350,7 @@ extern const api_member api_panel_settings_body[];
 /* ---- end Marketo's activities and the embeddable panel ---- */
 
 /* ---- issue 10, B: Best Bets (api/bestbets.c) ---- */
+void api_best_bets(http_req *r);
 /* ---- end Best Bets ---- */
 
 /* ---- issue 10, R: reports (api/reports.c) ---- */

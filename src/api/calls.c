@@ -4,6 +4,7 @@
  * reasons, the caller-id pool, local presence, voicemail drops, the call
  * settings and the dialer's webhook. The rules are svc/calls.c's. */
 #include "api/api.h"
+#include "api/call_body.h"
 #include "core/timeutil.h"
 #include "store/calls.h"
 #include "svc/calls.h"
@@ -11,87 +12,40 @@
 #define PAGE_DEFAULT 50
 #define PAGE_MAX     200
 
-static const char *const call_statuses[] = {"completed", "no_answer", "cancelled", "failed", NULL};
+const char *const api_call_statuses[] = {"completed", "no_answer", "cancelled", "failed", NULL};
 static const char *const event_types[] = {"ringing", "answered", "ended", NULL};
+
+/* The members a create and its update share, in one list each: REQ is
+ * whether the create requires them (an update requires none). Each entry
+ * ends with a comma. */
+#define OUTCOME_MEMBERS(REQ)                                                                       \
+    {"name", API_STRING, REQ, false, 1, 200, NULL},                                                \
+        {"answered", API_BOOL, REQ, false, 0, 0, NULL},                                            \
+        {"position", API_INT, false, false, 0, 100000, NULL},
+#define REASON_MEMBERS(REQ)                                                                        \
+    {"name", API_STRING, REQ, false, 1, 200, NULL},                                                \
+        {"position", API_INT, false, false, 0, 100000, NULL},
+#define CALLER_ID_MEMBERS(REQ)                                                                     \
+    {"number", API_STRING, REQ, false, 1, 64, NULL},                                               \
+        {"label", API_STRING, false, false, 0, 200, NULL},                                         \
+        {"is_default", API_BOOL, false, false, 0, 0, NULL},
 
 /* CallInput: POST /api/v1/calls (and a call task's completion, D). Sized so
  * that a body of every member at its longest, \uXXXX-escaped, stays
  * under 64 KB. */
-const api_member api_calls_input_body[] = {
-    {"person_id", API_ID, true, false, 0, 0, NULL},
-    {"outcome_id", API_ID, false, true, 0, 0, NULL},
-    {"reason_id", API_ID, false, true, 0, 0, NULL},
-    {"notes", API_STRING, false, true, 0, 4000, NULL},
-    {"number_dialed", API_STRING, false, true, 1, 64, NULL},
-    {"caller_id", API_STRING, false, true, 1, 64, NULL},
-    {"started_at", API_STRING, false, true, 1, 64, NULL},
-    {"duration_s", API_INT, false, true, 0, 86400, NULL},
-    {"recording_url", API_STRING, false, true, 1, 1024, NULL},
-    {"status", API_STRING, true, false, 0, 0, call_statuses},
-    {"answered_by", API_STRING, false, true, 1, 100, NULL},
-    {"voicemail_drop_id", API_ID, false, true, 0, 0, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
+const api_member api_calls_input_body[] = {{"person_id", API_ID, true, false, 0, 0, NULL},
+                                           API_CALL_MEMBERS(true) API_END_MEMBERS};
+const api_member api_calls_update_body[] = {API_CALL_MEMBERS(false) API_END_MEMBERS};
 
-const api_member api_calls_update_body[] = {
-    {"outcome_id", API_ID, false, true, 0, 0, NULL},
-    {"reason_id", API_ID, false, true, 0, 0, NULL},
-    {"notes", API_STRING, false, true, 0, 4000, NULL},
-    {"number_dialed", API_STRING, false, true, 1, 64, NULL},
-    {"caller_id", API_STRING, false, true, 1, 64, NULL},
-    {"started_at", API_STRING, false, true, 1, 64, NULL},
-    {"duration_s", API_INT, false, true, 0, 86400, NULL},
-    {"recording_url", API_STRING, false, true, 1, 1024, NULL},
-    {"status", API_STRING, false, false, 0, 0, call_statuses},
-    {"answered_by", API_STRING, false, true, 1, 100, NULL},
-    {"voicemail_drop_id", API_ID, false, true, 0, 0, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
+const api_member api_calls_start_body[] = {{"person_id", API_ID, true, false, 0, 0, NULL},
+                                           API_END_MEMBERS};
 
-const api_member api_calls_start_body[] = {
-    {"person_id", API_ID, true, false, 0, 0, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
-
-const api_member api_call_outcomes_create_body[] = {
-    {"name", API_STRING, true, false, 1, 200, NULL},
-    {"answered", API_BOOL, true, false, 0, 0, NULL},
-    {"position", API_INT, false, false, 0, 100000, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
-
-const api_member api_call_outcomes_update_body[] = {
-    {"name", API_STRING, false, false, 1, 200, NULL},
-    {"answered", API_BOOL, false, false, 0, 0, NULL},
-    {"position", API_INT, false, false, 0, 100000, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
-
-const api_member api_call_reasons_create_body[] = {
-    {"name", API_STRING, true, false, 1, 200, NULL},
-    {"position", API_INT, false, false, 0, 100000, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
-
-const api_member api_call_reasons_update_body[] = {
-    {"name", API_STRING, false, false, 1, 200, NULL},
-    {"position", API_INT, false, false, 0, 100000, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
-
-const api_member api_caller_ids_create_body[] = {
-    {"number", API_STRING, true, false, 1, 64, NULL},
-    {"label", API_STRING, false, false, 0, 200, NULL},
-    {"is_default", API_BOOL, false, false, 0, 0, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
-
-const api_member api_caller_ids_update_body[] = {
-    {"number", API_STRING, false, false, 1, 64, NULL},
-    {"label", API_STRING, false, false, 0, 200, NULL},
-    {"is_default", API_BOOL, false, false, 0, 0, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
+const api_member api_call_outcomes_create_body[] = {OUTCOME_MEMBERS(true) API_END_MEMBERS};
+const api_member api_call_outcomes_update_body[] = {OUTCOME_MEMBERS(false) API_END_MEMBERS};
+const api_member api_call_reasons_create_body[] = {REASON_MEMBERS(true) API_END_MEMBERS};
+const api_member api_call_reasons_update_body[] = {REASON_MEMBERS(false) API_END_MEMBERS};
+const api_member api_caller_ids_create_body[] = {CALLER_ID_MEMBERS(true) API_END_MEMBERS};
+const api_member api_caller_ids_update_body[] = {CALLER_ID_MEMBERS(false) API_END_MEMBERS};
 
 /* dialer_secret: 16 to 256 characters, or "" to remove it. */
 const api_member api_calls_settings_body[] = {

@@ -78,27 +78,6 @@ const api_member api_mail_settings_body[] = {
     {NULL, API_STRING, false, false, 0, 0, NULL},
 };
 
-/* cc / bcc: addresses. Replies 400 and returns 0 when one is not. */
-static int check_addresses(http_req *r, const char *name, json_t *a)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(a, i, v)
-    {
-        if (!json_is_string(v)) {
-            http_reply_error(r, 400, "bad_request", "%s[%zu] must be an email address", name, i);
-            return 0;
-        }
-        const char *s = json_string_value(v);
-        if (strlen(s) > 254 || !auth_email_ok(s)) {
-            http_reply_error(r, 400, "bad_request", "%s[%zu] '%.254s' is not a valid email address",
-                             name, i, s);
-            return 0;
-        }
-    }
-    return 1;
-}
-
 /* send_at (+ time_zone): epoch µs into *out (0 when absent). A time without
  * an offset is local to time_zone (UTC without one). Replies 400 and
  * returns 0 on bad input. */
@@ -261,8 +240,8 @@ void api_emails_create(http_req *r)
     size_t natt = 0;
     int64_t send_at = 0;
     if (!api_body_check(r, body, api_emails_create_body, val) ||
-        (val[C_CC] && !check_addresses(r, "cc", val[C_CC])) ||
-        (val[C_BCC] && !check_addresses(r, "bcc", val[C_BCC])) ||
+        (val[C_CC] && !api_check_addresses(r, "cc", val[C_CC])) ||
+        (val[C_BCC] && !api_check_addresses(r, "bcc", val[C_BCC])) ||
         !parse_send_at(r, val[C_SEND_AT], val[C_TZ], &send_at) ||
         (val[C_ATT] && !decode_attachments(r, val[C_ATT], &att, &natt))) {
         json_decref(body);
@@ -458,8 +437,8 @@ void api_emails_update(http_req *r)
     json_t *val[U_TZ + 1];
     int64_t send_at = 0;
     if (!api_body_check(r, body, api_emails_update_body, val) ||
-        (val[U_CC] && !check_addresses(r, "cc", val[U_CC])) ||
-        (val[U_BCC] && !check_addresses(r, "bcc", val[U_BCC])) ||
+        (val[U_CC] && !api_check_addresses(r, "cc", val[U_CC])) ||
+        (val[U_BCC] && !api_check_addresses(r, "bcc", val[U_BCC])) ||
         !parse_send_at(r, val[U_SEND_AT], val[U_TZ], &send_at)) {
         json_decref(body);
         return;

@@ -292,6 +292,8 @@ static const route routes[] = {
     /* end Marketo's activities and the embeddable panel */
 
     /* issue 10, B: Best Bets (api/bestbets.c) */
+    {"GET", "/api/v1/best-bets", AUTH_USER, 0, api_best_bets,
+     "the caller's people ranked by engagement", NULL},
     /* end Best Bets */
 
     /* issue 10, R: reports (api/reports.c) */

@@ -2,6 +2,7 @@
 
 /* /api/v1/tasks: the task queue (svc/tasks.h, docs/tasks.md). */
 #include "api/api.h"
+#include "api/call_body.h"
 #include "auth/auth.h"
 #include "core/timeutil.h"
 #include "svc/tasks.h"
@@ -17,7 +18,6 @@
 static const char *const types[] = {"email", "call", "linkedin", "custom", NULL};
 static const char *const priorities[] = {"normal", "high", NULL};
 static const char *const actions[] = {"reschedule", "skip", "complete", NULL};
-static const char *const call_statuses[] = {"completed", "no_answer", "cancelled", "failed", NULL};
 
 enum { C_TYPE, C_NAME, C_PERSON, C_ASSIGNEE, C_DUE, C_PRIORITY, C_DETAILS };
 const api_member api_tasks_create_body[] = {
@@ -44,21 +44,8 @@ const api_member api_tasks_update_body[] = {
 
 /* CallInput as api/calls.c takes it (svc/calls.h checks the values), but person_id
  * defaults to the task's. */
-static const api_member call_members[] = {
-    {"person_id", API_ID, false, false, 0, 0, NULL},
-    {"outcome_id", API_ID, false, true, 0, 0, NULL},
-    {"reason_id", API_ID, false, true, 0, 0, NULL},
-    {"notes", API_STRING, false, true, 0, 4000, NULL},
-    {"number_dialed", API_STRING, false, true, 1, 64, NULL},
-    {"caller_id", API_STRING, false, true, 1, 64, NULL},
-    {"started_at", API_STRING, false, true, 1, 64, NULL},
-    {"duration_s", API_INT, false, true, 0, 86400, NULL},
-    {"recording_url", API_STRING, false, true, 1, 1024, NULL},
-    {"status", API_STRING, true, false, 0, 0, call_statuses},
-    {"answered_by", API_STRING, false, true, 1, 100, NULL},
-    {"voicemail_drop_id", API_ID, false, true, 0, 0, NULL},
-    {NULL, API_STRING, false, false, 0, 0, NULL},
-};
+static const api_member call_members[] = {{"person_id", API_ID, false, false, 0, 0, NULL},
+                                          API_CALL_MEMBERS(true) API_END_MEMBERS};
 
 enum { K_SENDER, K_SUBJECT, K_BODY, K_CC, K_BCC, K_CALL };
 const api_member api_tasks_complete_body[] = {
@@ -359,22 +346,6 @@ void api_tasks_email(http_req *r)
         api_reply(r, e, 200, j);
 }
 
-/* cc / bcc: addresses. Replies 400 and returns 0 when one is not. */
-static int check_addresses(http_req *r, const char *name, json_t *a)
-{
-    size_t i;
-    json_t *x;
-    json_array_foreach(a, i, x)
-    {
-        const char *s = json_string_value(x);
-        if (!s || strlen(s) > 254 || !auth_email_ok(s)) {
-            http_reply_error(r, 400, "bad_request", "%s[%zu] must be an email address", name, i);
-            return 0;
-        }
-    }
-    return 1;
-}
-
 void api_tasks_complete(http_req *r)
 {
     int64_t id = api_param_id(r, 0);
@@ -385,8 +356,8 @@ void api_tasks_complete(http_req *r)
         return;
     json_t *val[K_CALL + 1];
     if (!api_body_check(r, body, api_tasks_complete_body, val) ||
-        (val[K_CC] && !check_addresses(r, "cc", val[K_CC])) ||
-        (val[K_BCC] && !check_addresses(r, "bcc", val[K_BCC]))) {
+        (val[K_CC] && !api_check_addresses(r, "cc", val[K_CC])) ||
+        (val[K_BCC] && !api_check_addresses(r, "bcc", val[K_BCC]))) {
         json_decref(body);
         return;
     }

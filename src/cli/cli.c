@@ -140,6 +140,8 @@ static const struct env_var {
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},
     {"HAIL_MARKETO_CLIENT_SECRET", FOR_MARKETO, "Marketo API client secret", "unset", NULL},
     {"HAIL_MARKETO_SMART_LIST_ID", FOR_MARKETO, "smart list a full sync exports", "unset", NULL},
+    {"HAIL_MARKETO_TIME_ZONE_FIELD", FOR_MARKETO, "lead field holding the person's time zone",
+     "unset", NULL},
     {"HAIL_MARKETO_SINCE", FOR_MARKETO, "earliest createdAt a full sync reads", "2010-01-01", NULL},
     {"HAIL_MARKETO_POLL_SECONDS", FOR_MARKETO, "export status poll interval, seconds", "60", NULL},
     {"HAIL_MARKETO_SYNC_INTERVAL", FOR_MARKETO, "serve: seconds between incremental syncs", "300",
@@ -214,6 +216,7 @@ static const char usage_head[] =
     "  sync marketo [--full]      sync people from Marketo Engage now\n"
     "  db check | copy --to URL   check the database; copy it into an empty PostgreSQL\n"
     "  mail classify FILE...      classify raw messages: reply, autoreply, bounce, ...\n"
+    "  bestbets rebuild           recompute Best Bets from the activity log\n"
     "\n"
     "Global options (before or after the command):\n"
     "  --data DIR     data directory (env HAIL_DATA, default ./var); the database is DIR/hail.db\n"
@@ -341,6 +344,8 @@ static int dispatch(cli_ctx *c, int argc, char **argv)
         return cmd_db(c, argc, argv);
     if (!strcmp(cmd, "mail"))
         return cmd_mail(c, argc, argv);
+    if (!strcmp(cmd, "bestbets"))
+        return cmd_bestbets(c, argc, argv);
     if (!strcmp(cmd, "help")) {
         print_usage(stdout);
         return 0;

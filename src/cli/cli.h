@@ -65,5 +65,6 @@ int cmd_import(cli_ctx *c, int argc, char **argv);
 int cmd_sync(cli_ctx *c, int argc, char **argv);
 int cmd_db(cli_ctx *c, int argc, char **argv);
 int cmd_mail(cli_ctx *c, int argc, char **argv);
+int cmd_bestbets(cli_ctx *c, int argc, char **argv);
 
 #endif

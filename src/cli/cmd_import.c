@@ -15,9 +15,13 @@ static const char import_usage[] =
     "Loads people from a CSV whose header uses Marketo's field names (a Marketo lead\n"
     "export works as is): id (required), firstName, lastName, email, phone, title, company,\n"
     "leadSource, linkedInProfileURL, sfdcLeadId, sfdcContactId, sfdcAccountId, sfdcOpptyId,\n"
-    "leadOwnerEmailAddress. Other columns are ignored. An empty value or the literal null\n"
-    "is null. People without leadOwnerEmailAddress are kept but inactive. Existing people\n"
-    "(same id) are updated. FILE may be - for standard input.\n"
+    "leadOwnerEmailAddress, timeZone (or time_zone). Other columns are ignored. An empty\n"
+    "value or the literal null is null. People without leadOwnerEmailAddress are kept but\n"
+    "inactive. Existing people (same id) are updated. FILE may be - for standard input.\n"
+    "\n"
+    "timeZone is an IANA name such as Europe/Berlin (used by campaigns that send in the\n"
+    "person's time zone). A name the system's tz database does not know is not an error:\n"
+    "the row is imported with no time zone and a warning naming its line.\n"
     "\n"
     "All or nothing for bad input: every row is checked first; if any row is malformed,\n"
     "nothing is imported and each bad row is reported with its line number. The rows are\n"
@@ -89,6 +93,12 @@ int cmd_import(cli_ctx *c, int argc, char **argv)
                     rep.committed, path);
         return rc;
     }
+    unsigned long warned = rep.warnings < IMPORT_MAX_ERRORS ? rep.warnings : IMPORT_MAX_ERRORS;
+    for (unsigned long i = 0; i < warned; i++)
+        fprintf(stderr, "%s: warning: %s\n", path, rep.first_warnings[i]);
+    if (rep.warnings > warned)
+        fprintf(stderr, "%s: warning: … and %lu more rows with an unknown time zone\n", path,
+                rep.warnings - warned);
     const people_stats *s = &rep.stats;
     printf("imported %lu rows in %.2f s: %llu new, %llu updated, %llu unchanged, %llu "
            "deactivated\n",

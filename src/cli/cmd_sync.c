@@ -32,6 +32,8 @@ static const char sync_usage[] =
     "  HAIL_MARKETO_CLIENT_ID      API client id (Admin > LaunchPoint)\n"
     "  HAIL_MARKETO_CLIENT_SECRET  API client secret\n"
     "  HAIL_MARKETO_SMART_LIST_ID  export this smart list instead of createdAt windows\n"
+    "  HAIL_MARKETO_TIME_ZONE_FIELD  the lead field (REST name) holding the person's IANA\n"
+    "                              time zone; unset: none is read\n"
     "  HAIL_MARKETO_SINCE          earliest createdAt a full sync reads (default 2010-01-01)\n"
     "  HAIL_MARKETO_POLL_SECONDS   export status poll interval (default 60; fractions allowed)\n"
     "  HAIL_MARKETO_SYNC_INTERVAL  seconds between the server's incremental syncs (default 300)\n"

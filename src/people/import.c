@@ -43,6 +43,14 @@ static hail_err on_row(void *ctx, const csv_record *rec)
     s->rows++;
     person_in p;
     hail_err e = mcsv_person(&s->map, rec, &p);
+    char why[200];
+    if (!e && person_in_check_time_zone(&p, why, sizeof why) && !s->w) {
+        import_report *rep = s->rep;
+        if (rep->warnings < IMPORT_MAX_ERRORS)
+            snprintf(rep->first_warnings[rep->warnings], sizeof rep->first_warnings[0],
+                     "line %lu: %s", rec->line, why);
+        rep->warnings++;
+    }
     if (!s->w) {
         if (e == HAIL_EINVAL) {
             note(s->rep, hail_errmsg());

@@ -23,6 +23,10 @@ typedef struct import_report {
     unsigned long committed;                   /* rows known written (all, on success) */
     unsigned long errors;                      /* bad rows (all counted) */
     char first_errors[IMPORT_MAX_ERRORS][256]; /* the first ones, each naming its line */
+    /* Rows imported with a value left out: a time zone the system does not
+     * know is stored as null (person_in_check_time_zone). */
+    unsigned long warnings;
+    char first_warnings[IMPORT_MAX_ERRORS][256];
 } import_report;
 
 /* Imports from an open stream. HAIL_EINVAL when any row was bad (nothing

@@ -25,10 +25,16 @@ hail_err mcsv_map_header(mcsv_map *m, const csv_record *h)
             continue;
         }
         int f = person_field_by_marketo_name(name, len);
+        const char *tzc = m->time_zone_column;
+        if (tzc) /* "" matches no column */
+            f = *tzc && strlen(tzc) == len && memcmp(tzc, name, len) == 0 ? PF_TIME_ZONE
+                : f == PF_TIME_ZONE                                       ? -1
+                                                                          : f;
         if (f >= 0) {
             if (seen[f]++)
                 return hail_errf(HAIL_EINVAL, "line %lu: column %s appears twice", h->line,
-                                 person_marketo_field[f]);
+                                 f == PF_TIME_ZONE ? "timeZone (or time_zone)"
+                                                   : person_marketo_field[f]);
             m->field_of_col[i] = (signed char)f;
         }
     }

@@ -12,6 +12,10 @@
 #include "store/people.h"
 
 typedef struct mcsv_map {
+    /* Set before mcsv_map_header: the column that holds the time zone (the
+     * Marketo sync's HAIL_MARKETO_TIME_ZONE_FIELD). NULL: timeZone or
+     * time_zone (the CSV import). */
+    const char *time_zone_column;
     size_t ncols;
     int id_col;
     signed char field_of_col[CSV_MAX_FIELDS]; /* enum person_field, or -1 */

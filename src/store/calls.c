@@ -5,29 +5,11 @@
 
 #include "core/buf.h"
 #include "core/timeutil.h"
+#include "store/dbread.h"
 
 static char *dup_or_null(db_st *st, int i)
 {
     return db_col_null(st, i) ? NULL : strdup(db_col_text(st, i));
-}
-
-static json_t *time_or_null(db_st *st, int i)
-{
-    if (db_col_null(st, i))
-        return json_null();
-    char t[TIME_ISO_LEN];
-    time_format_iso(db_col_i64(st, i), t);
-    return json_string(t);
-}
-
-static json_t *text_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_string(db_col_text(st, i));
-}
-
-static json_t *int_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_integer(db_col_i64(st, i));
 }
 
 static void person_name(db_st *st, int first, char out[512])
@@ -167,7 +149,7 @@ static json_t *caller_id_json(db *d, db_st *st)
                           db_col_text(st, 1), "label", db_col_text(st, 2), "is_default",
                           db_col_int(st, 3) != 0);
     if (o)
-        json_object_set_new(o, "created_at", time_or_null(st, 4));
+        json_object_set_new(o, "created_at", db_json_time(st, 4));
     return o;
 }
 
@@ -334,7 +316,7 @@ static json_t *drop_json(db *d, db_st *st)
                           (json_int_t)db_col_i64(st, 3), "owner", "id",
                           (json_int_t)db_col_i64(st, 4), "name", db_col_text(st, 5));
     if (o)
-        json_object_set_new(o, "created_at", time_or_null(st, 6));
+        json_object_set_new(o, "created_at", db_json_time(st, 6));
     return o;
 }
 
@@ -615,8 +597,8 @@ static json_t *call_json(db *d, db_st *st)
     json_object_set_new(
         o, "user",
         json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 4), "name", db_col_text(st, 5)));
-    json_object_set_new(o, "number_dialed", text_or_null(st, 6));
-    json_object_set_new(o, "caller_id", text_or_null(st, 7));
+    json_object_set_new(o, "number_dialed", db_json_text(st, 6));
+    json_object_set_new(o, "caller_id", db_json_text(st, 7));
     json_object_set_new(o, "outcome",
                         db_col_null(st, 8) || db_col_null(st, 9)
                             ? json_null()
@@ -628,20 +610,20 @@ static json_t *call_json(db *d, db_st *st)
                             : json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 11), "name",
                                         db_col_text(st, 12)));
     json_object_set_new(o, "notes", json_string(db_col_null(st, 13) ? "" : db_col_text(st, 13)));
-    json_object_set_new(o, "started_at", time_or_null(st, 14));
-    json_object_set_new(o, "duration_s", int_or_null(st, 15));
-    json_object_set_new(o, "recording_url", text_or_null(st, 16));
+    json_object_set_new(o, "started_at", db_json_time(st, 14));
+    json_object_set_new(o, "duration_s", db_json_int(st, 15));
+    json_object_set_new(o, "recording_url", db_json_text(st, 16));
     json_object_set_new(o, "status", json_string(db_col_text(st, 17)));
-    json_object_set_new(o, "answered_by", text_or_null(st, 18));
+    json_object_set_new(o, "answered_by", db_json_text(st, 18));
     json_object_set_new(o, "voicemail_drop",
                         db_col_null(st, 19) || db_col_null(st, 20)
                             ? json_null()
                             : json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 19), "name",
                                         db_col_text(st, 20)));
-    json_object_set_new(o, "task_id", int_or_null(st, 21));
-    json_object_set_new(o, "campaign_id", int_or_null(st, 22));
-    json_object_set_new(o, "created_at", time_or_null(st, 23));
-    json_object_set_new(o, "updated_at", time_or_null(st, 24));
+    json_object_set_new(o, "task_id", db_json_int(st, 21));
+    json_object_set_new(o, "campaign_id", db_json_int(st, 22));
+    json_object_set_new(o, "created_at", db_json_time(st, 23));
+    json_object_set_new(o, "updated_at", db_json_time(st, 24));
     return o;
 }
 
@@ -674,85 +656,20 @@ int calls_visible(db *d, const email_viewer *v, int64_t id)
 
 hail_err calls_page(db *d, const email_viewer *v, const call_filter *f, json_t **out, int64_t *next)
 {
-    *out = NULL;
-    *next = 0;
-    buf b = BUF_INIT(1 << 16);
-    int n = 0;
-    int p_person = 0, p_user = 0, p_account = 0, p_opp = 0, p_before = 0, p_viewer = 0;
-    hail_err e = buf_puts(&b, CALL_COLS " WHERE 1 = 1");
-    if (!e && f->person_id)
-        e = buf_printf(&b, " AND c.person_id = $%d", p_person = ++n);
-    if (!e && f->user_id)
-        e = buf_printf(&b, " AND c.user_id = $%d", p_user = ++n);
-    if (!e && f->account)
-        e = buf_printf(&b, " AND p.sfdc_account_id = $%d", p_account = ++n);
-    if (!e && f->opportunity)
-        e = buf_printf(&b, " AND p.sfdc_opportunity_id = $%d", p_opp = ++n);
-    if (!e && f->before_id)
-        e = buf_printf(&b, " AND c.id < $%d", p_before = ++n);
-    if (!e && !strcmp(v->role, "manager")) {
-        p_viewer = ++n;
-        e = buf_printf(&b,
-                       " AND (c.user_id = $%d OR c.user_id IN (SELECT m2.user_id FROM"
-                       " team_members m1 JOIN team_members m2 ON m2.team_id = m1.team_id"
-                       " WHERE m1.user_id = $%d))",
-                       p_viewer, p_viewer);
-    } else if (!e && strcmp(v->role, "admin") != 0) {
-        e = buf_printf(&b, " AND c.user_id = $%d", p_viewer = ++n);
-    }
-    if (!e)
-        e = buf_printf(&b, " ORDER BY c.id DESC LIMIT %d", f->limit + 1);
-    if (e) {
-        buf_release(&b);
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    }
-    db_st *st = db_prepare(d, buf_cstr(&b));
-    buf_release(&b);
-    if (!st)
-        return db_fail(d, "calls: list");
-    if (p_person)
-        db_bind_i64(st, p_person, f->person_id);
-    if (p_user)
-        db_bind_i64(st, p_user, f->user_id);
-    if (p_account)
-        db_bind_text(st, p_account, f->account, -1);
-    if (p_opp)
-        db_bind_text(st, p_opp, f->opportunity, -1);
-    if (p_before)
-        db_bind_i64(st, p_before, f->before_id);
-    if (p_viewer)
-        db_bind_i64(st, p_viewer, v->user_id);
-    json_t *a = json_array();
-    int rc;
-    int count = 0;
-    while (a && (rc = db_step(st)) == DB_ROW) {
-        if (count == f->limit) {
-            json_t *last = json_array_get(a, json_array_size(a) - 1);
-            *next = json_integer_value(json_object_get(last, "id"));
-            rc = DB_DONE;
-            break;
-        }
-        json_t *o = call_json(d, st);
-        if (!o || json_array_append_new(a, o)) {
-            json_decref(a);
-            a = NULL;
-            break;
-        }
-        count++;
-    }
-    if (!a) {
-        db_st_free(st);
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    }
-    if (rc == DB_ERROR) {
-        e = db_fail(d, "calls: list");
-        db_st_free(st);
-        json_decref(a);
-        return e;
-    }
-    db_st_free(st);
-    *out = a;
-    return HAIL_OK;
+    dbq q;
+    dbq_init(&q, CALL_COLS " WHERE 1 = 1");
+    if (f->person_id)
+        dbq_printf(&q, " AND c.person_id = $%d", dbq_i64(&q, f->person_id));
+    if (f->user_id)
+        dbq_printf(&q, " AND c.user_id = $%d", dbq_i64(&q, f->user_id));
+    if (f->account)
+        dbq_printf(&q, " AND p.sfdc_account_id = $%d", dbq_text(&q, f->account));
+    if (f->opportunity)
+        dbq_printf(&q, " AND p.sfdc_opportunity_id = $%d", dbq_text(&q, f->opportunity));
+    if (f->before_id)
+        dbq_printf(&q, " AND c.id < $%d", dbq_i64(&q, f->before_id));
+    dbq_user_visible(&q, "c.user_id", v->user_id, v->role);
+    return dbq_page(d, &q, "c.id DESC", call_json, f->limit, out, next, "calls: list");
 }
 
 /* ---- the dialer ---- */
@@ -793,15 +710,9 @@ hail_err calls_person(db *d, int64_t id, char **name, char **phone)
 {
     *name = *phone = NULL;
     db_st *st = db_stmt(d, "SELECT first_name, last_name, phone FROM people WHERE id = $1");
-    if (!st)
-        return db_fail(d, "calls: person");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    if (rc != DB_ROW) {
-        hail_err e = rc == DB_DONE ? HAIL_ENOTFOUND : db_fail(d, "calls: person");
-        db_reset(st);
+    hail_err e = db_row_by_id(d, st, id, "calls: person");
+    if (e)
         return e;
-    }
     char nm[512];
     person_name(st, 0, nm);
     *name = strdup(nm);
@@ -814,15 +725,9 @@ hail_err calls_user(db *d, int64_t id, char **email, char **name)
 {
     *email = *name = NULL;
     db_st *st = db_stmt(d, "SELECT email, name FROM users WHERE id = $1");
-    if (!st)
-        return db_fail(d, "calls: user");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    if (rc != DB_ROW) {
-        hail_err e = rc == DB_DONE ? HAIL_ENOTFOUND : db_fail(d, "calls: user");
-        db_reset(st);
+    hail_err e = db_row_by_id(d, st, id, "calls: user");
+    if (e)
         return e;
-    }
     *email = strdup(db_col_text(st, 0));
     *name = strdup(db_col_text(st, 1));
     db_reset(st);
@@ -831,55 +736,28 @@ hail_err calls_user(db *d, int64_t id, char **email, char **name)
 
 hail_err calls_campaign_name(db *d, int64_t id, char **name)
 {
-    *name = NULL;
-    db_st *st = db_stmt(d, "SELECT name FROM campaigns WHERE id = $1");
-    if (!st)
-        return db_fail(d, "calls: campaign");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    hail_err e = rc == DB_ROW    ? HAIL_OK
-                 : rc == DB_DONE ? HAIL_ENOTFOUND
-                                 : db_fail(d, "calls: campaign");
-    if (rc == DB_ROW && !(*name = strdup(db_col_text(st, 0))))
-        e = hail_errf(HAIL_ENOMEM, "out of memory");
-    db_reset(st);
-    return e;
+    return db_text_by_id(d, db_stmt(d, "SELECT name FROM campaigns WHERE id = $1"), id,
+                         "calls: campaign", name);
 }
 
 hail_err calls_outcome_of(db *d, int64_t id, char **name, int *answered)
 {
-    *name = NULL;
     db_st *st = db_stmt(d, "SELECT name, answered FROM call_outcomes WHERE id = $1"
                            " AND archived = 0");
-    if (!st)
-        return db_fail(d, "calls: outcome");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    hail_err e = rc == DB_ROW    ? HAIL_OK
-                 : rc == DB_DONE ? HAIL_ENOTFOUND
-                                 : db_fail(d, "calls: outcome");
-    if (rc == DB_ROW) {
-        *answered = db_col_int(st, 1);
-        if (!(*name = strdup(db_col_text(st, 0))))
-            e = hail_errf(HAIL_ENOMEM, "out of memory");
-    }
+    *name = NULL;
+    hail_err e = db_row_by_id(d, st, id, "calls: outcome");
+    if (e)
+        return e;
+    *answered = db_col_int(st, 1);
+    if (!(*name = strdup(db_col_text(st, 0))))
+        e = hail_errf(HAIL_ENOMEM, "out of memory");
     db_reset(st);
     return e;
 }
 
 hail_err calls_reason_of(db *d, int64_t id, char **name)
 {
-    *name = NULL;
-    db_st *st = db_stmt(d, "SELECT name FROM call_reasons WHERE id = $1 AND archived = 0");
-    if (!st)
-        return db_fail(d, "calls: reason");
-    db_bind_i64(st, 1, id);
-    int rc = db_step(st);
-    hail_err e = rc == DB_ROW    ? HAIL_OK
-                 : rc == DB_DONE ? HAIL_ENOTFOUND
-                                 : db_fail(d, "calls: reason");
-    if (rc == DB_ROW && !(*name = strdup(db_col_text(st, 0))))
-        e = hail_errf(HAIL_ENOMEM, "out of memory");
-    db_reset(st);
-    return e;
+    return db_text_by_id(d,
+                         db_stmt(d, "SELECT name FROM call_reasons WHERE id = $1 AND archived = 0"),
+                         id, "calls: reason", name);
 }

@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "core/timeutil.h"
+#include "store/dbread.h"
 
 static char *dup_col(db_st *st, int i)
 {
@@ -420,20 +421,6 @@ int emails_lease_drop(db *d, int64_t id, const char *old)
     " e.machine_clicks, e.failed_reason, e.next_attempt_at"                                        \
     " FROM emails e JOIN people p ON p.id = e.person_id JOIN senders s ON s.id = e.sender_id"
 
-static json_t *time_or_null(db_st *st, int i)
-{
-    if (db_col_null(st, i))
-        return json_null();
-    char t[TIME_ISO_LEN];
-    time_format_iso(db_col_i64(st, i), t);
-    return json_string(t);
-}
-
-static json_t *id_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_integer(db_col_i64(st, i));
-}
-
 static json_t *summary_row(db *d, db_st *st)
 {
     (void)d;
@@ -454,27 +441,27 @@ static json_t *summary_row(db *d, db_st *st)
                         json_pack("{sI ss ss}", "id", (json_int_t)db_col_i64(st, 7), "address",
                                   db_col_text(st, 8), "display_name", db_col_text(st, 9)));
     json_object_set_new(o, "user_id", json_integer(db_col_i64(st, 10)));
-    json_object_set_new(o, "template_id", id_or_null(st, 11));
-    json_object_set_new(o, "campaign_id", id_or_null(st, 12));
-    json_object_set_new(o, "created_at", time_or_null(st, 13));
+    json_object_set_new(o, "template_id", db_json_int(st, 11));
+    json_object_set_new(o, "campaign_id", db_json_int(st, 12));
+    json_object_set_new(o, "created_at", db_json_time(st, 13));
     /* When it is due: send_at as asked, else (a retry, a throttle) the next attempt. */
-    json_object_set_new(o, "send_at", time_or_null(st, db_col_null(st, 14) ? 27 : 14));
-    json_object_set_new(o, "sent_at", time_or_null(st, 15));
+    json_object_set_new(o, "send_at", db_json_time(st, db_col_null(st, 14) ? 27 : 14));
+    json_object_set_new(o, "sent_at", db_json_time(st, 15));
     json_t *op = json_object(), *cl = json_object();
     if (op) {
         json_object_set_new(op, "count", json_integer(db_col_i64(st, 16)));
-        json_object_set_new(op, "first", time_or_null(st, 17));
-        json_object_set_new(op, "last", time_or_null(st, 18));
+        json_object_set_new(op, "first", db_json_time(st, 17));
+        json_object_set_new(op, "last", db_json_time(st, 18));
     }
     if (cl) {
         json_object_set_new(cl, "count", json_integer(db_col_i64(st, 19)));
-        json_object_set_new(cl, "first", time_or_null(st, 20));
-        json_object_set_new(cl, "last", time_or_null(st, 21));
+        json_object_set_new(cl, "first", db_json_time(st, 20));
+        json_object_set_new(cl, "last", db_json_time(st, 21));
     }
     json_object_set_new(o, "opened", op);
     json_object_set_new(o, "clicked", cl);
-    json_object_set_new(o, "replied_at", time_or_null(st, 22));
-    json_object_set_new(o, "bounced_at", time_or_null(st, 23));
+    json_object_set_new(o, "replied_at", db_json_time(st, 22));
+    json_object_set_new(o, "bounced_at", db_json_time(st, 23));
     json_object_set_new(o, "machine_opens", json_integer(db_col_i64(st, 24)));
     json_object_set_new(o, "machine_clicks", json_integer(db_col_i64(st, 25)));
     json_object_set_new(o, "failed_reason",
@@ -483,77 +470,25 @@ static json_t *summary_row(db *d, db_st *st)
 }
 
 /* The visibility condition for v, its parameter at $n (v->user_id). */
-static hail_err visible_sql(buf *b, const email_viewer *v, int n)
-{
-    if (!strcmp(v->role, "admin"))
-        return HAIL_OK;
-    if (!strcmp(v->role, "manager"))
-        return buf_printf(b,
-                          " AND (e.user_id = $%d OR e.user_id IN (SELECT m2.user_id FROM"
-                          " team_members m1 JOIN team_members m2 ON m2.team_id = m1.team_id"
-                          " WHERE m1.user_id = $%d))",
-                          n, n);
-    return buf_printf(b, " AND e.user_id = $%d", n);
-}
-
 hail_err emails_list(db *d, const email_viewer *v, const email_filter *f, json_t **out,
                      int64_t *next)
 {
-    *out = NULL;
-    *next = 0;
-    buf b = BUF_INIT(1 << 16);
-    int n = 0;
-    hail_err e = buf_puts(&b, SUMMARY_COLS " WHERE 1 = 1");
-    /* Parameters in order of first use. */
-    int p_person = 0, p_sender = 0, p_account = 0, p_opp = 0, p_status = 0, p_before = 0,
-        p_user = 0;
-    if (!e && f->person_id)
-        e = buf_printf(&b, " AND e.person_id = $%d", p_person = ++n);
-    if (!e && f->sender_id)
-        e = buf_printf(&b, " AND e.sender_id = $%d", p_sender = ++n);
-    if (!e && f->account)
-        e = buf_printf(&b, " AND p.sfdc_account_id = $%d", p_account = ++n);
-    if (!e && f->opportunity)
-        e = buf_printf(&b, " AND p.sfdc_opportunity_id = $%d", p_opp = ++n);
-    if (!e && f->status)
-        e = buf_printf(&b, " AND e.status = $%d", p_status = ++n);
-    if (!e && f->before_id)
-        e = buf_printf(&b, " AND e.id < $%d", p_before = ++n);
-    if (!e && strcmp(v->role, "admin") != 0)
-        e = visible_sql(&b, v, p_user = ++n);
-    if (!e)
-        e = buf_printf(&b, " ORDER BY e.id DESC LIMIT %d", f->limit + 1);
-    if (e) {
-        buf_release(&b);
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    }
-    db_st *st = db_prepare(d, buf_cstr(&b));
-    buf_release(&b);
-    if (!st)
-        return db_fail(d, "emails: list");
-    if (p_person)
-        db_bind_i64(st, p_person, f->person_id);
-    if (p_sender)
-        db_bind_i64(st, p_sender, f->sender_id);
-    if (p_account)
-        db_bind_text(st, p_account, f->account, -1);
-    if (p_opp)
-        db_bind_text(st, p_opp, f->opportunity, -1);
-    if (p_status)
-        db_bind_text(st, p_status, f->status, -1);
-    if (p_before)
-        db_bind_i64(st, p_before, f->before_id);
-    if (p_user)
-        db_bind_i64(st, p_user, v->user_id);
-    e = db_all_json(d, st, summary_row, out, "emails: list");
-    db_st_free(st);
-    if (e)
-        return e;
-    if ((int)json_array_size(*out) > f->limit) {
-        json_array_remove(*out, (size_t)f->limit);
-        *next = json_integer_value(json_object_get(json_array_get(*out, f->limit - 1), "id"));
-    }
-    return HAIL_OK;
+    dbq q;
+    dbq_init(&q, SUMMARY_COLS " WHERE 1 = 1");
+    if (f->person_id)
+        dbq_printf(&q, " AND e.person_id = $%d", dbq_i64(&q, f->person_id));
+    if (f->sender_id)
+        dbq_printf(&q, " AND e.sender_id = $%d", dbq_i64(&q, f->sender_id));
+    if (f->account)
+        dbq_printf(&q, " AND p.sfdc_account_id = $%d", dbq_text(&q, f->account));
+    if (f->opportunity)
+        dbq_printf(&q, " AND p.sfdc_opportunity_id = $%d", dbq_text(&q, f->opportunity));
+    if (f->status)
+        dbq_printf(&q, " AND e.status = $%d", dbq_text(&q, f->status));
+    if (f->before_id)
+        dbq_printf(&q, " AND e.id < $%d", dbq_i64(&q, f->before_id));
+    dbq_user_visible(&q, "e.user_id", v->user_id, v->role);
+    return dbq_page(d, &q, "e.id DESC", summary_row, f->limit, out, next, "emails: list");
 }
 
 static const char sql_summary_admin[] = SUMMARY_COLS " WHERE e.id = $1";

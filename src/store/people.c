@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cadence.h"
 #include "core/fold.h"
 #include "core/jsonw.h"
 #include "core/timeutil.h"
@@ -29,13 +30,14 @@ const char *const person_marketo_field[PF_COUNT] = {
     "sfdcAccountId",
     "sfdcOpptyId",
     "leadOwnerEmailAddress",
+    "timeZone",
 };
 
 const char *const person_json_field[PF_COUNT] = {
     "first_name",   "last_name",       "email",           "phone",
     "title",        "company",         "source",          "linkedin_url",
     "sfdc_lead_id", "sfdc_contact_id", "sfdc_account_id", "sfdc_opportunity_id",
-    "owner_email",
+    "owner_email",  "time_zone",
 };
 
 int person_field_by_marketo_name(const char *name, size_t len)
@@ -44,6 +46,8 @@ int person_field_by_marketo_name(const char *name, size_t len)
         if (strlen(person_marketo_field[i]) == len &&
             memcmp(person_marketo_field[i], name, len) == 0)
             return i;
+    if (len == 9 && memcmp(name, "time_zone", 9) == 0)
+        return PF_TIME_ZONE;
     return -1;
 }
 
@@ -113,6 +117,28 @@ hail_err person_in_validate(const person_in *p)
             return hail_errf(HAIL_EINVAL, "%s is not valid UTF-8", person_marketo_field[i]);
     }
     return HAIL_OK;
+}
+
+int person_in_check_time_zone(person_in *p, char *warn, size_t warnsize)
+{
+    const char *v = p->f[PF_TIME_ZONE];
+    size_t n = p->len[PF_TIME_ZONE];
+    char name[72];
+    if (!v || n == 0)
+        return 0;
+    if (n < sizeof name) {
+        memcpy(name, v, n);
+        name[n] = '\0';
+        if (tz_valid(name))
+            return 0;
+    }
+    snprintf(warn, warnsize,
+             "unknown time zone '%.*s%s' (not in the system's tz database; an IANA name such "
+             "as Europe/Berlin is expected): stored as null",
+             (int)(n > 64 ? 64 : n), v, n > 64 ? "…" : "");
+    p->f[PF_TIME_ZONE] = NULL;
+    p->len[PF_TIME_ZONE] = 0;
+    return 1;
 }
 
 /* ---- search keys ----
@@ -470,7 +496,7 @@ static int nonempty(const person_in *p, int f)
     return p->f[f] && p->len[f] > 0;
 }
 
-/* Binds the 13 fields at 1..13 and active at 14. */
+/* Binds the PF_COUNT fields at 1..14 and active at 15. */
 static void bind_person(db_st *st, const person_in *p)
 {
     for (int i = 0; i < PF_COUNT; i++) {
@@ -479,26 +505,26 @@ static void bind_person(db_st *st, const person_in *p)
         else
             db_bind_null(st, i + 1);
     }
-    db_bind_i64(st, 14, nonempty(p, PF_OWNER_EMAIL));
+    db_bind_i64(st, PF_COUNT + 1, nonempty(p, PF_OWNER_EMAIL));
 }
 
 static const char sql_insert[] =
     "INSERT INTO people (first_name, last_name, email, phone, title, company, source,"
     " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
-    " owner_email, active, marketo_id, created_at, updated_at, deleted)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, 0)"
+    " owner_email, time_zone, active, marketo_id, created_at, updated_at, deleted)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, 0)"
     " RETURNING id";
 
 static const char sql_update[] =
     "UPDATE people SET first_name = $1, last_name = $2, email = $3, phone = $4, title = $5,"
     " company = $6, source = $7, linkedin_url = $8, sfdc_lead_id = $9, sfdc_contact_id = $10,"
-    " sfdc_account_id = $11, sfdc_opportunity_id = $12, owner_email = $13, active = $14,"
-    " updated_at = $15, deleted = 0 WHERE id = $16";
+    " sfdc_account_id = $11, sfdc_opportunity_id = $12, owner_email = $13, time_zone = $14,"
+    " active = $15, updated_at = $16, deleted = 0 WHERE id = $17";
 
 static const char sql_lookup[] =
     "SELECT active, deleted, first_name, last_name, email, phone, title, company, source,"
     " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
-    " owner_email, id FROM people WHERE marketo_id = $1";
+    " owner_email, time_zone, id FROM people WHERE marketo_id = $1";
 
 /* What is stored for a Marketo id. */
 typedef struct existing {
@@ -520,7 +546,7 @@ static hail_err lookup(people_writer *w, const person_in *p, existing *x)
         return rc == DB_DONE ? HAIL_OK : db_fail(w->d, "people: lookup");
     }
     x->found = 1;
-    x->id = db_col_i64(st, 15);
+    x->id = db_col_i64(st, PF_COUNT + 2);
     x->active = db_col_int(st, 0);
     int same = db_col_int(st, 1) == 0 && x->active == nonempty(p, PF_OWNER_EMAIL);
     for (int i = 0; same && i < PF_COUNT; i++) {
@@ -577,8 +603,8 @@ static hail_err put_row(people_writer *w, const person_in *p)
         if (!st)
             return HAIL_EDB;
         bind_person(st, p);
-        db_bind_i64(st, 15, p->marketo_id);
-        db_bind_i64(st, 16, now);
+        db_bind_i64(st, PF_COUNT + 2, p->marketo_id);
+        db_bind_i64(st, PF_COUNT + 3, now);
         int rc = db_step(st);
         int64_t id = rc == DB_ROW ? db_col_i64(st, 0) : 0;
         db_reset(st);
@@ -604,8 +630,8 @@ static hail_err put_row(people_writer *w, const person_in *p)
     if (!st)
         return HAIL_EDB;
     bind_person(st, p);
-    db_bind_i64(st, 15, now);
-    db_bind_i64(st, 16, x.id);
+    db_bind_i64(st, PF_COUNT + 2, now);
+    db_bind_i64(st, PF_COUNT + 3, x.id);
     if ((e = db_step_done(w->d, st, "people: update")))
         return e;
     w->st.updated++;
@@ -645,7 +671,7 @@ hail_err people_writer_put_valid(people_writer *w, const person_in *p)
 static const char sql_pg_copy_people[] =
     "COPY people (id, marketo_id, first_name, last_name, email, phone, title, company, source,"
     " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
-    " owner_email, active, deleted, created_at, updated_at) FROM STDIN";
+    " owner_email, time_zone, active, deleted, created_at, updated_at) FROM STDIN";
 static const char sql_pg_copy_search[] = "COPY people_search (key, person_id) FROM STDIN";
 
 static uint32_t *stage_slot(people_writer *w, int64_t marketo_id);
@@ -839,15 +865,15 @@ static hail_err pg_flush(people_writer *w)
 
 #define PEOPLE_COLS                                                                                \
     "first_name, last_name, email, phone, title, company, source, linkedin_url, sfdc_lead_id,"     \
-    " sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id, owner_email"
+    " sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id, owner_email, time_zone"
 #define DIFFERS(a, b)                                                                              \
     "(" a ".deleted <> 0 OR " a ".active <> " b ".active OR (" a ".first_name, " a                 \
     ".last_name, " a ".email, " a ".phone, " a ".title, " a ".company, " a ".source, " a           \
     ".linkedin_url, " a ".sfdc_lead_id, " a ".sfdc_contact_id, " a ".sfdc_account_id, " a          \
-    ".sfdc_opportunity_id, " a ".owner_email) IS DISTINCT FROM (" b ".first_name, " b              \
-    ".last_name, " b ".email, " b ".phone, " b ".title, " b ".company, " b ".source, " b           \
-    ".linkedin_url, " b ".sfdc_lead_id, " b ".sfdc_contact_id, " b ".sfdc_account_id, " b          \
-    ".sfdc_opportunity_id, " b ".owner_email))"
+    ".sfdc_opportunity_id, " a ".owner_email, " a ".time_zone) IS DISTINCT FROM (" b               \
+    ".first_name, " b ".last_name, " b ".email, " b ".phone, " b ".title, " b ".company, " b       \
+    ".source, " b ".linkedin_url, " b ".sfdc_lead_id, " b ".sfdc_contact_id, " b                   \
+    ".sfdc_account_id, " b ".sfdc_opportunity_id, " b ".owner_email, " b ".time_zone))"
 
 static const char sql_stage_merge[] =
     "WITH old AS (SELECT p.id, p.marketo_id, p.active FROM people p"
@@ -866,7 +892,7 @@ static const char sql_stage_merge[] =
              "  sfdc_contact_id = EXCLUDED.sfdc_contact_id, sfdc_account_id = "
              "EXCLUDED.sfdc_account_id,"
              "  sfdc_opportunity_id = EXCLUDED.sfdc_opportunity_id, owner_email = "
-             "EXCLUDED.owner_email,"
+             "EXCLUDED.owner_email, time_zone = EXCLUDED.time_zone,"
              "  active = EXCLUDED.active, deleted = 0, updated_at = EXCLUDED.updated_at"
              "  WHERE " DIFFERS(
                  "people", "EXCLUDED") ""
@@ -899,7 +925,8 @@ static hail_err stage_open(people_writer *w)
                                " sfdc_contact_id TEXT COLLATE \"C\","
                                " sfdc_account_id TEXT COLLATE \"C\","
                                " sfdc_opportunity_id TEXT COLLATE \"C\","
-                               " owner_email TEXT COLLATE \"C\", active BIGINT NOT NULL)"
+                               " owner_email TEXT COLLATE \"C\", time_zone TEXT COLLATE \"C\","
+                               " active BIGINT NOT NULL)"
                                " ON COMMIT DELETE ROWS;");
     if (!e && !(w->merge_st = db_prepare(w->d, sql_stage_merge)))
         e = db_fail(w->d, "people: merge");

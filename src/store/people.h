@@ -31,10 +31,14 @@ enum person_field {
     PF_SFDC_ACCOUNT_ID,
     PF_SFDC_OPPORTUNITY_ID,
     PF_OWNER_EMAIL,
+    PF_TIME_ZONE, /* an IANA zone name (person_in_check_time_zone) */
     PF_COUNT
 };
 
-/* Marketo REST field names (leads.json, bulk export columns, CSV import). */
+/* Marketo REST field names (leads.json, bulk export columns, CSV import).
+ * PF_TIME_ZONE is "timeZone" here (the CSV import also takes "time_zone");
+ * the Marketo sync reads it from the field HAIL_MARKETO_TIME_ZONE_FIELD
+ * names, and not at all when that is unset. */
 extern const char *const person_marketo_field[PF_COUNT];
 /* hail's JSON / column names. */
 extern const char *const person_json_field[PF_COUNT];
@@ -55,6 +59,11 @@ typedef struct person_in {
 /* Checks a record before it is written: id positive, values within limits,
  * valid UTF-8. Returns HAIL_EINVAL with a message naming the field. */
 hail_err person_in_validate(const person_in *p);
+
+/* When p has a time zone the system tz database does not know (tz_valid),
+ * makes it null and writes why to warn ("unknown time zone 'X' (…): stored
+ * as null"); returns 1. Otherwise 0 and p is unchanged. */
+int person_in_check_time_zone(person_in *p, char *warn, size_t warnsize);
 
 typedef struct people_stats {
     uint64_t seen;        /* records offered */

@@ -22,7 +22,7 @@
 #define PERSON_COLS                                                                                \
     "p.id, p.marketo_id, p.first_name, p.last_name, p.email, p.phone, p.title, p.company,"         \
     " p.source, p.linkedin_url, p.sfdc_lead_id, p.sfdc_contact_id, p.sfdc_account_id,"             \
-    " p.sfdc_opportunity_id, p.owner_email, p.active, p.created_at, p.updated_at"
+    " p.sfdc_opportunity_id, p.owner_email, p.time_zone, p.active, p.created_at, p.updated_at"
 
 /* Writes the person whose columns start at column `at` of st as a JSON
  * object: the one serializer of a person (people_get parses its output). */
@@ -45,11 +45,11 @@ static hail_err person_write(buf *b, db_st *st, int at)
             e = jsonw_str(b, v, v ? (size_t)db_col_bytes(st, at + i + 2) : 0);
     }
     char c[TIME_ISO_LEN], u[TIME_ISO_LEN];
-    time_format_iso(db_col_i64(st, at + 16), c);
-    time_format_iso(db_col_i64(st, at + 17), u);
+    time_format_iso(db_col_i64(st, at + PF_COUNT + 3), c);
+    time_format_iso(db_col_i64(st, at + PF_COUNT + 4), u);
     if (!e)
         e = buf_printf(b, ",\"active\":%s,\"created_at\":\"%s\",\"updated_at\":\"%s\"}",
-                       db_col_int(st, at + 15) ? "true" : "false", c, u);
+                       db_col_int(st, at + PF_COUNT + 2) ? "true" : "false", c, u);
     return e;
 }
 
@@ -96,8 +96,8 @@ hail_err people_fields(db *d, int64_t id, json_t *data)
     /* The columns of person_json_field, in its order. */
     db_st *st = db_stmt(d, "SELECT p.first_name, p.last_name, p.email, p.phone, p.title, p.company,"
                            " p.source, p.linkedin_url, p.sfdc_lead_id, p.sfdc_contact_id,"
-                           " p.sfdc_account_id, p.sfdc_opportunity_id, p.owner_email"
-                           " FROM people p WHERE p.id = $1");
+                           " p.sfdc_account_id, p.sfdc_opportunity_id, p.owner_email,"
+                           " p.time_zone FROM people p WHERE p.id = $1");
     if (!st)
         return HAIL_EDB;
     db_bind_i64(st, 1, id);

@@ -552,6 +552,28 @@ static const char *const migrations[] = {
     "  WHERE sfdc_contact_id IS NOT NULL;"
     /* -- end 7 P -- */
     /* -- 7 B: Best Bets -- */
+    /* Best Bets (store/bestbets.c, core/bestbets.h): one row per person with
+     * a human open, click or reply, kept by activity_record in the event's
+     * transaction (`hail bestbets rebuild` recomputes it from the log).
+     * owner is lower(people.owner_email) ('' for none), kept by the trigger;
+     * rank_key orders people by time-decayed engagement at any moment, so
+     * best_bets_owner serves an owner's list as one range read. */
+    "CREATE TABLE best_bets ("
+    "  person_id INTEGER PRIMARY KEY,"
+    "  owner TEXT NOT NULL,"
+    "  rank_key REAL NOT NULL,"
+    "  u_sum REAL NOT NULL,"
+    "  u_at INTEGER NOT NULL,"
+    "  last_at INTEGER NOT NULL,"
+    "  opens INTEGER NOT NULL, open_at INTEGER,"
+    "  clicks INTEGER NOT NULL, click_at INTEGER,"
+    "  replies INTEGER NOT NULL, reply_at INTEGER);"
+    "CREATE INDEX best_bets_owner ON best_bets(owner, rank_key, person_id);"
+    "CREATE TRIGGER best_bets_owner_change AFTER UPDATE OF owner_email ON people"
+    "  WHEN lower(coalesce(old.owner_email, '')) IS NOT lower(coalesce(new.owner_email, ''))"
+    "  BEGIN"
+    "  UPDATE best_bets SET owner = lower(coalesce(new.owner_email, '')) WHERE person_id = new.id;"
+    "END;"
     /* -- end 7 B -- */
     /* -- 7 R: reports -- */
     /* -- end 7 R -- */

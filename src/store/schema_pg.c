@@ -557,6 +557,28 @@ static const char *const migrations[] = {
     "  WHERE sfdc_contact_id IS NOT NULL;"
     /* -- end 7 P -- */
     /* -- 7 B: Best Bets -- */
+    /* Best Bets: as in schema.c (store/bestbets.c). */
+    "CREATE TABLE best_bets ("
+    "  person_id BIGINT PRIMARY KEY,"
+    "  owner " T " NOT NULL,"
+    "  rank_key DOUBLE PRECISION NOT NULL,"
+    "  u_sum DOUBLE PRECISION NOT NULL,"
+    "  u_at BIGINT NOT NULL,"
+    "  last_at BIGINT NOT NULL,"
+    "  opens BIGINT NOT NULL, open_at BIGINT,"
+    "  clicks BIGINT NOT NULL, click_at BIGINT,"
+    "  replies BIGINT NOT NULL, reply_at BIGINT);"
+    "CREATE INDEX best_bets_owner ON best_bets(owner, rank_key, person_id);"
+    "CREATE FUNCTION best_bets_owner_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  UPDATE best_bets SET owner = lower(coalesce(NEW.owner_email, ''))"
+    "    WHERE person_id = NEW.id;"
+    "  RETURN NULL;"
+    " END $$;"
+    "CREATE TRIGGER best_bets_owner_change AFTER UPDATE OF owner_email ON people FOR EACH ROW"
+    "  WHEN (lower(coalesce(OLD.owner_email, '')) IS DISTINCT FROM"
+    "    lower(coalesce(NEW.owner_email, '')))"
+    "  EXECUTE FUNCTION best_bets_owner_change();"
     /* -- end 7 B -- */
     /* -- 7 R: reports -- */
     /* -- end 7 R -- */

@@ -4,6 +4,7 @@
 
 #include "core/buf.h"
 #include "core/timeutil.h"
+#include "store/dbread.h"
 
 #define TASK_SELECT                                                                                \
     "SELECT t.id, t.type, t.name, t.person_id, p.first_name, p.last_name, p.email, p.phone,"       \
@@ -85,29 +86,10 @@ hail_err tasks_load(db *d, const tasks_viewer *v, int64_t id, task_row *out)
     return db_fail(d, "tasks: read");
 }
 
-static json_t *time_or_null(db_st *st, int i)
-{
-    if (db_col_null(st, i))
-        return json_null();
-    char t[TIME_ISO_LEN];
-    time_format_iso(db_col_i64(st, i), t);
-    return json_string(t);
-}
-
-static json_t *id_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_integer(db_col_i64(st, i));
-}
-
 static const char *text_or_empty(db_st *st, int i)
 {
     const char *s = db_col_text(st, i);
     return s ? s : "";
-}
-
-static json_t *text_or_null(db_st *st, int i)
-{
-    return db_col_null(st, i) ? json_null() : json_string(db_col_text(st, i));
 }
 
 /* {id, name} from columns id_col and name_col, or null. */
@@ -138,9 +120,9 @@ static json_t *task_row_json(db *d, db_st *st)
         if (p) {
             json_object_set_new(p, "id", json_integer(db_col_i64(st, 3)));
             json_object_set_new(p, "name", json_string(name));
-            json_object_set_new(p, "email", text_or_null(st, 6));
-            json_object_set_new(p, "phone", text_or_null(st, 7));
-            json_object_set_new(p, "company", text_or_null(st, 8));
+            json_object_set_new(p, "email", db_json_text(st, 6));
+            json_object_set_new(p, "phone", db_json_text(st, 7));
+            json_object_set_new(p, "company", db_json_text(st, 8));
         }
         json_object_set_new(o, "person", p ? p : json_null());
     }
@@ -148,17 +130,17 @@ static json_t *task_row_json(db *d, db_st *st)
         o, "assignee",
         json_pack("{sI ss}", "id", (json_int_t)db_col_i64(st, 9), "name", text_or_empty(st, 10)));
     json_object_set_new(o, "campaign", ref_or_null(st, 11, 12));
-    json_object_set_new(o, "step_position", id_or_null(st, 13));
+    json_object_set_new(o, "step_position", db_json_int(st, 13));
     json_object_set_new(o, "template", ref_or_null(st, 14, 15));
-    json_object_set_new(o, "due_at", time_or_null(st, 16));
+    json_object_set_new(o, "due_at", db_json_time(st, 16));
     json_object_set_new(o, "priority", json_string(text_or_empty(st, 17)));
     json_object_set_new(o, "details", json_string(text_or_empty(st, 18)));
     json_object_set_new(o, "status", json_string(text_or_empty(st, 19)));
-    json_object_set_new(o, "completed_at", time_or_null(st, 20));
-    json_object_set_new(o, "email_id", id_or_null(st, 21));
-    json_object_set_new(o, "call_id", id_or_null(st, 22));
-    json_object_set_new(o, "created_at", time_or_null(st, 23));
-    json_object_set_new(o, "updated_at", time_or_null(st, 24));
+    json_object_set_new(o, "completed_at", db_json_time(st, 20));
+    json_object_set_new(o, "email_id", db_json_int(st, 21));
+    json_object_set_new(o, "call_id", db_json_int(st, 22));
+    json_object_set_new(o, "created_at", db_json_time(st, 23));
+    json_object_set_new(o, "updated_at", db_json_time(st, 24));
     return o;
 }
 

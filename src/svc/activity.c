@@ -3,6 +3,7 @@
 #include "svc/activity.h"
 
 #include "sched/scheduler.h"
+#include "store/bestbets.h"
 
 #include <string.h>
 
@@ -90,6 +91,10 @@ hail_err activity_record(db *d, const activity *a, int64_t *id_out)
     /* Its effects on campaigns commit with it (a reply ends a campaign). */
     if (!e)
         e = sched_on_activity(d, a, id);
+    /* So does its person's Best Bets state (human opens, clicks, replies). */
+    if (!e)
+        e = bestbets_on_event(d, a->person_id, a->type, a->occurred_at > 0 ? a->occurred_at : now,
+                              a->machine);
     if (!e && id_out)
         *id_out = id;
     return e;

@@ -102,6 +102,7 @@ hail_err settings_load(hail_settings *s)
     s->marketo.since = env("HAIL_MARKETO_SINCE");
     s->marketo.poll_seconds = env("HAIL_MARKETO_POLL_SECONDS");
     s->marketo.sync_interval = env("HAIL_MARKETO_SYNC_INTERVAL");
+    s->marketo.time_zone_field = env("HAIL_MARKETO_TIME_ZONE_FIELD");
     if ((v = env("HAIL_LISTEN")))
         s->listen = v;
     s->web_root = env("HAIL_WEB_ROOT");

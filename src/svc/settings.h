@@ -34,6 +34,7 @@ typedef struct hail_settings {
     struct {
         const char *url, *client_id, *client_secret, *smart_list_id, *since, *poll_seconds,
             *sync_interval;
+        const char *time_zone_field; /* HAIL_MARKETO_TIME_ZONE_FIELD */
     } marketo;
 
     /* sales email */

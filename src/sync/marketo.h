@@ -71,11 +71,19 @@ size_t mkto_window_count(int64_t since, int64_t until);
  * November), as epoch microseconds. */
 int64_t mkto_quota_reset_us(int64_t now_us);
 
-/* The fields the sync requests, "id" first then person_marketo_field[]. */
-#define MKTO_NFIELDS (PF_COUNT + 1)
+/* The fields the sync always requests, "id" first then person_marketo_field[]
+ * but the time zone (read from the field marketo_config.time_zone_field
+ * names, when set). */
+#define MKTO_NFIELDS PF_COUNT
 extern const char *const mkto_fields[MKTO_NFIELDS];
 /* "id,firstName,…" (static). */
 const char *mkto_fields_csv(void);
+/* 1 when name can be HAIL_MARKETO_TIME_ZONE_FIELD: 1 to 64 letters, digits
+ * or _, and not "id" or one of mkto_fields. */
+int mkto_field_name_ok(const char *name);
+/* The Marketo name of person field f: person_marketo_field[f], or for
+ * PF_TIME_ZONE tz_field (NULL: the sync does not read it). */
+const char *mkto_field_name(int f, const char *tz_field);
 
 /* ---- checkpoint: what an interrupted sync resumes from (kv marketo.checkpoint) ---- */
 
@@ -212,8 +220,13 @@ int mkto_lease_holder(db *d, long long *pid);
 /* When the last successful sync started (epoch µs), 0 if never. */
 int64_t mkto_last_success(db *d);
 
-/* Builds a person from a leads.json record. Non-string values are written as
- * text into scratch (at least 64 * PF_COUNT bytes). HAIL_EINVAL without an id. */
-hail_err mkto_person_from_json(json_t *rec, person_in *p, char *scratch, size_t scratch_size);
+/* Builds a person from a leads.json record; its time zone from the field
+ * tz_field (NULL: none). Non-string values are written as text into scratch
+ * (at least 64 * PF_COUNT bytes). HAIL_EINVAL without an id. */
+hail_err mkto_person_from_json(json_t *rec, const char *tz_field, person_in *p, char *scratch,
+                               size_t scratch_size);
+/* person_in_check_time_zone, logging a warning for the lead when its time
+ * zone is unknown (it is then stored as null). */
+void mkto_check_time_zone(person_in *p, const char *tz_field);
 
 #endif

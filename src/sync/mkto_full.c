@@ -360,6 +360,8 @@ static hail_err header_text(const csv_record *h, char *out, size_t size)
 
 static hail_err take_header(importer *im, const csv_record *h)
 {
+    const char *tzf = im->f->r->cfg->time_zone_field;
+    im->map.time_zone_column = tzf ? tzf : ""; /* "": no column is the time zone */
     hail_err e = mcsv_map_header(&im->map, h);
     if (e)
         return hail_errf(HAIL_EREMOTE, "Marketo's export file: %s", hail_errmsg());
@@ -369,10 +371,18 @@ static hail_err take_header(importer *im, const csv_record *h)
     for (size_t i = 0; i < im->map.ncols; i++)
         if (im->map.field_of_col[i] >= 0)
             have[im->map.field_of_col[i]] = 1;
-    for (int i = 0; i < PF_COUNT; i++)
+    for (int i = 0; i < PF_TIME_ZONE; i++)
         if (!have[i])
             return hail_errf(HAIL_EREMOTE, "Marketo's export file has no %s column",
                              person_marketo_field[i]);
+    /* The time zone only when the setting names it; an export job made
+     * before it was set (a resumed full sync) has no such column: its
+     * people get no time zone rather than the sync failing on every resume. */
+    if (tzf && !have[PF_TIME_ZONE])
+        log_warn("marketo: the export file has no %s column (an export made before "
+                 "HAIL_MARKETO_TIME_ZONE_FIELD was set): its people are synced without a time "
+                 "zone",
+                 tzf);
     im->have_header = 1;
     return HAIL_OK;
 }
@@ -412,6 +422,7 @@ static hail_err on_row(void *ctx, const csv_record *rec)
     person_in p;
     hail_err e = mcsv_person(&im->map, rec, &p);
     if (!e) {
+        mkto_check_time_zone(&p, r->cfg->time_zone_field);
         if ((e = batch_add(im, &p)))
             return e;
     } else if (e == HAIL_EINVAL) {
@@ -645,6 +656,8 @@ static hail_err export_create(mkto_run *r, mkto_job *j)
     json_t *fields = json_array();
     for (int i = 0; fields && i < MKTO_NFIELDS; i++)
         json_array_append_new(fields, json_string(mkto_fields[i]));
+    if (fields && r->cfg->time_zone_field)
+        json_array_append_new(fields, json_string(r->cfg->time_zone_field));
     json_t *filter;
     if (r->ck.smart_list_id > 0) {
         filter = json_pack("{s:I}", "smartListId", (json_int_t)r->ck.smart_list_id);

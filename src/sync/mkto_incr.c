@@ -96,7 +96,8 @@ static hail_err feed_page(mkto_run *r, const char *path, const char *token, int 
     if (!e)
         e = mkto_escape(&q, token);
     if (!e && with_fields)
-        e = buf_printf(&q, "&fields=%s", mkto_fields_csv());
+        e = buf_printf(&q, "&fields=%s%s%s", mkto_fields_csv(), r->cfg->time_zone_field ? "," : "",
+                       r->cfg->time_zone_field ? r->cfg->time_zone_field : "");
     if (!e)
         e = buf_puts(&q, "&batchSize=300");
     if (!e)
@@ -124,7 +125,9 @@ static hail_err fetch_leads(mkto_run *r, const int64_t *ids, size_t n, json_t *r
     for (size_t i = 0; !e && i < n; i++)
         e = buf_printf(&base, "%s%lld", i ? "," : "", (long long)ids[i]);
     if (!e)
-        e = buf_printf(&base, "&fields=%s&batchSize=%d", mkto_fields_csv(), LEADS_PER_CALL);
+        e = buf_printf(&base, "&fields=%s%s%s&batchSize=%d", mkto_fields_csv(),
+                       r->cfg->time_zone_field ? "," : "",
+                       r->cfg->time_zone_field ? r->cfg->time_zone_field : "", LEADS_PER_CALL);
     buf q = BUF_INIT(64 * 1024);
     char *page = NULL;
     while (!e) {
@@ -170,7 +173,9 @@ static hail_err write_leads(mkto_run *r, json_t *roots, const int64_t *want, siz
                 continue;
             }
             person_in p;
-            e = mkto_person_from_json(rec, &p, scratch, sizeof scratch);
+            e = mkto_person_from_json(rec, r->cfg->time_zone_field, &p, scratch, sizeof scratch);
+            if (!e)
+                mkto_check_time_zone(&p, r->cfg->time_zone_field);
             if (!e)
                 e = idvec_push(&got, p.marketo_id);
             if (!e)

@@ -35,6 +35,26 @@ const char *mkto_fields_csv(void)
            "sfdcLeadId,sfdcContactId,sfdcAccountId,sfdcOpptyId,leadOwnerEmailAddress";
 }
 
+int mkto_field_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((name[i] >= 'a' && name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+              (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+            return 0;
+    for (int i = 0; i < MKTO_NFIELDS; i++)
+        if (strcmp(name, mkto_fields[i]) == 0)
+            return 0;
+    return 1;
+}
+
+const char *mkto_field_name(int f, const char *tz_field)
+{
+    return f == PF_TIME_ZONE ? tz_field : person_marketo_field[f];
+}
+
 mkto_action mkto_classify(const char *code)
 {
     static const struct {
@@ -342,7 +362,8 @@ out:
 
 /* ---- leads.json records ---- */
 
-hail_err mkto_person_from_json(json_t *rec, person_in *p, char *scratch, size_t scratch_size)
+hail_err mkto_person_from_json(json_t *rec, const char *tz_field, person_in *p, char *scratch,
+                               size_t scratch_size)
 {
     memset(p, 0, sizeof *p);
     json_t *id = json_object_get(rec, "id");
@@ -354,7 +375,8 @@ hail_err mkto_person_from_json(json_t *rec, person_in *p, char *scratch, size_t 
         return hail_errf(HAIL_EINVAL, "a lead record without a valid id");
     size_t used = 0;
     for (int i = 0; i < PF_COUNT; i++) {
-        json_t *v = json_object_get(rec, person_marketo_field[i]);
+        const char *name = mkto_field_name(i, tz_field);
+        json_t *v = name ? json_object_get(rec, name) : NULL;
         if (json_is_string(v)) {
             p->f[i] = json_string_value(v);
             p->len[i] = json_string_length(v);

@@ -56,6 +56,7 @@ void marketo_config_release(marketo_config *c)
     if (c->client_secret)
         sodium_memzero(c->client_secret, strlen(c->client_secret));
     free(c->client_secret);
+    free(c->time_zone_field);
     memset(c, 0, sizeof *c);
 }
 
@@ -115,10 +116,31 @@ hail_err marketo_config_load(marketo_config *c)
     if ((v = set->marketo.sync_interval) &&
         (e = parse_seconds("HAIL_MARKETO_SYNC_INTERVAL", v, 0.1, 7 * 86400, &c->interval_us)))
         goto fail;
+    if ((v = set->marketo.time_zone_field) && *v) {
+        if (!mkto_field_name_ok(v)) {
+            e = hail_errf(HAIL_EINVAL,
+                          "HAIL_MARKETO_TIME_ZONE_FIELD must be a Marketo field's REST API name "
+                          "(letters, digits and _, at most 64, not one the sync already reads), "
+                          "not '%.64s'",
+                          v);
+            goto fail;
+        }
+        if (!(c->time_zone_field = strdup(v))) {
+            e = HAIL_ENOMEM;
+            goto fail;
+        }
+    }
     return HAIL_OK;
 fail:
     marketo_config_release(c);
     return e;
+}
+
+void mkto_check_time_zone(person_in *p, const char *tz_field)
+{
+    char why[200];
+    if (person_in_check_time_zone(p, why, sizeof why))
+        log_warn("marketo: lead %lld, field %s: %s", (long long)p->marketo_id, tz_field, why);
 }
 
 /* ---- run helpers shared by the sync kinds ---- */

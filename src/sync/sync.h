@@ -34,6 +34,8 @@ typedef struct marketo_config {
     int64_t since_us;      /* HAIL_MARKETO_SINCE: earliest createdAt of a full sync */
     int64_t poll_us;       /* HAIL_MARKETO_POLL_SECONDS: export status poll interval */
     int64_t interval_us;   /* HAIL_MARKETO_SYNC_INTERVAL: the server's incremental period */
+    char *time_zone_field; /* HAIL_MARKETO_TIME_ZONE_FIELD: the lead field holding the
+                              person's time zone; NULL = none */
 } marketo_config;
 
 /* URL, client id and secret are all set (non-empty). */

@@ -13,12 +13,13 @@ from harness import Hail
 
 COLUMNS = ["id", "firstName", "lastName", "email", "phone", "title", "company", "leadSource",
            "linkedInProfileURL", "sfdcLeadId", "sfdcContactId", "sfdcAccountId", "sfdcOpptyId",
-           "leadOwnerEmailAddress"]
+           "leadOwnerEmailAddress", "timeZone"]
 JSON_OF = {"firstName": "first_name", "lastName": "last_name", "email": "email", "phone": "phone",
            "title": "title", "company": "company", "leadSource": "source",
            "linkedInProfileURL": "linkedin_url", "sfdcLeadId": "sfdc_lead_id",
            "sfdcContactId": "sfdc_contact_id", "sfdcAccountId": "sfdc_account_id",
-           "sfdcOpptyId": "sfdc_opportunity_id", "leadOwnerEmailAddress": "owner_email"}
+           "sfdcOpptyId": "sfdc_opportunity_id", "leadOwnerEmailAddress": "owner_email",
+           "timeZone": "time_zone"}
 PERSON_KEYS = {"id", "marketo_id", "active", "created_at", "updated_at"} | set(JSON_OF.values())
 
 REP = "rep@example.com"
@@ -30,7 +31,7 @@ NAMED = [
      "phone": "+34 600 000 001", "title": "CTO", "company": "Acme Corp", "leadSource": "Webinar",
      "linkedInProfileURL": "https://www.linkedin.com/in/josegarcia", "sfdcLeadId": "00Q1",
      "sfdcContactId": "0031", "sfdcAccountId": "001ACME", "sfdcOpptyId": "006BIG",
-     "leadOwnerEmailAddress": REP},
+     "leadOwnerEmailAddress": REP, "timeZone": "Europe/Madrid"},
     {"id": 17, "firstName": "Hans", "lastName": "Müller", "email": "hans@bergbau.example",
      "company": "Bergbau GmbH", "sfdcAccountId": "001BERG", "leadOwnerEmailAddress": MGR},
     {"id": 5, "firstName": "Anna", "lastName": "Smith", "email": "anna@acme.example",
@@ -335,7 +336,7 @@ class PeopleListTest(PeopleCase):
         jose = listed[900]
         p = self.get("/api/v1/people/%d" % jose["id"])
         self.assertEqual(set(p), PERSON_KEYS)
-        self.assertEqual(len(p), 18)
+        self.assertEqual(len(p), 19)
         self.assertEqual(p, jose)
         for col, key in JSON_OF.items():
             self.assertEqual(p[key], NAMED[0][col], key)
@@ -345,7 +346,7 @@ class PeopleListTest(PeopleCase):
         hans = self.get("/api/v1/people/%d" % listed[17]["id"])
         self.assertEqual(set(hans), PERSON_KEYS)
         for key in ("phone", "title", "source", "linkedin_url", "sfdc_lead_id",
-                    "sfdc_contact_id", "sfdc_opportunity_id"):
+                    "sfdc_contact_id", "sfdc_opportunity_id", "time_zone"):
             self.assertIsNone(hans[key], key)
         self.assertEqual(hans["last_name"], "Müller")
 
@@ -363,7 +364,7 @@ class PeopleListTest(PeopleCase):
         bob = self.get("/api/v1/people/%d" % bob_id)
         self.assertIs(bob["active"], False)
         self.assertIsNone(bob["owner_email"])
-        self.assertEqual(len(bob), 18)
+        self.assertEqual(len(bob), 19)
         self.assertEqual(bob["email"], "bob@acme.example")
 
     def test_unknown_person_is_404(self):
@@ -453,6 +454,76 @@ class OwnerChangeTest(PeopleCase):
         self.assertEqual(len(people), n + 1)
         self.assertEqual(self.q("jose"), ["José García", "José García"])
         self.assertEqual(len({p["id"] for p in people if p["email"] == extra["email"]}), 2)
+
+
+class TimeZoneImportTest(PeopleCase):
+    """`hail import people` fills time_zone from a timeZone or time_zone column:
+    a zone the system's tz database does not know is stored as null with a
+    warning naming the line, and the row is still imported."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.h = Hail()
+        cls.h.add_user(REP, "Rep", "rep")
+        cls.rep = cls.h.token(REP)
+
+    @classmethod
+    def tearDownClass(cls):
+        ApiCase("close_checked").close_checked(cls.h)
+
+    def write(self, name, text):
+        path = os.path.join(self.h.dir, name)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def zones(self):
+        rows = self.h.sql("SELECT marketo_id, time_zone FROM people ORDER BY marketo_id")
+        return {int(r[0]): r[1] for r in rows}
+
+    def test_time_zone_column_unknown_zone_warns(self):
+        path = self.write("tz.csv", "id,firstName,leadOwnerEmailAddress,time_zone\n"
+                                    "501,Asha,rep@example.com,Asia/Kolkata\n"
+                                    "502,Mars,rep@example.com,Mars/Olympus_Mons\n"
+                                    "503,Nobody,rep@example.com,\n"
+                                    "504,Lena,rep@example.com,Europe/Berlin\n")
+        p = self.h.run("import", "people", path)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr,
+                         "%s: warning: line 3: unknown time zone 'Mars/Olympus_Mons' (not in the "
+                         "system's tz database; an IANA name such as Europe/Berlin is expected): "
+                         "stored as null\n" % path)
+        self.assertRegex(p.stdout, r"^imported 4 rows in [0-9.]+ s: 4 new, 0 updated, "
+                                   r"0 unchanged, 0 deactivated\n$")
+        z = self.zones()
+        self.assertEqual({k: z[k] for k in (501, 502, 503, 504)},
+                         {501: "Asia/Kolkata", 502: None, 503: None, 504: "Europe/Berlin"})
+        # The camelCase column (Marketo's name) works the same; a changed zone is an update.
+        path = self.write("tz2.csv", "id,firstName,leadOwnerEmailAddress,timeZone\n"
+                                     "501,Asha,rep@example.com,America/New_York\n"
+                                     "504,Lena,rep@example.com,Europe/Berlin\n")
+        p = self.h.run("import", "people", path)
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertRegex(p.stdout, r"^imported 2 rows in [0-9.]+ s: 0 new, 1 updated, "
+                                   r"1 unchanged, 0 deactivated\n$")
+        self.assertEqual(self.zones()[501], "America/New_York")
+        # Person JSON shows it.
+        self.h.start()
+        try:
+            people = {p["marketo_id"]: p for p in self.get("/api/v1/people?limit=200")["data"]}
+            self.assertEqual(people[501]["time_zone"], "America/New_York")
+            self.assertIsNone(people[502]["time_zone"])
+            one = self.get("/api/v1/people/%d" % people[504]["id"])
+            self.assertEqual(one["time_zone"], "Europe/Berlin")
+        finally:
+            self.h.stop()
+
+    def test_both_time_zone_columns_is_an_error(self):
+        path = self.write("tz3.csv", "id,timeZone,time_zone\n601,UTC,UTC\n")
+        p = self.h.run("import", "people", path)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr, "%s: line 1: column timeZone (or time_zone) appears twice\n"
+                                   "hail: nothing was imported\n" % path)
 
 
 if __name__ == "__main__":

@@ -265,7 +265,7 @@ class TasksTest(ApiCase):
         self.assertError(self.req("GET", "/api/v1/tasks/%d/email" % t["id"]), 422, "invalid",
                          "task %d is a custom task, not an email task" % t["id"])
         self.assertError(self.req("POST", "/api/v1/tasks/%d/complete" % t["id"], {"cc": ["nope"]}), 400,
-                         "bad_request", "cc[0] must be an email address")
+                         "bad_request", "cc[0] 'nope' is not a valid email address")
         self.req("DELETE", "/api/v1/tasks/%d" % t["id"], status=204)
 
     def test_complete_call_task_logs_it(self):

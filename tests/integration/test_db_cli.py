@@ -22,8 +22,8 @@ PEOPLE = (HEADER +
 
 # The tables of the schema in the order the copy takes them: a table after
 # those it refers to, otherwise by name.
-COPY_ORDER = ["account_companies", "activities", "blocked_domains", "call_outcomes", "call_reasons",
-              "caller_ids", "channels", "dialer_events", "holidays", "inbound_messages",
+COPY_ORDER = ["account_companies", "activities", "best_bets", "blocked_domains", "call_outcomes",
+              "call_reasons", "caller_ids", "channels", "dialer_events", "holidays", "inbound_messages",
               "kv", "leases", "login_failures", "people", "people_search", "people_unsubscribed",
               "sync_runs", "teams", "unsubscribes", "users", "voicemail_drops",
               "api_tokens", "calls", "senders", "sessions", "tasks", "team_members", "templates",

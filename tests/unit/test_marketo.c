@@ -358,8 +358,20 @@ static void test_sha_state_roundtrip(void **state)
 static void test_fields(void **state)
 {
     assert_string_equal(mkto_fields[0], "id");
-    for (int i = 0; i < PF_COUNT; i++)
+    for (int i = 0; i < PF_TIME_ZONE; i++)
         assert_string_equal(mkto_fields[i + 1], person_marketo_field[i]);
+    assert_int_equal(MKTO_NFIELDS, PF_TIME_ZONE + 1); /* the time zone only when configured */
+    assert_string_equal(mkto_field_name(PF_EMAIL, NULL), "email");
+    assert_null(mkto_field_name(PF_TIME_ZONE, NULL));
+    assert_string_equal(mkto_field_name(PF_TIME_ZONE, "tz__c"), "tz__c");
+    /* HAIL_MARKETO_TIME_ZONE_FIELD: a REST name, not one the sync reads already. */
+    assert_true(mkto_field_name_ok("timeZone"));
+    assert_true(mkto_field_name_ok("Time_Zone__c"));
+    const char *bad[] = {
+        "",    "id",  "email", "leadOwnerEmailAddress",
+        "a,b", "a b", "a&b=c", "x2345678901234567890123456789012345678901234567890123456789012345"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_false(mkto_field_name_ok(bad[i]));
     /* The comma list names the same fields in the same order. */
     char expect[512] = "";
     size_t n = 0;
@@ -375,7 +387,7 @@ static void test_person_from_json(void **state)
     json_t *j = parse("{\"id\":42,\"firstName\":\"Zoë\",\"lastName\":null,\"phone\":5551234,"
                       "\"sfdcAccountId\":\"001A\",\"leadOwnerEmailAddress\":\"rep@x.com\","
                       "\"title\":true,\"company\":\"null\"}");
-    assert_int_equal(mkto_person_from_json(j, &p, scratch, sizeof scratch), HAIL_OK);
+    assert_int_equal(mkto_person_from_json(j, NULL, &p, scratch, sizeof scratch), HAIL_OK);
     assert_int_equal(p.marketo_id, 42);
     assert_int_equal(p.len[PF_FIRST_NAME], strlen("Zoë"));
     assert_memory_equal(p.f[PF_FIRST_NAME], "Zoë", p.len[PF_FIRST_NAME]);
@@ -385,10 +397,29 @@ static void test_person_from_json(void **state)
     assert_string_equal(p.f[PF_TITLE], "true");
     assert_string_equal(p.f[PF_COMPANY], "null"); /* a string is a string */
     assert_string_equal(p.f[PF_OWNER_EMAIL], "rep@x.com");
+    assert_null(p.f[PF_TIME_ZONE]); /* no time zone field configured */
+    json_decref(j);
+
+    /* The time zone from the configured field; unknown zones become null. */
+    j = parse("{\"id\":5,\"tz__c\":\"Asia/Kolkata\",\"timeZone\":\"Europe/Paris\"}");
+    assert_int_equal(mkto_person_from_json(j, "tz__c", &p, scratch, sizeof scratch), HAIL_OK);
+    assert_string_equal(p.f[PF_TIME_ZONE], "Asia/Kolkata");
+    char why[200];
+    assert_int_equal(person_in_check_time_zone(&p, why, sizeof why), 0);
+    assert_string_equal(p.f[PF_TIME_ZONE], "Asia/Kolkata");
+    json_decref(j);
+    j = parse("{\"id\":6,\"tz__c\":\"Mars/Olympus_Mons\"}");
+    assert_int_equal(mkto_person_from_json(j, "tz__c", &p, scratch, sizeof scratch), HAIL_OK);
+    assert_int_equal(person_in_check_time_zone(&p, why, sizeof why), 1);
+    assert_null(p.f[PF_TIME_ZONE]);
+    assert_int_equal(p.len[PF_TIME_ZONE], 0);
+    assert_string_equal(why, "unknown time zone 'Mars/Olympus_Mons' (not in the system's tz "
+                             "database; an IANA name such as Europe/Berlin is expected): stored "
+                             "as null");
     json_decref(j);
 
     j = parse("{\"id\":\"77\"}");
-    assert_int_equal(mkto_person_from_json(j, &p, scratch, sizeof scratch), HAIL_OK);
+    assert_int_equal(mkto_person_from_json(j, NULL, &p, scratch, sizeof scratch), HAIL_OK);
     assert_int_equal(p.marketo_id, 77);
     assert_null(p.f[PF_OWNER_EMAIL]);
     json_decref(j);
@@ -396,7 +427,7 @@ static void test_person_from_json(void **state)
     const char *bad[] = {"{\"email\":\"a@b\"}", "{\"id\":0}", "{\"id\":-3}", "{\"id\":\"x\"}"};
     for (size_t i = 0; i < 4; i++) {
         j = parse(bad[i]);
-        assert_int_equal(mkto_person_from_json(j, &p, scratch, sizeof scratch), HAIL_EINVAL);
+        assert_int_equal(mkto_person_from_json(j, NULL, &p, scratch, sizeof scratch), HAIL_EINVAL);
         json_decref(j);
     }
 }

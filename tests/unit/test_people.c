@@ -439,6 +439,19 @@ static void test_insert_unchanged_update(void **state)
     assert_string_equal(jstr(o, "title"), "Mathematician");
     assert_null(jstr(o, "company"));
     assert_string_equal(jstr(o, "first_name"), "ADA");
+    assert_null(jstr(o, "time_zone"));
+    json_decref(o);
+    /* the time zone alone changing is a change too */
+    w = wopen(f->d, 0);
+    set(&p, PF_TIME_ZONE, "Asia/Kolkata");
+    put(w, &p);
+    put(w, &p);
+    st = people_writer_stats(w);
+    assert_int_equal(st->updated, 1);
+    assert_int_equal(st->unchanged, 1);
+    assert_int_equal(people_writer_close(w, 1), HAIL_OK);
+    o = get(f->d, 1001);
+    assert_string_equal(jstr(o, "time_zone"), "Asia/Kolkata");
     json_decref(o);
     /* the keys follow: the company is gone, the name folds as before */
     expect_keys(f->d, 1001, "ada lovelace|ada@example.com|lovelace");
@@ -2046,6 +2059,7 @@ static void test_get_json_shape(void **state)
         "sfdc_account_id",
         "sfdc_opportunity_id",
         "owner_email",
+        "time_zone",
         "active",
         "created_at",
         "updated_at",
@@ -2074,7 +2088,8 @@ static void test_get_json_shape(void **state)
                                         "linkedin_url",
                                         "sfdc_contact_id",
                                         "sfdc_account_id",
-                                        "sfdc_opportunity_id"};
+                                        "sfdc_opportunity_id",
+                                        "time_zone"};
     for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
         assert_true(json_is_null(json_object_get(o, nulls[i])));
     assert_true(json_is_true(json_object_get(o, "active")));
@@ -2806,7 +2821,7 @@ static void expect_same_store(db *lite, db *pg)
     static const char *const q[] = {
         "SELECT marketo_id, first_name, last_name, email, phone, title, company, source,"
         " linkedin_url, sfdc_lead_id, sfdc_contact_id, sfdc_account_id, sfdc_opportunity_id,"
-        " owner_email, active, deleted FROM people ORDER BY marketo_id",
+        " owner_email, time_zone, active, deleted FROM people ORDER BY marketo_id",
         "SELECT s.key, p.marketo_id FROM people_search s JOIN people p ON p.id = s.person_id"
         " ORDER BY 1, 2",
         "SELECT account_id, company, people FROM account_companies ORDER BY 1, 2",
@@ -2851,6 +2866,8 @@ static person_in gen_person(int i, char *bufs, size_t cap)
                      i % 10 ? "rep@corp.com" : NULL);
     if (i % 7)
         set(&p, PF_SFDC_ACCOUNT_ID, acc);
+    if (i % 3 == 0)
+        set(&p, PF_TIME_ZONE, i % 2 ? "America/New_York" : "Europe/Berlin");
     return p;
 }
 
@@ -2998,6 +3015,8 @@ static void bulk_reload(db *d, people_stats *st)
             set(&p, PF_OWNER_EMAIL, "other@corp.com"); /* some inactive ones come back */
         if (i % 23 == 0)
             set(&p, PF_LAST_NAME, "Renamed");
+        if (i % 29 == 0)
+            set(&p, PF_TIME_ZONE, i % 2 ? "Australia/Sydney" : NULL); /* only the zone changes */
         put(w, &p);
         if (i % 4500 == 0)
             assert_int_equal(people_writer_checkpoint(w), HAIL_OK);

@@ -24,6 +24,7 @@ import './components/states.js';
 import './components/page.js';
 import './components/tabs.js';
 import './components/paged.js';
+import './components/search-list.js';
 import './components/people-table.js';
 import './components/people-list.js';
 import './components/lazy.js';
@@ -59,6 +60,7 @@ import './pages/campaigns-builder.js';
 import './pages/campaigns-detail.js';
 import './pages/campaigns-person.js';
 import './pages/campaigns-add.js';
+import './pages/best-bets.js';
 import './pages/panel.js';
 import './routes.js';
 

@@ -14,6 +14,7 @@ import { CampaignsPage } from './pages/campaigns.js';
 import { CampaignBuilderPage } from './pages/campaigns-builder.js';
 import { CampaignPage } from './pages/campaigns-detail.js';
 import { CampaignAddPage } from './pages/campaigns-add.js';
+import { BestBetsPage } from './pages/best-bets.js';
 import { PanelPage } from './pages/panel.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
@@ -34,6 +35,7 @@ export const routes = [
   { pattern: '/campaigns/add', component: CampaignAddPage },
   { pattern: '/campaigns/:id', component: CampaignPage },
   { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
+  { pattern: '/best-bets', component: BestBetsPage },
   // The embeddable panel: `bare` pages render without the shell (main.js).
   { pattern: '/panel/sfdc/:id', component: PanelPage, bare: true },
   { pattern: '/admin', prefix: true, load: loadAdmin },

@@ -40,6 +40,7 @@ export function Shell({ user, children }) {
           <ul>
             <${NavLink} href="/people">People</${NavLink}>
             <${NavLink} href="/accounts">Accounts</${NavLink}>
+            <${NavLink} href="/best-bets">Best Bets</${NavLink}>
             <${TasksNavLink} />
             <${NavLink} href="/templates">Templates</${NavLink}>
             <${NavLink} href="/campaigns">Campaigns</${NavLink}>

@@ -5,12 +5,11 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
-import { Link, navigate } from '../lib/router.js';
-import { withQuery } from '../lib/paths.js';
+import { Link } from '../lib/router.js';
 import { formatDateTime } from '../lib/format.js';
 import { Page } from '../components/page.js';
-import { Pager, usePagedList } from '../components/paged.js';
-import { Loading, Empty, ErrorState } from '../components/states.js';
+import { Pager } from '../components/paged.js';
+import { useSearchList, SearchToolbar, listBody } from '../components/search-list.js';
 import { sharingLabel } from './templates-common.js';
 import { VIEWS, viewOf, countsLine, stepsLine, statusTone } from './campaigns-rules.js';
 
@@ -136,63 +135,22 @@ const EMPTY = {
 };
 
 export function CampaignsPage({ query }) {
-  const urlQ = query.get('q') || '';
   const view = viewOf(query);
-  const [text, setText] = useState(urlQ);
-  const list = usePagedList(fetchCampaigns);
-  const timer = useRef(null);
-
-  useEffect(() => {
-    setText((t) => (t.trim() === urlQ.trim() ? t : urlQ));
-    list.load({ q: urlQ.trim(), view });
-  }, [urlQ, view]);
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  function onInput(event) {
-    const value = event.currentTarget.value;
-    setText(value);
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      navigate('/campaigns' + withQuery(window.location.search, { q: value.trim() || null }), { replace: true });
-    }, 200);
-  }
-
-  function onView(event) {
-    clearTimeout(timer.current);
-    const v = event.currentTarget.value;
-    navigate('/campaigns' + withQuery(window.location.search, {
-      q: text.trim() || null, view: v === 'mine' ? null : v,
-    }), { replace: true });
-  }
-
-  const { state } = list;
-  const q = (state.filters && state.filters.q) || '';
-  let body;
-  if (state.status === 'error') body = html`<${ErrorState} error=${state.error} onRetry=${list.retry} />`;
-  else if (state.status !== 'ready') body = html`<${Loading} label="Loading campaigns…" />`;
-  else if (state.rows.length === 0) {
-    body = html`<${Empty}><p>${q ? `No campaigns match “${q}”.` : EMPTY[view]}</p></${Empty}>`;
-  } else body = html`<${CampaignsTable} rows=${state.rows} busy=${state.busy} />`;
+  const { list, text, onInput, onView } = useSearchList({
+    path: '/campaigns', fetchPage: fetchCampaigns, query, view, defaultView: 'mine',
+  });
+  const body = listBody(list, {
+    noun: 'campaigns',
+    emptyText: EMPTY[view],
+    table: (state) => html`<${CampaignsTable} rows=${state.rows} busy=${state.busy} />`,
+  });
 
   return html`<${Page} title="Campaigns" wide
       actions=${html`<${Link} href="/campaigns/new" class="button button-primary">New campaign</${Link}>`}>
     <${Leave} onChanged=${() => list.retry()} />
-    <div class="toolbar">
-      <div class="search">
-        <label for="campaigns-search" class="visually-hidden">Search campaigns</label>
-        <span class="search-icon" aria-hidden="true"></span>
-        <input id="campaigns-search" type="search" class="input search-input" value=${text}
-          onInput=${onInput} placeholder="Search by name or category" maxLength="256"
-          autocomplete="off" spellcheck=${false} />
-      </div>
-      <fieldset class="segmented">
-        <legend class="visually-hidden">Show</legend>
-        ${VIEWS.map(([k, label]) => html`<label class="seg" key=${k}>
-          <input type="radio" name="campaign-view" value=${k} checked=${view === k} onChange=${onView} />
-          <span>${label}</span>
-        </label>`)}
-      </fieldset>
-    </div>
+    <${SearchToolbar} id="campaigns-search" label="Search campaigns"
+      placeholder="Search by name or category" text=${text} onInput=${onInput}
+      views=${VIEWS} view=${view} onView=${onView} name="campaign-view" />
     ${body}
     <${Pager} list=${list} noun="campaigns" />
   </${Page}>`;

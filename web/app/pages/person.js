@@ -186,6 +186,7 @@ export function PersonPage({ params, query }) {
           <${Field} term="Company">${p.company}</${Field}>
           <${Field} term="Source">${p.source}</${Field}>
           <${Field} term="Owner">${p.owner_email}</${Field}>
+          <${Field} term="Time zone">${p.time_zone}</${Field}>
           <${Field} term="Status">${p.active ? 'Active' : 'Inactive'}</${Field}>
           <${Field} term="LinkedIn">${linkedin
             ? html`<a href=${linkedin} target="_blank" rel="noopener noreferrer" class="break">${linkedin}</a>`

@@ -1,14 +1,13 @@
 // Templates: the email templates a user may use — all, mine, shared with me, favorites,
 // archived — searchable and paged, with each template's analytics (sent, unique human
 // opens and clicks, replies, bounces, success rate) and a favorite switch per row.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
-import { Link, navigate } from '../lib/router.js';
-import { withQuery } from '../lib/paths.js';
+import { Link } from '../lib/router.js';
 import { Page } from '../components/page.js';
-import { Pager, usePagedList } from '../components/paged.js';
-import { Loading, Empty, ErrorState } from '../components/states.js';
+import { Pager } from '../components/paged.js';
+import { useSearchList, SearchToolbar, listBody } from '../components/search-list.js';
 import { VIEWS, viewOf, sharingLabel, formatRate, formatShare } from './templates-common.js';
 
 function fetchTemplates(filters, { cursor, limit, signal }) {
@@ -96,67 +95,27 @@ const EMPTY = {
 };
 
 export function TemplatesPage({ query }) {
-  const urlQ = query.get('q') || '';
   const view = viewOf(query);
-  const [text, setText] = useState(urlQ);
-  const list = usePagedList(fetchTemplates);
-  const timer = useRef(null);
-
-  useEffect(() => {
-    setText((t) => (t.trim() === urlQ.trim() ? t : urlQ));
-    list.load({ q: urlQ.trim(), view });
-  }, [urlQ, view]);
-  useEffect(() => () => clearTimeout(timer.current), []);
-
-  function onInput(event) {
-    const value = event.currentTarget.value;
-    setText(value);
-    clearTimeout(timer.current);
-    timer.current = setTimeout(() => {
-      navigate('/templates' + withQuery(window.location.search, { q: value.trim() || null }),
-        { replace: true });
-    }, 200);
-  }
-
-  function onView(event) {
-    clearTimeout(timer.current);
-    navigate('/templates' + withQuery(window.location.search, {
-      q: text.trim() || null, view: event.currentTarget.value || null,
-    }), { replace: true });
-  }
+  const { list, text, onInput, onView } = useSearchList({
+    path: '/templates', fetchPage: fetchTemplates, query, view, defaultView: '',
+  });
 
   // Un-favoriting in the Favorites view takes the row away.
   function onFavorite(t, on) {
     if (view === 'favorites' && !on) list.retry();
   }
 
-  const { state } = list;
-  const q = (state.filters && state.filters.q) || '';
-  let body;
-  if (state.status === 'error') body = html`<${ErrorState} error=${state.error} onRetry=${list.retry} />`;
-  else if (state.status !== 'ready') body = html`<${Loading} label="Loading templates…" />`;
-  else if (state.rows.length === 0) {
-    body = html`<${Empty}><p>${q ? `No templates match “${q}”.` : EMPTY[view]}</p></${Empty}>`;
-  } else body = html`<${TemplatesTable} rows=${state.rows} busy=${state.busy} onFavorite=${onFavorite} />`;
+  const body = listBody(list, {
+    noun: 'templates',
+    emptyText: EMPTY[view],
+    table: (state) => html`<${TemplatesTable} rows=${state.rows} busy=${state.busy} onFavorite=${onFavorite} />`,
+  });
 
   return html`<${Page} title="Templates" wide
       actions=${html`<${Link} href="/templates/new" class="button button-primary">New template</${Link}>`}>
-    <div class="toolbar">
-      <div class="search">
-        <label for="templates-search" class="visually-hidden">Search templates</label>
-        <span class="search-icon" aria-hidden="true"></span>
-        <input id="templates-search" type="search" class="input search-input" value=${text}
-          onInput=${onInput} placeholder="Search by name, category or subject" maxLength="256"
-          autocomplete="off" spellcheck=${false} />
-      </div>
-      <fieldset class="segmented tpl-views">
-        <legend class="visually-hidden">Show</legend>
-        ${VIEWS.map(([k, label]) => html`<label class="seg" key=${k || 'all'}>
-          <input type="radio" name="template-view" value=${k} checked=${view === k} onChange=${onView} />
-          <span>${label}</span>
-        </label>`)}
-      </fieldset>
-    </div>
+    <${SearchToolbar} id="templates-search" label="Search templates"
+      placeholder="Search by name, category or subject" text=${text} onInput=${onInput}
+      views=${VIEWS} view=${view} onView=${onView} name="template-view" viewsClass="tpl-views" />
     ${body}
     <${Pager} list=${list} noun="templates" />
   </${Page}>`;
