@@ -342,6 +342,11 @@ void api_opportunity_activities(http_req *r);
 /* ---- end insight panels ---- */
 
 /* ---- issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) ---- */
+void api_person_marketo_activities(http_req *r);
+void api_panel_sfdc(http_req *r);
+void api_panel_settings_get(http_req *r);
+void api_panel_settings_put(http_req *r);
+extern const api_member api_panel_settings_body[];
 /* ---- end Marketo's activities and the embeddable panel ---- */
 
 /* ---- issue 10, B: Best Bets (api/bestbets.c) ---- */

@@ -281,6 +281,14 @@ static const route routes[] = {
     /* end insight panels */
 
     /* issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) */
+    {"GET", "/api/v1/people/{id}/marketo-activities", AUTH_USER, 0, api_person_marketo_activities,
+     "a person's recent Marketo activities", NULL},
+    {"GET", "/api/v1/panel/sfdc/{id}", AUTH_USER, 0, api_panel_sfdc,
+     "the hail record a Salesforce id names (for the embeddable panel)", NULL},
+    {"GET", "/api/v1/settings/panel", AUTH_ADMIN, 0, api_panel_settings_get,
+     "the embeddable panel's settings", NULL},
+    {"PUT", "/api/v1/settings/panel", AUTH_ADMIN, 65536, api_panel_settings_put,
+     "change the origins that may frame the panel", NULL},
     /* end Marketo's activities and the embeddable panel */
 
     /* issue 10, B: Best Bets (api/bestbets.c) */
@@ -359,6 +367,7 @@ const api_member *api_route_body(const route *r)
         /* issue 10, I: insight panels (api/insight.c) */
         /* end insight panels */
         /* issue 10, P: Marketo's activities and the embeddable panel (api/panel.c) */
+        {api_panel_settings_put, api_panel_settings_body},
         /* end Marketo's activities and the embeddable panel */
         /* issue 10, B: Best Bets (api/bestbets.c) */
         /* end Best Bets */

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/cadence.h"
 #include "core/timeutil.h"
+#include "store/panel.h"
 #include "store/users.h"
 #include "svc/campaigns.h"
 #include "svc/settings.h"
@@ -46,8 +47,13 @@ static void client_address(http_req *r, char *out, size_t n)
 static void set_cookie(http_req *r, const char *value, int64_t max_age_s)
 {
     char c[256];
-    snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-             AUTH_SESSION_COOKIE, value, (long long)max_age_s,
+    /* SameSite=Strict, unless an admin allowed origins to frame the panel and
+     * the cookie is Secure (docs/insight.md): then None, or the framed panel
+     * would never be signed in. Writes still need the X-CSRF-Token header. */
+    db *d = settings()->cookie_secure ? api_db(r) : NULL;
+    const char *site = d && panel_embedding_on(d) ? "None" : "Strict";
+    snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=%s; Max-Age=%lld%s",
+             AUTH_SESSION_COOKIE, value, site, (long long)max_age_s,
              settings()->cookie_secure ? "; Secure" : "");
     http_add_header(r, "Set-Cookie", c);
 }

@@ -16,6 +16,7 @@
 #include "api/api.h"
 #include "core/buf.h"
 #include "core/log.h"
+#include "store/panel.h"
 
 /* index.html, read when it changes on disk (a rebuild while hail runs). */
 struct web_app {
@@ -207,7 +208,26 @@ static void current_csp(web_app *w, char out[768])
     pthread_mutex_unlock(&w->mu);
 }
 
-static void send_index(web_app *w, http_req *r)
+/* The page's policy with its frame-ancestors replaced by `ancestors` (a
+ * source list): the embeddable panel's pages (/panel/…) only. */
+static void add_csp(http_req *r, const char *csp, const char *ancestors)
+{
+    static const char none[] = "frame-ancestors 'none'";
+    const char *at = ancestors && *ancestors ? strstr(csp, none) : NULL;
+    if (!at) {
+        http_add_header(r, "Content-Security-Policy", csp);
+        return;
+    }
+    buf b = BUF_INIT(64 * 1024);
+    if (buf_append(&b, csp, (size_t)(at - csp)) || buf_puts(&b, "frame-ancestors ") ||
+        buf_puts(&b, ancestors) || buf_puts(&b, at + sizeof none - 1))
+        http_add_header(r, "Content-Security-Policy", csp); /* out of memory: framed by none */
+    else
+        http_add_header(r, "Content-Security-Policy", buf_cstr(&b));
+    buf_release(&b);
+}
+
+static void send_index(web_app *w, http_req *r, const char *ancestors)
 {
     pthread_mutex_lock(&w->mu);
     if (reload_locked(w) != 0 || !w->index) {
@@ -227,7 +247,7 @@ static void send_index(web_app *w, http_req *r)
         http_reply_raw(r, 304, NULL, "", 0);
     http_set_cache(r, "no-cache");
     http_add_header(r, "ETag", etag);
-    http_add_header(r, "Content-Security-Policy", csp);
+    add_csp(r, csp, ancestors);
 }
 
 static int has_prefix(const char *path, const char *prefix)
@@ -256,7 +276,7 @@ void api_web(http_req *r)
         return;
     }
     if (!strcmp(path, "/") || !strcmp(path, "/index.html")) {
-        send_index(w, r);
+        send_index(w, r, NULL);
         return;
     }
     int vendor = has_prefix(path, "/vendor");
@@ -276,5 +296,20 @@ void api_web(http_req *r)
         http_reply_error(r, 404, "not_found", "no such file");
         return;
     }
-    send_index(w, r);
+    /* The embeddable panel may be framed by the admin's allowlist
+     * (docs/insight.md); every other page by nothing. */
+    if (has_prefix(path, "/panel")) {
+        buf list = BUF_INIT(64 * 1024);
+        db *d = api_db(r);
+        if (!d || panel_origins_csp(d, &list)) {
+            buf_release(&list);
+            if (d)
+                http_reply_error(r, 500, "internal", "cannot read the panel's settings");
+            return;
+        }
+        send_index(w, r, buf_cstr(&list));
+        buf_release(&list);
+        return;
+    }
+    send_index(w, r, NULL);
 }

@@ -551,6 +551,10 @@ static const char *const migrations[] = {
     "CREATE INDEX activities_insight ON activities(person_id, occurred_at, type, machine);"
     /* -- end 7 I -- */
     /* -- 7 P: Marketo's activities, the embeddable panel -- */
+    /* /panel/sfdc/{id} finds a person by Salesforce lead or contact id */
+    "CREATE INDEX panel_sfdc_lead ON people(sfdc_lead_id) WHERE sfdc_lead_id IS NOT NULL;"
+    "CREATE INDEX panel_sfdc_contact ON people(sfdc_contact_id)"
+    "  WHERE sfdc_contact_id IS NOT NULL;"
     /* -- end 7 P -- */
     /* -- 7 B: Best Bets -- */
     /* Best Bets: as in schema.c (store/bestbets.c). */

@@ -140,6 +140,10 @@ typedef struct mkto_client mkto_client;
  * are shared by all clients of the process. */
 hail_err mkto_client_new(const marketo_config *c, const atomic_int *stop, mkto_client **out);
 void mkto_client_free(mkto_client *m);
+/* For a caller someone waits on (the insight panel): at most max_attempts
+ * per call (and per token fetch) and timeout_ms per exchange, instead of 8
+ * attempts and 300 s. 0 keeps the default. */
+void mkto_client_set_patience(mkto_client *m, int max_attempts, long timeout_ms);
 /* REST/bulk calls made (each HTTP request that counts against Marketo's limits). */
 uint64_t mkto_client_calls(const mkto_client *m);
 /* Envelope error code of the last failed call ("" if none). */

@@ -47,6 +47,8 @@ struct mkto_client {
     /* Counted by the thread making calls, read by the sync's writer thread. */
     _Atomic uint64_t calls;
     char last_code[16];
+    int max_attempts; /* per call (and token fetch); MAX_ATTEMPTS unless made impatient */
+    long timeout_ms;  /* of one JSON exchange; 300 s unless made impatient */
 };
 
 hail_err mkto_client_new(const marketo_config *c, const atomic_int *stop, mkto_client **out)
@@ -57,6 +59,8 @@ hail_err mkto_client_new(const marketo_config *c, const atomic_int *stop, mkto_c
         return HAIL_ENOMEM;
     m->cfg = c;
     m->stop = stop;
+    m->max_attempts = MAX_ATTEMPTS;
+    m->timeout_ms = 300000L;
     ob_opts o = {.service = "Marketo", .connect_timeout_ms = 15000, .stop = stop};
     hail_err e = ob_limiter_get("marketo", RATE_CALLS, RATE_WINDOW_US, MAX_IN_FLIGHT, &m->limiter);
     if (!e)
@@ -78,6 +82,12 @@ void mkto_client_free(mkto_client *m)
         sodium_memzero(m->token, strlen(m->token));
     free(m->token);
     free(m);
+}
+
+void mkto_client_set_patience(mkto_client *m, int max_attempts, long timeout_ms)
+{
+    m->max_attempts = max_attempts > 0 ? max_attempts : MAX_ATTEMPTS;
+    m->timeout_ms = timeout_ms > 0 ? timeout_ms : 300000L;
 }
 
 uint64_t mkto_client_calls(const mkto_client *m)
@@ -236,7 +246,7 @@ static hail_err perform(mkto_client *m, exchange *x, const char *method, const c
         curl_easy_setopt(h, CURLOPT_BUFFERSIZE, DOWNLOAD_BUFFER);
         curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 0L);
     } else {
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 300000L);
+        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, m->timeout_ms);
     }
     struct curl_slist *hdrs = NULL;
     char line[1024];
@@ -341,8 +351,8 @@ static hail_err fetch_token(mkto_client *m)
             break;
         }
         buf_release(&x.body);
-        if (attempt + 1 >= MAX_ATTEMPTS) {
-            e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", problem, MAX_ATTEMPTS);
+        if (attempt + 1 >= m->max_attempts) {
+            e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", problem, m->max_attempts);
             break;
         }
         int64_t d = ob_backoff_us(attempt, RETRY_BASE_US, RETRY_CAP_US, randombytes_random());
@@ -558,15 +568,15 @@ static hail_err run_call(mkto_client *m, const call *c)
             drop_token(m);
             continue;
         }
-        if (attempt + 1 >= MAX_ATTEMPTS) {
-            e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", why, MAX_ATTEMPTS);
+        if (attempt + 1 >= m->max_attempts) {
+            e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", why, m->max_attempts);
             break;
         }
         int64_t d = ob_backoff_us(attempt, v == V_RATE ? RATE_BASE_US : RETRY_BASE_US, RETRY_CAP_US,
                                   randombytes_random());
         attempt++;
         log_warn("marketo: %s; retrying in %.1f s (attempt %d of %d)", why, (double)d / US_PER_SEC,
-                 attempt + 1, MAX_ATTEMPTS);
+                 attempt + 1, m->max_attempts);
         if (time_sleep_us(d, m->stop)) {
             e = hail_errf(HAIL_ECANCELLED, "stopped");
             break;

@@ -6,7 +6,8 @@ OAuth tokens, the JSON envelope and its error codes, the call limits (rate windo
 concurrency, daily quota) enforced for real, leads by filter (with `_method=GET`
 tunnelling and the 8 KB URI / 1 MB body limits), the bulk lead export lifecycle with
 CSV files and Range requests, the incremental activity feeds (leadchanges, deletedleads)
-and custom activities. Every request outside the control API is checked against the
+custom activities, and lead activities (activities.json by type and lead id, types.json)
+for the insight panel. Every request outside the control API is checked against the
 Swagger files (see contract.py) and each violation is recorded for tests to assert on.
 
 A JSON control API under /_fake/ (no auth, never counted, never contract-checked) seeds
@@ -56,7 +57,8 @@ MAX_PROCESSING = 2                 # export jobs processing at once
 MAX_QUEUED = 10                    # export jobs waiting in the queue
 EXPORT_DAILY_BYTES = 500 * 1024 * 1024
 MAX_EXPORT_DAYS = 31
-MAX_LEAD_IDS = 30                  # leadIds on leadchanges.json
+MAX_LEAD_IDS = 30                  # leadIds on leadchanges.json and activities.json
+MAX_TYPE_IDS = 10                  # activityTypeIds on activities.json
 MAX_VIOLATIONS = 1000              # keep the stats answer bounded
 COPY_CHUNK = 1024 * 1024
 
@@ -80,6 +82,29 @@ DELIMITERS = {"CSV": ",", "TSV": "\t", "SSV": " "}
 ACT_NEW_LEAD = 12
 ACT_CHANGE_VALUE = 13
 ACT_DELETE_LEAD = 37
+
+# Marketo's standard activity types the fake knows (GET /rest/v1/activities/types.json):
+# id -> (name, primary attribute name or None, [other attribute names]).
+ACTIVITY_TYPES = {
+    1: ("Visit Webpage", "Webpage ID", ["Client IP Address", "Query Parameters",
+                                        "Referrer URL", "User Agent", "Webpage URL"]),
+    2: ("Fill Out Form", "Webform ID", ["Client IP Address", "Form Fields", "Query Parameters",
+                                        "Referrer URL", "User Agent", "Webpage ID"]),
+    3: ("Click Link", "Link ID", ["Client IP Address", "Query Parameters", "Referrer URL",
+                                  "User Agent", "Webpage ID"]),
+    6: ("Send Email", "Mailing ID", ["Campaign Run ID", "Step ID", "Choice Number"]),
+    7: ("Email Delivered", "Mailing ID", ["Campaign Run ID", "Step ID", "Choice Number"]),
+    8: ("Email Bounced", "Mailing ID", ["Category", "Details", "Email", "Subcategory"]),
+    9: ("Unsubscribe Email", "Mailing ID", ["Client IP Address", "Form Fields",
+                                            "Query Parameters", "Referrer URL", "User Agent"]),
+    10: ("Open Email", "Mailing ID", ["Device", "Is Mobile Device", "Platform", "User Agent"]),
+    11: ("Click Email", "Mailing ID", ["Device", "Is Mobile Device", "Link", "Platform",
+                                       "User Agent"]),
+    12: ("New Lead", None, ["Source Type", "Form Name", "List Name", "Created Date"]),
+    13: ("Change Data Value", "Lead ID", ["New Value", "Old Value", "Reason", "Source"]),
+    37: ("Delete Lead", "Lead ID", ["Remove from CRM"]),
+    46: ("Interesting Moment", "Milestone ID", ["Description", "Source", "Date"]),
+}
 
 MESSAGES = {
     "601": "Access token invalid",
@@ -602,6 +627,10 @@ class FakeMarketo:
             return self.deleted_leads(query)
         if path == "/rest/v1/activities/external.json" and method == "POST":
             return self.external_activities(req)
+        if path == "/rest/v1/activities.json" and method == "GET":
+            return self.lead_activities(query)
+        if path == "/rest/v1/activities/types.json" and method == "GET":
+            return self.activity_types()
         if self.contract.operation(method, path) is not None:
             return self._unimplemented(path)
         return self.error("610")
@@ -971,7 +1000,68 @@ class FakeMarketo:
             view["primaryAttributeValueId"] = act["leadId"]
             view["primaryAttributeValue"] = act["primary"]
             view["attributes"] = []
+        else:   # seeded through POST /_fake/activities
+            if act.get("primaryId") is not None:
+                view["primaryAttributeValueId"] = act["primaryId"]
+            if act.get("primary") is not None:
+                view["primaryAttributeValue"] = act["primary"]
+            view["attributes"] = [dict(a) for a in act.get("attributes", [])]
         return view
+
+    def activity_types(self):
+        result = []
+        for type_id in sorted(ACTIVITY_TYPES):
+            name, primary, attrs = ACTIVITY_TYPES[type_id]
+            t = {"id": type_id, "name": name, "description": name,
+                 "attributes": [{"name": a, "dataType": "string"} for a in attrs]}
+            if primary:
+                t["primaryAttribute"] = {"name": primary, "dataType": "integer"}
+            result.append(t)
+        return self.ok(result)
+
+    @staticmethod
+    def _int_list(query, name, most):
+        try:
+            values = [int(v) for v in qlist(query, name)]
+        except ValueError:
+            raise ApiError("1003", "Invalid value for %s" % name)
+        if len(values) > most:
+            raise ApiError("1003", "At most %d %s are allowed" % (most, name))
+        return values
+
+    def lead_activities(self, query):
+        """GET /rest/v1/activities.json: activities of the given types (and leads), oldest
+        first, paged by the token from pagingtoken.json."""
+        pos = self._decode_activity_token(query)
+        types = set(self._int_list(query, "activityTypeIds", MAX_TYPE_IDS))
+        if not types:
+            raise ApiError("701", "'activityTypeIds' cannot be blank")
+        unknown = sorted(t for t in types if t not in ACTIVITY_TYPES)
+        if unknown:
+            raise ApiError("1003", "Invalid activityTypeIds: %s" % ",".join(map(str, unknown)))
+        lead_ids = set(self._int_list(query, "leadIds", MAX_LEAD_IDS)) if "leadIds" in query \
+            else None
+        assets = None
+        if "assetIds" in query:
+            if len(types) != 1:
+                raise ApiError("1003", "assetIds can only be used with a single activity type")
+            assets = set(self._int_list(query, "assetIds", MAX_BATCH))
+        if "listId" in query:
+            return self._unimplemented("/rest/v1/activities.json")
+        batch = self._batch_size(query)
+
+        def match(act):
+            if act["type"] not in types:
+                return False
+            if lead_ids is not None and act["leadId"] not in lead_ids:
+                return False
+            if assets is not None:
+                primary = act.get("primaryId")
+                if act["type"] == ACT_DELETE_LEAD:
+                    primary = act["leadId"]
+                return primary in assets
+            return True
+        return self._activity_page(pos, batch, match)
 
     def paging_token(self, query):
         since = qget(query, "sinceDatetime")
@@ -1118,6 +1208,8 @@ class FakeMarketo:
                     return json_response({"activities": list(self.external)})
             if route == ("POST", "/_fake/leads"):
                 return json_response({"ids": self.upsert_leads(body.get("leads", []))})
+            if route == ("POST", "/_fake/activities"):
+                return json_response({"ids": self.seed_activities(body.get("activities", []))})
             if route == ("POST", "/_fake/delete"):
                 return json_response({"deleted": self.delete_leads(body.get("ids", []))})
             if route == ("POST", "/_fake/inject"):
@@ -1173,6 +1265,43 @@ class FakeMarketo:
                         lead["createdAt"] = item["createdAt"]
                     lead["updatedAt"] = updated
                 ids.append(lid)
+        return ids
+
+    def seed_activities(self, items):
+        """Record lead activities (web visits, form fills, email, interesting moments …) as
+        Marketo would have logged them: each {"leadId", "activityTypeId", "activityDate"
+        (default now), "primaryAttributeValue", "primaryAttributeValueId", "attributes":
+        [{"name","value"}]}. Ids follow the order given, like Marketo's log."""
+        if not isinstance(items, list):
+            raise ValueError("'activities' must be an array")
+        checked = []
+        for item in items:
+            if not isinstance(item, dict):
+                raise ValueError("each activity must be an object")
+            type_id = item.get("activityTypeId")
+            if type_id not in ACTIVITY_TYPES or type_id in (ACT_NEW_LEAD, ACT_CHANGE_VALUE,
+                                                            ACT_DELETE_LEAD):
+                raise ValueError("activityTypeId %r is not a type /_fake/activities seeds "
+                                 "(lead changes come from /_fake/leads)" % (type_id,))
+            if not isinstance(item.get("leadId"), int):
+                raise ValueError("leadId must be an integer")
+            when = item.get("activityDate")
+            ts = time.time() if when is None else parse_iso(when)
+            if ts is None:
+                raise ValueError("activityDate must be ISO-8601, got %r" % (when,))
+            attrs = item.get("attributes", [])
+            if not isinstance(attrs, list) or not all(
+                    isinstance(a, dict) and isinstance(a.get("name"), str) for a in attrs):
+                raise ValueError("attributes must be an array of {name, value}")
+            checked.append((item, type_id, ts, attrs))
+        ids = []
+        with self.lock:
+            for item, type_id, ts, attrs in checked:
+                act = self._add_activity(item["leadId"], type_id, ts,
+                                         primary=item.get("primaryAttributeValue"),
+                                         primaryId=item.get("primaryAttributeValueId"),
+                                         attributes=attrs)
+                ids.append(act["id"])
         return ids
 
     def delete_leads(self, ids):

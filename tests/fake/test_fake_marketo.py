@@ -702,6 +702,142 @@ class FakeMarketoTest(unittest.TestCase):
                          "1003", "Too many records: 301 given, at most 300")
         self.assertEqual(len(self.control("GET", "/_fake/external")["activities"]), 1)
 
+    # ------------------------------------------------------------ lead activities
+
+    def seed_activities(self, *acts):
+        return self.control("POST", "/_fake/activities", {"activities": list(acts)})["ids"]
+
+    def test_activity_types(self):
+        env = self.api("GET", "/rest/v1/activities/types.json")
+        self.assertTrue(env["success"], env)
+        by_id = {t["id"]: t for t in env["result"]}
+        for type_id, name in ((1, "Visit Webpage"), (2, "Fill Out Form"), (3, "Click Link"),
+                              (6, "Send Email"), (7, "Email Delivered"), (8, "Email Bounced"),
+                              (9, "Unsubscribe Email"), (10, "Open Email"),
+                              (11, "Click Email"), (12, "New Lead"),
+                              (13, "Change Data Value"), (46, "Interesting Moment")):
+            self.assertEqual(by_id[type_id]["name"], name)
+            self.assertIsInstance(by_id[type_id]["attributes"], list)
+        self.assertEqual(by_id[1]["primaryAttribute"], {"name": "Webpage ID",
+                                                        "dataType": "integer"})
+
+    def test_lead_activities_by_type_and_lead_oldest_first(self):
+        token = self.paging_token("2024-03-01T00:00:00Z")
+        self.seed({"id": 1}, {"id": 2})
+        self.seed_activities(
+            {"leadId": 1, "activityTypeId": 1, "activityDate": "2024-02-20T10:00:00Z",
+             "primaryAttributeValue": "old.html", "primaryAttributeValueId": 5},
+            {"leadId": 1, "activityTypeId": 1, "activityDate": "2024-03-02T10:00:00Z",
+             "primaryAttributeValue": "pricing.html", "primaryAttributeValueId": 7,
+             "attributes": [{"name": "Webpage URL", "value": "/pricing.html"}]},
+            {"leadId": 2, "activityTypeId": 1, "activityDate": "2024-03-02T11:00:00Z",
+             "primaryAttributeValue": "other.html", "primaryAttributeValueId": 8},
+            {"leadId": 1, "activityTypeId": 10, "activityDate": "2024-03-03T09:00:00Z",
+             "primaryAttributeValue": "Spring Newsletter", "primaryAttributeValueId": 900},
+            {"leadId": 1, "activityTypeId": 46, "activityDate": "2024-03-04T09:00:00Z",
+             "primaryAttributeValue": "Web",
+             "attributes": [{"name": "Description", "value": "Visited pricing twice"}]},
+            {"leadId": 1, "activityTypeId": 8, "activityDate": "2024-03-05T09:00:00Z",
+             "primaryAttributeValue": "Spring Newsletter"})
+        records, pages, _ = self.drain_activities("/rest/v1/activities.json", token,
+                                                  activityTypeIds="1,10,46", leadIds="1",
+                                                  batchSize=2)
+        self.assertEqual(len(pages), 2)
+        self.assertEqual([(r["activityTypeId"], r["primaryAttributeValue"]) for r in records],
+                         [(1, "pricing.html"), (10, "Spring Newsletter"), (46, "Web")])
+        first = records[0]
+        self.assertEqual(first["leadId"], 1)
+        self.assertEqual(first["primaryAttributeValueId"], 7)
+        self.assertEqual(first["attributes"], [{"name": "Webpage URL", "value": "/pricing.html"}])
+        self.assertEqual(first["marketoGUID"], str(first["id"]))
+        self.assertTrue(first["activityDate"].startswith("2024-03-02T10:00:00"))
+        self.assertEqual(records[2]["attributes"],
+                         [{"name": "Description", "value": "Visited pricing twice"}])
+        self.assertNotIn("primaryAttributeValueId", records[2])
+        # repeated parameters (collectionFormat multi) work like a comma list
+        env = self.api("GET", "/rest/v1/activities.json",
+                       [("nextPageToken", token), ("activityTypeIds", "1"),
+                        ("activityTypeIds", "10"), ("leadIds", "2")])
+        self.assertEqual([r["primaryAttributeValue"] for r in env["result"]], ["other.html"])
+        # assetIds with one type
+        env = self.api("GET", "/rest/v1/activities.json",
+                       {"nextPageToken": token, "activityTypeIds": "1", "assetIds": "8"})
+        self.assertEqual([r["primaryAttributeValue"] for r in env["result"]], ["other.html"])
+
+    def test_lead_activities_empty_and_short_pages(self):
+        token = self.paging_token("2020-01-01")
+        env = self.api("GET", "/rest/v1/activities.json",
+                       {"nextPageToken": token, "activityTypeIds": "1", "leadIds": "1"})
+        self.assertTrue(env["success"])
+        self.assertNotIn("result", env)
+        self.assertFalse(env["moreResult"])
+        self.seed_activities(*({"leadId": 1, "activityTypeId": 1,
+                                "activityDate": "2024-01-0%dT00:00:00Z" % d,
+                                "primaryAttributeValue": "p%d" % d} for d in range(1, 7)))
+        self.config(short_pages=True)
+        records, pages, _ = self.drain_activities("/rest/v1/activities.json", token,
+                                                  activityTypeIds="1", batchSize=4)
+        self.assertEqual([r["primaryAttributeValue"] for r in records],
+                         ["p1", "p2", "p3", "p4", "p5", "p6"])
+        self.assertTrue(any(p["moreResult"] and "result" not in p for p in pages))
+
+    def test_lead_activities_errors(self):
+        token = self.paging_token("2020-01-01")
+        path = "/rest/v1/activities.json"
+        self.expect_violations = True     # the missing required parameters are violations
+        self.assertError(self.api("GET", path, {"activityTypeIds": "1"}),
+                         "701", "'nextPageToken' cannot be blank")
+        self.assertError(self.api("GET", path, {"nextPageToken": token}),
+                         "701", "'activityTypeIds' cannot be blank")
+        self.assertError(self.api("GET", path, {"nextPageToken": "nonsense!",
+                                                "activityTypeIds": "1"}),
+                         "1003", "Invalid nextPageToken 'nonsense!'")
+        self.assertError(self.api("GET", path, {"nextPageToken": token,
+                                                "activityTypeIds": "1,2,3,6,7,8,9,10,11,46,12"}),
+                         "1003", "At most 10 activityTypeIds are allowed")
+        self.assertError(self.api("GET", path, {"nextPageToken": token,
+                                                "activityTypeIds": "1,999"}),
+                         "1003", "Invalid activityTypeIds: 999")
+        self.assertError(self.api("GET", path, {"nextPageToken": token, "activityTypeIds": "1",
+                                                "leadIds": ",".join(map(str, range(1, 32)))}),
+                         "1003", "At most 30 leadIds are allowed")
+        self.assertError(self.api("GET", path, {"nextPageToken": token,
+                                                "activityTypeIds": "1,2", "assetIds": "3"}),
+                         "1003", "assetIds can only be used with a single activity type")
+        self.assertError(self.api("GET", path, {"nextPageToken": token, "activityTypeIds": "1",
+                                                "batchSize": "301"}),
+                         "1003", "Invalid value '301' for batchSize. Must be between 1 and 300")
+        violations = self.stats()["violations"]
+        self.assertEqual(violations, [
+            "GET /rest/v1/activities.json: missing required query parameter 'nextPageToken'",
+            "GET /rest/v1/activities.json: missing required query parameter 'activityTypeIds'"])
+
+    def test_lead_activities_count_against_limits(self):
+        token = self.paging_token("2020-01-01")
+        self.config(rate_calls=3, rate_window=60)
+        q = {"nextPageToken": token, "activityTypeIds": "1", "leadIds": "1"}
+        self.assertTrue(self.api("GET", "/rest/v1/activities.json", q)["success"])
+        self.assertTrue(self.api("GET", "/rest/v1/activities.json", q)["success"])
+        self.assertError(self.api("GET", "/rest/v1/activities.json", q), "606",
+                         "Max rate limit '3' exceeded with in '60' secs")
+        self.config(rate_calls=100, daily_quota=self.stats()["daily_calls"])
+        self.assertError(self.api("GET", "/rest/v1/activities.json", q), "607",
+                         "Daily quota reached")
+
+    def test_seed_activities_rejects_bad_input(self):
+        for bad, message in (
+                ({"leadId": 1, "activityTypeId": 13}, "activityTypeId 13 is not a type "
+                 "/_fake/activities seeds (lead changes come from /_fake/leads)"),
+                ({"leadId": "x", "activityTypeId": 1}, "leadId must be an integer"),
+                ({"leadId": 1, "activityTypeId": 1, "activityDate": "soon"},
+                 "activityDate must be ISO-8601, got 'soon'")):
+            with self.assertRaises(urllib.error.HTTPError) as cm:
+                self.seed_activities(bad)
+            with cm.exception as e:
+                self.assertEqual(e.code, 400)
+                self.assertEqual(json.loads(e.read()), {"error": message})
+        self.assertEqual(self.stats()["activities"], 0)
+
     # ------------------------------------------------------------ contract checks
 
     def test_invalid_request_records_violation_but_is_answered(self):

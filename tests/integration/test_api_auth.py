@@ -56,6 +56,9 @@ ADMIN_ROUTES = {
     ("POST", "/api/v1/caller-ids"),
     ("PATCH", "/api/v1/caller-ids/{id}"),
     ("DELETE", "/api/v1/caller-ids/{id}"),
+    # the embeddable panel's allowlist (issue 10, P: api/panel.c)
+    ("GET", "/api/v1/settings/panel"),
+    ("PUT", "/api/v1/settings/panel"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),

@@ -147,6 +147,7 @@ class World:
         self.campaign_members = {}     # campaign id -> its member ids
         self.tasks = set()             # task ids (issue 9)
         self.protected_campaigns = set()  # seeded with people: never stopped or deleted
+        self.sfdc = set()              # Salesforce lead/contact ids (issue 10, the panel)
 
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
@@ -157,6 +158,7 @@ class World:
                 "call-outcomes": self.outcomes, "call-reasons": self.reasons,
                 "caller-ids": self.caller_ids, "voicemail-drops": self.drops,
                 "holidays": self.holidays, "campaigns": self.campaigns, "tasks": self.tasks,
+                "sfdc": self.sfdc,
                 }.get(collection, self.links.get(collection))
 
     def creds(self):
@@ -182,7 +184,8 @@ class World:
             self.people.add(value["id"])
             for k, pool in (("sfdc_account_id", self.accounts),
                             ("sfdc_opportunity_id", self.opportunities),
-                            ("owner_email", self.owners)):
+                            ("owner_email", self.owners), ("sfdc_lead_id", self.sfdc),
+                            ("sfdc_contact_id", self.sfdc)):
                 if isinstance(value.get(k), str) and value[k]:
                     pool.add(value[k])
             for k in ("first_name", "last_name", "email", "company"):

@@ -459,6 +459,8 @@ static void test_counts_follow_writes(void **state)
                              " DROP TABLE dialer_events; ALTER TABLE users DROP COLUMN time_zone;"
                              " ALTER TABLE users DROP COLUMN campaigns_paused_at;"
                              " ALTER TABLE people DROP COLUMN time_zone;"
+                             /* migration 7's (P: the panel's indexes) */
+                             " DROP INDEX panel_sfdc_lead; DROP INDEX panel_sfdc_contact;"
                              /* migration 7's */
                              " DROP TABLE best_bets; DROP TRIGGER best_bets_owner_change;"
                              " PRAGMA user_version = 2"),

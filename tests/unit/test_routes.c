@@ -118,7 +118,8 @@ static int string_id_path(const char *path)
            !strncmp(path, "/api/v1/opportunities/", 22) ||
            !strncmp(path, "/api/v1/blocked-domains/", 24) ||
            !strncmp(path, "/api/v1/holidays/", 17) || !strncmp(path, "/api/v1/reports/", 16) ||
-           !strncmp(path, "/t/", 3) || !strncmp(path, "/u/", 3);
+           !strncmp(path, "/api/v1/panel/sfdc/", 19) || !strncmp(path, "/t/", 3) ||
+           !strncmp(path, "/u/", 3);
 }
 
 static void check_path_params(json_t *doc, const char *path, json_t *params)

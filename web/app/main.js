@@ -67,6 +67,7 @@ import './pages/campaigns-person.js';
 import './pages/campaigns-add.js';
 import './pages/best-bets.js';
 import './pages/reports.js';
+import './pages/panel.js';
 import './routes.js';
 
 import { render } from 'preact';
@@ -156,6 +157,7 @@ function App() {
     const Component = found.route.component;
     body = html`<${Component} params=${found.params} query=${query} user=${user} path=${path} />`;
   }
+  if (found && found.route.bare) return body;
   return html`<${Shell} user=${user}>${body}</${Shell}>`;
 }
 

@@ -16,6 +16,7 @@ import { CampaignPage } from './pages/campaigns-detail.js';
 import { CampaignAddPage } from './pages/campaigns-add.js';
 import { BestBetsPage } from './pages/best-bets.js';
 import { ReportsPage } from './pages/reports.js';
+import { PanelPage } from './pages/panel.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -37,6 +38,8 @@ export const routes = [
   { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
   { pattern: '/best-bets', component: BestBetsPage },
   { pattern: '/reports', component: ReportsPage },
+  // The embeddable panel: `bare` pages render without the shell (main.js).
+  { pattern: '/panel/sfdc/:id', component: PanelPage, bare: true },
   { pattern: '/admin', prefix: true, load: loadAdmin },
   { pattern: '/tokens', load: loadAdmin },
   { pattern: '/senders', load: loadAdmin },

@@ -20,6 +20,7 @@ import { MailSettings } from './mail-settings.js';
 import { Holidays } from './holidays.js';
 import { Settings } from './settings.js';
 import { CallsAdmin } from './calls.js';
+import { PanelSettings } from './panel-settings.js';
 
 // admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
 // module waits for it (top-level await), so the pages never show unstyled.
@@ -73,6 +74,8 @@ export default function Admin({ path, user, query }) {
       return html`<${Holidays} nav=${nav} query=${query} />`;
     case 'calls':
       return html`<${CallsAdmin} nav=${nav} />`;
+    case 'panel':
+      return html`<${PanelSettings} nav=${nav} />`;
     default:
       return html`
         <${Page} title="Page not found">

@@ -24,6 +24,7 @@ export function adminRoute(path) {
   if (p === '/admin/mail-settings') return { page: 'mail-settings' };
   if (p === '/admin/holidays') return { page: 'holidays' };
   if (p === '/admin/calls') return { page: 'calls' };
+  if (p === '/admin/panel') return { page: 'panel' };
   const m = /^\/admin\/teams\/([1-9][0-9]{0,17})$/.exec(p);
   if (m) return { page: 'team', id: Number(m[1]) };
   return { page: 'not-found' };
@@ -41,6 +42,7 @@ export const ADMIN_NAV = [
   ['/admin/mail-settings', 'Mail settings', ['mail-settings']],
   ['/admin/holidays', 'Holidays', ['holidays']],
   ['/admin/calls', 'Calls', ['calls']],
+  ['/admin/panel', 'Embedded panel', ['panel']],
 ];
 
 // Length in characters (code points), as hail counts them.
