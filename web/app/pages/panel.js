@@ -3,15 +3,14 @@
 // Salesforce id names (GET /api/v1/panel/sfdc/{id}) among those the viewer sees, then
 // shows the insight panel for it. hail sends this page with the admin's frame-ancestors
 // allowlist (Admin → Embedded panel); every other page may not be framed (docs/insight.md).
-//
-// Until the Insight tab's component (components/insight.js, InsightPanel) is part of the
-// app, this page shows a small panel of its own: the record, a link to its full page and,
-// for a person, Marketo's recent activities.
+// The panel is the Insight tab's component (components/insight.js): summary, the velocity
+// grid, upcoming steps and tasks and, for a person, Marketo's recent activities.
 import { useEffect } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { useResource } from '../lib/use-resource.js';
-import { formatDateTime, personName, relativeTime } from '../lib/format.js';
-import { Loading, ErrorState, Empty } from '../components/states.js';
+import { personName } from '../lib/format.js';
+import { Loading, ErrorState } from '../components/states.js';
+import { InsightPanel } from '../components/insight.js';
 
 // Pure: the full page of a resolved record, and how the panel names it.
 export function fullPageHref(kind, id) {
@@ -39,31 +38,6 @@ function Frame({ title, children }) {
     document.title = `${title} · hail`;
   }, [title]);
   return html`<main id="main" tabindex="-1" class="page panel-embed">${children}</main>`;
-}
-
-function MarketoActivities({ personId }) {
-  const [state, retry] = useResource(`/api/v1/people/${encodeURIComponent(personId)}/marketo-activities`);
-  let body;
-  if (state.status === 'loading') body = html`<${Loading} label="Asking Marketo…" />`;
-  else if (state.status === 'error') body = html`<${ErrorState} error=${state.error} onRetry=${retry} />`;
-  else {
-    const a = state.data;
-    const note = marketoNote(a);
-    body = html`
-      ${note ? html`<p class=${a.status === 'ok' ? 'muted' : 'notice'} role="status">${note}</p>` : null}
-      ${a.data.length
-        ? html`<ul class="panel-marketo" aria-label="Marketo activities, newest first">
-            ${a.data.map((x) => html`<li key=${x.id}>
-              <strong>${x.type_name}</strong>${x.primary ? html` · <span>${x.primary}</span>` : null}
-              <span class="muted"> · <time datetime=${x.occurred_at} title=${formatDateTime(x.occurred_at)}>${relativeTime(x.occurred_at)}</time></span>
-            </li>`)}
-          </ul>`
-        : a.status === 'ok' && !note ? html`<${Empty}>No Marketo activities.</${Empty}>` : null}`;
-  }
-  return html`<section aria-labelledby="panel-marketo" class="section">
-    <h2 id="panel-marketo">Marketo activities</h2>
-    ${body}
-  </section>`;
 }
 
 // A person's name once GET /api/v1/people/{id} answers ("Person #id" until then or if not).
@@ -96,7 +70,6 @@ export function PanelPage({ params }) {
         <a class="button button-primary" href=${href} target="_blank" rel="noopener">Open in hail<span class="ext" aria-hidden="true">↗</span></a>
       </div>
     </div>
-    <p class="muted">This is the embedded panel’s short form: the full insight (engagement by week, upcoming steps and tasks, history) is on the record’s page in hail.</p>
-    ${kind === 'person' ? html`<${MarketoActivities} personId=${id} />` : null}
+    <${InsightPanel} kind=${kind} id=${id} />
   </${Frame}>`;
 }
