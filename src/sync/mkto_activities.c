@@ -269,8 +269,8 @@ static hail_err one_pass(mkto_client *m, int64_t lead, int days, json_t *list, i
 
 static json_t *answer(const char *status, const char *message, json_t *data)
 {
-    json_t *a = json_pack("{ss sn so}", "status", status, "message", "data",
-                          data ? data : json_array());
+    json_t *a =
+        json_pack("{ss sn so}", "status", status, "message", "data", data ? data : json_array());
     if (a && message && json_object_set_new(a, "message", json_string(message))) {
         json_decref(a);
         return NULL;
