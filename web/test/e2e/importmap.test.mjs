@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SKIP, SLOW, SRC, WEB_ROOT, startHail, launchBrowser, newPage, assertNoProblems } from './harness.mjs';
 
-const CONTRACT_SPECIFIERS = ['@preact/signals', '@preact/signals-core', 'htm', 'htm/preact', 'preact', 'preact/hooks'];
+const CONTRACT_SPECIFIERS = ['@preact/signals', '@preact/signals-core', 'htm', 'htm/preact', 'preact', 'preact/hooks', 'uplot'];
 
 describe('import map', { skip: SKIP, timeout: 300000 * SLOW }, () => {
   let hail;
