@@ -475,7 +475,8 @@ hail_err reports_get(db *d, const email_viewer *v, const report_query *q, json_t
     if (!e && !r.fixed)
         e = name_rows(d, &r);
     if (!e) {
-        qsort(r.rows, r.nrows, sizeof *r.rows, cmp_rows);
+        if (r.nrows) /* qsort of NULL, 0 is undefined */
+            qsort(r.rows, r.nrows, sizeof *r.rows, cmp_rows);
         e = report_json(&r, out);
     }
     for (size_t i = 0; i < r.nrows; i++) {
@@ -552,7 +553,7 @@ hail_err reports_csv(const json_t *rep, int series, buf *out)
         if (outcomes)
             outcomes[j++] = k;
     }
-    if (!e)
+    if (!e && nout)
         qsort(outcomes, nout, sizeof *outcomes, cmp_str);
     e = e ? e : series ? csv_cell(out, "start", 1) : csv_cell(out, "id", 1);
     if (!e && !series)
