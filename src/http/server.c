@@ -46,7 +46,8 @@ struct http_server {
     pthread_cond_t scond;
     struct http_stream *streams;
     int nstreams;
-    uint64_t wake_gen; /* bumped by http_server_wake_streams() */
+    uint64_t wake_gen;  /* bumped by http_server_wake_streams() */
+    int64_t ticker_due; /* µs (monotonic) the ticker sleeps until */
     int ticker_stop;
     int ticker_started;
     pthread_t ticker;
@@ -394,7 +395,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
         st->due_us = time_mono_us() + st->tick_us;
         st->suspended = 1;
         MHD_suspend_connection(st->conn);
-        pthread_cond_signal(&s->scond);
+        /* Only a tick earlier than the ticker's own wakes it: waking it for
+         * every stream that goes idle made it walk all streams per stream
+         * (quadratic in a fan-out to a thousand streams). */
+        if (st->due_us < s->ticker_due)
+            pthread_cond_signal(&s->scond);
     }
     pthread_mutex_unlock(&s->smu);
     return 0;
@@ -455,6 +460,7 @@ static void *ticker_main(void *arg)
             break; /* every idle stream went back to MHD, which closes it */
         if (next > now + 1000000 && cap < (size_t)s->nstreams)
             next = now + 1000000; /* out of memory for the list: retry soon */
+        s->ticker_due = next;
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         int64_t wait = next - now;
