@@ -26,6 +26,19 @@ IDENTITY_FILE = "swagger-identity.json"
 # `_method` is Marketo's POST-tunnelling switch for URIs too long for a GET.
 IGNORED_QUERY = frozenset({"access_token", "_method"})
 
+# Objects inside a request body checked property by property (custom activities and their
+# types), each with the required properties of a *request*: Swagger shares these models
+# with responses, so e.g. CustomActivity "requires" id and errors, which a client never
+# sends. Adobe's prose lets an attribute be named by apiName or name.
+DEEP = {
+    "CustomActivity": ("leadId", "activityDate", "activityTypeId", "primaryAttributeValue"),
+    "Attribute": ("value",),
+    "CustomActivityTypeAttribute": ("apiName", "name"),
+}
+ONE_OF_REQUIRED = {"Attribute": ("apiName", "name")}
+ANY_TYPE = {("Attribute", "value")}    # Swagger says object; values are strings, numbers, ...
+MAX_ITEM_ERRORS = 10                   # per request body, then one "... more" line
+
 _INT_RE = re.compile(r"-?[0-9]+\Z")
 _NUM_RE = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
 
@@ -146,13 +159,14 @@ class Contract:
 
     # ------------------------------------------------------------------ checks
 
-    def check(self, method, path, query, body=None, content_type=None):
+    def check(self, method, path, query, body=None, content_type=None, doc=None):
         """Validate one request; return a list of violation strings (empty = valid).
 
         method/path: the HTTP method and URL path (no query string).
         query: {name: [values]} as from urllib.parse.parse_qs(keep_blank_values=True).
         body: raw request body bytes (None or b"" when there is none).
         content_type: the request's Content-Type header, if any.
+        doc: optionally `(parsed body,)`, when the caller has parsed the JSON already.
         """
         method = method.upper()
         where = "%s %s" % (method, path)
@@ -182,7 +196,8 @@ class Contract:
         for name, spec in op.query.items():
             if spec.get("required") and name not in query:
                 out.append("%s: missing required query parameter '%s'" % (where, name))
-        out.extend("%s: %s" % (where, e) for e in self._body_errors(op, body, content_type))
+        out.extend("%s: %s" % (where, e)
+                   for e in self._body_errors(op, body, content_type, doc))
         return out
 
     def _param_errors(self, spec, values):
@@ -228,7 +243,7 @@ class Contract:
             seen += 1
         return schema or {}
 
-    def _body_errors(self, op, body, content_type):
+    def _body_errors(self, op, body, content_type, parsed=None):
         has_body = body is not None and body.strip() != b""
         ctype = (content_type or "").split(";")[0].strip().lower()
         if op.body is None:
@@ -240,10 +255,13 @@ class Contract:
         errs = []
         if ctype != "application/json":
             errs.append("body Content-Type must be application/json, got %r" % (content_type or ""))
-        try:
-            doc = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return errs + ["body is not valid JSON"]
+        if parsed is not None:
+            doc = parsed[0]
+        else:
+            try:
+                doc = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return errs + ["body is not valid JSON"]
         schema = self._resolve(op.body.get("schema"))
         want = schema.get("type", "object" if "properties" in schema else None)
         if want and not self._type_ok(want, doc):
@@ -259,11 +277,69 @@ class Contract:
             if pspec is None:
                 errs.append("body has unknown property '%s'" % name)
                 continue
+            deep = self._deep_name(pspec)
             pspec = self._resolve(pspec)
             ptype = pspec.get("type", "object" if "properties" in pspec else None)
             if ptype and value is not None and not self._type_ok(ptype, value):
                 errs.append("body property '%s' must be %s" % (name, ptype))
+                continue
+            deep_errs = []
+            if deep and isinstance(value, dict):
+                self._object_errors("body %s" % name, deep, value, deep_errs)
+            elif ptype == "array" and isinstance(value, list):
+                item = self._deep_name(pspec.get("items"))
+                if item:
+                    for i, v in enumerate(value):
+                        self._object_errors("body %s[%d]" % (name, i), item, v, deep_errs)
+            if len(deep_errs) > MAX_ITEM_ERRORS:
+                deep_errs[MAX_ITEM_ERRORS:] = ["... and %d more body problems"
+                                               % (len(deep_errs) - MAX_ITEM_ERRORS)]
+            errs.extend(deep_errs)
         return errs
+
+    @staticmethod
+    def _deep_name(spec):
+        """The definition name of a $ref to one of the DEEP models, else None."""
+        if isinstance(spec, dict) and "$ref" in spec:
+            name = spec["$ref"].rsplit("/", 1)[-1]
+            if name in DEEP:
+                return name
+        return None
+
+    def _object_errors(self, label, defname, obj, out):
+        """Check one request object against definition `defname` (see DEEP)."""
+        if not isinstance(obj, dict):
+            out.append("%s must be an object" % label)
+            return
+        props = self.definitions.get(defname, {}).get("properties", {})
+        for name in DEEP[defname]:
+            if name not in obj:
+                out.append("%s is missing required property '%s'" % (label, name))
+        either = ONE_OF_REQUIRED.get(defname)
+        if either and not any(k in obj for k in either):
+            out.append("%s needs '%s'" % (label, "' or '".join(either)))
+        for name, value in obj.items():
+            pspec = props.get(name)
+            if pspec is None:
+                out.append("%s has unknown property '%s'" % (label, name))
+                continue
+            if (defname, name) in ANY_TYPE or value is None:
+                continue
+            deep = self._deep_name(pspec)
+            pspec = self._resolve(pspec)
+            ptype = pspec.get("type", "object" if "properties" in pspec else None)
+            if ptype and not self._type_ok(ptype, value):
+                out.append("%s property '%s' must be %s" % (label, name, ptype))
+            elif deep and isinstance(value, dict):
+                self._object_errors("%s.%s" % (label, name), deep, value, out)
+            elif ptype == "array":
+                item = self._deep_name(pspec.get("items"))
+                if item:
+                    for i, v in enumerate(value):
+                        self._object_errors("%s.%s[%d]" % (label, name, i), item, v, out)
+            elif "enum" in pspec and value not in pspec["enum"]:
+                out.append("%s property '%s' must be one of %s, got %r" % (
+                    label, name, "/".join(map(str, pspec["enum"])), value))
 
     @staticmethod
     def _type_ok(typ, value):
