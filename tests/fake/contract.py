@@ -38,6 +38,8 @@ DEEP = {
 ONE_OF_REQUIRED = {"Attribute": ("apiName", "name")}
 ANY_TYPE = {("Attribute", "value")}    # Swagger says object; values are strings, numbers, ...
 MAX_ITEM_ERRORS = 10                   # per request body, then one "... more" line
+_PY_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
+             "number": (int, float), "boolean": (bool,)}
 
 _INT_RE = re.compile(r"-?[0-9]+\Z")
 _NUM_RE = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
@@ -81,6 +83,17 @@ def exit_code(result):
     if ran == 0 and any("HAIL_SHARED" in why for _, why in result.skipped):
         return SKIP_EXIT
     return 0
+
+
+def _label(label):
+    """Render a lazy label: a string, (array label, index) or (parent, property, index)."""
+    if type(label) is str:
+        return label
+    if len(label) == 2:
+        return "%s[%d]" % label
+    parent, name, index = label
+    text = "%s.%s" % (_label(parent), name)
+    return text if index is None else "%s[%d]" % (text, index)
 
 
 class Operation:
@@ -144,12 +157,23 @@ class Contract:
     # ------------------------------------------------------------------ lookup
 
     def match(self, path):
-        """Return (template, {name: value}) for a request path, or (None, {})."""
+        """Return (template, {name: value}) for a request path, or (None, {}).
+        Answers for paths seen before come from a bounded cache (the same few paths are
+        asked for again and again; the routes are hundreds of regular expressions)."""
+        cache = self.__dict__.setdefault("_match_cache", {})
+        hit = cache.get(path)
+        if hit is not None:
+            return hit[0], dict(hit[1])
+        found = (None, {})
         for _, template, rx, names in self._routes:
             m = rx.match(path)
             if m:
-                return template, {n: m.group("p%d" % i) for i, n in enumerate(names)}
-        return None, {}
+                found = (template, {n: m.group("p%d" % i) for i, n in enumerate(names)})
+                break
+        if len(cache) >= 4096:
+            cache.clear()
+        cache[path] = found
+        return found[0], dict(found[1])
 
     def operation(self, method, path):
         template, _ = self.match(path)
@@ -289,8 +313,10 @@ class Contract:
             elif ptype == "array" and isinstance(value, list):
                 item = self._deep_name(pspec.get("items"))
                 if item:
+                    ok = self._validator(item)
                     for i, v in enumerate(value):
-                        self._object_errors("body %s[%d]" % (name, i), item, v, deep_errs)
+                        if not ok(v):   # the fast yes/no first; describe only what fails
+                            self._object_errors(("body " + name, i), item, v, deep_errs)
             if len(deep_errs) > MAX_ITEM_ERRORS:
                 deep_errs[MAX_ITEM_ERRORS:] = ["... and %d more body problems"
                                                % (len(deep_errs) - MAX_ITEM_ERRORS)]
@@ -306,40 +332,130 @@ class Contract:
                 return name
         return None
 
+    def _compiled(self, defname):
+        """Per DEEP model, once: (required set, either-of tuple, {property: check}) where a
+        check is (Python types or None, nested model, array-item model, enum or None)."""
+        cache = self.__dict__.setdefault("_deep_cache", {})
+        if defname not in cache:
+            props = {}
+            for name, raw in self.definitions.get(defname, {}).get("properties", {}).items():
+                spec = self._resolve(raw)
+                typ = spec.get("type", "object" if "properties" in spec else None)
+                if (defname, name) in ANY_TYPE or typ not in _PY_TYPES:
+                    typ = None
+                props[name] = (typ, _PY_TYPES.get(typ), self._deep_name(raw),
+                               self._deep_name(spec.get("items")) if typ == "array" else None,
+                               spec.get("enum"))
+            cache[defname] = (frozenset(DEEP[defname]), ONE_OF_REQUIRED.get(defname), props)
+        return cache[defname]
+
+    def _validator(self, defname):
+        """A fast yes/no check of one object against a DEEP model, agreeing with
+        _object_errors (which says what is wrong); built once per model."""
+        cache = self.__dict__.setdefault("_validators", {})
+        if defname in cache:
+            return cache[defname]
+        required, either, props = self._compiled(defname)
+        allowed = frozenset(props)
+        exact = {"object": frozenset({dict}), "array": frozenset({list}),
+                 "string": frozenset({str}), "integer": frozenset({int}),
+                 "number": frozenset({int, float}), "boolean": frozenset({bool})}
+        simple, nested = {}, {}
+        for name, (typ, _, deep, item, enum) in props.items():
+            if typ is None:
+                continue
+            if item:
+                sub = self._validator(item)
+                nested[name] = (exact[typ], getattr(sub, "flat", None) or sub, True,
+                                getattr(sub, "flat", None) and "flat")
+            elif deep:
+                nested[name] = (exact[typ], self._validator(deep), False, None)
+            elif enum:
+                nested[name] = (exact[typ], None, False, frozenset(enum))
+            else:
+                simple[name] = exact[typ]
+        first, second = either if either else (None, None)
+
+        def ok(obj):
+            if type(obj) is not dict:
+                return False
+            keys = obj.keys()
+            if not (required <= keys and keys <= allowed):
+                return False
+            if first is not None and first not in obj and second not in obj:
+                return False
+            for name, value in obj.items():
+                if value is None:
+                    continue
+                types = simple.get(name)
+                if types is not None:
+                    if type(value) not in types:
+                        return False
+                elif name in nested:
+                    types, sub, many, enum = nested[name]
+                    if type(value) not in types:
+                        return False
+                    if enum == "flat":
+                        # Items of a model with scalar properties only (attributes):
+                        # checked here, without a call per item.
+                        f_req, f_allowed, f_first, f_second, f_simple = sub
+                        for it in value:
+                            if type(it) is not dict:
+                                return False
+                            k = it.keys()
+                            if not (f_req <= k and k <= f_allowed):
+                                return False
+                            if f_first is not None and f_first not in it and f_second not in it:
+                                return False
+                            for n, v in it.items():
+                                t = f_simple.get(n)
+                                if t is not None and v is not None and type(v) not in t:
+                                    return False
+                    elif many:
+                        if not all(map(sub, value)):
+                            return False
+                    elif sub is not None:
+                        if not sub(value):
+                            return False
+                    elif value not in enum:
+                        return False
+            return True
+        if not nested:
+            ok.flat = (required, allowed, first, second, simple)
+        cache[defname] = ok
+        return ok
+
     def _object_errors(self, label, defname, obj, out):
-        """Check one request object against definition `defname` (see DEEP)."""
-        if not isinstance(obj, dict):
-            out.append("%s must be an object" % label)
+        """Check one request object against definition `defname` (see DEEP). Kept cheap:
+        it runs for every record of every external.json call."""
+        if type(obj) is not dict:
+            out.append("%s must be an object" % _label(label))
             return
-        props = self.definitions.get(defname, {}).get("properties", {})
-        for name in DEEP[defname]:
-            if name not in obj:
-                out.append("%s is missing required property '%s'" % (label, name))
-        either = ONE_OF_REQUIRED.get(defname)
+        required, either, props = self._compiled(defname)
+        if not required <= obj.keys():
+            for name in DEEP[defname]:
+                if name not in obj:
+                    out.append("%s is missing required property '%s'" % (_label(label), name))
         if either and not any(k in obj for k in either):
-            out.append("%s needs '%s'" % (label, "' or '".join(either)))
+            out.append("%s needs '%s'" % (_label(label), "' or '".join(either)))
         for name, value in obj.items():
-            pspec = props.get(name)
-            if pspec is None:
-                out.append("%s has unknown property '%s'" % (label, name))
+            check = props.get(name)
+            if check is None:
+                out.append("%s has unknown property '%s'" % (_label(label), name))
                 continue
-            if (defname, name) in ANY_TYPE or value is None:
+            typ, pytypes, deep, item, enum = check
+            if value is None or typ is None:
                 continue
-            deep = self._deep_name(pspec)
-            pspec = self._resolve(pspec)
-            ptype = pspec.get("type", "object" if "properties" in pspec else None)
-            if ptype and not self._type_ok(ptype, value):
-                out.append("%s property '%s' must be %s" % (label, name, ptype))
-            elif deep and isinstance(value, dict):
-                self._object_errors("%s.%s" % (label, name), deep, value, out)
-            elif ptype == "array":
-                item = self._deep_name(pspec.get("items"))
-                if item:
-                    for i, v in enumerate(value):
-                        self._object_errors("%s.%s[%d]" % (label, name, i), item, v, out)
-            elif "enum" in pspec and value not in pspec["enum"]:
+            if not isinstance(value, pytypes) or (type(value) is bool and bool not in pytypes):
+                out.append("%s property '%s' must be %s" % (_label(label), name, typ))
+            elif item:
+                for i, v in enumerate(value):
+                    self._object_errors((label, name, i), item, v, out)
+            elif deep:
+                self._object_errors((label, name, None), deep, value, out)
+            elif enum and value not in enum:
                 out.append("%s property '%s' must be one of %s, got %r" % (
-                    label, name, "/".join(map(str, pspec["enum"])), value))
+                    _label(label), name, "/".join(map(str, enum)), value))
 
     @staticmethod
     def _type_ok(typ, value):

@@ -190,6 +190,22 @@ def parse_iso(text):
     return ts
 
 
+_UTC = datetime.timezone.utc
+
+
+def parse_activity_date(text):
+    """parse_iso() with a fast path for the usual extended date-times (the C parser)."""
+    if type(text) is str and len(text) >= 19 and text[4] == "-" and text[10] in "T ":
+        try:
+            dt = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return parse_iso(text)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=_UTC)
+        return dt.timestamp()
+    return parse_iso(text)
+
+
 def request_id():
     """Marketo-style request id, e.g. `e42b#14272d07d78`."""
     return "%x#%x" % (random.getrandbits(16), int(time.time() * 1000))
@@ -1052,6 +1068,13 @@ class FakeMarketo:
             view["primaryAttributeValueId"] = act["leadId"]
             view["primaryAttributeValue"] = act["primary"]
             view["attributes"] = []
+        elif "rec" in act:   # added through external.json
+            view["primaryAttributeValue"] = act["primary"]
+            lookup = act["lookup"]
+            view["attributes"] = [
+                {"name": lookup[a.get("apiName") or a["name"]]["name"],
+                 "apiName": lookup[a.get("apiName") or a["name"]]["apiName"],
+                 "value": a["value"]} for a in act["rec"].get("attributes") or ()]
         else:   # seeded through POST /_fake/activities
             if act.get("primaryId") is not None:
                 view["primaryAttributeValueId"] = act["primaryId"]
@@ -1373,6 +1396,7 @@ class FakeMarketo:
         with self.lock:
             leads, types = self.leads, self.live_types
             keep = self.cfg["keep_external"]
+            keys = self.external_keys
             st = self.external_stats
             by_type, by_code = st["by_type"], st["skipped_by_code"]
             for rec in records:
@@ -1388,21 +1412,18 @@ class FakeMarketo:
                 st["added"] += 1
                 by_type[type_id] += 1
                 if keep:
-                    attrs = rec.get("attributes") or ()
-                    lookup = types[type_id]["live"]["lookup"]
-                    shown = [{"name": lookup[a.get("apiName") or a["name"]]["name"],
-                              "apiName": lookup[a.get("apiName") or a["name"]]["apiName"],
-                              "value": a.get("value")} for a in attrs]
+                    # Identical records (same lead, type, date, primary value and
+                    # attributes, in the same order) count as duplicates.
                     key = (rec["leadId"], type_id, rec["activityDate"],
-                           rec["primaryAttributeValue"],
-                           tuple((a["apiName"], str(a["value"])) for a in shown))
-                    if key in self.external_keys:
+                           rec["primaryAttributeValue"], repr(rec.get("attributes")))
+                    if key in keys:
                         st["duplicates"] += 1
                     else:
-                        self.external_keys.add(key)
+                        keys.add(key)
+                    # Attribute names are resolved when the activity is read.
                     act = {"id": act_id, "leadId": rec["leadId"], "type": type_id,
                            "ts": rec["_ts"], "primary": rec["primaryAttributeValue"],
-                           "attributes": shown, "rec": rec}
+                           "rec": rec, "lookup": types[type_id]["live"]["lookup"]}
                     self.activities.append(act)
                     self.activity_ids.append(act_id)
                     self.external.append(act)
@@ -1429,7 +1450,7 @@ class FakeMarketo:
         primary = rec.get("primaryAttributeValue")
         if type(primary) is not str or not primary:
             return {"code": "1003", "message": "primaryAttributeValue cannot be blank"}
-        ts = parse_iso(rec.get("activityDate"))
+        ts = parse_activity_date(rec.get("activityDate"))
         if ts is None:
             return {"code": "1003", "message": "Invalid value for activityDate: %s"
                     % json.dumps(rec.get("activityDate"))}

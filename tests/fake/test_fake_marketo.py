@@ -1188,5 +1188,93 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertError(self.leads([1], token=token), "601", "Access token invalid")
 
 
+def throughput(seconds=5.0, clients=4):
+    """How many custom activities a second the fake takes with its limits off: `clients`
+    keep-alive connections posting the same 300-record external.json body for `seconds`.
+    Prints `fake_external_per_s=N`. Run: python3 tests/fake/test_fake_marketo.py --throughput"""
+    tmp = tempfile.mkdtemp(prefix="fake-marketo-tp-")
+    port_file = os.path.join(tmp, "port")
+    proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file,
+                             "--no-limits"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while not os.path.exists(port_file) and time.time() < deadline:
+            time.sleep(0.02)
+        with open(port_file) as f:
+            port = int(f.read())
+
+        def call(conn, method, path, body=None, token=None):
+            hdrs = {"Content-Type": "application/json"}
+            if token:
+                hdrs["Authorization"] = "Bearer " + token
+            conn.request(method, path, body=body, headers=hdrs)
+            r = conn.getresponse()
+            data = r.read()
+            if r.status != 200:
+                raise RuntimeError("%s %s: HTTP %d %r" % (method, path, r.status, data[:200]))
+            return data
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        call(conn, "POST", "/_fake/leads",
+             json.dumps({"leads": [{"id": i} for i in range(1, 301)]}).encode())
+        token = json.loads(call(conn, "GET", "/identity/oauth/token?"
+                                + urllib.parse.urlencode(CLIENT)))["access_token"]
+        call(conn, "POST", TYPE, json.dumps({
+            "apiName": "hailSend", "name": "Send Sales Email", "triggerName": "Is Sent",
+            "filterName": "Was Sent", "primaryAttribute": {"apiName": "subject",
+                                                           "name": "Subject"}}).encode(), token)
+        call(conn, "POST", TYPE[:-5] + "/hailSend/attributes/create.json", json.dumps(
+            {"attributes": [{"apiName": a, "name": a} for a in
+                            ("hailActivityId", "template", "campaign", "machine")]}).encode(),
+             token)
+        type_id = json.loads(call(conn, "POST", TYPE[:-5] + "/hailSend/approve.json",
+                                  None, token))["result"][0]["id"]
+        body = json.dumps({"input": [{
+            "leadId": i, "activityDate": "2026-11-29T10:00:%02dZ" % (i % 60),
+            "activityTypeId": type_id, "primaryAttributeValue": "Subject line %d" % i,
+            "attributes": [{"apiName": "hailActivityId", "value": str(1000000 + i)},
+                           {"apiName": "template", "value": "Intro v2"},
+                           {"apiName": "campaign", "value": "Q4 outbound"},
+                           {"apiName": "machine", "value": False}]}
+            for i in range(1, 301)]}).encode()
+        done = [0] * clients
+        stop = time.time() + seconds
+
+        def worker(n):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            while time.time() < stop:
+                call(c, "POST", EXTERNAL, body, token)
+                done[n] += 300
+            c.close()
+        def cpu():   # the fake's user+system CPU seconds (Linux /proc)
+            with open("/proc/%d/stat" % proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        cpu0 = cpu()
+        t0 = time.time()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.time() - t0
+        cpu_used = cpu() - cpu0
+        stats = json.loads(call(conn, "GET", "/_fake/stats"))
+        added = stats["external"]["added"]
+        assert added == sum(done), (added, sum(done))
+        # The fake serves on one core (one interpreter lock): activities per CPU second of
+        # the fake is what it can take when it has a core to itself.
+        print("fake_external_per_s=%d fake_external_per_cpu_s=%d (%d activities in %.1f s, "
+              "fake CPU %.2f s, %d clients, body %d bytes, violations %d)"
+              % (added / elapsed, added / max(cpu_used, 1e-6), added, elapsed, cpu_used,
+                 clients, len(body), stats["violations_total"]))
+    finally:
+        proc.terminate()
+        proc.wait(5)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--throughput"]:
+        throughput(*(float(a) for a in sys.argv[2:3]), *(int(a) for a in sys.argv[3:4]))
+        sys.exit(0)
     sys.exit(contract.exit_code(unittest.main(verbosity=2, exit=False).result))
