@@ -5,19 +5,21 @@ It follows the Marketo contract (prose and Adobe's Swagger files, in $HAIL_SHARE
 OAuth tokens, the JSON envelope and its error codes, the call limits (rate window,
 concurrency, daily quota) enforced for real, leads by filter (with `_method=GET`
 tunnelling and the 8 KB URI / 1 MB body limits), the bulk lead export lifecycle with
-CSV files and Range requests, the incremental activity feeds (leadchanges, deletedleads)
-custom activities, and lead activities (activities.json by type and lead id, types.json)
-for the insight panel. Every request outside the control API is checked against the
-Swagger files (see contract.py) and each violation is recorded for tests to assert on.
+CSV files and Range requests, the incremental activity feeds (leadchanges, deletedleads),
+custom activity types (create, add attributes, approve, describe, list) and custom
+activities (external.json), and lead activities (activities.json by type and lead id,
+types.json) for the insight panel. Every request outside the control API is checked against
+the Swagger files (see contract.py) and each violation is recorded for tests to assert on.
 
 A JSON control API under /_fake/ (no auth, never counted, never contract-checked) seeds
 leads, injects failures, changes settings at runtime and reports statistics.
+tests/fake/README.md describes all of it.
 
 Usage:
   python3 tests/fake/fake_marketo.py --port 0 --port-file /tmp/port \
       [--client-id ID --client-secret S] [--token-ttl 3599] [--status-step 0.05] \
       [--rate-calls 100 --rate-window 20] [--max-concurrency 10] [--daily-quota 50000] \
-      [--export-file FILE.csv]
+      [--no-limits] [--export-file FILE.csv]
 
 Python 3 standard library only.
 """
