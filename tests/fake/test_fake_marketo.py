@@ -938,6 +938,23 @@ class FakeMarketoTest(unittest.TestCase):
                          "Daily quota reached")
         self.assertEqual(self.stats()["external"]["added"], 6)
 
+    def test_external_activities_counted_only(self):
+        self.seed({"id": 1})
+        call = self.create_type("hailCall")
+        self.config(keep_external=False)
+        rec = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": call,
+               "primaryAttributeValue": "c"}
+        env = self.api("POST", EXTERNAL, body={"input": [rec, rec, dict(rec, leadId=5)]})
+        self.assertEqual(env["result"], [
+            {"id": 2, "marketoGUID": "2", "status": "added"},
+            {"id": 3, "marketoGUID": "3", "status": "added"},
+            {"status": "skipped", "reasons": [{"code": "1004", "message": "Lead not found"}]}])
+        self.assertEqual(self.stats()["external"], {
+            "added": 2, "skipped": 1, "duplicates": 0, "by_type": {str(call): 2},
+            "skipped_by_code": {"1004": 1}})
+        self.assertEqual(self.control("GET", "/_fake/external"), {"activities": []})
+        self.assertEqual(self.stats()["activities"], 1)   # the New Lead activity only
+
     def test_no_limits_flag(self):
         port_file = os.path.join(self.tmp, "port-nolimits")
         proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file,
