@@ -151,16 +151,18 @@ static json_t *attr_json(const mkto_attr *a)
                      a->data_type);
 }
 
-/* POST path with body (stolen); the envelope's first result (borrowed from
- * *root, which the caller frees) in *rec, or NULL. */
+/* POST path with body (stolen; NULL: none, as approve.json takes none); the envelope's first result
+ * (borrowed from *root, which the caller frees) in *rec, or NULL. */
 static hail_err post(mkto_client *m, const char *path, json_t *body, json_t **root, json_t **rec)
 {
     *root = NULL;
     *rec = NULL;
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!text)
+    char *text = NULL;
+    if (body && !(text = json_dumps(body, JSON_COMPACT))) {
+        json_decref(body);
         return hail_errf(HAIL_ENOMEM, "out of memory");
+    }
+    json_decref(body);
     mkto_envelope env;
     hail_err e = mkto_call(m, "POST", path, NULL, text, root, &env);
     free(text);
@@ -247,7 +249,7 @@ static hail_err ensure_one(mkto_client *m, const mkto_ctype *t, json_t *have, mk
     }
     if (needs_approval) {
         if ((e = type_path(&path, t, "approve.json")) ||
-            (e = post(m, buf_cstr(&path), json_object(), &root, &rec)))
+            (e = post(m, buf_cstr(&path), NULL, &root, &rec)))
             goto out;
         st->approved = 1;
         if (!st->id)

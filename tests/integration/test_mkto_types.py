@@ -106,8 +106,7 @@ class MarketoTypes(unittest.TestCase):
                          {"apiName": "sentBy", "name": "Sent By", "dataType": "string"},
                          {"apiName": "source", "name": "Source", "dataType": "string"}]})
         self.assertTrue(r["success"], r)
-        r = self.api("POST", "/rest/v1/activities/external/type/hailSendSalesEmail/approve.json",
-                     {})
+        r = self.api("POST", "/rest/v1/activities/external/type/hailSendSalesEmail/approve.json")
         self.assertTrue(r["success"], r)
         r = self.api("POST", "/rest/v1/activities/external/type.json",
                      {"apiName": "hailReceiveSalesCall", "name": "Receive Sales Call",
