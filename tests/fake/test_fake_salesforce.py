@@ -542,6 +542,21 @@ class FakeSalesforceTest(unittest.TestCase):
                                            "fields": ["WhoId"]}]}])
         self.assertEqual(sorted(x[EXT] for x in self.tasks()), ["1", "2", "dup", "dup"])
 
+    def test_benchmark_mode_skips_field_checks_in_collections(self):
+        self.control("POST", "/_fake/config", {"check_fields": False})
+        t = {"type": "Task"}
+        r = self.api("PATCH", "/composite/sobjects/Task/" + EXT, {"allOrNone": False, "records": [
+            {"attributes": t, EXT: "1", "Status": "Whatever", "ActivityDate": "soon"},
+            {"attributes": t, EXT: "1"}]})
+        out = r.json()
+        self.assertEqual((r.status, out), (200, [
+            {"id": out[0].get("id"), "success": True, "errors": [], "created": True},
+            {"success": False, "errors": [{"statusCode": "DUPLICATE_EXTERNAL_ID",
+                                           "message": "Duplicate external id specified: 1",
+                                           "fields": [EXT]}]}]))
+        self.assertEqual([(x["Status"], x["ActivityDate"]) for x in self.tasks()],
+                         [("Whatever", "soon")])
+
     # ------------------------------------------------------------ queries
 
     def test_query_since_modstamp_paged(self):
@@ -690,7 +705,13 @@ class FakeSalesforceTest(unittest.TestCase):
             s.sendall(b"POST %s/composite/sobjects HTTP/1.1\r\nHost: x\r\nContent-Type: "
                       b"application/json\r\nContent-Length: %d\r\n\r\n"
                       % (V.encode(), 51 * 1024 * 1024))
-            head = s.recv(65536).decode()
+            head = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                head += chunk
+            head = head.decode()
         self.assertTrue(head.startswith("HTTP/1.1 413 Request Entity Too Large\r\n"), head)
         self.assertTrue(head.endswith('\r\n\r\n[{"message":"Request Entity Too Large",'
                                       '"errorCode":"REQUEST_ENTITY_TOO_LARGE"}]'), head)
