@@ -547,13 +547,13 @@ class FakeSalesforceTest(unittest.TestCase):
         t = {"type": "Task"}
         r = self.api("PATCH", "/composite/sobjects/Task/" + EXT, {"allOrNone": False, "records": [
             {"attributes": t, EXT: "1", "Status": "Whatever", "ActivityDate": "soon"},
-            {"attributes": t, EXT: "1"}]})
+            {"attributes": t, EXT: "2"}, {"attributes": t, EXT: "2"}]})
         out = r.json()
+        dup = {"success": False, "errors": [{"statusCode": "DUPLICATE_EXTERNAL_ID",
+                                             "message": "Duplicate external id specified: 2",
+                                             "fields": [EXT]}]}
         self.assertEqual((r.status, out), (200, [
-            {"id": out[0].get("id"), "success": True, "errors": [], "created": True},
-            {"success": False, "errors": [{"statusCode": "DUPLICATE_EXTERNAL_ID",
-                                           "message": "Duplicate external id specified: 1",
-                                           "fields": [EXT]}]}]))
+            {"id": out[0].get("id"), "success": True, "errors": [], "created": True}, dup, dup]))
         self.assertEqual([(x["Status"], x["ActivityDate"]) for x in self.tasks()],
                          [("Whatever", "soon")])
 
