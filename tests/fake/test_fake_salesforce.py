@@ -400,7 +400,8 @@ class FakeSalesforceTest(unittest.TestCase):
 
     def test_upsert_by_external_id(self):
         lead = self.people()[0]
-        r = self.api("PATCH", "/sobjects/Task/%s/act-1" % EXT, {"Subject": "One", "WhoId": lead})
+        r = self.api("PATCH", "/sobjects/Task/%s/act-1" % EXT, {"Subject": "One", "WhoId": lead,
+                                                                 "TaskSubtype": "Email"})
         task_id = r.json()["id"]
         self.assertEqual((r.status, r.json()), (201, {"id": task_id, "success": True,
                                                       "errors": [], "created": True}))
@@ -409,6 +410,13 @@ class FakeSalesforceTest(unittest.TestCase):
                                                       "errors": [], "created": False}))
         self.assertEqual([(t["Id"], t["Subject"], t[EXT]) for t in self.tasks()],
                          [(task_id, "Again", "act-1")])
+        # TaskSubtype is set on create only, also when an upsert finds its record.
+        self.assertErrors(self.api("PATCH", "/sobjects/Task/%s/act-1" % EXT,
+                                   {"TaskSubtype": "Email"}), 400, [{
+            "message": "Unable to create/update fields: TaskSubtype. Please check the security "
+            "settings of this field and verify that it is read/write for your profile or "
+            "permission set.", "errorCode": "INVALID_FIELD_FOR_INSERT_UPDATE",
+            "fields": ["TaskSubtype"]}])
         self.assertErrors(self.api("PATCH", "/sobjects/Task/%s/act-1" % EXT, {EXT: "act-2"}),
                           400, [{"message": "The external ID field %s in the body (act-2) does "
                                  "not match the value in the URL (act-1)" % EXT,
