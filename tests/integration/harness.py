@@ -2,7 +2,8 @@
 
 Each test drives the real `hail` binary (HAIL_BIN) over loopback: a fresh data
 directory per test case, a server on a free port, a real database, and the
-fake Marketo (tests/fake/fake_marketo.py) where Marketo is needed.
+fake Marketo (tests/fake/fake_marketo.py) where Marketo is needed, the fake
+Salesforce (tests/fake/fake_salesforce.py, class FakeSalesforce) where Salesforce is.
 
 Two engines (HAIL_TEST_ENGINE): `sqlite` (the default: DIR/hail.db) and
 `postgres`, where each Hail gets a fresh database (hail_<random>, dropped by
@@ -38,6 +39,7 @@ import pg
 SRC = os.environ.get("HAIL_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("HAIL_BIN") or os.path.join(SRC, "build", "hail")
 FAKE = os.path.join(SRC, "tests", "fake", "fake_marketo.py")
+FAKE_SF = os.path.join(SRC, "tests", "fake", "fake_salesforce.py")
 sys.path.insert(0, os.path.join(SRC, "tests", "fake"))
 import contract  # noqa: E402  (tests/fake: where the fake finds the Marketo contract)
 SANITIZED = os.environ.get("HAIL_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
@@ -162,7 +164,7 @@ class Hail:
         # Tests need no fsync per commit; durability tests set FULL explicitly.
         self.env.setdefault("HAIL_DB_SYNC", "normal")
         for k in list(self.env):
-            if k.startswith("HAIL_MARKETO_"):
+            if k.startswith(("HAIL_MARKETO_", "HAIL_SALESFORCE_")):
                 del self.env[k]
         if env:
             self.env.update(env)
@@ -409,6 +411,92 @@ class FakeMarketo:
 
     def inject(self, **kw):
         return self.control("POST", "/_fake/inject", kw)
+
+    def config(self, **kw):
+        return self.control("POST", "/_fake/config", kw)
+
+    def stats(self):
+        return self.control("GET", "/_fake/stats")
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class FakeSalesforce:
+    """The fake Salesforce (tests/fake/fake_salesforce.py) as a subprocess: a login host
+    (self.url, what HAIL_SALESFORCE_LOGIN_URL names) and an instance host
+    (self.instance_url, which the token reply points to). Extra arguments go to the fake
+    (e.g. "--no-ext-id-field", "--daily-limit", "15"). Unlike the fake Marketo it needs no
+    shared files: the contract it follows is written into it."""
+
+    def __init__(self, *args):
+        self.dir = tempfile.mkdtemp(prefix="fake-sf-")
+        self.state = os.path.join(self.dir, "state")
+        port_file = os.path.join(self.dir, "port")
+        self.log = open(os.path.join(self.dir, "log"), "wb")
+        self.proc = subprocess.Popen([sys.executable, FAKE_SF, "--port", "0", "--port-file", port_file,
+                                      "--state-dir", self.state] + list(args),
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        _STARTED.append(self.proc)
+        deadline = time.time() + 20
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise AssertionError("fake salesforce did not start")
+            time.sleep(0.02)
+        with open(port_file) as f:
+            self.port, self.instance_port = map(int, f.read().split())
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.instance_url = "http://127.0.0.1:%d" % self.instance_port
+
+    def env(self, **extra):
+        e = {"HAIL_SALESFORCE_LOGIN_URL": self.url, "HAIL_SALESFORCE_CLIENT_ID": "hail-test-id",
+             "HAIL_SALESFORCE_CLIENT_SECRET": "hail-test-secret"}
+        e.update({k: str(v) for k, v in extra.items()})
+        return e
+
+    def control(self, method, path, body=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            data = json.dumps(body).encode() if body is not None else None
+            c.request(method, path, body=data, headers={"Content-Type": "application/json"} if data else {})
+            r = c.getresponse()
+            raw = r.read()
+            out = json.loads(raw) if raw else None
+            if r.status != 200:
+                raise AssertionError("fake salesforce %s %s: %d %s" % (method, path, r.status, out))
+            return out
+        finally:
+            c.close()
+
+    def seed(self, **records):
+        """Create or change records as a user in Salesforce would (SystemModstamp moves):
+        seed(leads=[{"LastName": "Ng", "Email": …}], contacts=…, accounts=…, opportunities=…,
+        tasks=[{"Id": …, "Status": "Completed"}]) -> {"leads": [ids], …}."""
+        return self.control("POST", "/_fake/records", records)
+
+    def records(self, sobject="Task"):
+        return self.control("GET", "/_fake/records?type=" + sobject)["records"]
+
+    def tasks(self):
+        return self.records("Task")
+
+    def delete(self, ids):
+        return self.control("POST", "/_fake/delete", {"ids": ids})
+
+    def inject(self, kind, count=1, path="/"):
+        """kind: session (401), limit (403), overloaded (503), drop, drop_after."""
+        return self.control("POST", "/_fake/inject", {"kind": kind, "count": count, "path": path})
+
+    def expire_tokens(self):
+        return self.control("POST", "/_fake/expire")
 
     def config(self, **kw):
         return self.control("POST", "/_fake/config", kw)
