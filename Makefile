@@ -7,6 +7,12 @@ BUILD_TSAN ?= build-tsan
 DATA       ?= var
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+# ctest's -j for the plain and ASan runs (make test TEST_JOBS=4). Most tests wait on
+# sockets, child processes and timers, so more than the cores can pay off on a quiet
+# machine; on a shared, loaded one it made tests time out. At most 2 web/e2e/* tests
+# (hail + Chromium each) run at once whatever the -j (CMake's HAIL_E2E_SLOTS), and
+# test_load_timed runs alone. The TSan run keeps -j $(JOBS).
+TEST_JOBS  ?= $(JOBS)
 
 .PHONY: all deps build build-asan build-tsan run test test-plain test-asan test-tsan bench clean format fuzz
 
@@ -35,12 +41,12 @@ test: test-plain test-asan test-tsan
 
 test-plain: build
 	@echo "== tests (plain build) =="
-	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ctest --output-on-failure -j $(TEST_JOBS)
 
 test-asan: build-asan
 	@echo "== tests (ASan+UBSan build) =="
 	@cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(TEST_JOBS)
 
 # The threaded tests (ctest label "threads") under ThreadSanitizer; any report
 # from any hail process fails the run (the tsan/reports test prints them).

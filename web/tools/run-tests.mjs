@@ -1,8 +1,11 @@
-// Runs the web app's node tests (what ctest's web/unit and web/e2e call).
+// Runs the web app's node tests (what ctest's web/unit and web/e2e/<name> call).
 //
 //   node web/tools/run-tests.mjs web/test/unit        every *.test.mjs in one `node --test`
 //   node web/tools/run-tests.mjs --e2e web/test/e2e   one `node --test` per file, one after
 //                                                     another (each starts hail and Chromium)
+//   node web/tools/run-tests.mjs --e2e web/test/e2e/people.test.mjs [more files or dirs]
+//                                                     just those files (ctest runs each e2e
+//                                                     file as its own test, web/e2e/<name>)
 //
 // Test files are listed here rather than left to `node --test <dir>` so Node 18 and
 // later Nodes (which read arguments as globs) run the same files. Exit 77 (ctest's
@@ -15,22 +18,32 @@ import { join, resolve } from 'node:path';
 const SKIP = 77;
 const args = process.argv.slice(2);
 const e2e = args[0] === '--e2e';
-const dir = resolve(e2e ? args[1] : args[0] || '.');
+const paths = (e2e ? args.slice(1) : args).map((p) => resolve(p));
+if (paths.length === 0) paths.push(resolve('.'));
+
+function isTestFile(name) {
+  return name.endsWith('.test.mjs') || name.endsWith('.test.js');
+}
 
 function testFiles(d) {
-  if (!existsSync(d)) return [];
+  if (!statSync(d).isDirectory()) return isTestFile(d) ? [d] : [];
   const out = [];
   for (const name of readdirSync(d).sort()) {
     const p = join(d, name);
     if (statSync(p).isDirectory()) out.push(...testFiles(p));
-    else if (name.endsWith('.test.mjs') || name.endsWith('.test.js')) out.push(p);
+    else if (isTestFile(name)) out.push(p);
   }
   return out;
 }
 
-const files = testFiles(dir);
+const missing = paths.filter((p) => !existsSync(p));
+if (missing.length) {
+  console.log(`no such file or directory: ${missing.join(', ')}`);
+  process.exit(2);
+}
+const files = paths.flatMap(testFiles);
 if (files.length === 0) {
-  console.log(`SKIPPED: no *.test.mjs files under ${dir}`);
+  console.log(`SKIPPED: no *.test.mjs files at ${paths.join(', ')}`);
   process.exit(SKIP);
 }
 if (e2e) {

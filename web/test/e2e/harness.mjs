@@ -86,6 +86,18 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits until proc exits or ms pass, whichever is first; true when it exited. The
+ *  timer is cleared once the process is gone: a pending 20-s timer would keep node
+ *  (and so each e2e file) alive for 20 s after its last test. */
+function waitExit(proc, ms) {
+  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(true);
+  return new Promise((ok) => {
+    const timer = setTimeout(() => { proc.off('exit', onExit); ok(false); }, ms);
+    function onExit() { clearTimeout(timer); ok(true); }
+    proc.once('exit', onExit);
+  });
+}
+
 /** A plain HTTP request to 127.0.0.1:port: { status, headers, body, json }. */
 export function request(port, method, path, { body, headers = {}, timeout = 30000 } = {}) {
   return new Promise((ok, fail) => {
@@ -157,7 +169,7 @@ export async function startFakeMarketo(args = ['--status-step', '0.05']) {
     async stop() {
       if (proc.exitCode === null) {
         proc.kill('SIGTERM');
-        await Promise.race([new Promise((r) => proc.once('exit', r)), sleep(10000)]);
+        await waitExit(proc, 10000);
         if (proc.exitCode === null) proc.kill('SIGKILL');
       }
       started.delete(proc);
@@ -280,7 +292,7 @@ export async function startHail({ marketo = false, env = {}, people, leads = 30,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
-        await Promise.race([new Promise((r) => proc.once('exit', r)), sleep(20000)]);
+        await waitExit(proc, 20000);
         if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       }
       started.delete(proc);
