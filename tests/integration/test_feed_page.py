@@ -9,30 +9,15 @@ their history to the new owner's feed."""
 import unittest
 
 import test_api_feed
-from harness import Hail
-
-PW = "correct horse battery"
 TYPES = ["email_open", "email_send", "call", "email_click"]
 
 
 class FeedPageTest(test_api_feed.FeedCase):
     """Team A: manager Mia, reps Ann and Al; team B: rep Bob; an admin."""
 
-    @classmethod
-    def setUpClass(cls):
-        cls.h = h = Hail()
-        h.add_user("mia@example.com", "Mia", "manager", password=PW, team="A")
-        h.add_user("ann@example.com", "Ann", "rep", password=PW, team="A")
-        h.add_user("al@example.com", "Al", "rep", password=PW, team="A")
-        h.add_user("bob@example.com", "Bob", "rep", password=PW, team="B")
-        cls.tok = {u: h.token(u + "@example.com") for u in ("mia", "ann", "al", "bob")}
-        cls.tok["admin"] = h.admin_token()
-        h.start()
-        cls.mid = 7000
-
-    @classmethod
-    def tearDownClass(cls):
-        test_api_feed.ApiCase("close_checked").close_checked(cls.h)
+    # the same users and teams as the stream's visibility test
+    setUpClass = classmethod(test_api_feed.VisibilityTest.setUpClass.__func__)
+    tearDownClass = classmethod(test_api_feed.VisibilityTest.tearDownClass.__func__)
 
     def pages(self, who, limit, query=""):
         """Every id of the viewer's feed, page after page, and the pages' sizes."""
