@@ -387,17 +387,24 @@ def main():
             e = "rep%d@example.com" % r
             st, body, _ = timed(conn, "/api/v1/feed", tok[e])
             j = json.loads(body)
-            if st != 200 or len(j["data"]) != 50 or not j["next"]:
+            # A rep's people get one kind of activity each (person of n:
+            # n * 7919 mod N, kind: n mod 20): rep11's are all machine opens,
+            # so their human feed is empty — the old page scanned the whole
+            # log to say so.
+            if st != 200 or (j["data"] and (len(j["data"]) != 50 or not j["next"])):
                 die("feed as %s: %d %s" % (e, st, body[:300]))
             for a in j["data"]:
                 if a["person"]["owner_email"] != e and a["user_id"] != rep_ids[e]:
                     die("feed as %s: activity %d is not theirs" % (e, a["id"]))
-            nexts[e] = j["next"]
-        log("checks: 20 reps' first feed pages hold only their people's or their own activities")
+            if j["next"]:
+                nexts[e] = j["next"]
+        log("checks: 20 reps' first feed pages hold only their people's or their own activities"
+            " (%d of them empty: no human activity)" % (20 - len(nexts)))
         feed_first = measure(conn, ["/api/v1/feed"] * 200, None, "feed first page", proc.pid,
                              tokens=[tok[e] for e in reps])
-        feed_next = measure(conn, ["/api/v1/feed?before=%d" % nexts[e] for e in reps], None,
-                            "feed next page", proc.pid, tokens=[tok[e] for e in reps])
+        paged = [e for e in reps if e in nexts]
+        feed_next = measure(conn, ["/api/v1/feed?before=%d" % nexts[e] for e in paged], None,
+                            "feed next page", proc.pid, tokens=[tok[e] for e in paged])
         conn.close()
         proc.terminate()
         proc.wait(60)
