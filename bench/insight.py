@@ -166,21 +166,29 @@ def build(hail, env, people, per_person):
                      " AND tbl_name = 'activities' AND sql IS NOT NULL").fetchall()
     for name, _ in idx:
         db.execute("DROP INDEX " + name)
+    # activities.owner (migration 8): written by the load, its trigger off meanwhile
+    trig = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                      " AND tbl_name = 'activities'").fetchall()
+    for name, _ in trig:
+        db.execute("DROP TRIGGER " + name)
+    has_owner = any(r[1] == "owner" for r in db.execute("PRAGMA table_info(activities)"))
     total = people * per_person
     now = us(NOW)
     span = 26 * WEEK_US
     db.execute(
-        "INSERT INTO activities (type, person_id, user_id, occurred_at, machine, attrs, created_at)"
+        "INSERT INTO activities (type, person_id, user_id, occurred_at, machine, attrs, created_at"
+        + (", owner" if has_owner else "") + ")"
         " WITH RECURSIVE c(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM c WHERE n < ? - 1),"
         " a(n, person, at) AS (SELECT n, (n * 7919) % ? + 1, ? - ? + n * (? / ?) FROM c)"
         " SELECT " + kind_case(0) + ", person, CASE WHEN " + kind_case(2) + " = 1"
         " THEN ? + person % ? END, at, " + kind_case(1) + ","
-        " CASE WHEN n % 20 < 6 THEN '{\"email_subject\":\"Hello\"}' ELSE '{}' END, at FROM a",
+        " CASE WHEN n % 20 < 6 THEN '{\"email_subject\":\"Hello\"}' ELSE '{}' END, at"
+        + (", 'rep' || (person %% %d) || '@example.com'" % REPS if has_owner else "") + " FROM a",
         (total, people, now, span, span, total, rep0, REPS))
     db.commit()
     log("activities: %d in %.1f s" % (total, time.monotonic() - t0))
     t0 = time.monotonic()
-    for _, sql in idx:
+    for _, sql in idx + trig:
         db.execute(sql)
     db.commit()
     log("activity indexes rebuilt in %.1f s" % (time.monotonic() - t0))
