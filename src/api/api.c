@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "core/log.h"
 #include "core/utf8.h"
+#include "store/users.h"
 
 db *api_db(http_req *r)
 {
@@ -20,6 +21,19 @@ db *api_db(http_req *r)
     if (e) {
         log_error("api: cannot open database: %s", hail_errmsg());
         http_reply_error(r, 503, "unavailable", "database unavailable");
+        return NULL;
+    }
+    return d;
+}
+
+db *api_db_zone(http_req *r, char zone[256])
+{
+    db *d = api_db(r);
+    if (!d)
+        return NULL;
+    hail_err e = users_time_zone(d, r->user_id, zone);
+    if (e) {
+        http_reply_err(r, e);
         return NULL;
     }
     return d;

@@ -44,6 +44,10 @@ const route *api_routes(void);
 /* This thread's database connection; replies 500 and returns NULL on failure. */
 db *api_db(http_req *r);
 
+/* api_db, and the caller's own time zone (users.time_zone) into zone for
+ * the insight panels and reports; replies and returns NULL on failure. */
+db *api_db_zone(http_req *r, char zone[256]);
+
 /* Parses a positive integer path parameter; replies 404 and returns 0 if bad. */
 int64_t api_param_id(http_req *r, int i);
 

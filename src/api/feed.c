@@ -29,6 +29,19 @@ static int64_t positive_id(const char *s)
     return v;
 }
 
+/* A position or id parameter named name with value v (NULL: absent, *id 0)
+ * into *id; replies 400 "<name> must be <what>, not '<v>'" and returns 0
+ * when it is not a positive integer. */
+static int id_param(http_req *r, const char *name, const char *v, const char *what, int64_t *id)
+{
+    *id = 0;
+    if (v && !(*id = positive_id(v))) {
+        http_reply_error(r, 400, "bad_request", "%s must be %s, not '%.64s'", name, what, v);
+        return 0;
+    }
+    return 1;
+}
+
 static void free_types(feed_query *q)
 {
     for (size_t i = 0; i < q->ntypes; i++)
@@ -44,11 +57,8 @@ static int parse_query(http_req *r, feed_query *q)
 {
     memset(q, 0, sizeof *q);
     const char *v;
-    if ((v = http_query(r, "person_id")) && !(q->person_id = positive_id(v))) {
-        http_reply_error(r, 400, "bad_request", "person_id must be a positive integer, not '%.64s'",
-                         v);
+    if (!id_param(r, "person_id", http_query(r, "person_id"), "a positive integer", &q->person_id))
         return 0;
-    }
     const char *names[2] = {"account", "opportunity"};
     const char **dst[2] = {&q->account, &q->opportunity};
     for (int i = 0; i < 2; i++) {
@@ -111,30 +121,29 @@ static int parse_query(http_req *r, feed_query *q)
     return 1;
 }
 
+/* ?limit= (1 to PAGE_MAX, default PAGE_DEFAULT); replies 400 and returns 0 when bad. */
+static int limit_param(http_req *r, int64_t *limit)
+{
+    const char *v = http_query(r, "limit");
+    *limit = PAGE_DEFAULT;
+    if (v && ((*limit = positive_id(v)) < 1 || *limit > PAGE_MAX)) {
+        http_reply_error(r, 400, "bad_request",
+                         "limit must be an integer from 1 to %d, not '%.64s'", PAGE_MAX, v);
+        return 0;
+    }
+    return 1;
+}
+
 /* GET /api/v1/feed?before=&limit=&<filters> */
 void api_feed_list(http_req *r)
 {
     feed_query q;
-    if (!parse_query(r, &q)) {
-        free_types(&q);
-        return;
-    }
-    const char *v;
-    int64_t before = 0;
-    if ((v = http_query(r, "before")) && !(before = positive_id(v))) {
-        free_types(&q);
-        http_reply_error(r, 400, "bad_request", "before must be a positive integer, not '%.64s'",
-                         v);
-        return;
-    }
-    int64_t limit = PAGE_DEFAULT;
-    if ((v = http_query(r, "limit")) && ((limit = positive_id(v)) < 1 || limit > PAGE_MAX)) {
-        free_types(&q);
-        http_reply_error(r, 400, "bad_request",
-                         "limit must be an integer from 1 to %d, not '%.64s'", PAGE_MAX, v);
-        return;
-    }
-    db *d = api_db(r);
+    int64_t before = 0, limit = 0;
+    db *d = NULL;
+    if (parse_query(r, &q) &&
+        id_param(r, "before", http_query(r, "before"), "a positive integer", &before) &&
+        limit_param(r, &limit))
+        d = api_db(r);
     if (!d) {
         free_types(&q);
         return;
@@ -155,11 +164,6 @@ void api_feed_list(http_req *r)
 /* GET /api/v1/feed/stream?last_event_id=&<filters> (or Last-Event-ID) */
 void api_feed_stream(http_req *r)
 {
-    feed_query q;
-    if (!parse_query(r, &q)) {
-        free_types(&q);
-        return;
-    }
     /* The header (a browser's reconnect) wins over the parameter (the
      * first connect after a page of GET /api/v1/feed). */
     const char *v = http_header(r, "Last-Event-ID");
@@ -168,14 +172,11 @@ void api_feed_stream(http_req *r)
         v = http_query(r, "last_event_id");
         from = "last_event_id";
     }
+    feed_query q;
     int64_t last = 0;
-    if (v && !(last = positive_id(v))) {
-        free_types(&q);
-        http_reply_error(r, 400, "bad_request",
-                         "%s must be an activity id (a positive integer), not '%.64s'", from, v);
-        return;
-    }
-    db *d = api_db(r);
+    db *d = NULL;
+    if (parse_query(r, &q) && id_param(r, from, v, "an activity id (a positive integer)", &last))
+        d = api_db(r);
     if (!d) {
         free_types(&q);
         return;

@@ -9,7 +9,6 @@
 #include "api/api.h"
 #include "core/timeutil.h"
 #include "store/insight.h"
-#include "store/users.h"
 
 #define HISTORY_DEFAULT 50
 #define HISTORY_MAX     200
@@ -51,18 +50,13 @@ static void reply_err(http_req *r, hail_err e, const insight_target *t)
 
 static void panel(http_req *r, const insight_target *t)
 {
-    db *d = api_db(r);
+    char zone[256];
+    db *d = api_db_zone(r, zone);
     if (!d)
         return;
-    char zone[256];
-    hail_err e = users_time_zone(d, r->user_id, zone);
-    if (e) {
-        http_reply_err(r, e);
-        return;
-    }
     email_viewer v = viewer(r);
     json_t *j = NULL;
-    e = insight_get(d, &v, t, zone, time_now_us(), &j);
+    hail_err e = insight_get(d, &v, t, zone, time_now_us(), &j);
     if (e)
         reply_err(r, e, t);
     else

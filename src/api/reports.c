@@ -6,7 +6,6 @@
 #include "core/cadence.h"
 #include "core/timeutil.h"
 #include "store/reports.h"
-#include "store/users.h"
 
 /* "YYYY-MM-DD" → days since 1970-01-01; 0 when s is not a real date. */
 static int parse_day(const char *s, int64_t *out)
@@ -102,15 +101,10 @@ void api_reports_get(http_req *r)
         }
         q.id = v;
     }
-    db *d = api_db(r);
+    char zone[256];
+    db *d = api_db_zone(r, zone);
     if (!d)
         return;
-    char zone[256];
-    hail_err e = users_time_zone(d, r->user_id, zone);
-    if (e) {
-        http_reply_err(r, e);
-        return;
-    }
     const tz *z = NULL;
     if (tz_get(zone, &z) != HAIL_OK) {
         snprintf(zone, sizeof zone, "UTC");
@@ -137,7 +131,7 @@ void api_reports_get(http_req *r)
     }
     email_viewer v = {r->user_id, r->user_role};
     json_t *out = NULL;
-    e = reports_get(d, &v, &q, &out);
+    hail_err e = reports_get(d, &v, &q, &out);
     if (e || !csv) {
         api_reply(r, e, 200, out);
         return;

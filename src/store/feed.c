@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/timeutil.h"
 
 int feed_pos_cmp(feed_pos a, feed_pos b)
@@ -287,8 +288,118 @@ int feed_filter_match(const feed_filter *f, const feed_row *row)
 #define NARROW_ACCOUNT " AND a.person_id IN (SELECT id FROM people WHERE sfdc_account_id = $6)"
 #define NARROW_OPPORTUNITY                                                                         \
     " AND a.person_id IN (SELECT id FROM people WHERE sfdc_opportunity_id = $7)"
-#define LIST_SQLITE "SELECT " FEED_COLS XACT_SQLITE FEED_FROM LIST_WHERE_SQLITE
-#define LIST_PG     "SELECT " FEED_COLS XACT_PG FEED_FROM LIST_WHERE_PG
+/* the candidates of a rep's or manager's page (see candidates): $10 their
+ * ids, $11 the limit (parameters come in order) */
+#define NARROW_IDS_SQLITE " AND a.id IN (SELECT value FROM json_each($10))"
+#define NARROW_IDS_PG     " AND a.id = ANY(CAST($10 AS BIGINT[]))"
+#define IDS_ORDER         " ORDER BY a.id DESC LIMIT $11"
+#define LIST_SQLITE       "SELECT " FEED_COLS XACT_SQLITE FEED_FROM LIST_WHERE_SQLITE
+#define LIST_PG           "SELECT " FEED_COLS XACT_PG FEED_FROM LIST_WHERE_PG
+
+/* One covered owner's (activities_owner) or user's (activities_user) newest
+ * activities below $2 that the type and machine filters let through: $1 the
+ * owner / user, $3 types (a JSON array; NULL: all), $4 human only, $5 the
+ * limit. */
+#define KEY_FILTER_SQLITE                                                                          \
+    " AND id < $2 AND ($3 IS NULL OR type IN (SELECT value FROM json_each($3)))"                   \
+    " AND ($4 = 0 OR machine = 0) ORDER BY id DESC LIMIT $5"
+#define KEY_FILTER_PG                                                                              \
+    " AND id < $2 AND (CAST($3 AS TEXT) IS NULL"                                                   \
+    " OR type IN (SELECT jsonb_array_elements_text(CAST($3 AS jsonb))))"                           \
+    " AND (CAST($4 AS BIGINT) = 0 OR machine = 0) ORDER BY id DESC LIMIT $5"
+#define BY_OWNER_SQLITE "SELECT id FROM activities WHERE owner = $1" KEY_FILTER_SQLITE
+#define BY_OWNER_PG     "SELECT id FROM activities WHERE owner = $1" KEY_FILTER_PG
+#define BY_USER_SQLITE  "SELECT id FROM activities WHERE user_id = $1" KEY_FILTER_SQLITE
+#define BY_USER_PG      "SELECT id FROM activities WHERE user_id = $1" KEY_FILTER_PG
+
+static int cmp_i64_desc(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x > y ? -1 : x < y;
+}
+
+/* Appends st's ids (one key's, newest first) to ids. */
+static hail_err key_ids(db *d, db_st *st, int64_t **ids, size_t *n, size_t *cap)
+{
+    hail_err e = HAIL_OK;
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (*n == *cap) {
+            size_t ncap = *cap ? *cap * 2 : 64;
+            int64_t *ni = realloc(*ids, ncap * sizeof *ni);
+            if (!ni) {
+                e = hail_errf(HAIL_ENOMEM, "out of memory");
+                break;
+            }
+            *ids = ni;
+            *cap = ncap;
+        }
+        (*ids)[(*n)++] = db_col_i64(st, 0);
+    }
+    if (!e && rc == DB_ERROR)
+        e = db_fail(d, "reading the feed");
+    db_reset(st);
+    return e;
+}
+
+/* A rep's or manager's page without a person / account / opportunity
+ * filter: the newest `want` ids below `before` of each covered owner
+ * (activities.owner, kept by migration 8's triggers) and of each covered
+ * user, merged newest first and cut to `want` — a superset of the page's
+ * ids, read in range reads of at most `want` rows per owner and user,
+ * however rare the viewer's people are in the log. The ids go to *list as
+ * the statement's parameter: a JSON array (SQLite) or an array literal
+ * (PostgreSQL); NULL when there are none. */
+static hail_err candidates(db *d, const feed_filter *f, int64_t before, const char *types,
+                           int64_t want, char **list)
+{
+    *list = NULL;
+    int pg = db_engine_of(d) == DB_POSTGRES;
+    db_st *own = db_stmt(d, DB_SQL(d, BY_OWNER_SQLITE, BY_OWNER_PG));
+    db_st *usr = own ? db_stmt(d, DB_SQL(d, BY_USER_SQLITE, BY_USER_PG)) : NULL;
+    if (!own || !usr)
+        return db_fail(d, "reading the feed");
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    hail_err e = HAIL_OK;
+    const vis_scope *s = f->scope;
+    for (size_t i = 0; !e && i < s->nemails + s->nusers; i++) {
+        db_st *st = i < s->nemails ? own : usr;
+        if (i < s->nemails)
+            db_bind_text_ref(st, 1, s->emails[i], -1);
+        else
+            db_bind_i64(st, 1, s->user_ids[i - s->nemails]);
+        db_bind_i64(st, 2, before);
+        db_bind_text_ref(st, 3, types, -1);
+        db_bind_i64(st, 4, f->human_only ? 1 : 0);
+        db_bind_i64(st, 5, want);
+        e = key_ids(d, st, &ids, &n, &cap);
+    }
+    if (!e && n) {
+        qsort(ids, n, sizeof *ids, cmp_i64_desc);
+        buf b;
+        buf_init(&b, SIZE_MAX);
+        e = buf_putc(&b, pg ? '{' : '[');
+        /* an activity both on a covered owner's person and by a covered user
+         * comes twice: once is enough */
+        size_t kept = 0;
+        for (size_t i = 0; !e && i < n && kept < (size_t)want; i++) {
+            if (i && ids[i] == ids[i - 1])
+                continue;
+            e = buf_printf(&b, "%s%lld", kept ? "," : "", (long long)ids[i]);
+            kept++;
+        }
+        if (!e)
+            e = buf_putc(&b, pg ? '}' : ']');
+        if (e) {
+            buf_release(&b);
+            e = hail_errf(HAIL_ENOMEM, "out of memory");
+        } else if (!(*list = buf_detach(&b, NULL)))
+            e = hail_errf(HAIL_ENOMEM, "out of memory");
+    }
+    free(ids);
+    return e;
+}
 
 hail_err feed_list(db *d, const feed_filter *f, int64_t before, int limit, feed_row **rows,
                    size_t *n, int64_t *next)
@@ -298,22 +409,9 @@ hail_err feed_list(db *d, const feed_filter *f, int64_t before, int limit, feed_
     *next = 0;
     /* The narrowest filter picks the statement: a person's history
      * (activities_person), an account's or opportunity's people
-     * (people_account / people_opportunity, then activities_person), else
-     * the log newest first. */
-    db_st *st;
-    if (f->person_id)
-        st = db_stmt(
-            d, DB_SQL(d, LIST_SQLITE NARROW_PERSON LIST_ORDER, LIST_PG NARROW_PERSON LIST_ORDER));
-    else if (f->account)
-        st = db_stmt(
-            d, DB_SQL(d, LIST_SQLITE NARROW_ACCOUNT LIST_ORDER, LIST_PG NARROW_ACCOUNT LIST_ORDER));
-    else if (f->opportunity)
-        st = db_stmt(d, DB_SQL(d, LIST_SQLITE NARROW_OPPORTUNITY LIST_ORDER,
-                               LIST_PG NARROW_OPPORTUNITY LIST_ORDER));
-    else
-        st = db_stmt(d, DB_SQL(d, LIST_SQLITE LIST_ORDER, LIST_PG LIST_ORDER));
-    if (!st)
-        return db_fail(d, "reading the feed");
+     * (people_account / people_opportunity, then activities_person), a rep's
+     * or manager's owners and users (candidates), else (an admin) the log
+     * newest first. */
     char *types = NULL;
     if (f->ntypes) {
         json_t *a = json_array();
@@ -324,7 +422,37 @@ hail_err feed_list(db *d, const feed_filter *f, int64_t before, int limit, feed_
         if (!types)
             return hail_errf(HAIL_ENOMEM, "out of memory");
     }
-    db_bind_i64(st, 1, before > 0 ? before : INT64_MAX);
+    int64_t below = before > 0 ? before : INT64_MAX;
+    char *ids = NULL;
+    int by_key = !f->scope->all && !f->person_id && !f->account && !f->opportunity;
+    if (by_key) {
+        hail_err e = candidates(d, f, below, types, (int64_t)limit + 1, &ids);
+        if (e || !ids) { /* nothing visible below `before` */
+            free(types);
+            return e;
+        }
+    }
+    db_st *st;
+    if (by_key)
+        st = db_stmt(
+            d, DB_SQL(d, LIST_SQLITE NARROW_IDS_SQLITE IDS_ORDER, LIST_PG NARROW_IDS_PG IDS_ORDER));
+    else if (f->person_id)
+        st = db_stmt(
+            d, DB_SQL(d, LIST_SQLITE NARROW_PERSON LIST_ORDER, LIST_PG NARROW_PERSON LIST_ORDER));
+    else if (f->account)
+        st = db_stmt(
+            d, DB_SQL(d, LIST_SQLITE NARROW_ACCOUNT LIST_ORDER, LIST_PG NARROW_ACCOUNT LIST_ORDER));
+    else if (f->opportunity)
+        st = db_stmt(d, DB_SQL(d, LIST_SQLITE NARROW_OPPORTUNITY LIST_ORDER,
+                               LIST_PG NARROW_OPPORTUNITY LIST_ORDER));
+    else
+        st = db_stmt(d, DB_SQL(d, LIST_SQLITE LIST_ORDER, LIST_PG LIST_ORDER));
+    if (!st) {
+        free(types);
+        free(ids);
+        return db_fail(d, "reading the feed");
+    }
+    db_bind_i64(st, 1, below);
     db_bind_i64(st, 2, f->scope->all ? 1 : 0);
     db_bind_text_ref(st, 3, f->scope->emails_json, -1);
     db_bind_text_ref(st, 4, f->scope->user_ids_json, -1);
@@ -333,9 +461,12 @@ hail_err feed_list(db *d, const feed_filter *f, int64_t before, int limit, feed_
     db_bind_text_ref(st, 7, f->opportunity, -1);
     db_bind_text_ref(st, 8, types, -1);
     db_bind_i64(st, 9, f->human_only ? 1 : 0);
-    db_bind_i64(st, 10, (int64_t)limit + 1);
+    if (by_key)
+        db_bind_text_ref(st, 10, ids, -1);
+    db_bind_i64(st, by_key ? 11 : 10, (int64_t)limit + 1);
     hail_err e = rows_all(d, st, rows, n, "reading the feed");
     free(types);
+    free(ids);
     if (e)
         return e;
     if (*n > (size_t)limit) {

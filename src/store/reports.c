@@ -248,11 +248,16 @@ static hail_err bind_range(db *d, db_st *st, const report *r, const vis_scope *s
     return HAIL_OK;
 }
 
-static hail_err read_activities(db *d, report *r, const vis_scope *s)
+/* One statement's rows, (key, …) each, into the report: add counts a row
+ * of st into the key's row w and its bucket. */
+typedef hail_err (*add_fn)(report *r, row *w, db_st *st);
+
+static hail_err read_counts(db *d, report *r, const vis_scope *s, const char *sql, const char *what,
+                            add_fn add)
 {
-    db_st *st = db_prepare(d, reports_activity_sql(d, r->q->kind, !s->all));
+    db_st *st = db_prepare(d, sql);
     if (!st)
-        return db_fail(d, "reports: activities");
+        return db_fail(d, what);
     hail_err e = bind_range(d, st, r, s);
     int rc = DB_DONE;
     while (!e && (rc = db_step(st)) == DB_ROW) {
@@ -261,40 +266,32 @@ static hail_err read_activities(db *d, report *r, const vis_scope *s)
         row *w;
         if ((e = row_for(r, db_col_i64(st, 0), &w)) || !w)
             continue;
-        const char *type = db_col_text(st, 1);
-        int machine = db_col_int(st, 2) != 0;
-        const char *outcome = db_col_null(st, 4) ? NULL : db_col_text(st, 4);
-        int64_t n = db_col_i64(st, 5);
-        if (!(e = count(&w->m, type, machine, outcome, n)))
-            e = count(bucket(r, db_col_i64(st, 3)), type, machine, outcome, n);
+        e = add(r, w, st);
     }
     if (!e && rc != DB_DONE)
-        e = db_fail(d, "reports: activities");
+        e = db_fail(d, what);
     db_st_free(st);
     return e;
 }
 
-static hail_err read_tasks(db *d, report *r, const vis_scope *s)
+/* (key, type, machine, quarter, outcome, n) */
+static hail_err add_activities(report *r, row *w, db_st *st)
 {
-    db_st *st = db_prepare(d, reports_tasks_sql(d, r->q->kind, !s->all));
-    if (!st)
-        return db_fail(d, "reports: tasks");
-    hail_err e = bind_range(d, st, r, s);
-    int rc = DB_DONE;
-    while (!e && (rc = db_step(st)) == DB_ROW) {
-        if (db_col_null(st, 0))
-            continue;
-        row *w;
-        if ((e = row_for(r, db_col_i64(st, 0), &w)) || !w)
-            continue;
-        int64_t n = db_col_i64(st, 2);
-        w->m.tasks += n;
-        bucket(r, db_col_i64(st, 1))->tasks += n;
-    }
-    if (!e && rc != DB_DONE)
-        e = db_fail(d, "reports: tasks");
-    db_st_free(st);
-    return e;
+    const char *type = db_col_text(st, 1);
+    int machine = db_col_int(st, 2) != 0;
+    const char *outcome = db_col_null(st, 4) ? NULL : db_col_text(st, 4);
+    int64_t n = db_col_i64(st, 5);
+    hail_err e = count(&w->m, type, machine, outcome, n);
+    return e ? e : count(bucket(r, db_col_i64(st, 3)), type, machine, outcome, n);
+}
+
+/* (key, quarter, n) */
+static hail_err add_tasks(report *r, row *w, db_st *st)
+{
+    int64_t n = db_col_i64(st, 2);
+    w->m.tasks += n;
+    bucket(r, db_col_i64(st, 1))->tasks += n;
+    return HAIL_OK;
 }
 
 /* users/teams: the rows the viewer may see, all of them (zeros included). */
@@ -469,9 +466,11 @@ hail_err reports_get(db *d, const email_viewer *v, const report_query *q, json_t
     if (r.fixed)
         e = fixed_rows(d, &r, v, &s);
     if (!e)
-        e = read_activities(d, &r, &s);
+        e = read_counts(d, &r, &s, reports_activity_sql(d, q->kind, !s.all), "reports: activities",
+                        add_activities);
     if (!e)
-        e = read_tasks(d, &r, &s);
+        e = read_counts(d, &r, &s, reports_tasks_sql(d, q->kind, !s.all), "reports: tasks",
+                        add_tasks);
     if (!e && !r.fixed)
         e = name_rows(d, &r);
     if (!e) {

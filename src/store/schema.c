@@ -583,6 +583,31 @@ static const char *const migrations[] = {
     "CREATE INDEX activities_time ON activities(occurred_at);"
     /* -- end 7 R -- */
     ,
+    /* -- 8 F: the feed's page by owner (docs/insight.md "The page") -- */
+    /* 8: owner is lower(people.owner_email) of the activity's person (NULL:
+     * none), kept by the two triggers: set on insert, rewritten for every
+     * activity of a person whose owner changes (activities_person finds
+     * them). activities_owner serves "the activities on a covered owner's
+     * people, newest first" as one range read per owner. On a big log the
+     * backfill below rewrites every activity once. */
+    "ALTER TABLE activities ADD COLUMN owner TEXT;"
+    "UPDATE activities SET owner ="
+    "  (SELECT lower(p.owner_email) FROM people p WHERE p.id = activities.person_id);"
+    "CREATE INDEX activities_owner ON activities(owner, id) WHERE owner IS NOT NULL;"
+    "CREATE TRIGGER activities_owner_insert AFTER INSERT ON activities"
+    "  WHEN new.owner IS NULL"
+    "  BEGIN"
+    "  UPDATE activities SET owner ="
+    "    (SELECT lower(p.owner_email) FROM people p WHERE p.id = new.person_id)"
+    "    WHERE id = new.id;"
+    "END;"
+    "CREATE TRIGGER activities_owner_change AFTER UPDATE OF owner_email ON people"
+    "  WHEN lower(old.owner_email) IS NOT lower(new.owner_email)"
+    "  BEGIN"
+    "  UPDATE activities SET owner = lower(new.owner_email) WHERE person_id = new.id;"
+    "END;"
+    /* -- end 8 F -- */
+    ,
 };
 
 int schema_latest(void)

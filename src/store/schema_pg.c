@@ -588,6 +588,31 @@ static const char *const migrations[] = {
     "CREATE INDEX activities_time ON activities(occurred_at);"
     /* -- end 7 R -- */
     ,
+    /* -- 8 F: the feed's page by owner: as in schema.c. The backfill
+     * rewrites every activity (a long migration on a big log). -- */
+    "ALTER TABLE activities ADD COLUMN owner " T ";"
+    "UPDATE activities a SET owner = lower(p.owner_email) FROM people p"
+    "  WHERE p.id = a.person_id AND p.owner_email IS NOT NULL;"
+    "CREATE INDEX activities_owner ON activities(owner, id) WHERE owner IS NOT NULL;"
+    "CREATE FUNCTION activities_owner_insert() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  IF NEW.owner IS NULL THEN"
+    "    NEW.owner := (SELECT lower(p.owner_email) FROM people p WHERE p.id = NEW.person_id);"
+    "  END IF;"
+    "  RETURN NEW;"
+    " END $$;"
+    "CREATE TRIGGER activities_owner_insert BEFORE INSERT ON activities FOR EACH ROW"
+    "  EXECUTE FUNCTION activities_owner_insert();"
+    "CREATE FUNCTION activities_owner_change() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN"
+    "  UPDATE activities SET owner = lower(NEW.owner_email) WHERE person_id = NEW.id;"
+    "  RETURN NULL;"
+    " END $$;"
+    "CREATE TRIGGER activities_owner_change AFTER UPDATE OF owner_email ON people FOR EACH ROW"
+    "  WHEN (lower(OLD.owner_email) IS DISTINCT FROM lower(NEW.owner_email))"
+    "  EXECUTE FUNCTION activities_owner_change();"
+    /* -- end 8 F -- */
+    ,
 };
 
 const char *schema_pg_migration(int version)

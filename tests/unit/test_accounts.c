@@ -447,6 +447,8 @@ static void test_counts_follow_writes(void **state)
                              " DROP TRIGGER account_companies_delete; DROP TABLE leases;"
                              /* migration 5's tables */
                              " DROP TABLE activities; DROP TABLE email_attachments;"
+                             /* migration 8's trigger on people reads activities */
+                             " DROP TRIGGER activities_owner_change;"
                              " DROP TABLE emails; DROP TABLE template_favorites;"
                              " DROP TABLE templates; DROP TABLE senders; DROP TABLE channels;"
                              " DROP TABLE unsubscribes; DROP TABLE people_unsubscribed;"
