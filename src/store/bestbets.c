@@ -194,6 +194,33 @@ hail_err bestbets_list(db *d, const bestbets_query *q, json_t *out, char next[BE
     return HAIL_OK;
 }
 
+hail_err bestbets_covered_users(db *d, const vis_scope *s, json_t *out)
+{
+#define COVERED_COLS  "SELECT id, name, email, role FROM users WHERE active = 1"
+#define COVERED_ORDER " ORDER BY name, id"
+    db_st *st =
+        s->all ? db_stmt(d, COVERED_COLS COVERED_ORDER)
+               : db_stmt(
+                     d, DB_SQL(d, COVERED_COLS " AND " VIS_USER_IN_SQLITE("id", "$1") COVERED_ORDER,
+                               COVERED_COLS " AND " VIS_USER_IN_PG("id", "$1") COVERED_ORDER));
+    if (!st)
+        return db_fail(d, "listing users");
+    if (!s->all)
+        db_bind_text(st, 1, s->user_ids_json, -1);
+    int r;
+    while ((r = db_step(st)) == DB_ROW) {
+        json_t *u =
+            json_pack("{sI ss ss ss}", "id", (json_int_t)db_col_i64(st, 0), "name",
+                      db_col_text(st, 1), "email", db_col_text(st, 2), "role", db_col_text(st, 3));
+        if (!u || json_array_append_new(out, u)) {
+            db_reset(st);
+            return hail_errf(HAIL_ENOMEM, "out of memory");
+        }
+    }
+    db_reset(st);
+    return r == DB_ERROR ? db_fail(d, "listing users") : HAIL_OK;
+}
+
 static void bind_time(db_st *st, int i, int64_t t)
 {
     if (t > 0)

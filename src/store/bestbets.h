@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "store/db.h"
+#include "store/visibility.h"
 
 /* The list's filters (?filter=): who is listed, by their Salesforce ids. */
 typedef enum bestbets_filter {
@@ -48,6 +49,11 @@ hail_err bestbets_list(db *d, const bestbets_query *q, json_t *out, char next[BE
 /* The first page's statement (tests EXPLAIN it): $1 the owner, lowercased;
  * $2 the filter; $3 the limit. */
 const char *bestbets_first_page_sql(void);
+
+/* The users whose lists s may read (GET /api/v1/users/covered: the Best Bets
+ * page's picker): active users s covers (an admin: all), by name then id,
+ * appended to out as {"id","name","email","role"}. */
+hail_err bestbets_covered_users(db *d, const vis_scope *s, json_t *out);
 
 /* One activity (inside its transaction): a human open, click or reply
  * updates its person's row; anything else does nothing. */
