@@ -1,14 +1,17 @@
 #include "core/common.h"
 
-/* hail sync marketo [--full]: one Marketo people sync, in the foreground. */
+/* hail sync marketo [--full]: one Marketo people sync, in the foreground.
+ * hail sync marketo-types: registers hail's custom activity types. */
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "core/timeutil.h"
 #include "store/db.h"
+#include "sync/mkto_types.h"
 #include "sync/sync.h"
 
 static const char sync_usage[] =
@@ -44,7 +47,63 @@ static const char sync_top_usage[] =
     "Usage: hail sync <source> [options]\n"
     "\n"
     "Sources:\n"
-    "  marketo [--full]   people from Marketo Engage (see: hail sync marketo --help)\n";
+    "  marketo [--full]   people from Marketo Engage (see: hail sync marketo --help)\n"
+    "  marketo-types      register hail's custom activity types in Marketo\n"
+    "                     (see: hail sync marketo-types --help)\n";
+
+static const char types_usage[] =
+    "Usage: hail sync marketo-types\n"
+    "\n"
+    "Registers hail's custom activity types in Marketo Engage (Send / Open / Click /\n"
+    "Reply to Sales Email, Sales Email Bounced, Receive Sales Call, Add to / Remove from\n"
+    "Sales Campaign), so that smart campaigns can filter and trigger on them: creates a\n"
+    "missing type, adds missing attributes and approves a draft. Safe to run again: a\n"
+    "type with the same API name is reused. Prints each type's id and what was done.\n"
+    "\n"
+    "Environment: HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID, HAIL_MARKETO_CLIENT_SECRET\n"
+    "(see: hail sync marketo --help).\n"
+    "\n"
+    "Exit status: 0 done, 1 failed (the message says why), 2 usage or configuration error.\n";
+
+static int sync_types(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(types_usage, stdout);
+            return 0;
+        }
+        fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], types_usage);
+        return 2;
+    }
+    marketo_config cfg;
+    hail_err e = marketo_config_load(&cfg);
+    if (e)
+        return cli_fail(e);
+    mkto_client *m = NULL;
+    mkto_type_state *st = NULL;
+    if (!(e = mkto_client_new(&cfg, NULL, &m)))
+        e = mkto_types_ensure(m, &st);
+    mkto_client_free(m);
+    marketo_config_release(&cfg);
+    if (e) {
+        fprintf(stderr, "hail: %s\n", *hail_errmsg() ? hail_errmsg() : hail_strerror(e));
+        return 1;
+    }
+    for (size_t i = 0; i < mkto_ctype_count(); i++) {
+        const mkto_type_state *s = &st[i];
+        printf("%-28s id %-8lld %s", s->t->api_name, (long long)s->id,
+               s->created ? "created" : "exists");
+        if (s->added)
+            printf(", %zu attribute%s added", s->added, s->added == 1 ? "" : "s");
+        if (s->approved)
+            printf(", approved");
+        putchar('\n');
+        if (*s->warning)
+            fprintf(stderr, "hail: warning: %s: %s\n", s->t->api_name, s->warning);
+    }
+    free(st);
+    return 0;
+}
 
 /* Set by the signal handler, read by the sync's threads. A lock-free atomic
  * is safe in a signal handler. */
@@ -133,6 +192,8 @@ int cmd_sync(cli_ctx *c, int argc, char **argv)
         fputs(sync_top_usage, stderr);
         return 2;
     }
+    if (!strcmp(argv[1], "marketo-types"))
+        return sync_types(argc, argv);
     if (strcmp(argv[1], "marketo") != 0) {
         if (cli_wants_help(2, argv) || !strcmp(argv[1], "help")) {
             fputs(sync_top_usage, stdout);

@@ -111,15 +111,18 @@ const char *http_resp_header(const http_req *r, const char *name);
 
 /* ---- streaming responses (Server-Sent Events) ----
  *
- * A stream's body is pulled from fn as the client takes it, on the HTTP thread
- * that owns the connection. fn writes at most max bytes to out and returns how
- * many (> 0), 0 when it has nothing to send now, or -1 to end the response.
- * On 0 the connection is suspended: no thread waits on it, and fn is called
- * again when the stream's tick comes round (tick_ms after it went idle) or
- * when http_server_wake_streams() is called — whichever is first. A tick lets
- * fn poll its source and send keep-alive comments (which also notice a client
- * that went away). free_ctx (may be NULL) releases ctx once the response is
- * gone (sent, failed or aborted), on any thread. */
+ * A stream's body is pulled from fn: fn writes at most max bytes to out and
+ * returns how many (> 0), 0 when it has nothing to send now, or -1 to end the
+ * response. It runs on the HTTP thread that answered the request until it
+ * first returns 0; then the connection is suspended and the server's stream
+ * writer (http/stream.h) holds it: no HTTP thread waits on it, and fn is
+ * called again on that writer when the stream's tick comes round (tick_ms
+ * after its last call) or when http_server_wake_streams() is called —
+ * whichever is first. A tick lets fn poll its source and send keep-alive
+ * comments. fn is called by one thread at a time. free_ctx (may be NULL)
+ * releases ctx once the response is gone (sent, failed or aborted), on any
+ * thread. A stream whose fn has nothing at first opens with the comment
+ * ":\n\n" (its headers go out at once). */
 typedef long (*http_stream_fn)(void *ctx, char *out, size_t max);
 void http_reply_stream(http_req *r, int status, const char *type, http_stream_fn fn, void *ctx,
                        void (*free_ctx)(void *), unsigned tick_ms);

@@ -16,53 +16,20 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "http/http.h"
+#include "http/stream.h"
 
 /* Past the route's limit, at most this much of a body is read (and dropped). */
 #define HTTP_DISCARD_MAX (1024 * 1024)
-
-/* A streaming response (see http.h). Lives from http_reply_stream() until
- * MHD destroys the response; linked in its server's list from the moment
- * the response is queued. suspended, gen and due_us are under the server's
- * stream lock. */
-struct http_stream {
-    http_server *srv;
-    struct MHD_Connection *conn;
-    http_stream_fn fn;
-    void *ctx;
-    void (*free_ctx)(void *);
-    int64_t tick_us, due_us;
-    int suspended; /* MHD has the connection suspended */
-    uint64_t gen;  /* the server's wake generation when fn last said "nothing" */
-    struct http_stream *prev, *next;
-};
 
 struct http_server {
     struct MHD_Daemon *d;
     http_app *app;
     int port;
 
-    /* Streams, and the ticker thread that resumes idle ones. */
-    pthread_mutex_t smu;
-    pthread_cond_t scond;
-    struct http_stream *streams;
-    int nstreams;
-    uint64_t wake_gen;  /* bumped by http_server_wake_streams() */
-    int64_t ticker_due; /* µs (monotonic) the ticker sleeps until */
-    int ticker_stop;
-    int ticker_started;
-    pthread_t ticker;
+    http_streams *streams; /* streaming responses (http/stream.h) */
 
     atomic_int deferred; /* requests suspended by http_defer, not yet finished */
 };
-
-static void stream_free(struct http_stream *st)
-{
-    if (!st)
-        return;
-    if (st->free_ctx)
-        st->free_ctx(st->ctx);
-    free(st);
-}
 
 /* Whatever body the response had is dropped: a reply replaces it. */
 static void reset_body(http_req *r)
@@ -70,7 +37,7 @@ static void reset_body(http_req *r)
     if (r->resp_kind == HTTP_RESP_FILE && r->resp_fd >= 0)
         close(r->resp_fd);
     if (r->resp_kind == HTTP_RESP_STREAM)
-        stream_free(r->resp_stream);
+        http_stream_discard(r->resp_stream);
     r->resp_stream = NULL;
     r->resp_fd = -1;
     r->resp_kind = HTTP_RESP_BUFFER;
@@ -176,17 +143,11 @@ void http_reply_file(http_req *r, int status, const char *type, int fd, uint64_t
 void http_reply_stream(http_req *r, int status, const char *type, http_stream_fn fn, void *ctx,
                        void (*free_ctx)(void *), unsigned tick_ms)
 {
-    struct http_stream *st = calloc(1, sizeof *st);
+    struct http_stream *st = http_stream_new(fn, ctx, free_ctx, tick_ms);
     if (!st) {
-        if (free_ctx)
-            free_ctx(ctx);
         http_reply_err(r, HAIL_ENOMEM);
         return;
     }
-    st->fn = fn;
-    st->ctx = ctx;
-    st->free_ctx = free_ctx;
-    st->tick_us = (int64_t)(tick_ms ? tick_ms : 1000) * 1000;
     set_kind(r, HTTP_RESP_STREAM, status, type);
     r->resp_stream = st;
 }
@@ -358,139 +319,14 @@ void http_resume(http_req *r)
     MHD_resume_connection(r->conn);
 }
 
-/* ---- streams ---- */
-
-static void stream_unlink(struct http_stream *st)
-{
-    http_server *s = st->srv;
-    if (st->prev)
-        st->prev->next = st->next;
-    else
-        s->streams = st->next;
-    if (st->next)
-        st->next->prev = st->prev;
-    s->nstreams--;
-}
-
-/* MHD's content reader: pulls from fn; with nothing to send, suspends the
- * connection until the ticker resumes it (the stream's tick, or a wake).
- * Called on the connection's thread only. */
-static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
-{
-    (void)pos;
-    struct http_stream *st = cls;
-    http_server *s = st->srv;
-    pthread_mutex_lock(&s->smu);
-    uint64_t gen = s->wake_gen;
-    pthread_mutex_unlock(&s->smu);
-    long n = st->fn(st->ctx, out, max);
-    if (n > 0)
-        return (ssize_t)(n > (long)max ? (long)max : n);
-    if (n < 0)
-        return MHD_CONTENT_READER_END_OF_STREAM;
-    pthread_mutex_lock(&s->smu);
-    /* A wake that came while fn ran is not lost: fn runs again at once. */
-    if (s->wake_gen == gen && !s->ticker_stop) {
-        st->gen = gen;
-        st->due_us = time_mono_us() + st->tick_us;
-        st->suspended = 1;
-        MHD_suspend_connection(st->conn);
-        /* Only a tick earlier than the ticker's own wakes it: waking it for
-         * every stream that goes idle made it walk all streams per stream
-         * (quadratic in a fan-out to a thousand streams). */
-        if (st->due_us < s->ticker_due)
-            pthread_cond_signal(&s->scond);
-    }
-    pthread_mutex_unlock(&s->smu);
-    return 0;
-}
-
-/* MHD destroys the response (sent, failed or the client went away). */
-static void stream_done(void *cls)
-{
-    struct http_stream *st = cls;
-    http_server *s = st->srv;
-    pthread_mutex_lock(&s->smu);
-    stream_unlink(st);
-    pthread_mutex_unlock(&s->smu);
-    stream_free(st);
-}
-
-/* Resumes idle streams whose tick is due or that were woken since they went
- * idle; sleeps until the next tick otherwise. MHD_resume_connection() is
- * called outside the stream lock (MHD takes its own locks there, and
- * stream_done() takes this one from MHD's threads): a stream marked not
- * suspended here stays alive until resumed, as MHD cannot close a suspended
- * connection. */
-static void *ticker_main(void *arg)
-{
-    http_server *s = arg;
-    struct MHD_Connection **due = NULL;
-    size_t cap = 0;
-    pthread_mutex_lock(&s->smu);
-    for (;;) {
-        int stop = s->ticker_stop;
-        int64_t now = time_mono_us(), next = now + 60 * 1000000LL;
-        size_t n = 0;
-        if (cap < (size_t)s->nstreams) {
-            struct MHD_Connection **d = realloc(due, (size_t)s->nstreams * 2 * sizeof *d);
-            if (d) {
-                due = d;
-                cap = (size_t)s->nstreams * 2;
-            }
-        }
-        for (struct http_stream *st = s->streams; st; st = st->next) {
-            if (!st->suspended)
-                continue;
-            if ((stop || st->due_us <= now || st->gen != s->wake_gen) && n < cap) {
-                st->suspended = 0;
-                due[n++] = st->conn;
-            } else if (st->due_us < next) {
-                next = st->due_us;
-            }
-        }
-        if (n) {
-            pthread_mutex_unlock(&s->smu);
-            for (size_t i = 0; i < n; i++)
-                MHD_resume_connection(due[i]);
-            pthread_mutex_lock(&s->smu);
-            continue; /* look again: more may have gone idle meanwhile */
-        }
-        if (stop)
-            break; /* every idle stream went back to MHD, which closes it */
-        if (next > now + 1000000 && cap < (size_t)s->nstreams)
-            next = now + 1000000; /* out of memory for the list: retry soon */
-        s->ticker_due = next;
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        int64_t wait = next - now;
-        ts.tv_sec += (time_t)(wait / 1000000);
-        ts.tv_nsec += (long)(wait % 1000000) * 1000;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&s->scond, &s->smu, &ts);
-    }
-    pthread_mutex_unlock(&s->smu);
-    free(due);
-    return NULL;
-}
-
 void http_server_wake_streams(http_server *s)
 {
-    pthread_mutex_lock(&s->smu);
-    s->wake_gen++;
-    pthread_cond_signal(&s->scond);
-    pthread_mutex_unlock(&s->smu);
+    http_streams_wake(s->streams);
 }
 
 int http_server_streams(http_server *s)
 {
-    pthread_mutex_lock(&s->smu);
-    int n = s->nstreams;
-    pthread_mutex_unlock(&s->smu);
-    return n;
+    return http_streams_count(s->streams);
 }
 
 static struct MHD_Response *make_response(http_server *s, struct MHD_Connection *c, http_req *r)
@@ -502,24 +338,11 @@ static struct MHD_Response *make_response(http_server *s, struct MHD_Connection 
         if (resp)
             r->resp_fd = -1; /* MHD closes it */
         break;
-    case HTTP_RESP_STREAM: {
-        struct http_stream *st = r->resp_stream;
-        st->srv = s;
-        st->conn = c;
-        resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, stream_read, st,
-                                                 stream_done);
-        if (!resp)
-            break;
-        r->resp_stream = NULL; /* stream_done frees it */
-        pthread_mutex_lock(&s->smu);
-        st->next = s->streams;
-        if (s->streams)
-            s->streams->prev = st;
-        s->streams = st;
-        s->nstreams++;
-        pthread_mutex_unlock(&s->smu);
+    case HTTP_RESP_STREAM:
+        resp = http_streams_response(s->streams, c, r->resp_stream);
+        if (resp)
+            r->resp_stream = NULL; /* the response's now */
         break;
-    }
     default:
         resp = MHD_create_response_from_buffer_with_free_callback(r->resp_len, r->resp_body, free);
         if (resp)
@@ -832,15 +655,15 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
     if (!s)
         return HAIL_ENOMEM;
     s->app = app;
-    pthread_mutex_init(&s->smu, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->scond, &ca);
-    pthread_condattr_destroy(&ca);
+    if ((e = http_streams_start(&s->streams))) {
+        free(s);
+        return e;
+    }
     if (threads < 1)
         threads = 1;
-    /* Suspend/resume: an idle stream holds no thread (see stream_read). */
+    /* Suspend/resume: a stream's connection is suspended in MHD while the
+     * stream writer holds it (http/stream.h), and a deferred reply's while
+     * it waits. */
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
                      MHD_ALLOW_SUSPEND_RESUME;
     /* IPv6 sockets are dual-stack: [::] takes IPv4 clients too (logged as
@@ -858,8 +681,7 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE,
         (unsigned)1024, MHD_OPTION_END);
     if (!s->d) {
-        pthread_mutex_destroy(&s->smu);
-        pthread_cond_destroy(&s->scond);
+        http_streams_free(s->streams);
         free(s);
         return hail_errf(HAIL_EIO,
                          "cannot listen on %s (address in use, not on this machine, or not "
@@ -868,14 +690,6 @@ hail_err http_server_start(const char *addr, int threads, http_app *app, http_se
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : port;
-    if (pthread_create(&s->ticker, NULL, ticker_main, s) != 0) {
-        MHD_stop_daemon(s->d);
-        pthread_mutex_destroy(&s->smu);
-        pthread_cond_destroy(&s->scond);
-        free(s);
-        return hail_errf(HAIL_EIO, "cannot start the HTTP stream thread");
-    }
-    s->ticker_started = 1;
     *out = s;
     return HAIL_OK;
 }
@@ -889,8 +703,8 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
-    /* Idle streams are resumed (the ticker does it as it stops) so that
-     * MHD can close them; then the daemon stops. (Not MHD_quiesce_daemon()
+    /* The streams the writer holds go back to MHD (resumed) so that MHD can
+     * close them; then the daemon stops. (Not MHD_quiesce_daemon()
      * first: with a thread pool and epoll, 0.9.75 panics when a worker's
      * epoll set no longer holds the listening socket, "Failed to remove
      * listen FD from epoll set".) */
@@ -898,14 +712,8 @@ void http_server_stop(http_server *s)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    pthread_mutex_lock(&s->smu);
-    s->ticker_stop = 1;
-    pthread_cond_signal(&s->scond);
-    pthread_mutex_unlock(&s->smu);
-    if (s->ticker_started)
-        pthread_join(s->ticker, NULL);
+    http_streams_stop(s->streams);
     MHD_stop_daemon(s->d);
-    pthread_mutex_destroy(&s->smu);
-    pthread_cond_destroy(&s->scond);
+    http_streams_free(s->streams);
     free(s);
 }

@@ -523,8 +523,11 @@ long feed_sub_read(void *p, char *out, size_t max)
         buf_reset(&s->pending);
         if (s->final_sent)
             return -1;
-        if (s->replaying && replay_step(s) < 0)
-            return -1; /* the client resumes from what it got */
+        /* A replay chunk can be all filtered out: read on until something
+         * (or the end), so that "nothing now" means nothing. */
+        while (s->replaying && !s->pending.len)
+            if (replay_step(s) < 0)
+                return -1; /* the client resumes from what it got */
         if (!s->replaying && !s->pending.len) {
             pthread_mutex_lock(&s->mu);
             while (s->qlen && s->pending.len < PENDING_CHUNK) {

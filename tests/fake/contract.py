@@ -26,6 +26,21 @@ IDENTITY_FILE = "swagger-identity.json"
 # `_method` is Marketo's POST-tunnelling switch for URIs too long for a GET.
 IGNORED_QUERY = frozenset({"access_token", "_method"})
 
+# Objects inside a request body checked property by property (custom activities and their
+# types), each with the required properties of a *request*: Swagger shares these models
+# with responses, so e.g. CustomActivity "requires" id and errors, which a client never
+# sends. Adobe's prose lets an attribute be named by apiName or name.
+DEEP = {
+    "CustomActivity": ("leadId", "activityDate", "activityTypeId", "primaryAttributeValue"),
+    "Attribute": ("value",),
+    "CustomActivityTypeAttribute": ("apiName", "name"),
+}
+ONE_OF_REQUIRED = {"Attribute": ("apiName", "name")}
+ANY_TYPE = {("Attribute", "value")}    # Swagger says object; values are strings, numbers, ...
+MAX_ITEM_ERRORS = 10                   # per request body, then one "... more" line
+_PY_TYPES = {"object": (dict,), "array": (list,), "string": (str,), "integer": (int,),
+             "number": (int, float), "boolean": (bool,)}
+
 _INT_RE = re.compile(r"-?[0-9]+\Z")
 _NUM_RE = re.compile(r"-?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+)?\Z")
 
@@ -68,6 +83,17 @@ def exit_code(result):
     if ran == 0 and any("HAIL_SHARED" in why for _, why in result.skipped):
         return SKIP_EXIT
     return 0
+
+
+def _label(label):
+    """Render a lazy label: a string, (array label, index) or (parent, property, index)."""
+    if type(label) is str:
+        return label
+    if len(label) == 2:
+        return "%s[%d]" % label
+    parent, name, index = label
+    text = "%s.%s" % (_label(parent), name)
+    return text if index is None else "%s[%d]" % (text, index)
 
 
 class Operation:
@@ -131,12 +157,23 @@ class Contract:
     # ------------------------------------------------------------------ lookup
 
     def match(self, path):
-        """Return (template, {name: value}) for a request path, or (None, {})."""
+        """Return (template, {name: value}) for a request path, or (None, {}).
+        Answers for paths seen before come from a bounded cache (the same few paths are
+        asked for again and again; the routes are hundreds of regular expressions)."""
+        cache = self.__dict__.setdefault("_match_cache", {})
+        hit = cache.get(path)
+        if hit is not None:
+            return hit[0], dict(hit[1])
+        found = (None, {})
         for _, template, rx, names in self._routes:
             m = rx.match(path)
             if m:
-                return template, {n: m.group("p%d" % i) for i, n in enumerate(names)}
-        return None, {}
+                found = (template, {n: m.group("p%d" % i) for i, n in enumerate(names)})
+                break
+        if len(cache) >= 4096:
+            cache.clear()
+        cache[path] = found
+        return found[0], dict(found[1])
 
     def operation(self, method, path):
         template, _ = self.match(path)
@@ -146,13 +183,14 @@ class Contract:
 
     # ------------------------------------------------------------------ checks
 
-    def check(self, method, path, query, body=None, content_type=None):
+    def check(self, method, path, query, body=None, content_type=None, doc=None):
         """Validate one request; return a list of violation strings (empty = valid).
 
         method/path: the HTTP method and URL path (no query string).
         query: {name: [values]} as from urllib.parse.parse_qs(keep_blank_values=True).
         body: raw request body bytes (None or b"" when there is none).
         content_type: the request's Content-Type header, if any.
+        doc: optionally `(parsed body,)`, when the caller has parsed the JSON already.
         """
         method = method.upper()
         where = "%s %s" % (method, path)
@@ -182,7 +220,8 @@ class Contract:
         for name, spec in op.query.items():
             if spec.get("required") and name not in query:
                 out.append("%s: missing required query parameter '%s'" % (where, name))
-        out.extend("%s: %s" % (where, e) for e in self._body_errors(op, body, content_type))
+        out.extend("%s: %s" % (where, e)
+                   for e in self._body_errors(op, body, content_type, doc))
         return out
 
     def _param_errors(self, spec, values):
@@ -228,7 +267,7 @@ class Contract:
             seen += 1
         return schema or {}
 
-    def _body_errors(self, op, body, content_type):
+    def _body_errors(self, op, body, content_type, parsed=None):
         has_body = body is not None and body.strip() != b""
         ctype = (content_type or "").split(";")[0].strip().lower()
         if op.body is None:
@@ -240,10 +279,13 @@ class Contract:
         errs = []
         if ctype != "application/json":
             errs.append("body Content-Type must be application/json, got %r" % (content_type or ""))
-        try:
-            doc = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            return errs + ["body is not valid JSON"]
+        if parsed is not None:
+            doc = parsed[0]
+        else:
+            try:
+                doc = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                return errs + ["body is not valid JSON"]
         schema = self._resolve(op.body.get("schema"))
         want = schema.get("type", "object" if "properties" in schema else None)
         if want and not self._type_ok(want, doc):
@@ -259,11 +301,161 @@ class Contract:
             if pspec is None:
                 errs.append("body has unknown property '%s'" % name)
                 continue
+            deep = self._deep_name(pspec)
             pspec = self._resolve(pspec)
             ptype = pspec.get("type", "object" if "properties" in pspec else None)
             if ptype and value is not None and not self._type_ok(ptype, value):
                 errs.append("body property '%s' must be %s" % (name, ptype))
+                continue
+            deep_errs = []
+            if deep and isinstance(value, dict):
+                self._object_errors("body %s" % name, deep, value, deep_errs)
+            elif ptype == "array" and isinstance(value, list):
+                item = self._deep_name(pspec.get("items"))
+                if item:
+                    ok = self._validator(item)
+                    for i, v in enumerate(value):
+                        if not ok(v):   # the fast yes/no first; describe only what fails
+                            self._object_errors(("body " + name, i), item, v, deep_errs)
+            if len(deep_errs) > MAX_ITEM_ERRORS:
+                deep_errs[MAX_ITEM_ERRORS:] = ["... and %d more body problems"
+                                               % (len(deep_errs) - MAX_ITEM_ERRORS)]
+            errs.extend(deep_errs)
         return errs
+
+    @staticmethod
+    def _deep_name(spec):
+        """The definition name of a $ref to one of the DEEP models, else None."""
+        if isinstance(spec, dict) and "$ref" in spec:
+            name = spec["$ref"].rsplit("/", 1)[-1]
+            if name in DEEP:
+                return name
+        return None
+
+    def _compiled(self, defname):
+        """Per DEEP model, once: (required set, either-of tuple, {property: check}) where a
+        check is (Python types or None, nested model, array-item model, enum or None)."""
+        cache = self.__dict__.setdefault("_deep_cache", {})
+        if defname not in cache:
+            props = {}
+            for name, raw in self.definitions.get(defname, {}).get("properties", {}).items():
+                spec = self._resolve(raw)
+                typ = spec.get("type", "object" if "properties" in spec else None)
+                if (defname, name) in ANY_TYPE or typ not in _PY_TYPES:
+                    typ = None
+                props[name] = (typ, _PY_TYPES.get(typ), self._deep_name(raw),
+                               self._deep_name(spec.get("items")) if typ == "array" else None,
+                               spec.get("enum"))
+            cache[defname] = (frozenset(DEEP[defname]), ONE_OF_REQUIRED.get(defname), props)
+        return cache[defname]
+
+    def _validator(self, defname):
+        """A fast yes/no check of one object against a DEEP model, agreeing with
+        _object_errors (which says what is wrong); built once per model."""
+        cache = self.__dict__.setdefault("_validators", {})
+        if defname in cache:
+            return cache[defname]
+        required, either, props = self._compiled(defname)
+        allowed = frozenset(props)
+        exact = {"object": frozenset({dict}), "array": frozenset({list}),
+                 "string": frozenset({str}), "integer": frozenset({int}),
+                 "number": frozenset({int, float}), "boolean": frozenset({bool})}
+        simple, nested = {}, {}
+        for name, (typ, _, deep, item, enum) in props.items():
+            if typ is None:
+                continue
+            if item:
+                sub = self._validator(item)
+                nested[name] = (exact[typ], getattr(sub, "flat", None) or sub, True,
+                                getattr(sub, "flat", None) and "flat")
+            elif deep:
+                nested[name] = (exact[typ], self._validator(deep), False, None)
+            elif enum:
+                nested[name] = (exact[typ], None, False, frozenset(enum))
+            else:
+                simple[name] = exact[typ]
+        first, second = either if either else (None, None)
+
+        def ok(obj):
+            if type(obj) is not dict:
+                return False
+            keys = obj.keys()
+            if not (required <= keys and keys <= allowed):
+                return False
+            if first is not None and first not in obj and second not in obj:
+                return False
+            for name, value in obj.items():
+                if value is None:
+                    continue
+                types = simple.get(name)
+                if types is not None:
+                    if type(value) not in types:
+                        return False
+                elif name in nested:
+                    types, sub, many, enum = nested[name]
+                    if type(value) not in types:
+                        return False
+                    if enum == "flat":
+                        # Items of a model with scalar properties only (attributes):
+                        # checked here, without a call per item.
+                        f_req, f_allowed, f_first, f_second, f_simple = sub
+                        for it in value:
+                            if type(it) is not dict:
+                                return False
+                            k = it.keys()
+                            if not (f_req <= k and k <= f_allowed):
+                                return False
+                            if f_first is not None and f_first not in it and f_second not in it:
+                                return False
+                            for n, v in it.items():
+                                t = f_simple.get(n)
+                                if t is not None and v is not None and type(v) not in t:
+                                    return False
+                    elif many:
+                        if not all(map(sub, value)):
+                            return False
+                    elif sub is not None:
+                        if not sub(value):
+                            return False
+                    elif value not in enum:
+                        return False
+            return True
+        if not nested:
+            ok.flat = (required, allowed, first, second, simple)
+        cache[defname] = ok
+        return ok
+
+    def _object_errors(self, label, defname, obj, out):
+        """Check one request object against definition `defname` (see DEEP). Kept cheap:
+        it runs for every record of every external.json call."""
+        if type(obj) is not dict:
+            out.append("%s must be an object" % _label(label))
+            return
+        required, either, props = self._compiled(defname)
+        if not required <= obj.keys():
+            for name in DEEP[defname]:
+                if name not in obj:
+                    out.append("%s is missing required property '%s'" % (_label(label), name))
+        if either and not any(k in obj for k in either):
+            out.append("%s needs '%s'" % (_label(label), "' or '".join(either)))
+        for name, value in obj.items():
+            check = props.get(name)
+            if check is None:
+                out.append("%s has unknown property '%s'" % (_label(label), name))
+                continue
+            typ, pytypes, deep, item, enum = check
+            if value is None or typ is None:
+                continue
+            if not isinstance(value, pytypes) or (type(value) is bool and bool not in pytypes):
+                out.append("%s property '%s' must be %s" % (_label(label), name, typ))
+            elif item:
+                for i, v in enumerate(value):
+                    self._object_errors((label, name, i), item, v, out)
+            elif deep:
+                self._object_errors((label, name, None), deep, value, out)
+            elif enum and value not in enum:
+                out.append("%s property '%s' must be one of %s, got %r" % (
+                    _label(label), name, "/".join(map(str, enum)), value))
 
     @staticmethod
     def _type_ok(typ, value):

@@ -5,19 +5,21 @@ It follows the Marketo contract (prose and Adobe's Swagger files, in $HAIL_SHARE
 OAuth tokens, the JSON envelope and its error codes, the call limits (rate window,
 concurrency, daily quota) enforced for real, leads by filter (with `_method=GET`
 tunnelling and the 8 KB URI / 1 MB body limits), the bulk lead export lifecycle with
-CSV files and Range requests, the incremental activity feeds (leadchanges, deletedleads)
-custom activities, and lead activities (activities.json by type and lead id, types.json)
-for the insight panel. Every request outside the control API is checked against the
-Swagger files (see contract.py) and each violation is recorded for tests to assert on.
+CSV files and Range requests, the incremental activity feeds (leadchanges, deletedleads),
+custom activity types (create, add attributes, approve, describe, list) and custom
+activities (external.json), and lead activities (activities.json by type and lead id,
+types.json) for the insight panel. Every request outside the control API is checked against
+the Swagger files (see contract.py) and each violation is recorded for tests to assert on.
 
 A JSON control API under /_fake/ (no auth, never counted, never contract-checked) seeds
 leads, injects failures, changes settings at runtime and reports statistics.
+tests/fake/README.md describes all of it.
 
 Usage:
   python3 tests/fake/fake_marketo.py --port 0 --port-file /tmp/port \
       [--client-id ID --client-secret S] [--token-ttl 3599] [--status-step 0.05] \
       [--rate-calls 100 --rate-window 20] [--max-concurrency 10] [--daily-quota 50000] \
-      [--export-file FILE.csv]
+      [--no-limits] [--export-file FILE.csv]
 
 Python 3 standard library only.
 """
@@ -79,6 +81,16 @@ EXPORT_FILTERS = ("createdAt", "updatedAt", "staticListId", "smartListId",
                   "staticListName", "smartListName")
 DELIMITERS = {"CSV": ",", "TSV": "\t", "SSV": " "}
 
+# Custom activity types (POST /rest/v1/activities/external/type.json and friends).
+FIRST_CUSTOM_TYPE_ID = 100001      # Marketo numbers custom types from 100000 up
+CUSTOM_TYPE_LIMIT = 10             # "most subscriptions" may have 10 custom types (1027 beyond)
+CUSTOM_DATA_TYPES = ("string", "boolean", "integer", "float", "link", "email", "currency",
+                     "date", "datetime", "phone", "text")
+# API names: alphanumeric (underscores allowed, as in Marketo's own `..._c`), one letter at least.
+API_NAME_RE = re.compile(r"[A-Za-z0-9_]*[A-Za-z][A-Za-z0-9_]*\Z")
+CUSTOM_TYPE_RE = re.compile(
+    r"/rest/v1/activities/external/type/([^/]+)/(approve|attributes/create|describe)\.json\Z")
+
 ACT_NEW_LEAD = 12
 ACT_CHANGE_VALUE = 13
 ACT_DELETE_LEAD = 37
@@ -124,6 +136,9 @@ MESSAGES = {
     "1029": "Too many jobs (%d) in queue" % MAX_QUEUED,
 }
 
+# Record-level reasons of external.json (Adobe's record-level code table).
+R_LEAD_NOT_FOUND = {"code": "1004", "message": "Lead not found"}
+
 # Settings changeable at runtime through POST /_fake/config, with their types.
 CONFIG_TYPES = {
     "status_step": float, "rate_calls": int, "rate_window": float, "max_concurrency": int,
@@ -131,6 +146,9 @@ CONFIG_TYPES = {
     "latency": float,               # extra seconds each /rest and /bulk call takes (tests 615)
     "export_quota_bytes": int,      # export bytes allowed per "day" (default 500 MB)
     "cancelled_spelling": str,      # "Cancelled" (default) or "Canceled": both occur
+    "limits": bool,                 # false: no rate window, concurrency or daily quota
+    "keep_external": bool,          # false: external.json only counts what it adds
+    "custom_type_limit": int,       # custom activity types allowed (default 10)
 }
 
 
@@ -172,6 +190,22 @@ def parse_iso(text):
         minutes = int(digits[:2]) * 60 + (int(digits[2:4]) if len(digits) > 2 else 0)
         ts -= sign * minutes * 60
     return ts
+
+
+_UTC = datetime.timezone.utc
+
+
+def parse_activity_date(text):
+    """parse_iso() with a fast path for the usual extended date-times (the C parser)."""
+    if type(text) is str and len(text) >= 19 and text[4] == "-" and text[10] in "T ":
+        try:
+            dt = datetime.datetime.fromisoformat(text)
+        except ValueError:
+            return parse_iso(text)
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=_UTC)
+        return dt.timestamp()
+    return parse_iso(text)
 
 
 def request_id():
@@ -258,14 +292,17 @@ class Request:
         self.headers = headers
         self.body = body or b""
         self.content_type = headers.get("Content-Type") or ""
+        self._doc = None        # (parsed JSON body,) once json() has run
 
     @property
     def ctype(self):
         return self.content_type.split(";")[0].strip().lower()
 
     def json(self):
-        """The body as JSON, raising ValueError when it is not."""
-        return json.loads(self.body.decode("utf-8"))
+        """The body as JSON, raising ValueError when it is not (parsed once, then cached)."""
+        if self._doc is None:
+            self._doc = (json.loads(self.body.decode("utf-8")),)
+        return self._doc[0]
 
     def form(self):
         if self.ctype != "application/x-www-form-urlencoded":
@@ -301,7 +338,8 @@ class FakeMarketo:
             "rate_window": args.rate_window, "max_concurrency": args.max_concurrency,
             "daily_quota": args.daily_quota, "token_ttl": args.token_ttl,
             "short_pages": False, "latency": 0.0, "export_quota_bytes": EXPORT_DAILY_BYTES,
-            "cancelled_spelling": "Cancelled",
+            "cancelled_spelling": "Cancelled", "limits": not args.no_limits,
+            "keep_external": True, "custom_type_limit": CUSTOM_TYPE_LIMIT,
         }
         self.lock = threading.RLock()
         self.tmpdir = tempfile.mkdtemp(prefix="fake-marketo-")
@@ -324,7 +362,14 @@ class FakeMarketo:
             self.activities = []          # ordered by id
             self.activity_ids = []        # parallel list of ids, for bisect
             self.next_activity_id = 0
-            self.external = []            # custom activities received via external.json
+            self.external = []            # activities added via external.json (kept ones)
+            self.external_keys = set()    # identity of each kept record, to count duplicates
+            self.external_stats = {"added": 0, "skipped": 0, "duplicates": 0,
+                                   "by_type": collections.Counter(),
+                                   "skipped_by_code": collections.Counter()}
+            self.custom_types = {}        # apiName -> custom activity type (see _type_view)
+            self.live_types = {}          # id -> approved custom type, for external.json
+            self.next_type_id = FIRST_CUSTOM_TYPE_ID
             self.tokens = {}              # token -> expiry (epoch seconds)
             self.current_token = None
             self.injections = []
@@ -453,7 +498,14 @@ class FakeMarketo:
                 merged.setdefault(k, []).extend(v)
             merged.pop("_method", None)
             method, query, check_body, check_ctype = "GET", merged, None, None
-        violations += self.contract.check(method, req.path, query, check_body, check_ctype)
+        doc = None
+        if check_body is req.body and req.body and req.ctype == "application/json":
+            try:
+                doc = (req.json(),)     # parsed once for the check and the handler
+            except (ValueError, UnicodeDecodeError):
+                pass
+        violations += self.contract.check(method, req.path, query, check_body, check_ctype,
+                                          doc=doc)
         if "access_token" in req.query:
             violations.append("%s %s: access_token query parameter is deprecated "
                               "(send Authorization: Bearer)" % (req.method, req.path))
@@ -476,13 +528,14 @@ class FakeMarketo:
         with self.lock:
             self.in_flight += 1
             self.stats["max_in_flight"] = max(self.stats["max_in_flight"], self.in_flight)
-            too_many = self.in_flight > self.cfg["max_concurrency"]
+            limits = self.cfg["limits"]
+            too_many = limits and self.in_flight > self.cfg["max_concurrency"]
             latency = self.cfg["latency"]
         try:
             if too_many:
                 send(self.error("615"))
                 return
-            refusal = self._admit(req)
+            refusal = self._admit(req, limits)
             if refusal is not None:
                 send(refusal)
                 return
@@ -502,10 +555,11 @@ class FakeMarketo:
             with self.lock:
                 self.in_flight -= 1
 
-    def _admit(self, req):
+    def _admit(self, req, limits=True):
         """Authentication, then daily quota, then the rate window. None = admitted.
 
-        Only admitted calls count toward the window and the quota.
+        Only admitted calls count toward the window and the quota. With the limits off
+        (benchmarks) only the token is checked; calls are still counted.
         """
         token = None
         auth = req.headers.get("Authorization") or ""
@@ -519,6 +573,9 @@ class FakeMarketo:
                 return self.error("601")
             if time.time() >= expiry:
                 return self.error("602")
+            if not limits:
+                self.daily_used += 1
+                return None
             if self.quota_exhausted or self.daily_used >= self.cfg["daily_quota"]:
                 return self.error("607")
             now = time.monotonic()
@@ -627,6 +684,19 @@ class FakeMarketo:
             return self.deleted_leads(query)
         if path == "/rest/v1/activities/external.json" and method == "POST":
             return self.external_activities(req)
+        if path == "/rest/v1/activities/external/types.json" and method == "GET":
+            return self.custom_types_list()
+        if path == "/rest/v1/activities/external/type.json" and method == "POST":
+            return self.custom_type_create(req)
+        m = CUSTOM_TYPE_RE.match(path)
+        if m:
+            api_name, action = m.groups()
+            if action == "describe" and method == "GET":
+                return self.custom_type_describe(api_name, query)
+            if action == "approve" and method == "POST":
+                return self.custom_type_approve(api_name)
+            if action == "attributes/create" and method == "POST":
+                return self.custom_type_add_attributes(api_name, req)
         if path == "/rest/v1/activities.json" and method == "GET":
             return self.lead_activities(query)
         if path == "/rest/v1/activities/types.json" and method == "GET":
@@ -1000,6 +1070,13 @@ class FakeMarketo:
             view["primaryAttributeValueId"] = act["leadId"]
             view["primaryAttributeValue"] = act["primary"]
             view["attributes"] = []
+        elif "rec" in act:   # added through external.json
+            view["primaryAttributeValue"] = act["primary"]
+            lookup = act["lookup"]
+            view["attributes"] = [
+                {"name": lookup[a.get("apiName") or a["name"]]["name"],
+                 "apiName": lookup[a.get("apiName") or a["name"]]["apiName"],
+                 "value": a["value"]} for a in act["rec"].get("attributes") or ()]
         else:   # seeded through POST /_fake/activities
             if act.get("primaryId") is not None:
                 view["primaryAttributeValueId"] = act["primaryId"]
@@ -1017,7 +1094,19 @@ class FakeMarketo:
             if primary:
                 t["primaryAttribute"] = {"name": primary, "dataType": "integer"}
             result.append(t)
+        with self.lock:   # approved custom types follow, live version only
+            for type_id in sorted(self.live_types):
+                live = self.live_types[type_id]["live"]
+                result.append({
+                    "id": type_id, "name": live["name"], "apiName": live["apiName"],
+                    "description": live.get("description") or live["name"],
+                    "primaryAttribute": self._public_attr(live["primaryAttribute"]),
+                    "attributes": [self._public_attr(a) for a in live["attributes"]]})
         return self.ok(result)
+
+    @staticmethod
+    def _public_attr(attr):
+        return {"name": attr["name"], "apiName": attr["apiName"], "dataType": attr["dataType"]}
 
     @staticmethod
     def _int_list(query, name, most):
@@ -1036,7 +1125,9 @@ class FakeMarketo:
         types = set(self._int_list(query, "activityTypeIds", MAX_TYPE_IDS))
         if not types:
             raise ApiError("701", "'activityTypeIds' cannot be blank")
-        unknown = sorted(t for t in types if t not in ACTIVITY_TYPES)
+        with self.lock:
+            unknown = sorted(t for t in types
+                             if t not in ACTIVITY_TYPES and t not in self.live_types)
         if unknown:
             raise ApiError("1003", "Invalid activityTypeIds: %s" % ",".join(map(str, unknown)))
         lead_ids = set(self._int_list(query, "leadIds", MAX_LEAD_IDS)) if "leadIds" in query \
@@ -1140,7 +1231,156 @@ class FakeMarketo:
         batch = self._batch_size(query)
         return self._activity_page(pos, batch, lambda act: act["type"] == ACT_DELETE_LEAD)
 
+    # ------------------------------------------------------------ custom activity types
+
+    def _type_view(self, ctype, draft=True):
+        """A custom type as Marketo shows it: the draft version (when there is one and
+        `draft`), else the live one; status draft / approved / approved with draft."""
+        version = ctype["draft"] if (draft and ctype["draft"]) or not ctype["live"] \
+            else ctype["live"]
+        if ctype["live"] is None:
+            status = "draft"
+        elif ctype["draft"] is not None:
+            status = "approved with draft"
+        else:
+            status = "approved"
+        view = {"id": ctype["id"], "apiName": ctype["apiName"], "name": version["name"],
+                "description": version.get("description") or "",
+                "triggerName": version["triggerName"], "filterName": version["filterName"],
+                "createdAt": iso(ctype["createdAt"]), "updatedAt": iso(ctype["updatedAt"]),
+                "status": status,
+                "primaryAttribute": dict(version["primaryAttribute"], isPrimary=True),
+                "attributes": [dict(a) for a in version["attributes"]]}
+        return view
+
+    def _custom_type(self, api_name):
+        ctype = self.custom_types.get(api_name)
+        if ctype is None:
+            raise ApiError("1013", "Activity type '%s' not found" % api_name)
+        return ctype
+
+    @staticmethod
+    def _json_object(req):
+        """The JSON object body of a custom-type call, or an ApiError (612/609)."""
+        if req.ctype != "application/json":
+            raise ApiError("612")
+        try:
+            body = req.json()
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError("609")
+        if not isinstance(body, dict):
+            raise ApiError("609")
+        return body
+
+    @staticmethod
+    def _check_attr(attr, where):
+        """Validate one CustomActivityTypeAttribute; return the stored form."""
+        if not isinstance(attr, dict):
+            raise ApiError("1003", "%s must be an object" % where)
+        for key in ("apiName", "name"):
+            if not isinstance(attr.get(key), str) or not attr[key].strip():
+                raise ApiError("701", "%s.%s cannot be blank" % (where, key))
+        if not API_NAME_RE.match(attr["apiName"]):
+            raise ApiError("1003", "Invalid apiName '%s': use letters, digits and underscores, "
+                           "with at least one letter" % attr["apiName"])
+        data_type = attr.get("dataType", "string")
+        if data_type not in CUSTOM_DATA_TYPES:
+            raise ApiError("1003", "Invalid dataType '%s' for attribute '%s'"
+                           % (data_type, attr["apiName"]))
+        out = {"apiName": attr["apiName"], "name": attr["name"], "dataType": data_type}
+        if isinstance(attr.get("description"), str):
+            out["description"] = attr["description"]
+        return out
+
+    def custom_types_list(self):
+        with self.lock:
+            return self.ok([self._type_view(t) for t in
+                            sorted(self.custom_types.values(), key=lambda t: t["id"])])
+
+    def custom_type_describe(self, api_name, query):
+        draft = (qget(query, "draft") or "").lower() == "true"
+        with self.lock:
+            return self.ok([self._type_view(self._custom_type(api_name), draft)])
+
+    def custom_type_create(self, req):
+        body = self._json_object(req)
+        for key in ("apiName", "name", "triggerName", "filterName"):
+            if not isinstance(body.get(key), str) or not body[key].strip():
+                raise ApiError("701", "'%s' cannot be blank" % key)
+        if "primaryAttribute" not in body:
+            raise ApiError("701", "'primaryAttribute' cannot be blank")
+        api_name = body["apiName"]
+        if not API_NAME_RE.match(api_name):
+            raise ApiError("1003", "Invalid apiName '%s': use letters, digits and underscores, "
+                           "with at least one letter" % api_name)
+        primary = self._check_attr(body["primaryAttribute"], "primaryAttribute")
+        with self.lock:
+            if api_name in self.custom_types:
+                raise ApiError("1017", "Activity type '%s' already exists" % api_name)
+            if len(self.custom_types) >= self.cfg["custom_type_limit"]:
+                raise ApiError("1027", "Max activity type limit reached")
+            now = time.time()
+            version = {"apiName": api_name, "name": body["name"],
+                       "triggerName": body["triggerName"], "filterName": body["filterName"],
+                       "description": body.get("description") if isinstance(
+                           body.get("description"), str) else "",
+                       "primaryAttribute": primary, "attributes": []}
+            ctype = {"id": self.next_type_id, "apiName": api_name, "live": None,
+                     "draft": version, "createdAt": now, "updatedAt": now}
+            self.next_type_id += 1
+            self.custom_types[api_name] = ctype
+            return self.ok([self._type_view(ctype)])
+
+    def custom_type_add_attributes(self, api_name, req):
+        body = self._json_object(req)
+        attrs = body.get("attributes")
+        if not isinstance(attrs, list) or not attrs:
+            raise ApiError("701", "'attributes' cannot be blank")
+        checked = []
+        for i, attr in enumerate(attrs):
+            if isinstance(attr, dict) and attr.get("isPrimary") is True:
+                raise ApiError("1003", "attributes[%d]: the primary attribute is set when the "
+                               "type is created" % i)
+            checked.append(self._check_attr(attr, "attributes[%d]" % i))
+        with self.lock:
+            ctype = self._custom_type(api_name)
+            base = ctype["draft"] or ctype["live"]
+            taken = {base["primaryAttribute"]["apiName"]} | {a["apiName"]
+                                                               for a in base["attributes"]}
+            for attr in checked:
+                if attr["apiName"] in taken:
+                    raise ApiError("1017", "Attribute '%s' already exists" % attr["apiName"])
+                taken.add(attr["apiName"])
+            draft = dict(base, attributes=list(base["attributes"]) + checked)
+            ctype["draft"] = draft
+            ctype["updatedAt"] = time.time()
+            return self.ok([self._type_view(ctype)])
+
+    def custom_type_approve(self, api_name):
+        with self.lock:
+            ctype = self._custom_type(api_name)
+            if ctype["draft"] is None:
+                raise ApiError("1003", "Activity type '%s' has no draft to approve" % api_name)
+            live = ctype["draft"]
+            # Attribute lookup for external.json: by apiName or display name.
+            live["lookup"] = {}
+            for attr in live["attributes"]:
+                live["lookup"].setdefault(attr["name"], attr)
+            for attr in live["attributes"]:
+                live["lookup"][attr["apiName"]] = attr
+            ctype["live"], ctype["draft"] = live, None
+            ctype["updatedAt"] = time.time()
+            self.live_types[ctype["id"]] = ctype
+            return self.ok([self._type_view(ctype)])
+
+    # ------------------------------------------------------------ custom activities
+
     def external_activities(self, req):
+        """POST /rest/v1/activities/external.json: one result per record, in order.
+
+        Kept lean per record (this is the benchmark path): one dict lookup per lead,
+        type and attribute, one date parse.
+        """
         if req.ctype != "application/json":
             return self.error("612")
         try:
@@ -1154,35 +1394,83 @@ class FakeMarketo:
             raise ApiError("1003", "Too many records: %d given, at most %d" % (len(records),
                                                                                 MAX_BATCH))
         results = []
+        add = results.append
         with self.lock:
+            leads, types = self.leads, self.live_types
+            keep = self.cfg["keep_external"]
+            keys = self.external_keys
+            st = self.external_stats
+            by_type, by_code = st["by_type"], st["skipped_by_code"]
             for rec in records:
-                reasons = []
-                if not isinstance(rec, dict):
-                    results.append({"status": "skipped", "reasons": [
-                        {"code": "1003", "message": "Record must be an object"}]})
+                reason = self._external_reason(rec, leads, types)
+                if reason is not None:
+                    add({"status": "skipped", "reasons": [reason]})
+                    st["skipped"] += 1
+                    by_code[reason["code"]] += 1
                     continue
-                lead_id = rec.get("leadId")
-                if not isinstance(lead_id, int) or isinstance(lead_id, bool):
-                    reasons.append({"code": "1003", "message": "leadId must be an integer"})
-                elif lead_id not in self.leads:
-                    reasons.append({"code": "1004", "message": "Lead not found"})
-                type_id = rec.get("activityTypeId")
-                if not isinstance(type_id, int) or isinstance(type_id, bool):
-                    reasons.append({"code": "1003", "message": "activityTypeId must be an integer"})
-                if parse_iso(rec.get("activityDate")) is None:
-                    reasons.append({"code": "1003", "message": "activityDate must be ISO-8601"})
-                if not isinstance(rec.get("primaryAttributeValue"), str):
-                    reasons.append({"code": "1003",
-                                    "message": "primaryAttributeValue is required"})
-                if reasons:
-                    results.append({"status": "skipped", "reasons": reasons})
-                    continue
+                type_id = rec["activityTypeId"]
                 self.next_activity_id += 1
-                stored = dict(rec, id=self.next_activity_id)
-                self.external.append(stored)
-                results.append({"id": stored["id"], "marketoGUID": str(stored["id"]),
-                                "status": "added"})
+                act_id = self.next_activity_id
+                st["added"] += 1
+                by_type[type_id] += 1
+                if keep:
+                    # Identical records (same lead, type, date, primary value and
+                    # attributes, in the same order) count as duplicates.
+                    key = (rec["leadId"], type_id, rec["activityDate"],
+                           rec["primaryAttributeValue"], repr(rec.get("attributes")))
+                    if key in keys:
+                        st["duplicates"] += 1
+                    else:
+                        keys.add(key)
+                    # Attribute names are resolved when the activity is read.
+                    act = {"id": act_id, "leadId": rec["leadId"], "type": type_id,
+                           "ts": rec["_ts"], "primary": rec["primaryAttributeValue"],
+                           "rec": rec, "lookup": types[type_id]["live"]["lookup"]}
+                    self.activities.append(act)
+                    self.activity_ids.append(act_id)
+                    self.external.append(act)
+                add({"id": act_id, "marketoGUID": str(act_id), "status": "added"})
         return self.ok(results)
+
+    @staticmethod
+    def _external_reason(rec, leads, types):
+        """Why one external.json record is skipped (a Reason), or None to add it."""
+        if type(rec) is not dict:
+            return {"code": "1003", "message": "Record must be an object"}
+        lead_id = rec.get("leadId")
+        if type(lead_id) is not int:
+            return {"code": "1003", "message": "Invalid value for leadId: must be an integer"}
+        type_id = rec.get("activityTypeId")
+        if type(type_id) is not int:
+            return {"code": "1003",
+                    "message": "Invalid value for activityTypeId: must be an integer"}
+        if lead_id not in leads:
+            return R_LEAD_NOT_FOUND
+        ctype = types.get(type_id)
+        if ctype is None:
+            return {"code": "1013", "message": "Activity type '%d' not found" % type_id}
+        primary = rec.get("primaryAttributeValue")
+        if type(primary) is not str or not primary:
+            return {"code": "1003", "message": "primaryAttributeValue cannot be blank"}
+        ts = parse_activity_date(rec.get("activityDate"))
+        if ts is None:
+            return {"code": "1003", "message": "Invalid value for activityDate: %s"
+                    % json.dumps(rec.get("activityDate"))}
+        rec["_ts"] = ts
+        attrs = rec.get("attributes")
+        if attrs:
+            if type(attrs) is not list:
+                return {"code": "1003", "message": "attributes must be an array"}
+            lookup = ctype["live"]["lookup"]
+            for attr in attrs:
+                if type(attr) is not dict:
+                    return {"code": "1003", "message": "Each attribute must be an object"}
+                key = attr.get("apiName") or attr.get("name")
+                if type(key) is not str or key not in lookup:
+                    return {"code": "1006", "message": "Field '%s' not found" % (key,)}
+                if "value" not in attr:
+                    return {"code": "1003", "message": "Attribute '%s' has no value" % key}
+        return None
 
     # ------------------------------------------------------------ control API
 
@@ -1204,8 +1492,7 @@ class FakeMarketo:
                 with self.lock:
                     return json_response({"leads": [self.leads[i] for i in sorted(self.leads)]})
             if route == ("GET", "/_fake/external"):
-                with self.lock:
-                    return json_response({"activities": list(self.external)})
+                return json_response({"activities": self.external_view(req.query)})
             if route == ("POST", "/_fake/leads"):
                 return json_response({"ids": self.upsert_leads(body.get("leads", []))})
             if route == ("POST", "/_fake/activities"):
@@ -1222,6 +1509,23 @@ class FakeMarketo:
         except (ValueError, TypeError, KeyError) as e:
             return json_response({"error": str(e)}, 400)
         return json_response({"error": "unknown control endpoint %s %s" % route}, 404)
+
+    def external_view(self, query):
+        """The kept external.json records as sent (plus id and marketoGUID), in the order
+        added; ?activityTypeId=N and ?leadId=N narrow them."""
+        want_type = qget(query, "activityTypeId")
+        want_lead = qget(query, "leadId")
+        out = []
+        with self.lock:
+            for act in self.external:
+                if want_type is not None and str(act["type"]) != want_type:
+                    continue
+                if want_lead is not None and str(act["leadId"]) != want_lead:
+                    continue
+                rec = {k: v for k, v in act["rec"].items() if k != "_ts"}
+                rec.update(id=act["id"], marketoGUID=str(act["id"]))
+                out.append(rec)
+        return out
 
     def upsert_leads(self, items):
         """Create or update leads, recording the activities Marketo would log."""
@@ -1391,6 +1695,16 @@ class FakeMarketo:
                 "internal_errors": self.stats["internal_errors"],
                 "leads": len(self.leads), "activities": len(self.activities),
                 "pending_injections": len(self.injections),
+                "external": {
+                    "added": self.external_stats["added"],
+                    "skipped": self.external_stats["skipped"],
+                    "duplicates": self.external_stats["duplicates"],
+                    "by_type": {str(k): v for k, v in
+                                sorted(self.external_stats["by_type"].items())},
+                    "skipped_by_code": dict(self.external_stats["skipped_by_code"]),
+                },
+                "custom_types": {t["apiName"]: self._type_view(t)["status"]
+                                 for t in self.custom_types.values()},
             }
 
 
@@ -1560,6 +1874,10 @@ def main(argv=None):
     ap.add_argument("--rate-window", type=float, default=20)
     ap.add_argument("--max-concurrency", type=int, default=10)
     ap.add_argument("--daily-quota", type=int, default=50000)
+    ap.add_argument("--no-limits", action="store_true",
+                    help="benchmarks: no rate window, concurrency limit or daily quota "
+                         "(tokens, 300 records per call and the 1 MB body limit still apply); "
+                         "POST /_fake/config {\"limits\": true|false} switches at run time")
     ap.add_argument("--export-file", help="CSV served verbatim by smartListId exports")
     ap.add_argument("--contracts-dir", help="directory of the Swagger files")
     ap.add_argument("--verbose", action="store_true", help="log every request to stderr")

@@ -36,11 +36,25 @@ CLIENT = {"grant_type": "client_credentials", "client_id": "hail-test-id",
 DEFAULT_CONFIG = {"status_step": 0.05, "rate_calls": 100, "rate_window": 20,
                   "max_concurrency": 10, "daily_quota": 50000, "token_ttl": 3599,
                   "short_pages": False, "latency": 0, "export_quota_bytes": 500 * 1024 * 1024,
-                  "cancelled_spelling": "Cancelled", "fail_export": 0}
+                  "cancelled_spelling": "Cancelled", "fail_export": 0, "limits": True,
+                  "keep_external": True, "custom_type_limit": 10}
 BENCH_ROWS = 1000
 LEADS = "/rest/v1/leads.json"
 EXPORT = "/bulk/v1/leads/export"
+EXTERNAL = "/rest/v1/activities/external.json"
+TYPE = "/rest/v1/activities/external/type.json"
+TYPES = "/rest/v1/activities/external/types.json"
 REQUEST_ID = re.compile(r"[0-9a-f]+#[0-9a-f]+\Z")
+
+
+def stop_process(proc):
+    """SIGTERM, then SIGKILL if it has not gone in 30 s (a loaded machine is slow)."""
+    proc.terminate()
+    try:
+        proc.wait(30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class Reply:
@@ -686,21 +700,296 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertEqual(records[0]["primaryAttributeValue"], "Ann Lee")
         self.assertEqual(self.leads([1, 2, 3], fields="id")["result"], [{"id": 2}])
 
-    def test_external_activities(self):
-        self.seed({"id": 1})
-        rec = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": 100001,
-               "primaryAttributeValue": "Call", "attributes": [{"apiName": "outcome",
-                                                                "value": "Connected"}]}
-        env = self.api("POST", "/rest/v1/activities/external.json",
-                       body={"input": [rec, dict(rec, leadId=999)]})
+    # ------------------------------------------------------------ custom activities
+
+    def create_type(self, api_name="hailCall", attrs=("outcome", "duration"), approve=True):
+        """Create (and approve) a custom activity type; return its id."""
+        env = self.api("POST", TYPE, body={
+            "apiName": api_name, "name": "Receive Sales Call " + api_name,
+            "triggerName": "Receives Sales Call " + api_name,
+            "filterName": "Received Sales Call " + api_name,
+            "primaryAttribute": {"apiName": "callId", "name": "Call ID", "dataType": "string"}})
         self.assertTrue(env["success"], env)
-        self.assertEqual(env["result"][0]["status"], "added")
-        self.assertEqual(env["result"][1]["status"], "skipped")
-        self.assertTrue(env["result"][1]["reasons"])
-        self.assertError(self.api("POST", "/rest/v1/activities/external.json",
-                                  body={"input": [rec] * 301}),
+        if attrs:
+            env = self.api("POST", "%s/%s/attributes/create.json" % (TYPE[:-5], api_name),
+                           body={"attributes": [{"apiName": a, "name": a.title(),
+                                                 "dataType": "string"} for a in attrs]})
+            self.assertTrue(env["success"], env)
+        if approve:
+            env = self.api("POST", "%s/%s/approve.json" % (TYPE[:-5], api_name))
+            self.assertTrue(env["success"], env)
+        return env["result"][0]["id"]
+
+    def type_view(self, type_id, api_name, status, attrs, description=""):
+        """What the fake answers for hailCall-style types made by create_type()."""
+        return {"id": type_id, "apiName": api_name, "name": "Receive Sales Call " + api_name,
+                "description": description,
+                "triggerName": "Receives Sales Call " + api_name,
+                "filterName": "Received Sales Call " + api_name, "status": status,
+                "primaryAttribute": {"apiName": "callId", "name": "Call ID",
+                                     "dataType": "string", "isPrimary": True},
+                "attributes": [{"apiName": a, "name": a.title(), "dataType": "string"}
+                               for a in attrs]}
+
+    def strip_times(self, env):
+        for t in env.get("result", []):
+            self.assertRegex(t.pop("createdAt"), r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+            self.assertRegex(t.pop("updatedAt"), r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\Z")
+        env.pop("requestId")
+        return env
+
+    def test_custom_type_lifecycle_draft_attributes_approve(self):
+        env = self.strip_times(self.api("POST", TYPE, body={
+            "apiName": "hailCall", "name": "Receive Sales Call hailCall",
+            "triggerName": "Receives Sales Call hailCall",
+            "filterName": "Received Sales Call hailCall", "description": "A call",
+            "primaryAttribute": {"apiName": "callId", "name": "Call ID",
+                                 "dataType": "string"}}))
+        self.assertEqual(env, {"success": True, "result": [
+            self.type_view(100001, "hailCall", "draft", [], "A call")]})
+        self.assertEqual(self.strip_times(self.api("GET", TYPES)),
+                         {"success": True, "result": [
+                             self.type_view(100001, "hailCall", "draft", [], "A call")]})
+        # A draft type is neither in types.json nor usable.
+        std = self.api("GET", "/rest/v1/activities/types.json")["result"]
+        self.assertEqual([t for t in std if t["id"] >= 100000], [])
+        env = self.strip_times(self.api("POST", TYPE[:-5] + "/hailCall/attributes/create.json",
+                                        body={"attributes": [{"apiName": "outcome",
+                                                              "name": "Outcome",
+                                                              "dataType": "string"}]}))
+        self.assertEqual(env, {"success": True, "result": [
+            self.type_view(100001, "hailCall", "draft", ["outcome"], "A call")]})
+        env = self.strip_times(self.api("POST", TYPE[:-5] + "/hailCall/approve.json"))
+        self.assertEqual(env, {"success": True, "result": [
+            self.type_view(100001, "hailCall", "approved", ["outcome"], "A call")]})
+        std = self.api("GET", "/rest/v1/activities/types.json")["result"]
+        self.assertEqual([t for t in std if t["id"] >= 100000], [{
+            "id": 100001, "name": "Receive Sales Call hailCall", "apiName": "hailCall",
+            "description": "A call",
+            "primaryAttribute": {"name": "Call ID", "apiName": "callId", "dataType": "string"},
+            "attributes": [{"name": "Outcome", "apiName": "outcome", "dataType": "string"}]}])
+        # A missing attribute added later: approved with draft until approved again;
+        # describe.json shows the live version unless draft=true.
+        self.api("POST", TYPE[:-5] + "/hailCall/attributes/create.json",
+                 body={"attributes": [{"apiName": "duration", "name": "Duration",
+                                       "dataType": "string"}]})
+        self.assertEqual(self.strip_times(self.api("GET", TYPES))["result"],
+                         [self.type_view(100001, "hailCall", "approved with draft",
+                                         ["outcome", "duration"], "A call")])
+        self.assertEqual(self.strip_times(self.api(
+            "GET", TYPE[:-5] + "/hailCall/describe.json"))["result"],
+            [self.type_view(100001, "hailCall", "approved with draft", ["outcome"], "A call")])
+        self.assertEqual(self.strip_times(self.api(
+            "GET", TYPE[:-5] + "/hailCall/describe.json", {"draft": "true"}))["result"],
+            [self.type_view(100001, "hailCall", "approved with draft",
+                            ["outcome", "duration"], "A call")])
+        self.api("POST", TYPE[:-5] + "/hailCall/approve.json")
+        self.assertEqual(self.create_type("hailEmail"), 100002)
+        self.assertEqual(self.stats()["custom_types"], {"hailCall": "approved",
+                                                        "hailEmail": "approved"})
+
+    def test_custom_type_errors(self):
+        self.create_type("hailCall", approve=False)
+        base = {"apiName": "hailCall", "name": "N", "triggerName": "T", "filterName": "F",
+                "primaryAttribute": {"apiName": "callId", "name": "Call ID",
+                                     "dataType": "string"}}
+        self.assertEqual(self.strip_times(self.api("POST", TYPE, body=base)), {
+            "success": False, "errors": [{"code": "1017",
+                                          "message": "Activity type 'hailCall' already exists"}]})
+        self.assertError(self.api("POST", TYPE, body=dict(base, apiName="hail call")), "1003",
+                         "Invalid apiName 'hail call': use letters, digits and underscores, "
+                         "with at least one letter")
+        self.assertError(self.api("POST", TYPE[:-5] + "/nope/approve.json"), "1013",
+                         "Activity type 'nope' not found")
+        self.assertError(self.api("POST", TYPE[:-5] + "/nope/attributes/create.json",
+                                  body={"attributes": [{"apiName": "a", "name": "A"}]}),
+                         "1013", "Activity type 'nope' not found")
+        self.assertError(self.api("POST", TYPE[:-5] + "/hailCall/attributes/create.json",
+                                  body={"attributes": [{"apiName": "outcome", "name": "O"}]}),
+                         "1017", "Attribute 'outcome' already exists")
+        self.assertError(self.api("POST", TYPE[:-5] + "/hailCall/attributes/create.json",
+                                  body={"attributes": [{"apiName": "callId", "name": "C"}]}),
+                         "1017", "Attribute 'callId' already exists")
+        self.api("POST", TYPE[:-5] + "/hailCall/approve.json")
+        self.assertError(self.api("POST", TYPE[:-5] + "/hailCall/approve.json"), "1003",
+                         "Activity type 'hailCall' has no draft to approve")
+        self.config(custom_type_limit=1)
+        self.assertError(self.api("POST", TYPE, body=dict(base, apiName="other")), "1027",
+                         "Max activity type limit reached")
+        self.assertEqual(self.stats()["violations"], [])
+        # Requests the contract does not describe are answered and recorded.
+        self.expect_violations = True
+        self.config(custom_type_limit=10)
+        self.assertError(self.api("POST", TYPE, body={k: v for k, v in base.items()
+                                                      if k != "triggerName"}),
+                         "701", "'triggerName' cannot be blank")
+        bad_type = dict(base, apiName="x1", primaryAttribute={"apiName": "p", "name": "P",
+                                                              "dataType": "strin"})
+        self.assertError(self.api("POST", TYPE, body=bad_type), "1003",
+                         "Invalid dataType 'strin' for attribute 'p'")
+        self.assertEqual(self.stats()["violations"], [
+            "POST /rest/v1/activities/external/type.json: body is missing required property "
+            "'triggerName'",
+            "POST /rest/v1/activities/external/type.json: body primaryAttribute property "
+            "'dataType' must be one of string/boolean/integer/float/link/email/currency/date/"
+            "datetime/phone/text, got 'strin'"])
+
+    def test_external_activities_added_skipped_and_visible(self):
+        self.seed({"id": 1}, {"id": 2})
+        call = self.create_type("hailCall")
+        self.create_type("hailDraft", approve=False)
+        rec = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": call,
+               "primaryAttributeValue": "call-1",
+               "attributes": [{"apiName": "outcome", "value": "Connected"},
+                              {"name": "Duration", "value": 42}]}
+        records = [rec, dict(rec, leadId=999), dict(rec, activityTypeId=100002),
+                   dict(rec, activityTypeId=100099),
+                   dict(rec, attributes=[{"apiName": "mood", "value": "x"}]),
+                   dict(rec, activityDate="yesterday"),
+                   dict(rec, leadId=2, activityDate="2024-03-01T11:00:00+0000",
+                        primaryAttributeValue="call-2"),
+                   rec]
+        env = self.api("POST", EXTERNAL, body={"input": records})
+        env.pop("requestId")
+        self.assertEqual(env, {"success": True, "result": [
+            {"id": 3, "marketoGUID": "3", "status": "added"},
+            {"status": "skipped", "reasons": [{"code": "1004", "message": "Lead not found"}]},
+            {"status": "skipped", "reasons": [{"code": "1013",
+                                               "message": "Activity type '100002' not found"}]},
+            {"status": "skipped", "reasons": [{"code": "1013",
+                                               "message": "Activity type '100099' not found"}]},
+            {"status": "skipped", "reasons": [{"code": "1006",
+                                               "message": "Field 'mood' not found"}]},
+            {"status": "skipped", "reasons": [{"code": "1003", "message":
+                                               "Invalid value for activityDate: \"yesterday\""}]},
+            {"id": 4, "marketoGUID": "4", "status": "added"},
+            {"id": 5, "marketoGUID": "5", "status": "added"}]})
+        ext = self.stats()["external"]
+        self.assertEqual(ext, {"added": 3, "skipped": 5, "duplicates": 1,
+                               "by_type": {str(call): 3},
+                               "skipped_by_code": {"1004": 1, "1013": 2, "1006": 1, "1003": 1}})
+        kept = self.control("GET", "/_fake/external?leadId=2")["activities"]
+        self.assertEqual(kept, [dict(records[6], id=4, marketoGUID="4")])
+        self.assertEqual(len(self.control("GET", "/_fake/external?activityTypeId=%d"
+                                          % call)["activities"]), 3)
+        token = self.paging_token("2024-01-01T00:00:00Z")
+        got, _, _ = self.drain_activities("/rest/v1/activities.json", token,
+                                          activityTypeIds=str(call), leadIds="1")
+        self.assertEqual([g.pop("activityDate")[:19] for g in got],
+                         ["2024-03-01T10:00:00", "2024-03-01T10:00:00"])
+        self.assertEqual(got[0], {
+            "id": 3, "marketoGUID": "3", "leadId": 1, "activityTypeId": call,
+            "primaryAttributeValue": "call-1",
+            "attributes": [{"name": "Outcome", "apiName": "outcome", "value": "Connected"},
+                           {"name": "Duration", "apiName": "duration", "value": 42}]})
+        # More than 300 records, and a body over 1 MB.
+        self.assertError(self.api("POST", EXTERNAL, body={"input": [rec] * 301}),
                          "1003", "Too many records: 301 given, at most 300")
-        self.assertEqual(len(self.control("GET", "/_fake/external")["activities"]), 1)
+        big = dict(rec, primaryAttributeValue="x" * 4000)
+        r = self.request("POST", EXTERNAL, body={"input": [big] * 300})
+        self.assertEqual((r.status, r.body), (413, b"Request Entity Too Large\n"))
+        self.assertEqual(self.stats()["external"]["added"], 3)
+
+    def test_external_activities_injected_failures(self):
+        self.seed({"id": 1})
+        call = self.create_type("hailCall")
+        rec = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": call,
+               "primaryAttributeValue": "c", "attributes": []}
+        messages = {"601": "Access token invalid", "602": "Access token expired",
+                    "604": "Request timed out", "606": "Max rate limit '100' exceeded with "
+                    "in '20' secs", "607": "Daily quota reached",
+                    "608": "API Temporarily Unavailable", "611": "System error",
+                    "615": "Concurrent access limit reached", "713": "Transient Error",
+                    "1029": "Too many jobs (10) in queue"}
+        for path in (EXTERNAL, TYPE, TYPES, TYPE[:-5] + "/hailCall/approve.json"):
+            for code, message in messages.items():
+                self.control("POST", "/_fake/inject", {"path": path, "code": code})
+                method = "GET" if path == TYPES else "POST"
+                body = {"input": [rec]} if path == EXTERNAL else (
+                    {"apiName": "x"} if path == TYPE else None)
+                if path == TYPE:
+                    self.expect_violations = True   # the body is never looked at
+                self.assertError(self.api(method, path, body=body), code, message)
+                if code in ("601", "602"):
+                    self._token = None
+                if code == "607":
+                    self.config(reset_quota=True)
+            self.control("POST", "/_fake/inject", {"path": path, "close": True})
+            with self.assertRaises((http.client.HTTPException, urllib.error.URLError, OSError)):
+                self.request("GET" if path == TYPES else "POST", path,
+                             body={"input": [rec]} if path == EXTERNAL else None)
+        self.assertEqual(self.stats()["external"]["added"], 0)
+        env = self.api("POST", EXTERNAL, body={"input": [rec]})
+        # Activity ids are Marketo-wide: id 1 is the lead's New Lead activity.
+        self.assertEqual(env["result"], [{"id": 2, "marketoGUID": "2", "status": "added"}])
+        self.assertEqual(self.stats()["errors"]["close"], 4)
+
+    def test_external_activities_within_real_limits(self):
+        self.seed({"id": 1})
+        call = self.create_type("hailCall")
+        rec = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": call,
+               "primaryAttributeValue": "c"}
+        self.config(rate_calls=5, rate_window=20)   # 3 calls made by create_type()
+        self.assertTrue(self.api("POST", EXTERNAL, body={"input": [rec]})["success"])
+        self.assertTrue(self.api("POST", EXTERNAL, body={"input": [rec]})["success"])
+        self.assertError(self.api("POST", EXTERNAL, body={"input": [rec]}), "606",
+                         "Max rate limit '5' exceeded with in '20' secs")
+        # Limits off (benchmarks): no window, no concurrency cap, no quota; tokens still count.
+        self.config(limits=False, daily_quota=1, max_concurrency=1, latency=0.2)
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            envs = list(pool.map(lambda _: self.api("POST", EXTERNAL, body={"input": [rec]}),
+                                 range(4)))
+        self.assertEqual([e["success"] for e in envs], [True] * 4)
+        self.assertGreaterEqual(self.stats()["max_in_flight"], 2)
+        self.assertError(self.api("POST", EXTERNAL, body={"input": [rec]}, token="nope"),
+                         "601", "Access token invalid")
+        self.config(limits=True, latency=0)
+        self.assertError(self.api("POST", EXTERNAL, body={"input": [rec]}), "607",
+                         "Daily quota reached")
+        self.assertEqual(self.stats()["external"]["added"], 6)
+
+    def test_external_activities_counted_only(self):
+        self.seed({"id": 1})
+        call = self.create_type("hailCall")
+        self.config(keep_external=False)
+        rec = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": call,
+               "primaryAttributeValue": "c"}
+        env = self.api("POST", EXTERNAL, body={"input": [rec, rec, dict(rec, leadId=5)]})
+        self.assertEqual(env["result"], [
+            {"id": 2, "marketoGUID": "2", "status": "added"},
+            {"id": 3, "marketoGUID": "3", "status": "added"},
+            {"status": "skipped", "reasons": [{"code": "1004", "message": "Lead not found"}]}])
+        self.assertEqual(self.stats()["external"], {
+            "added": 2, "skipped": 1, "duplicates": 0, "by_type": {str(call): 2},
+            "skipped_by_code": {"1004": 1}})
+        self.assertEqual(self.control("GET", "/_fake/external"), {"activities": []})
+        self.assertEqual(self.stats()["activities"], 1)   # the New Lead activity only
+
+    def test_no_limits_flag(self):
+        port_file = os.path.join(self.tmp, "port-nolimits")
+        proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file,
+                                 "--no-limits", "--rate-calls", "1"], stdout=subprocess.DEVNULL)
+        try:
+            deadline = time.time() + 10
+            while not os.path.exists(port_file) and time.time() < deadline:
+                time.sleep(0.02)
+            with open(port_file) as f:
+                port = int(f.read())
+            base = "http://127.0.0.1:%d" % port
+            with urllib.request.urlopen(base + "/_fake/config", timeout=10) as r:
+                self.assertFalse(json.loads(r.read())["limits"])
+            with urllib.request.urlopen(base + "/identity/oauth/token?"
+                                        + urllib.parse.urlencode(CLIENT), timeout=10) as r:
+                tok = json.loads(r.read())["access_token"]
+            for _ in range(3):   # over --rate-calls 1, all answered
+                req = urllib.request.Request(base + TYPES,
+                                             headers={"Authorization": "Bearer " + tok})
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    env = json.loads(r.read())
+                env.pop("requestId")
+                self.assertEqual(env, {"success": True, "result": []})
+        finally:
+            stop_process(proc)
 
     # ------------------------------------------------------------ lead activities
 
@@ -884,6 +1173,25 @@ class FakeMarketoTest(unittest.TestCase):
                           "property 'filter'",
                           "POST /bulk/v1/leads/export/create.json: body property 'fields' must "
                           "be array"])
+        good = {"leadId": 1, "activityDate": "2024-03-01T10:00:00Z", "activityTypeId": 100001,
+                "primaryAttributeValue": "p", "attributes": [{"apiName": "a", "value": 1},
+                                                             {"name": "B", "value": "x"}]}
+        bad = {"leadId": "1", "activityTypeId": 100001, "primaryAttributeValue": "p",
+               "attributes": [{"value": 1, "colour": "red"}], "extra": True}
+        body = json.dumps({"input": [good, bad, 7]}).encode()
+        self.assertEqual(c.check("POST", EXTERNAL, {}, body, "application/json"), [
+            "POST %s: body input[1] is missing required property 'activityDate'" % EXTERNAL,
+            "POST %s: body input[1] property 'leadId' must be integer" % EXTERNAL,
+            "POST %s: body input[1].attributes[0] needs 'apiName' or 'name'" % EXTERNAL,
+            "POST %s: body input[1].attributes[0] has unknown property 'colour'" % EXTERNAL,
+            "POST %s: body input[1] has unknown property 'extra'" % EXTERNAL,
+            "POST %s: body input[2] must be an object" % EXTERNAL])
+        body = json.dumps({"input": [{}] * 300}).encode()
+        problems = c.check("POST", EXTERNAL, {}, body, "application/json")
+        self.assertEqual(len(problems), 11)
+        self.assertEqual(problems[-1], "POST %s: ... and 1190 more body problems" % EXTERNAL)
+        self.assertEqual(c.check("POST", TYPE[:-5] + "/x/approve.json", {}), [])
+        self.assertEqual(c.check("GET", TYPES, {}), [])
         self.assertEqual(c.check("GET", "/rest/v1/lead/abc.json", {}),
                          ["GET /rest/v1/lead/abc.json: path parameter 'leadId' must be an "
                           "integer, got 'abc'"])
@@ -906,5 +1214,92 @@ class FakeMarketoTest(unittest.TestCase):
         self.assertError(self.leads([1], token=token), "601", "Access token invalid")
 
 
+def throughput(seconds=5.0, clients=4):
+    """How many custom activities a second the fake takes with its limits off: `clients`
+    keep-alive connections posting the same 300-record external.json body for `seconds`.
+    Prints `fake_external_per_s=N`. Run: python3 tests/fake/test_fake_marketo.py --throughput"""
+    tmp = tempfile.mkdtemp(prefix="fake-marketo-tp-")
+    port_file = os.path.join(tmp, "port")
+    proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file,
+                             "--no-limits"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 10
+        while not os.path.exists(port_file) and time.time() < deadline:
+            time.sleep(0.02)
+        with open(port_file) as f:
+            port = int(f.read())
+
+        def call(conn, method, path, body=None, token=None):
+            hdrs = {"Content-Type": "application/json"}
+            if token:
+                hdrs["Authorization"] = "Bearer " + token
+            conn.request(method, path, body=body, headers=hdrs)
+            r = conn.getresponse()
+            data = r.read()
+            if r.status != 200:
+                raise RuntimeError("%s %s: HTTP %d %r" % (method, path, r.status, data[:200]))
+            return data
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        call(conn, "POST", "/_fake/leads",
+             json.dumps({"leads": [{"id": i} for i in range(1, 301)]}).encode())
+        token = json.loads(call(conn, "GET", "/identity/oauth/token?"
+                                + urllib.parse.urlencode(CLIENT)))["access_token"]
+        call(conn, "POST", TYPE, json.dumps({
+            "apiName": "hailSend", "name": "Send Sales Email", "triggerName": "Is Sent",
+            "filterName": "Was Sent", "primaryAttribute": {"apiName": "subject",
+                                                           "name": "Subject"}}).encode(), token)
+        call(conn, "POST", TYPE[:-5] + "/hailSend/attributes/create.json", json.dumps(
+            {"attributes": [{"apiName": a, "name": a} for a in
+                            ("hailActivityId", "template", "campaign", "machine")]}).encode(),
+             token)
+        type_id = json.loads(call(conn, "POST", TYPE[:-5] + "/hailSend/approve.json",
+                                  None, token))["result"][0]["id"]
+        body = json.dumps({"input": [{
+            "leadId": i, "activityDate": "2026-11-29T10:00:%02dZ" % (i % 60),
+            "activityTypeId": type_id, "primaryAttributeValue": "Subject line %d" % i,
+            "attributes": [{"apiName": "hailActivityId", "value": str(1000000 + i)},
+                           {"apiName": "template", "value": "Intro v2"},
+                           {"apiName": "campaign", "value": "Q4 outbound"},
+                           {"apiName": "machine", "value": False}]}
+            for i in range(1, 301)]}).encode()
+        done = [0] * clients
+        stop = time.time() + seconds
+
+        def worker(n):
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            while time.time() < stop:
+                call(c, "POST", EXTERNAL, body, token)
+                done[n] += 300
+            c.close()
+        def cpu():   # the fake's user+system CPU seconds (Linux /proc)
+            with open("/proc/%d/stat" % proc.pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        cpu0 = cpu()
+        t0 = time.time()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.time() - t0
+        cpu_used = cpu() - cpu0
+        stats = json.loads(call(conn, "GET", "/_fake/stats"))
+        added = stats["external"]["added"]
+        assert added == sum(done), (added, sum(done))
+        # The fake serves on one core (one interpreter lock): activities per CPU second of
+        # the fake is what it can take when it has a core to itself.
+        print("fake_external_per_s=%d fake_external_per_cpu_s=%d (%d activities in %.1f s, "
+              "fake CPU %.2f s, %d clients, body %d bytes, violations %d)"
+              % (added / elapsed, added / max(cpu_used, 1e-6), added, elapsed, cpu_used,
+                 clients, len(body), stats["violations_total"]))
+    finally:
+        stop_process(proc)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--throughput"]:
+        throughput(*(float(a) for a in sys.argv[2:3]), *(int(a) for a in sys.argv[3:4]))
+        sys.exit(0)
     sys.exit(contract.exit_code(unittest.main(verbosity=2, exit=False).result))
