@@ -24,6 +24,18 @@ if [ ! -f "$DATA/.demo-loaded" ]; then
     touch "$DATA/.demo-loaded"
 fi
 TOKEN=$(cat "$DATA/demo-token")
+# Tokens for the engagement demo (scripts/demo_activity.py sends as each seller), once.
+if [ ! -f "$DATA/.demo-activity-loaded" ] && [ ! -f "$DATA/demo-tokens" ]; then
+    {
+        printf 'admin@example.com %s\n' "$TOKEN"
+        for email in rep1@example.com rep2@example.com manager@example.com; do
+            printf '%s %s\n' "$email" \
+                "$("$HAIL" token create --email "$email" --name demo-activity 2>/dev/null | tail -n 1)"
+        done
+    } >"$DATA/demo-tokens.tmp"
+    chmod 600 "$DATA/demo-tokens.tmp"
+    mv "$DATA/demo-tokens.tmp" "$DATA/demo-tokens"
+fi
 # The address to open: a wildcard listen address is reached through loopback.
 case $LISTEN in
     0.0.0.0:*) OPEN=127.0.0.1:${LISTEN#0.0.0.0:} ;;
@@ -47,7 +59,14 @@ MSG
 # user on the default maildir channel (sent mail lands in $DATA/mail/1/new:
 # nothing leaves the machine) and two shared templates, made over the API
 # (either database engine), once.
-if [ -f "$DATA/.demo-mail-pending" ]; then
-    python3 scripts/demo_mail.py "http://$OPEN" "$TOKEN" && rm -f "$DATA/.demo-mail-pending" &
-fi
+# Then engagement (emails opened, clicked, replied to, calls: Best Bets and the Live Feed
+# have content), over hail's own routes so Best Bets is kept as each activity arrives.
+(
+    if [ -f "$DATA/.demo-mail-pending" ]; then
+        python3 scripts/demo_mail.py "http://$OPEN" "$TOKEN" && rm -f "$DATA/.demo-mail-pending"
+    fi
+    if [ ! -f "$DATA/.demo-mail-pending" ] && [ ! -f "$DATA/.demo-activity-loaded" ]; then
+        python3 scripts/demo_activity.py "http://$OPEN" "$DATA" && touch "$DATA/.demo-activity-loaded"
+    fi
+) &
 exec "$HAIL" serve --listen "$LISTEN"

@@ -355,6 +355,7 @@ extern const api_member api_panel_settings_body[];
 
 /* ---- issue 10, B: Best Bets (api/bestbets.c) ---- */
 void api_best_bets(http_req *r);
+void api_users_covered(http_req *r);
 /* ---- end Best Bets ---- */
 
 /* ---- issue 10, R: reports (api/reports.c) ---- */

@@ -122,3 +122,32 @@ void api_best_bets(http_req *r)
     }
     api_reply(r, HAIL_OK, 200, json_pack("{s:o,s:o}", "data", a, "next", n));
 }
+
+/* GET /api/v1/users/covered: whose Best Bets the caller may read (the page's
+ * picker): a manager their teams' members and themself, an admin everyone. */
+void api_users_covered(http_req *r)
+{
+    if (strcmp(r->user_role, "admin") && strcmp(r->user_role, "manager")) {
+        http_reply_error(r, 403, "forbidden", "this needs the manager or admin role");
+        return;
+    }
+    db *d = api_db(r);
+    if (!d)
+        return;
+    email_viewer v = {r->user_id, r->user_role};
+    vis_scope s;
+    hail_err e = vis_scope_load(d, &v, &s);
+    if (e) {
+        http_reply_err(r, e);
+        return;
+    }
+    json_t *a = json_array();
+    e = a ? bestbets_covered_users(d, &s, a) : HAIL_ENOMEM;
+    vis_scope_free(&s);
+    if (e) {
+        json_decref(a);
+        http_reply_err(r, e);
+        return;
+    }
+    api_reply(r, HAIL_OK, 200, json_pack("{s:o}", "data", a));
+}

@@ -19,6 +19,9 @@ static const route routes[] = {
 
     {"GET", "/api/v1/users", AUTH_ADMIN, 0, api_users_list, "list users", NULL},
     {"POST", "/api/v1/users", AUTH_ADMIN, 24576, api_users_create, "create a user", NULL},
+    /* before users/{id}: the first match wins (api/bestbets.c) */
+    {"GET", "/api/v1/users/covered", AUTH_USER, 0, api_users_covered,
+     "the users whose Best Bets the caller may read", NULL},
     {"GET", "/api/v1/users/{id}", AUTH_ADMIN, 0, api_users_get, "one user", NULL},
     {"PATCH", "/api/v1/users/{id}", AUTH_ADMIN, 24576, api_users_update, "change a user", NULL},
     {"DELETE", "/api/v1/users/{id}", AUTH_ADMIN, 0, api_users_delete, "deactivate a user", NULL},

@@ -22,6 +22,7 @@
 #include "mail/send.h"
 #include "sched/scheduler.h"
 #include "store/db.h"
+#include "svc/bestbets_catchup.h"
 #include "svc/feed.h"
 #include "svc/settings.h"
 #include "sync/sync.h"
@@ -180,12 +181,16 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     send_workers_start(c->db_path); /* the send queue (mail/send.h); logs its own failure */
     imap_poller_start(c->db_path);
     sched_workers_start(c->db_path); /* campaign steps (sched/scheduler.h) */
+    /* Best Bets of an upgraded database, rebuilt in the background */
+    if ((e = bestbets_catchup_start(c->db_path)))
+        log_warn("%s", hail_errmsg());
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
     while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     log_info("shutting down");
+    bestbets_catchup_stop();
     feed_hub_stop(); /* its streams end, then the server closes them */
     http_server_stop(srv);
     track_writer_stop(); /* after the server: it finishes the hits in flight */

@@ -194,6 +194,33 @@ hail_err bestbets_list(db *d, const bestbets_query *q, json_t *out, char next[BE
     return HAIL_OK;
 }
 
+hail_err bestbets_covered_users(db *d, const vis_scope *s, json_t *out)
+{
+#define COVERED_COLS  "SELECT id, name, email, role FROM users WHERE active = 1"
+#define COVERED_ORDER " ORDER BY name, id"
+    db_st *st =
+        s->all ? db_stmt(d, COVERED_COLS COVERED_ORDER)
+               : db_stmt(
+                     d, DB_SQL(d, COVERED_COLS " AND " VIS_USER_IN_SQLITE("id", "$1") COVERED_ORDER,
+                               COVERED_COLS " AND " VIS_USER_IN_PG("id", "$1") COVERED_ORDER));
+    if (!st)
+        return db_fail(d, "listing users");
+    if (!s->all)
+        db_bind_text(st, 1, s->user_ids_json, -1);
+    int r;
+    while ((r = db_step(st)) == DB_ROW) {
+        json_t *u =
+            json_pack("{sI ss ss ss}", "id", (json_int_t)db_col_i64(st, 0), "name",
+                      db_col_text(st, 1), "email", db_col_text(st, 2), "role", db_col_text(st, 3));
+        if (!u || json_array_append_new(out, u)) {
+            db_reset(st);
+            return hail_errf(HAIL_ENOMEM, "out of memory");
+        }
+    }
+    db_reset(st);
+    return r == DB_ERROR ? db_fail(d, "listing users") : HAIL_OK;
+}
+
 static void bind_time(db_st *st, int i, int64_t t)
 {
     if (t > 0)
@@ -275,7 +302,8 @@ hail_err bestbets_on_event(db *d, int64_t person_id, const char *type, int64_t o
     " max(CASE WHEN a.type = 'email_click' THEN a.occurred_at END) AS c_at,"                       \
     " sum(CASE WHEN a.type = 'email_reply' THEN 1 ELSE 0 END) AS r,"                               \
     " max(CASE WHEN a.type = 'email_reply' THEN a.occurred_at END) AS r_at"                        \
-    " FROM activities a WHERE a.machine = 0"                                                       \
+    " FROM activities a WHERE a.person_id >= CAST($8 AS BIGINT)"                                   \
+    " AND a.person_id < CAST($9 AS BIGINT) AND a.machine = 0"                                      \
     " AND a.type IN ('email_open', 'email_click', 'email_reply')"                                  \
     " GROUP BY "
 #define REBUILD_D ") g JOIN people p ON p.id = g.pid WHERE g.s > 0"
@@ -290,21 +318,34 @@ const char *bestbets_rebuild_sql(db *d)
     return DB_SQL(d, REBUILD_SQLITE, REBUILD_PG);
 }
 
-hail_err bestbets_rebuild(db *d, int64_t now, int64_t *people)
+/* PostgreSQL: a rebuild's transaction keeps activity_record's updates of
+ * best_bets (ROW EXCLUSIVE) out until it commits, and waits for those in
+ * flight: an event committed before the lock is in the rebuild's reads (its
+ * row's update is replaced), one committed after adds itself to the rebuilt
+ * row, so none is counted twice or lost. Readers are not held up. SQLite:
+ * BEGIN IMMEDIATE already serializes writers. */
+static hail_err lock_for_rebuild(db *d)
 {
-    hail_err e = db_begin(d);
+    if (db_engine_of(d) != DB_POSTGRES)
+        return HAIL_OK;
+    return db_exec(d, "LOCK TABLE best_bets IN EXCLUSIVE MODE");
+}
+
+/* Rows for the people with ids in [lo, hi) recomputed from the log, inside
+ * the caller's transaction; *n gets how many it wrote. */
+static hail_err rebuild_range(db *d, int64_t now, int64_t lo, int64_t hi, int64_t *n)
+{
+    db_st *st = db_stmt(d, "DELETE FROM best_bets WHERE person_id >= $1 AND person_id < $2");
+    if (!st)
+        return db_fail(d, "rebuilding Best Bets");
+    db_bind_i64(st, 1, lo);
+    db_bind_i64(st, 2, hi);
+    hail_err e = db_step_done(d, st, "rebuilding Best Bets");
     if (e)
         return e;
-    if ((e = db_exec(d, "DELETE FROM best_bets;"))) {
-        db_rollback(d);
-        return e;
-    }
-    db_st *st = db_stmt(d, DB_SQL(d, REBUILD_SQLITE, REBUILD_PG));
-    if (!st) {
-        e = db_fail(d, "rebuilding Best Bets");
-        db_rollback(d);
-        return e;
-    }
+    st = db_stmt(d, DB_SQL(d, REBUILD_SQLITE, REBUILD_PG));
+    if (!st)
+        return db_fail(d, "rebuilding Best Bets");
     db_bind_double(st, 1, bb_time_key(now, BB_HALF_LIFE_US));
     db_bind_i64(st, 2, now);
     db_bind_double(st, 3, bb_weight(BB_OPEN));
@@ -312,14 +353,140 @@ hail_err bestbets_rebuild(db *d, int64_t now, int64_t *people)
     db_bind_double(st, 5, bb_weight(BB_REPLY));
     db_bind_double(st, 6, (double)BB_HALF_LIFE_US);
     db_bind_double(st, 7, (double)BB_URGENT_HALF_LIFE_US);
-    if ((e = db_step_done(d, st, "rebuilding Best Bets"))) {
+    db_bind_i64(st, 8, lo);
+    db_bind_i64(st, 9, hi);
+    if ((e = db_step_done(d, st, "rebuilding Best Bets")))
+        return e;
+    *n = db_changes(d);
+    return HAIL_OK;
+}
+
+hail_err bestbets_rebuild(db *d, int64_t now, int64_t *people)
+{
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    int64_t n = 0;
+    /* Everything, so a catch-up in progress (bestbets_catchup_step) is done too. */
+    if ((e = lock_for_rebuild(d)) || (e = rebuild_range(d, now, 0, INT64_MAX, &n)) ||
+        (e = db_kv_del(d, BESTBETS_CATCHUP_KEY))) {
         db_rollback(d);
         return e;
     }
-    int64_t n = db_changes(d);
     if ((e = db_commit(d)))
         return e;
     if (people)
         *people = n;
+    return HAIL_OK;
+}
+
+/* A scored human event in the log (the first one found). */
+#define ANY_SCORED                                                                                 \
+    "SELECT 1 FROM activities WHERE machine = 0"                                                   \
+    " AND type IN ('email_open', 'email_click', 'email_reply') LIMIT 1"
+
+hail_err bestbets_catchup_due(db *d, int64_t *from, int *due)
+{
+    *due = 0;
+    *from = 0;
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    char *v = NULL;
+    if ((e = lock_for_rebuild(d)) || (e = db_kv_get(d, BESTBETS_CATCHUP_KEY, &v))) {
+        db_rollback(d);
+        return e;
+    }
+    if (v) { /* one in progress: resume it */
+        *from = strtoll(v, NULL, 10);
+        free(v);
+        *due = 1;
+        db_rollback(d);
+        return HAIL_OK;
+    }
+    /* The log is looked at only when best_bets is empty. */
+    db_st *st = db_stmt(d, "SELECT CASE WHEN EXISTS (SELECT 1 FROM best_bets) THEN 0"
+                           " WHEN EXISTS (" ANY_SCORED ") THEN 1 ELSE 0 END");
+    if (!st) {
+        e = db_fail(d, "checking Best Bets");
+        db_rollback(d);
+        return e;
+    }
+    int r = db_step(st);
+    int start = r == DB_ROW && db_col_i64(st, 0) == 1;
+    db_reset(st);
+    if (r != DB_ROW) {
+        e = db_fail(d, "checking Best Bets");
+        db_rollback(d);
+        return e;
+    }
+    if (!start) {
+        db_rollback(d);
+        return HAIL_OK;
+    }
+    /* Scored events and no state: a database upgraded to schema 7 (or state
+     * lost). The marker makes the work survive a restart until it is done. */
+    if ((e = db_kv_set(d, BESTBETS_CATCHUP_KEY, "0")) || (e = db_commit(d))) {
+        db_rollback(d);
+        return e;
+    }
+    *due = 1;
+    return HAIL_OK;
+}
+
+hail_err bestbets_catchup_step(db *d, int64_t now, int64_t chunk, bestbets_step *out)
+{
+    memset(out, 0, sizeof *out);
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    char *v = NULL;
+    if ((e = lock_for_rebuild(d)) || (e = db_kv_get(d, BESTBETS_CATCHUP_KEY, &v))) {
+        db_rollback(d);
+        return e;
+    }
+    if (!v) { /* done meanwhile (another node, or hail bestbets rebuild) */
+        db_rollback(d);
+        out->done = 1;
+        return HAIL_OK;
+    }
+    int64_t lo = strtoll(v, NULL, 10), hi = INT64_MAX;
+    free(v);
+    /* The range ends at the person holding the chunk-th activity after lo
+     * (activities_insight, in person order), so a step reads about chunk
+     * index entries whatever the ids' spread; a person with more than that
+     * is a step alone. */
+    db_st *st = db_stmt(d, "SELECT person_id FROM activities WHERE person_id >= $1"
+                           " ORDER BY person_id LIMIT 1 OFFSET $2");
+    if (!st) {
+        e = db_fail(d, "rebuilding Best Bets");
+        db_rollback(d);
+        return e;
+    }
+    db_bind_i64(st, 1, lo);
+    db_bind_i64(st, 2, chunk > 0 ? chunk : 1);
+    int r = db_step(st);
+    if (r == DB_ROW) {
+        hi = db_col_i64(st, 0);
+        if (hi <= lo)
+            hi = lo + 1;
+    }
+    db_reset(st);
+    if (r == DB_ERROR) {
+        e = db_fail(d, "rebuilding Best Bets");
+        db_rollback(d);
+        return e;
+    }
+    char next[24];
+    snprintf(next, sizeof next, "%lld", (long long)hi);
+    if ((e = rebuild_range(d, now, lo, hi, &out->people)) ||
+        (e = hi == INT64_MAX ? db_kv_del(d, BESTBETS_CATCHUP_KEY)
+                             : db_kv_set(d, BESTBETS_CATCHUP_KEY, next)) ||
+        (e = db_commit(d))) {
+        db_rollback(d);
+        return e;
+    }
+    out->next = hi;
+    out->done = hi == INT64_MAX;
     return HAIL_OK;
 }

@@ -1,5 +1,6 @@
 """`make run`'s script (scripts/demo.sh) loads the demo data, prints how to sign
-in, and serves people you can sign in and list."""
+in, and serves people you can sign in and list, mail set up, and engagement:
+Best Bets and the Live Feed have rows for each seller."""
 import http.client
 import json
 import os
@@ -103,7 +104,13 @@ class DemoTest(unittest.TestCase):
                              token=token).json["status"] != "sent":
             self.assertLess(time.time(), deadline, "the demo email was not sent")
             time.sleep(0.2)
-        self.assertEqual(len(os.listdir(os.path.join(self.h.data, "mail", "1", "new"))), 1)
+        box = os.path.join(self.h.data, "mail", "1", "new")
+        mine = []
+        for name in os.listdir(box):
+            with open(os.path.join(box, name), "rb") as f:
+                if b"<hail.%d." % r.json["id"] in f.read():
+                    mine.append(name)
+        self.assertEqual(len(mine), 1)
 
         # A shared campaign with five people who start in a week, and two
         # tasks due today (made after the templates: wait for them too).
@@ -119,6 +126,32 @@ class DemoTest(unittest.TestCase):
         r = self.h.request("GET", "/api/v1/campaigns", token=token)
         self.assertEqual([(c["name"], c["steps_count"], c["counts"]["active"])
                           for c in r.json["data"]], [("New lead welcome", 3, 5)])
+
+        # Engagement (scripts/demo_activity.py, after the above): each seller's
+        # Best Bets has people, best first, and the Live Feed has their activity.
+        flag = os.path.join(self.h.data, ".demo-activity-loaded")
+        deadline = time.time() + 120
+        while not os.path.exists(flag):
+            self.assertLess(time.time(), deadline, "no engagement demo data: %r" % self.out)
+            time.sleep(0.2)
+        with open(os.path.join(self.h.data, "demo-tokens")) as f:
+            tokens = dict(line.split() for line in f if line.strip())
+        self.assertEqual(sorted(tokens), ["admin@example.com", "manager@example.com",
+                                          "rep1@example.com", "rep2@example.com"])
+        for email in ("rep1@example.com", "rep2@example.com", "manager@example.com"):
+            r = self.h.request("GET", "/api/v1/best-bets", token=tokens[email])
+            self.assertEqual(r.status, 200, r)
+            rows = r.json["data"]
+            self.assertEqual(len(rows), 5, rows)  # six emailed, five engaged
+            self.assertTrue(all(b["person"]["owner_email"] == email for b in rows), rows)
+            self.assertEqual({w["type"]: w["count"] for w in rows[0]["why"]},
+                             {"email_reply": 1, "email_click": 1, "email_open": 3})
+            self.assertEqual((rows[0]["stars"], rows[-1]["stars"]), (3, 1))
+            r = self.h.request("GET", "/api/v1/feed?limit=100", token=tokens[email])
+            self.assertEqual(r.status, 200, r)
+            kinds = {a["type"] for a in r.json["data"]}
+            self.assertTrue({"email_send", "email_open", "email_click", "email_reply",
+                             "call"} <= kinds, kinds)
 
     def test_second_start_keeps_data(self):
         token = re.search(r"API token: (\S+)", self.read_banner()).group(1)

@@ -332,6 +332,84 @@ static void test_rebuild_reads_one_index(void **state)
         fail_msg("the rebuild does not read activities_insight alone in order: %s", plan);
 }
 
+/* The catch-up: due only with scored events and no state; steps of any size
+ * (one here: a few activities each) end with the rows the one-pass rebuild
+ * writes; a step repeated (a restart after a kill) counts nothing twice. */
+static void test_catchup_in_steps(void **state)
+{
+    db *d = efx(state)->f.d;
+    int64_t from = -1;
+    int due = -1;
+    assert_int_equal(bestbets_catchup_due(d, &from, &due), HAIL_OK);
+    assert_int_equal(due, 0); /* nothing in the log */
+    int64_t p[5];
+    for (int i = 0; i < 5; i++)
+        p[i] = add_person(d, 200 + i, "rep@example.com");
+    for (int i = 0; i < 5; i++) {
+        record(d, ACT_EMAIL_SEND, p[i], T_NOW - 5 * DAY, 0);
+        record(d, ACT_EMAIL_OPEN, p[i], T_NOW - (i + 1) * DAY, 0);
+        record(d, ACT_EMAIL_OPEN, p[i], T_NOW - HOUR, 1); /* machine */
+        if (i % 2)
+            record(d, ACT_EMAIL_CLICK, p[i], T_NOW - i * HOUR, 0);
+    }
+    row want[8], got[8];
+    assert_int_equal(rows(d, want, 8), 5);
+    assert_int_equal(bestbets_catchup_due(d, &from, &due), HAIL_OK);
+    assert_int_equal(due, 0); /* the state is there */
+    exec(d, "DELETE FROM best_bets");
+    assert_int_equal(bestbets_catchup_due(d, &from, &due), HAIL_OK);
+    assert_int_equal(due, 1);
+    assert_int_equal(from, 0);
+    bestbets_step s;
+    assert_int_equal(bestbets_catchup_step(d, T_NOW, 5, &s), HAIL_OK);
+    assert_false(s.done);
+    assert_int_equal(s.next, p[1]); /* the 6th activity in person order is p[1]'s */
+    assert_int_equal(s.people, 1);
+    /* killed here: the next start resumes at p[1] */
+    assert_int_equal(bestbets_catchup_due(d, &from, &due), HAIL_OK);
+    assert_int_equal(due, 1);
+    assert_int_equal(from, p[1]);
+    /* an event recorded meanwhile, for a person not yet rebuilt and for one done */
+    record(d, ACT_EMAIL_REPLY, p[3], T_NOW - 2 * HOUR, 0);
+    record(d, ACT_EMAIL_REPLY, p[0], T_NOW - 2 * HOUR, 0);
+    int steps = 0;
+    do {
+        assert_int_equal(bestbets_catchup_step(d, T_NOW, 5, &s), HAIL_OK);
+        steps++;
+    } while (!s.done && steps < 20);
+    assert_true(s.done);
+    assert_int_equal(s.next, INT64_MAX);
+    assert_true(steps >= 3);
+    assert_int_equal(bestbets_catchup_due(d, &from, &due), HAIL_OK);
+    assert_int_equal(due, 0);
+    assert_int_equal(rows(d, got, 8), 5);
+    int64_t n = 0;
+    assert_int_equal(bestbets_rebuild(d, T_NOW, &n), HAIL_OK);
+    assert_int_equal(n, 5);
+    assert_int_equal(rows(d, want, 8), 5);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(got[i].person, want[i].person);
+        near(got[i].key, want[i].key);
+        assert_int_equal(got[i].opens, want[i].opens);
+        assert_int_equal(got[i].opens, 1);
+        assert_int_equal(got[i].clicks, want[i].clicks);
+        assert_int_equal(got[i].replies, want[i].replies);
+        assert_int_equal(got[i].last_at, want[i].last_at);
+    }
+    assert_int_equal(got[0].replies, 1);
+    assert_int_equal(got[3].replies, 1);
+    /* a one-pass rebuild ends a catch-up in progress */
+    exec(d, "DELETE FROM best_bets");
+    assert_int_equal(bestbets_catchup_due(d, &from, &due), HAIL_OK);
+    assert_int_equal(due, 1);
+    assert_int_equal(bestbets_rebuild(d, T_NOW, &n), HAIL_OK);
+    assert_int_equal(bestbets_catchup_step(d, T_NOW, 5, &s), HAIL_OK);
+    assert_true(s.done);
+    assert_int_equal(s.people, 0);
+    assert_int_equal(bestbets_catchup_due(d, &from, &due), HAIL_OK);
+    assert_int_equal(due, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -346,10 +424,12 @@ int main(void)
         ON_SQLITE(test_updates_and_rebuild_agree),
         ON_SQLITE(test_first_page_is_a_range_read),
         ON_SQLITE(test_rebuild_reads_one_index),
+        ON_SQLITE(test_catchup_in_steps),
     };
     const struct CMUnitTest pg_tests[] = {
         ON_PG(test_updates_and_rebuild_agree),
         ON_PG(test_first_page_is_a_range_read),
+        ON_PG(test_catchup_in_steps),
     };
     int failed = cmocka_run_group_tests_name("pure", pure, NULL, NULL);
     failed += cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);

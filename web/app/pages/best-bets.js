@@ -2,7 +2,7 @@
 // (GET /api/v1/best-bets; docs/insight.md). Each row: stars and flames (as text too:
 // "2 of 3 stars"), the "why" (the events that count), and inline actions — Email
 // (/compose?person=ID), Add to campaign (/campaigns/add?people=ID), Log a call (the call
-// form) and New task (POST /api/v1/tasks). A selection across pages feeds the bulk actions
+// form) and New task (components/task-dialog.js, the Live Feed's too). A selection across pages feeds the bulk actions
 // (email, add to campaign). Filter tabs: Everyone, Leads, Contacts, Account contacts,
 // Opportunity contacts.
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -15,11 +15,10 @@ import { withQuery } from '../lib/paths.js';
 import { Page } from '../components/page.js';
 import { Pager, usePagedList } from '../components/paged.js';
 import { Loading, Empty, ErrorState } from '../components/states.js';
+import { TaskDialog } from '../components/task-dialog.js';
 import { Modal } from './calls-dialog.js';
 import { CallForm } from './calls-form.js';
 import { callsChanged } from './calls.js';
-import { tasksChanged } from './tasks-nav.js';
-import { TASK_TYPES, localInputValue, isoFromLocalInput } from './tasks-rules.js';
 import { BULK_MAX } from './compose-rules.js';
 
 export const FILTERS = [
@@ -87,55 +86,6 @@ function Why({ row }) {
   </div>`;
 }
 
-function TaskForm({ person, onDone, onCancel }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState(null);
-  const due = new Date(Date.now() + 60 * 60 * 1000);
-  async function onSubmit(event) {
-    event.preventDefault();
-    const f = event.currentTarget;
-    const dueAt = isoFromLocalInput(f.elements.due.value);
-    if (!dueAt) {
-      setError('Choose when the task is due.');
-      return;
-    }
-    setBusy(true);
-    setError(null);
-    try {
-      await api('POST', '/api/v1/tasks', {
-        body: { type: f.elements.type.value, name: f.elements.name.value, person_id: person.id, due_at: dueAt },
-      });
-      tasksChanged();
-      onDone();
-    } catch (e) {
-      setError(e.message || 'Could not create the task.');
-      setBusy(false);
-    }
-  }
-  return html`<form class="form" onSubmit=${onSubmit}>
-    <div class="field">
-      <label for="bb-task-type">Type</label>
-      <select id="bb-task-type" name="type" class="input">
-        ${TASK_TYPES.map(([id, label]) => html`<option value=${id}>${label}</option>`)}
-      </select>
-    </div>
-    <div class="field">
-      <label for="bb-task-name">Task</label>
-      <input id="bb-task-name" name="name" class="input" required maxLength="200"
-        value=${`Follow up with ${personName(person)}`} />
-    </div>
-    <div class="field">
-      <label for="bb-task-due">Due</label>
-      <input id="bb-task-due" name="due" type="datetime-local" class="input" required value=${localInputValue(due)} />
-    </div>
-    ${error ? html`<p class="form-error" role="alert">${error}</p>` : null}
-    <div class="form-actions">
-      <button type="submit" class="button button-primary" disabled=${busy}>Create task</button>
-      <button type="button" class="button" onClick=${onCancel}>Cancel</button>
-    </div>
-  </form>`;
-}
-
 function RowActions({ person, onSaid }) {
   const [open, setOpen] = useState(null);
   const name = personName(person);
@@ -154,10 +104,8 @@ function RowActions({ person, onSaid }) {
         onCancel=${() => setOpen(null)}
         onDone=${() => { setOpen(null); onSaid(`Call with ${name} logged.`); callsChanged(); }} />
     </${Modal}>` : null}
-    ${open === 'task' ? html`<${Modal} title=${`New task for ${name}`} onClose=${() => setOpen(null)}>
-      <${TaskForm} person=${person} onCancel=${() => setOpen(null)}
-        onDone=${() => { setOpen(null); onSaid(`Task for ${name} created.`); }} />
-    </${Modal}>` : null}
+    ${open === 'task' ? html`<${TaskDialog} person=${person} idPrefix="bb-task" onClose=${() => setOpen(null)}
+      onDone=${() => { setOpen(null); onSaid(`Task for ${name} created.`); }} />` : null}
   </div>`;
 }
 
@@ -199,20 +147,29 @@ function BestBetsTable({ rows, busy, selected, onToggle, onToggleAll, onSaid }) 
   </div>`;
 }
 
-// Admins choose whose list (GET /api/v1/users is theirs); a manager reaches a team member's
-// list by its link (?user_id=).
+// Managers and admins choose whose list: the users they cover (GET /api/v1/users/covered:
+// a manager their teams' members, an admin everyone); ?user_id= keeps the choice.
 function WhoseList({ userId, me }) {
-  const [users] = useResource('/api/v1/users?limit=200');
-  if (users.status !== 'ready') return null;
+  const [users, retry] = useResource('/api/v1/users/covered');
+  if (users.status === 'loading' || users.status === 'idle') {
+    return html`<p class="muted best-whose" role="status">Loading whose lists you can read…</p>`;
+  }
+  if (users.status === 'error') {
+    return html`<div class="best-whose" role="alert"><p>Could not load whose lists you can read: ${users.error.message}</p>
+      <button type="button" class="button" onClick=${retry}>Try again</button></div>`;
+  }
   function onChange(event) {
     const v = event.currentTarget.value;
     navigate('/best-bets' + withQuery(window.location.search, { user_id: v && v !== String(me.id) ? v : null }),
       { replace: true });
   }
+  const list = users.data.data;
+  const current = userId || String(me.id);
   return html`<div class="field best-whose">
     <label for="bb-whose">Whose Best Bets</label>
-    <select id="bb-whose" class="input" value=${userId || String(me.id)} onChange=${onChange}>
-      ${users.data.data.map((u) => html`<option value=${String(u.id)}>${u.id === me.id ? `Mine (${u.name || u.email})` : u.name || u.email}</option>`)}
+    <select id="bb-whose" class="input" value=${current} onChange=${onChange}>
+      ${list.some((u) => u.id === me.id) ? null : html`<option value=${String(me.id)}>Mine</option>`}
+      ${list.map((u) => html`<option value=${String(u.id)}>${u.id === me.id ? `Mine (${u.name || u.email})` : u.name || u.email}</option>`)}
     </select>
   </div>`;
 }
@@ -278,7 +235,7 @@ export function BestBetsPage({ query, user }) {
   const tooMany = count > BULK_MAX;
   return html`<${Page} title="Best Bets" subtitle=${`${userId ? 'This user\u2019s' : 'Your'} people ranked by how they engage: stars for engagement, flames for urgency.`}>
     <div class="toolbar">
-      ${user && user.role === 'admin' ? html`<${WhoseList} userId=${userId} me=${user} />` : null}
+      ${user && (user.role === 'admin' || user.role === 'manager') ? html`<${WhoseList} userId=${userId} me=${user} />` : null}
       <fieldset class="segmented best-filters">
         <legend class="visually-hidden">Show</legend>
         ${FILTERS.map(([id, label]) => html`<label class="seg">

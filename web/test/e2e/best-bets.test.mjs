@@ -4,7 +4,7 @@
 // and the why "2 opens"; after three more opens of the other's email the order changes on
 // reload. A machine's open (HEAD) changes nothing. The filter tabs, a task made from a row,
 // the bulk "Email selected" (→ the composer with both people), an admin choosing whose list,
-// 390 px, axe on the page.
+// a manager picking a rep of their team (and a rep seeing no picker), 390 px, axe on the page.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -132,11 +132,13 @@ describe('Best Bets', { skip: SKIP }, () => {
   it('makes a task from a row', async () => {
     await page.getByRole('button', { name: 'New task for Diego Kowalczyk' }).click();
     const dialog = page.getByRole('dialog', { name: 'New task for Diego Kowalczyk' });
-    await dialog.getByRole('textbox', { name: 'Task' }).fill('Call Diego about pricing');
+    // the shared dialog (components/task-dialog.js), as in the Live Feed
+    await dialog.getByRole('textbox', { name: 'Task name' }).fill('Call Diego about pricing');
+    await dialog.getByRole('combobox', { name: 'Priority' }).selectOption('high');
     await dialog.getByRole('button', { name: 'Create task' }).click();
     await page.getByText('Task for Diego Kowalczyk created.').waitFor();
     const tasks = await hail.api('GET', '/api/v1/tasks?queue=open&limit=50');
-    assert.ok(tasks.json.data.some((t) => t.name === 'Call Diego about pricing'), tasks.body);
+    assert.ok(tasks.json.data.some((t) => t.name === 'Call Diego about pricing' && t.priority === 'high'), tasks.body);
   });
 
   it('emails a selection', async () => {
@@ -161,6 +163,34 @@ describe('Best Bets', { skip: SKIP }, () => {
     assert.deepEqual(await table.locator('tbody td.cell-name a').allTextContents(), ['Thomas Rossi', 'Diego Kowalczyk']);
     await checkPage(admin, 'best-bets-admin');
     await admin.close();
+  });
+
+  it('lets a manager pick a rep of their team and read that list', async () => {
+    const mgr = await newPage(browser, hail);
+    await signIn(mgr, 'manager@example.com');
+    await mgr.goto(`${hail.url}/best-bets`);
+    await mgr.getByText('None of your people has opened, clicked or replied yet.', { exact: false }).waitFor();
+    const picker = mgr.getByRole('combobox', { name: 'Whose Best Bets' });
+    await picker.waitFor();
+    // the team West (GET /api/v1/users/covered): every demo user is in it, by name
+    const options = await picker.locator('option').allTextContents();
+    assert.deepEqual(options, ['Ada Admin', 'Mine (Max Manager)', 'Riley Rep', 'Sam Rep']);
+    await picker.selectOption({ label: 'Riley Rep' });
+    await mgr.waitForURL(/user_id=\d+/);
+    const table = mgr.getByRole('table', { name: 'Best Bets' });
+    await table.waitFor();
+    assert.deepEqual(await table.locator('tbody td.cell-name a').allTextContents(), ['Thomas Rossi', 'Diego Kowalczyk']);
+    await checkPage(mgr, 'best-bets-manager');
+    // and back to their own
+    await picker.selectOption({ label: 'Mine (Max Manager)' });
+    await mgr.getByText('None of your people has opened, clicked or replied yet.', { exact: false }).waitFor();
+    await mgr.close();
+  });
+
+  it('shows a rep no picker', async () => {
+    await page.goto(`${hail.url}/best-bets`);
+    await page.getByRole('table', { name: 'Best Bets' }).waitFor();
+    assert.equal(await page.getByRole('combobox', { name: 'Whose Best Bets' }).count(), 0);
   });
 
   it('works at phone width', async () => {
