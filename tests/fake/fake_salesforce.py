@@ -103,6 +103,7 @@ OTHER_FIELDS = {"Id": "id", "Name": ("str", 255), "IsDeleted": "ro", "CreatedDat
 USER_FIELDS = {"Id": "id", "Name": ("str", 121), "Email": ("str", 128), "IsActive": "ro",
                "SystemModstamp": "ro"}
 LABELS = {"WhoId": "Name ID", "WhatId": "Related To ID", "OwnerId": "Assigned To ID"}
+NOT_FILTERABLE = {"Description"}    # long text areas cannot be filtered in SOQL
 DATETIME_FIELDS = {"ReminderDateTime", "CreatedDate", "LastModifiedDate", "SystemModstamp"}
 
 INTEGRATION_USER = "005Dn000000001HAAQ"   # the user the token acts as
@@ -430,8 +431,20 @@ class Soql:
         self._unexpected(t)
 
     def _condition(self, obj, schema):
+        ftok = self._peek()
         field = self._field(obj, schema)
+        if field in NOT_FILTERABLE:
+            raise SoqlError("INVALID_FIELD", "field '%s' can not be filtered in a query call"
+                            % field, ftok[2])
         t = self._next()
+        if t[0] == "name" and t[1].upper() == "LIKE":
+            lit = self._next()
+            if lit[0] != "str":
+                self._unexpected(lit)
+            pattern = re.sub(r"\\(.)", r"\1", lit[1][1:-1])
+            rx = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c)
+                         for c in pattern)
+            return (field, "like", re.compile(rx + r"\Z", re.I | re.S))
         negate = False
         if t[0] == "name" and t[1].upper() == "NOT":
             negate = True
@@ -455,6 +468,8 @@ class Soql:
 
     @staticmethod
     def _cmp(value, op, lit):
+        if op == "like":
+            return isinstance(value, str) and lit.match(value) is not None
         if op == "in":
             return value in lit
         if op == "not in":
@@ -813,6 +828,9 @@ class FakeSalesforce:
                     self._unimplemented(req, "creating a %s" % obj)
                 self._allow(req, "POST")
                 return self.create_one(req, note)
+            if len(parts) == 3 and parts[2] == "describe":
+                self._allow(req, "GET")
+                return self.describe(obj)
             if len(parts) == 3:
                 allowed = {"Task": "GET,PATCH,DELETE", "Lead": "GET,PATCH",
                            "Contact": "GET,PATCH"}.get(obj, "GET")
@@ -1296,6 +1314,50 @@ class FakeSalesforce:
                         results[i] = {"id": task_id, "success": True, "errors": [],
                                       "created": target is None}
         return json_response(results, 200)
+
+    # ------------------------------------------------------------ describe
+
+    def describe(self, obj):
+        """GET /sobjects/{Type}/describe: the fields as this org has them (names, types,
+        lengths, createable/updateable/filterable, externalId, picklist values, references)
+        -- how a client finds out whether the external-id field exists."""
+        refs = {"who": ["Contact", "Lead"], "what": ["Account", "Opportunity"],
+                "owner": ["User"]}
+        with self.lock:
+            schema = self.schema(obj)
+            fields = []
+            for name, kind in schema.items():
+                ro = kind in ("ro", "id")
+                if isinstance(kind, tuple):
+                    ftype = "textarea" if name == "Description" else "string"
+                    length = kind[1]
+                elif kind in ("who", "what", "owner"):
+                    ftype, length = "reference", 18
+                elif kind == "id":
+                    ftype, length = "id", 18
+                elif kind == "ro":
+                    ftype = "datetime" if name in DATETIME_FIELDS else (
+                        "boolean" if name.startswith("Is") else "reference")
+                    length = 18 if ftype == "reference" else 0
+                else:
+                    ftype = {"bool": "boolean", "int": "int"}.get(kind, kind)
+                    length = 255 if kind == "picklist" else 0
+                picklist = self.cfg["picklists"].get(name, []) if kind == "picklist" else []
+                fields.append({
+                    "name": name, "label": name, "type": ftype, "length": length,
+                    "createable": not ro, "updateable": not ro and name != "TaskSubtype",
+                    "filterable": name not in NOT_FILTERABLE,
+                    "nillable": name not in ("Id", "Status", "Priority") and ftype != "boolean",
+                    "externalId": obj == "Task" and name == self.cfg["ext_id_field"],
+                    "custom": name.endswith("__c"),
+                    "restrictedPicklist": kind == "picklist",
+                    "picklistValues": [{"value": v, "label": v, "active": True,
+                                        "defaultValue": v in ("Not Started", "Normal")}
+                                       for v in picklist],
+                    "referenceTo": refs.get(kind, ["User"] if ftype == "reference" else [])})
+        return json_response({"name": obj, "label": obj, "keyPrefix": PREFIX[obj],
+                              "createable": obj == "Task", "updateable": True,
+                              "queryable": True, "fields": fields})
 
     # ------------------------------------------------------------ queries
 

@@ -594,6 +594,41 @@ class FakeSalesforceTest(unittest.TestCase):
                        % (ids[0][:15], ids[1]))
         self.assertEqual([x["Id"] for x in r.json()["records"]], [ids[1], ids[0]])
 
+    def test_query_like_and_description_not_filterable(self):
+        self.expect_violations = True
+        ids = self.seed(tasks=[{"Subject": "Email: Hello 50%"}, {"Subject": "Call: hello"},
+                               {"Subject": "Other"}])["tasks"]
+        r = self.query("SELECT Id FROM Task WHERE Subject LIKE '%hello%' ORDER BY Subject")
+        self.assertEqual([x["Id"] for x in r.json()["records"]], [ids[1], ids[0]])
+        r = self.query("SELECT Id FROM Task WHERE Subject LIKE 'Email: Hello 5_\\%'")
+        self.assertEqual([x["Id"] for x in r.json()["records"]], [ids[0]])
+        q = "SELECT Id FROM Task WHERE Description LIKE '%hail:1%'"
+        self.assertErrors(self.query(q), 400, [{
+            "message": "\n%s\n%s^\nERROR at Row:1:Column:27\nfield 'Description' can not be "
+            "filtered in a query call" % (q, " " * 26), "errorCode": "INVALID_FIELD"}])
+
+    def test_describe_task(self):
+        r = self.api("GET", "/sobjects/Task/describe")
+        self.assertEqual(r.status, 200)
+        body = r.json()
+        self.assertEqual({k: body[k] for k in ("name", "keyPrefix", "createable")},
+                         {"name": "Task", "keyPrefix": "00T", "createable": True})
+        fields = {f["name"]: f for f in body["fields"]}
+        self.assertEqual(fields[EXT], {
+            "name": EXT, "label": EXT, "type": "string", "length": 255, "createable": True,
+            "updateable": True, "filterable": True, "nillable": True, "externalId": True,
+            "custom": True, "restrictedPicklist": False, "picklistValues": [],
+            "referenceTo": []})
+        self.assertEqual(fields["WhoId"]["referenceTo"], ["Contact", "Lead"])
+        self.assertEqual((fields["Description"]["filterable"], fields["TaskSubtype"]["updateable"],
+                          fields["SystemModstamp"]["type"], fields["SystemModstamp"]["createable"]),
+                         (False, False, "datetime", False))
+        self.assertEqual([v["value"] for v in fields["Type"]["picklistValues"]],
+                         ["Call", "Email", "Reply", "Meeting", "Other"])
+        self.control("POST", "/_fake/config", {"ext_id_field": None})
+        fields = {f["name"] for f in self.api("GET", "/sobjects/Task/describe").json()["fields"]}
+        self.assertNotIn(EXT, fields)
+
     def test_query_leads_and_contacts_by_opt_out(self):
         lead, contact, _, _ = self.people()
         r = self.query("SELECT Id, Email, HasOptedOutOfEmail FROM Contact "
