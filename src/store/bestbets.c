@@ -385,18 +385,27 @@ hail_err bestbets_rebuild(db *d, int64_t now, int64_t *people)
     "SELECT 1 FROM activities WHERE machine = 0"                                                   \
     " AND type IN ('email_open', 'email_click', 'email_reply') LIMIT 1"
 
+/* Begins a transaction that holds the rebuild lock and reads the catch-up's
+ * position (*pos NULL: none in progress); rolled back on error. */
+static hail_err begin_catchup(db *d, char **pos)
+{
+    *pos = NULL;
+    hail_err e = db_begin(d);
+    if (e)
+        return e;
+    if ((e = lock_for_rebuild(d)) || (e = db_kv_get(d, BESTBETS_CATCHUP_KEY, pos)))
+        db_rollback(d);
+    return e;
+}
+
 hail_err bestbets_catchup_due(db *d, int64_t *from, int *due)
 {
     *due = 0;
     *from = 0;
-    hail_err e = db_begin(d);
+    char *v;
+    hail_err e = begin_catchup(d, &v);
     if (e)
         return e;
-    char *v = NULL;
-    if ((e = lock_for_rebuild(d)) || (e = db_kv_get(d, BESTBETS_CATCHUP_KEY, &v))) {
-        db_rollback(d);
-        return e;
-    }
     if (v) { /* one in progress: resume it */
         *from = strtoll(v, NULL, 10);
         free(v);
@@ -437,14 +446,10 @@ hail_err bestbets_catchup_due(db *d, int64_t *from, int *due)
 hail_err bestbets_catchup_step(db *d, int64_t now, int64_t chunk, bestbets_step *out)
 {
     memset(out, 0, sizeof *out);
-    hail_err e = db_begin(d);
+    char *v;
+    hail_err e = begin_catchup(d, &v);
     if (e)
         return e;
-    char *v = NULL;
-    if ((e = lock_for_rebuild(d)) || (e = db_kv_get(d, BESTBETS_CATCHUP_KEY, &v))) {
-        db_rollback(d);
-        return e;
-    }
     if (!v) { /* done meanwhile (another node, or hail bestbets rebuild) */
         db_rollback(d);
         out->done = 1;
