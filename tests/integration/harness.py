@@ -362,7 +362,41 @@ class Hail:
         return resp
 
 
-class FakeMarketo:
+class _FakeProcess:
+    """A fake service (tests/fake/) as a subprocess: its own directory, its stderr in
+    DIR/log, the port(s) it writes to DIR/port once it listens; close() stops it."""
+
+    dir = None
+
+    def _start(self, name, prefix, script, args):
+        self.dir = self.dir or tempfile.mkdtemp(prefix=prefix)
+        port_file = os.path.join(self.dir, "port")
+        self.log = open(os.path.join(self.dir, "log"), "wb")
+        self.proc = subprocess.Popen([sys.executable, script, "--port", "0", "--port-file",
+                                      port_file] + list(args),
+                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        _STARTED.append(self.proc)
+        deadline = time.time() + 20
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise AssertionError("%s did not start" % name)
+            time.sleep(0.02)
+        with open(port_file) as f:
+            return [int(x) for x in f.read().split()]
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class FakeMarketo(_FakeProcess):
     """The fake Marketo (tests/fake/fake_marketo.py) as a subprocess."""
 
     def __init__(self, *args):
@@ -371,19 +405,7 @@ class FakeMarketo:
         why = contract.missing()
         if why:
             raise unittest.SkipTest("needs the fake Marketo: " + why)
-        self.dir = tempfile.mkdtemp(prefix="fake-mkto-")
-        port_file = os.path.join(self.dir, "port")
-        self.log = open(os.path.join(self.dir, "log"), "wb")
-        self.proc = subprocess.Popen([sys.executable, FAKE, "--port", "0", "--port-file", port_file] + list(args),
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
-        _STARTED.append(self.proc)
-        deadline = time.time() + 20
-        while not os.path.exists(port_file):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise AssertionError("fake marketo did not start")
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.port = int(f.read().strip())
+        self.port = self._start("fake marketo", "fake-mkto-", FAKE, args)[0]
         self.url = "http://127.0.0.1:%d" % self.port
 
     def env(self, **extra):
@@ -418,19 +440,8 @@ class FakeMarketo:
     def stats(self):
         return self.control("GET", "/_fake/stats")
 
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
-
-class FakeSalesforce:
+class FakeSalesforce(_FakeProcess):
     """The fake Salesforce (tests/fake/fake_salesforce.py) as a subprocess: a login host
     (self.url, what HAIL_SALESFORCE_LOGIN_URL names) and an instance host
     (self.instance_url, which the token reply points to). Extra arguments go to the fake
@@ -440,19 +451,8 @@ class FakeSalesforce:
     def __init__(self, *args):
         self.dir = tempfile.mkdtemp(prefix="fake-sf-")
         self.state = os.path.join(self.dir, "state")
-        port_file = os.path.join(self.dir, "port")
-        self.log = open(os.path.join(self.dir, "log"), "wb")
-        self.proc = subprocess.Popen([sys.executable, FAKE_SF, "--port", "0", "--port-file", port_file,
-                                      "--state-dir", self.state] + list(args),
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
-        _STARTED.append(self.proc)
-        deadline = time.time() + 20
-        while not os.path.exists(port_file):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise AssertionError("fake salesforce did not start")
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.port, self.instance_port = map(int, f.read().split())
+        self.port, self.instance_port = self._start("fake salesforce", "fake-sf-", FAKE_SF,
+                                                    ["--state-dir", self.state] + list(args))
         self.url = "http://127.0.0.1:%d" % self.port
         self.instance_url = "http://127.0.0.1:%d" % self.instance_port
 
@@ -504,16 +504,6 @@ class FakeSalesforce:
     def stats(self):
         return self.control("GET", "/_fake/stats")
 
-    def close(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def main():
