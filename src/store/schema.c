@@ -608,6 +608,48 @@ static const char *const migrations[] = {
     "END;"
     /* -- end 8 F -- */
     ,
+    /* -- 9 O: the outbox (docs/outbox.md) -- */
+    /* 9: each consumer of the activity log (the Marketo and Salesforce
+     * outboxes, the trigger evaluator) keeps its place in log_cursors, a
+     * position in commit order (store/feed.h: xact 0 on SQLite), with its
+     * health for Admin -> Integrations. A batch sent but not yet recorded is
+     * a row of outbox_batches (its activity ids, the position it ends at):
+     * after a crash it is reconciled, not resent blindly. Records that the
+     * destination refused or that cannot be sent are outbox_skips, shown
+     * and re-queued only by "retry now" (outbox_retry). */
+    "CREATE TABLE log_cursors ("
+    "  consumer TEXT PRIMARY KEY,"
+    "  pos_xact INTEGER NOT NULL DEFAULT 0,"
+    "  pos_id INTEGER NOT NULL DEFAULT 0,"
+    "  sent INTEGER NOT NULL DEFAULT 0,"
+    "  skipped INTEGER NOT NULL DEFAULT 0,"
+    "  calls INTEGER NOT NULL DEFAULT 0,"
+    "  last_ok_at INTEGER,"
+    "  last_error TEXT,"
+    "  last_error_at INTEGER,"
+    "  waiting_until INTEGER,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE outbox_batches ("
+    "  id INTEGER PRIMARY KEY,"
+    "  consumer TEXT NOT NULL,"
+    "  end_xact INTEGER NOT NULL,"
+    "  end_id INTEGER NOT NULL,"
+    "  activity_ids TEXT NOT NULL,"
+    "  started_at INTEGER NOT NULL);"
+    "CREATE INDEX outbox_batches_consumer ON outbox_batches(consumer, id);"
+    "CREATE TABLE outbox_skips ("
+    "  consumer TEXT NOT NULL,"
+    "  activity_id INTEGER NOT NULL,"
+    "  reason TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (consumer, activity_id));"
+    "CREATE INDEX outbox_skips_at ON outbox_skips(consumer, at);"
+    "CREATE TABLE outbox_retry ("
+    "  consumer TEXT NOT NULL,"
+    "  activity_id INTEGER NOT NULL,"
+    "  PRIMARY KEY (consumer, activity_id));"
+    /* -- end 9 O -- */
+    ,
 };
 
 int schema_latest(void)

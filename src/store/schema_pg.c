@@ -613,6 +613,40 @@ static const char *const migrations[] = {
     "  EXECUTE FUNCTION activities_owner_change();"
     /* -- end 8 F -- */
     ,
+    /* -- 9 O: the outbox: as in schema.c -- */
+    "CREATE TABLE log_cursors ("
+    "  consumer " T " PRIMARY KEY,"
+    "  pos_xact BIGINT NOT NULL DEFAULT 0,"
+    "  pos_id BIGINT NOT NULL DEFAULT 0,"
+    "  sent BIGINT NOT NULL DEFAULT 0,"
+    "  skipped BIGINT NOT NULL DEFAULT 0,"
+    "  calls BIGINT NOT NULL DEFAULT 0,"
+    "  last_ok_at BIGINT,"
+    "  last_error " T ","
+    "  last_error_at BIGINT,"
+    "  waiting_until BIGINT,"
+    "  updated_at BIGINT NOT NULL);"
+    "CREATE TABLE outbox_batches ("
+    "  id BIGSERIAL PRIMARY KEY,"
+    "  consumer " T " NOT NULL,"
+    "  end_xact BIGINT NOT NULL,"
+    "  end_id BIGINT NOT NULL,"
+    "  activity_ids " T " NOT NULL,"
+    "  started_at BIGINT NOT NULL);"
+    "CREATE INDEX outbox_batches_consumer ON outbox_batches(consumer, id);"
+    "CREATE TABLE outbox_skips ("
+    "  consumer " T " NOT NULL,"
+    "  activity_id BIGINT NOT NULL,"
+    "  reason " T " NOT NULL,"
+    "  at BIGINT NOT NULL,"
+    "  PRIMARY KEY (consumer, activity_id));"
+    "CREATE INDEX outbox_skips_at ON outbox_skips(consumer, at);"
+    "CREATE TABLE outbox_retry ("
+    "  consumer " T " NOT NULL,"
+    "  activity_id BIGINT NOT NULL,"
+    "  PRIMARY KEY (consumer, activity_id));"
+    /* -- end 9 O -- */
+    ,
 };
 
 const char *schema_pg_migration(int version)
