@@ -362,4 +362,13 @@ void api_users_covered(http_req *r);
 void api_reports_get(http_req *r);
 /* ---- end reports ---- */
 
+/* ---- issue 11: Admin -> Integrations (api/integrations.c) ---- */
+extern const api_member api_integrations_settings_body[];
+void api_integrations_list(http_req *r);
+void api_integrations_skips(http_req *r);
+void api_integrations_retry(http_req *r);
+void api_integrations_settings_get(http_req *r);
+void api_integrations_settings_put(http_req *r);
+/* ---- end Admin -> Integrations ---- */
+
 #endif
