@@ -85,7 +85,7 @@ static hail_err subject_check(const char *tpl)
     if (chars == 0)
         return hail_errf(HAIL_EINVAL, "salesforce_subject must not be empty");
     if (chars > INTEG_SF_SUBJECT_MAX)
-        return hail_errf(HAIL_EINVAL, "salesforce_subject can have at most %d characters, not %zu",
+        return hail_errf(HAIL_EINVAL, "salesforce_subject must be at most %d characters, not %zu",
                          INTEG_SF_SUBJECT_MAX, chars);
     json_t *data = json_object();
     if (!data)

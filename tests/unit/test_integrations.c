@@ -118,7 +118,7 @@ static void test_settings_validation(void **state)
     char big[1100];
     memset(big, 'x', 1001);
     big[1001] = '\0';
-    put_fails(d, NULL, NULL, big, "salesforce_subject can have at most 1000 characters, not 1001");
+    put_fails(d, NULL, NULL, big, "salesforce_subject must be at most 1000 characters, not 1001");
     /* A bad member stores nothing, not even the good ones beside it. */
     put_fails(d, "skip", "[\"call\"]", "{{nope}}",
               "salesforce_subject uses {{nope}}, which is not one of its variables: "
