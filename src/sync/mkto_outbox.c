@@ -899,11 +899,15 @@ static void *worker_main(void *arg)
             continue;
         }
         if (e) {
-            time_sleep_us(failed(&x, e), &W.stop);
+            /* The wait is the consumer's waiting_until, which step() reads each
+             * time: "retry now" (Admin > Integrations) clears it. */
+            if (failed(&x, e) > 0)
+                time_sleep_us(IDLE_US, &W.stop);
             continue;
         }
-        x.failures = 0;
-        if (idle)
+        if (!idle)
+            x.failures = 0;
+        else
             time_sleep_us(IDLE_US, &W.stop);
     }
     obx_close(&x);

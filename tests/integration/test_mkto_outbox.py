@@ -245,6 +245,41 @@ class MarketoOutbox(unittest.TestCase):
         self.assertEqual(self.hail_ids(self.external()), want + self.expected_ids(more))
         self.assertEqual(self.cursor()[3], None)
 
+    def test_server_waits_out_the_quota_until_retry_now(self):
+        people = self.leads(5)
+        ids = self.activities(people, 20)
+        want = self.expected_ids(ids)
+        self.fake.inject(path="/rest/v1/activities/external.json", code="607")
+        self.h.start()
+        deadline = time.time() + 30
+        while time.time() < deadline and not (self.cursor() or (0, 0, 0, None))[3]:
+            time.sleep(0.05)
+        self.assertRegex(self.cursor()[3], r"\AMarketo's daily API quota is used up \(607\);")
+        self.assertEqual(self.external(), [])
+        time.sleep(1)  # it waits: no more calls
+        calls = self.fake.stats()["calls"].get("/rest/v1/activities/external.json", 0)
+        self.assertGreaterEqual(calls, 1)  # the call that met the quota
+        time.sleep(1)
+        self.assertEqual(self.fake.stats()["calls"].get("/rest/v1/activities/external.json", 0),
+                         calls)
+        # the quota resets; an admin presses "retry now" (it clears the wait)
+        self.fake.config(reset_quota=True)
+        self.h.sql("UPDATE log_cursors SET waiting_until = NULL WHERE consumer = 'marketo'")
+        deadline = time.time() + 30
+        while time.time() < deadline and len(self.external()) < len(want):
+            time.sleep(0.05)
+        self.assertEqual(self.hail_ids(self.external()), want)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.cursor()[3] is not None:
+            time.sleep(0.05)
+        self.assertEqual(self.cursor()[:4], (len(want), 0, ids[-1], None))
+        # new activities follow while it runs
+        more = self.activities(people, 2)[len(ids):]
+        deadline = time.time() + 30
+        while time.time() < deadline and len(self.external()) < len(want) + len(more) - 1:
+            time.sleep(0.05)
+        self.assertEqual(self.hail_ids(self.external()), want + self.expected_ids(more))
+
     def test_batch_in_flight_is_reconciled(self):
         """The crash window: a batch committed as in flight, then the call, then a crash
         before the result is recorded. Made here exactly: the batch is delivered, then
