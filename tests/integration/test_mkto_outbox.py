@@ -13,6 +13,7 @@ import random
 import time
 import unittest
 
+import harness
 from harness import FakeMarketo, Hail, main
 
 TYPES = ["email_send", "email_open", "email_click", "email_reply", "email_bounce", "call",
@@ -335,6 +336,48 @@ class MarketoOutbox(unittest.TestCase):
         self.assertEqual(len(got), len(set(got)))  # none twice
         self.assertEqual(self.cursor()[:3], (len(want), 0, ids[-1]))
         self.assertEqual(self.h.sql_value("SELECT count(*) FROM outbox_batches"), 0)
+
+
+@harness.postgres_only("several nodes share one PostgreSQL database")
+class TwoNodes(MarketoOutbox):
+    """Two `hail serve` nodes over one database: one sends (the lease outbox.marketo),
+    and when it is killed the other takes over; every activity arrives once."""
+
+    def test_one_sender_then_takeover(self):
+        people = self.leads(10)
+        ids = self.activities(people, 150)  # 1,500
+        want = self.expected_ids(ids)
+        self.fake.config(latency=0.1)
+        b = Hail(env=self.fake.env(HAIL_MARKETO_RECONCILE_SECONDS=0), database=self.h.db_url)
+        try:
+            self.h.start()
+            b.start()
+            deadline = time.time() + 60
+            while time.time() < deadline and len(self.external()) < 300:
+                time.sleep(0.02)
+            holder = json.loads(self.h.sql_value(
+                "SELECT holder FROM leases WHERE name = 'outbox.marketo'"))["pid"]
+            self.assertIn(holder, (self.h.proc.pid, b.proc.pid))
+            (self.h if holder == self.h.proc.pid else b).kill9()
+            deadline = time.time() + 60
+            while time.time() < deadline and (self.cursor() or (0, 0, 0))[2] != ids[-1]:
+                time.sleep(0.05)
+            got = self.hail_ids(self.external())
+            self.assertEqual(sorted(got), want)
+            self.assertEqual(len(got), len(set(got)))
+            self.assertEqual(self.cursor()[:3], (len(want), 0, ids[-1]))
+        finally:
+            b.close()
+
+    # the single-node cases run in MarketoOutbox
+    test_all_in_order_once_with_attributes = None
+    test_machine_events_not_sent_when_the_admin_says_so = None
+    test_unknown_leads_are_skipped_with_the_reason = None
+    test_injected_errors_still_once = None
+    test_quota_stops_then_resumes = None
+    test_server_waits_out_the_quota_until_retry_now = None
+    test_batch_in_flight_is_reconciled = None
+    test_server_kill9_while_sending = None
 
 
 if __name__ == "__main__":
