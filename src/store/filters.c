@@ -428,23 +428,27 @@ hail_err filter_list(db *d, int64_t viewer_id, const vis_scope *s, int64_t after
 
 /* ---- matching ---- */
 
+/* A condition's test for one person: a range of activities_insight
+ * (person, time), at most min_count rows read. */
+const char filter_sql_cond_sqlite[] =
+    "SELECT count(*) FROM (SELECT 1 FROM activities"
+    " WHERE person_id = $1 AND occurred_at >= $2 AND type = $3"
+    " AND ($4 = 0 OR template_id = $4) AND ($5 = 0 OR campaign_id = $5)"
+    " AND ($6 = 0 OR machine = 0)"
+    " AND ($7 = '' OR json_extract(attrs, '$.link') = $7) LIMIT $8) x";
+const char filter_sql_cond_pg[] =
+    "SELECT count(*) FROM (SELECT 1 FROM activities"
+    " WHERE person_id = $1 AND occurred_at >= $2 AND type = $3"
+    " AND (CAST($4 AS BIGINT) = 0 OR template_id = $4)"
+    " AND (CAST($5 AS BIGINT) = 0 OR campaign_id = $5)"
+    " AND (CAST($6 AS BIGINT) = 0 OR machine = 0)"
+    " AND (CAST($7 AS TEXT) = '' OR (CAST(attrs AS jsonb) ->> 'link') = $7)"
+    " LIMIT $8) x";
+
 /* How many activities (up to c->min_count) person has that meet c. */
 static hail_err cond_count(db *d, const fcond *c, int64_t person_id, int64_t now_us, int64_t *count)
 {
-    db_st *st =
-        db_stmt(d, DB_SQL(d,
-                          "SELECT count(*) FROM (SELECT 1 FROM activities"
-                          " WHERE person_id = $1 AND occurred_at >= $2 AND type = $3"
-                          " AND ($4 = 0 OR template_id = $4) AND ($5 = 0 OR campaign_id = $5)"
-                          " AND ($6 = 0 OR machine = 0)"
-                          " AND ($7 = '' OR json_extract(attrs, '$.link') = $7) LIMIT $8) x",
-                          "SELECT count(*) FROM (SELECT 1 FROM activities"
-                          " WHERE person_id = $1 AND occurred_at >= $2 AND type = $3"
-                          " AND (CAST($4 AS BIGINT) = 0 OR template_id = $4)"
-                          " AND (CAST($5 AS BIGINT) = 0 OR campaign_id = $5)"
-                          " AND (CAST($6 AS BIGINT) = 0 OR machine = 0)"
-                          " AND (CAST($7 AS TEXT) = '' OR (CAST(attrs AS jsonb) ->> 'link') = $7)"
-                          " LIMIT $8) x"));
+    db_st *st = db_stmt(d, DB_SQL(d, filter_sql_cond_sqlite, filter_sql_cond_pg));
     if (!st)
         return db_fail(d, "filters: match");
     db_bind_i64(st, 1, person_id);
@@ -598,28 +602,37 @@ static int pick_driver(const fdef *f, int *kind)
 }
 
 /* The driver's statements (kept here so the unit test can EXPLAIN them). */
-const char filter_sql_template[] =
-    "SELECT person_id FROM activities WHERE type = $1 AND template_id = $2"
-    " AND occurred_at >= $3 AND person_id > $4 GROUP BY person_id ORDER BY person_id LIMIT $5";
-/* SQLite: +person_id keeps the planner off activities_insight's person order
- * (it would read the whole log in person order to skip the sort). */
+/* PostgreSQL: the range is a MATERIALIZED CTE, planned without the LIMIT:
+ * otherwise the planner walks activities_person in person order hoping to
+ * stop early, which reads the whole log when the range is rare. SQLite:
+ * INDEXED BY keeps it off activities_insight's person order (a skip-scan of
+ * every person, to save sorting the range). */
+const char filter_sql_template_sqlite[] =
+    "SELECT person_id FROM activities INDEXED BY activities_template WHERE type = $1"
+    " AND template_id = $2 AND occurred_at >= $3 AND person_id > $4 GROUP BY person_id"
+    " ORDER BY person_id LIMIT $5";
+const char filter_sql_template_pg[] =
+    "WITH r AS MATERIALIZED (SELECT person_id FROM activities WHERE type = $1"
+    " AND template_id = $2 AND occurred_at >= $3 AND person_id > $4)"
+    " SELECT person_id FROM r GROUP BY person_id ORDER BY person_id LIMIT $5";
 const char filter_sql_time_sqlite[] =
-    "SELECT person_id FROM activities WHERE occurred_at >= $1 AND type = $2"
-    " AND +person_id > $3 GROUP BY person_id ORDER BY person_id LIMIT $4";
+    "SELECT person_id FROM activities INDEXED BY activities_time WHERE occurred_at >= $1"
+    " AND type = $2 AND person_id > $3 GROUP BY person_id ORDER BY person_id LIMIT $4";
 const char filter_sql_time_pg[] =
-    "SELECT person_id FROM activities WHERE occurred_at >= $1 AND type = $2"
-    " AND person_id > $3 GROUP BY person_id ORDER BY person_id LIMIT $4";
+    "WITH r AS MATERIALIZED (SELECT person_id FROM activities WHERE occurred_at >= $1"
+    " AND type = $2 AND person_id > $3)"
+    " SELECT person_id FROM r GROUP BY person_id ORDER BY person_id LIMIT $4";
 const char filter_sql_people[] =
     "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1 AND EXISTS (SELECT 1 FROM"
     " activities a WHERE a.person_id = p.id AND a.type = $2) ORDER BY p.id LIMIT $3";
 const char filter_sql_people_owner_sqlite[] =
     "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1 AND " VIS_OWNER_IN_SQLITE(
-        "p.owner_email", "$4") " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id"
-                               " AND a.type = $2) ORDER BY p.id LIMIT $3";
+        "p.owner_email", "$2") " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id"
+                               " AND a.type = $3) ORDER BY p.id LIMIT $4";
 const char filter_sql_people_owner_pg[] =
     "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1 AND " VIS_OWNER_IN_PG(
-        "p.owner_email", "$4") " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id"
-                               " AND a.type = $2) ORDER BY p.id LIMIT $3";
+        "p.owner_email", "$2") " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id"
+                               " AND a.type = $3) ORDER BY p.id LIMIT $4";
 
 /* Up to want candidates after pos into ids (ascending). */
 static hail_err candidates(db *d, int kind, const fcond *c, const owners *o, int64_t now_us,
@@ -629,7 +642,7 @@ static hail_err candidates(db *d, int kind, const fcond *c, const owners *o, int
     db_st *st;
     int64_t since = c && c->within_days ? now_us - c->within_days * US_PER_DAY : INT64_MIN;
     if (kind == DRIVE_TEMPLATE) {
-        st = db_stmt(d, filter_sql_template);
+        st = db_stmt(d, DB_SQL(d, filter_sql_template_sqlite, filter_sql_template_pg));
         if (!st)
             return db_fail(d, "filters: candidates");
         db_bind_text_ref(st, 1, c->type, -1);
@@ -652,10 +665,11 @@ static hail_err candidates(db *d, int kind, const fcond *c, const owners *o, int
         if (!st)
             return db_fail(d, "filters: candidates");
         db_bind_i64(st, 1, pos);
-        db_bind_text_ref(st, 2, c->type, -1);
-        db_bind_i64(st, 3, want);
+        int k = 2;
         if (!o->all)
-            db_bind_text_ref(st, 4, o->json, -1);
+            db_bind_text_ref(st, k++, o->json, -1);
+        db_bind_text_ref(st, k++, c->type, -1);
+        db_bind_i64(st, k, want);
     }
     int rc;
     while ((rc = db_step(st)) == DB_ROW && *n < want)

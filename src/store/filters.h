@@ -21,7 +21,8 @@
  * template: activities_template; else a window: activities_time; else the
  * people themselves in id order, or the covered owners' people through
  * people_owner_ci), and each candidate is tested against every condition with
- * one range read of activities_insight (person, time) each — a negated one is
+ * one range read of one person's activities each (activities_insight: person,
+ * time; PostgreSQL may pick activities_person) — a negated one is
  * an anti-join per candidate. A page reads at most FILTER_SCAN_BUDGET
  * candidates: it may then hold fewer than limit people and still have a next
  * position.
@@ -86,5 +87,13 @@ hail_err filter_matches_person(db *d, const json_t *definition, int64_t person_i
 hail_err filter_people_page(db *d, const json_t *definition, const vis_scope *s, int64_t after_id,
                             int limit, int64_t now_us, json_t **out, int64_t *next, int count_cap,
                             int64_t *count, int *count_more);
+
+/* The statements, for tests/unit/test_filters.c's EXPLAIN: a condition's test
+ * for one person, and the drivers of a page. */
+extern const char filter_sql_cond_sqlite[], filter_sql_cond_pg[];
+extern const char filter_sql_template_sqlite[], filter_sql_template_pg[];
+extern const char filter_sql_time_sqlite[], filter_sql_time_pg[];
+extern const char filter_sql_people[], filter_sql_people_owner_sqlite[],
+    filter_sql_people_owner_pg[];
 
 #endif
