@@ -396,21 +396,22 @@ hail_err filter_delete(db *d, int64_t id)
     return e;
 }
 
+/* The filters a viewer reads: $2 = 1 for an admin, $3 the viewer, $4 the
+ * covered users (JSON; the text of store/visibility.h's VIS_USER_IN_*). */
+static const char filter_sql_list_sqlite[] =
+    FILTER_COLS " WHERE f.id > $1 AND ($2 = 1 OR f.shared = 1 OR f.owner_id = $3"
+                " OR f.owner_id IN (SELECT value FROM json_each($4))) ORDER BY f.id LIMIT $5";
+static const char filter_sql_list_pg[] =
+    FILTER_COLS " WHERE f.id > $1 AND (CAST($2 AS BIGINT) = 1 OR f.shared = 1 OR f.owner_id = $3"
+                " OR f.owner_id IN (SELECT CAST(jsonb_array_elements_text(CAST($4 AS jsonb))"
+                " AS BIGINT))) ORDER BY f.id LIMIT $5";
+
 hail_err filter_list(db *d, int64_t viewer_id, const vis_scope *s, int64_t after_id, int limit,
                      json_t **out, int64_t *next)
 {
     *out = NULL;
     *next = 0;
-    db_st *st =
-        db_stmt(d, DB_SQL(d,
-                          FILTER_COLS
-                          " WHERE f.id > $1 AND ($2 = 1 OR f.shared = 1 OR f.owner_id = $3"
-                          " OR " VIS_USER_IN_SQLITE("f.owner_id", "$4") ")"
-                                                                        " ORDER BY f.id LIMIT $5",
-                          FILTER_COLS " WHERE f.id > $1 AND (CAST($2 AS BIGINT) = 1 OR f.shared = 1"
-                                      " OR f.owner_id = $3 OR " VIS_USER_IN_PG(
-                                          "f.owner_id", "$4") ")"
-                                                              " ORDER BY f.id LIMIT $5"));
+    db_st *st = db_stmt(d, DB_SQL(d, filter_sql_list_sqlite, filter_sql_list_pg));
     if (!st)
         return db_fail(d, "filters: list");
     db_bind_i64(st, 1, after_id);
@@ -625,14 +626,18 @@ const char filter_sql_time_pg[] =
 const char filter_sql_people[] =
     "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1 AND EXISTS (SELECT 1 FROM"
     " activities a WHERE a.person_id = p.id AND a.type = $2) ORDER BY p.id LIMIT $3";
+/* The covered owners' people ($2: their emails, JSON; the text of
+ * store/visibility.h's VIS_OWNER_IN_*). */
 const char filter_sql_people_owner_sqlite[] =
-    "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1 AND " VIS_OWNER_IN_SQLITE(
-        "p.owner_email", "$2") " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id"
-                               " AND a.type = $3) ORDER BY p.id LIMIT $4";
+    "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1"
+    " AND p.owner_email COLLATE NOCASE IN (SELECT value FROM json_each($2))"
+    " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id AND a.type = $3)"
+    " ORDER BY p.id LIMIT $4";
 const char filter_sql_people_owner_pg[] =
-    "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1 AND " VIS_OWNER_IN_PG(
-        "p.owner_email", "$2") " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id"
-                               " AND a.type = $3) ORDER BY p.id LIMIT $4";
+    "SELECT p.id FROM people p WHERE p.id > $1 AND p.active = 1"
+    " AND lower(p.owner_email) IN (SELECT jsonb_array_elements_text(CAST($2 AS jsonb)))"
+    " AND EXISTS (SELECT 1 FROM activities a WHERE a.person_id = p.id AND a.type = $3)"
+    " ORDER BY p.id LIMIT $4";
 
 /* Up to want candidates after pos into ids (ascending). */
 static hail_err candidates(db *d, int kind, const fcond *c, const owners *o, int64_t now_us,
@@ -659,9 +664,10 @@ static hail_err candidates(db *d, int kind, const fcond *c, const owners *o, int
         db_bind_i64(st, 3, pos);
         db_bind_i64(st, 4, want);
     } else {
-        st = db_stmt(
-            d, o->all ? filter_sql_people
-                      : DB_SQL(d, filter_sql_people_owner_sqlite, filter_sql_people_owner_pg));
+        if (o->all)
+            st = db_stmt(d, filter_sql_people);
+        else
+            st = db_stmt(d, DB_SQL(d, filter_sql_people_owner_sqlite, filter_sql_people_owner_pg));
         if (!st)
             return db_fail(d, "filters: candidates");
         db_bind_i64(st, 1, pos);
