@@ -304,6 +304,21 @@ static const route routes[] = {
      "a report per template, campaign, user or team over a date range (JSON or CSV)", NULL},
     /* end reports */
 
+    /* issue 11, F: saved filters (api/filters.c) */
+    {"GET", "/api/v1/filters", AUTH_USER, 0, api_filters_list,
+     "the saved filters the caller may read", NULL},
+    {"POST", "/api/v1/filters", AUTH_USER, 65536, api_filters_create, "save a filter", NULL},
+    {"POST", "/api/v1/filters/preview", AUTH_USER, 65536, api_filters_preview,
+     "the first page of a definition's people, and how many", NULL},
+    {"GET", "/api/v1/filters/{id}", AUTH_USER, 0, api_filters_get, "a saved filter", NULL},
+    {"PUT", "/api/v1/filters/{id}", AUTH_USER, 65536, api_filters_update, "change a saved filter",
+     NULL},
+    {"DELETE", "/api/v1/filters/{id}", AUTH_USER, 0, api_filters_delete, "delete a saved filter",
+     NULL},
+    {"GET", "/api/v1/filters/{id}/people", AUTH_USER, 0, api_filters_people,
+     "a page of the people a saved filter matches", NULL},
+    /* end saved filters */
+
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
 
@@ -376,6 +391,11 @@ const api_member *api_route_body(const route *r)
         /* end Best Bets */
         /* issue 10, R: reports (api/reports.c) */
         /* end reports */
+        /* issue 11, F: saved filters (api/filters.c) */
+        {api_filters_create, api_filters_create_body},
+        {api_filters_update, api_filters_update_body},
+        {api_filters_preview, api_filters_preview_body},
+        /* end saved filters */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)
