@@ -370,5 +370,17 @@ void api_integrations_retry(http_req *r);
 void api_integrations_settings_get(http_req *r);
 void api_integrations_settings_put(http_req *r);
 /* ---- end Admin -> Integrations ---- */
+/* ---- issue 11, F: saved filters (api/filters.c) ---- */
+extern const api_member api_filters_create_body[];
+extern const api_member api_filters_update_body[];
+extern const api_member api_filters_preview_body[];
+void api_filters_list(http_req *r);
+void api_filters_create(http_req *r);
+void api_filters_get(http_req *r);
+void api_filters_update(http_req *r);
+void api_filters_delete(http_req *r);
+void api_filters_people(http_req *r);
+void api_filters_preview(http_req *r);
+/* ---- end saved filters ---- */
 
 #endif

@@ -316,6 +316,20 @@ static const route routes[] = {
     {"POST", "/api/v1/integrations/{name}/retry", AUTH_ADMIN, 0, api_integrations_retry,
      "send an outbox's skipped records again and stop its wait", NULL},
     /* end Admin -> Integrations */
+    /* issue 11, F: saved filters (api/filters.c) */
+    {"GET", "/api/v1/filters", AUTH_USER, 0, api_filters_list,
+     "the saved filters the caller may read", NULL},
+    {"POST", "/api/v1/filters", AUTH_USER, 65536, api_filters_create, "save a filter", NULL},
+    {"POST", "/api/v1/filters/preview", AUTH_USER, 65536, api_filters_preview,
+     "the first page of a definition's people, and how many", NULL},
+    {"GET", "/api/v1/filters/{id}", AUTH_USER, 0, api_filters_get, "a saved filter", NULL},
+    {"PUT", "/api/v1/filters/{id}", AUTH_USER, 65536, api_filters_update, "change a saved filter",
+     NULL},
+    {"DELETE", "/api/v1/filters/{id}", AUTH_USER, 0, api_filters_delete, "delete a saved filter",
+     NULL},
+    {"GET", "/api/v1/filters/{id}/people", AUTH_USER, 0, api_filters_people,
+     "a page of the people a saved filter matches", NULL},
+    /* end saved filters */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
@@ -392,6 +406,11 @@ const api_member *api_route_body(const route *r)
         /* issue 11: Admin -> Integrations (api/integrations.c) */
         {api_integrations_settings_put, api_integrations_settings_body},
         /* end Admin -> Integrations */
+        /* issue 11, F: saved filters (api/filters.c) */
+        {api_filters_create, api_filters_create_body},
+        {api_filters_update, api_filters_update_body},
+        {api_filters_preview, api_filters_preview_body},
+        /* end saved filters */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

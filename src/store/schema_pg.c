@@ -646,6 +646,18 @@ static const char *const migrations[] = {
     "  activity_id BIGINT NOT NULL,"
     "  PRIMARY KEY (consumer, activity_id));"
     /* -- end 9 O -- */
+    /* -- 9 F: filters: as in schema.c -- */
+    "CREATE TABLE filters (" ID ","
+    "  name " T " NOT NULL,"
+    "  owner_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  shared BIGINT NOT NULL DEFAULT 0,"
+    "  definition " T " NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL);"
+    "CREATE INDEX filters_owner ON filters(owner_id, id);"
+    "CREATE INDEX activities_template ON activities(type, template_id, occurred_at)"
+    "  WHERE template_id IS NOT NULL;"
+    /* -- end 9 F -- */
     ,
 };
 
