@@ -713,10 +713,17 @@ static hail_err pump(obx *x, int *idle)
                                    &next->batch_id);
         if (!e && cur) {
             caller_wait(&x->caller);
-            e = plan_end(x, cur);
-            plan_free(cur);
-            free(cur);
+            plan *done = cur;
             cur = NULL;
+            if (!done->err && next->nrec) {
+                /* the next call goes at once; done is recorded while it is on its way */
+                cur = next;
+                next = NULL;
+                caller_send(&x->caller, cur);
+            }
+            e = plan_end(x, done);
+            plan_free(done);
+            free(done);
             if (e && next && next->batch_id) {
                 /* not sent: it is read again */
                 hail_err save = e;
@@ -727,12 +734,14 @@ static hail_err pump(obx *x, int *idle)
                 e = hail_errf(save, "%s", msg);
             }
         }
-        if (!e && next->nrec) {
-            cur = next;
-            next = NULL;
-            caller_send(&x->caller, cur);
-        } else if (!e) {
-            e = plan_end(x, next); /* nothing to call: skips and passes only */
+        if (!e && next) {
+            if (next->nrec) {
+                cur = next;
+                next = NULL;
+                caller_send(&x->caller, cur);
+            } else {
+                e = plan_end(x, next); /* nothing to call: skips and passes only */
+            }
         }
         if (next) {
             plan_free(next);
