@@ -319,9 +319,13 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 /* One request on the outbound client. ctype: the body's content type
  * (NULL: no body). HAIL_OK when the exchange completed (any status). */
 static hail_err perform(sf_client *s, exchange *x, const char *method, const char *url,
-                        const char *ctype, const char *body, int auth, long *status)
+                        const char *ctype, const char *body, int auth, int once, long *status)
 {
     CURL *h = ob_easy(s->ob);
+    /* libcurl resends a request on its own when a reused connection dies
+     * before the answer: not a create that may have been done. */
+    if (once)
+        curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 1L);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, x);
@@ -405,7 +409,7 @@ hail_err sf_login(sf_client *s)
         long status = 0;
         char why[512];
         hail_err pe = perform(s, &x, "POST", url.data, "application/x-www-form-urlencoded",
-                              form.data, 0, &status);
+                              form.data, 0, 0, &status);
         if (pe == HAIL_ECANCELLED || pe == HAIL_ETOOBIG) {
             buf_release(&x.body);
             e = pe;
@@ -457,8 +461,10 @@ out:
 
 /* ---- calls ---- */
 
-hail_err sf_call(sf_client *s, const char *method, const char *path, const char *body, long *status,
-                 json_t **out)
+/* once: a create that must not be sent twice: a connection lost after the
+ * request went out is not retried (the caller reconciles). */
+static hail_err call(sf_client *s, const char *method, const char *path, const char *body, int once,
+                     long *status, json_t **out)
 {
     if (out)
         *out = NULL;
@@ -484,7 +490,7 @@ hail_err sf_call(sf_client *s, const char *method, const char *path, const char 
         exchange x = {.s = s};
         buf_init(&x.body, MAX_JSON);
         long st = 0;
-        hail_err pe = perform(s, &x, method, url.data, "application/json", body, 1, &st);
+        hail_err pe = perform(s, &x, method, url.data, "application/json", body, 1, once, &st);
         *status = st;
         sf_action a;
         char code[64] = "", msg[512] = "";
@@ -497,6 +503,11 @@ hail_err sf_call(sf_client *s, const char *method, const char *path, const char 
             snprintf(why, sizeof why, "connection to Salesforce failed on %s %.100s: %.250s",
                      method, path, ob_error_text(s->ob));
             a = SF_RETRY;
+            if (once) {
+                buf_release(&x.body);
+                e = hail_errf(HAIL_EIO, "%s (not resent: it may have been done)", why);
+                break;
+            }
         } else {
             if (st < 200 || st >= 300)
                 sf_error_parse(buf_cstr(&x.body), x.body.len, code, sizeof code, msg, sizeof msg);
@@ -543,6 +554,12 @@ hail_err sf_call(sf_client *s, const char *method, const char *path, const char 
     }
     buf_release(&url);
     return e;
+}
+
+hail_err sf_call(sf_client *s, const char *method, const char *path, const char *body, long *status,
+                 json_t **out)
+{
+    return call(s, method, path, body, 0, status, out);
 }
 
 hail_err sf_describe_field(sf_client *s, const char *sobject, const char *field, int *present,
@@ -622,7 +639,7 @@ hail_err sf_collection(sf_client *s, const char *method, const char *path, json_
         return HAIL_ENOMEM;
     json_t *j = NULL;
     long st;
-    hail_err e = sf_call(s, method, path, text, &st, &j);
+    hail_err e = call(s, method, path, text, !strcmp(method, "POST"), &st, &j);
     free(text);
     if (!e)
         e = sf_results_parse(j, res, n);

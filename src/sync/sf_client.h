@@ -131,7 +131,9 @@ hail_err sf_query(sf_client *s, const char *soql, hail_err (*each)(void *ctx, js
 /* An sObject Collections call of records (an array of ≤ SF_MAX_RECORDS
  * objects with attributes.type): method "POST" path "/composite/sobjects"
  * (create) or "PATCH" "/composite/sobjects/Task/<field>" (upsert). The
- * results, in order, into res[0..n) (n = the array's size). */
+ * results, in order, into res[0..n) (n = the array's size). A create whose
+ * connection is lost after it was sent is not resent (HAIL_EIO): the
+ * caller reconciles; 503 and REQUEST_LIMIT_EXCEEDED (nothing done) are. */
 hail_err sf_collection(sf_client *s, const char *method, const char *path, json_t *records,
                        sf_rec_result *res);
 
