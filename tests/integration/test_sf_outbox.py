@@ -44,10 +44,11 @@ class SfCase(unittest.TestCase):
 
     def bulk(self, person, n, type_="email_send"):
         first = (self.h.sql_value("SELECT max(id) FROM activities") or 0) + 1
-        rows = ",".join("('%s', %d, %d, %d, '{}', %d)" % (type_, person, self.uid, NOW_US, NOW_US)
-                        for _ in range(n))
-        self.h.sql("INSERT INTO activities (type, person_id, user_id, occurred_at, attrs, created_at)"
-                   " VALUES " + rows)
+        for k in range(0, n, 500):
+            rows = ",".join("('%s', %d, %d, %d, '{}', %d)" % (type_, person, self.uid, NOW_US, NOW_US)
+                            for _ in range(min(500, n - k)))
+            self.h.sql("INSERT INTO activities (type, person_id, user_id, occurred_at, attrs,"
+                       " created_at) VALUES " + rows)
         return list(range(first, first + n))
 
     def wait(self, cond, what, timeout=60):
