@@ -10,8 +10,8 @@ hail_err sfdc_people(db *d, int contact, const char *sf_id, int64_t *ids, size_t
     *n = 0;
     /* Salesforce answers with 18-character ids; hail may hold the 15-character form. */
     size_t len = strlen(sf_id);
-    db_st *st = db_stmt(d, contact ? "SELECT id FROM people WHERE sfdc_contact_id IN ($1, $2)"
-                                   : "SELECT id FROM people WHERE sfdc_lead_id IN ($1, $2)");
+    db_st *st = contact ? db_stmt(d, "SELECT id FROM people WHERE sfdc_contact_id IN ($1, $2)")
+                        : db_stmt(d, "SELECT id FROM people WHERE sfdc_lead_id IN ($1, $2)");
     if (!st)
         return db_fail(d, "finding people by Salesforce id");
     db_bind_text(st, 1, sf_id, (int)len);
