@@ -33,6 +33,8 @@
 #define RECONCILE_MARGIN_US (INT64_C(600) * 1000000)
 #define DESCRIPTION_MAX     32000
 #define KV_OPTOUT_SINCE     "integrations.salesforce.optout_since."
+/* Rows read at once for the upsert pipeline: 5 calls' worth. */
+#define PIPE_ROWS (5 * SF_MAX_RECORDS)
 
 /* ---- pure parts ---- */
 
@@ -245,7 +247,9 @@ json_t *sf_task_record(const outbox_row *r, const char *subject, const char *ext
 
 typedef struct worker {
     db *d;
-    sf_client *s;
+    sf_client *s;  /* the worker thread's */
+    sf_client *s2; /* the pipeline's sender thread's */
+    uint64_t calls_recorded;
     const atomic_int *stop;
     int ext; /* -1 unknown, 0 missing, 1 present */
     char *types, *subject_tpl;
@@ -375,58 +379,89 @@ static hail_err query_created(worker *w, int64_t since, found_set *f)
     return sf_query(w->s, soql, on_found, f);
 }
 
-/* Sends rows (read after the cursor, or a batch left in flight by a crash:
- * reconcile_since its start) and records the outcome with the cursor at end.
- * batch_id: the batch in flight (0: none yet). */
-static hail_err process(worker *w, outbox_row *rows, size_t n, feed_pos end, int64_t batch_id,
-                        int64_t reconcile_since)
+/* A slice of the log made ready to send: its Tasks, and the outcome of
+ * each row that is Salesforce's business (res[0..nres)). */
+typedef struct prepared {
+    outbox_result *res;
+    char **reasons;     /* owned copies behind res[i].reason */
+    size_t *task_of;    /* task k is res[task_of[k]] */
+    sf_rec_result *out; /* the Tasks' results */
+    json_t *tasks;
+    size_t nres, ntasks;
+    feed_pos end; /* where the cursor goes when it is recorded */
+    /* the sender thread's */
+    sf_client *client;
+    int ext;
+    hail_err send_err;
+    char send_msg[1024];
+} prepared;
+
+static void prepared_free(prepared *p)
 {
-    outbox_result *res = calloc(n ? n : 1, sizeof *res);
-    char(*reasons)[1024] = calloc(n ? n : 1, sizeof *reasons);
-    size_t *task_of = calloc(n ? n : 1, sizeof *task_of); /* task index -> row */
-    sf_rec_result *out = calloc(n ? n : 1, sizeof *out);
-    int64_t *ids = calloc(n ? n : 1, sizeof *ids);
-    json_t *tasks = json_array();
-    buf subj = BUF_INIT(4096);
-    found_set found = {0};
-    size_t nres = 0, ntasks = 0;
-    int64_t calls0 = (int64_t)sf_client_calls(w->s);
-    hail_err e = HAIL_OK;
-    if (!res || !reasons || !task_of || !out || !ids || !tasks) {
-        e = HAIL_ENOMEM;
-        goto done;
+    for (size_t i = 0; p->reasons && i < p->nres; i++)
+        free(p->reasons[i]);
+    free(p->reasons);
+    free(p->res);
+    free(p->task_of);
+    free(p->out);
+    json_decref(p->tasks);
+    memset(p, 0, sizeof *p);
+}
+
+static hail_err skip(prepared *p, int64_t id, const char *reason)
+{
+    p->res[p->nres].activity_id = id;
+    if (reason) {
+        if (!(p->reasons[p->nres] = strdup(reason)))
+            return HAIL_ENOMEM;
+        p->res[p->nres].reason = p->reasons[p->nres];
     }
-    if (reconcile_since && !w->ext &&
-        (e = query_created(w, reconcile_since - RECONCILE_MARGIN_US, &found)))
-        goto done;
+    p->nres++;
+    return HAIL_OK;
+}
+
+/* Makes rows[0..n) ready: opt-outs pushed now (w->s), Tasks built; found
+ * (NULL: none) holds the ids a reconcile found created. */
+static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *found, prepared *p)
+{
+    memset(p, 0, sizeof *p);
+    size_t m = n ? n : 1;
+    p->res = calloc(m, sizeof *p->res);
+    p->reasons = calloc(m, sizeof *p->reasons);
+    p->task_of = calloc(m, sizeof *p->task_of);
+    p->out = calloc(m, sizeof *p->out);
+    p->tasks = json_array();
+    p->ext = w->ext;
+    if (!p->res || !p->reasons || !p->task_of || !p->out || !p->tasks)
+        return HAIL_ENOMEM;
+    buf subj = BUF_INIT(4096);
+    char reason[1024];
+    hail_err e = HAIL_OK;
     for (size_t i = 0; i < n && !e; i++) {
         outbox_row *r = &rows[i];
+        if (!r->retry)
+            p->end = r->pos;
         if (!strcmp(r->type, ACT_UNSUBSCRIBE) || !strcmp(r->type, ACT_RESUBSCRIBE)) {
             json_t *src = json_object_get(r->attrs, "source");
             if (json_is_string(src) && !strcmp(json_string_value(src), UNSUB_SALESFORCE))
                 continue; /* it came from Salesforce: not sent back */
-            int skip;
-            if ((e = push_optout(w, r, reasons[nres], sizeof reasons[nres], &skip)))
-                break;
-            res[nres].activity_id = r->pos.id;
-            res[nres].reason = skip ? reasons[nres] : NULL;
-            nres++;
+            int skipped;
+            if (!(e = push_optout(w, r, reason, sizeof reason, &skipped)))
+                e = skip(p, r->pos.id, skipped ? reason : NULL);
             continue;
         }
         if (!sf_type_logged(w->types, r->type))
             continue;
         const char *who, *what;
         sf_who_what(r, &who, &what);
-        res[nres].activity_id = r->pos.id;
         if (!who) {
-            snprintf(reasons[nres], sizeof reasons[nres],
-                     "person %lld has no Salesforce lead or contact id", (long long)r->person_id);
-            res[nres].reason = reasons[nres];
-            nres++;
+            snprintf(reason, sizeof reason, "person %lld has no Salesforce lead or contact id",
+                     (long long)r->person_id);
+            e = skip(p, r->pos.id, reason);
             continue;
         }
-        if (reconcile_since && !w->ext && found_has(&found, r->pos.id)) {
-            nres++; /* created before the crash */
+        if (found && found_has(found, r->pos.id)) {
+            e = skip(p, r->pos.id, NULL); /* created before the crash */
             continue;
         }
         char suffix[40];
@@ -434,45 +469,148 @@ static hail_err process(worker *w, outbox_row *rows, size_t n, feed_pos end, int
         if ((e = sf_subject(w->subject_tpl, r, w->ext ? NULL : suffix, &subj)))
             break;
         json_t *t = sf_task_record(r, buf_cstr(&subj), w->ext ? SF_EXT_FIELD : NULL);
-        if (!t || json_array_append_new(tasks, t)) {
+        if (!t || json_array_append_new(p->tasks, t)) {
             e = HAIL_ENOMEM;
             break;
         }
-        task_of[ntasks++] = nres++;
+        p->task_of[p->ntasks++] = p->nres;
+        e = skip(p, r->pos.id, NULL);
     }
-    if (e)
-        goto done;
-    if (ntasks && !w->ext && !batch_id) {
-        for (size_t i = 0; i < n; i++)
-            ids[i] = rows[i].pos.id;
-        if ((e = outbox_batch_begin(w->d, SF_CONSUMER, ids, n, end, &batch_id)))
-            goto done;
-    }
-    if (ntasks) {
-        e = w->ext
-                ? sf_collection(w->s, "PATCH", "/composite/sobjects/Task/" SF_EXT_FIELD, tasks, out)
-                : sf_collection(w->s, "POST", "/composite/sobjects", tasks, out);
-        if (e)
-            goto done;
-        for (size_t k = 0; k < ntasks; k++) {
-            outbox_result *o = &res[task_of[k]];
-            if (!out[k].success) {
-                snprintf(reasons[task_of[k]], sizeof reasons[0], "%s", out[k].error);
-                o->reason = reasons[task_of[k]];
-            }
-        }
-    }
-    e = outbox_batch_finish(w->d, SF_CONSUMER, batch_id, end, res, nres,
-                            (int64_t)sf_client_calls(w->s) - calls0);
-done:
-    free(found.ids);
     buf_release(&subj);
-    json_decref(tasks);
-    free(ids);
-    free(out);
-    free(task_of);
-    free(reasons);
-    free(res);
+    return e;
+}
+
+/* Sends p's Tasks with client (upsert or create); failed records become
+ * skips with Salesforce's reason. */
+static hail_err send_tasks(sf_client *client, prepared *p)
+{
+    if (!p->ntasks)
+        return HAIL_OK;
+    hail_err e = p->ext ? sf_collection(client, "PATCH", "/composite/sobjects/Task/" SF_EXT_FIELD,
+                                        p->tasks, p->out)
+                        : sf_collection(client, "POST", "/composite/sobjects", p->tasks, p->out);
+    if (e)
+        return e;
+    for (size_t k = 0; k < p->ntasks; k++) {
+        size_t i = p->task_of[k];
+        if (p->out[k].success)
+            continue;
+        free(p->reasons[i]);
+        if (!(p->reasons[i] = strdup(p->out[k].error)))
+            return HAIL_ENOMEM;
+        p->res[i].reason = p->reasons[i];
+    }
+    return HAIL_OK;
+}
+
+/* The calls made since the last record (both clients). */
+static int64_t calls_since(worker *w)
+{
+    uint64_t now = sf_client_calls(w->s) + (w->s2 ? sf_client_calls(w->s2) : 0);
+    int64_t d = (int64_t)(now - w->calls_recorded);
+    w->calls_recorded = now;
+    return d;
+}
+
+/* Sends rows (read after the cursor, or a batch left in flight by a crash:
+ * reconcile_since its start) and records the outcome with the cursor at end.
+ * batch_id: the batch in flight (0: none yet). */
+static hail_err process(worker *w, outbox_row *rows, size_t n, feed_pos end, int64_t batch_id,
+                        int64_t reconcile_since)
+{
+    found_set found = {0};
+    prepared p;
+    hail_err e = HAIL_OK;
+    if (reconcile_since && !w->ext &&
+        (e = query_created(w, reconcile_since - RECONCILE_MARGIN_US, &found))) {
+        free(found.ids);
+        return e;
+    }
+    e = prepare(w, rows, n, reconcile_since && !w->ext ? &found : NULL, &p);
+    free(found.ids);
+    if (!e && p.ntasks && !w->ext && !batch_id) {
+        int64_t *ids = calloc(n ? n : 1, sizeof *ids);
+        if (!ids)
+            e = HAIL_ENOMEM;
+        for (size_t i = 0; ids && i < n; i++)
+            ids[i] = rows[i].pos.id;
+        if (!e)
+            e = outbox_batch_begin(w->d, SF_CONSUMER, ids, n, end, &batch_id);
+        free(ids);
+    }
+    if (!e)
+        e = send_tasks(w->s, &p);
+    if (!e)
+        e = outbox_batch_finish(w->d, SF_CONSUMER, batch_id, end, p.res, p.nres, calls_since(w));
+    prepared_free(&p);
+    return e;
+}
+
+/* ---- the pipeline (upserts): the next slice is prepared, and the one
+ * before recorded, while a slice is on its way to Salesforce ---- */
+
+static void *sender_main(void *arg)
+{
+    prepared *p = arg;
+    p->send_err = send_tasks(p->client, p);
+    if (p->send_err)
+        snprintf(p->send_msg, sizeof p->send_msg, "%s",
+                 *hail_errmsg() ? hail_errmsg() : hail_strerror(p->send_err));
+    return NULL;
+}
+
+static hail_err send_join(pthread_t t, prepared *p)
+{
+    pthread_join(t, NULL);
+    if (p->send_err)
+        return hail_errf(p->send_err, "%s", p->send_msg);
+    return HAIL_OK;
+}
+
+static hail_err pipeline(worker *w, outbox_row *rows, size_t n)
+{
+    prepared slot[2];
+    memset(slot, 0, sizeof slot);
+    pthread_t sender;
+    int in_flight = 0, cur = 0;
+    hail_err e = HAIL_OK;
+    for (size_t off = 0; off < n && !e; off += SF_MAX_RECORDS) {
+        size_t m = n - off < SF_MAX_RECORDS ? n - off : SF_MAX_RECORDS;
+        prepared *p = &slot[cur];
+        if ((e = prepare(w, rows + off, m, NULL, p)))
+            break;
+        p->client = w->s2;
+        if (in_flight) {
+            prepared *prev = &slot[1 - cur];
+            in_flight = 0;
+            if ((e = send_join(sender, prev)))
+                break;
+            if (pthread_create(&sender, NULL, sender_main, p)) {
+                e = hail_errf(HAIL_ENOMEM, "cannot start a sender thread");
+                break;
+            }
+            in_flight = 1;
+            e = outbox_batch_finish(w->d, SF_CONSUMER, 0, prev->end, prev->res, prev->nres,
+                                    calls_since(w));
+            prepared_free(prev);
+        } else {
+            if (pthread_create(&sender, NULL, sender_main, p)) {
+                e = hail_errf(HAIL_ENOMEM, "cannot start a sender thread");
+                break;
+            }
+            in_flight = 1;
+        }
+        cur = 1 - cur;
+    }
+    if (in_flight) {
+        prepared *last = &slot[1 - cur];
+        hail_err se = send_join(sender, last);
+        if (!e && !(e = se))
+            e = outbox_batch_finish(w->d, SF_CONSUMER, 0, last->end, last->res, last->nres,
+                                    calls_since(w));
+    }
+    prepared_free(&slot[0]);
+    prepared_free(&slot[1]);
     return e;
 }
 
@@ -503,12 +641,13 @@ static hail_err drain(worker *w, int *did)
     size_t n;
     feed_pos end;
     *did = 0;
-    hail_err e = outbox_read(w->d, SF_CONSUMER, SF_MAX_RECORDS, &rows, &n, &end);
+    hail_err e =
+        outbox_read(w->d, SF_CONSUMER, w->ext ? PIPE_ROWS : SF_MAX_RECORDS, &rows, &n, &end);
     if (e || !n)
         return e;
     *did = 1;
     load_settings(w);
-    e = process(w, rows, n, end, 0, 0);
+    e = w->ext ? pipeline(w, rows, n) : process(w, rows, n, end, 0, 0);
     outbox_rows_free(rows, n);
     free(rows);
     return e;
@@ -649,6 +788,8 @@ static void *worker_main(void *arg)
     hail_err e = db_thread(W.db_path, &w.d);
     if (!e)
         e = sf_client_new(&W.cfg, &W.stop, &w.s);
+    if (!e)
+        e = sf_client_new(&W.cfg, &W.stop, &w.s2);
     if (e) {
         log_error("salesforce outbox: %s", hail_errmsg());
         return NULL;
@@ -707,6 +848,7 @@ static void *worker_main(void *arg)
     free(w.types);
     free(w.subject_tpl);
     sf_client_free(w.s);
+    sf_client_free(w.s2);
     return NULL;
 }
 
