@@ -232,5 +232,52 @@ class OptOutTest(SfCase):
         self.assert_no_violations()
 
 
+class CliTest(unittest.TestCase):
+    def setUp(self):
+        self.fake = FakeSalesforce()
+        self.addCleanup(self.fake.close)
+
+    def check(self, **env):
+        h = Hail(env=self.fake.env(**env))
+        self.addCleanup(h.close)
+        return h.run("sync", "salesforce-check")
+
+    def test_salesforce_check_says_whether_the_field_is_there(self):
+        p = self.check()
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+        self.assertEqual(p.stdout,
+                         "Salesforce: logged in as user 005Dn000000001HAAQ (API usage 1/100000)\n"
+                         "Task.Hail_Activity_Id__c: present (External ID): Tasks are upserted by "
+                         "hail's activity id\n")
+        self.fake.config(ext_id_field=None)
+        p = self.check()
+        self.assertEqual(p.returncode, 3)
+        self.assertEqual(p.stdout.splitlines()[1],
+                         "Task.Hail_Activity_Id__c: missing: Tasks are created and reconciled by "
+                         "subject after a crash (see --help for the setup)")
+        p = self.check(HAIL_SALESFORCE_CLIENT_SECRET="wrong")
+        self.assertEqual((p.returncode, p.stdout), (1, ""))
+        self.assertEqual(p.stderr, "hail: Salesforce refused the login (HTTP 400 invalid_grant: "
+                                   "authentication failure)\n")
+        self.assertNotIn("wrong", p.stderr)
+        self.assertEqual(self.fake.stats()["violations"], [])
+
+    def test_serve_refuses_a_partial_salesforce_configuration(self):
+        h = Hail(env={"HAIL_SALESFORCE_CLIENT_ID": "x"})
+        self.addCleanup(h.close)
+        p = h.run("serve", "--listen", "127.0.0.1:0")
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stderr, "hail: HAIL_SALESFORCE_CLIENT_ID is set but Salesforce is not "
+                                   "configured: set HAIL_SALESFORCE_LOGIN_URL, HAIL_SALESFORCE_CLIENT_ID "
+                                   "and HAIL_SALESFORCE_CLIENT_SECRET, or unset HAIL_SALESFORCE_CLIENT_ID\n")
+        h2 = Hail(env=self.fake.env(HAIL_SALESFORCE_LOGIN_URL="login.salesforce.com"))
+        self.addCleanup(h2.close)
+        p = h2.run("serve", "--listen", "127.0.0.1:0")
+        self.assertEqual(p.returncode, 2)
+        self.assertEqual(p.stderr, "hail: HAIL_SALESFORCE_LOGIN_URL must be an http(s) URL such as "
+                                   "https://login.salesforce.com (no query, no spaces), not "
+                                   "'login.salesforce.com'\n")
+
+
 if __name__ == "__main__":
     main()
