@@ -106,6 +106,7 @@ hail_err settings_load(hail_settings *s)
     s->marketo.poll_seconds = env("HAIL_MARKETO_POLL_SECONDS");
     s->marketo.sync_interval = env("HAIL_MARKETO_SYNC_INTERVAL");
     s->marketo.time_zone_field = env("HAIL_MARKETO_TIME_ZONE_FIELD");
+    s->marketo.calls_per_20s = env("HAIL_MARKETO_CALLS_PER_20S");
     s->salesforce.login_url = env("HAIL_SALESFORCE_LOGIN_URL");
     s->salesforce.client_id = env("HAIL_SALESFORCE_CLIENT_ID");
     s->salesforce.client_secret = env("HAIL_SALESFORCE_CLIENT_SECRET");

@@ -408,9 +408,10 @@ static void prepared_free(prepared *p)
     memset(p, 0, sizeof *p);
 }
 
-static hail_err skip(prepared *p, int64_t id, const char *reason)
+static hail_err skip(prepared *p, int64_t id, int retry, const char *reason)
 {
     p->res[p->nres].activity_id = id;
+    p->res[p->nres].retry = retry;
     if (reason) {
         if (!(p->reasons[p->nres] = strdup(reason)))
             return HAIL_ENOMEM;
@@ -421,8 +422,10 @@ static hail_err skip(prepared *p, int64_t id, const char *reason)
 }
 
 /* Makes rows[0..n) ready: opt-outs pushed now (w->s), Tasks built; found
- * (NULL: none) holds the ids a reconcile found created. */
-static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *found, prepared *p)
+ * (NULL: none) holds the ids a reconcile found created; again: a reconcile
+ * (its rows may have old skips to clear). */
+static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *found, int again,
+                        prepared *p)
 {
     memset(p, 0, sizeof *p);
     size_t m = n ? n : 1;
@@ -447,7 +450,7 @@ static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *
                 continue; /* it came from Salesforce: not sent back */
             int skipped;
             if (!(e = push_optout(w, r, reason, sizeof reason, &skipped)))
-                e = skip(p, r->pos.id, skipped ? reason : NULL);
+                e = skip(p, r->pos.id, r->retry || again, skipped ? reason : NULL);
             continue;
         }
         if (!sf_type_logged(w->types, r->type))
@@ -457,11 +460,11 @@ static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *
         if (!who) {
             snprintf(reason, sizeof reason, "person %lld has no Salesforce lead or contact id",
                      (long long)r->person_id);
-            e = skip(p, r->pos.id, reason);
+            e = skip(p, r->pos.id, r->retry || again, reason);
             continue;
         }
         if (found && found_has(found, r->pos.id)) {
-            e = skip(p, r->pos.id, NULL); /* created before the crash */
+            e = skip(p, r->pos.id, r->retry || again, NULL); /* created before the crash */
             continue;
         }
         char suffix[40];
@@ -474,7 +477,7 @@ static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *
             break;
         }
         p->task_of[p->ntasks++] = p->nres;
-        e = skip(p, r->pos.id, NULL);
+        e = skip(p, r->pos.id, r->retry || again, NULL);
     }
     buf_release(&subj);
     return e;
@@ -526,7 +529,7 @@ static hail_err process(worker *w, outbox_row *rows, size_t n, feed_pos end, int
         free(found.ids);
         return e;
     }
-    e = prepare(w, rows, n, reconcile_since && !w->ext ? &found : NULL, &p);
+    e = prepare(w, rows, n, reconcile_since && !w->ext ? &found : NULL, reconcile_since != 0, &p);
     free(found.ids);
     if (!e && p.ntasks && !w->ext && !batch_id) {
         int64_t *ids = calloc(n ? n : 1, sizeof *ids);
@@ -577,7 +580,7 @@ static hail_err pipeline(worker *w, outbox_row *rows, size_t n)
     for (size_t off = 0; off < n && !e; off += SF_MAX_RECORDS) {
         size_t m = n - off < SF_MAX_RECORDS ? n - off : SF_MAX_RECORDS;
         prepared *p = &slot[cur];
-        if ((e = prepare(w, rows + off, m, NULL, p)))
+        if ((e = prepare(w, rows + off, m, NULL, 0, p)))
             break;
         p->client = w->s2;
         if (in_flight) {
