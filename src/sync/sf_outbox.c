@@ -444,17 +444,25 @@ static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *
         outbox_row *r = &rows[i];
         if (!r->retry)
             p->end = r->pos;
-        if (!strcmp(r->type, ACT_UNSUBSCRIBE) || !strcmp(r->type, ACT_RESUBSCRIBE)) {
-            json_t *src = json_object_get(r->attrs, "source");
-            if (json_is_string(src) && !strcmp(json_string_value(src), UNSUB_SALESFORCE))
-                continue; /* it came from Salesforce: not sent back */
+        int opt = !strcmp(r->type, ACT_UNSUBSCRIBE) || !strcmp(r->type, ACT_RESUBSCRIBE);
+        json_t *src = opt ? json_object_get(r->attrs, "source") : NULL;
+        /* not Salesforce's business: an opt-out that came from Salesforce (not
+         * sent back), a type not logged; a re-queued one is cleared */
+        if ((opt && json_is_string(src) && !strcmp(json_string_value(src), UNSUB_SALESFORCE)) ||
+            (!opt && !sf_type_logged(w->types, r->type))) {
+            if (r->retry || again) {
+                p->res[p->nres].activity_id = r->pos.id;
+                p->res[p->nres].pass = 1;
+                p->res[p->nres++].retry = 1;
+            }
+            continue;
+        }
+        if (opt) {
             int skipped;
             if (!(e = push_optout(w, r, reason, sizeof reason, &skipped)))
                 e = skip(p, r->pos.id, r->retry || again, skipped ? reason : NULL);
             continue;
         }
-        if (!sf_type_logged(w->types, r->type))
-            continue;
         const char *who, *what;
         sf_who_what(r, &who, &what);
         if (!who) {

@@ -118,6 +118,25 @@ class UpsertTest(SfCase):
                          [(a4, "person %d has no Salesforce lead or contact id" % p_none)])
         self.assert_no_violations()
 
+    def test_a_requeued_skip_goes_out_once_fixed(self):
+        lead = self.fake.seed(leads=[{"LastName": "Lee", "Company": "Acme"}])["leads"][0]
+        p = self.person()
+        a1 = self.act(p, "email_send")
+        a2 = self.act(p, "email_open")   # not logged: re-queued, it is only cleared
+        self.h.start()
+        self.wait(lambda: self.cursor_at(a2), "the outbox to reach the last activity")
+        self.assertEqual(self.h.sql_value("SELECT reason FROM outbox_skips WHERE activity_id = ?", a1),
+                         "person %d has no Salesforce lead or contact id" % p)
+        self.h.sql("UPDATE people SET sfdc_lead_id = ? WHERE id = ?", lead, p)
+        # "retry now" (Admin -> Integrations) re-queues skipped records
+        self.h.sql("INSERT INTO outbox_retry (consumer, activity_id) VALUES ('salesforce', ?), "
+                   "('salesforce', ?)", a1, a2)
+        self.wait(lambda: self.h.sql_value("SELECT count(*) FROM outbox_retry") == 0,
+                  "the re-queued records to be done")
+        self.assertEqual(self.tasks_by_ext(), collections.Counter({str(a1): 1}))
+        self.assertEqual(self.h.sql_value("SELECT count(*) FROM outbox_skips"), 0)
+        self.assert_no_violations()
+
     def test_admin_settings_pick_types_and_subject(self):
         lead = self.fake.seed(leads=[{"LastName": "Lee", "Company": "Acme"}])["leads"][0]
         p = self.person(lead=lead)
