@@ -739,7 +739,9 @@ static hail_err poll_optouts(worker *w)
         poll_ctx p = {.w = w, .contact = k == 1};
         e = sf_query(w->s, soql, on_person, &p);
         if (!e) {
-            int64_t next = p.max_stamp ? p.max_stamp : started - RECONCILE_MARGIN_US;
+            /* after the first poll: from (a margin before) when it began, not
+             * from the oldest opt-out it found */
+            int64_t next = since && p.max_stamp ? p.max_stamp : started - RECONCILE_MARGIN_US;
             if (since) {
                 int64_t old = 0;
                 if (time_parse_iso(since, strlen(since), &old))
