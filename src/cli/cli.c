@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "store/db.h"
 #include "svc/settings.h"
+#include "sync/sf_client.h"
 #include "sync/sync.h"
 
 /* ---- configuration: every HAIL_* variable hail reads ---- */
@@ -80,7 +81,7 @@ static hail_err check_trusted_proxies(const char *v)
     return auth_proxies_set(v);
 }
 
-enum { FOR_ALL = 1, FOR_SERVE = 2, FOR_MARKETO = 4 };
+enum { FOR_ALL = 1, FOR_SERVE = 2, FOR_MARKETO = 4, FOR_SALESFORCE = 8 };
 
 /* One row per variable: `hail --help` prints this table and the start-up
  * checks run its `check`s, so a new variable is one new row here (and a line
@@ -158,6 +159,15 @@ static const struct env_var {
     {"HAIL_MARKETO_RECONCILE_SECONDS", FOR_MARKETO,
      "seconds after a batch cut off by a crash began before the outbox reads it back from Marketo",
      "60", check_reconcile},
+    {"HAIL_SALESFORCE_LOGIN_URL", FOR_SALESFORCE,
+     "Salesforce login host for OAuth, https://login.salesforce.com (or My Domain)",
+     "unset (no Salesforce outbox)", sf_login_url_check},
+    {"HAIL_SALESFORCE_CLIENT_ID", FOR_SALESFORCE, "Salesforce connected app's consumer key",
+     "unset", NULL},
+    {"HAIL_SALESFORCE_CLIENT_SECRET", FOR_SALESFORCE, "Salesforce connected app's consumer secret",
+     "unset", NULL},
+    {"HAIL_SALESFORCE_REFRESH_TOKEN", FOR_SALESFORCE,
+     "a refresh token to log in with instead of client credentials", "unset", NULL},
 };
 
 #define N_ENV_VARS (sizeof env_vars / sizeof env_vars[0])
@@ -199,9 +209,24 @@ static hail_err check_marketo(void)
     return HAIL_OK;
 }
 
+/* Salesforce likewise: all three variables, or none of them. */
+static hail_err check_salesforce(void)
+{
+    if (salesforce_configured())
+        return HAIL_OK;
+    for (size_t i = 0; i < N_ENV_VARS; i++)
+        if ((env_vars[i].used_by & FOR_SALESFORCE) && env_value(env_vars[i].name))
+            return hail_errf(HAIL_EINVAL,
+                             "%s is set but Salesforce is not configured: set "
+                             "HAIL_SALESFORCE_LOGIN_URL, HAIL_SALESFORCE_CLIENT_ID and "
+                             "HAIL_SALESFORCE_CLIENT_SECRET, or unset %s",
+                             env_vars[i].name, env_vars[i].name);
+    return HAIL_OK;
+}
+
 hail_err cli_check_env(unsigned serve)
 {
-    unsigned scope = FOR_ALL | (serve ? FOR_SERVE : 0);
+    unsigned scope = FOR_ALL | (serve ? FOR_SERVE | FOR_SALESFORCE : 0);
     for (size_t i = 0; i < N_ENV_VARS; i++) {
         const struct env_var *v = &env_vars[i];
         const char *val = env_value(v->name);
@@ -209,7 +234,10 @@ hail_err cli_check_env(unsigned serve)
         if (val && v->check && (v->used_by & scope) && (e = v->check(val)))
             return e;
     }
-    return serve ? check_marketo() : HAIL_OK;
+    if (!serve)
+        return HAIL_OK;
+    hail_err e = check_marketo();
+    return e ? e : check_salesforce();
 }
 
 /* ---- usage ---- */
@@ -226,6 +254,7 @@ static const char usage_head[] =
     "  token create|revoke|list   manage API tokens\n"
     "  import people FILE.csv     load people from a CSV with Marketo's columns\n"
     "  sync marketo [--full]      sync people from Marketo Engage now\n"
+    "  sync salesforce-check      log in to Salesforce; is Hail_Activity_Id__c there?\n"
     "  db check | copy --to URL   check the database; copy it into an empty PostgreSQL\n"
     "  mail classify FILE...      classify raw messages: reply, autoreply, bounce, ...\n"
     "  bestbets rebuild           recompute Best Bets from the activity log\n"

@@ -26,6 +26,7 @@
 #include "sync/mkto_outbox.h"
 #include "svc/feed.h"
 #include "svc/settings.h"
+#include "sync/sf_outbox.h"
 #include "sync/sync.h"
 
 static const char serve_usage[] =
@@ -43,6 +44,9 @@ static const char serve_usage[] =
     "\n"
     "With HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID and HAIL_MARKETO_CLIENT_SECRET set, an\n"
     "incremental Marketo sync runs every HAIL_MARKETO_SYNC_INTERVAL seconds (default 300).\n"
+    "With HAIL_SALESFORCE_LOGIN_URL, HAIL_SALESFORCE_CLIENT_ID and\n"
+    "HAIL_SALESFORCE_CLIENT_SECRET set, the Salesforce outbox sends emails and calls as\n"
+    "Tasks and opt-outs both ways (docs/outbox.md); one node works it at a time.\n"
     "Every setting (see hail --help) is checked first: a bad one stops hail with a message\n"
     "naming it and exit status 2, before it creates anything or listens.\n"
     "Stop with Ctrl-C or SIGTERM.\n";
@@ -184,6 +188,9 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     sched_workers_start(c->db_path);   /* campaign steps (sched/scheduler.h) */
     if (mkto_outbox_start(c->db_path)) /* activities to Marketo (sync/mkto_outbox.h) */
         log_error("marketo outbox: not started: %s", hail_errmsg());
+    /* The Salesforce outbox (sync/sf_outbox.h), when HAIL_SALESFORCE_* are set */
+    if ((e = sf_outbox_start(c->db_path)))
+        log_warn("salesforce outbox: %s", hail_errmsg());
     /* Best Bets of an upgraded database, rebuilt in the background */
     if ((e = bestbets_catchup_start(c->db_path)))
         log_warn("%s", hail_errmsg());
@@ -200,6 +207,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     imap_poller_stop();
     sync_worker_stop();
     mkto_outbox_stop();
+    sf_outbox_stop();
     sched_workers_stop();
     send_workers_stop();
     db_checkpointer_stop(ckpt);

@@ -14,6 +14,7 @@
 #include "store/db.h"
 #include "sync/mkto_outbox.h"
 #include "sync/mkto_types.h"
+#include "sync/sf_client.h"
 #include "sync/sync.h"
 
 static const char sync_usage[] =
@@ -53,7 +54,9 @@ static const char sync_top_usage[] =
     "  marketo-types      register hail's custom activity types in Marketo\n"
     "                     (see: hail sync marketo-types --help)\n"
     "  marketo-out        send the activity log's backlog to Marketo now\n"
-    "                     (see: hail sync marketo-out --help)\n";
+    "                     (see: hail sync marketo-out --help)\n"
+    "  salesforce-check   log in to Salesforce and check the Task field Hail_Activity_Id__c\n"
+    "                     (see: hail sync salesforce-check --help)\n";
 
 static const char out_usage[] =
     "Usage: hail sync marketo-out\n"
@@ -71,6 +74,65 @@ static const char out_usage[] =
     "(see: hail sync marketo --help), HAIL_MARKETO_RECONCILE_SECONDS (default 60).\n"
     "\n"
     "Exit status: 0 done, 1 failed (the message says why), 2 usage or configuration error.\n";
+
+static const char sf_check_usage[] =
+    "Usage: hail sync salesforce-check\n"
+    "\n"
+    "Logs in to Salesforce (OAuth 2.0 client credentials, or the refresh token when\n"
+    "HAIL_SALESFORCE_REFRESH_TOKEN is set) and describes Task, then prints the instance,\n"
+    "the API usage and whether the external-id field Hail_Activity_Id__c exists. With\n"
+    "it, the outbox upserts Tasks by hail's activity id (a retry never makes a second\n"
+    "Task); without it, it creates them and reconciles after a crash by subject\n"
+    "(docs/outbox.md). Setup: Setup > Object Manager > Activity > Fields & Relationships >\n"
+    "New: Text(255), Field Name Hail_Activity_Id, tick Unique and External ID; make it\n"
+    "editable for the integration user.\n"
+    "\n"
+    "Environment: HAIL_SALESFORCE_LOGIN_URL, HAIL_SALESFORCE_CLIENT_ID,\n"
+    "HAIL_SALESFORCE_CLIENT_SECRET, HAIL_SALESFORCE_REFRESH_TOKEN (optional).\n"
+    "\n"
+    "Exit status: 0 the field exists, 3 logged in but the field is missing, 1 failed\n"
+    "(the message says why), 2 usage or configuration error.\n";
+
+static int sync_sf_check(int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(sf_check_usage, stdout);
+            return 0;
+        }
+        fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], sf_check_usage);
+        return 2;
+    }
+    sf_config cfg;
+    hail_err e = sf_config_load(&cfg);
+    if (e)
+        return cli_fail(e);
+    sf_client *s = NULL;
+    int present = 0, external = 0;
+    if (!(e = sf_client_new(&cfg, NULL, &s)) && !(e = sf_login(s)))
+        e = sf_describe_field(s, "Task", "Hail_Activity_Id__c", &present, &external);
+    if (e) {
+        fprintf(stderr, "hail: %s\n", *hail_errmsg() ? hail_errmsg() : hail_strerror(e));
+        sf_client_free(s);
+        sf_config_release(&cfg);
+        return 1;
+    }
+    printf("Salesforce: logged in as user %s (API usage %s)\n",
+           *sf_client_user(s) ? sf_client_user(s) : "?",
+           *sf_client_usage(s) ? sf_client_usage(s) + strcspn(sf_client_usage(s), "=") + 1 : "?");
+    if (present && external)
+        printf("Task.Hail_Activity_Id__c: present (External ID): Tasks are upserted by hail's "
+               "activity id\n");
+    else if (present)
+        printf("Task.Hail_Activity_Id__c: present but not marked External ID: tick External ID "
+               "on the field; until then Tasks are created and reconciled by subject\n");
+    else
+        printf("Task.Hail_Activity_Id__c: missing: Tasks are created and reconciled by subject "
+               "after a crash (see --help for the setup)\n");
+    sf_client_free(s);
+    sf_config_release(&cfg);
+    return present && external ? 0 : 3;
+}
 
 static const char types_usage[] =
     "Usage: hail sync marketo-types\n"
@@ -278,6 +340,8 @@ int cmd_sync(cli_ctx *c, int argc, char **argv)
         return sync_types(argc, argv);
     if (!strcmp(argv[1], "marketo-out"))
         return sync_out(c, argc, argv);
+    if (!strcmp(argv[1], "salesforce-check"))
+        return sync_sf_check(argc, argv);
     if (strcmp(argv[1], "marketo") != 0) {
         if (cli_wants_help(2, argv) || !strcmp(argv[1], "help")) {
             fputs(sync_top_usage, stdout);

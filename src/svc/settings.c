@@ -107,6 +107,10 @@ hail_err settings_load(hail_settings *s)
     s->marketo.sync_interval = env("HAIL_MARKETO_SYNC_INTERVAL");
     s->marketo.time_zone_field = env("HAIL_MARKETO_TIME_ZONE_FIELD");
     s->marketo.calls_per_20s = env("HAIL_MARKETO_CALLS_PER_20S");
+    s->salesforce.login_url = env("HAIL_SALESFORCE_LOGIN_URL");
+    s->salesforce.client_id = env("HAIL_SALESFORCE_CLIENT_ID");
+    s->salesforce.client_secret = env("HAIL_SALESFORCE_CLIENT_SECRET");
+    s->salesforce.refresh_token = env("HAIL_SALESFORCE_REFRESH_TOKEN");
     if ((v = env("HAIL_LISTEN")))
         s->listen = v;
     s->web_root = env("HAIL_WEB_ROOT");

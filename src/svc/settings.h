@@ -38,6 +38,12 @@ typedef struct hail_settings {
         const char *calls_per_20s;   /* HAIL_MARKETO_CALLS_PER_20S */
     } marketo;
 
+    /* Salesforce's API (sync/sf_client.c checks them): NULL when unset.
+     * HAIL_SALESFORCE_LOGIN_URL, _CLIENT_ID, _CLIENT_SECRET, _REFRESH_TOKEN. */
+    struct {
+        const char *login_url, *client_id, *client_secret, *refresh_token;
+    } salesforce;
+
     /* sales email */
     /* HAIL_PUBLIC_URL: the address recipients reach hail at (tracking pixel,
      * click and unsubscribe links), without a trailing slash. Default:
