@@ -93,6 +93,9 @@ hail_err outbox_read_ids(db *d, const int64_t *ids, size_t nids, outbox_row **ro
  * quota). */
 hail_err outbox_note_error(db *d, const char *consumer, const char *message, int64_t waiting_until);
 
+/* When the consumer waits until (0: it does not wait; "retry now" clears it). */
+hail_err outbox_waiting_until(db *d, const char *consumer, int64_t *until);
+
 /* Moves the cursor (in the caller's transaction, or its own): for consumers
  * without batches, such as the trigger evaluator, which record their work
  * and their position together. Never moves it back. */
