@@ -655,7 +655,8 @@ static const char *const migrations[] = {
      * create_task: the task template); a webhook's secret is sealed like a
      * channel password (mail/seal.h), never in config. A firing is one row
      * of trigger_fires, unique per (trigger, activity), written in the
-     * transaction that moves the "triggers" cursor; effect_id is the
+     * transaction that moves the "triggers" cursor, for activities after
+ * start_id (the log's last id when the trigger was made); effect_id is the
      * activity the action itself recorded (an Add to Sales Campaign), which
      * no trigger evaluates (triggers never chain). Webhook deliveries are an
      * outbox of their own, claimed by row leases, due ones by next_at. */
@@ -667,6 +668,7 @@ static const char *const migrations[] = {
     "  config TEXT NOT NULL DEFAULT '{}',"
     "  secret BLOB,"
     "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  start_id INTEGER NOT NULL DEFAULT 0,"
     "  created_by INTEGER REFERENCES users(id),"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL);"

@@ -655,6 +655,7 @@ static const char *const migrations[] = {
     "  config " T " NOT NULL DEFAULT '{}',"
     "  secret BYTEA,"
     "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  start_id BIGINT NOT NULL DEFAULT 0,"
     "  created_by BIGINT REFERENCES users(id),"
     "  created_at BIGINT NOT NULL,"
     "  updated_at BIGINT NOT NULL);"

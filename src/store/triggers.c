@@ -48,8 +48,9 @@ void trig_rows_free(trig_row *rows, size_t n)
 hail_err trig_db_create(db *d, const trig_write *w, int64_t now, int64_t *id)
 {
     db_st *st = db_stmt(d, "INSERT INTO triggers (name, filter_id, action, config, secret,"
-                           " enabled, created_by, created_at, updated_at)"
-                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id");
+                           " enabled, created_by, created_at, updated_at, start_id)"
+                           " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8,"
+                           " (SELECT coalesce(max(id), 0) FROM activities)) RETURNING id");
     if (!st)
         return db_fail(d, "triggers: create");
     db_bind_text(st, 1, w->name, -1);
@@ -239,6 +240,7 @@ static hail_err read_row(db_st *st, trig_row *r)
     r->action = strdup(db_col_text(st, 4));
     r->config = json_loads(db_col_text(st, 5), 0, NULL);
     r->enabled = db_col_int(st, 6);
+    r->start_id = db_col_i64(st, 7);
     if (!json_is_object(r->config)) {
         json_decref(r->config);
         r->config = json_object();
@@ -255,7 +257,7 @@ static hail_err read_row(db_st *st, trig_row *r)
 
 hail_err trig_db_row(db *d, int64_t id, trig_row *out)
 {
-    db_st *st = db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled"
+    db_st *st = db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled, start_id"
                            " FROM triggers WHERE id = $1");
     if (!st)
         return db_fail(d, "triggers: row");
@@ -272,7 +274,7 @@ hail_err trig_db_enabled(db *d, trig_row **rows, size_t *n)
 {
     *rows = NULL;
     *n = 0;
-    db_st *st = db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled"
+    db_st *st = db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled, start_id"
                            " FROM triggers WHERE enabled = 1 ORDER BY id");
     if (!st)
         return db_fail(d, "triggers: enabled");
@@ -392,11 +394,11 @@ hail_err trig_db_is_effect(db *d, int64_t activity_id, int *yes)
 
 hail_err trig_db_last_activity(db *d, int64_t *id)
 {
-    if (db_engine_of(d) == DB_POSTGRES) {
-        *id = 0;
-        return HAIL_OK;
-    }
-    return one_i64(d, db_stmt(d, "SELECT max(id) FROM activities"), id, "triggers: last activity");
+    return one_i64(d,
+                   db_stmt(d, DB_SQL(d, "SELECT max(id) FROM activities",
+                                     "SELECT max(id) FROM activities"
+                                     " WHERE xact = pg_current_xact_id()")),
+                   id, "triggers: last activity");
 }
 
 hail_err trig_db_own_activity(db *d, int64_t after, int64_t *id)

@@ -30,6 +30,7 @@ typedef struct trig_write {
 /* A trigger as the evaluator and the worker read it. */
 typedef struct trig_row {
     int64_t id, filter_id, created_by;
+    int64_t start_id; /* the log's last id when it was made: it fires after */
     char *name, *action;
     json_t *config; /* an object */
     int enabled;
@@ -64,11 +65,12 @@ hail_err trig_db_fire_outcome(db *d, int64_t trigger_id, int64_t activity_id, co
                               int64_t effect_id);
 /* 1 when activity_id was recorded by a trigger's action (effect_id). */
 hail_err trig_db_is_effect(db *d, int64_t activity_id, int *yes);
-/* The largest activity id (SQLite) to tell the activities a transaction
- * adds; on PostgreSQL unused (0). */
+/* The largest activity id so far (SQLite), or the largest this
+ * transaction wrote (PostgreSQL), to tell what an action adds (0: none). */
 hail_err trig_db_last_activity(db *d, int64_t *id);
-/* The one activity this transaction recorded after `after` (SQLite: id >
- * after; PostgreSQL: written by this transaction), 0 when none. */
+/* The last activity this transaction recorded after `after` (SQLite: id >
+ * after, one writer at a time; PostgreSQL: also written by this
+ * transaction), 0 when none. */
 hail_err trig_db_own_activity(db *d, int64_t after, int64_t *id);
 /* Firings, newest first: {"activity_id","person_id","activity_type","fired_at","outcome"}. */
 hail_err trig_db_fires_page(db *d, int64_t trigger_id, int64_t before, int limit, json_t **out,
