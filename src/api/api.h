@@ -362,4 +362,16 @@ void api_users_covered(http_req *r);
 void api_reports_get(http_req *r);
 /* ---- end reports ---- */
 
+/* ---- issue 11, T: triggers (api/triggers.c) ---- */
+extern const api_member api_triggers_create_body[];
+extern const api_member api_triggers_update_body[];
+void api_triggers_list(http_req *r);
+void api_triggers_create(http_req *r);
+void api_triggers_get(http_req *r);
+void api_triggers_update(http_req *r);
+void api_triggers_delete(http_req *r);
+void api_triggers_fires(http_req *r);
+void api_triggers_deliveries(http_req *r);
+/* ---- end triggers ---- */
+
 #endif

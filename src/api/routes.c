@@ -304,6 +304,22 @@ static const route routes[] = {
      "a report per template, campaign, user or team over a date range (JSON or CSV)", NULL},
     /* end reports */
 
+    /* issue 11, T: triggers (api/triggers.c). Bodies: a secret of 1024
+     * characters, a URL of 2000 and task details of 1000, each up to 12 bytes
+     * written as escapes. */
+    {"GET", "/api/v1/triggers", AUTH_ADMIN, 0, api_triggers_list, "list triggers", NULL},
+    {"POST", "/api/v1/triggers", AUTH_ADMIN, 65536, api_triggers_create, "create a trigger", NULL},
+    {"GET", "/api/v1/triggers/{id}", AUTH_ADMIN, 0, api_triggers_get, "one trigger", NULL},
+    {"PATCH", "/api/v1/triggers/{id}", AUTH_ADMIN, 65536, api_triggers_update, "change a trigger",
+     NULL},
+    {"DELETE", "/api/v1/triggers/{id}", AUTH_ADMIN, 0, api_triggers_delete,
+     "delete a trigger, its firings and its deliveries", NULL},
+    {"GET", "/api/v1/triggers/{id}/fires", AUTH_ADMIN, 0, api_triggers_fires,
+     "a trigger's firings, newest first", NULL},
+    {"GET", "/api/v1/triggers/{id}/deliveries", AUTH_ADMIN, 0, api_triggers_deliveries,
+     "a trigger's webhook delivery log, newest first", NULL},
+    /* end triggers */
+
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
 
@@ -376,6 +392,10 @@ const api_member *api_route_body(const route *r)
         /* end Best Bets */
         /* issue 10, R: reports (api/reports.c) */
         /* end reports */
+        /* issue 11, T: triggers (api/triggers.c) */
+        {api_triggers_create, api_triggers_create_body},
+        {api_triggers_update, api_triggers_update_body},
+        /* end triggers */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

@@ -77,35 +77,35 @@ hail_err trig_db_create(db *d, const trig_write *w, int64_t now, int64_t *id)
 hail_err trig_db_update(db *d, int64_t id, const trig_write *w, int64_t now)
 {
     db_st *st =
-        db_stmt(d, "UPDATE triggers SET name = coalesce($2, name),"
-                   " filter_id = CASE WHEN CAST($3 AS BIGINT) = 0 THEN filter_id ELSE $3 END,"
-                   " action = coalesce($4, action), config = coalesce($5, config),"
-                   " secret = CASE WHEN CAST($6 AS INTEGER) = 1 THEN $7 ELSE secret END,"
-                   " enabled = CASE WHEN CAST($8 AS INTEGER) < 0 THEN enabled ELSE $8 END,"
-                   " updated_at = $9 WHERE id = $1");
+        db_stmt(d, "UPDATE triggers SET name = coalesce($1, name),"
+                   " filter_id = CASE WHEN CAST($2 AS BIGINT) = 0 THEN filter_id ELSE $2 END,"
+                   " action = coalesce($3, action), config = coalesce($4, config),"
+                   " secret = CASE WHEN CAST($5 AS INTEGER) = 1 THEN $6 ELSE secret END,"
+                   " enabled = CASE WHEN CAST($7 AS INTEGER) < 0 THEN enabled ELSE $7 END,"
+                   " updated_at = $8 WHERE id = $9");
     if (!st)
         return db_fail(d, "triggers: update");
-    db_bind_i64(st, 1, id);
     if (w->name)
-        db_bind_text(st, 2, w->name, -1);
+        db_bind_text(st, 1, w->name, -1);
     else
-        db_bind_null(st, 2);
-    db_bind_i64(st, 3, w->filter_id);
+        db_bind_null(st, 1);
+    db_bind_i64(st, 2, w->filter_id);
     if (w->action)
-        db_bind_text(st, 4, w->action, -1);
+        db_bind_text(st, 3, w->action, -1);
+    else
+        db_bind_null(st, 3);
+    if (w->config)
+        db_bind_text(st, 4, w->config, -1);
     else
         db_bind_null(st, 4);
-    if (w->config)
-        db_bind_text(st, 5, w->config, -1);
-    else
-        db_bind_null(st, 5);
-    db_bind_i64(st, 6, w->set_secret ? 1 : 0);
+    db_bind_i64(st, 5, w->set_secret ? 1 : 0);
     if (w->set_secret && w->secret)
-        db_bind_blob(st, 7, w->secret, w->secret_n);
+        db_bind_blob(st, 6, w->secret, w->secret_n);
     else
-        db_bind_blob(st, 7, "", 0);
-    db_bind_i64(st, 8, w->enabled);
-    db_bind_i64(st, 9, now);
+        db_bind_blob(st, 6, "", 0);
+    db_bind_i64(st, 7, w->enabled);
+    db_bind_i64(st, 8, now);
+    db_bind_i64(st, 9, id);
     hail_err e = db_step_done(d, st, "triggers: update");
     if (e)
         return e;
@@ -122,25 +122,24 @@ hail_err trig_db_update(db *d, int64_t id, const trig_write *w, int64_t now)
     return HAIL_OK;
 }
 
+/* Runs one DELETE of the rows of trigger id. */
+static hail_err del(db *d, db_st *st, int64_t id)
+{
+    if (!st)
+        return db_fail(d, "triggers: delete");
+    db_bind_i64(st, 1, id);
+    return db_step_done(d, st, "triggers: delete");
+}
+
 hail_err trig_db_delete(db *d, int64_t id)
 {
-    static const char *const sql[] = {
-        "DELETE FROM webhook_deliveries WHERE trigger_id = $1",
-        "DELETE FROM trigger_fires WHERE trigger_id = $1",
-        "DELETE FROM triggers WHERE id = $1",
-    };
     hail_err e = db_begin(d);
-    for (size_t i = 0; !e && i < sizeof sql / sizeof *sql; i++) {
-        db_st *st = db_stmt(d, sql[i]);
-        if (!st) {
-            e = db_fail(d, "triggers: delete");
-            break;
-        }
-        db_bind_i64(st, 1, id);
-        e = db_step_done(d, st, "triggers: delete");
-        if (!e && i == 2 && !db_changes(d))
-            e = no_trigger(id);
-    }
+    if (e)
+        return e;
+    if (!(e = del(d, db_stmt(d, "DELETE FROM webhook_deliveries WHERE trigger_id = $1"), id)) &&
+        !(e = del(d, db_stmt(d, "DELETE FROM trigger_fires WHERE trigger_id = $1"), id)) &&
+        !(e = del(d, db_stmt(d, "DELETE FROM triggers WHERE id = $1"), id)) && !db_changes(d))
+        e = no_trigger(id);
     if (e) {
         db_rollback(d);
         return e;
@@ -257,8 +256,9 @@ static hail_err read_row(db_st *st, trig_row *r)
 
 hail_err trig_db_row(db *d, int64_t id, trig_row *out)
 {
-    db_st *st = db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled, start_id"
-                           " FROM triggers WHERE id = $1");
+    db_st *st =
+        db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled, start_id"
+                   " FROM triggers WHERE id = $1");
     if (!st)
         return db_fail(d, "triggers: row");
     db_bind_i64(st, 1, id);
@@ -274,8 +274,9 @@ hail_err trig_db_enabled(db *d, trig_row **rows, size_t *n)
 {
     *rows = NULL;
     *n = 0;
-    db_st *st = db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled, start_id"
-                           " FROM triggers WHERE enabled = 1 ORDER BY id");
+    db_st *st =
+        db_stmt(d, "SELECT id, filter_id, created_by, name, action, config, enabled, start_id"
+                   " FROM triggers WHERE enabled = 1 ORDER BY id");
     if (!st)
         return db_fail(d, "triggers: enabled");
     size_t cap = 0;
@@ -357,15 +358,15 @@ hail_err trig_db_fire(db *d, int64_t trigger_id, int64_t activity_id, int64_t no
 hail_err trig_db_fire_outcome(db *d, int64_t trigger_id, int64_t activity_id, const char *outcome,
                               int64_t effect_id)
 {
-    db_st *st = db_stmt(d, "UPDATE trigger_fires SET outcome = $3,"
-                           " effect_id = CASE WHEN CAST($4 AS BIGINT) = 0 THEN NULL ELSE $4 END"
-                           " WHERE trigger_id = $1 AND activity_id = $2");
+    db_st *st = db_stmt(d, "UPDATE trigger_fires SET outcome = $1,"
+                           " effect_id = CASE WHEN CAST($2 AS BIGINT) = 0 THEN NULL ELSE $2 END"
+                           " WHERE trigger_id = $3 AND activity_id = $4");
     if (!st)
         return db_fail(d, "triggers: fire outcome");
-    db_bind_i64(st, 1, trigger_id);
-    db_bind_i64(st, 2, activity_id);
-    db_bind_text(st, 3, outcome, -1);
-    db_bind_i64(st, 4, effect_id);
+    db_bind_text(st, 1, outcome, -1);
+    db_bind_i64(st, 2, effect_id);
+    db_bind_i64(st, 3, trigger_id);
+    db_bind_i64(st, 4, activity_id);
     return db_step_done(d, st, "triggers: fire outcome");
 }
 
@@ -497,25 +498,26 @@ hail_err wh_db_attempt(db *d, int64_t id, const char *owner, const char *status,
                        long http_status, const char *error, int64_t next_at, int64_t now, int *done)
 {
     *done = 0;
-    db_st *st = db_stmt(d, "UPDATE webhook_deliveries SET status = $3, attempts = $4,"
-                           " last_status = CASE WHEN CAST($5 AS INTEGER) = 0 THEN NULL ELSE $5 END,"
-                           " last_error = $6, next_at = $7,"
-                           " delivered_at = CASE WHEN $3 = 'delivered' THEN $8 ELSE NULL END,"
-                           " lease_owner = NULL, lease_until = NULL"
-                           " WHERE id = $1 AND lease_owner = $2");
+    db_st *st = db_stmt(
+        d, "UPDATE webhook_deliveries SET status = $1, attempts = $2,"
+           " last_status = CASE WHEN CAST($3 AS INTEGER) = 0 THEN NULL ELSE $3 END,"
+           " last_error = $4, next_at = $5,"
+           " delivered_at = CASE WHEN $1 = 'delivered' THEN CAST($6 AS BIGINT) ELSE NULL END,"
+           " lease_owner = NULL, lease_until = NULL"
+           " WHERE id = $7 AND lease_owner = $8");
     if (!st)
         return db_fail(d, "webhooks: attempt");
-    db_bind_i64(st, 1, id);
-    db_bind_text(st, 2, owner, -1);
-    db_bind_text(st, 3, status, -1);
-    db_bind_i64(st, 4, attempts);
-    db_bind_i64(st, 5, http_status);
+    db_bind_text(st, 1, status, -1);
+    db_bind_i64(st, 2, attempts);
+    db_bind_i64(st, 3, http_status);
     if (error)
-        db_bind_text(st, 6, error, -1);
+        db_bind_text(st, 4, error, -1);
     else
-        db_bind_null(st, 6);
-    db_bind_i64(st, 7, next_at);
-    db_bind_i64(st, 8, now);
+        db_bind_null(st, 4);
+    db_bind_i64(st, 5, next_at);
+    db_bind_i64(st, 6, now);
+    db_bind_i64(st, 7, id);
+    db_bind_text(st, 8, owner, -1);
     hail_err e = db_step_done(d, st, "webhooks: attempt");
     if (!e)
         *done = db_changes(d) == 1;

@@ -45,7 +45,7 @@ static hail_err filter_matches_person(db *d, const json_t *def, int64_t person, 
 #define RETRY_US     (INT64_C(5) * 1000000)
 /* A batch's transaction stops taking activities after this long (SQLite's
  * one writer waits meanwhile); the cursor moves to the last one done. */
-#define HOLD_US (INT64_C(50) * 1000)
+#define HOLD_US     (INT64_C(50) * 1000)
 #define OUTCOME_MAX 500
 
 /* An enabled trigger with its filter, for one batch. */
@@ -114,8 +114,8 @@ static int mentions(const json_t *types, const char *type)
 }
 
 /* The webhook's body: {"trigger":{"id","name"},"activity":FeedEvent,"person","fired_at"}. */
-static hail_err webhook(db *d, const trig_eval *t, const feed_row *r, int64_t now,
-                        char *outcome, size_t on)
+static hail_err webhook(db *d, const trig_eval *t, const feed_row *r, int64_t now, char *outcome,
+                        size_t on)
 {
     char iso[TIME_ISO_LEN];
     time_format_iso(now, iso);
@@ -192,8 +192,8 @@ static hail_err create_task(db *d, const trig_eval *t, const feed_row *r, int64_
         .person_id = r->person_id,
         .assignee_id = assignee,
         .created_by = t->row.created_by,
-        .due_at = now + json_integer_value(json_object_get(c, "due_in_hours")) * INT64_C(3600) *
-                            1000000,
+        .due_at =
+            now + json_integer_value(json_object_get(c, "due_in_hours")) * INT64_C(3600) * 1000000,
     };
     if (!tn.name) {
         snprintf(outcome, on, "refused: the trigger has no task_name");

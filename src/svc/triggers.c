@@ -141,8 +141,8 @@ hail_err trig_check_config(const char *action, const json_t *config, int create)
     if ((r = str_member(config, "task_type", &s)) < 0 ||
         (r && strcmp(s, "call") && strcmp(s, "linkedin") && strcmp(s, "custom")))
         return bad("config.task_type must be one of call, linkedin, custom%s", "");
-    if ((r = str_member(config, "task_details", &s)) < 0 || (r && chars(s) > 5000))
-        return bad("config.task_details must be a string of at most 5000 characters%s", "");
+    if ((r = str_member(config, "task_details", &s)) < 0 || (r && chars(s) > 1000))
+        return bad("config.task_details must be a string of at most 1000 characters%s", "");
     if ((r = str_member(config, "task_priority", &s)) < 0 ||
         (r && strcmp(s, "normal") && strcmp(s, "high")))
         return bad("config.task_priority must be one of normal, high%s", "");

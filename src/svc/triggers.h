@@ -13,7 +13,7 @@
  *   add_to_campaign  {"campaign_id"}: the person joins as if the trigger's
  *                    creator added them (refusals recorded as the outcome).
  *   create_task      {"task_name", "task_type" (call | linkedin | custom,
- *                    default custom), "task_details", "task_priority"
+ *                    default custom), "task_details" (at most 1000 characters), "task_priority"
  *                    (normal | high), "due_in_hours" (0 to 8760, default 0),
  *                    "assignee_id" (default: the trigger's creator)}.
  *

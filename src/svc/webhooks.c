@@ -15,9 +15,9 @@
 #include "store/triggers.h"
 #include "svc/triggers.h"
 
-#define POLL_US      (INT64_C(500) * 1000)
-#define ERROR_MAX    500
-#define RETRY_DB_US  (INT64_C(5) * 1000000)
+#define POLL_US     (INT64_C(500) * 1000)
+#define ERROR_MAX   500
+#define RETRY_DB_US (INT64_C(5) * 1000000)
 
 static struct {
     pthread_t thread;
@@ -109,8 +109,7 @@ static hail_err deliver(db *d, ob_client *c, const char *owner, int64_t id)
             char sig[TRIG_SIGNATURE_SIZE];
             if (secret)
                 trig_sign(secret, strlen(secret), w.body, strlen(w.body), sig);
-            post(c, url, w.body, secret ? sig : NULL, w.id, w.trigger_id, &status, err,
-                 sizeof err);
+            post(c, url, w.body, secret ? sig : NULL, w.id, w.trigger_id, &status, err, sizeof err);
         }
     }
     seal_free(secret);
@@ -122,8 +121,7 @@ static hail_err deliver(db *d, ob_client *c, const char *owner, int64_t id)
         int64_t next =
             !ok && !give_up ? now + trig_wh_backoff_us(attempts, randombytes_random()) : now;
         int done;
-        e = wh_db_attempt(d, w.id, owner, st, attempts, status, ok ? NULL : err, next, now,
-                          &done);
+        e = wh_db_attempt(d, w.id, owner, st, attempts, status, ok ? NULL : err, next, now, &done);
         if (!e && !ok)
             log_warn("webhook delivery %lld (trigger %lld), attempt %d: %s%s", (long long)w.id,
                      (long long)w.trigger_id, attempts, err,
