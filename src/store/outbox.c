@@ -326,7 +326,7 @@ static hail_err cursor_move(db *d, const char *consumer, feed_pos to, int64_t se
 static hail_err result_record(db *d, const char *consumer, const outbox_result *r, int64_t now)
 {
     db_st *st;
-    if (r->reason) {
+    if (r->reason && !r->pass) {
         size_t len = strlen(r->reason);
         if (len > REASON_MAX) {
             len = REASON_MAX;
@@ -366,9 +366,10 @@ hail_err outbox_batch_finish(db *d, const char *consumer, int64_t batch_id, feed
     hail_err e = db_begin(d);
     if (e)
         return e;
-    int64_t now = time_now_us(), skipped = 0;
+    int64_t now = time_now_us(), skipped = 0, passed = 0;
     for (size_t i = 0; i < n && !e; i++) {
-        skipped += res[i].reason != NULL;
+        skipped += res[i].reason != NULL && !res[i].pass;
+        passed += res[i].pass;
         e = result_record(d, consumer, &res[i], now);
     }
     if (!e && batch_id) {
@@ -381,12 +382,21 @@ hail_err outbox_batch_finish(db *d, const char *consumer, int64_t batch_id, feed
         }
     }
     if (!e)
-        e = cursor_move(d, consumer, end, (int64_t)n - skipped, skipped, calls, 1);
+        e = cursor_move(d, consumer, end, (int64_t)n - skipped - passed, skipped, calls, 1);
     if (!e)
         e = db_commit(d);
     if (e)
         db_rollback(d);
     return e;
+}
+
+hail_err outbox_batch_abandon(db *d, int64_t batch_id)
+{
+    db_st *st = db_stmt(d, "DELETE FROM outbox_batches WHERE id = $1");
+    if (!st)
+        return db_fail(d, "ending a batch in flight");
+    db_bind_i64(st, 1, batch_id);
+    return db_step_done(d, st, "ending a batch in flight");
 }
 
 void outbox_batches_free(outbox_batch *b, size_t n)

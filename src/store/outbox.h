@@ -61,6 +61,7 @@ hail_err outbox_batch_begin(db *d, const char *consumer, const int64_t *activity
 typedef struct outbox_result {
     int64_t activity_id;
     const char *reason; /* why it was skipped (recorded as is, cut to 1000 bytes) */
+    int pass;           /* not for this destination: done, neither sent nor skipped */
 } outbox_result;
 
 /* In one transaction: the skips recorded (a delivered record's old skip
@@ -70,6 +71,10 @@ typedef struct outbox_result {
  * (a consumer whose calls are idempotent; end given directly). */
 hail_err outbox_batch_finish(db *d, const char *consumer, int64_t batch_id, feed_pos end,
                              const outbox_result *res, size_t n, int64_t calls);
+
+/* Deletes an in-flight batch that certainly did not arrive (the destination
+ * refused the whole call): its rows are read again after the cursor. */
+hail_err outbox_batch_abandon(db *d, int64_t batch_id);
 
 /* A batch left in flight by a crash. */
 typedef struct outbox_batch {
