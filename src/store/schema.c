@@ -656,7 +656,7 @@ static const char *const migrations[] = {
      * channel password (mail/seal.h), never in config. A firing is one row
      * of trigger_fires, unique per (trigger, activity), written in the
      * transaction that moves the "triggers" cursor, for activities after
- * start_id (the log's last id when the trigger was made); effect_id is the
+     * start_id (the log's last id when the trigger was made); effect_id is the
      * activity the action itself recorded (an Add to Sales Campaign), which
      * no trigger evaluates (triggers never chain). Webhook deliveries are an
      * outbox of their own, claimed by row leases, due ones by next_at. */

@@ -126,7 +126,7 @@ function useLog(path) {
   return { ...page, cursor, setCursor };
 }
 
-function TriggerLog({ trigger }) {
+function TriggerLog({ trigger, onRefresh }) {
   const deliveries = useLog(`/api/v1/triggers/${trigger.id}/deliveries`);
   const fires = useLog(`/api/v1/triggers/${trigger.id}/fires`);
   const when = (iso) => (iso ? html`<time datetime=${iso}>${new Date(iso).toLocaleString()}</time>` : '—');
@@ -145,7 +145,7 @@ function TriggerLog({ trigger }) {
         <button type="button" disabled=${!log.cursor} onClick=${() => log.setCursor(null)}>Newest</button>
         <button type="button" disabled=${!log.data.next_cursor}
           onClick=${() => log.setCursor(log.data.next_cursor)}>Older</button>
-        <button type="button" onClick=${log.reload}>Refresh</button>
+        <button type="button" onClick=${() => { log.reload(); onRefresh(); }}>Refresh</button>
       </div>
     </div>`;
   }
@@ -248,7 +248,7 @@ export function Triggers({ nav }) {
             <td data-label="Fired">${t.fires} ${t.fires === 1 ? 'time' : 'times'}</td>
             <td data-label="Actions">
               <button type="button" class="admin-small" aria-pressed=${chosen && chosen.id === t.id ? 'true' : 'false'}
-                aria-label=${`Show the activity of ${t.name}`} onClick=${() => setChosen(t)}>${t.action === 'webhook' ? 'Delivery log' : 'Firings'}</button>
+                aria-label=${`Show the activity of ${t.name}`} onClick=${() => { setChosen(t); list.reload(); }}>${t.action === 'webhook' ? 'Delivery log' : 'Firings'}</button>
               <button type="button" class="admin-small" disabled=${busy === t.id}
                 aria-label=${`${t.enabled ? 'Disable' : 'Enable'} ${t.name}`} onClick=${() => toggle(t)}>${t.enabled ? 'Disable' : 'Enable'}</button>
               <button type="button" class="admin-small" disabled=${busy === t.id}
@@ -265,7 +265,7 @@ export function Triggers({ nav }) {
     <p role="status" class="admin-notice">${notice}</p>
     ${failure ? html`<p role="alert" class="admin-error">${failure}</p>` : null}
     ${body}
-    ${chosen ? html`<${TriggerLog} key=${chosen.id} trigger=${chosen} />` : null}
+    ${chosen ? html`<${TriggerLog} key=${chosen.id} trigger=${chosen} onRefresh=${list.reload} />` : null}
     <${TriggerForm} filters=${filters} campaigns=${campaigns}
       onSaved=${(t) => { setNotice(`${t.name} is saved: it fires on the next matching activity.`); list.reload(); }} />
     ${deleting ? html`<${ConfirmDialog} title=${`Delete ${deleting.name}?`} confirmLabel="Delete trigger"
