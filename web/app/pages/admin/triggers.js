@@ -47,8 +47,9 @@ function Choice({ label, what, list, value, onChange, error, inputRef }) {
     inputRef=${inputRef} onInput=${(e) => onChange(e.currentTarget.value)} />`;
 }
 
-function TriggerForm({ filters, campaigns, onSaved }) {
-  const [f, setF] = useState(emptyTriggerForm());
+function TriggerForm({ filters, campaigns, onSaved, filterId = null, H = 'h2' }) {
+  const blank = () => ({ ...emptyTriggerForm(), filterId: filterId ? String(filterId) : '' });
+  const [f, setF] = useState(blank);
   const [errors, setErrors] = useState({});
   const [failure, setFailure] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -69,7 +70,7 @@ function TriggerForm({ filters, campaigns, onSaved }) {
     setBusy(true);
     try {
       const t = await api('POST', '/api/v1/triggers', { body: triggerBody(f) });
-      setF(emptyTriggerForm());
+      setF(blank());
       onSaved(t);
       if (refs.name.current) refs.name.current.focus();
     } catch (err) {
@@ -104,11 +105,11 @@ function TriggerForm({ filters, campaigns, onSaved }) {
   }
 
   return html`<form class="admin-form" onSubmit=${submit} noValidate aria-labelledby="new-trigger">
-    <h2 id="new-trigger">New trigger</h2>
+    <${H} id="new-trigger">New trigger</${H}>
     <${Field} label="Trigger name" value=${f.name} error=${errors.name} inputRef=${refs.name}
       maxLength=${400} autocomplete="off" onInput=${onInput('name')} />
-    <${Choice} label="Saved filter" what="saved filter" list=${filters} value=${f.filterId}
-      onChange=${set('filterId')} error=${errors.filterId} inputRef=${refs.filterId} />
+    ${filterId ? null : html`<${Choice} label="Saved filter" what="saved filter" list=${filters} value=${f.filterId}
+      onChange=${set('filterId')} error=${errors.filterId} inputRef=${refs.filterId} />`}
     <${Select} label="Action" value=${f.action} onChange=${set('action')} options=${ACTIONS} />
     ${fields}
     <div class="admin-field">
@@ -126,7 +127,7 @@ function useLog(path) {
   return { ...page, cursor, setCursor };
 }
 
-function TriggerLog({ trigger, onRefresh }) {
+function TriggerLog({ trigger, onRefresh, H = 'h2', H2 = 'h3' }) {
   const deliveries = useLog(`/api/v1/triggers/${trigger.id}/deliveries`);
   const fires = useLog(`/api/v1/triggers/${trigger.id}/fires`);
   const when = (iso) => (iso ? html`<time datetime=${iso}>${new Date(iso).toLocaleString()}</time>` : '—');
@@ -151,9 +152,9 @@ function TriggerLog({ trigger, onRefresh }) {
   }
 
   return html`<section aria-labelledby="trigger-log">
-    <h2 id="trigger-log">${trigger.name}: activity</h2>
+    <${H} id="trigger-log">${trigger.name}: activity</${H}>
     ${trigger.action === 'webhook' ? html`
-      <h3>Webhook deliveries</h3>
+      <${H2}>Webhook deliveries</${H2}>
       <p class="admin-muted">Failed attempts are retried with growing waits, 8 attempts at most. A receiver may get a delivery twice after a crash: the X-Hail-Delivery header tells them apart.</p>
       ${table(deliveries, `Webhook deliveries of ${trigger.name}`, 'No deliveries yet.',
         ['Delivery', 'Activity', 'State', 'Next attempt', 'Created'],
@@ -164,7 +165,7 @@ function TriggerLog({ trigger, onRefresh }) {
           <td data-label="Next attempt">${when(d.next_at)}</td>
           <td data-label="Created">${when(d.created_at)}</td>
         </tr>`)}` : null}
-    <h3>Firings</h3>
+    <${H2}>Firings</${H2}>
     ${table(fires, `Firings of ${trigger.name}`, 'It has not fired yet.',
       ['Activity', 'Person', 'Type', 'Outcome', 'Fired'],
       (x) => html`<tr key=${x.activity_id}>
@@ -177,9 +178,14 @@ function TriggerLog({ trigger, onRefresh }) {
   </section>`;
 }
 
-export function Triggers({ nav }) {
+// The list, the chosen trigger's log and the form; with filterId, only that
+// saved filter's triggers (the Filters & Triggers page), headings one level down.
+export function TriggersBody({ filterId = null, nested = false }) {
+  const H = nested ? 'h3' : 'h2';
+  const H2 = nested ? 'h4' : 'h3';
   const list = useLoad((signal) => api('GET', '/api/v1/triggers', { query: { limit: 200 }, signal }), []);
-  const filters = useLoad((signal) => api('GET', '/api/v1/filters', { query: { limit: 200 }, signal }), []);
+  const filters = useLoad((signal) => (filterId ? Promise.resolve(null)
+    : api('GET', '/api/v1/filters', { query: { limit: 200 }, signal })), [filterId]);
   const campaigns = useLoad((signal) => api('GET', '/api/v1/campaigns', { query: { limit: 200 }, signal }), []);
   const [chosen, setChosen] = useState(null);
   const [notice, setNotice] = useState('');
@@ -189,7 +195,6 @@ export function Triggers({ nav }) {
   const [deleteError, setDeleteError] = useState(null);
 
   if (isForbidden(list.error)) return html`<${AdminsOnly} error=${list.error} />`;
-
   const campaignName = (id) => {
     const c = campaigns.data && campaigns.data.data.find((x) => x.id === id);
     return c ? c.name : null;
@@ -227,11 +232,11 @@ export function Triggers({ nav }) {
     }
   }
 
-  const rows = list.data ? list.data.data : null;
+  const rows = list.data ? list.data.data.filter((t) => !filterId || t.filter_id === Number(filterId)) : null;
   let body;
   if (list.error && !rows) body = html`<${ErrorState} error=${list.error} onRetry=${list.reload} />`;
   else if (!rows) body = html`<${Loading} label="Loading the triggers…" />`;
-  else if (!rows.length) body = html`<${Empty}>No triggers yet. Add one below.<//>`;
+  else if (!rows.length) body = html`<${Empty}>${filterId ? 'No triggers on this filter yet. Add one below.' : 'No triggers yet. Add one below.'}<//>`;
   else
     body = html`<div class="admin-table-wrap">
       <table aria-label="Triggers" class="admin-table admin-stack" aria-busy=${list.loading ? 'true' : 'false'}>
@@ -259,18 +264,24 @@ export function Triggers({ nav }) {
       </table>
     </div>`;
 
-  return html`<${Page} title="Triggers">
-    ${nav}
-    <p class="admin-muted">A trigger acts once for each new activity after which the person matches a saved filter: it calls a webhook, adds the person to a campaign, or creates a task. What a trigger's own action records (an add to a campaign) fires no trigger.</p>
+  return html`
+    <p class="admin-muted">A trigger acts once for each new activity after which the person matches ${filterId ? 'this' : 'a'} saved filter: it calls a webhook, adds the person to a campaign, or creates a task. What a trigger's own action records (an add to a campaign) fires no trigger.</p>
     <p role="status" class="admin-notice">${notice}</p>
     ${failure ? html`<p role="alert" class="admin-error">${failure}</p>` : null}
     ${body}
-    ${chosen ? html`<${TriggerLog} key=${chosen.id} trigger=${chosen} onRefresh=${list.reload} />` : null}
-    <${TriggerForm} filters=${filters} campaigns=${campaigns}
+    ${chosen ? html`<${TriggerLog} key=${chosen.id} trigger=${chosen} onRefresh=${list.reload} H=${H} H2=${H2} />` : null}
+    <${TriggerForm} filters=${filters} campaigns=${campaigns} filterId=${filterId} H=${H}
       onSaved=${(t) => { setNotice(`${t.name} is saved: it fires on the next matching activity.`); list.reload(); }} />
     ${deleting ? html`<${ConfirmDialog} title=${`Delete ${deleting.name}?`} confirmLabel="Delete trigger"
-      busy=${busy === deleting.id} error=${deleteError ? `Could not delete ${deleting.name}: ${deleteError.message}` : null} onConfirm=${remove} onCancel=${() => setDeleting(null)}>
+      busy=${busy === deleting.id} error=${deleteError ? `Could not delete ${deleting.name}: ${deleteError.message}` : null}
+      onConfirm=${remove} onCancel=${() => setDeleting(null)}>
       Its firings and its webhook delivery log go with it; deliveries still waiting are not sent.
-    <//>` : null}
+    <//>` : null}`;
+}
+
+export function Triggers({ nav }) {
+  return html`<${Page} title="Triggers">
+    ${nav}
+    <${TriggersBody} />
   <//>`;
 }
