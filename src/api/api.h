@@ -373,5 +373,17 @@ void api_triggers_delete(http_req *r);
 void api_triggers_fires(http_req *r);
 void api_triggers_deliveries(http_req *r);
 /* ---- end triggers ---- */
+/* ---- issue 11, F: saved filters (api/filters.c) ---- */
+extern const api_member api_filters_create_body[];
+extern const api_member api_filters_update_body[];
+extern const api_member api_filters_preview_body[];
+void api_filters_list(http_req *r);
+void api_filters_create(http_req *r);
+void api_filters_get(http_req *r);
+void api_filters_update(http_req *r);
+void api_filters_delete(http_req *r);
+void api_filters_people(http_req *r);
+void api_filters_preview(http_req *r);
+/* ---- end saved filters ---- */
 
 #endif

@@ -319,6 +319,20 @@ static const route routes[] = {
     {"GET", "/api/v1/triggers/{id}/deliveries", AUTH_ADMIN, 0, api_triggers_deliveries,
      "a trigger's webhook delivery log, newest first", NULL},
     /* end triggers */
+    /* issue 11, F: saved filters (api/filters.c) */
+    {"GET", "/api/v1/filters", AUTH_USER, 0, api_filters_list,
+     "the saved filters the caller may read", NULL},
+    {"POST", "/api/v1/filters", AUTH_USER, 65536, api_filters_create, "save a filter", NULL},
+    {"POST", "/api/v1/filters/preview", AUTH_USER, 65536, api_filters_preview,
+     "the first page of a definition's people, and how many", NULL},
+    {"GET", "/api/v1/filters/{id}", AUTH_USER, 0, api_filters_get, "a saved filter", NULL},
+    {"PUT", "/api/v1/filters/{id}", AUTH_USER, 65536, api_filters_update, "change a saved filter",
+     NULL},
+    {"DELETE", "/api/v1/filters/{id}", AUTH_USER, 0, api_filters_delete, "delete a saved filter",
+     NULL},
+    {"GET", "/api/v1/filters/{id}/people", AUTH_USER, 0, api_filters_people,
+     "a page of the people a saved filter matches", NULL},
+    /* end saved filters */
 
     {NULL, NULL, AUTH_ANON, 0, NULL, NULL, NULL},
 };
@@ -396,6 +410,11 @@ const api_member *api_route_body(const route *r)
         {api_triggers_create, api_triggers_create_body},
         {api_triggers_update, api_triggers_update_body},
         /* end triggers */
+        /* issue 11, F: saved filters (api/filters.c) */
+        {api_filters_create, api_filters_create_body},
+        {api_filters_update, api_filters_update_body},
+        {api_filters_preview, api_filters_preview_body},
+        /* end saved filters */
     };
     for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++)
         if (bodies[i].fn == r->fn)

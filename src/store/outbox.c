@@ -168,6 +168,52 @@ hail_err outbox_cursor(db *d, const char *consumer, feed_pos *out)
     return rc == DB_ROW ? HAIL_OK : cursor_ensure(d, consumer);
 }
 
+/* Appends up to limit final rows after `after`; *end the last one's position
+ * (unchanged when none). */
+static hail_err log_after(db *d, feed_pos after, int limit, outbox_row **rows, size_t *n,
+                          size_t *cap, feed_pos *end)
+{
+    db_st *st = db_stmt(d, DB_SQL(d,
+                                  "SELECT " OB_COLS OB_XACT_SQLITE OB_FROM
+                                  " WHERE a.id > $1 ORDER BY a.id LIMIT $2",
+                                  "SELECT " OB_COLS OB_XACT_PG OB_FROM
+                                  " WHERE (a.xact, a.id) > (CAST($1 AS xid8), $2)"
+                                  " AND a.xact < pg_snapshot_xmin(pg_current_snapshot())"
+                                  " ORDER BY a.xact, a.id LIMIT $3"));
+    if (!st)
+        return db_fail(d, "reading an outbox");
+    if (db_engine_of(d) == DB_POSTGRES) {
+        db_bind_i64(st, 1, after.xact);
+        db_bind_i64(st, 2, after.id);
+        db_bind_i64(st, 3, limit);
+    } else {
+        db_bind_i64(st, 1, after.id);
+        db_bind_i64(st, 2, limit);
+    }
+    size_t first = *n;
+    hail_err e = rows_append(d, st, 0, rows, n, cap, "reading an outbox");
+    if (!e && *n > first)
+        *end = (*rows)[*n - 1].pos;
+    return e;
+}
+
+hail_err outbox_read_after(db *d, feed_pos after, int limit, outbox_row **rows, size_t *n,
+                           feed_pos *end)
+{
+    *rows = NULL;
+    *n = 0;
+    *end = after;
+    size_t cap = 0;
+    hail_err e = limit > 0 ? log_after(d, after, limit, rows, n, &cap, end) : HAIL_OK;
+    if (e) {
+        outbox_rows_free(*rows, *n);
+        free(*rows);
+        *rows = NULL;
+        *n = 0;
+    }
+    return e;
+}
+
 hail_err outbox_read(db *d, const char *consumer, int limit, outbox_row **rows, size_t *n,
                      feed_pos *end)
 {
@@ -200,31 +246,8 @@ hail_err outbox_read(db *d, const char *consumer, int limit, outbox_row **rows, 
         return HAIL_OK;
 
     /* then the log after the cursor, in commit order (store/feed.h) */
-    st = db_stmt(d, DB_SQL(d,
-                           "SELECT " OB_COLS OB_XACT_SQLITE OB_FROM
-                           " WHERE a.id > $1 ORDER BY a.id LIMIT $2",
-                           "SELECT " OB_COLS OB_XACT_PG OB_FROM
-                           " WHERE (a.xact, a.id) > (CAST($1 AS xid8), $2)"
-                           " AND a.xact < pg_snapshot_xmin(pg_current_snapshot())"
-                           " ORDER BY a.xact, a.id LIMIT $3"));
-    if (!st) {
-        e = db_fail(d, "reading an outbox");
+    if ((e = log_after(d, at, limit - (int)*n, rows, n, &cap, end)))
         goto fail;
-    }
-    int64_t left = limit - (int64_t)*n;
-    if (db_engine_of(d) == DB_POSTGRES) {
-        db_bind_i64(st, 1, at.xact);
-        db_bind_i64(st, 2, at.id);
-        db_bind_i64(st, 3, left);
-    } else {
-        db_bind_i64(st, 1, at.id);
-        db_bind_i64(st, 2, left);
-    }
-    size_t first = *n;
-    if ((e = rows_append(d, st, 0, rows, n, &cap, "reading an outbox")))
-        goto fail;
-    if (*n > first)
-        *end = (*rows)[*n - 1].pos;
     return HAIL_OK;
 fail:
     outbox_rows_free(*rows, *n);
@@ -342,6 +365,8 @@ static hail_err result_record(db *d, const char *consumer, const outbox_result *
         db_bind_i64(st, 2, r->activity_id);
         db_bind_text(st, 3, r->reason, (int)len);
         db_bind_i64(st, 4, now);
+    } else if (!r->retry) {
+        return HAIL_OK; /* first read after the cursor: no skip or re-queue to clear */
     } else {
         st = db_stmt(d, "DELETE FROM outbox_skips WHERE consumer = $1 AND activity_id = $2");
         if (!st)
@@ -350,7 +375,7 @@ static hail_err result_record(db *d, const char *consumer, const outbox_result *
         db_bind_i64(st, 2, r->activity_id);
     }
     hail_err e = db_step_done(d, st, "recording an outbox result");
-    if (e)
+    if (e || !r->retry)
         return e;
     st = db_stmt(d, "DELETE FROM outbox_retry WHERE consumer = $1 AND activity_id = $2");
     if (!st)

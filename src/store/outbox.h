@@ -52,6 +52,12 @@ hail_err outbox_cursor(db *d, const char *consumer, feed_pos *out);
 hail_err outbox_read(db *d, const char *consumer, int limit, outbox_row **rows, size_t *n,
                      feed_pos *end);
 
+/* Up to limit final rows after position `after` in commit order (no
+ * re-queued ones): for a consumer that has batches in flight beyond its
+ * cursor. *end as outbox_read's (after when none). */
+hail_err outbox_read_after(db *d, feed_pos after, int limit, outbox_row **rows, size_t *n,
+                           feed_pos *end);
+
 /* Commits "these activities are being sent, and the cursor will be at end":
  * the in-flight batch. */
 hail_err outbox_batch_begin(db *d, const char *consumer, const int64_t *activity_ids, size_t n,
@@ -62,6 +68,8 @@ typedef struct outbox_result {
     int64_t activity_id;
     const char *reason; /* why it was skipped (recorded as is, cut to 1000 bytes) */
     int pass;           /* not for this destination: done, neither sent nor skipped */
+    int retry;          /* the row was re-queued or skipped before (outbox_row.retry, or a
+                           reconcile): its old rows go; 0 spares two deletes per record */
 } outbox_result;
 
 /* In one transaction: the skips recorded (a delivered record's old skip

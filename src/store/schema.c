@@ -699,6 +699,26 @@ static const char *const migrations[] = {
     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE status = 'pending';"
     "CREATE INDEX webhook_deliveries_trigger ON webhook_deliveries(trigger_id, id);"
     /* -- end 9 T -- */
+    /* -- 9 F: filters (docs/outbox.md "Filters and triggers") -- */
+    /* 9: a saved filter over people by activity (store/filters.h): its
+     * definition is JSON text, checked by filter_check. shared: every user
+     * may read and use it (its people are still only the ones the user
+     * sees); otherwise its owner and those who cover the owner.
+     * activities_template serves "did type T with template X since t" as one
+     * range read, the driver of a filter's page when a condition names a
+     * template. */
+    "CREATE TABLE filters ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  shared INTEGER NOT NULL DEFAULT 0,"
+    "  definition TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX filters_owner ON filters(owner_id, id);"
+    "CREATE INDEX activities_template ON activities(type, template_id, occurred_at)"
+    "  WHERE template_id IS NOT NULL;"
+    /* -- end 9 F -- */
     ,
 };
 

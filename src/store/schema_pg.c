@@ -686,6 +686,18 @@ static const char *const migrations[] = {
     "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE status = 'pending';"
     "CREATE INDEX webhook_deliveries_trigger ON webhook_deliveries(trigger_id, id);"
     /* -- end 9 T -- */
+    /* -- 9 F: filters: as in schema.c -- */
+    "CREATE TABLE filters (" ID ","
+    "  name " T " NOT NULL,"
+    "  owner_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+    "  shared BIGINT NOT NULL DEFAULT 0,"
+    "  definition " T " NOT NULL,"
+    "  created_at BIGINT NOT NULL,"
+    "  updated_at BIGINT NOT NULL);"
+    "CREATE INDEX filters_owner ON filters(owner_id, id);"
+    "CREATE INDEX activities_template ON activities(type, template_id, occurred_at)"
+    "  WHERE template_id IS NOT NULL;"
+    /* -- end 9 F -- */
     ,
 };
 

@@ -106,6 +106,7 @@ hail_err settings_load(hail_settings *s)
     s->marketo.poll_seconds = env("HAIL_MARKETO_POLL_SECONDS");
     s->marketo.sync_interval = env("HAIL_MARKETO_SYNC_INTERVAL");
     s->marketo.time_zone_field = env("HAIL_MARKETO_TIME_ZONE_FIELD");
+    s->marketo.calls_per_20s = env("HAIL_MARKETO_CALLS_PER_20S");
     if ((v = env("HAIL_LISTEN")))
         s->listen = v;
     s->web_root = env("HAIL_WEB_ROOT");

@@ -35,6 +35,7 @@ typedef struct hail_settings {
         const char *url, *client_id, *client_secret, *smart_list_id, *since, *poll_seconds,
             *sync_interval;
         const char *time_zone_field; /* HAIL_MARKETO_TIME_ZONE_FIELD */
+        const char *calls_per_20s;   /* HAIL_MARKETO_CALLS_PER_20S */
     } marketo;
 
     /* sales email */

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "store/feed.h"
+#include "store/filters.h"
 #include "store/lease.h"
 #include "store/outbox.h"
 #include "store/triggers.h"
@@ -15,30 +16,6 @@
 #include "svc/campaigns.h"
 #include "svc/tasks.h"
 #include "svc/triggers.h"
-
-#if __has_include("store/filters.h")
-#include "store/filters.h"
-#else
-/* TEMPORARY until saved filters (branch i11-filters) are merged: every id
- * is a filter that matches everybody. */
-static hail_err filter_get(db *d, int64_t id, json_t **out)
-{
-    (void)d;
-    (void)id;
-    *out = json_pack("{s{}}", "definition");
-    return *out ? HAIL_OK : hail_errf(HAIL_ENOMEM, "out of memory");
-}
-static hail_err filter_matches_person(db *d, const json_t *def, int64_t person, int64_t now,
-                                      int *match)
-{
-    (void)d;
-    (void)def;
-    (void)person;
-    (void)now;
-    *match = 1;
-    return HAIL_OK;
-}
-#endif
 
 #define LEASE_TTL_US (INT64_C(30) * 1000000)
 #define POLL_US      (INT64_C(500) * 1000)

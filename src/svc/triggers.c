@@ -7,6 +7,7 @@
 #include "core/timeutil.h"
 #include "mail/seal.h"
 #include "net/outbound.h"
+#include "store/filters.h"
 #include "store/triggers.h"
 #include "store/users.h"
 #include "svc/campaigns.h"
@@ -236,6 +237,17 @@ static hail_err check_refs(db *d, int64_t user_id, const char *action, const jso
     return HAIL_OK;
 }
 
+/* The saved filter filter_id exists (any filter: the trigger is an admin's). */
+static hail_err check_filter(db *d, int64_t filter_id)
+{
+    json_t *f = NULL;
+    hail_err e = filter_get(d, filter_id, &f);
+    json_decref(f);
+    if (e == HAIL_ENOTFOUND)
+        return hail_errf(HAIL_EINVAL, "filter_id: no filter with id %lld", (long long)filter_id);
+    return e;
+}
+
 /* The stored config (no secret) as JSON text, and the secret sealed. */
 static hail_err split_config(db *d, const json_t *config, char **text, unsigned char **sealed,
                              size_t *sealed_n, int *has_secret)
@@ -271,6 +283,8 @@ hail_err trig_create(db *d, int64_t user_id, const json_t *body, json_t **out)
     const char *action = json_string_value(json_object_get(body, "action"));
     const json_t *config = json_object_get(body, "config");
     hail_err e = trig_check_config(action, config, 1);
+    if (!e)
+        e = check_filter(d, json_integer_value(json_object_get(body, "filter_id")));
     if (!e)
         e = check_refs(d, user_id, action, config);
     if (e)
@@ -319,7 +333,9 @@ hail_err trig_update(db *d, int64_t id, const json_t *body, json_t **out)
     };
     char *text = NULL;
     unsigned char *sealed = NULL;
-    if (changed && !config)
+    if (w.filter_id && (e = check_filter(d, w.filter_id)))
+        ; /* e says which */
+    else if (changed && !config)
         e = hail_errf(HAIL_EINVAL, "config is required when the action changes (from %s to %s)",
                       old.action, action);
     else if (config) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/jsonw.h"
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "store/lease.h"
@@ -29,6 +30,7 @@
 #define TEXT_MAX        255 /* bytes of a string or link attribute (Marketo's field size) */
 #define RECON_LEADS     30  /* leadIds per activities.json call */
 #define RECON_SLACK_US  (INT64_C(300) * US_PER_SEC) /* clocks differ: read from before */
+#define PUMP_BATCHES    50 /* batches per step, between checks of the lease and the wait */
 
 /* ---- one record ---- */
 
@@ -46,8 +48,8 @@ static void snake(const char *api, char *out, size_t size)
     out[o] = '\0';
 }
 
-/* A string cut to TEXT_MAX bytes on a UTF-8 boundary. */
-static json_t *text_value(const char *s)
+/* Appends s as a JSON string cut to TEXT_MAX bytes on a UTF-8 boundary. */
+static hail_err put_text(buf *b, const char *s)
 {
     size_t len = strlen(s);
     if (len > TEXT_MAX) {
@@ -55,30 +57,48 @@ static json_t *text_value(const char *s)
         while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
             len--;
     }
-    return json_stringn(s, len);
+    return jsonw_str(b, s, len);
 }
 
-/* The attribute's value from v as the attribute's dataType wants it, or NULL
- * (left out) when v is null or not convertible. */
-static json_t *attr_value(const mkto_attr *a, json_t *v)
+/* Appends ,{"apiName":api,"value":…} with v as the attribute's dataType
+ * wants it; nothing when v is null, blank or not convertible. */
+static hail_err put_attr(buf *b, const mkto_attr *a, json_t *v, int *first)
 {
+    int kind; /* 0 none, 1 integer, 2 boolean, 3 text, 4 integer as text */
     if (!v || json_is_null(v))
-        return NULL;
-    if (!strcmp(a->data_type, "integer")) {
-        if (json_is_integer(v))
-            return json_integer(json_integer_value(v));
-        return NULL;
+        kind = 0;
+    else if (!strcmp(a->data_type, "integer"))
+        kind = json_is_integer(v) ? 1 : 0;
+    else if (!strcmp(a->data_type, "boolean"))
+        kind = json_is_boolean(v) ? 2 : 0;
+    else if (json_is_string(v))
+        kind = json_string_length(v) ? 3 : 0;
+    else
+        kind = json_is_integer(v) ? 4 : 0;
+    if (!kind)
+        return HAIL_OK;
+    hail_err e = buf_puts(b, *first ? "{\"apiName\":\"" : ",{\"apiName\":\"");
+    *first = 0;
+    if (!e)
+        e = buf_puts(b, a->api_name); /* our own names: nothing to escape */
+    if (!e)
+        e = buf_puts(b, "\",\"value\":");
+    if (e)
+        return e;
+    switch (kind) {
+    case 1:
+        e = jsonw_int(b, json_integer_value(v));
+        break;
+    case 2:
+        e = buf_puts(b, json_is_true(v) ? "true" : "false");
+        break;
+    case 3:
+        e = put_text(b, json_string_value(v));
+        break;
+    default:
+        e = buf_printf(b, "\"%lld\"", (long long)json_integer_value(v));
     }
-    if (!strcmp(a->data_type, "boolean"))
-        return json_is_boolean(v) ? json_boolean(json_is_true(v)) : NULL;
-    if (json_is_string(v))
-        return json_string_length(v) ? text_value(json_string_value(v)) : NULL;
-    if (json_is_integer(v)) {
-        char n[32];
-        snprintf(n, sizeof n, "%lld", (long long)json_integer_value(v));
-        return json_string(n);
-    }
-    return NULL;
+    return e ? e : buf_putc(b, '}');
 }
 
 /* The primary attribute's value: required and never blank in Marketo. */
@@ -108,20 +128,9 @@ static const char *primary_value(const outbox_row *r, const mkto_ctype *t, char 
     return t->name; /* "(no subject)" would say less */
 }
 
-static hail_err attr_add(json_t *list, const char *api, json_t *value)
-{
-    if (!value)
-        return HAIL_OK;
-    json_t *o = json_pack("{s:s, s:o}", "apiName", api, "value", value);
-    if (!o || json_array_append_new(list, o))
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    return HAIL_OK;
-}
-
 mkto_out_kind mkto_outbox_record(const outbox_row *r, const mkto_type_ids *types, int send_machine,
-                                 json_t **rec, const char **why)
+                                 buf *out, const char **why)
 {
-    *rec = NULL;
     *why = NULL;
     const mkto_ctype *t = mkto_ctype_for(r->type);
     if (!t)
@@ -138,40 +147,186 @@ mkto_out_kind mkto_outbox_record(const outbox_row *r, const mkto_type_ids *types
         *why = "the custom activity type is not registered in Marketo";
         return MKTO_OUT_SKIP;
     }
+    size_t mark = out->len;
     char date[TIME_ISO_LEN], tmp[64];
     time_format_iso(r->occurred_at, date);
-    json_t *attrs = json_array();
-    json_t *o = json_pack("{s:I, s:s, s:I, s:o, s:o}", "leadId", (json_int_t)r->marketo_id,
-                          "activityDate", date, "activityTypeId", (json_int_t)type_id,
-                          "primaryAttributeValue", text_value(primary_value(r, t, tmp, sizeof tmp)),
-                          "attributes", attrs ? attrs : json_null());
-    if (!o || !attrs) {
-        json_decref(o);
-        *why = "out of memory";
-        return MKTO_OUT_SKIP;
-    }
-    hail_err e = HAIL_OK;
+    hail_err e = buf_printf(out,
+                            "{\"leadId\":%lld,\"activityDate\":\"%s\",\"activityTypeId\":%lld,"
+                            "\"primaryAttributeValue\":",
+                            (long long)r->marketo_id, date, (long long)type_id);
+    if (!e)
+        e = put_text(out, primary_value(r, t, tmp, sizeof tmp));
+    if (!e)
+        e = buf_puts(out, ",\"attributes\":[");
+    int first = 1;
     for (const mkto_attr *a = t->attrs; a->api_name && !e; a++) {
-        if (!strcmp(a->api_name, "hailActivityId"))
-            e = attr_add(attrs, a->api_name, json_integer(r->pos.id));
-        else if (!strcmp(a->api_name, "machine"))
-            e = attr_add(attrs, a->api_name, json_boolean(r->machine));
+        if (!strcmp(a->api_name, "hailActivityId")) {
+            json_t *v = json_integer(r->pos.id);
+            e = v ? put_attr(out, a, v, &first) : HAIL_ENOMEM;
+            json_decref(v);
+        } else if (!strcmp(a->api_name, "machine"))
+            e = put_attr(out, a, r->machine ? json_true() : json_false(), &first);
         else {
             char key[64];
             snake(a->api_name, key, sizeof key);
-            e = attr_add(attrs, a->api_name, attr_value(a, json_object_get(r->attrs, key)));
+            e = put_attr(out, a, json_object_get(r->attrs, key), &first);
         }
     }
+    if (!e)
+        e = buf_puts(out, "]}");
     if (e) {
-        json_decref(o);
-        *why = "out of memory";
+        out->len = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+        *why = "the record is too large to send";
         return MKTO_OUT_SKIP;
     }
-    *rec = o;
     return MKTO_OUT_SEND;
 }
 
 /* ---- the sender ---- */
+
+/* One batch: what to send of some rows and, after the call, what came of
+ * it. res has one result per row; map[i] is the result of record i. */
+typedef struct plan {
+    buf body; /* {"input":[records]} */
+    outbox_result *res;
+    size_t *map;
+    int64_t *ids; /* the activity ids of the records */
+    size_t nres, nrec;
+    char (*why)[256];     /* per result: a skip's reason */
+    unsigned char *found; /* per result: in Marketo already (a reconcile) */
+    feed_pos end;         /* the cursor after this batch */
+    int64_t batch_id;     /* its in-flight row (0: none yet) */
+    /* the call's outcome (plan_call; read after it) */
+    hail_err err;
+    char errmsg[600];
+    uint64_t calls;
+    int types_stale; /* Marketo did not know a type (1013) */
+} plan;
+
+static void plan_free(plan *p)
+{
+    buf_release(&p->body);
+    free(p->res);
+    free(p->map);
+    free(p->ids);
+    free(p->why);
+    free(p->found);
+    memset(p, 0, sizeof *p);
+}
+
+/* Calls external.json with p's records and fills in their results. Uses m
+ * and p only: runs on the caller thread while the sender prepares the next
+ * batch. */
+static void plan_call(mkto_client *m, plan *p)
+{
+    uint64_t calls0 = mkto_client_calls(m);
+    json_t *root = NULL;
+    mkto_envelope env;
+    p->err = mkto_call(m, "POST", PATH_EXTERNAL, NULL, buf_cstr(&p->body), &root, &env);
+    p->calls = mkto_client_calls(m) - calls0;
+    if (p->err) {
+        snprintf(p->errmsg, sizeof p->errmsg, "%s",
+                 *hail_errmsg() ? hail_errmsg() : hail_strerror(p->err));
+        return;
+    }
+    size_t got = json_array_size(env.result);
+    for (size_t i = 0; i < p->nrec; i++) {
+        size_t ri = p->map[i];
+        json_t *r = i < got ? json_array_get(env.result, i) : NULL;
+        const char *status = json_string_value(json_object_get(r, "status"));
+        if (status && (!strcmp(status, "added") || !strcmp(status, "updated")))
+            continue;
+        char msg[200] = "";
+        if (r && mkto_record_skipped(r, msg, sizeof msg))
+            snprintf(p->why[ri], sizeof p->why[0], "Marketo skipped it: %s", msg);
+        else
+            snprintf(p->why[ri], sizeof p->why[0], "Marketo answered %s for it",
+                     r ? "an unknown status" : "no result");
+        p->res[ri].reason = p->why[ri];
+        if (!strncmp(msg, "1013", 4))
+            p->types_stale = 1;
+    }
+    json_decref(root);
+}
+
+/* ---- the caller thread: one call in flight while the next batch is made ---- */
+
+typedef struct caller {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    mkto_client *m;
+    plan *job; /* being called; NULL: idle */
+    int done, quit;
+} caller;
+
+static void *caller_main(void *arg)
+{
+    caller *c = arg;
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->quit && (!c->job || c->done))
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (c->quit)
+            break;
+        plan *p = c->job;
+        pthread_mutex_unlock(&c->mu);
+        plan_call(c->m, p);
+        pthread_mutex_lock(&c->mu);
+        c->done = 1;
+        pthread_cond_broadcast(&c->cv);
+    }
+    pthread_mutex_unlock(&c->mu);
+    return NULL;
+}
+
+static hail_err caller_start(caller *c, mkto_client *m)
+{
+    memset(c, 0, sizeof *c);
+    c->m = m;
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (pthread_create(&c->thread, NULL, caller_main, c) != 0) {
+        pthread_mutex_destroy(&c->mu);
+        pthread_cond_destroy(&c->cv);
+        return hail_errf(HAIL_ENOMEM, "cannot start the Marketo outbox's caller thread");
+    }
+    return HAIL_OK;
+}
+
+static void caller_stop(caller *c)
+{
+    pthread_mutex_lock(&c->mu);
+    c->quit = 1;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->thread, NULL);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+}
+
+static void caller_send(caller *c, plan *p)
+{
+    pthread_mutex_lock(&c->mu);
+    c->job = p;
+    c->done = 0;
+    pthread_cond_broadcast(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* Waits for the call in flight (if any) to end; returns its plan. */
+static plan *caller_wait(caller *c)
+{
+    pthread_mutex_lock(&c->mu);
+    while (c->job && !c->done)
+        pthread_cond_wait(&c->cv, &c->mu);
+    plan *p = c->job;
+    c->job = NULL;
+    pthread_mutex_unlock(&c->mu);
+    return p;
+}
 
 typedef struct obx {
     db *d;
@@ -183,10 +338,11 @@ typedef struct obx {
     int leased;
     int64_t renewed_at; /* monotonic */
     int64_t recon_delay_us;
-    int failures; /* in a row, for the backoff */
+    int failures;    /* in a row, for the backoff */
     int ignore_wait; /* a drain asked for now: waiting_until (the worker's pause) ignored */
     mkto_outbox_stats st;
     char error[600]; /* the last failure, as recorded */
+    caller caller;   /* the call in flight */
 } obx;
 
 static int stopped(const obx *x)
@@ -229,118 +385,91 @@ static hail_err types_load(obx *x)
     return HAIL_OK;
 }
 
-/* What to send of rows: recs (the records, in order), and res (one result
- * per row; the records' results are filled in after the call). map[i] is the
- * result index of record i. */
-typedef struct plan {
-    json_t *recs;
-    outbox_result *res;
-    size_t *map;
-    int64_t *ids; /* the activity ids of the records */
-    size_t nres, nrec;
-    char (*why)[256];     /* per result: a skip's reason */
-    unsigned char *found; /* per result: in Marketo already (a reconcile) */
-} plan;
-
-static void plan_free(plan *p)
-{
-    json_decref(p->recs);
-    free(p->res);
-    free(p->map);
-    free(p->ids);
-    free(p->why);
-    free(p->found);
-    memset(p, 0, sizeof *p);
-}
-
-/* skip_found: ids already in Marketo (a reconcile), marked delivered. */
-static hail_err plan_make(obx *x, const outbox_row *rows, size_t n, const int64_t *found,
-                          size_t nfound, plan *p)
+/* found: ids already in Marketo (a reconcile), marked delivered. */
+static hail_err plan_make(obx *x, const outbox_row *rows, size_t n, feed_pos end,
+                          const int64_t *found, size_t nfound, plan *p)
 {
     memset(p, 0, sizeof *p);
-    p->recs = json_array();
-    p->res = calloc(n ? n : 1, sizeof *p->res);
-    p->map = calloc(n ? n : 1, sizeof *p->map);
-    p->ids = calloc(n ? n : 1, sizeof *p->ids);
-    p->why = calloc(n ? n : 1, sizeof *p->why);
-    p->found = calloc(n ? n : 1, 1);
-    if (!p->recs || !p->res || !p->map || !p->ids || !p->why || !p->found) {
+    buf_init(&p->body, (size_t)64 << 20);
+    p->end = end;
+    size_t cap = n ? n : 1;
+    p->res = calloc(cap, sizeof *p->res);
+    p->map = calloc(cap, sizeof *p->map);
+    p->ids = calloc(cap, sizeof *p->ids);
+    p->why = calloc(cap, sizeof *p->why);
+    p->found = calloc(cap, 1);
+    if (!p->res || !p->map || !p->ids || !p->why || !p->found ||
+        buf_puts(&p->body, "{\"input\":[")) {
         plan_free(p);
         return hail_errf(HAIL_ENOMEM, "out of memory");
     }
     int machine = send_machine(x);
     for (size_t i = 0; i < n; i++) {
-        outbox_result *res = &p->res[p->nres++];
+        size_t ri = p->nres++;
+        outbox_result *res = &p->res[ri];
         res->activity_id = rows[i].pos.id;
+        res->retry = rows[i].retry || found; /* a reconcile: clear what may be there */
         int done = 0;
         for (size_t k = 0; k < nfound && !done; k++)
             done = found[k] == rows[i].pos.id;
         if (done) {
-            p->found[p->nres - 1] = 1;
+            p->found[ri] = 1;
             x->st.reconciled++;
             continue; /* delivered before the crash */
         }
-        json_t *rec;
+        size_t mark = p->body.len;
+        if (p->nrec && buf_putc(&p->body, ',')) {
+            plan_free(p);
+            return hail_errf(HAIL_ENOMEM, "out of memory");
+        }
         const char *why;
-        switch (mkto_outbox_record(&rows[i], &x->types, machine, &rec, &why)) {
+        mkto_out_kind k = mkto_outbox_record(&rows[i], &x->types, machine, &p->body, &why);
+        if (k != MKTO_OUT_SEND) {
+            p->body.len = mark; /* the comma goes too */
+            p->body.data[mark] = '\0';
+        }
+        switch (k) {
         case MKTO_OUT_PASS:
             res->pass = 1;
             x->st.passed++;
             break;
         case MKTO_OUT_SKIP:
-            snprintf(p->why[p->nres - 1], sizeof p->why[0], "%s", why);
-            res->reason = p->why[p->nres - 1];
+            snprintf(p->why[ri], sizeof p->why[0], "%s", why);
+            res->reason = p->why[ri];
             break;
         case MKTO_OUT_SEND:
-            if (json_array_append_new(p->recs, rec)) {
-                plan_free(p);
-                return hail_errf(HAIL_ENOMEM, "out of memory");
-            }
-            p->map[p->nrec] = p->nres - 1;
+            p->map[p->nrec] = ri;
             p->ids[p->nrec++] = rows[i].pos.id;
             break;
         }
     }
+    if (buf_puts(&p->body, "]}")) {
+        plan_free(p);
+        return hail_errf(HAIL_ENOMEM, "out of memory");
+    }
     return HAIL_OK;
 }
 
-/* Calls external.json with p's records and fills in their results. */
-static hail_err plan_send(obx *x, plan *p)
+/* After the call: records the results and moves the cursor, or says why
+ * not. A call Marketo refused as a whole added nothing: its in-flight row
+ * goes (the rows are read again). A transport failure or a stop leaves it,
+ * to be reconciled. */
+static hail_err plan_end(obx *x, plan *p)
 {
-    json_t *body = json_pack("{s:O}", "input", p->recs);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!text)
-        return hail_errf(HAIL_ENOMEM, "out of memory");
-    json_t *root = NULL;
-    mkto_envelope env;
-    hail_err e = mkto_call(x->m, "POST", PATH_EXTERNAL, NULL, text, &root, &env);
-    free(text);
+    x->st.calls += p->calls;
+    if (p->types_stale)
+        x->types_ready = 0;
+    if (p->err) {
+        if (p->batch_id &&
+            (p->err == HAIL_EREMOTE || p->err == HAIL_EQUOTA || p->err == HAIL_EAUTH) &&
+            outbox_batch_abandon(x->d, p->batch_id))
+            log_warn("marketo outbox: %s", hail_errmsg());
+        return hail_errf(p->err, "%s", p->errmsg);
+    }
+    hail_err e = outbox_batch_finish(x->d, MKTO_OUTBOX_CONSUMER, p->batch_id, p->end, p->res,
+                                     p->nres, (int64_t)p->calls);
     if (e)
         return e;
-    size_t got = json_array_size(env.result);
-    for (size_t i = 0; i < p->nrec; i++) {
-        size_t ri = p->map[i];
-        json_t *r = i < got ? json_array_get(env.result, i) : NULL;
-        const char *status = json_string_value(json_object_get(r, "status"));
-        if (status && (!strcmp(status, "added") || !strcmp(status, "updated")))
-            continue;
-        char msg[200] = "";
-        if (r && mkto_record_skipped(r, msg, sizeof msg))
-            snprintf(p->why[ri], sizeof p->why[0], "Marketo skipped it: %s", msg);
-        else
-            snprintf(p->why[ri], sizeof p->why[0], "Marketo answered %s for it",
-                     r ? "an unknown status" : "no result");
-        p->res[ri].reason = p->why[ri];
-        if (!strncmp(msg, "1013", 4) && r)
-            x->types_ready = 0; /* a type unknown to Marketo: read them again */
-    }
-    json_decref(root);
-    return HAIL_OK;
-}
-
-static void plan_count(obx *x, const plan *p)
-{
     for (size_t i = 0; i < p->nres; i++) {
         if (p->res[i].pass || p->found[i])
             continue;
@@ -349,41 +478,27 @@ static void plan_count(obx *x, const plan *p)
         else
             x->st.sent++;
     }
+    return HAIL_OK;
 }
 
-/* Sends rows (read after the cursor up to end; batch_id 0: a new batch). */
+/* Sends rows now, on this thread (read up to end; batch_id 0: a new batch). */
 static hail_err send_rows(obx *x, const outbox_row *rows, size_t n, feed_pos end, int64_t batch_id,
                           const int64_t *found, size_t nfound)
 {
     plan p;
-    hail_err e = plan_make(x, rows, n, found, nfound, &p);
+    hail_err e = plan_make(x, rows, n, end, found, nfound, &p);
     if (e)
         return e;
-    uint64_t calls0 = mkto_client_calls(x->m);
+    p.batch_id = batch_id;
     if (p.nrec) {
-        if (!batch_id &&
-            (e = outbox_batch_begin(x->d, MKTO_OUTBOX_CONSUMER, p.ids, p.nrec, end, &batch_id)))
-            goto out;
-        if ((e = plan_send(x, &p))) {
-            /* Marketo refused the whole call (it added nothing): the batch is
-             * not in flight. A transport failure or a stop leaves it, to be
-             * reconciled. */
-            if (e == HAIL_EREMOTE || e == HAIL_EQUOTA || e == HAIL_EAUTH) {
-                hail_err e2 = outbox_batch_abandon(x->d, batch_id);
-                if (e2)
-                    log_warn("marketo outbox: %s", hail_errmsg());
-                (void)e2;
-            }
-            goto out;
+        if (!p.batch_id &&
+            (e = outbox_batch_begin(x->d, MKTO_OUTBOX_CONSUMER, p.ids, p.nrec, end, &p.batch_id))) {
+            plan_free(&p);
+            return e;
         }
+        plan_call(x->m, &p);
     }
-    uint64_t calls = mkto_client_calls(x->m) - calls0;
-    x->st.calls += calls;
-    if ((e = outbox_batch_finish(x->d, MKTO_OUTBOX_CONSUMER, batch_id, end, p.res, p.nres,
-                                 (int64_t)calls)))
-        goto out;
-    plan_count(x, &p);
-out:
+    e = plan_end(x, &p);
     plan_free(&p);
     return e;
 }
@@ -559,6 +674,82 @@ static hail_err lease_hold(obx *x)
 
 /* One step: the lease, the types, batches in flight, then one batch of the
  * backlog. *idle 1 when there was nothing to send. */
+/* Up to PUMP_BATCHES batches of the backlog, pipelined: while batch k is
+ * in flight on the caller thread, batch k+1 is read, made and committed as
+ * in flight; then k's results are recorded and k+1 is sent. Calls stay one
+ * at a time, in log order. *idle 1 when there was nothing to send. */
+static hail_err pump(obx *x, int *idle)
+{
+    plan *cur = NULL; /* in flight */
+    hail_err e = HAIL_OK;
+    feed_pos pos = {0, 0};
+    int first = 1;
+    for (int k = 0; k < PUMP_BATCHES && !e && !stopped(x); k++) {
+        outbox_row *rows = NULL;
+        size_t n = 0;
+        feed_pos end;
+        /* the first read also takes re-queued records; then after what is planned */
+        e = first ? outbox_read(x->d, MKTO_OUTBOX_CONSUMER, MKTO_OUTBOX_BATCH, &rows, &n, &end)
+                  : outbox_read_after(x->d, pos, MKTO_OUTBOX_BATCH, &rows, &n, &end);
+        if (e)
+            break;
+        if (first && !n)
+            *idle = 1;
+        first = 0;
+        if (!n)
+            break;
+        pos = end;
+        plan *next = calloc(1, sizeof *next);
+        if (!next)
+            e = hail_errf(HAIL_ENOMEM, "out of memory");
+        else if ((e = plan_make(x, rows, n, end, NULL, 0, next))) {
+            free(next);
+            next = NULL;
+        }
+        outbox_rows_free(rows, n);
+        free(rows);
+        if (!e && next->nrec)
+            e = outbox_batch_begin(x->d, MKTO_OUTBOX_CONSUMER, next->ids, next->nrec, next->end,
+                                   &next->batch_id);
+        if (!e && cur) {
+            caller_wait(&x->caller);
+            e = plan_end(x, cur);
+            plan_free(cur);
+            free(cur);
+            cur = NULL;
+            if (e && next && next->batch_id) {
+                /* not sent: it is read again */
+                hail_err save = e;
+                char msg[600];
+                snprintf(msg, sizeof msg, "%s", hail_errmsg());
+                if (outbox_batch_abandon(x->d, next->batch_id))
+                    log_warn("marketo outbox: %s", hail_errmsg());
+                e = hail_errf(save, "%s", msg);
+            }
+        }
+        if (!e && next->nrec) {
+            cur = next;
+            next = NULL;
+            caller_send(&x->caller, cur);
+        } else if (!e) {
+            e = plan_end(x, next); /* nothing to call: skips and passes only */
+        }
+        if (next) {
+            plan_free(next);
+            free(next);
+        }
+    }
+    if (cur) {
+        caller_wait(&x->caller);
+        hail_err e2 = plan_end(x, cur);
+        if (!e)
+            e = e2;
+        plan_free(cur);
+        free(cur);
+    }
+    return e;
+}
+
 static hail_err step(obx *x, int *idle)
 {
     *idle = 0;
@@ -583,19 +774,7 @@ static hail_err step(obx *x, int *idle)
     outbox_batches_free(b, nb);
     if (e || nb)
         return e;
-    outbox_row *rows = NULL;
-    size_t n = 0;
-    feed_pos end;
-    if ((e = outbox_read(x->d, MKTO_OUTBOX_CONSUMER, MKTO_OUTBOX_BATCH, &rows, &n, &end)))
-        return e;
-    if (!n) {
-        *idle = 1;
-        return HAIL_OK;
-    }
-    e = send_rows(x, rows, n, end, 0, NULL, 0);
-    outbox_rows_free(rows, n);
-    free(rows);
-    return e;
+    return pump(x, idle);
 }
 
 /* A failed step: recorded for the Integrations page, and how long to wait. */
@@ -638,11 +817,17 @@ static hail_err obx_open(obx *x, const char *db_path, const marketo_config *c,
         db_close(x->d);
         x->d = NULL;
     }
+    if (!e && (e = caller_start(&x->caller, x->m))) {
+        mkto_client_free(x->m);
+        db_close(x->d);
+        x->d = NULL;
+    }
     return e;
 }
 
 static void obx_close(obx *x)
 {
+    caller_stop(&x->caller);
     if (x->leased && lease_release(x->d, LEASE_NAME, x->owner))
         log_warn("marketo outbox: %s", hail_errmsg());
     mkto_client_free(x->m);
@@ -714,11 +899,15 @@ static void *worker_main(void *arg)
             continue;
         }
         if (e) {
-            time_sleep_us(failed(&x, e), &W.stop);
+            /* The wait is the consumer's waiting_until, which step() reads each
+             * time: "retry now" (Admin > Integrations) clears it. */
+            if (failed(&x, e) > 0)
+                time_sleep_us(IDLE_US, &W.stop);
             continue;
         }
-        x.failures = 0;
-        if (idle)
+        if (!idle)
+            x.failures = 0;
+        else
             time_sleep_us(IDLE_US, &W.stop);
     }
     obx_close(&x);

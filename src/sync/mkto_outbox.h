@@ -20,6 +20,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "store/outbox.h"
 #include "sync/sync.h"
@@ -45,10 +46,11 @@ typedef struct mkto_type_ids {
     size_t n;
 } mkto_type_ids;
 
-/* The external.json record for row r (PRODUCT.md §8's attributes from the
- * activity's attrs, plus hailActivityId and machine), or why not. */
+/* Appends the external.json record for row r (PRODUCT.md §8's attributes
+ * from the activity's attrs, plus hailActivityId and machine) to out as JSON
+ * text, or says why not (out unchanged). */
 mkto_out_kind mkto_outbox_record(const outbox_row *r, const mkto_type_ids *types, int send_machine,
-                                 json_t **rec, const char **why);
+                                 buf *out, const char **why);
 
 /* What a drain did. */
 typedef struct mkto_outbox_stats {

@@ -26,7 +26,7 @@ COPY_ORDER = ["account_companies", "activities", "best_bets", "blocked_domains",
               "call_reasons", "caller_ids", "channels", "dialer_events", "holidays", "inbound_messages",
               "kv", "leases", "login_failures", "people", "people_search", "people_unsubscribed",
               "sync_runs", "teams", "unsubscribes", "users", "voicemail_drops",
-              "api_tokens", "calls", "senders", "sessions", "tasks", "team_members", "templates",
+              "api_tokens", "calls", "filters", "senders", "sessions", "tasks", "team_members", "templates",
               "campaigns", "emails", "template_favorites",
               "campaign_members", "campaign_steps", "email_attachments"]
 

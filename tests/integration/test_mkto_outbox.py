@@ -13,6 +13,7 @@ import random
 import time
 import unittest
 
+import harness
 from harness import FakeMarketo, Hail, main
 
 TYPES = ["email_send", "email_open", "email_click", "email_reply", "email_bounce", "call",
@@ -245,6 +246,41 @@ class MarketoOutbox(unittest.TestCase):
         self.assertEqual(self.hail_ids(self.external()), want + self.expected_ids(more))
         self.assertEqual(self.cursor()[3], None)
 
+    def test_server_waits_out_the_quota_until_retry_now(self):
+        people = self.leads(5)
+        ids = self.activities(people, 20)
+        want = self.expected_ids(ids)
+        self.fake.inject(path="/rest/v1/activities/external.json", code="607")
+        self.h.start()
+        deadline = time.time() + 30
+        while time.time() < deadline and not (self.cursor() or (0, 0, 0, None))[3]:
+            time.sleep(0.05)
+        self.assertRegex(self.cursor()[3], r"\AMarketo's daily API quota is used up \(607\);")
+        self.assertEqual(self.external(), [])
+        time.sleep(1)  # it waits: no more calls
+        calls = self.fake.stats()["calls"].get("/rest/v1/activities/external.json", 0)
+        self.assertGreaterEqual(calls, 1)  # the call that met the quota
+        time.sleep(1)
+        self.assertEqual(self.fake.stats()["calls"].get("/rest/v1/activities/external.json", 0),
+                         calls)
+        # the quota resets; an admin presses "retry now" (it clears the wait)
+        self.fake.config(reset_quota=True)
+        self.h.sql("UPDATE log_cursors SET waiting_until = NULL WHERE consumer = 'marketo'")
+        deadline = time.time() + 30
+        while time.time() < deadline and len(self.external()) < len(want):
+            time.sleep(0.05)
+        self.assertEqual(self.hail_ids(self.external()), want)
+        deadline = time.time() + 10
+        while time.time() < deadline and self.cursor()[3] is not None:
+            time.sleep(0.05)
+        self.assertEqual(self.cursor()[:4], (len(want), 0, ids[-1], None))
+        # new activities follow while it runs
+        more = self.activities(people, 2)[len(ids):]
+        deadline = time.time() + 30
+        while time.time() < deadline and len(self.external()) < len(want) + len(more) - 1:
+            time.sleep(0.05)
+        self.assertEqual(self.hail_ids(self.external()), want + self.expected_ids(more))
+
     def test_batch_in_flight_is_reconciled(self):
         """The crash window: a batch committed as in flight, then the call, then a crash
         before the result is recorded. Made here exactly: the batch is delivered, then
@@ -300,6 +336,48 @@ class MarketoOutbox(unittest.TestCase):
         self.assertEqual(len(got), len(set(got)))  # none twice
         self.assertEqual(self.cursor()[:3], (len(want), 0, ids[-1]))
         self.assertEqual(self.h.sql_value("SELECT count(*) FROM outbox_batches"), 0)
+
+
+@harness.postgres_only("several nodes share one PostgreSQL database")
+class TwoNodes(MarketoOutbox):
+    """Two `hail serve` nodes over one database: one sends (the lease outbox.marketo),
+    and when it is killed the other takes over; every activity arrives once."""
+
+    def test_one_sender_then_takeover(self):
+        people = self.leads(10)
+        ids = self.activities(people, 150)  # 1,500
+        want = self.expected_ids(ids)
+        self.fake.config(latency=0.1)
+        b = Hail(env=self.fake.env(HAIL_MARKETO_RECONCILE_SECONDS=0), database=self.h.db_url)
+        try:
+            self.h.start()
+            b.start()
+            deadline = time.time() + 60
+            while time.time() < deadline and len(self.external()) < 300:
+                time.sleep(0.02)
+            holder = json.loads(self.h.sql_value(
+                "SELECT holder FROM leases WHERE name = 'outbox.marketo'"))["pid"]
+            self.assertIn(holder, (self.h.proc.pid, b.proc.pid))
+            (self.h if holder == self.h.proc.pid else b).kill9()
+            deadline = time.time() + 60
+            while time.time() < deadline and (self.cursor() or (0, 0, 0))[2] != ids[-1]:
+                time.sleep(0.05)
+            got = self.hail_ids(self.external())
+            self.assertEqual(sorted(got), want)
+            self.assertEqual(len(got), len(set(got)))
+            self.assertEqual(self.cursor()[:3], (len(want), 0, ids[-1]))
+        finally:
+            b.close()
+
+    # the single-node cases run in MarketoOutbox
+    test_all_in_order_once_with_attributes = None
+    test_machine_events_not_sent_when_the_admin_says_so = None
+    test_unknown_leads_are_skipped_with_the_reason = None
+    test_injected_errors_still_once = None
+    test_quota_stops_then_resumes = None
+    test_server_waits_out_the_quota_until_retry_now = None
+    test_batch_in_flight_is_reconciled = None
+    test_server_kill9_while_sending = None
 
 
 if __name__ == "__main__":

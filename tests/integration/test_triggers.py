@@ -131,8 +131,6 @@ class TriggersCase(ApiCase):
         r = self.req("POST", "/api/v1/filters", {
             "name": "did " + " and ".join(types),
             "definition": {"conditions": [{"type": t} for t in types]}})
-        if r.status == 404:  # TEMPORARY: until branch i11-filters is merged
-            self.skipTest("saved filters (/api/v1/filters) are not built yet")
         self.assertEqual(r.status, 201, r)
         return r.json["id"]
 

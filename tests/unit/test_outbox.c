@@ -117,7 +117,7 @@ static void test_read_finish_skip_retry(void **state)
     assert_true(feed_pos_cmp(b[0].end, end) == 0);
     outbox_batches_free(b, nb);
 
-    outbox_result res[] = {{a1, NULL, 0}, {a2, "1004 Lead not found", 0}};
+    outbox_result res[] = {{a1, NULL, 0, 0}, {a2, "1004 Lead not found", 0, 0}};
     assert_int_equal(outbox_batch_finish(d, "marketo", bid, end, res, 2, 1), HAIL_OK);
     assert_int_equal(outbox_batches(d, "marketo", &b, &nb), HAIL_OK);
     assert_int_equal(nb, 0);
@@ -154,7 +154,7 @@ static void test_read_finish_skip_retry(void **state)
     outbox_rows_free(rows, n);
     free(rows);
     /* a3 passes (not for this destination): neither sent nor skipped */
-    outbox_result res2[] = {{a2, NULL, 0}, {a3, NULL, 1}};
+    outbox_result res2[] = {{a2, NULL, 0, 1}, {a3, NULL, 1, 0}};
     assert_int_equal(outbox_batch_finish(d, "marketo", 0, end, res2, 2, 1), HAIL_OK);
     assert_int_equal(
         one_i64(d, "SELECT sent * 100 + skipped * 10 + calls FROM log_cursors WHERE consumer = $1",

@@ -68,6 +68,8 @@ import './pages/campaigns-add.js';
 import './pages/best-bets.js';
 import './pages/reports.js';
 import './pages/panel.js';
+import './pages/filters-rules.js';
+import './pages/filters.js';
 import './routes.js';
 
 import { render } from 'preact';

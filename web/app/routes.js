@@ -17,6 +17,7 @@ import { CampaignAddPage } from './pages/campaigns-add.js';
 import { BestBetsPage } from './pages/best-bets.js';
 import { ReportsPage } from './pages/reports.js';
 import { PanelPage } from './pages/panel.js';
+import { FiltersPage } from './pages/filters.js';
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 
@@ -38,6 +39,7 @@ export const routes = [
   { pattern: '/campaigns/:id/edit', component: CampaignBuilderPage },
   { pattern: '/best-bets', component: BestBetsPage },
   { pattern: '/reports', component: ReportsPage },
+  { pattern: '/filters', component: FiltersPage },
   // The embeddable panel: `bare` pages render without the shell (main.js).
   { pattern: '/panel/sfdc/:id', component: PanelPage, bare: true },
   { pattern: '/admin', prefix: true, load: loadAdmin },

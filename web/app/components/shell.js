@@ -48,6 +48,7 @@ export function Shell({ user, children }) {
             <${NavLink} href="/campaigns">Campaigns</${NavLink}>
             <${NavLink} href="/senders">Senders</${NavLink}>
             <${NavLink} href="/reports">Reports</${NavLink}>
+            <${NavLink} href="/filters">Filters & Triggers</${NavLink}>
             ${user.role === 'admin' ? html`<${NavLink} href="/admin">Admin</${NavLink}>` : null}
           </ul>
         </nav>

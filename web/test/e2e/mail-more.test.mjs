@@ -199,7 +199,7 @@ describe('mail pages, more', { skip: SKIP }, () => {
     await page.goto('/people');
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Admin', exact: true }).waitFor();
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['People', 'Accounts', 'Best Bets', 'Tasks', 'Templates', 'Campaigns', 'Senders', 'Reports', 'Admin']);
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['People', 'Accounts', 'Best Bets', 'Tasks', 'Templates', 'Campaigns', 'Senders', 'Reports', 'Filters & Triggers', 'Admin']);
     await nav.getByRole('link', { name: 'Senders', exact: true }).click();
     await page.waitForURL(/\/senders$/);
     await page.getByRole('heading', { level: 1, name: 'Your email senders' }).waitFor();
