@@ -40,7 +40,7 @@ describe('triggers', { skip: SKIP }, () => {
     rec = await receiver();
     hail = await startHail();
     const f = await hail.api('POST', '/api/v1/filters', {
-      name: 'Joined a campaign', definition: { conditions: [{ type: 'campaign_add' }] },
+      name: 'Joined a campaign', shared: true, definition: { conditions: [{ type: 'campaign_add' }] },
     });
     assert.equal(f.status, 201, f.body);
     filterId = f.json.id;
@@ -120,6 +120,37 @@ describe('triggers', { skip: SKIP }, () => {
     await page.getByText('No triggers yet. Add one below.').waitFor();
     assert.equal((await hail.api('GET', '/api/v1/triggers')).json.data.length, 0);
     await checkPage(page, 'admin-triggers-deleted');
+  });
+
+  it('the Filters & Triggers page shows the triggers of the filter chosen; a rep is told who sets them', async () => {
+    await page.goto(`/filters?id=${filterId}`);
+    const section = page.getByRole('region', { name: 'Triggers' });
+    await section.getByText('No triggers on this filter yet. Add one below.').waitFor();
+    // the filter is the page's: the form does not ask for one
+    assert.equal(await section.getByLabel('Saved filter').count(), 0);
+    await section.getByLabel('Trigger name').fill('Call new members');
+    await section.getByLabel('Action').selectOption('create_task');
+    await section.getByLabel('Task name').fill('Call them');
+    await section.getByLabel('Due after (hours)').fill('4');
+    await section.getByRole('button', { name: 'Add trigger' }).click();
+    await expectText(section.getByRole('status').filter({ hasText: /\S/ }),
+      'Call new members is saved: it fires on the next matching activity.');
+    await section.getByRole('table', { name: 'Triggers' }).getByRole('cell', { name: 'Create task “Call them”, due in 4 h' }).waitFor();
+    const t = (await hail.api('GET', '/api/v1/triggers')).json.data;
+    assert.deepEqual(t.map((x) => [x.name, x.filter_id, x.action, x.config]),
+      [['Call new members', filterId, 'create_task', { task_name: 'Call them', task_type: 'custom', task_priority: 'normal', due_in_hours: 4 }]]);
+    await checkPage(page, 'filters-triggers');
+
+    const rep = await newPage(browser, hail);
+    try {
+      await signIn(rep, 'rep1@example.com');
+      await rep.goto(`/filters?id=${filterId}`);
+      await rep.getByRole('region', { name: 'Triggers' })
+        .getByText('Only admins set up triggers on a filter (a webhook, adding to a campaign, or a task). Ask one to act on these people.').waitFor();
+      await checkPage(rep, 'filters-triggers-rep');
+    } finally {
+      await rep.context().close();
+    }
   });
 
   it('works 390 px wide', async () => {
