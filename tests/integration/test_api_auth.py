@@ -59,6 +59,14 @@ ADMIN_ROUTES = {
     # the embeddable panel's allowlist (issue 10, P: api/panel.c)
     ("GET", "/api/v1/settings/panel"),
     ("PUT", "/api/v1/settings/panel"),
+    # triggers (api/triggers.c)
+    ("GET", "/api/v1/triggers"),
+    ("POST", "/api/v1/triggers"),
+    ("GET", "/api/v1/triggers/{id}"),
+    ("PATCH", "/api/v1/triggers/{id}"),
+    ("DELETE", "/api/v1/triggers/{id}"),
+    ("GET", "/api/v1/triggers/{id}/fires"),
+    ("GET", "/api/v1/triggers/{id}/deliveries"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),
