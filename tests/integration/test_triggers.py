@@ -4,7 +4,8 @@ A webhook is POSTed to a real local receiver (http.server on 127.0.0.1, port
 0) that checks X-Hail-Signature (HMAC-SHA256 of the body under the secret,
 computed here with hmac) and X-Hail-Delivery; a receiver that is down, then
 up, gets it after retries; kill -9 of hail between the activity and the
-delivery still gives one firing and one delivery per activity; add to
+delivery still gives one firing and one delivery per activity, also with
+two nodes over one PostgreSQL database and one of them killed; add to
 campaign and create task happen once, and an action's own activity fires no
 trigger (no chains). The API: admin only, whole errors, the secret never
 returned. Both engines."""
@@ -12,13 +13,16 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
 import random
+import shutil
 import socket
 import threading
 import time
 import unittest
 
 from apitest import ApiCase
+import harness
 from harness import Hail
 
 PW = "correct horse battery"
@@ -260,6 +264,41 @@ class WebhookTest(TriggersCase):
             got.setdefault(json.loads(b)["activity"]["id"], set()).add(h["X-Hail-Delivery"])
         self.assertEqual(sorted(got), acts)
         self.assertTrue(all(len(v) == 1 for v in got.values()), got)
+
+
+@harness.postgres_only("several nodes share one PostgreSQL database")
+class TwoNodesTest(TriggersCase):
+    def test_once_across_nodes_and_a_kill9(self):
+        # a second node over the same database; the first is killed mid-way
+        b = Hail(database=self.h.db_url)
+        try:
+            b.start()
+            t = self.webhook()
+            # the nodes share the sealing key (docs/mail.md "Delivery"): copied, as an admin does
+            os.makedirs(b.data, exist_ok=True)
+            shutil.copy(os.path.join(self.h.data, "mail.key"), os.path.join(b.data, "mail.key"))
+            p = self.person(1)
+            self.rec.up()
+            acts = [self.activity(p) for _ in range(5)]
+            time.sleep(0.3)
+            self.h.kill9()
+            acts += [self.activity(p) for _ in range(5)]
+            wait_for(lambda: self.fires(t["id"]) == len(acts), what="a firing per activity")
+            wait_for(lambda: b.sql_value("SELECT count(*) FROM webhook_deliveries WHERE status ="
+                                         " 'delivered'") == len(acts), timeout=90,
+                     what="every delivery")
+            self.h.start()
+            time.sleep(1.5)
+            rows = self.h.sql("SELECT activity_id, count(*) FROM trigger_fires GROUP BY activity_id"
+                              " ORDER BY activity_id")
+            self.assertEqual([tuple(r) for r in rows], [(a, 1) for a in acts])
+            rows = self.h.sql("SELECT activity_id, count(*) FROM webhook_deliveries"
+                              " GROUP BY activity_id ORDER BY activity_id")
+            self.assertEqual([tuple(r) for r in rows], [(a, 1) for a in acts])
+            got = {json.loads(body)["activity"]["id"] for _, body, _ in self.rec.received()}
+            self.assertEqual(sorted(got), acts)
+        finally:
+            b.close()
 
 
 class ActionsTest(TriggersCase):
