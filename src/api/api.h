@@ -370,6 +370,17 @@ void api_integrations_retry(http_req *r);
 void api_integrations_settings_get(http_req *r);
 void api_integrations_settings_put(http_req *r);
 /* ---- end Admin -> Integrations ---- */
+/* ---- issue 11, T: triggers (api/triggers.c) ---- */
+extern const api_member api_triggers_create_body[];
+extern const api_member api_triggers_update_body[];
+void api_triggers_list(http_req *r);
+void api_triggers_create(http_req *r);
+void api_triggers_get(http_req *r);
+void api_triggers_update(http_req *r);
+void api_triggers_delete(http_req *r);
+void api_triggers_fires(http_req *r);
+void api_triggers_deliveries(http_req *r);
+/* ---- end triggers ---- */
 /* ---- issue 11, F: saved filters (api/filters.c) ---- */
 extern const api_member api_filters_create_body[];
 extern const api_member api_filters_update_body[];

@@ -13,6 +13,7 @@
 #include "svc/activity.h"
 #include "svc/integrations.h"
 #include "svc/settings.h"
+#include "sync/sf_client.h"
 #include "sync/sync.h"
 
 /* The destinations, in the page's order. */
@@ -44,11 +45,7 @@ static int dest_param(http_req *r)
 
 static int dest_configured(int i)
 {
-    if (i == 0)
-        return marketo_configured();
-    /* Salesforce: the login variables (HAIL_SALESFORCE_LOGIN_URL, …) are
-     * not part of svc/settings.h yet: not configured until they are. */
-    return 0;
+    return i == 0 ? marketo_configured() : salesforce_configured();
 }
 
 static json_t *iso_or_null(int64_t us)

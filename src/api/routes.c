@@ -316,6 +316,21 @@ static const route routes[] = {
     {"POST", "/api/v1/integrations/{name}/retry", AUTH_ADMIN, 0, api_integrations_retry,
      "send an outbox's skipped records again and stop its wait", NULL},
     /* end Admin -> Integrations */
+    /* issue 11, T: triggers (api/triggers.c). Bodies: a secret of 1024
+     * characters, a URL of 2000 and task details of 1000, each up to 12 bytes
+     * written as escapes. */
+    {"GET", "/api/v1/triggers", AUTH_ADMIN, 0, api_triggers_list, "list triggers", NULL},
+    {"POST", "/api/v1/triggers", AUTH_ADMIN, 65536, api_triggers_create, "create a trigger", NULL},
+    {"GET", "/api/v1/triggers/{id}", AUTH_ADMIN, 0, api_triggers_get, "one trigger", NULL},
+    {"PATCH", "/api/v1/triggers/{id}", AUTH_ADMIN, 65536, api_triggers_update, "change a trigger",
+     NULL},
+    {"DELETE", "/api/v1/triggers/{id}", AUTH_ADMIN, 0, api_triggers_delete,
+     "delete a trigger, its firings and its deliveries", NULL},
+    {"GET", "/api/v1/triggers/{id}/fires", AUTH_ADMIN, 0, api_triggers_fires,
+     "a trigger's firings, newest first", NULL},
+    {"GET", "/api/v1/triggers/{id}/deliveries", AUTH_ADMIN, 0, api_triggers_deliveries,
+     "a trigger's webhook delivery log, newest first", NULL},
+    /* end triggers */
     /* issue 11, F: saved filters (api/filters.c) */
     {"GET", "/api/v1/filters", AUTH_USER, 0, api_filters_list,
      "the saved filters the caller may read", NULL},
@@ -406,6 +421,10 @@ const api_member *api_route_body(const route *r)
         /* issue 11: Admin -> Integrations (api/integrations.c) */
         {api_integrations_settings_put, api_integrations_settings_body},
         /* end Admin -> Integrations */
+        /* issue 11, T: triggers (api/triggers.c) */
+        {api_triggers_create, api_triggers_create_body},
+        {api_triggers_update, api_triggers_update_body},
+        /* end triggers */
         /* issue 11, F: saved filters (api/filters.c) */
         {api_filters_create, api_filters_create_body},
         {api_filters_update, api_filters_update_body},

@@ -27,6 +27,7 @@
 #include "svc/feed.h"
 #include "svc/settings.h"
 #include "sync/sf_outbox.h"
+#include "svc/triggers.h" /* issue 11: triggers */
 #include "sync/sync.h"
 
 static const char serve_usage[] =
@@ -194,12 +195,17 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     /* Best Bets of an upgraded database, rebuilt in the background */
     if ((e = bestbets_catchup_start(c->db_path)))
         log_warn("%s", hail_errmsg());
+    /* issue 11: the trigger evaluator and the webhook deliveries (svc/triggers.h) */
+    if ((e = trig_eval_start(c->db_path)) || (e = wh_worker_start(c->db_path)))
+        log_error("triggers: %s", hail_errmsg());
     /* Polling (not pause()) so a signal landing just before the wait is not missed. */
     while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     log_info("shutting down");
+    trig_eval_stop(); /* issue 11: triggers */
+    wh_worker_stop();
     bestbets_catchup_stop();
     feed_hub_stop(); /* its streams end, then the server closes them */
     http_server_stop(srv);

@@ -649,6 +649,56 @@ static const char *const migrations[] = {
     "  activity_id INTEGER NOT NULL,"
     "  PRIMARY KEY (consumer, activity_id));"
     /* -- end 9 O -- */
+    /* -- 9 T: triggers (docs/outbox.md "Filters and triggers") -- */
+    /* 9: a trigger is a saved filter plus an action. config holds the
+     * action's settings as JSON (webhook: url; add_to_campaign: campaign_id;
+     * create_task: the task template); a webhook's secret is sealed like a
+     * channel password (mail/seal.h), never in config. A firing is one row
+     * of trigger_fires, unique per (trigger, activity), written in the
+     * transaction that moves the "triggers" cursor, for activities after
+     * start_id (the log's last id when the trigger was made); effect_id is the
+     * activity the action itself recorded (an Add to Sales Campaign), which
+     * no trigger evaluates (triggers never chain). Webhook deliveries are an
+     * outbox of their own, claimed by row leases, due ones by next_at. */
+    "CREATE TABLE triggers ("
+    "  id INTEGER PRIMARY KEY,"
+    "  name TEXT NOT NULL,"
+    "  filter_id INTEGER NOT NULL,"
+    "  action TEXT NOT NULL CHECK (action IN ('webhook', 'add_to_campaign', 'create_task')),"
+    "  config TEXT NOT NULL DEFAULT '{}',"
+    "  secret BLOB,"
+    "  enabled INTEGER NOT NULL DEFAULT 1,"
+    "  start_id INTEGER NOT NULL DEFAULT 0,"
+    "  created_by INTEGER REFERENCES users(id),"
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE INDEX triggers_filter ON triggers(filter_id);"
+    "CREATE TABLE trigger_fires ("
+    "  trigger_id INTEGER NOT NULL REFERENCES triggers(id) ON DELETE CASCADE,"
+    "  activity_id INTEGER NOT NULL,"
+    "  fired_at INTEGER NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  effect_id INTEGER,"
+    "  PRIMARY KEY (trigger_id, activity_id));"
+    "CREATE INDEX trigger_fires_effect ON trigger_fires(effect_id) WHERE effect_id IS NOT NULL;"
+    "CREATE TABLE webhook_deliveries ("
+    "  id INTEGER PRIMARY KEY,"
+    "  trigger_id INTEGER NOT NULL REFERENCES triggers(id) ON DELETE CASCADE,"
+    "  activity_id INTEGER NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_at INTEGER NOT NULL,"
+    "  status TEXT NOT NULL DEFAULT 'pending'"
+    "    CHECK (status IN ('pending', 'delivered', 'failed')),"
+    "  last_status INTEGER,"
+    "  last_error TEXT,"
+    "  delivered_at INTEGER,"
+    "  created_at INTEGER NOT NULL,"
+    "  lease_owner TEXT,"
+    "  lease_until INTEGER);"
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_at) WHERE status = 'pending';"
+    "CREATE INDEX webhook_deliveries_trigger ON webhook_deliveries(trigger_id, id);"
+    /* -- end 9 T -- */
     /* -- 9 F: filters (docs/outbox.md "Filters and triggers") -- */
     /* 9: a saved filter over people by activity (store/filters.h): its
      * definition is JSON text, checked by filter_check. shared: every user

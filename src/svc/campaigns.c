@@ -520,35 +520,29 @@ static void add_refuse(camp_add_result *r, const char *reason, const char *fmt, 
     va_end(ap);
 }
 
-hail_err campaign_members_add(db *d, const camp_user *u, int64_t id, const int64_t *ids, size_t n,
-                              int64_t start_at, const char *launch_time, camp_add_result *res,
-                              camp_refusal *ref)
+/* The add inside the caller's transaction (row: the campaign as u sees it). */
+static hail_err members_add(db *d, const camp_user *u, int64_t id, const int64_t *ids, size_t n,
+                            int64_t start_at, const char *launch_time, camp_add_result *res,
+                            camp_refusal *ref)
 {
-    memset(ref, 0, sizeof *ref);
-    memset(res, 0, n * sizeof *res);
     camp_row row;
-    hail_err e = load(d, u, id, 0, &row);
-    if (e)
-        return e;
     user me;
-    if ((e = users_get(d, u->id, &me)))
-        return e;
+    hail_err e;
     int64_t now = time_now_us();
     if (!start_at)
         start_at = now;
-    if ((e = db_begin(d)))
+    if ((e = users_get(d, u->id, &me)) || (e = lock_campaign(d, id)) ||
+        (e = camp_db_load(d, id, u->id, u->role, &row)))
         return e;
-    if ((e = lock_campaign(d, id)) || (e = camp_db_load(d, id, u->id, u->role, &row)))
-        goto out;
     if (!strcmp(row.status, "stopped")) {
         refuse(ref, 409, "conflict", "campaign %lld is stopped: no one can be added",
                (long long)id);
-        goto out;
+        return HAIL_OK;
     }
     if (!row.steps) {
         refuse(ref, 422, "no_steps", "campaign %lld has no steps yet: add steps before people",
                (long long)id);
-        goto out;
+        return HAIL_OK;
     }
     /* A paused campaign or an owner on leave: the people wait paused. */
     const char *reason = !strcmp(row.status, "paused") ? "campaign"
@@ -583,11 +577,38 @@ hail_err campaign_members_add(db *d, const camp_user *u, int64_t id, const int64
         if (!(e = record(d, ACT_CAMPAIGN_ADD, ids[i], u->id, me.name, id, row.name)))
             e = sched_member_schedule(d, r->member_id);
     }
-out:
+    return e;
+}
+
+hail_err campaign_members_add(db *d, const camp_user *u, int64_t id, const int64_t *ids, size_t n,
+                              int64_t start_at, const char *launch_time, camp_add_result *res,
+                              camp_refusal *ref)
+{
+    memset(ref, 0, sizeof *ref);
+    memset(res, 0, n * sizeof *res);
+    camp_row row;
+    hail_err e = load(d, u, id, 0, &row);
+    if (e)
+        return e;
+    if ((e = db_begin(d)))
+        return e;
+    e = members_add(d, u, id, ids, n, start_at, launch_time, res, ref);
     if (!e && !ref->status)
         return db_commit(d);
     db_rollback(d);
     return e;
+}
+
+hail_err campaign_members_add_tx(db *d, const camp_user *u, int64_t id, const int64_t *ids,
+                                 size_t n, camp_add_result *res, camp_refusal *ref)
+{
+    memset(ref, 0, sizeof *ref);
+    memset(res, 0, n * sizeof *res);
+    if (!db_in_tx(d))
+        return hail_errf(HAIL_EINVAL, "campaign_members_add_tx outside a transaction");
+    camp_row row;
+    hail_err e = load(d, u, id, 0, &row);
+    return e ? e : members_add(d, u, id, ids, n, 0, NULL, res, ref);
 }
 
 /* Whether u may pause, resume or remove m. */

@@ -90,6 +90,12 @@ typedef struct camp_add_result {
 hail_err campaign_members_add(db *d, const camp_user *u, int64_t id, const int64_t *ids, size_t n,
                               int64_t start_at, const char *launch_time, camp_add_result *res,
                               camp_refusal *ref);
+/* The same inside the caller's transaction (HAIL_EINVAL outside one),
+ * starting now: the trigger evaluator's "add to campaign" (svc/triggers.h),
+ * which commits it with its firing and its cursor. A refusal (ref, res)
+ * leaves the transaction usable. */
+hail_err campaign_members_add_tx(db *d, const camp_user *u, int64_t id, const int64_t *ids,
+                                 size_t n, camp_add_result *res, camp_refusal *ref);
 /* The people of a Salesforce account or opportunity ("account" /
  * "opportunity"): *ids malloc'd; ref 404 when it has none, 422 when more
  * than CAMP_MEMBERS_MAX. */

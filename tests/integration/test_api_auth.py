@@ -65,6 +65,14 @@ ADMIN_ROUTES = {
     ("PUT", "/api/v1/integrations/settings"),
     ("GET", "/api/v1/integrations/{name}/skips"),
     ("POST", "/api/v1/integrations/{name}/retry"),
+    # triggers (api/triggers.c)
+    ("GET", "/api/v1/triggers"),
+    ("POST", "/api/v1/triggers"),
+    ("GET", "/api/v1/triggers/{id}"),
+    ("PATCH", "/api/v1/triggers/{id}"),
+    ("DELETE", "/api/v1/triggers/{id}"),
+    ("GET", "/api/v1/triggers/{id}/fires"),
+    ("GET", "/api/v1/triggers/{id}/deliveries"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),

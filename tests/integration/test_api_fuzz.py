@@ -147,6 +147,8 @@ class World:
         self.campaigns = set()         # campaign ids (issue 9)
         self.campaign_members = {}     # campaign id -> its member ids
         self.tasks = set()             # task ids (issue 9)
+        self.filters = set()           # saved filter ids (issue 11)
+        self.triggers = set()          # trigger ids (issue 11)
         self.protected_campaigns = set()  # seeded with people: never stopped or deleted
         self.protected_channels = set()  # one seeded SMTP channel: testChannel always has one
         self.sfdc = set()              # Salesforce lead/contact ids (issue 10, the panel)
@@ -160,7 +162,7 @@ class World:
                 "call-outcomes": self.outcomes, "call-reasons": self.reasons,
                 "caller-ids": self.caller_ids, "voicemail-drops": self.drops,
                 "holidays": self.holidays, "campaigns": self.campaigns, "tasks": self.tasks,
-                "sfdc": self.sfdc,
+                "sfdc": self.sfdc, "filters": self.filters, "triggers": self.triggers,
                 }.get(collection, self.links.get(collection))
 
     def creds(self):
@@ -182,7 +184,11 @@ class World:
             return
         if not isinstance(value, dict):
             return
-        if "marketo_id" in value and isinstance(value.get("id"), int):
+        if "definition" in value and "shared" in value and isinstance(value.get("id"), int):
+            self.filters.add(value["id"])  # issue 11: a saved filter
+        elif "filter_id" in value and "action" in value and isinstance(value.get("id"), int):
+            self.triggers.add(value["id"])  # issue 11: a trigger
+        elif "marketo_id" in value and isinstance(value.get("id"), int):
             self.people.add(value["id"])
             for k, pool in (("sfdc_account_id", self.accounts),
                             ("sfdc_opportunity_id", self.opportunities),
@@ -722,6 +728,12 @@ class Fuzzer:
                 else:
                     body.setdefault("subject", "Hi {{first_name}}")
                     body.setdefault("body_html", "<p>Hello {{company}}</p>")
+            if op.template.startswith("/api/v1/triggers") and op.method in ("POST", "PATCH") \
+                    and self.chance(0.7) and self.w.filters:
+                # a known filter and a config its action takes (else always a 400)
+                body = {"name": "Trigger %d" % self.rnd.randrange(10 ** 6),
+                        "filter_id": self.pick(sorted(self.w.filters)),
+                        "action": "create_task", "config": {"task_name": "Call them"}}
             if op.template == "/api/v1/campaigns/{id}/members" and self.chance(0.7):
                 # hail wants exactly one of person_ids, account_id and opportunity_id
                 body = {"person_ids": [self.pick(sorted(self.w.people)) for _ in range(3)]}
@@ -1117,6 +1129,12 @@ class ApiFuzz(ApiCase):
             r = self.h.request("POST", "/api/v1/calls/start", {"person_id": p}, token=self.admin)
             self.assertEqual(r.status, 201, r)
             world.learn(r.json)
+        # A saved filter for the triggers (issue 11).
+        r = self.h.request("POST", "/api/v1/filters",
+                           {"name": "Seed", "shared": True,
+                            "definition": {"conditions": [{"type": "call"}]}}, token=self.admin)
+        self.assertEqual(r.status, 201, r)
+        world.learn(r.json)
         # Campaigns (issue 9): some with people (pause, resume, remove them),
         # some without (they can be deleted), of both callers, shared.
         for i in range(12):

@@ -227,5 +227,25 @@ class IntegrationsTest(ApiCase):
                          "flagged")
 
 
+class ConfiguredTest(ApiCase):
+    """With Marketo and Salesforce configured (at addresses that answer nothing), both
+    show as configured; the workers' failures are theirs to report."""
+
+    def test_configured(self):
+        h = Hail(env={"HAIL_MARKETO_URL": "http://127.0.0.1:9",
+                      "HAIL_MARKETO_CLIENT_ID": "id", "HAIL_MARKETO_CLIENT_SECRET": "secret",
+                      "HAIL_SALESFORCE_LOGIN_URL": "http://127.0.0.1:9",
+                      "HAIL_SALESFORCE_CLIENT_ID": "id", "HAIL_SALESFORCE_CLIENT_SECRET": "s"})
+        try:
+            token = h.admin_token(ADMIN)
+            h.start()
+            r = h.request("GET", "/api/v1/integrations", token=token)
+            self.assertEqual(r.status, 200, r)
+            self.assertEqual([(d["name"], d["configured"]) for d in r.json["data"]],
+                             [("marketo", True), ("salesforce", True)])
+        finally:
+            h.close()
+
+
 if __name__ == "__main__":
     harness.main()

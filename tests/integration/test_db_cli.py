@@ -28,7 +28,8 @@ COPY_ORDER = ["account_companies", "activities", "best_bets", "blocked_domains",
               "outbox_skips", "people", "people_search", "people_unsubscribed",
               "sync_runs", "teams", "unsubscribes", "users", "voicemail_drops",
               "api_tokens", "calls", "filters", "senders", "sessions", "tasks", "team_members", "templates",
-              "campaigns", "emails", "template_favorites",
+              "triggers", "webhook_deliveries",
+              "campaigns", "emails", "template_favorites", "trigger_fires",
               "campaign_members", "campaign_steps", "email_attachments"]
 
 

@@ -70,6 +70,7 @@ import './pages/reports.js';
 import './pages/panel.js';
 import './pages/filters-rules.js';
 import './pages/filters.js';
+import './pages/triggers-panel.js';
 import './routes.js';
 
 import { render } from 'preact';

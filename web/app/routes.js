@@ -18,6 +18,7 @@ import { BestBetsPage } from './pages/best-bets.js';
 import { ReportsPage } from './pages/reports.js';
 import { PanelPage } from './pages/panel.js';
 import { FiltersPage } from './pages/filters.js';
+import './pages/triggers-panel.js'; // the Triggers section of /filters
 
 export const loadAdmin = () => import('./pages/admin/index.js');
 

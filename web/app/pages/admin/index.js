@@ -22,6 +22,7 @@ import { Settings } from './settings.js';
 import { CallsAdmin } from './calls.js';
 import { PanelSettings } from './panel-settings.js';
 import { Integrations } from './integrations.js';
+import { Triggers } from './triggers.js';
 
 // admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
 // module waits for it (top-level await), so the pages never show unstyled.
@@ -79,6 +80,8 @@ export default function Admin({ path, user, query }) {
       return html`<${PanelSettings} nav=${nav} />`;
     case 'integrations':
       return html`<${Integrations} nav=${nav} />`;
+    case 'triggers':
+      return html`<${Triggers} nav=${nav} />`;
     default:
       return html`
         <${Page} title="Page not found">

@@ -26,6 +26,7 @@ export function adminRoute(path) {
   if (p === '/admin/calls') return { page: 'calls' };
   if (p === '/admin/panel') return { page: 'panel' };
   if (p === '/admin/integrations') return { page: 'integrations' };
+  if (p === '/admin/triggers') return { page: 'triggers' };
   const m = /^\/admin\/teams\/([1-9][0-9]{0,17})$/.exec(p);
   if (m) return { page: 'team', id: Number(m[1]) };
   return { page: 'not-found' };
@@ -45,6 +46,7 @@ export const ADMIN_NAV = [
   ['/admin/calls', 'Calls', ['calls']],
   ['/admin/panel', 'Embedded panel', ['panel']],
   ['/admin/integrations', 'Integrations', ['integrations']],
+  ['/admin/triggers', 'Triggers', ['triggers']],
 ];
 
 // Length in characters (code points), as hail counts them.
