@@ -149,6 +149,8 @@ class World:
         self.tasks = set()             # task ids (issue 9)
         self.protected_campaigns = set()  # seeded with people: never stopped or deleted
         self.sfdc = set()              # Salesforce lead/contact ids (issue 10, the panel)
+        self.filters = set()           # saved filter ids (issue 11)
+        self.protected_filters = set()  # seeded and shared: never changed or deleted
 
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
@@ -159,7 +161,7 @@ class World:
                 "call-outcomes": self.outcomes, "call-reasons": self.reasons,
                 "caller-ids": self.caller_ids, "voicemail-drops": self.drops,
                 "holidays": self.holidays, "campaigns": self.campaigns, "tasks": self.tasks,
-                "sfdc": self.sfdc,
+                "sfdc": self.sfdc, "filters": self.filters,
                 }.get(collection, self.links.get(collection))
 
     def creds(self):
@@ -236,6 +238,8 @@ class World:
             self.drops.add(value["id"])
         elif set(value) == {"day", "name"} and isinstance(value.get("day"), str):
             self.holidays.add(value["day"])
+        elif "definition" in value and "shared" in value and isinstance(value.get("id"), int):
+            self.filters.add(value["id"])
         elif "steps_count" in value and isinstance(value.get("id"), int):
             self.campaigns.add(value["id"])
         elif "assignee" in value and "due_at" in value and isinstance(value.get("id"), int):
@@ -768,6 +772,8 @@ class Fuzzer:
         if op.template in ("/api/v1/campaigns/{id}/stop", "/api/v1/campaigns/{id}") and \
                 op.method in ("POST", "DELETE"):
             protected = self.w.protected_campaigns  # their people keep pause/resume busy
+        if op.template == "/api/v1/filters/{id}" and op.method in ("PUT", "DELETE"):
+            protected = self.w.protected_filters
         path = op.template
         kinds = [akind]  # "session:COOKIE" names the session used
         chosen = {}
@@ -1059,6 +1065,15 @@ class ApiFuzz(ApiCase):
                                token=self.admin)
             self.assertEqual(r.status, 200, r)
             world.learn(r.json)
+        # saved filters, shared (every user reads them); the first never changes
+        for t in range(4):
+            r = self.h.request("POST", "/api/v1/filters",
+                               {"name": "Seed %d" % t, "shared": True, "definition": {
+                                   "conditions": [{"type": "email_open"}]}}, token=self.admin)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            if t == 0:
+                world.protected_filters.add(r.json["id"])
         # SMTP channels to a closed port: a test message gets its answer at once.
         for t in range(3):
             r = self.h.request("POST", "/api/v1/channels",
