@@ -10,8 +10,9 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 # ctest's -j for the plain and ASan runs (make test TEST_JOBS=4). Most tests wait on
 # sockets, child processes and timers, so more than the cores can pay off on a quiet
 # machine; on a shared, loaded one it made tests time out. At most 2 web/e2e/* tests
-# (hail + Chromium each) run at once whatever the -j (CMake's HAIL_E2E_SLOTS), and
-# test_load_timed runs alone. The TSan run keeps -j $(JOBS).
+# (hail + Chromium each) run at once whatever the -j (CMake's HAIL_E2E_SLOTS); they run
+# in the ASan build only (CMake's HAIL_E2E), and test_load_timed runs alone. The TSan
+# run keeps -j $(JOBS).
 TEST_JOBS  ?= $(JOBS)
 
 .PHONY: all deps build build-asan build-tsan run test test-plain test-asan test-tsan bench clean format fuzz

@@ -219,3 +219,10 @@ def loadavg():
     except OSError:
         return "unknown"
     return load
+
+
+def proc_cpu(pid):
+    """User + system CPU seconds a running process has used so far (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -362,6 +362,14 @@ void api_users_covered(http_req *r);
 void api_reports_get(http_req *r);
 /* ---- end reports ---- */
 
+/* ---- issue 11: Admin -> Integrations (api/integrations.c) ---- */
+extern const api_member api_integrations_settings_body[];
+void api_integrations_list(http_req *r);
+void api_integrations_skips(http_req *r);
+void api_integrations_retry(http_req *r);
+void api_integrations_settings_get(http_req *r);
+void api_integrations_settings_put(http_req *r);
+/* ---- end Admin -> Integrations ---- */
 /* ---- issue 11, F: saved filters (api/filters.c) ---- */
 extern const api_member api_filters_create_body[];
 extern const api_member api_filters_update_body[];

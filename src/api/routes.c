@@ -304,6 +304,18 @@ static const route routes[] = {
      "a report per template, campaign, user or team over a date range (JSON or CSV)", NULL},
     /* end reports */
 
+    /* issue 11: Admin -> Integrations (api/integrations.c) */
+    {"GET", "/api/v1/integrations", AUTH_ADMIN, 0, api_integrations_list,
+     "the outboxes to Marketo and Salesforce: status, backlog, last errors", NULL},
+    {"GET", "/api/v1/integrations/settings", AUTH_ADMIN, 0, api_integrations_settings_get,
+     "the outboxes' settings", NULL},
+    {"PUT", "/api/v1/integrations/settings", AUTH_ADMIN, 32768, api_integrations_settings_put,
+     "change the outboxes' settings", NULL},
+    {"GET", "/api/v1/integrations/{name}/skips", AUTH_ADMIN, 0, api_integrations_skips,
+     "an outbox's skipped records, newest first", NULL},
+    {"POST", "/api/v1/integrations/{name}/retry", AUTH_ADMIN, 0, api_integrations_retry,
+     "send an outbox's skipped records again and stop its wait", NULL},
+    /* end Admin -> Integrations */
     /* issue 11, F: saved filters (api/filters.c) */
     {"GET", "/api/v1/filters", AUTH_USER, 0, api_filters_list,
      "the saved filters the caller may read", NULL},
@@ -391,6 +403,9 @@ const api_member *api_route_body(const route *r)
         /* end Best Bets */
         /* issue 10, R: reports (api/reports.c) */
         /* end reports */
+        /* issue 11: Admin -> Integrations (api/integrations.c) */
+        {api_integrations_settings_put, api_integrations_settings_body},
+        /* end Admin -> Integrations */
         /* issue 11, F: saved filters (api/filters.c) */
         {api_filters_create, api_filters_create_body},
         {api_filters_update, api_filters_update_body},

@@ -64,6 +64,11 @@ static hail_err check_imap_poll(const char *v)
     return settings_check("HAIL_IMAP_POLL_SECONDS", v);
 }
 
+static hail_err check_reconcile(const char *v)
+{
+    return settings_check("HAIL_MARKETO_RECONCILE_SECONDS", v);
+}
+
 static hail_err check_ca_file(const char *v)
 {
     return settings_check("HAIL_CA_FILE", v);
@@ -146,6 +151,13 @@ static const struct env_var {
     {"HAIL_MARKETO_POLL_SECONDS", FOR_MARKETO, "export status poll interval, seconds", "60", NULL},
     {"HAIL_MARKETO_SYNC_INTERVAL", FOR_MARKETO, "serve: seconds between incremental syncs", "300",
      NULL},
+    {"HAIL_MARKETO_CALLS_PER_20S", FOR_MARKETO,
+     "hail's share of Marketo's 100 calls per 20 s (lower it when other integrations share the "
+     "API user)",
+     "100", NULL},
+    {"HAIL_MARKETO_RECONCILE_SECONDS", FOR_MARKETO,
+     "seconds after a batch cut off by a crash began before the outbox reads it back from Marketo",
+     "60", check_reconcile},
 };
 
 #define N_ENV_VARS (sizeof env_vars / sizeof env_vars[0])

@@ -23,6 +23,7 @@
 #include "sched/scheduler.h"
 #include "store/db.h"
 #include "svc/bestbets_catchup.h"
+#include "sync/mkto_outbox.h"
 #include "svc/feed.h"
 #include "svc/settings.h"
 #include "sync/sync.h"
@@ -180,7 +181,9 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     }
     send_workers_start(c->db_path); /* the send queue (mail/send.h); logs its own failure */
     imap_poller_start(c->db_path);
-    sched_workers_start(c->db_path); /* campaign steps (sched/scheduler.h) */
+    sched_workers_start(c->db_path);   /* campaign steps (sched/scheduler.h) */
+    if (mkto_outbox_start(c->db_path)) /* activities to Marketo (sync/mkto_outbox.h) */
+        log_error("marketo outbox: not started: %s", hail_errmsg());
     /* Best Bets of an upgraded database, rebuilt in the background */
     if ((e = bestbets_catchup_start(c->db_path)))
         log_warn("%s", hail_errmsg());
@@ -196,6 +199,7 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     track_writer_stop(); /* after the server: it finishes the hits in flight */
     imap_poller_stop();
     sync_worker_stop();
+    mkto_outbox_stop();
     sched_workers_stop();
     send_workers_stop();
     db_checkpointer_stop(ckpt);

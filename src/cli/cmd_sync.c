@@ -1,7 +1,8 @@
 #include "core/common.h"
 
 /* hail sync marketo [--full]: one Marketo people sync, in the foreground.
- * hail sync marketo-types: registers hail's custom activity types. */
+ * hail sync marketo-types: registers hail's custom activity types.
+ * hail sync marketo-out: sends the activity log's backlog to Marketo. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/timeutil.h"
 #include "store/db.h"
+#include "sync/mkto_outbox.h"
 #include "sync/mkto_types.h"
 #include "sync/sync.h"
 
@@ -49,7 +51,26 @@ static const char sync_top_usage[] =
     "Sources:\n"
     "  marketo [--full]   people from Marketo Engage (see: hail sync marketo --help)\n"
     "  marketo-types      register hail's custom activity types in Marketo\n"
-    "                     (see: hail sync marketo-types --help)\n";
+    "                     (see: hail sync marketo-types --help)\n"
+    "  marketo-out        send the activity log's backlog to Marketo now\n"
+    "                     (see: hail sync marketo-out --help)\n";
+
+static const char out_usage[] =
+    "Usage: hail sync marketo-out\n"
+    "\n"
+    "Sends every sales activity that has not gone to Marketo yet (and the skipped\n"
+    "records an admin re-queued) as Marketo custom activities, 300 per call, in log\n"
+    "order, then exits. `hail serve` does the same all the time when Marketo is\n"
+    "configured; this is for a first backlog, scripts and checks. It registers the\n"
+    "custom activity types first (as marketo-types). A batch cut off by a crash is\n"
+    "read back from Marketo (HAIL_MARKETO_RECONCILE_SECONDS after it began) and only\n"
+    "what Marketo lacks is sent again. One sender at a time, also across processes:\n"
+    "while `hail serve` sends, this exits with status 1 and says so.\n"
+    "\n"
+    "Environment: HAIL_MARKETO_URL, HAIL_MARKETO_CLIENT_ID, HAIL_MARKETO_CLIENT_SECRET\n"
+    "(see: hail sync marketo --help), HAIL_MARKETO_RECONCILE_SECONDS (default 60).\n"
+    "\n"
+    "Exit status: 0 done, 1 failed (the message says why), 2 usage or configuration error.\n";
 
 static const char types_usage[] =
     "Usage: hail sync marketo-types\n"
@@ -116,6 +137,67 @@ static void on_signal(int sig)
     (void)sig;
     atomic_store(&stop_flag, 1);
     errno = saved;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static const char *grouped(uint64_t v, char *out, size_t size);
+
+static int sync_out(cli_ctx *c, int argc, char **argv)
+{
+    for (int i = 2; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            fputs(out_usage, stdout);
+            return 0;
+        }
+        fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], out_usage);
+        return 2;
+    }
+    marketo_config cfg;
+    hail_err e = marketo_config_load(&cfg);
+    if (e)
+        return cli_fail(e);
+    struct db *d;
+    if ((e = cli_open_db(c, &d))) {
+        marketo_config_release(&cfg);
+        return cli_fail(e);
+    }
+    db_close(d);
+    catch_stop_signals();
+    int64_t t0 = time_mono_us();
+    mkto_outbox_stats s;
+    e = mkto_outbox_drain(c->db_path, &cfg, &stop_flag, &s);
+    marketo_config_release(&cfg);
+    double secs = (double)(time_mono_us() - t0) / US_PER_SEC;
+    char a[32], b[32], cc[32], dd[32];
+    if (e) {
+        if (s.sent || s.skipped)
+            fprintf(stderr, "marketo: before stopping: %s activities sent, %s skipped\n",
+                    grouped(s.sent, a, sizeof a), grouped(s.skipped, b, sizeof b));
+        if (e == HAIL_EBUSY)
+            fprintf(stderr, "hail: another process is sending activities to Marketo (%s)\n",
+                    hail_errmsg());
+        else
+            fprintf(stderr, "hail: %s\n", *hail_errmsg() ? hail_errmsg() : hail_strerror(e));
+        return 1;
+    }
+    printf("Marketo: %s activities sent, %s skipped (see Admin > Integrations), %s not for "
+           "Marketo, in %s API calls, %.1f s",
+           grouped(s.sent, a, sizeof a), grouped(s.skipped, b, sizeof b),
+           grouped(s.passed, cc, sizeof cc), grouped(s.calls, dd, sizeof dd), secs);
+    if (s.reconciled || s.resent)
+        printf("; a batch cut off before: %llu were in Marketo already, %llu sent again",
+               (unsigned long long)s.reconciled, (unsigned long long)s.resent);
+    putchar('\n');
+    return 0;
 }
 
 typedef struct progress_view {
@@ -194,6 +276,8 @@ int cmd_sync(cli_ctx *c, int argc, char **argv)
     }
     if (!strcmp(argv[1], "marketo-types"))
         return sync_types(argc, argv);
+    if (!strcmp(argv[1], "marketo-out"))
+        return sync_out(c, argc, argv);
     if (strcmp(argv[1], "marketo") != 0) {
         if (cli_wants_help(2, argv) || !strcmp(argv[1], "help")) {
             fputs(sync_top_usage, stdout);
@@ -226,13 +310,7 @@ int cmd_sync(cli_ctx *c, int argc, char **argv)
         return cli_fail(e);
     }
     db_close(d);
-
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    catch_stop_signals();
 
     progress_view view = {.tty = isatty(STDERR_FILENO)};
     sync_options o = {.full = full,

@@ -52,6 +52,12 @@ hail_err outbox_cursor(db *d, const char *consumer, feed_pos *out);
 hail_err outbox_read(db *d, const char *consumer, int limit, outbox_row **rows, size_t *n,
                      feed_pos *end);
 
+/* Up to limit final rows after position `after` in commit order (no
+ * re-queued ones): for a consumer that has batches in flight beyond its
+ * cursor. *end as outbox_read's (after when none). */
+hail_err outbox_read_after(db *d, feed_pos after, int limit, outbox_row **rows, size_t *n,
+                           feed_pos *end);
+
 /* Commits "these activities are being sent, and the cursor will be at end":
  * the in-flight batch. */
 hail_err outbox_batch_begin(db *d, const char *consumer, const int64_t *activity_ids, size_t n,
@@ -61,6 +67,9 @@ hail_err outbox_batch_begin(db *d, const char *consumer, const int64_t *activity
 typedef struct outbox_result {
     int64_t activity_id;
     const char *reason; /* why it was skipped (recorded as is, cut to 1000 bytes) */
+    int pass;           /* not for this destination: done, neither sent nor skipped */
+    int retry;          /* the row was re-queued or skipped before (outbox_row.retry, or a
+                           reconcile): its old rows go; 0 spares two deletes per record */
 } outbox_result;
 
 /* In one transaction: the skips recorded (a delivered record's old skip
@@ -70,6 +79,10 @@ typedef struct outbox_result {
  * (a consumer whose calls are idempotent; end given directly). */
 hail_err outbox_batch_finish(db *d, const char *consumer, int64_t batch_id, feed_pos end,
                              const outbox_result *res, size_t n, int64_t calls);
+
+/* Deletes an in-flight batch that certainly did not arrive (the destination
+ * refused the whole call): its rows are read again after the cursor. */
+hail_err outbox_batch_abandon(db *d, int64_t batch_id);
 
 /* A batch left in flight by a crash. */
 typedef struct outbox_batch {
@@ -92,6 +105,9 @@ hail_err outbox_read_ids(db *d, const int64_t *ids, size_t nids, outbox_row **ro
  * waiting_until is not 0, until when the consumer waits (e.g. the daily
  * quota). */
 hail_err outbox_note_error(db *d, const char *consumer, const char *message, int64_t waiting_until);
+
+/* When the consumer waits until (0: it does not wait; "retry now" clears it). */
+hail_err outbox_waiting_until(db *d, const char *consumer, int64_t *until);
 
 /* Moves the cursor (in the caller's transaction, or its own): for consumers
  * without batches, such as the trigger evaluator, which record their work

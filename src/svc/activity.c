@@ -61,9 +61,12 @@ hail_err activity_record(db *d, const activity *a, int64_t *id_out)
     if (a->attrs && !(attrs = json_dumps(a->attrs, JSON_COMPACT)))
         return hail_errf(HAIL_ENOMEM, "out of memory");
     int64_t now = time_now_us();
+    /* owner is set here (migration 8's trigger would set it with a second
+     * write of the row: an UPDATE after the INSERT on SQLite) */
     db_st *st = db_stmt(d, "INSERT INTO activities (type, person_id, user_id, email_id, "
                            "template_id, campaign_id, call_id, occurred_at, machine, attrs, "
-                           "created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+                           "created_at, owner) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                           "$11, (SELECT lower(p.owner_email) FROM people p WHERE p.id = $2)) "
                            "RETURNING id");
     if (!st) {
         free(attrs);

@@ -72,6 +72,8 @@ hail_err settings_check(const char *name, const char *value)
         return int_value(name, value, 1, 64, &n);
     if (!strcmp(name, "HAIL_IMAP_POLL_SECONDS"))
         return int_value(name, value, 1, 86400, &n);
+    if (!strcmp(name, "HAIL_MARKETO_RECONCILE_SECONDS"))
+        return int_value(name, value, 0, 3600, &n);
     if (!strcmp(name, "HAIL_CA_FILE") && access(value, R_OK))
         return hail_errf(HAIL_EINVAL, "HAIL_CA_FILE: cannot read '%.200s': %s", value,
                          strerror(errno));
@@ -87,6 +89,7 @@ hail_err settings_load(hail_settings *s)
         .access_log = 1,
         .send_workers = 2,
         .imap_poll_seconds = 60,
+        .marketo_reconcile_seconds = 60,
     };
     const char *v;
     if ((v = env("HAIL_DATA")))
@@ -103,6 +106,7 @@ hail_err settings_load(hail_settings *s)
     s->marketo.poll_seconds = env("HAIL_MARKETO_POLL_SECONDS");
     s->marketo.sync_interval = env("HAIL_MARKETO_SYNC_INTERVAL");
     s->marketo.time_zone_field = env("HAIL_MARKETO_TIME_ZONE_FIELD");
+    s->marketo.calls_per_20s = env("HAIL_MARKETO_CALLS_PER_20S");
     if ((v = env("HAIL_LISTEN")))
         s->listen = v;
     s->web_root = env("HAIL_WEB_ROOT");
@@ -114,7 +118,8 @@ hail_err settings_load(hail_settings *s)
     if ((v = env("HAIL_PUBLIC_URL")) && (e = public_url(v, &s->public_url)))
         return e;
     if ((e = int_var("HAIL_SEND_WORKERS", 1, 64, &s->send_workers)) ||
-        (e = int_var("HAIL_IMAP_POLL_SECONDS", 1, 86400, &s->imap_poll_seconds)))
+        (e = int_var("HAIL_IMAP_POLL_SECONDS", 1, 86400, &s->imap_poll_seconds)) ||
+        (e = int_var("HAIL_MARKETO_RECONCILE_SECONDS", 0, 3600, &s->marketo_reconcile_seconds)))
         return e;
     s->inbound_token = env("HAIL_INBOUND_TOKEN");
     if ((v = env("HAIL_CA_FILE")) && (e = settings_check("HAIL_CA_FILE", v)))

@@ -35,6 +35,7 @@ typedef struct hail_settings {
         const char *url, *client_id, *client_secret, *smart_list_id, *since, *poll_seconds,
             *sync_interval;
         const char *time_zone_field; /* HAIL_MARKETO_TIME_ZONE_FIELD */
+        const char *calls_per_20s;   /* HAIL_MARKETO_CALLS_PER_20S */
     } marketo;
 
     /* sales email */
@@ -44,6 +45,10 @@ typedef struct hail_settings {
     const char *public_url;
     int send_workers;      /* HAIL_SEND_WORKERS: sender threads per node, default 2 */
     int imap_poll_seconds; /* HAIL_IMAP_POLL_SECONDS: between polls of an inbox, default 60 */
+    /* HAIL_MARKETO_RECONCILE_SECONDS: how long after a batch left in flight
+     * by a crash began the Marketo outbox reads it back (sync/mkto_outbox.h),
+     * for Marketo to list what it accepted; default 60. */
+    int marketo_reconcile_seconds;
     /* HAIL_INBOUND_TOKEN: a shared secret an MTA may present (Bearer) to
      * POST /api/v1/inbound instead of an admin's token; NULL: admins only. */
     const char *inbound_token;

@@ -22,7 +22,6 @@
 #include "net/outbound.h"
 #include "sync/marketo.h"
 
-#define RATE_CALLS 100
 /* The window plus a margin for the time a request takes to reach Marketo. */
 #define RATE_WINDOW_US  (INT64_C(20500) * 1000)
 #define MAX_IN_FLIGHT   10
@@ -62,7 +61,8 @@ hail_err mkto_client_new(const marketo_config *c, const atomic_int *stop, mkto_c
     m->max_attempts = MAX_ATTEMPTS;
     m->timeout_ms = 300000L;
     ob_opts o = {.service = "Marketo", .connect_timeout_ms = 15000, .stop = stop};
-    hail_err e = ob_limiter_get("marketo", RATE_CALLS, RATE_WINDOW_US, MAX_IN_FLIGHT, &m->limiter);
+    hail_err e = ob_limiter_get("marketo", c->calls_per_20s > 0 ? c->calls_per_20s : 100,
+                                RATE_WINDOW_US, MAX_IN_FLIGHT, &m->limiter);
     if (!e)
         e = ob_client_new(&o, &m->ob);
     if (e) {

@@ -112,6 +112,20 @@ hail_err marketo_config_load(marketo_config *c)
     if ((v = set->marketo.poll_seconds) &&
         (e = parse_seconds("HAIL_MARKETO_POLL_SECONDS", v, 0.001, 3600, &c->poll_us)))
         goto fail;
+    c->calls_per_20s = 100;
+    if ((v = set->marketo.calls_per_20s)) {
+        char *end;
+        errno = 0;
+        long long calls = strtoll(v, &end, 10);
+        if (errno || *end || calls < 1 || calls > 100000) {
+            e = hail_errf(HAIL_EINVAL,
+                          "HAIL_MARKETO_CALLS_PER_20S must be an integer from 1 to 100000, not "
+                          "'%.40s'",
+                          v);
+            goto fail;
+        }
+        c->calls_per_20s = (int)calls;
+    }
     c->interval_us = 300 * US_PER_SEC;
     if ((v = set->marketo.sync_interval) &&
         (e = parse_seconds("HAIL_MARKETO_SYNC_INTERVAL", v, 0.1, 7 * 86400, &c->interval_us)))

@@ -36,6 +36,8 @@ typedef struct marketo_config {
     int64_t interval_us;   /* HAIL_MARKETO_SYNC_INTERVAL: the server's incremental period */
     char *time_zone_field; /* HAIL_MARKETO_TIME_ZONE_FIELD: the lead field holding the
                               person's time zone; NULL = none */
+    int calls_per_20s;     /* HAIL_MARKETO_CALLS_PER_20S: hail's share of Marketo's 100 calls
+                              per 20 s (all of hail's Marketo clients in the process) */
 } marketo_config;
 
 /* URL, client id and secret are all set (non-empty). */

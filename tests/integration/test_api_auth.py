@@ -59,6 +59,12 @@ ADMIN_ROUTES = {
     # the embeddable panel's allowlist (issue 10, P: api/panel.c)
     ("GET", "/api/v1/settings/panel"),
     ("PUT", "/api/v1/settings/panel"),
+    # Admin -> Integrations (issue 11: api/integrations.c)
+    ("GET", "/api/v1/integrations"),
+    ("GET", "/api/v1/integrations/settings"),
+    ("PUT", "/api/v1/integrations/settings"),
+    ("GET", "/api/v1/integrations/{name}/skips"),
+    ("POST", "/api/v1/integrations/{name}/retry"),
 }
 ANON_ROUTES = {
     ("GET", "/healthz"),

@@ -148,6 +148,7 @@ class World:
         self.campaign_members = {}     # campaign id -> its member ids
         self.tasks = set()             # task ids (issue 9)
         self.protected_campaigns = set()  # seeded with people: never stopped or deleted
+        self.protected_channels = set()  # one seeded SMTP channel: testChannel always has one
         self.sfdc = set()              # Salesforce lead/contact ids (issue 10, the panel)
         self.filters = set()           # saved filter ids (issue 11)
         self.protected_filters = set()  # seeded and shared: never changed or deleted
@@ -772,6 +773,8 @@ class Fuzzer:
         if op.template in ("/api/v1/campaigns/{id}/stop", "/api/v1/campaigns/{id}") and \
                 op.method in ("POST", "DELETE"):
             protected = self.w.protected_campaigns  # their people keep pause/resume busy
+        if op.template == "/api/v1/channels/{id}" and op.method in ("PATCH", "DELETE"):
+            protected = self.w.protected_channels
         if op.template == "/api/v1/filters/{id}" and op.method in ("PUT", "DELETE"):
             protected = self.w.protected_filters
         path = op.template
@@ -1081,6 +1084,8 @@ class ApiFuzz(ApiCase):
                                 "smtp": {"host": "127.0.0.1", "port": 1, "tls": "none"}},
                                token=self.admin)
             self.assertEqual(r.status, 201, r)
+            if t == 0:
+                world.protected_channels.add(r.json["id"])
         r = self.h.request("GET", "/api/v1/channels", token=self.admin)
         world.learn(r.json)
         senders = []

@@ -24,7 +24,8 @@ PEOPLE = (HEADER +
 # those it refers to, otherwise by name.
 COPY_ORDER = ["account_companies", "activities", "best_bets", "blocked_domains", "call_outcomes",
               "call_reasons", "caller_ids", "channels", "dialer_events", "holidays", "inbound_messages",
-              "kv", "leases", "login_failures", "people", "people_search", "people_unsubscribed",
+              "kv", "leases", "log_cursors", "login_failures", "outbox_batches", "outbox_retry",
+              "outbox_skips", "people", "people_search", "people_unsubscribed",
               "sync_runs", "teams", "unsubscribes", "users", "voicemail_drops",
               "api_tokens", "calls", "filters", "senders", "sessions", "tasks", "team_members", "templates",
               "campaigns", "emails", "template_favorites",

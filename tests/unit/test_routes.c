@@ -110,8 +110,8 @@ static const route *route_of(const char *path, const char *method)
     return NULL;
 }
 
-/* Salesforce ids, recipients' tokens (/t/, /u/), holidays' days and report
- * kinds are strings; every other path parameter is a hail id. */
+/* Salesforce ids, recipients' tokens (/t/, /u/), holidays' days, report
+ * kinds and integration names are strings; every other path parameter is a hail id. */
 static int string_id_path(const char *path)
 {
     return !strncmp(path, "/api/v1/accounts/", 17) ||
@@ -119,7 +119,7 @@ static int string_id_path(const char *path)
            !strncmp(path, "/api/v1/blocked-domains/", 24) ||
            !strncmp(path, "/api/v1/holidays/", 17) || !strncmp(path, "/api/v1/reports/", 16) ||
            !strncmp(path, "/api/v1/panel/sfdc/", 19) || !strncmp(path, "/t/", 3) ||
-           !strncmp(path, "/u/", 3);
+           !strncmp(path, "/u/", 3) || !strncmp(path, "/api/v1/integrations/", 21);
 }
 
 static void check_path_params(json_t *doc, const char *path, json_t *params)

@@ -21,6 +21,7 @@ import { Holidays } from './holidays.js';
 import { Settings } from './settings.js';
 import { CallsAdmin } from './calls.js';
 import { PanelSettings } from './panel-settings.js';
+import { Integrations } from './integrations.js';
 
 // admin.css beside this file: a stylesheet from 'self' (the CSP allows it). The
 // module waits for it (top-level await), so the pages never show unstyled.
@@ -76,6 +77,8 @@ export default function Admin({ path, user, query }) {
       return html`<${CallsAdmin} nav=${nav} />`;
     case 'panel':
       return html`<${PanelSettings} nav=${nav} />`;
+    case 'integrations':
+      return html`<${Integrations} nav=${nav} />`;
     default:
       return html`
         <${Page} title="Page not found">

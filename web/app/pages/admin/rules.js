@@ -25,6 +25,7 @@ export function adminRoute(path) {
   if (p === '/admin/holidays') return { page: 'holidays' };
   if (p === '/admin/calls') return { page: 'calls' };
   if (p === '/admin/panel') return { page: 'panel' };
+  if (p === '/admin/integrations') return { page: 'integrations' };
   const m = /^\/admin\/teams\/([1-9][0-9]{0,17})$/.exec(p);
   if (m) return { page: 'team', id: Number(m[1]) };
   return { page: 'not-found' };
@@ -43,6 +44,7 @@ export const ADMIN_NAV = [
   ['/admin/holidays', 'Holidays', ['holidays']],
   ['/admin/calls', 'Calls', ['calls']],
   ['/admin/panel', 'Embedded panel', ['panel']],
+  ['/admin/integrations', 'Integrations', ['integrations']],
 ];
 
 // Length in characters (code points), as hail counts them.
