@@ -758,8 +758,10 @@ hail_err filter_people_page(db *d, const json_t *definition, const vis_scope *s,
     int exhausted = !o.all && o.n == 0; /* nobody's people may be shown */
     int chunk = limit * 2 + 16;
     while (!e && !exhausted && nmatch < want && scanned < FILTER_SCAN_BUDGET) {
-        int n = 0;
-        e = candidates(d, kind, dc, &o, now_us, pos, chunk, ids, &n);
+        int n = 0, ask = chunk;
+        if (ask > FILTER_SCAN_BUDGET - scanned)
+            ask = (int)(FILTER_SCAN_BUDGET - scanned);
+        e = candidates(d, kind, dc, &o, now_us, pos, ask, ids, &n);
         int i = 0;
         for (; !e && i < n && nmatch < want; i++) {
             int ok;
@@ -775,7 +777,7 @@ hail_err filter_people_page(db *d, const json_t *definition, const vis_scope *s,
             if (nmatch == limit)
                 page_last = ids[i];
         }
-        if (!e && i == n && n < chunk)
+        if (!e && i == n && n < ask)
             exhausted = 1;
         if (chunk < CHUNK_MAX)
             chunk = chunk * 2 > CHUNK_MAX ? CHUNK_MAX : chunk * 2;

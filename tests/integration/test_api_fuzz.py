@@ -152,6 +152,7 @@ class World:
         self.protected_campaigns = set()  # seeded with people: never stopped or deleted
         self.protected_channels = set()  # one seeded SMTP channel: testChannel always has one
         self.sfdc = set()              # Salesforce lead/contact ids (issue 10, the panel)
+        self.protected_filters = set()  # seeded and shared: never changed or deleted
 
     def pool(self, collection):
         return {"users": self.users, "members": self.users, "teams": self.teams,
@@ -783,6 +784,8 @@ class Fuzzer:
             protected = self.w.protected_campaigns  # their people keep pause/resume busy
         if op.template == "/api/v1/channels/{id}" and op.method in ("PATCH", "DELETE"):
             protected = self.w.protected_channels
+        if op.template == "/api/v1/filters/{id}" and op.method in ("PUT", "DELETE"):
+            protected = self.w.protected_filters
         path = op.template
         kinds = [akind]  # "session:COOKIE" names the session used
         chosen = {}
@@ -1074,6 +1077,15 @@ class ApiFuzz(ApiCase):
                                token=self.admin)
             self.assertEqual(r.status, 200, r)
             world.learn(r.json)
+        # saved filters, shared (every user reads them); the first never changes
+        for t in range(4):
+            r = self.h.request("POST", "/api/v1/filters",
+                               {"name": "Seed %d" % t, "shared": True, "definition": {
+                                   "conditions": [{"type": "email_open"}]}}, token=self.admin)
+            self.assertEqual(r.status, 201, r)
+            world.learn(r.json)
+            if t == 0:
+                world.protected_filters.add(r.json["id"])
         # SMTP channels to a closed port: a test message gets its answer at once.
         for t in range(3):
             r = self.h.request("POST", "/api/v1/channels",
