@@ -16,7 +16,7 @@ mkdir -p "$DIR/out"
 SUMMARY="$DIR/out/summary.txt"
 : >"$SUMMARY"
 status=0
-for script in sync_people.py api_people.py web_people.mjs pg_sync.py pg_api.py tracking.py send.py scheduler.py; do
+for script in sync_people.py api_people.py web_people.mjs pg_sync.py pg_api.py tracking.py send.py scheduler.py outbox.py filters.py; do
     echo "===== bench/$script $HAIL ($(date -u +%Y-%m-%dT%H:%MZ))"
     start=$(date +%s)
     case $script in *.mjs) run=node ;; *) run=python3 ;; esac
