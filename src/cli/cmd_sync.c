@@ -93,16 +93,26 @@ static const char sf_check_usage[] =
     "Exit status: 0 the field exists, 3 logged in but the field is missing, 1 failed\n"
     "(the message says why), 2 usage or configuration error.\n";
 
-static int sync_sf_check(int argc, char **argv)
+/* A subcommand that takes no options but -h/--help: the exit status when
+ * argv has something else (usage: 2) or asks for help (0), else -1. */
+static int no_options(int argc, char **argv, const char *usage)
 {
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(sf_check_usage, stdout);
+            fputs(usage, stdout);
             return 0;
         }
-        fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], sf_check_usage);
+        fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], usage);
         return 2;
     }
+    return -1;
+}
+
+static int sync_sf_check(int argc, char **argv)
+{
+    int rc = no_options(argc, argv, sf_check_usage);
+    if (rc >= 0)
+        return rc;
     sf_config cfg;
     hail_err e = sf_config_load(&cfg);
     if (e)
@@ -150,14 +160,9 @@ static const char types_usage[] =
 
 static int sync_types(int argc, char **argv)
 {
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(types_usage, stdout);
-            return 0;
-        }
-        fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], types_usage);
-        return 2;
-    }
+    int rc = no_options(argc, argv, types_usage);
+    if (rc >= 0)
+        return rc;
     marketo_config cfg;
     hail_err e = marketo_config_load(&cfg);
     if (e)
@@ -215,14 +220,9 @@ static const char *grouped(uint64_t v, char *out, size_t size);
 
 static int sync_out(cli_ctx *c, int argc, char **argv)
 {
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            fputs(out_usage, stdout);
-            return 0;
-        }
-        fprintf(stderr, "hail: unknown option '%s'\n\n%s", argv[i], out_usage);
-        return 2;
-    }
+    int rc = no_options(argc, argv, out_usage);
+    if (rc >= 0)
+        return rc;
     marketo_config cfg;
     hail_err e = marketo_config_load(&cfg);
     if (e)
