@@ -526,6 +526,46 @@ hail_err outbox_note_error(db *d, const char *consumer, const char *message, int
     return db_step_done(d, st, "recording an outbox error");
 }
 
+hail_err outbox_last_id(db *d, int64_t *id)
+{
+    *id = 0;
+    db_st *st = db_stmt(d, "SELECT max(id) FROM activities");
+    if (!st)
+        return db_fail(d, "reading the activity log");
+    int rc = db_step(st);
+    if (rc == DB_ROW && !db_col_null(st, 0))
+        *id = db_col_i64(st, 0);
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the activity log") : HAIL_OK;
+}
+
+hail_err outbox_unread(db *d, const char *consumer, int64_t upto, int64_t *n)
+{
+    *n = 0;
+    feed_pos at;
+    hail_err e = outbox_cursor(d, consumer, &at);
+    if (e)
+        return e;
+    db_st *st = db_stmt(d, DB_SQL(d, "SELECT count(*) FROM activities WHERE id > $1 AND id <= $2",
+                                  "SELECT count(*) FROM activities"
+                                  " WHERE (xact, id) > (CAST($1 AS xid8), $2) AND id <= $3"));
+    if (!st)
+        return db_fail(d, "reading the activity log");
+    if (db_engine_of(d) == DB_POSTGRES) {
+        db_bind_i64(st, 1, at.xact);
+        db_bind_i64(st, 2, at.id);
+        db_bind_i64(st, 3, upto);
+    } else {
+        db_bind_i64(st, 1, at.id);
+        db_bind_i64(st, 2, upto);
+    }
+    int rc = db_step(st);
+    if (rc == DB_ROW)
+        *n = db_col_i64(st, 0);
+    db_reset(st);
+    return rc == DB_ERROR ? db_fail(d, "reading the activity log") : HAIL_OK;
+}
+
 hail_err outbox_waiting_until(db *d, const char *consumer, int64_t *until)
 {
     *until = 0;

@@ -106,6 +106,14 @@ hail_err outbox_read_ids(db *d, const int64_t *ids, size_t nids, outbox_row **ro
  * quota). */
 hail_err outbox_note_error(db *d, const char *consumer, const char *message, int64_t waiting_until);
 
+/* The last activity id recorded so far (0: none), committed or not yet final. */
+hail_err outbox_last_id(db *d, int64_t *id);
+
+/* How many activities with id <= upto the consumer has still to read (rows
+ * after its cursor). On PostgreSQL a row stays unread while a transaction
+ * older than its own is open anywhere on the server (store/feed.h). */
+hail_err outbox_unread(db *d, const char *consumer, int64_t upto, int64_t *n);
+
 /* When the consumer waits until (0: it does not wait; "retry now" clears it). */
 hail_err outbox_waiting_until(db *d, const char *consumer, int64_t *until);
 

@@ -30,6 +30,7 @@
 #define TEXT_MAX        255 /* bytes of a string or link attribute (Marketo's field size) */
 #define RECON_LEADS     30  /* leadIds per activities.json call */
 #define RECON_SLACK_US  (INT64_C(300) * US_PER_SEC) /* clocks differ: read from before */
+#define DRAIN_WAIT_US   (INT64_C(300) * US_PER_SEC) /* a drain waits for older rows this long */
 #define PUMP_BATCHES    50 /* batches per step, between checks of the lease and the wait */
 
 /* ---- one record ---- */
@@ -852,6 +853,14 @@ hail_err mkto_outbox_drain(const char *db_path, const marketo_config *c, const a
     if (e)
         return e;
     x.ignore_wait = 1;
+    /* The backlog is everything recorded before the drain began: on
+     * PostgreSQL rows become readable only below the server's snapshot
+     * horizon, so an idle read is not the end while older rows are unread. */
+    int64_t upto = 0, wait_until = time_mono_us() + DRAIN_WAIT_US;
+    if ((e = outbox_last_id(x.d, &upto))) {
+        obx_close(&x);
+        return e;
+    }
     for (;;) {
         int idle;
         if (stopped(&x)) {
@@ -870,8 +879,20 @@ hail_err mkto_outbox_drain(const char *db_path, const marketo_config *c, const a
             continue;
         }
         x.failures = 0;
-        if (idle)
-            break;
+        if (idle) {
+            int64_t unread = 0;
+            if ((e = outbox_unread(x.d, MKTO_OUTBOX_CONSUMER, upto, &unread)) || !unread)
+                break;
+            if (time_mono_us() > wait_until) {
+                e = hail_errf(HAIL_EUNAVAIL,
+                              "%lld activities recorded before this run are not readable yet: "
+                              "a transaction still open on the database server holds them back; "
+                              "run it again later",
+                              (long long)unread);
+                break;
+            }
+            time_sleep_us(50 * 1000, x.stop);
+        }
     }
     if (out)
         *out = x.st;

@@ -132,6 +132,15 @@ static void test_read_finish_skip_retry(void **state)
                              "marketo"),
                      1);
 
+    /* what is left to read of what was recorded: a3 */
+    int64_t last, unread;
+    assert_int_equal(outbox_last_id(d, &last), HAIL_OK);
+    assert_int_equal(last, a3);
+    assert_int_equal(outbox_unread(d, "marketo", last, &unread), HAIL_OK);
+    assert_int_equal(unread, 1);
+    assert_int_equal(outbox_unread(d, "marketo", a2, &unread), HAIL_OK);
+    assert_int_equal(unread, 0);
+
     /* the next read starts after the batch */
     read_wait(d, "marketo", 10, 1, &rows, &n, &end);
     assert_int_equal(n, 1);
@@ -167,6 +176,8 @@ static void test_read_finish_skip_retry(void **state)
     assert_int_equal(outbox_read(d, "marketo", 10, &rows, &n, &end), HAIL_OK);
     assert_int_equal(n, 0);
     assert_null(rows);
+    assert_int_equal(outbox_unread(d, "marketo", last, &unread), HAIL_OK);
+    assert_int_equal(unread, 0);
 
     /* another consumer has its own cursor; the cursor never moves back */
     assert_int_equal(outbox_cursor(d, "salesforce", &at), HAIL_OK);
