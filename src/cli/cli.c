@@ -254,6 +254,8 @@ static const char usage_head[] =
     "  token create|revoke|list   manage API tokens\n"
     "  import people FILE.csv     load people from a CSV with Marketo's columns\n"
     "  sync marketo [--full]      sync people from Marketo Engage now\n"
+    "  sync marketo-types         register hail's custom activity types in Marketo\n"
+    "  sync marketo-out           send the activity log's backlog to Marketo now\n"
     "  sync salesforce-check      log in to Salesforce; is Hail_Activity_Id__c there?\n"
     "  db check | copy --to URL   check the database; copy it into an empty PostgreSQL\n"
     "  mail classify FILE...      classify raw messages: reply, autoreply, bounce, ...\n"
