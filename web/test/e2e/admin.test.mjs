@@ -46,7 +46,7 @@ describe('admin pages', { skip: SKIP }, () => {
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
     await expectTitle(page, 'Users · hail');
     const nav = page.getByRole('navigation', { name: 'Admin' });
-    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Users', 'Teams', 'API tokens', 'Marketo sync', 'Channels', 'Senders', 'Blocked domains', 'Mail settings', 'Holidays', 'Calls', 'Embedded panel', 'Triggers']);
+    assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Users', 'Teams', 'API tokens', 'Marketo sync', 'Channels', 'Senders', 'Blocked domains', 'Mail settings', 'Holidays', 'Calls', 'Embedded panel', 'Integrations', 'Triggers']);
     assert.equal(await nav.getByRole('link', { name: 'Users' }).getAttribute('aria-current'), 'page');
     const table = page.getByRole('table', { name: 'Users' });
     await table.getByRole('cell', { name: 'rep2@example.com', exact: true }).waitFor();
