@@ -251,6 +251,7 @@ hail_err trig_eval_step(db *d, int64_t now, int limit, size_t *n)
 out:
     evals_free(t, nt);
     feed_rows_free(rows, nrows);
+    free(rows);
     if (!e && !(e = db_commit(d))) {
         *n = done;
         return HAIL_OK;
