@@ -218,22 +218,34 @@ static void catch_stop_signals(void)
 
 static const char *grouped(uint64_t v, char *out, size_t size);
 
+/* For a run against Marketo and the database: the settings loaded, the
+ * database opened once (created and migrated), Ctrl-C caught. -1 when ready,
+ * else the exit status (the message printed). */
+static int marketo_ready(cli_ctx *c, marketo_config *cfg)
+{
+    hail_err e = marketo_config_load(cfg);
+    if (e)
+        return cli_fail(e);
+    struct db *d;
+    if ((e = cli_open_db(c, &d))) {
+        marketo_config_release(cfg);
+        return cli_fail(e);
+    }
+    db_close(d);
+    catch_stop_signals();
+    return -1;
+}
+
 static int sync_out(cli_ctx *c, int argc, char **argv)
 {
     int rc = no_options(argc, argv, out_usage);
     if (rc >= 0)
         return rc;
     marketo_config cfg;
-    hail_err e = marketo_config_load(&cfg);
-    if (e)
-        return cli_fail(e);
-    struct db *d;
-    if ((e = cli_open_db(c, &d))) {
-        marketo_config_release(&cfg);
-        return cli_fail(e);
-    }
-    db_close(d);
-    catch_stop_signals();
+    rc = marketo_ready(c, &cfg);
+    if (rc >= 0)
+        return rc;
+    hail_err e;
     int64_t t0 = time_mono_us();
     mkto_outbox_stats s;
     e = mkto_outbox_drain(c->db_path, &cfg, &stop_flag, &s);
@@ -365,16 +377,10 @@ int cmd_sync(cli_ctx *c, int argc, char **argv)
     }
 
     marketo_config cfg;
-    hail_err e = marketo_config_load(&cfg);
-    if (e)
-        return cli_fail(e);
-    struct db *d;
-    if ((e = cli_open_db(c, &d))) {
-        marketo_config_release(&cfg);
-        return cli_fail(e);
-    }
-    db_close(d);
-    catch_stop_signals();
+    int rc = marketo_ready(c, &cfg);
+    if (rc >= 0)
+        return rc;
+    hail_err e;
 
     progress_view view = {.tty = isatty(STDERR_FILENO)};
     sync_options o = {.full = full,
