@@ -167,6 +167,12 @@ hail_err feed_read_after(db *d, feed_pos after, int limit, feed_row **rows, size
                                   " ORDER BY a.xact, a.id LIMIT $3"));
     if (!st)
         return db_fail(d, "reading the feed");
+    feed_bind_after(d, st, after, limit);
+    return rows_all(d, st, rows, n, "reading the feed");
+}
+
+void feed_bind_after(db *d, db_st *st, feed_pos after, int64_t limit)
+{
     if (db_engine_of(d) == DB_POSTGRES) {
         db_bind_i64(st, 1, after.xact);
         db_bind_i64(st, 2, after.id);
@@ -175,7 +181,6 @@ hail_err feed_read_after(db *d, feed_pos after, int limit, feed_row **rows, size
         db_bind_i64(st, 1, after.id);
         db_bind_i64(st, 2, limit);
     }
-    return rows_all(d, st, rows, n, "reading the feed");
 }
 
 hail_err feed_horizon(db *d, feed_pos *out)

@@ -46,6 +46,12 @@ void feed_rows_free(feed_row *rows, size_t n);
  * *rows is malloc'd (NULL with *n 0 when none). */
 hail_err feed_read_after(db *d, feed_pos after, int limit, feed_row **rows, size_t *n);
 
+/* Binds a read "after position `after`, up to limit rows" to st, whose SQL
+ * is "… WHERE a.id > $1 … LIMIT $2" on SQLite and "… WHERE (a.xact, a.id) >
+ * (CAST($1 AS xid8), $2) … LIMIT $3" on PostgreSQL (feed_read_after's, the
+ * outboxes'). */
+void feed_bind_after(db *d, db_st *st, feed_pos after, int64_t limit);
+
 /* The position of the last final row (0, 0 when there is none): where a
  * reader that wants only what comes next starts. */
 hail_err feed_horizon(db *d, feed_pos *out);

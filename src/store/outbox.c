@@ -182,14 +182,7 @@ static hail_err log_after(db *d, feed_pos after, int limit, outbox_row **rows, s
                                   " ORDER BY a.xact, a.id LIMIT $3"));
     if (!st)
         return db_fail(d, "reading an outbox");
-    if (db_engine_of(d) == DB_POSTGRES) {
-        db_bind_i64(st, 1, after.xact);
-        db_bind_i64(st, 2, after.id);
-        db_bind_i64(st, 3, limit);
-    } else {
-        db_bind_i64(st, 1, after.id);
-        db_bind_i64(st, 2, limit);
-    }
+    feed_bind_after(d, st, after, limit);
     size_t first = *n;
     hail_err e = rows_append(d, st, 0, rows, n, cap, "reading an outbox");
     if (!e && *n > first)
