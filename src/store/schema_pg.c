@@ -699,6 +699,28 @@ static const char *const migrations[] = {
     "  WHERE template_id IS NOT NULL;"
     /* -- end 9 F -- */
     ,
+    /* -- 10 S: reminder tasks both ways with Salesforce (docs/outbox.md) -- */
+    /* 10: a task made by hand (no campaign) is linked to a Salesforce Task by
+     * sfdc_task_id. sfdc_synced_at is the updated_at both sides last agreed
+     * on: a task whose updated_at differs is hail's change still to push
+     * (tasks_sfdc_dirty); a change brought in from Salesforce sets both, so it
+     * is never sent back. A linked task deleted in hail leaves its Task's id
+     * in sfdc_task_deletes until Salesforce deletes it too; tasks_sfdc_open
+     * walks the linked open tasks to find Tasks deleted in Salesforce. Tasks closed
+     * before this migration are taken as agreed (only open ones go out). */
+    "ALTER TABLE tasks ADD COLUMN sfdc_task_id " T ";"
+    "ALTER TABLE tasks ADD COLUMN sfdc_synced_at BIGINT;"
+    "UPDATE tasks SET sfdc_synced_at = updated_at WHERE status <> 'open';"
+    "CREATE UNIQUE INDEX tasks_sfdc ON tasks(sfdc_task_id) WHERE sfdc_task_id IS NOT NULL;"
+    "CREATE INDEX tasks_sfdc_dirty ON tasks(id)"
+    "  WHERE campaign_id IS NULL AND (sfdc_synced_at IS NULL OR sfdc_synced_at <> updated_at);"
+    "CREATE INDEX tasks_sfdc_open ON tasks(id) WHERE sfdc_task_id IS NOT NULL AND status = 'open';"
+    "CREATE TABLE sfdc_task_deletes ("
+    "  sfdc_task_id " T " PRIMARY KEY,"
+    "  task_id BIGINT NOT NULL,"
+    "  deleted_at BIGINT NOT NULL);"
+    /* -- end 10 S -- */
+    ,
 };
 
 const char *schema_pg_migration(int version)

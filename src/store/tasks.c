@@ -5,20 +5,21 @@
 #include "core/buf.h"
 #include "core/timeutil.h"
 #include "store/dbread.h"
+#include "store/sfdc_tasks.h"
 
 #define TASK_SELECT                                                                                \
     "SELECT t.id, t.type, t.name, t.person_id, p.first_name, p.last_name, p.email, p.phone,"       \
     " p.company, t.assignee_id, u.name, t.campaign_id, c.name, t.step_position, t.template_id,"    \
     " tp.name, t.due_at, t.priority, t.details, t.status, t.completed_at, t.email_id, t.call_id,"  \
-    " t.created_at, t.updated_at"
+    " t.created_at, t.updated_at, t.sfdc_task_id"
 #define TASK_FROM                                                                                  \
     " FROM tasks t JOIN users u ON u.id = t.assignee_id LEFT JOIN people p ON p.id = t.person_id"  \
     " LEFT JOIN campaigns c ON c.id = t.campaign_id LEFT JOIN templates tp"                        \
     " ON tp.id = t.template_id"
 #define TASK_COLS TASK_SELECT TASK_FROM
-/* The page's extra columns after TASK_SELECT's 25: the local day, the priority rank. */
-#define COL_DAY   25
-#define COL_PRIO  26
+/* The page's extra columns after TASK_SELECT's 26: the local day, the priority rank. */
+#define COL_DAY   26
+#define COL_PRIO  27
 #define PRIO_RANK "CASE t.priority WHEN 'high' THEN 0 ELSE 1 END"
 
 static int changed(db *d, db_st *st, const char *what)
@@ -141,6 +142,12 @@ static json_t *task_row_json(db *d, db_st *st)
     json_object_set_new(o, "call_id", db_json_int(st, 22));
     json_object_set_new(o, "created_at", db_json_time(st, 23));
     json_object_set_new(o, "updated_at", db_json_time(st, 24));
+    /* linked to a Salesforce Task (store/sfdc_tasks.h); "gone:…" once that
+     * Task was deleted there */
+    const char *sf = db_col_null(st, 25) ? NULL : db_col_text(st, 25);
+    json_object_set_new(o, "salesforce_task_id",
+                        sf && strncmp(sf, SFDC_GONE, strlen(SFDC_GONE)) ? json_string(sf)
+                                                                        : json_null());
     return o;
 }
 
@@ -601,7 +608,19 @@ int tasks_finish(db *d, int64_t id, const char *status, int64_t user_id, int64_t
 
 int tasks_delete(db *d, int64_t id)
 {
-    db_st *st = db_stmt(d, "DELETE FROM tasks WHERE id = $1");
+    /* A task linked to a Salesforce Task leaves its id for the Salesforce
+     * outbox to delete there too (store/sfdc_tasks.h). */
+    db_st *st = db_stmt(d, "INSERT INTO sfdc_task_deletes (sfdc_task_id, task_id, deleted_at)"
+                           " SELECT sfdc_task_id, id, $1 FROM tasks WHERE id = $2 AND"
+                           " sfdc_task_id IS NOT NULL AND sfdc_task_id NOT LIKE 'gone:%'"
+                           " ON CONFLICT DO NOTHING");
+    if (!st)
+        return -1;
+    db_bind_i64(st, 1, time_now_us());
+    db_bind_i64(st, 2, id);
+    if (changed(d, st, "tasks: delete") < 0)
+        return -1;
+    st = db_stmt(d, "DELETE FROM tasks WHERE id = $1");
     if (!st)
         return -1;
     db_bind_i64(st, 1, id);

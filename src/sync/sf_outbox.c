@@ -19,6 +19,7 @@
 #include "svc/activity.h"
 #include "sync/sf_client.h"
 #include "sync/sf_outbox.h"
+#include "sync/sf_tasks.h"
 
 #define LEASE_NAME     "salesforce.outbox"
 #define LEASE_TTL_US   (INT64_C(60) * 1000000)
@@ -830,8 +831,12 @@ static void *worker_main(void *arg)
                 reconciled = 1;
         } else {
             e = drain(&w, &did);
+            if (!e && !did)
+                e = sf_tasks_push(w.s, w.d, w.ext, &did);
             if (!e && !did && now >= next_poll) {
                 e = poll_optouts(&w);
+                if (!e)
+                    e = sf_tasks_poll(w.s, w.d);
                 next_poll = time_mono_us() + poll_interval_us(&w);
             }
         }

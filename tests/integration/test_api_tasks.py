@@ -140,7 +140,8 @@ class TasksTest(ApiCase):
             "campaign": None, "step_position": None, "template": None,
             "due_at": "2026-03-05T14:00:00Z", "priority": "high", "details": "ask about the renewal",
             "status": "open", "completed_at": None, "email_id": None, "call_id": None,
-            "created_at": "2026-03-04T03:00:00Z", "updated_at": "2026-03-04T03:00:00Z"})
+            "created_at": "2026-03-04T03:00:00Z", "updated_at": "2026-03-04T03:00:00Z",
+            "salesforce_task_id": None})
         li = self.create(type="linkedin", name="Connect", person_id=self.p[11],
                          due_at="2026-03-05T10:00:00Z")
         other = self.create(type="custom", name="Other person", person_id=self.p[12],

@@ -470,6 +470,8 @@ static void test_counts_follow_writes(void **state)
                              " DROP TABLE outbox_skips; DROP TABLE outbox_retry;"
                              " DROP TABLE triggers; DROP TABLE trigger_fires;"
                              " DROP TABLE webhook_deliveries; DROP TABLE filters;"
+                             /* migration 10's (its tasks columns went with tasks) */
+                             " DROP TABLE sfdc_task_deletes;"
                              " PRAGMA user_version = 2"),
                      HAIL_OK);
     db_close(f->d);
