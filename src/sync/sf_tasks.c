@@ -155,11 +155,10 @@ json_t *sf_reminder_record(const sfdc_task *t, int new_task, const char *ext_fie
     json_object_set_new(r, "ActivityDate", json_string(date));
     json_object_set_new(r, "Description", cut_string(t->details, SF_DESC_MAX));
     json_object_set_new(r, "Type", json_string(sf_task_type_out(t->type)));
-    if (new_task) {
-        if (t->who)
-            json_object_set_new(r, "WhoId", json_string(t->who));
-        json_object_set_new(r, "TaskSubtype", json_string("Task"));
-    }
+    /* No TaskSubtype: Salesforce makes a Task's "Task", and refuses the field
+     * on an update (an upsert repeated after a crash updates). */
+    if (new_task && t->who)
+        json_object_set_new(r, "WhoId", json_string(t->who));
     if (ext_field) {
         char key[40];
         snprintf(key, sizeof key, SF_TASK_EXT_PREFIX "%lld", (long long)t->id);

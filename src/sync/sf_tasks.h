@@ -58,7 +58,7 @@ void sf_task_date(int64_t due_at, const char *tz, char out[11]);
 int64_t sf_task_due(const char *date, const char *tz, int64_t current);
 
 /* The Task record of t's fields (Subject cut to 255 bytes, Description to
- * 32,000); new_task adds WhoId and TaskSubtype, ext_field (NULL: none)
+ * 32,000); new_task adds WhoId, ext_field (NULL: none)
  * hail's key for it. */
 json_t *sf_reminder_record(const sfdc_task *t, int new_task, const char *ext_field);
 

@@ -302,6 +302,18 @@ class CrashTest(TaskSyncCase):
         self.assert_no_violations()
 
 
+    def test_a_lost_reply_to_an_upsert_is_repeated_onto_the_same_task(self):
+        self.fake.inject("drop_after", 2, "/sobjects/Task/Hail_Activity_Id__c/")
+        t = self.create(name="Once only", person_id=self.p_contact)
+        sfid = self.linked(t["id"])
+        self.assertEqual([x["Id"] for x in self.live()], [sfid])
+        self.assertEqual(self.sf_task(sfid)["Subject"], "Once only")
+        st = self.fake.stats()
+        self.assertEqual((st["pending_injections"], st["errors"]["dropped"]), (0, 2))
+        self.assertEqual(self.calls("PATCH /sobjects/Task/Hail_Activity_Id__c/{value}"), 3)
+        self.assert_no_violations()
+
+
 class NoFieldTest(TaskSyncCase):
     fake_args = ("--no-ext-id-field",)
 

@@ -127,7 +127,7 @@ static void test_record(void **state)
     assert_json(sf_reminder_record(&t, 1, "Hail_Activity_Id__c"),
                 "{\"ActivityDate\":\"2026-12-04\",\"Description\":\"about \\\"pricing\\\"\","
                 "\"Hail_Activity_Id__c\":\"task-42\",\"Priority\":\"High\",\"Status\":\"Not "
-                "Started\",\"Subject\":\"Call back\",\"TaskSubtype\":\"Task\",\"Type\":\"Call\","
+                "Started\",\"Subject\":\"Call back\",\"Type\":\"Call\","
                 "\"WhoId\":\"00Q000000000001AAA\"}");
     snprintf(t.status, sizeof t.status, "skipped");
     snprintf(t.priority, sizeof t.priority, "normal");
