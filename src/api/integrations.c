@@ -1,8 +1,8 @@
 #include "core/common.h"
 
 /* Admin -> Integrations (issue 11; docs/outbox.md "Pages"): the outboxes'
- * status, their skipped records, "retry now", and their settings. Admins
- * only (the route table). */
+ * status (Salesforce's with its reminder tasks' counts), their skipped
+ * records, "retry now", and their settings. Admins only (the route table). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,7 +57,17 @@ static json_t *iso_or_null(int64_t us)
     return json_string(t);
 }
 
-static json_t *dest_json(int i, const outbox_status *s, const char *external_id)
+/* Salesforce's reminder tasks (NULL for Marketo: null). */
+static json_t *reminder_json(const outbox_reminder_tasks *t)
+{
+    if (!t)
+        return json_null();
+    return json_pack("{sI sI sI}", "linked", (json_int_t)t->linked, "pending",
+                     (json_int_t)t->pending, "deletes_pending", (json_int_t)t->deletes_pending);
+}
+
+static json_t *dest_json(int i, const outbox_status *s, const char *external_id,
+                         const outbox_reminder_tasks *reminders)
 {
     int64_t now = time_now_us();
     const char *state = !s->started                                  ? "not_started"
@@ -81,6 +91,11 @@ static json_t *dest_json(int i, const outbox_status *s, const char *external_id)
     json_object_set_new(o, "waiting_until", iso_or_null(s->waiting_until));
     json_object_set_new(o, "external_id",
                         i == 1 && external_id ? json_string(external_id) : json_null());
+    json_t *rt = reminder_json(i == 1 ? reminders : NULL);
+    if (!rt || json_object_set_new(o, "reminder_tasks", rt)) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -96,12 +111,18 @@ void api_integrations_list(http_req *r)
         http_reply_err(r, e);
         return;
     }
+    outbox_reminder_tasks reminders;
+    if ((e = outbox_admin_reminder_tasks(d, &reminders))) {
+        integrations_settings_free(&set);
+        http_reply_err(r, e);
+        return;
+    }
     json_t *a = json_array();
     for (size_t i = 0; !e && i < sizeof dests / sizeof dests[0]; i++) {
         outbox_status s;
         if ((e = outbox_admin_status(d, dests[i].name, &s)))
             break;
-        json_t *o = dest_json((int)i, &s, set.sf_external_id);
+        json_t *o = dest_json((int)i, &s, set.sf_external_id, &reminders);
         outbox_status_free(&s);
         if (!o || json_array_append_new(a, o))
             e = hail_errf(HAIL_ENOMEM, "out of memory");

@@ -6,6 +6,7 @@
 
 #include "core/timeutil.h"
 #include "store/outbox_admin.h"
+#include "store/sfdc_tasks.h"
 
 void outbox_status_free(outbox_status *s)
 {
@@ -20,7 +21,7 @@ static int64_t col_opt(db_st *st, int i)
     return db_col_null(st, i) ? 0 : db_col_i64(st, i);
 }
 
-/* One count from a statement with the consumer at $1 (and maybe more). */
+/* One count from a statement whose parameters are bound. */
 static hail_err count_one(db *d, db_st *st, int64_t *out, const char *what)
 {
     *out = 0;
@@ -234,4 +235,34 @@ fail:
     db_rollback(d);
     *moved = 0;
     return e;
+}
+
+/* tasks_sfdc holds the linked tasks (sfdc_task_id set); those whose Task was
+ * deleted in Salesforce are left out. */
+const char outbox_admin_tasks_linked_sql[] =
+    "SELECT count(*) FROM tasks WHERE sfdc_task_id IS NOT NULL"
+    " AND sfdc_task_id NOT LIKE '" SFDC_GONE "%'";
+/* tasks_sfdc_dirty's own predicate, word for word, so that the count reads
+ * the partial index (store/sfdc_tasks.c sfdc_tasks_dirty_sql's condition). */
+const char outbox_admin_tasks_pending_sql[] =
+    "SELECT count(*) FROM tasks WHERE campaign_id IS NULL"
+    " AND (sfdc_synced_at IS NULL OR sfdc_synced_at <> updated_at)";
+const char outbox_admin_task_deletes_sql[] = "SELECT count(*) FROM sfdc_task_deletes";
+
+hail_err outbox_admin_reminder_tasks(db *d, outbox_reminder_tasks *out)
+{
+    const char *what = "counting the reminder tasks synced with Salesforce";
+    memset(out, 0, sizeof *out);
+    const char *sql[] = {outbox_admin_tasks_linked_sql, outbox_admin_tasks_pending_sql,
+                         outbox_admin_task_deletes_sql};
+    int64_t *to[] = {&out->linked, &out->pending, &out->deletes_pending};
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        db_st *st = db_stmt(d, sql[i]);
+        if (!st)
+            return db_fail(d, what);
+        hail_err e = count_one(d, st, to[i], what);
+        if (e)
+            return e;
+    }
+    return HAIL_OK;
 }

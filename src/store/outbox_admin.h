@@ -50,4 +50,20 @@ extern const char outbox_admin_skips_sql[];
  * so that a waiting worker tries at once. *moved: how many skips moved. */
 hail_err outbox_admin_retry(db *d, const char *consumer, int64_t *moved);
 
+/* Reminder tasks both ways with Salesforce (store/sfdc_tasks.h), for the
+ * Salesforce status: exact counts, each read through an index. */
+typedef struct outbox_reminder_tasks {
+    int64_t linked;          /* tasks linked to a Task (not SFDC_GONE) */
+    int64_t pending;         /* hail's changes still to send (tasks_sfdc_dirty) */
+    int64_t deletes_pending; /* sfdc_task_deletes rows: Tasks still to delete */
+} outbox_reminder_tasks;
+
+hail_err outbox_admin_reminder_tasks(db *d, outbox_reminder_tasks *out);
+
+/* Its three statements (a unit test shows their plans use tasks_sfdc,
+ * tasks_sfdc_dirty and sfdc_task_deletes' primary key). */
+extern const char outbox_admin_tasks_linked_sql[];
+extern const char outbox_admin_tasks_pending_sql[];
+extern const char outbox_admin_task_deletes_sql[];
+
 #endif

@@ -3,7 +3,8 @@
 cursor, in-flight batches, skips), GET /api/v1/integrations/{name}/skips (newest first,
 paged), POST /api/v1/integrations/{name}/retry (skips re-queued into outbox_retry, the
 wait and the error cleared), GET|PUT /api/v1/integrations/settings (defaults, round
-trip, whole validation messages, nothing stored from a refused body), admins only. A
+trip, whole validation messages, nothing stored from a refused body), Salesforce's
+reminder tasks (linked, changes to send, Tasks to delete), admins only. A
 worker's state is seeded with SQL, as the outboxes would leave it. Both engines."""
 import time
 
@@ -39,7 +40,8 @@ class IntegrationsTest(ApiCase):
         cls.h.close()
 
     def setUp(self):
-        for t in ("log_cursors", "outbox_batches", "outbox_skips", "outbox_retry"):
+        for t in ("log_cursors", "outbox_batches", "outbox_skips", "outbox_retry", "tasks",
+                  "sfdc_task_deletes"):
             self.h.sql("DELETE FROM %s" % t)
         self.h.sql("DELETE FROM kv WHERE key LIKE 'integrations.%'")
 
@@ -77,8 +79,10 @@ class IntegrationsTest(ApiCase):
                   "retry_queued": 0, "last_ok_at": None, "last_error": None,
                   "last_error_at": None, "waiting_until": None, "external_id": None}
         self.assertEqual(r.json, {"data": [
-            dict(common, name="marketo", label="Marketo", configured=False),
-            dict(common, name="salesforce", label="Salesforce", configured=False)]})
+            dict(common, name="marketo", label="Marketo", configured=False,
+                 reminder_tasks=None),
+            dict(common, name="salesforce", label="Salesforce", configured=False,
+                 reminder_tasks={"linked": 0, "pending": 0, "deletes_pending": 0})]})
 
     def test_status_skips_and_retry(self):
         future = int(time.time() * 10**6) + 3600 * 10**6
@@ -108,14 +112,15 @@ class IntegrationsTest(ApiCase):
             "last_ok_at": "2025-11-24T16:00:00Z",
             "last_error": "Marketo answered 607: Daily quota reached",
             "last_error_at": "2025-11-24T16:00:00Z", "waiting_until": mk["waiting_until"],
-            "external_id": None})
+            "external_id": None, "reminder_tasks": None})
         self.assertRegex(mk["waiting_until"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
         self.assertEqual(sf, {
             "name": "salesforce", "label": "Salesforce", "configured": False,
             "state": "healthy", "position": 12, "sent": 11, "skipped": 1, "calls": 1,
             "backlog": 0, "backlog_capped": False, "in_flight": 0, "skips": 1,
             "retry_queued": 0, "last_ok_at": "2025-11-24T16:00:00Z", "last_error": None,
-            "last_error_at": None, "waiting_until": None, "external_id": "missing"})
+            "last_error_at": None, "waiting_until": None, "external_id": "missing",
+            "reminder_tasks": {"linked": 0, "pending": 0, "deletes_pending": 0}})
 
         # skips: newest first, two a page, ties by activity id
         r = self.get("/api/v1/integrations/marketo/skips?limit=2")
@@ -160,6 +165,57 @@ class IntegrationsTest(ApiCase):
         self.assertError(self.h.request("POST", "/api/v1/integrations/zapier/retry",
                                         token=self.admin), 404, "not_found",
                          "no integration named 'zapier' (there are marketo and salesforce)")
+
+    def reminders(self):
+        r = self.get("/api/v1/integrations")
+        self.assertEqual(r.status, 200, r)
+        mk, sf = r.json["data"]
+        self.assertIsNone(mk["reminder_tasks"])
+        return sf["reminder_tasks"]
+
+    def new_task(self, name, **more):
+        r = self.h.request("POST", "/api/v1/tasks", dict({
+            "type": "call", "name": name, "person_id": 1,
+            "due_at": "2026-12-01T09:00:00Z"}, **more), token=self.admin)
+        self.assertEqual(r.status, 201, r)
+        return r.json["id"]
+
+    def link(self, task_id, sfdc_id):
+        """As the Salesforce outbox leaves a task it sent: linked and agreed."""
+        self.h.sql("UPDATE tasks SET sfdc_task_id = ?, sfdc_synced_at = updated_at"
+                   " WHERE id = ?", sfdc_id, task_id)
+
+    def test_reminder_tasks(self):
+        # Tasks made by hand wait to be sent; a campaign's never go.
+        a = self.new_task("Call Ann")
+        b = self.new_task("Call Ann again")
+        c = self.new_task("Call Ann once more")
+        self.h.sql("INSERT INTO tasks (type, name, person_id, assignee_id, campaign_id, due_at,"
+                   " status, created_at, updated_at) SELECT 'email', 'Step 1', 1, assignee_id,"
+                   " 7, due_at, 'open', created_at, updated_at FROM tasks WHERE id = ?", a)
+        self.assertEqual(self.reminders(), {"linked": 0, "pending": 3, "deletes_pending": 0})
+
+        # Sent: linked and agreed; the task shows its Task.
+        self.link(a, "00T000000000001AAA")
+        self.link(b, "00T000000000002AAA")
+        self.link(c, "00T000000000003AAA")
+        self.assertEqual(self.reminders(), {"linked": 3, "pending": 0, "deletes_pending": 0})
+        self.assertEqual(self.get("/api/v1/tasks/%d" % a).json["salesforce_task_id"],
+                         "00T000000000001AAA")
+
+        # A change in hail waits to be sent; a deleted linked task leaves its Task to
+        # delete; a Task deleted in Salesforce leaves its task unlinked.
+        r = self.h.request("PATCH", "/api/v1/tasks/%d" % a, {"priority": "high"},
+                           token=self.admin)
+        self.assertEqual(r.status, 200, r)
+        r = self.h.request("DELETE", "/api/v1/tasks/%d" % b, token=self.admin)
+        self.assertEqual(r.status, 204, r)
+        self.h.sql("UPDATE tasks SET sfdc_task_id = 'gone:' || sfdc_task_id WHERE id = ?", c)
+        self.assertEqual(self.reminders(), {"linked": 1, "pending": 1, "deletes_pending": 1})
+        self.assertIsNone(self.get("/api/v1/tasks/%d" % c).json["salesforce_task_id"])
+        self.assertEqual([tuple(x) for x in self.h.sql(
+            "SELECT sfdc_task_id, task_id FROM sfdc_task_deletes")],
+            [("00T000000000002AAA", b)])
 
     def test_error_state(self):
         self.h.sql("INSERT INTO log_cursors (consumer, pos_xact, pos_id, last_error,"

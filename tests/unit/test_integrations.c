@@ -3,8 +3,10 @@
 /* Unit tests for Admin -> Integrations: the outbox settings (svc/integrations:
  * defaults, validation with whole messages, storage, the subject's
  * rendering) and the outbox status, skips and "retry now"
- * (store/outbox_admin), with the skips page's plan on outbox_skips_at. On
- * SQLite and on PostgreSQL. */
+ * (store/outbox_admin), with the skips page's plan on outbox_skips_at, and
+ * the reminder tasks' counts of the Salesforce status with their plans on
+ * indexes. On SQLite and on PostgreSQL. */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -290,22 +292,33 @@ static void test_status_backlog_skips_retry(void **state)
     assert_int_equal(moved, 0);
 }
 
-/* The skips page reads outbox_skips_at, not the whole table. */
-static void test_skips_page_uses_its_index(void **state)
+/* 1 when text names index as a whole word (tasks_sfdc is not tasks_sfdc_dirty). */
+static int names_index(const char *text, const char *index)
 {
-    engine_fixture *x = efx(state);
+    size_t n = strlen(index);
+    for (const char *p = strstr(text, index); p; p = strstr(p + 1, index)) {
+        char before = p == text ? ' ' : p[-1], after = p[n];
+        if (!isalnum((unsigned char)before) && before != '_' && !isalnum((unsigned char)after) &&
+            after != '_')
+            return 1;
+    }
+    return 0;
+}
+
+/* The plan of sql (EXPLAIN; bind binds its parameters, NULL: none) names
+ * index. */
+static void uses_index(engine_fixture *x, const char *sql, void (*bind)(db_st *), const char *index)
+{
     db *d = x->f.d;
-    char sql[2048];
+    char ex[2048];
+    snprintf(ex, sizeof ex, "%s%s", x->pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ", sql);
     if (x->pg)
         exec(d, "SET enable_seqscan = off");
-    snprintf(sql, sizeof sql, "%s%s", x->pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ",
-             outbox_admin_skips_sql);
-    db_st *st = db_prepare(d, sql);
-    assert_non_null(st);
-    db_bind_text_ref(st, 1, "marketo", -1);
-    db_bind_i64(st, 2, 1000);
-    db_bind_i64(st, 3, 5);
-    db_bind_i64(st, 4, 51);
+    db_st *st = db_prepare(d, ex);
+    if (!st)
+        fail_msg("%s: %s", ex, hail_errmsg());
+    if (bind)
+        bind(st);
     char plan[8192] = "";
     size_t used = 0;
     while (db_step(st) == DB_ROW) {
@@ -317,8 +330,102 @@ static void test_skips_page_uses_its_index(void **state)
     db_st_free(st);
     if (x->pg)
         exec(d, "RESET enable_seqscan");
-    if (!strstr(plan, "outbox_skips_at"))
-        fail_msg("the skips page does not use outbox_skips_at:\n%s", plan);
+    if (!names_index(plan, index))
+        fail_msg("%s does not use %s:\n%s", sql, index, plan);
+}
+
+static void bind_skips_page(db_st *st)
+{
+    db_bind_text_ref(st, 1, "marketo", -1);
+    db_bind_i64(st, 2, 1000);
+    db_bind_i64(st, 3, 5);
+    db_bind_i64(st, 4, 51);
+}
+
+/* The skips page reads outbox_skips_at, not the whole table. */
+static void test_skips_page_uses_its_index(void **state)
+{
+    uses_index(efx(state), outbox_admin_skips_sql, bind_skips_page, "outbox_skips_at");
+}
+
+/* A user, a person, and tasks as the Salesforce outbox leaves them. */
+static void reminder_world(db *d)
+{
+    exec(d, "INSERT INTO users (id, email, name, role, created_at, updated_at)"
+            " VALUES (1, 'rep@example.com', 'Rep', 'rep', 0, 0)");
+    exec(d, "INSERT INTO people (id, marketo_id, email, sfdc_contact_id, active, created_at,"
+            " updated_at) VALUES (1, 1, 'a@x.example', '003000000000001AAA', 1, 0, 0)");
+    exec(d, "INSERT INTO tasks (type, name, person_id, assignee_id, campaign_id, due_at, status,"
+            " created_at, updated_at, sfdc_synced_at, sfdc_task_id) VALUES"
+            /* linked and agreed */
+            " ('call', 'Agreed', 1, 1, NULL, 100, 'open', 10, 10, 10, '00T000000000001AAA'),"
+            /* linked, changed in hail since */
+            " ('call', 'Changed', 1, 1, NULL, 100, 'open', 10, 20, 10, '00T000000000002AAA'),"
+            /* made by hand, never sent */
+            " ('custom', 'New', 1, 1, NULL, 100, 'open', 30, 30, NULL, NULL),"
+            /* its Task was deleted in Salesforce: no longer linked */
+            " ('custom', 'Gone', 1, 1, NULL, 100, 'open', 10, 10, 10, 'gone:00T000000000004AAA'),"
+            /* a campaign's: never synced as a reminder */
+            " ('email', 'Step', 1, 1, 7, 100, 'open', 10, 10, NULL, NULL),"
+            /* closed before the migration: taken as agreed */
+            " ('custom', 'Old', 1, 1, NULL, 100, 'complete', 10, 10, 10, NULL)");
+    exec(d, "INSERT INTO sfdc_task_deletes (sfdc_task_id, task_id, deleted_at) VALUES"
+            " ('00T000000000005AAA', 50, 40), ('00T000000000006AAA', 51, 41)");
+}
+
+static void test_reminder_tasks_counts(void **state)
+{
+    db *d = efx(state)->f.d;
+    outbox_reminder_tasks t;
+    assert_int_equal(outbox_admin_reminder_tasks(d, &t), HAIL_OK);
+    assert_int_equal(t.linked, 0);
+    assert_int_equal(t.pending, 0);
+    assert_int_equal(t.deletes_pending, 0);
+
+    reminder_world(d);
+    assert_int_equal(outbox_admin_reminder_tasks(d, &t), HAIL_OK);
+    assert_int_equal(t.linked, 2);
+    assert_int_equal(t.pending, 2);
+    assert_int_equal(t.deletes_pending, 2);
+
+    /* The change is sent and agreed, the new task linked; a delete done. */
+    exec(d, "UPDATE tasks SET sfdc_synced_at = updated_at WHERE name = 'Changed'");
+    exec(d, "UPDATE tasks SET sfdc_synced_at = updated_at, sfdc_task_id = '00T000000000003AAA'"
+            " WHERE name = 'New'");
+    exec(d, "DELETE FROM sfdc_task_deletes WHERE sfdc_task_id = '00T000000000005AAA'");
+    assert_int_equal(outbox_admin_reminder_tasks(d, &t), HAIL_OK);
+    assert_int_equal(t.linked, 3);
+    assert_int_equal(t.pending, 0);
+    assert_int_equal(t.deletes_pending, 1);
+}
+
+/* Each count reads an index: tasks_sfdc for the linked, tasks_sfdc_dirty (the
+ * push's own partial index) for the pending, the primary key of
+ * sfdc_task_deletes. */
+static void test_reminder_tasks_use_indexes(void **state)
+{
+    engine_fixture *x = efx(state);
+    db *d = x->f.d;
+    reminder_world(d);
+    /* 20,000 more tasks, nearly all agreed or from campaigns */
+    exec(d, "INSERT INTO tasks (type, name, person_id, assignee_id, campaign_id, due_at, status,"
+            " created_at, updated_at, sfdc_synced_at, sfdc_task_id)"
+            " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)"
+            " SELECT 'custom', 'T', 1, 1, CASE WHEN i % 2 = 0 THEN 7 END, 100,"
+            " CASE WHEN i % 3 = 0 THEN 'open' ELSE 'complete' END, 10, 10,"
+            " CASE WHEN i % 100 <> 1 THEN 10 END,"
+            " CASE WHEN i % 50 = 0 THEN 'x' || CAST(i AS TEXT) END FROM n");
+    exec(d, "ANALYZE");
+    uses_index(x, outbox_admin_tasks_linked_sql, NULL, "tasks_sfdc");
+    uses_index(x, outbox_admin_tasks_pending_sql, NULL, "tasks_sfdc_dirty");
+    uses_index(x, outbox_admin_task_deletes_sql, NULL,
+               x->pg ? "sfdc_task_deletes_pkey" : "sqlite_autoindex_sfdc_task_deletes_1");
+    outbox_reminder_tasks t;
+    assert_int_equal(outbox_admin_reminder_tasks(d, &t), HAIL_OK);
+    assert_int_equal(t.linked, 2 + 20000 / 50);
+    /* i % 100 = 1 with no campaign (odd i): 200 */
+    assert_int_equal(t.pending, 2 + 200);
+    assert_int_equal(t.deletes_pending, 2);
 }
 
 int main(void)
@@ -329,12 +436,16 @@ int main(void)
         cmocka_unit_test(test_subject_render),
         ON_SQLITE(test_status_backlog_skips_retry),
         ON_SQLITE(test_skips_page_uses_its_index),
+        ON_SQLITE(test_reminder_tasks_counts),
+        ON_SQLITE(test_reminder_tasks_use_indexes),
     };
     const struct CMUnitTest pg_tests[] = {
         ON_PG(test_settings_defaults_and_round_trip),
         ON_PG(test_settings_validation),
         ON_PG(test_status_backlog_skips_retry),
         ON_PG(test_skips_page_uses_its_index),
+        ON_PG(test_reminder_tasks_counts),
+        ON_PG(test_reminder_tasks_use_indexes),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);

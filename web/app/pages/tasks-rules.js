@@ -24,6 +24,20 @@ export function typeLabel(type) {
   return found ? found[1] : type || 'Task';
 }
 
+// A task made by hand is linked to a Salesforce Task (reminder tasks sync both ways;
+// salesforce_task_id is null when not linked, or once the Task was deleted there): the
+// Task's id, or null.
+export function salesforceTaskId(task) {
+  const id = task && typeof task.salesforce_task_id === 'string' ? task.salesforce_task_id.trim() : '';
+  return id || null;
+}
+
+// The Salesforce badge's tooltip and spoken text, or null for a task not linked.
+export function salesforceNote(task) {
+  const id = salesforceTaskId(task);
+  return id ? `Synced with Salesforce Task ${id}` : null;
+}
+
 // The queue a URL asks for (default Today).
 export function queueOf(value) {
   return QUEUE_IDS.has(value) ? value : 'today';

@@ -2,18 +2,23 @@
 // through the call-log form, POST /api/v1/tasks/{id}/complete {"call": CallInput}; an email
 // task through the prefilled composer; any other with {}), rescheduling it (PATCH
 // /api/v1/tasks/{id} {due_at}), skipping it (POST …/skip). And the work-queue mode: one task
-// at a time beside the person's details, moving on to the next after complete or skip.
+// at a time beside the person's details, moving on to the next after complete or skip. A task
+// linked to a Salesforce Task carries the "Salesforce" badge (SalesforceBadge) wherever it is
+// listed, and the work queue names the Task (a link when hail knows the Salesforce URL).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
 import { Link } from '../lib/router.js';
-import { formatDateTime, relativeTime, personName } from '../lib/format.js';
+import { formatDateTime, relativeTime, personName, salesforceUrl } from '../lib/format.js';
+import { useAppInfo } from '../lib/app-info.js';
 import { useResource } from '../lib/use-resource.js';
 import { Loading, Empty, ErrorState } from '../components/states.js';
 import { CallForm } from './calls-form.js';
 import { callsChanged } from './calls.js';
 import { TaskEmailForm } from './tasks-email.js';
-import { typeLabel, taskTitle, defaultReschedule, rescheduleProblem, isoFromLocalInput } from './tasks-rules.js';
+import {
+  typeLabel, taskTitle, defaultReschedule, rescheduleProblem, isoFromLocalInput, salesforceTaskId, salesforceNote,
+} from './tasks-rules.js';
 
 export function completeCall(task, input) {
   return api('POST', `/api/v1/tasks/${task.id}/complete`, { body: { call: input } }).then((t) => {
@@ -39,6 +44,30 @@ export function TaskDue({ task }) {
 
 export function Priority({ value }) {
   return value === 'high' ? html`<span class="badge badge-bad">High</span>` : html`<span class="muted">Normal</span>`;
+}
+
+// "Salesforce" for a task linked to a Salesforce Task: the Task's id in the tooltip and, for
+// screen readers, in the text read instead of the word. Nothing for a task not linked.
+export function SalesforceBadge({ task }) {
+  const note = salesforceNote(task);
+  if (!note) return null;
+  return html`<span class="badge badge-sf" title=${note}><span aria-hidden="true">Salesforce</span><span class="visually-hidden">${note}</span></span>`;
+}
+
+// In a dialog acting on a linked task: what is done here reaches its Task too.
+export function SalesforceLine({ task }) {
+  if (!salesforceTaskId(task)) return null;
+  return html`<p class="task-sf-line"><${SalesforceBadge} task=${task} /> The change goes to its Salesforce Task too.</p>`;
+}
+
+// The work queue's "Salesforce" field: the Task's id, and a link to it when hail knows the
+// Salesforce URL (GET /api/v1/app).
+function SalesforceTask({ task }) {
+  const info = useAppInfo();
+  const id = salesforceTaskId(task);
+  const href = salesforceUrl(info && info.salesforce_url, 'Task', id);
+  return html`Synced with Task <code>${id}</code>${href
+    ? html` · <a href=${href} target="_blank" rel="noopener noreferrer">Open in Salesforce<span class="ext" aria-hidden="true">↗</span></a>` : null}`;
 }
 
 // How a task is completed: its form by type. onDone(task) after it went through.
@@ -188,6 +217,7 @@ export function TaskWork({ rows, startId, onChanged, onExit, onMove, busy }) {
           <div class="field-row"><dt>Priority</dt><dd><${Priority} value=${task.priority} /></dd></div>
           <div class="field-row"><dt>Campaign</dt><dd>${task.campaign ? html`<${Link} href=${`/campaigns/${task.campaign.id}`}>${task.campaign.name}</${Link}>` : html`<span class="muted">None</span>`}</dd></div>
           <div class="field-row"><dt>Assignee</dt><dd>${task.assignee ? task.assignee.name : '—'}</dd></div>
+          ${salesforceTaskId(task) ? html`<div class="field-row"><dt>Salesforce</dt><dd><${SalesforceTask} task=${task} /></dd></div>` : null}
         </dl>
         ${task.details ? html`<h3 class="detail-sub">Details</h3><p class="task-details">${task.details}</p>` : null}
         ${failure ? html`<div class="form-error" role="alert"><p>${failure}</p></div>` : null}

@@ -3,7 +3,7 @@
 // &type=&assignee=&campaign=), the queue's tasks (GET /api/v1/tasks, cursor-paged) with
 // Complete, Skip and Reschedule on each, a selection for bulk reschedule and skip (POST
 // /api/v1/tasks/bulk), and the work-queue mode (?mode=work&task=ID): one task at a time
-// beside the person's details.
+// beside the person's details. A task linked to a Salesforce Task shows the "Salesforce" badge.
 import { useEffect, useState } from 'preact/hooks';
 import { html } from '../lib/html.js';
 import { api } from '../lib/api.js';
@@ -15,7 +15,9 @@ import { Pager, usePagedList } from '../components/paged.js';
 import { Loading, Empty, ErrorState } from '../components/states.js';
 import { Modal } from './calls-dialog.js';
 import { tasksChanged, TASKS_CHANGED } from './tasks-nav.js';
-import { TaskCompleter, RescheduleForm, TaskWork, TaskDue, Priority, skipTask, rescheduleTask } from './tasks-work.js';
+import {
+  TaskCompleter, RescheduleForm, TaskWork, TaskDue, Priority, SalesforceBadge, SalesforceLine, skipTask, rescheduleTask,
+} from './tasks-work.js';
 import {
   QUEUES, TASK_TYPES, filtersOf, tasksQuery, filterChange, queueLabel, typeLabel, taskTitle, bulkLine,
   nextAfter, keepSelected, toggled, rescheduleProblem, isoFromLocalInput, defaultReschedule, tasksCount,
@@ -168,7 +170,7 @@ function TaskTable({ rows, busy, selected, setSelected, onAct, showAssignee }) {
             <td class="select-cell"><input type="checkbox" aria-label=${`Select ${title}`} checked=${selected.has(t.id)}
               onChange=${() => setSelected(toggled(selected, t.id))} /></td>
             <td class="cell-task"><span class=${`type-badge type-${t.type}`}>${typeLabel(t.type)}</span>
-              <button type="button" class="link-button" onClick=${() => onAct('work', t)}>${title}<span class="visually-hidden"> (work on it)</span></button></td>
+              <button type="button" class="link-button" onClick=${() => onAct('work', t)}>${title}<span class="visually-hidden"> (work on it)</span></button><${SalesforceBadge} task=${t} /></td>
             <td>${t.person ? html`<${Link} href=${`/people/${t.person.id}`}>${t.person.name || `Person ${t.person.id}`}</${Link}>${t.person.company ? html`<span class="muted cell-sub">${t.person.company}</span>` : null}` : html`<span class="muted">—</span>`}</td>
             <td><${TaskDue} task=${t} /></td>
             <td><${Priority} value=${t.priority} /></td>
@@ -277,10 +279,12 @@ export function TasksPage({ query, user }) {
     ${body}
     ${work ? null : html`<${Pager} list=${list} noun="tasks" />`}
     ${d && d.kind === 'complete' ? html`<${Modal} title=${`Complete: ${taskTitle(d.task)}`} onClose=${() => setDialog(null)}>
+      <${SalesforceLine} task=${d.task} />
       <${TaskCompleter} task=${d.task} idPrefix="dlg" onCancel=${() => setDialog(null)}
         onDone=${() => { setDialog(null); changed(`Completed: ${taskTitle(d.task)}.`); }} />
     </${Modal}>` : null}
     ${d && d.kind === 'reschedule' ? html`<${Modal} title=${`Reschedule: ${taskTitle(d.task)}`} onClose=${() => setDialog(null)}>
+      <${SalesforceLine} task=${d.task} />
       <${RescheduleForm} task=${d.task} idPrefix="dlg-resched" onCancel=${() => setDialog(null)}
         onSubmit=${async (iso) => { await rescheduleTask(d.task, iso); setDialog(null); changed(`Rescheduled: ${taskTitle(d.task)}.`); }} />
     </${Modal}>` : null}
@@ -312,7 +316,7 @@ export function PersonTasks({ personId, name }) {
         <tbody>
           ${state.rows.map((t) => html`<tr key=${t.id}>
             <td class="cell-task"><span class=${`type-badge type-${t.type}`}>${typeLabel(t.type)}</span>
-              <${Link} href=${`/tasks?queue=open&assignee=all&mode=work&task=${t.id}`}>${taskTitle(t)}</${Link}></td>
+              <${Link} href=${`/tasks?queue=open&assignee=all&mode=work&task=${t.id}`}>${taskTitle(t)}</${Link}><${SalesforceBadge} task=${t} /></td>
             <td><${TaskDue} task=${t} /></td>
             <td><${Priority} value=${t.priority} /></td>
             <td>${t.campaign ? t.campaign.name : html`<span class="muted">—</span>`}</td>

@@ -12,6 +12,7 @@
 //   const page = await newPage(browser, hail, { viewport: { width: 1280, height: 800 } });
 //   await signIn(page, 'admin@example.com');
 //   await checkPage(page, 'people');  // console errors, failed requests, axe, screenshot
+//   sql(hail, ['UPDATE tasks SET …']);  // hail's SQLite database, for what the API does not make
 //
 // Environment (ctest sets them): HAIL_BIN (the binary), HAIL_SRC (the source tree),
 // HAIL_WEB_ROOT (<BUILD>/web), HAIL_E2E_SCREENSHOTS (where screenshots go),
@@ -333,6 +334,22 @@ export async function startHail({ marketo = false, env = {}, people, leads = 30,
     await sleep(50);
   }
   return hail;
+}
+
+/** Runs SQL statements on hail's SQLite database (through Python's sqlite3, beside the
+ *  running server), in one transaction; returns the last one's rows (arrays). For
+ *  state the API does not make: what a worker would leave, old activities. */
+export function sql(hail, statements) {
+  const py = 'import json, sqlite3, sys\n' +
+    'c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA busy_timeout = 5000")\n' +
+    'rows = []\n' +
+    'for s in json.loads(sys.stdin.read()):\n' +
+    '    rows = c.execute(s).fetchall()\n' +
+    'c.commit(); print(json.dumps(rows))\n';
+  const r = spawnSync('python3', ['-c', py, join(hail.dataDir, 'hail.db')],
+    { input: JSON.stringify(statements), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
 }
 
 /** Debian's Chromium, headless, with everything that talks to the network off. */

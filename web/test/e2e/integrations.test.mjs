@@ -2,32 +2,18 @@
 // the real hail. The outboxes' state is written into the database (SQLite, through
 // Python's sqlite3) as the Marketo and Salesforce workers would leave it: Marketo waiting
 // on its daily quota with an error, three skips and a batch in flight; Salesforce never
-// run, its external-id field missing (the setup steps show). The admin reads both
-// statuses, pages the skipped records, retries Marketo (the skips leave the list, the wait
+// run, its external-id field missing (the setup steps show), its reminder tasks three
+// linked (one changed since), one never sent and a Task still to delete. The admin reads
+// both statuses, pages the skipped records, retries Marketo (the skips leave the list, the wait
 // and the error go), changes the settings (the subject's live hint names an unknown
 // variable, the server's whole message shows, then a valid save round-trips); a rep gets
 // "Admins only"; 390 px wide too. checkPage() on each (console, requests, axe, screenshot).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import {
   startHail, launchBrowser, newPage, signIn, signOut, checkPage, expectResponse, expectTitle,
-  expectText, SKIP,
+  expectText, sql, SKIP,
 } from './harness.mjs';
-
-function sql(hail, statements) {
-  const py = 'import json, sqlite3, sys\n' +
-    'c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA busy_timeout = 5000")\n' +
-    'rows = []\n' +
-    'for s in json.loads(sys.stdin.read()):\n' +
-    '    rows = c.execute(s).fetchall()\n' +
-    'c.commit(); print(json.dumps(rows))\n';
-  const r = spawnSync('python3', ['-c', py, join(hail.dataDir, 'hail.db')],
-    { input: JSON.stringify(statements), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 function notice(scope) {
   return scope.getByRole('status').filter({ hasText: /\S/ });
@@ -59,6 +45,21 @@ describe('admin integrations', { skip: SKIP }, () => {
       'INSERT INTO outbox_batches (consumer, end_xact, end_id, activity_ids, started_at)' +
         ` VALUES ('marketo', 0, ${first + 20}, '[]', ${now})`,
       "INSERT INTO kv (key, value, updated_at) VALUES ('integrations.salesforce.external_id', 'missing', 0)",
+    ]);
+    // Reminder tasks as the Salesforce outbox leaves them (updated_at against
+    // sfdc_synced_at: a change still to send), and a campaign's task, never synced.
+    const [[admin]] = sql(hail, ["SELECT id FROM users WHERE email = 'admin@example.com'"]);
+    const task = (name, campaign, updated, synced, sfdc) => 'INSERT INTO tasks (type, name, person_id,' +
+      ' assignee_id, campaign_id, due_at, status, created_at, updated_at, sfdc_synced_at, sfdc_task_id)' +
+      ` VALUES ('call', '${name}', ${person}, ${admin}, ${campaign}, ${now + hour}, 'open', ${now - hour},` +
+      ` ${updated}, ${synced}, ${sfdc ? `'${sfdc}'` : 'NULL'})`;
+    sql(hail, [
+      task('Agreed one', 'NULL', now - hour, now - hour, '00T000000000001AAA'),
+      task('Agreed two', 'NULL', now - hour, now - hour, '00T000000000002AAA'),
+      task('Changed since', 'NULL', now, now - hour, '00T000000000003AAA'),
+      task('Never sent', 'NULL', now, 'NULL', null),
+      task('Campaign step', 7, now, 'NULL', null),
+      "INSERT INTO sfdc_task_deletes (sfdc_task_id, task_id, deleted_at) VALUES ('00T000000000009AAA', 9999, 0)",
     ]);
     browser = await launchBrowser();
     page = await newPage(browser, hail);
@@ -96,6 +97,16 @@ describe('admin integrations', { skip: SKIP }, () => {
     await sf.getByRole('heading', { level: 2, name: 'Salesforce Not configured' }).waitFor();
     await sf.getByRole('heading', { name: 'Set up the external-id field' }).waitFor();
     await sf.getByText('Nothing skipped: every record so far was accepted.').waitFor();
+    await sf.getByRole('heading', { level: 3, name: 'Reminder tasks' }).waitFor();
+    await sf.getByText('Reminder tasks made by hand sync both ways with Salesforce Tasks; see docs/outbox.md.', { exact: true }).waitFor();
+    const rows = await sf.locator('h3:text-is("Reminder tasks") + p + dl').evaluate((dl) => [...dl.querySelectorAll('dt')]
+      .map((dt) => [dt.textContent, dt.nextElementSibling.textContent]));
+    assert.deepEqual(rows, [
+      ['Linked', '3 tasks linked to a Salesforce Task'],
+      ['Changes to send', '2 tasks changed in hail, not yet sent'],
+      ['Deletes to send', '1 Task to delete in Salesforce (deleted in hail)'],
+    ]);
+    assert.equal(await mk.getByRole('heading', { name: 'Reminder tasks' }).count(), 0);
     await checkPage(page, 'admin-integrations');
 
     await mk.getByRole('button', { name: 'Retry Marketo now' }).click();

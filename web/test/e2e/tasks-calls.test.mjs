@@ -3,11 +3,15 @@
 // Today (and in the main navigation's count); completing it opens the call form, which
 // offers the admin's outcome, and logs the call; the call shows in the person's Calls tab
 // (and the account's) with its detail card; the person page's "Call" link is a tel: URI;
-// bulk skip on a selection; reschedule; the work-queue mode beside the person; 390 px;
-// axe on every page (checkPage).
+// bulk skip on a selection; reschedule; the work-queue mode beside the person; 390 px; a
+// task linked to a Salesforce Task (linked in the database, as the Salesforce outbox leaves
+// it) carries the "Salesforce" badge in the list, the person's Tasks tab, the dialogs and
+// the work queue; axe on every page (checkPage).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHail, launchBrowser, newPage, signIn, checkPage, waitFor, expectResponse, SKIP } from './harness.mjs';
+import { startHail, launchBrowser, newPage, signIn, checkPage, waitFor, expectResponse, sql, SKIP } from './harness.mjs';
+
+const SF_BASE = 'https://hail-e2e.my.salesforce.example';
 
 // The queues follow the assignee's time zone. The demo admin's is set to the whole-hour zone
 // in which it is now about noon (Etc/GMT+11 … Etc/GMT-12), so "today" has hours left on
@@ -43,7 +47,7 @@ describe('tasks and calls', { skip: SKIP }, () => {
   }
 
   before(async () => {
-    hail = await startHail({ leads: 5 });
+    hail = await startHail({ leads: 5, env: { HAIL_SALESFORCE_URL: SF_BASE } });
     browser = await launchBrowser();
     noCampaigns = (await hail.api('GET', '/api/v1/campaigns')).status === 404;
     page = await open();
@@ -311,5 +315,58 @@ describe('tasks and calls', { skip: SKIP }, () => {
     await phone.getByText(/Nothing left in this queue\.$/).waitFor();
     await checkPage(phone, 'tasks-work-done-390');
     await phone.close();
+  });
+  it('a task linked to a Salesforce Task carries the Salesforce badge; one not linked does not', async (t) => {
+    if (missing) return t.skip(missing);
+    const sfid = '00T5g00000e2eAbCDE';
+    const linked = await newTask({ type: 'custom', name: 'Send the pilot plan', person_id: olga.id, due_at: daysFromNow(3) });
+    const other = await newTask({ type: 'custom', name: 'Plan the kickoff', person_id: olga.id, due_at: daysFromNow(3) });
+    assert.equal(linked.salesforce_task_id, null);
+    sql(hail, [`UPDATE tasks SET sfdc_task_id = '${sfid}', sfdc_synced_at = updated_at WHERE id = ${linked.id}`]);
+    assert.equal((await hail.api('GET', `/api/v1/tasks/${linked.id}`)).json.salesforce_task_id, sfid);
+    const note = `Synced with Salesforce Task ${sfid}`;
+
+    // The list: the badge on the linked task's row (its note the tooltip and the spoken
+    // text), none on the other.
+    await page.goto('/tasks?queue=next_7_days');
+    const table = page.getByRole('table', { name: 'Tasks' });
+    const row = table.getByRole('row').filter({ hasText: 'Send the pilot plan' });
+    const badge = row.getByTitle(note, { exact: true });
+    await badge.waitFor();
+    // Seen: the word; read out: the note (the word is hidden from screen readers).
+    assert.equal(await badge.locator('[aria-hidden="true"]').innerText(), 'Salesforce');
+    assert.equal(await badge.locator('.visually-hidden').innerText(), note);
+    const plain = table.getByRole('row').filter({ hasText: 'Plan the kickoff' });
+    await plain.waitFor();
+    assert.equal(await plain.locator('.badge-sf').count(), 0);
+    await checkPage(page, 'tasks-salesforce-badge');
+
+    // The Reschedule dialog says the change goes to the Task too.
+    await row.getByRole('button', { name: 'Reschedule Send the pilot plan' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reschedule: Send the pilot plan' });
+    await dialog.getByText('The change goes to its Salesforce Task too.').waitFor();
+    await dialog.getByTitle(note, { exact: true }).waitFor();
+    await checkPage(page, 'tasks-salesforce-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // The person's Tasks tab.
+    await page.goto(`/people/${olga.id}?tab=tasks`);
+    const open = page.getByRole('table', { name: 'Open tasks' });
+    await open.getByRole('row').filter({ hasText: 'Send the pilot plan' }).getByTitle(note, { exact: true }).waitFor();
+    assert.equal(await open.getByRole('row').filter({ hasText: 'Plan the kickoff' }).locator('.badge-sf').count(), 0);
+    await checkPage(page, 'person-tasks-salesforce');
+
+    // The work queue names the Task and links to it in Salesforce.
+    await open.getByRole('link', { name: 'Send the pilot plan' }).click();
+    await page.getByRole('heading', { name: 'Send the pilot plan', level: 2 }).waitFor();
+    const fields = page.locator('.work-task .field-row');
+    const sf = fields.filter({ has: page.locator('dt', { hasText: /^Salesforce$/ }) });
+    assert.equal((await sf.locator('dd').innerText()).trim(), `Synced with Task ${sfid} · Open in Salesforce↗`);
+    assert.equal(await sf.getByRole('link', { name: 'Open in Salesforce' }).getAttribute('href'),
+      `${SF_BASE}/lightning/r/Task/${sfid}/view`);
+    await checkPage(page, 'tasks-work-salesforce');
+    await page.goto(`/tasks?queue=open&assignee=all&mode=work&task=${other.id}`);
+    await page.getByRole('heading', { name: 'Plan the kickoff', level: 2 }).waitFor();
+    assert.equal(await fields.filter({ has: page.locator('dt', { hasText: /^Salesforce$/ }) }).count(), 0);
   });
 });

@@ -1,10 +1,10 @@
 // Admin → Integrations' pure parts (pages/admin/integrations-rules.js): the status
-// badge, the backlog and retry wording, the subject template's live hint, which field a
-// server message is about, and the PUT body.
+// badge, the backlog and retry wording, Salesforce's reminder tasks, the subject
+// template's live hint, which field a server message is about, and the PUT body.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  stateBadge, backlogText, retryText, templateNames, subjectHint, fieldOfMessage, settingsBody, typeName,
+  stateBadge, backlogText, retryText, templateNames, subjectHint, fieldOfMessage, settingsBody, typeName, reminderRows,
 } from '../../app/pages/admin/integrations-rules.js';
 import { adminRoute, ADMIN_NAV } from '../../app/pages/admin/rules.js';
 
@@ -31,6 +31,20 @@ test('backlog and retry wording', () => {
   assert.equal(retryText('Marketo', 1), 'Marketo: 1 skipped record is queued to be sent again; the outbox tries at once.');
   assert.equal(retryText('Salesforce', 1500),
     'Salesforce: 1,500 skipped records are queued to be sent again; the outbox tries at once.');
+});
+
+test('Salesforce\'s reminder tasks as rows; none for Marketo', () => {
+  assert.deepEqual(reminderRows(null), []);
+  assert.deepEqual(reminderRows({ linked: 0, pending: 0, deletes_pending: 0 }), [
+    ['Linked', 'none yet'], ['Changes to send', 'nothing waiting'], ['Deletes to send', 'nothing waiting']]);
+  assert.deepEqual(reminderRows({ linked: 1, pending: 1, deletes_pending: 1 }), [
+    ['Linked', '1 task linked to a Salesforce Task'],
+    ['Changes to send', '1 task changed in hail, not yet sent'],
+    ['Deletes to send', '1 Task to delete in Salesforce (deleted in hail)']]);
+  assert.deepEqual(reminderRows({ linked: 12345, pending: 2, deletes_pending: 3 }), [
+    ['Linked', '12,345 tasks linked to a Salesforce Task'],
+    ['Changes to send', '2 tasks changed in hail, not yet sent'],
+    ['Deletes to send', '3 Tasks to delete in Salesforce (deleted in hail)']]);
 });
 
 test('the subject template\'s names and hint', () => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import {
   QUEUES, queueOf, queueLabel, filtersOf, tasksQuery, filterChange, navCount, localInputValue, isoFromLocalInput,
   defaultReschedule, rescheduleProblem, bulkLine, nextAfter, keepSelected, toggled, taskTitle, typeLabel,
-  emailLeftovers, sendableBody, tasksCount,
+  emailLeftovers, sendableBody, tasksCount, salesforceTaskId, salesforceNote,
 } from '../../app/pages/tasks-rules.js';
 import {
   formatDuration, parseDuration, outcomeGroups, statusForOutcome, callInput, telHref, callsQuery, outcomeText,
@@ -109,6 +109,16 @@ test('task names and types', () => {
   assert.equal(taskTitle({ id: 4, type: 'linkedin', name: '' }), 'LinkedIn task 4');
   assert.equal(typeLabel('custom'), 'Other task');
   assert.equal(typeLabel('email'), 'Email');
+});
+
+test('a task linked to a Salesforce Task: its id and the badge\'s note; none when not linked', () => {
+  const linked = { id: 4, salesforce_task_id: '00T5g00000AbCdEFGH' };
+  assert.equal(salesforceTaskId(linked), '00T5g00000AbCdEFGH');
+  assert.equal(salesforceNote(linked), 'Synced with Salesforce Task 00T5g00000AbCdEFGH');
+  for (const t of [{ id: 4, salesforce_task_id: null }, { id: 4 }, { id: 4, salesforce_task_id: '  ' }, null]) {
+    assert.equal(salesforceTaskId(t), null);
+    assert.equal(salesforceNote(t), null);
+  }
 });
 
 test('an email task is ready when no prompt or field is left in it', () => {

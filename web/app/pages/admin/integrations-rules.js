@@ -24,6 +24,19 @@ export function backlogText(d) {
   return d.backlog === 1 ? '1 activity' : `${countText(d.backlog)} activities`;
 }
 
+// Salesforce's reminder tasks ({linked, pending, deletes_pending}; null for Marketo) as
+// [term, text] rows of its status.
+export function reminderRows(rt) {
+  if (!rt) return [];
+  const many = (n, one, more) => (n === 1 ? `1 ${one}` : `${countText(n)} ${more}`);
+  return [
+    ['Linked', rt.linked ? `${many(rt.linked, 'task', 'tasks')} linked to a Salesforce Task` : 'none yet'],
+    ['Changes to send', rt.pending ? `${many(rt.pending, 'task', 'tasks')} changed in hail, not yet sent` : 'nothing waiting'],
+    ['Deletes to send', rt.deletes_pending
+      ? `${many(rt.deletes_pending, 'Task', 'Tasks')} to delete in Salesforce (deleted in hail)` : 'nothing waiting'],
+  ];
+}
+
 // What "Retry now" did, for the status line.
 export function retryText(label, requeued) {
   if (!requeued) return `${label}: nothing was skipped; the outbox tries again at once.`;

@@ -1,7 +1,8 @@
 // /admin/integrations: the outboxes to Marketo and Salesforce (docs/outbox.md):
 // each one's status (GET /api/v1/integrations), its skipped records (GET
 // …/{name}/skips, paged), "Retry now" (POST …/{name}/retry), and the settings
-// (GET/PUT /api/v1/integrations/settings).
+// (GET/PUT /api/v1/integrations/settings). Salesforce's status counts its reminder tasks too
+// (made by hand, synced both ways with Salesforce Tasks: reminder_tasks).
 import { useState } from 'preact/hooks';
 import { html } from '../../lib/html.js';
 import { api } from '../../lib/api.js';
@@ -13,7 +14,7 @@ import { AdminsOnly, isForbidden } from './admins-only.js';
 import { Pager } from './pager.js';
 import { pagerStart, pagerNext, pagerPrev, pagerCursor } from './rules.js';
 import {
-  stateBadge, backlogText, countText, retryText, subjectHint, fieldOfMessage, settingsBody, typeName,
+  stateBadge, backlogText, countText, retryText, subjectHint, fieldOfMessage, settingsBody, typeName, reminderRows,
 } from './integrations-rules.js';
 
 const SKIPS_PAGE = 20;
@@ -79,6 +80,16 @@ function SalesforceSetup() {
     </div>`;
 }
 
+// Salesforce's reminder tasks: linked, changes and deletes still to send.
+function ReminderTasks({ dest }) {
+  return html`
+    <h3 class="admin-subhead">Reminder tasks</h3>
+    <p class="admin-hint">Reminder tasks made by hand sync both ways with Salesforce Tasks; see <code>docs/outbox.md</code>.</p>
+    <dl class="admin-dl">
+      ${reminderRows(dest.reminder_tasks).map(([term, text]) => html`<dt>${term}</dt><dd>${text}</dd>`)}
+    </dl>`;
+}
+
 function Destination({ dest, types, onRetried, round }) {
   const [busy, setBusy] = useState(false);
   const [notice, setNotice] = useState('');
@@ -123,6 +134,7 @@ function Destination({ dest, types, onRetried, round }) {
           : dest.external_id === 'missing' ? 'missing: Tasks are created plainly' : html`<span class="admin-muted">not checked yet</span>`}</dd>` : null}
       </dl>
       ${dest.name === 'salesforce' && dest.external_id === 'missing' ? html`<${SalesforceSetup} />` : null}
+      ${dest.reminder_tasks ? html`<${ReminderTasks} dest=${dest} />` : null}
       <div class="admin-actions">
         <button type="button" class="admin-primary" onClick=${retry} aria-disabled=${busy ? 'true' : 'false'}
           aria-describedby=${`integ-${dest.name}-retry-hint`}>${busy ? `Retrying ${dest.label}…` : `Retry ${dest.label} now`}</button>
