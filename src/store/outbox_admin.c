@@ -6,7 +6,6 @@
 
 #include "core/timeutil.h"
 #include "store/outbox_admin.h"
-#include "store/sfdc_tasks.h"
 
 void outbox_status_free(outbox_status *s)
 {
@@ -238,31 +237,35 @@ fail:
 }
 
 /* tasks_sfdc holds the linked tasks (sfdc_task_id set); those whose Task was
- * deleted in Salesforce are left out. */
-const char outbox_admin_tasks_linked_sql[] =
-    "SELECT count(*) FROM tasks WHERE sfdc_task_id IS NOT NULL"
-    " AND sfdc_task_id NOT LIKE '" SFDC_GONE "%'";
+ * deleted in Salesforce (SFDC_GONE, "gone:") are left out. */
+#define TASKS_LINKED_SQL                                                                           \
+    "SELECT count(*) FROM tasks WHERE sfdc_task_id IS NOT NULL"                                    \
+    " AND sfdc_task_id NOT LIKE 'gone:%'"
 /* tasks_sfdc_dirty's own predicate, word for word, so that the count reads
  * the partial index (store/sfdc_tasks.c sfdc_tasks_dirty_sql's condition). */
-const char outbox_admin_tasks_pending_sql[] =
-    "SELECT count(*) FROM tasks WHERE campaign_id IS NULL"
-    " AND (sfdc_synced_at IS NULL OR sfdc_synced_at <> updated_at)";
-const char outbox_admin_task_deletes_sql[] = "SELECT count(*) FROM sfdc_task_deletes";
+#define TASKS_PENDING_SQL                                                                          \
+    "SELECT count(*) FROM tasks WHERE campaign_id IS NULL"                                         \
+    " AND (sfdc_synced_at IS NULL OR sfdc_synced_at <> updated_at)"
+#define TASK_DELETES_SQL "SELECT count(*) FROM sfdc_task_deletes"
+const char outbox_admin_tasks_linked_sql[] = TASKS_LINKED_SQL;
+const char outbox_admin_tasks_pending_sql[] = TASKS_PENDING_SQL;
+const char outbox_admin_task_deletes_sql[] = TASK_DELETES_SQL;
+
+/* One count of a statement without parameters (NULL: it did not prepare). */
+static hail_err count_stmt(db *d, db_st *st, int64_t *out, const char *what)
+{
+    *out = 0;
+    return st ? count_one(d, st, out, what) : db_fail(d, what);
+}
 
 hail_err outbox_admin_reminder_tasks(db *d, outbox_reminder_tasks *out)
 {
     const char *what = "counting the reminder tasks synced with Salesforce";
     memset(out, 0, sizeof *out);
-    const char *sql[] = {outbox_admin_tasks_linked_sql, outbox_admin_tasks_pending_sql,
-                         outbox_admin_task_deletes_sql};
-    int64_t *to[] = {&out->linked, &out->pending, &out->deletes_pending};
-    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
-        db_st *st = db_stmt(d, sql[i]);
-        if (!st)
-            return db_fail(d, what);
-        hail_err e = count_one(d, st, to[i], what);
-        if (e)
-            return e;
-    }
-    return HAIL_OK;
+    hail_err e = count_stmt(d, db_stmt(d, TASKS_LINKED_SQL), &out->linked, what);
+    if (!e)
+        e = count_stmt(d, db_stmt(d, TASKS_PENDING_SQL), &out->pending, what);
+    if (!e)
+        e = count_stmt(d, db_stmt(d, TASK_DELETES_SQL), &out->deletes_pending, what);
+    return e;
 }
