@@ -302,20 +302,22 @@ int feed_filter_match(const feed_filter *f, const feed_row *row)
 #define LIST_PG           "SELECT " FEED_COLS XACT_PG FEED_FROM LIST_WHERE_PG
 
 /* One covered owner's (activities_owner) or user's (activities_user) newest
- * activities below $2 that the type and machine filters let through: $1 the
- * owner / user, $3 types (a JSON array; NULL: all), $4 human only, $5 the
- * limit. */
+ * activities below $3 with machine $2 (both indexes lead with it, so a
+ * human-only page reads only human rows) that the type filter lets through:
+ * $1 the owner / user, $4 types (a JSON array; NULL: all), $5 the limit. */
 #define KEY_FILTER_SQLITE                                                                          \
-    " AND id < $2 AND ($3 IS NULL OR type IN (SELECT value FROM json_each($3)))"                   \
-    " AND ($4 = 0 OR machine = 0) ORDER BY id DESC LIMIT $5"
+    " AND machine = $2 AND id < $3 AND ($4 IS NULL OR type IN (SELECT value FROM json_each($4)))"  \
+    " ORDER BY id DESC LIMIT $5"
 #define KEY_FILTER_PG                                                                              \
-    " AND id < $2 AND (CAST($3 AS TEXT) IS NULL"                                                   \
-    " OR type IN (SELECT jsonb_array_elements_text(CAST($3 AS jsonb))))"                           \
-    " AND (CAST($4 AS BIGINT) = 0 OR machine = 0) ORDER BY id DESC LIMIT $5"
-#define BY_OWNER_SQLITE "SELECT id FROM activities WHERE owner = $1" KEY_FILTER_SQLITE
-#define BY_OWNER_PG     "SELECT id FROM activities WHERE owner = $1" KEY_FILTER_PG
-#define BY_USER_SQLITE  "SELECT id FROM activities WHERE user_id = $1" KEY_FILTER_SQLITE
-#define BY_USER_PG      "SELECT id FROM activities WHERE user_id = $1" KEY_FILTER_PG
+    " AND machine = $2 AND id < $3 AND (CAST($4 AS TEXT) IS NULL"                                  \
+    " OR type IN (SELECT jsonb_array_elements_text(CAST($4 AS jsonb))))"                           \
+    " ORDER BY id DESC LIMIT $5"
+const char feed_sql_by_owner_sqlite[] =
+    "SELECT id FROM activities WHERE owner = $1" KEY_FILTER_SQLITE;
+const char feed_sql_by_owner_pg[] = "SELECT id FROM activities WHERE owner = $1" KEY_FILTER_PG;
+const char feed_sql_by_user_sqlite[] =
+    "SELECT id FROM activities WHERE user_id = $1" KEY_FILTER_SQLITE;
+const char feed_sql_by_user_pg[] = "SELECT id FROM activities WHERE user_id = $1" KEY_FILTER_PG;
 
 static int cmp_i64_desc(const void *a, const void *b)
 {
@@ -360,25 +362,30 @@ static hail_err candidates(db *d, const feed_filter *f, int64_t before, const ch
 {
     *list = NULL;
     int pg = db_engine_of(d) == DB_POSTGRES;
-    db_st *own = db_stmt(d, DB_SQL(d, BY_OWNER_SQLITE, BY_OWNER_PG));
-    db_st *usr = own ? db_stmt(d, DB_SQL(d, BY_USER_SQLITE, BY_USER_PG)) : NULL;
+    db_st *own = db_stmt(d, DB_SQL(d, feed_sql_by_owner_sqlite, feed_sql_by_owner_pg));
+    db_st *usr = own ? db_stmt(d, DB_SQL(d, feed_sql_by_user_sqlite, feed_sql_by_user_pg)) : NULL;
     if (!own || !usr)
         return db_fail(d, "reading the feed");
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
     hail_err e = HAIL_OK;
     const vis_scope *s = f->scope;
+    /* human rows (machine 0), and machine ones too unless human only: each
+     * its own range, merged below */
+    int machines = f->human_only ? 1 : 2;
     for (size_t i = 0; !e && i < s->nemails + s->nusers; i++) {
         db_st *st = i < s->nemails ? own : usr;
-        if (i < s->nemails)
-            db_bind_text_ref(st, 1, s->emails[i], -1);
-        else
-            db_bind_i64(st, 1, s->user_ids[i - s->nemails]);
-        db_bind_i64(st, 2, before);
-        db_bind_text_ref(st, 3, types, -1);
-        db_bind_i64(st, 4, f->human_only ? 1 : 0);
-        db_bind_i64(st, 5, want);
-        e = key_ids(d, st, &ids, &n, &cap);
+        for (int m = 0; !e && m < machines; m++) {
+            if (i < s->nemails)
+                db_bind_text_ref(st, 1, s->emails[i], -1);
+            else
+                db_bind_i64(st, 1, s->user_ids[i - s->nemails]);
+            db_bind_i64(st, 2, m);
+            db_bind_i64(st, 3, before);
+            db_bind_text_ref(st, 4, types, -1);
+            db_bind_i64(st, 5, want);
+            e = key_ids(d, st, &ids, &n, &cap);
+        }
     }
     if (!e && n) {
         qsort(ids, n, sizeof *ids, cmp_i64_desc);

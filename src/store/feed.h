@@ -81,4 +81,9 @@ int feed_filter_match(const feed_filter *f, const feed_row *row);
 hail_err feed_list(db *d, const feed_filter *f, int64_t before, int limit, feed_row **rows,
                    size_t *n, int64_t *next);
 
+/* The per-owner and per-user reads of a rep's or manager's page (EXPLAIN in
+ * tests: activities_owner and activities_user, led by owner / user and machine). */
+extern const char feed_sql_by_owner_sqlite[], feed_sql_by_owner_pg[];
+extern const char feed_sql_by_user_sqlite[], feed_sql_by_user_pg[];
+
 #endif

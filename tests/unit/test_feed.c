@@ -282,16 +282,69 @@ static void test_filters_and_scope(void **state)
     vis_scope_free(&s);
 }
 
+/* The plan of sql (EXPLAIN) with its five parameters bound (an owner or
+ * user, machine, before, no type list, a limit): it reads index and does not
+ * sort. */
+static void plan_reads(db *d, int pg, const char *sql, int text_key, const char *index)
+{
+    char ex[2048];
+    snprintf(ex, sizeof ex, "%s %s", pg ? "EXPLAIN" : "EXPLAIN QUERY PLAN", sql);
+    db_st *st = db_prepare(d, ex);
+    if (!st)
+        fail_msg("%s: %s", ex, hail_errmsg());
+    if (text_key)
+        db_bind_text(st, 1, "rep@example.com", -1);
+    else
+        db_bind_i64(st, 1, 3);
+    db_bind_i64(st, 2, 0);
+    db_bind_i64(st, 3, INT64_C(1) << 40);
+    db_bind_null(st, 4);
+    db_bind_i64(st, 5, 51);
+    char plan[4096] = "";
+    while (db_step(st) == DB_ROW) {
+        const char *line = db_col_text(st, pg ? 0 : 3);
+        size_t used = strlen(plan);
+        snprintf(plan + used, sizeof plan - used, "%s | ", line ? line : "");
+    }
+    db_st_free(st);
+    if (!strstr(plan, index))
+        fail_msg("%s does not read %s: %s", sql, index, plan);
+    if (strstr(plan, pg ? "Sort" : "TEMP B-TREE"))
+        fail_msg("%s sorts: %s", sql, plan);
+}
+
+/* A rep's page reads each covered owner's and user's newest rows of one
+ * machine value, human rows only for a human-only page, through an index
+ * led by (owner or user, machine): no scan of machine rows to find human
+ * ones. */
+static void test_key_reads_use_their_indexes(void **state)
+{
+    engine_fixture *x = efx(state);
+    db *d = x->f.d;
+    if (x->pg && db_exec(d, "SET enable_seqscan = off"))
+        fail_msg("%s", hail_errmsg());
+    plan_reads(d, x->pg, x->pg ? feed_sql_by_owner_pg : feed_sql_by_owner_sqlite, 1,
+               x->pg ? "activities_owner"
+                     : "USING INDEX activities_owner (owner=? AND machine=? AND id<?)");
+    plan_reads(d, x->pg, x->pg ? feed_sql_by_user_pg : feed_sql_by_user_sqlite, 0,
+               x->pg ? "activities_user"
+                     : "USING INDEX activities_user (user_id=? AND machine=? AND id<?)");
+    if (x->pg && db_exec(d, "SET enable_seqscan = on"))
+        fail_msg("%s", hail_errmsg());
+}
+
 int main(void)
 {
     const struct CMUnitTest sqlite_tests[] = {
         ON_SQLITE(test_commit_order_and_event_json),
         ON_SQLITE(test_filters_and_scope),
+        ON_SQLITE(test_key_reads_use_their_indexes),
     };
     const struct CMUnitTest pg_tests[] = {
         ON_PG(test_commit_order_and_event_json),
         ON_PG(test_pg_open_transaction_holds_the_horizon),
         ON_PG(test_filters_and_scope),
+        ON_PG(test_key_reads_use_their_indexes),
     };
     int failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
     failed += cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
