@@ -20,6 +20,7 @@
 #include "svc/feed.h"
 #define ENGINE_FIXTURE_NAME "feed"
 #include "engine_fixture.h"
+#include "plan.h"
 
 static int64_t add_user(db *d, const char *email, const char *role, const char *team)
 {
@@ -287,11 +288,7 @@ static void test_filters_and_scope(void **state)
  * sort. */
 static void plan_reads(db *d, int pg, const char *sql, int text_key, const char *index)
 {
-    char ex[2048];
-    snprintf(ex, sizeof ex, "%s %s", pg ? "EXPLAIN" : "EXPLAIN QUERY PLAN", sql);
-    db_st *st = db_prepare(d, ex);
-    if (!st)
-        fail_msg("%s: %s", ex, hail_errmsg());
+    db_st *st = plan_prepare(d, pg, sql);
     if (text_key)
         db_bind_text(st, 1, "rep@example.com", -1);
     else
@@ -300,13 +297,8 @@ static void plan_reads(db *d, int pg, const char *sql, int text_key, const char 
     db_bind_i64(st, 3, INT64_C(1) << 40);
     db_bind_null(st, 4);
     db_bind_i64(st, 5, 51);
-    char plan[4096] = "";
-    while (db_step(st) == DB_ROW) {
-        const char *line = db_col_text(st, pg ? 0 : 3);
-        size_t used = strlen(plan);
-        snprintf(plan + used, sizeof plan - used, "%s | ", line ? line : "");
-    }
-    db_st_free(st);
+    char plan[4096];
+    plan_read(st, pg, plan, sizeof plan);
     if (!strstr(plan, index))
         fail_msg("%s does not read %s: %s", sql, index, plan);
     if (strstr(plan, pg ? "Sort" : "TEMP B-TREE"))

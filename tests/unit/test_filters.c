@@ -17,6 +17,7 @@
 #include "store/filters.h"
 #define ENGINE_FIXTURE_NAME "filters"
 #include "engine_fixture.h"
+#include "plan.h"
 
 #define DAY (INT64_C(86400) * US_PER_SEC)
 
@@ -395,11 +396,7 @@ static void test_crud(void **state)
 /* The plan of sql (EXPLAIN) names index; "|" separates alternatives. */
 static void uses_index(db *d, int pg, const char *sql, const char *binds, const char *index)
 {
-    char ex[4096];
-    snprintf(ex, sizeof ex, "%s %s", pg ? "EXPLAIN" : "EXPLAIN QUERY PLAN", sql);
-    db_st *st = db_prepare(d, ex);
-    if (!st)
-        fail_msg("%s: %s", ex, hail_errmsg());
+    db_st *st = plan_prepare(d, pg, sql);
     /* binds: one letter per parameter: i an integer, t a type, e an empty text, j a JSON list */
     for (int i = 0; binds[i]; i++) {
         if (binds[i] == 'i')
@@ -411,13 +408,8 @@ static void uses_index(db *d, int pg, const char *sql, const char *binds, const 
         else
             db_bind_text(st, i + 1, "[\"rep1@example.com\"]", -1);
     }
-    char plan[8192] = "";
-    while (db_step(st) == DB_ROW) {
-        const char *line = db_col_text(st, pg ? 0 : 3);
-        size_t used = strlen(plan);
-        snprintf(plan + used, sizeof plan - used, "%s | ", line ? line : "");
-    }
-    db_st_free(st);
+    char plan[8192];
+    plan_read(st, pg, plan, sizeof plan);
     int found = 0;
     char alt[128];
     snprintf(alt, sizeof alt, "%s", index);

@@ -6,7 +6,6 @@
  * (store/outbox_admin), with the skips page's plan on outbox_skips_at, and
  * the reminder tasks' counts of the Salesforce status with their plans on
  * indexes. On SQLite and on PostgreSQL. */
-#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +19,7 @@
 #include "svc/integrations.h"
 #define ENGINE_FIXTURE_NAME "integrations"
 #include "engine_fixture.h"
+#include "plan.h"
 
 static void exec(db *d, const char *sql)
 {
@@ -292,46 +292,21 @@ static void test_status_backlog_skips_retry(void **state)
     assert_int_equal(moved, 0);
 }
 
-/* 1 when text names index as a whole word (tasks_sfdc is not tasks_sfdc_dirty). */
-static int names_index(const char *text, const char *index)
-{
-    size_t n = strlen(index);
-    for (const char *p = strstr(text, index); p; p = strstr(p + 1, index)) {
-        char before = p == text ? ' ' : p[-1], after = p[n];
-        if (!isalnum((unsigned char)before) && before != '_' && !isalnum((unsigned char)after) &&
-            after != '_')
-            return 1;
-    }
-    return 0;
-}
-
-/* The plan of sql (EXPLAIN; bind binds its parameters, NULL: none) names
- * index. */
+/* The plan of sql (bind binds its parameters, NULL: none) names index. */
 static void uses_index(engine_fixture *x, const char *sql, void (*bind)(db_st *), const char *index)
 {
     db *d = x->f.d;
-    char ex[2048];
-    snprintf(ex, sizeof ex, "%s%s", x->pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ", sql);
     if (x->pg)
         exec(d, "SET enable_seqscan = off");
-    db_st *st = db_prepare(d, ex);
-    if (!st)
-        fail_msg("%s: %s", ex, hail_errmsg());
+    db_st *st = plan_prepare(d, x->pg, sql);
     if (bind)
         bind(st);
-    char plan[8192] = "";
-    size_t used = 0;
-    while (db_step(st) == DB_ROW) {
-        const char *line = db_col_text(st, x->pg ? 0 : 3);
-        int w = snprintf(plan + used, sizeof plan - used, "%s\n", line ? line : "");
-        if (w > 0 && (size_t)w < sizeof plan - used)
-            used += (size_t)w;
-    }
-    db_st_free(st);
+    char plan[8192];
+    plan_read(st, x->pg, plan, sizeof plan);
     if (x->pg)
         exec(d, "RESET enable_seqscan");
-    if (!names_index(plan, index))
-        fail_msg("%s does not use %s:\n%s", sql, index, plan);
+    if (!plan_names(plan, index))
+        fail_msg("%s does not use %s: %s", sql, index, plan);
 }
 
 static void bind_skips_page(db_st *st)

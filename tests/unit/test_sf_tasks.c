@@ -19,6 +19,7 @@
 
 #define ENGINE_FIXTURE_NAME "sf_tasks"
 #include "engine_fixture.h"
+#include "plan.h"
 
 static int64_t at(const char *iso)
 {
@@ -320,24 +321,15 @@ static void test_store(void **state)
     hail_errclear();
 }
 
-/* The plan of sql (EXPLAIN) names index. */
+/* The plan of sql with its nbinds integer parameters bound names index. */
 static void uses_index(db *d, int pg, const char *sql, int nbinds, const char *index)
 {
-    char ex[4096];
-    snprintf(ex, sizeof ex, "%s %s", pg ? "EXPLAIN" : "EXPLAIN QUERY PLAN", sql);
-    db_st *st = db_prepare(d, ex);
-    if (!st)
-        fail_msg("%s: %s", ex, hail_errmsg());
+    db_st *st = plan_prepare(d, pg, sql);
     for (int i = 1; i <= nbinds; i++)
         db_bind_i64(st, i, 5);
-    char plan[8192] = "";
-    while (db_step(st) == DB_ROW) {
-        const char *line = db_col_text(st, pg ? 0 : 3);
-        size_t used = strlen(plan);
-        snprintf(plan + used, sizeof plan - used, "%s | ", line ? line : "");
-    }
-    db_st_free(st);
-    if (!strstr(plan, index))
+    char plan[8192];
+    plan_read(st, pg, plan, sizeof plan);
+    if (!plan_names(plan, index))
         fail_msg("%s does not use %s: %s", sql, index, plan);
 }
 

@@ -6,25 +6,10 @@
 // as CSV; 390 px wide too. checkPage() on each (console, requests, axe, screenshot).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import {
   startHail, launchBrowser, newPage, signIn, signOut, checkPage, expectTitle, expectText, SKIP,
+  sql,
 } from './harness.mjs';
-
-// Runs SQL statements on hail's SQLite database; returns the last one's rows as JSON.
-function sql(hail, statements) {
-  const py = 'import json, sqlite3, sys\n' +
-    'c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA busy_timeout = 5000")\n' +
-    'rows = []\n' +
-    'for s in json.loads(sys.stdin.read()):\n' +
-    '    rows = c.execute(s).fetchall()\n' +
-    'c.commit(); print(json.dumps(rows))\n';
-  const r = spawnSync('python3', ['-c', py, join(hail.dataDir, 'hail.db')],
-    { input: JSON.stringify(statements), encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout);
-}
 
 describe('reports', { skip: SKIP }, () => {
   let hail, browser, page;
