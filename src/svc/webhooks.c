@@ -228,6 +228,7 @@ void wh_worker_stop(void)
     if (!wk.running)
         return;
     atomic_store(&wk.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(wk.thread, NULL);
     wk.running = 0;
     free(wk.target);
