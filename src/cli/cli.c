@@ -147,8 +147,8 @@ static const struct env_var {
      "second)",
      "unset (the real clock)", NULL},
     {"HAIL_RETRY_WAIT_PERCENT", FOR_ALL,
-     "tests only: the waits between retries of a call to Marketo or Salesforce, in percent of "
-     "the normal backoff, 1 to 100",
+     "tests only: the waits between retries of a call to Marketo or Salesforce or of a webhook "
+     "delivery, in percent of the normal backoff, 1 to 100",
      "100", check_retry_wait},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},

@@ -69,9 +69,9 @@ typedef struct hail_settings {
      * clock. For tests only. */
     const char *clock_file;
     /* HAIL_RETRY_WAIT_PERCENT: the waits between the retries of one call to
-     * Marketo or Salesforce, in percent of the normal backoff (1 to 100,
-     * default 100), so a test of the retries need not wait them out. For
-     * tests only (settings_retry_wait_us). */
+     * Marketo or Salesforce, and of a webhook delivery, in percent of the
+     * normal backoff (1 to 100, default 100), so a test of the retries need
+     * not wait them out. For tests only (settings_retry_wait_us). */
     int retry_wait_percent;
     /* TZDIR: where IANA time zone files are read (core/cadence.h); NULL:
      * /usr/share/zoneinfo. */
