@@ -70,6 +70,11 @@ static hail_err check_reconcile(const char *v)
     return settings_check("HAIL_MARKETO_RECONCILE_SECONDS", v);
 }
 
+static hail_err check_retry_wait(const char *v)
+{
+    return settings_check("HAIL_RETRY_WAIT_PERCENT", v);
+}
+
 static hail_err check_ca_file(const char *v)
 {
     return settings_check("HAIL_CA_FILE", v);
@@ -141,6 +146,10 @@ static const struct env_var {
      "tests only: a file holding an RFC 3339 UTC time that hail takes as now (re-read within a "
      "second)",
      "unset (the real clock)", NULL},
+    {"HAIL_RETRY_WAIT_PERCENT", FOR_ALL,
+     "tests only: the waits between retries of a call to Marketo or Salesforce or of a webhook "
+     "delivery, in percent of the normal backoff, 1 to 100",
+     "100", check_retry_wait},
     {"HAIL_MARKETO_URL", FOR_MARKETO, "Marketo URL, https://123-ABC-456.mktorest.com",
      "unset (no sync)", NULL},
     {"HAIL_MARKETO_CLIENT_ID", FOR_MARKETO, "Marketo API client id", "unset", NULL},

@@ -146,6 +146,14 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* SIGINT and SIGTERM stay pending for the wait at the end (sigtimedwait),
+     * which takes them at once: blocked here, and in the threads started below,
+     * which inherit the mask. */
+    sigset_t stop_sigs;
+    sigemptyset(&stop_sigs);
+    sigaddset(&stop_sigs, SIGINT);
+    sigaddset(&stop_sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
 
     db_checkpointer *ckpt;
     if ((e = db_checkpointer_start(c->db_path, &ckpt))) {
@@ -198,10 +206,12 @@ int cmd_serve(cli_ctx *c, int argc, char **argv)
     /* issue 11: the trigger evaluator and the webhook deliveries (svc/triggers.h) */
     if ((e = trig_eval_start(c->db_path)) || (e = wh_worker_start(c->db_path)))
         log_error("triggers: %s", hail_errmsg());
-    /* Polling (not pause()) so a signal landing just before the wait is not missed. */
+    /* A signal sent before the wait stays pending until it: not missed. The
+     * timeout is for one on_signal took in a thread that does not block it. */
     while (!atomic_load(&stop_flag)) {
         struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        if (sigtimedwait(&stop_sigs, NULL, &ts) > 0)
+            break;
     }
     log_info("shutting down");
     trig_eval_stop(); /* issue 11: triggers */

@@ -228,18 +228,58 @@ void time_format_iso(int64_t us, char out[TIME_ISO_LEN])
     out[20] = '\0';
 }
 
+/* Sleepers with a stop flag wait on one condition variable (monotonic clock):
+ * time_sleep_wake() wakes them all at once. They still look at their flag at
+ * least every 100 ms, for a flag set where nothing wakes them (a signal handler). */
+static pthread_mutex_t wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wake_cond;
+static pthread_once_t wake_once = PTHREAD_ONCE_INIT;
+
+static void wake_init(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&wake_cond, &a);
+    pthread_condattr_destroy(&a);
+}
+
+void time_sleep_wake(void)
+{
+    pthread_once(&wake_once, wake_init);
+    pthread_mutex_lock(&wake_mu);
+    pthread_cond_broadcast(&wake_cond);
+    pthread_mutex_unlock(&wake_mu);
+}
+
 int time_sleep_us(int64_t us, const atomic_int *stop)
 {
     int64_t end = time_mono_us() + us;
+    if (!stop) {
+        for (int64_t left; (left = end - time_mono_us()) > 0;) {
+            struct timespec ts = {(time_t)(left / US_PER_SEC), (long)(left % US_PER_SEC) * 1000};
+            nanosleep(&ts, NULL);
+        }
+        return 0;
+    }
+    pthread_once(&wake_once, wake_init);
+    pthread_mutex_lock(&wake_mu);
+    int stopped;
     for (;;) {
-        if (stop && atomic_load(stop))
-            return 1;
-        int64_t left = end - time_mono_us();
+        /* Read under the mutex: a flag set before time_sleep_wake() takes it
+         * is seen here, or the broadcast finds this thread waiting. */
+        if ((stopped = atomic_load(stop)) != 0)
+            break;
+        int64_t now = time_mono_us();
+        int64_t left = end - now;
         if (left <= 0)
-            return 0;
+            break;
         if (left > 100000)
             left = 100000; /* wake up to check stop */
-        struct timespec ts = {(time_t)(left / US_PER_SEC), (long)(left % US_PER_SEC) * 1000};
-        nanosleep(&ts, NULL);
+        int64_t at = now + left;
+        struct timespec ts = {(time_t)(at / US_PER_SEC), (long)(at % US_PER_SEC) * 1000};
+        pthread_cond_timedwait(&wake_cond, &wake_mu, &ts);
     }
+    pthread_mutex_unlock(&wake_mu);
+    return stopped ? 1 : 0;
 }

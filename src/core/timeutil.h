@@ -40,7 +40,13 @@ int64_t time_days_from_civil(int y, int m, int d);
 void time_civil_from_days(int64_t days, int *y, int *m, int *d);
 
 /* Sleeps, returning early (with non-zero) if *stop becomes set (by another
- * thread or a signal handler). stop may be NULL. */
+ * thread or a signal handler). stop may be NULL. A flag set by another thread
+ * is seen at once when that thread then calls time_sleep_wake(), else within
+ * 100 ms. */
 int time_sleep_us(int64_t us, const atomic_int *stop);
+/* Wakes every time_sleep_us() of the process to look at its stop flag: call it
+ * after setting one (a *_stop() before it joins its threads). Not from a
+ * signal handler. */
+void time_sleep_wake(void);
 
 #endif

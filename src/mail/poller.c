@@ -29,10 +29,7 @@ static struct {
 
 static void nap(int64_t us)
 {
-    for (int64_t slept = 0; slept < us && !atomic_load(&P.stop); slept += 50000) {
-        struct timespec ts = {0, 50 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
+    time_sleep_us(us, &P.stop);
 }
 
 static void record(db *d, int64_t cid, const char *state, const char *error, int64_t uv,
@@ -196,6 +193,7 @@ void imap_poller_stop(void)
     if (!P.running)
         return;
     atomic_store(&P.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(P.thread, NULL);
     free(P.db_path);
     P.db_path = NULL;

@@ -906,6 +906,7 @@ void send_workers_stop(void)
 {
     pthread_mutex_lock(&W.mu);
     atomic_store(&workers_stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     for (int i = 0; i < W.n; i++)
         pthread_join(W.threads[i], NULL);
     free(W.threads);

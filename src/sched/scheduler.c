@@ -884,6 +884,7 @@ void sched_workers_stop(void)
 {
     pthread_mutex_lock(&W.mu);
     atomic_store(&workers_stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     if (W.running)
         pthread_join(W.thread, NULL);
     W.running = 0;

@@ -1249,6 +1249,7 @@ void db_checkpointer_stop(db_checkpointer *c)
     if (!c)
         return;
     atomic_store(&c->stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(c->thread, NULL);
     free(c->path);
     free(c);

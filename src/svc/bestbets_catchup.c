@@ -137,6 +137,7 @@ void bestbets_catchup_stop(void)
     if (!cu.running)
         return;
     atomic_store(&cu.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(cu.thread, NULL);
     cu.running = 0;
     free(cu.target);

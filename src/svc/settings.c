@@ -15,6 +15,7 @@ static hail_settings current = {
     .public_url = "http://127.0.0.1:8080",
     .send_workers = 2,
     .imap_poll_seconds = 60,
+    .retry_wait_percent = 100,
 };
 /* The default public URL, built from the listen address. */
 static char public_default[512];
@@ -74,6 +75,8 @@ hail_err settings_check(const char *name, const char *value)
         return int_value(name, value, 1, 86400, &n);
     if (!strcmp(name, "HAIL_MARKETO_RECONCILE_SECONDS"))
         return int_value(name, value, 0, 3600, &n);
+    if (!strcmp(name, "HAIL_RETRY_WAIT_PERCENT"))
+        return int_value(name, value, 1, 100, &n);
     if (!strcmp(name, "HAIL_CA_FILE") && access(value, R_OK))
         return hail_errf(HAIL_EINVAL, "HAIL_CA_FILE: cannot read '%.200s': %s", value,
                          strerror(errno));
@@ -90,6 +93,7 @@ hail_err settings_load(hail_settings *s)
         .send_workers = 2,
         .imap_poll_seconds = 60,
         .marketo_reconcile_seconds = 60,
+        .retry_wait_percent = 100,
     };
     const char *v;
     if ((v = env("HAIL_DATA")))
@@ -123,7 +127,8 @@ hail_err settings_load(hail_settings *s)
         return e;
     if ((e = int_var("HAIL_SEND_WORKERS", 1, 64, &s->send_workers)) ||
         (e = int_var("HAIL_IMAP_POLL_SECONDS", 1, 86400, &s->imap_poll_seconds)) ||
-        (e = int_var("HAIL_MARKETO_RECONCILE_SECONDS", 0, 3600, &s->marketo_reconcile_seconds)))
+        (e = int_var("HAIL_MARKETO_RECONCILE_SECONDS", 0, 3600, &s->marketo_reconcile_seconds)) ||
+        (e = int_var("HAIL_RETRY_WAIT_PERCENT", 1, 100, &s->retry_wait_percent)))
         return e;
     s->inbound_token = env("HAIL_INBOUND_TOKEN");
     if ((v = env("HAIL_CA_FILE")) && (e = settings_check("HAIL_CA_FILE", v)))
@@ -146,4 +151,10 @@ void settings_set(const hail_settings *s)
 const hail_settings *settings(void)
 {
     return &current;
+}
+
+int64_t settings_retry_wait_us(int64_t us)
+{
+    int p = current.retry_wait_percent;
+    return p >= 1 && p < 100 ? us * p / 100 : us;
 }

@@ -68,6 +68,11 @@ typedef struct hail_settings {
      * hail's "now" is the RFC 3339 UTC time in that file; NULL: the wall
      * clock. For tests only. */
     const char *clock_file;
+    /* HAIL_RETRY_WAIT_PERCENT: the waits between the retries of one call to
+     * Marketo or Salesforce, and of a webhook delivery, in percent of the
+     * normal backoff (1 to 100, default 100), so a test of the retries need
+     * not wait them out. For tests only (settings_retry_wait_us). */
+    int retry_wait_percent;
     /* TZDIR: where IANA time zone files are read (core/cadence.h); NULL:
      * /usr/share/zoneinfo. */
     const char *tz_dir;
@@ -89,5 +94,9 @@ void settings_set(const hail_settings *s);
 
 /* The process's settings: defaults until settings_set(). Never NULL. */
 const hail_settings *settings(void);
+
+/* A wait between retries of a call (a backoff), shortened by
+ * HAIL_RETRY_WAIT_PERCENT when a test set it: us unless then. */
+int64_t settings_retry_wait_us(int64_t us);
 
 #endif

@@ -333,6 +333,7 @@ void trig_eval_stop(void)
     if (!ev.running)
         return;
     atomic_store(&ev.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(ev.thread, NULL);
     ev.running = 0;
     free(ev.target);

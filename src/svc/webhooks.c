@@ -13,6 +13,7 @@
 #include "net/outbound.h"
 #include "store/lease.h"
 #include "store/triggers.h"
+#include "svc/settings.h"
 #include "svc/triggers.h"
 
 #define POLL_US     (INT64_C(500) * 1000)
@@ -119,7 +120,9 @@ static hail_err deliver(db *d, ob_client *c, const char *owner, int64_t id)
         int ok = !*err, give_up = !ok && (permanent || attempts >= TRIG_WH_ATTEMPTS);
         const char *st = ok ? "delivered" : give_up ? "failed" : "pending";
         int64_t next =
-            !ok && !give_up ? now + trig_wh_backoff_us(attempts, randombytes_random()) : now;
+            !ok && !give_up
+                ? now + settings_retry_wait_us(trig_wh_backoff_us(attempts, randombytes_random()))
+                : now;
         int done;
         e = wh_db_attempt(d, w.id, owner, st, attempts, status, ok ? NULL : err, next, now, &done);
         if (!e && !ok)
@@ -228,6 +231,7 @@ void wh_worker_stop(void)
     if (!wk.running)
         return;
     atomic_store(&wk.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(wk.thread, NULL);
     wk.running = 0;
     free(wk.target);

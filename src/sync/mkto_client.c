@@ -20,6 +20,7 @@
 #include "core/log.h"
 #include "core/timeutil.h"
 #include "net/outbound.h"
+#include "svc/settings.h"
 #include "sync/marketo.h"
 
 /* The window plus a margin for the time a request takes to reach Marketo. */
@@ -355,7 +356,8 @@ static hail_err fetch_token(mkto_client *m)
             e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", problem, m->max_attempts);
             break;
         }
-        int64_t d = ob_backoff_us(attempt, RETRY_BASE_US, RETRY_CAP_US, randombytes_random());
+        int64_t d = settings_retry_wait_us(
+            ob_backoff_us(attempt, RETRY_BASE_US, RETRY_CAP_US, randombytes_random()));
         log_warn("marketo: %s; retrying in %.1f s", problem, (double)d / US_PER_SEC);
         if (time_sleep_us(d, m->stop)) {
             e = hail_errf(HAIL_ECANCELLED, "stopped");
@@ -572,8 +574,9 @@ static hail_err run_call(mkto_client *m, const call *c)
             e = hail_errf(HAIL_EIO, "%s (gave up after %d attempts)", why, m->max_attempts);
             break;
         }
-        int64_t d = ob_backoff_us(attempt, v == V_RATE ? RATE_BASE_US : RETRY_BASE_US, RETRY_CAP_US,
-                                  randombytes_random());
+        int64_t d = settings_retry_wait_us(ob_backoff_us(attempt,
+                                                         v == V_RATE ? RATE_BASE_US : RETRY_BASE_US,
+                                                         RETRY_CAP_US, randombytes_random()));
         attempt++;
         log_warn("marketo: %s; retrying in %.1f s (attempt %d of %d)", why, (double)d / US_PER_SEC,
                  attempt + 1, m->max_attempts);

@@ -815,6 +815,7 @@ void mkto_outbox_stop(void)
     if (!W.started)
         return;
     atomic_store(&W.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(W.thread, NULL);
     W.started = 0;
     free(W.db_path);

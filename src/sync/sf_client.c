@@ -367,7 +367,8 @@ static hail_err perform(sf_client *s, exchange *x, const char *method, const cha
 
 static int sleep_backoff(sf_client *s, int attempt, int64_t base, const char *why)
 {
-    int64_t d = ob_backoff_us(attempt, base, RETRY_CAP_US, randombytes_random());
+    int64_t d =
+        settings_retry_wait_us(ob_backoff_us(attempt, base, RETRY_CAP_US, randombytes_random()));
     log_warn("salesforce: %s; retrying in %.1f s (attempt %d of %d)", why, (double)d / US_PER_SEC,
              attempt + 2, MAX_ATTEMPTS);
     return time_sleep_us(d, s->stop);

@@ -894,6 +894,7 @@ void sf_outbox_stop(void)
     if (!W.running)
         return;
     atomic_store(&W.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_join(W.thread, NULL);
     W.running = 0;
     free(W.db_path);

@@ -159,6 +159,7 @@ void sync_worker_stop(void)
     }
     W.quit = 1;
     atomic_store(&W.stop, 1);
+    time_sleep_wake(); /* its sleeps see the flag now */
     pthread_cond_signal(&W.cv);
     pthread_mutex_unlock(&W.mu);
     pthread_join(W.thread, NULL);

@@ -1660,7 +1660,7 @@ class FakeMarketo:
                 if not isinstance(value, list):
                     raise ValueError("'schema_fields' must be an array of field names")
                 fields = [str(v) for v in value]
-            elif key != "reset_quota":
+            elif key not in ("reset_quota", "reset_rate"):
                 raise ValueError("unknown config key '%s'" % key)
         with self.lock:
             self.cfg.update(settings)
@@ -1673,6 +1673,9 @@ class FakeMarketo:
                 self.daily_used = 0
                 self.quota_exhausted = False
                 self.export_bytes_today = 0
+            if body.get("reset_rate"):
+                # A new 20-s window: the calls made so far are long past.
+                self.window.clear()
             if "short_pages" in body:
                 self.page_calls = 0     # restart the empty/short page alternation
             return dict(self.cfg, fail_export=self.fail_export)

@@ -110,8 +110,8 @@ class MarketoOutbox(unittest.TestCase):
         types = dict(self.h.sql("SELECT id, type FROM activities"))
         return [i for i in ids if types[i] != "unsubscribe"]
 
-    def out(self, check=True):
-        r = self.h.run("sync", "marketo-out", timeout=300)
+    def out(self, check=True, env=None):
+        r = self.h.run("sync", "marketo-out", env=env, timeout=300)
         if check:
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         return r
@@ -226,7 +226,8 @@ class MarketoOutbox(unittest.TestCase):
         for code in ("601", "602", "604", "606", "615"):
             self.fake.inject(path="/rest/v1/activities/external.json", code=code)
         self.fake.inject(path="/rest/v1/activities/external.json", http_status=503)
-        self.out()
+        # The waits before the retries: 5% of the backoff (tests only), the same retries.
+        self.out(env={"HAIL_RETRY_WAIT_PERCENT": "5"})
         self.assertEqual(self.hail_ids(self.external()), want)
         self.assertEqual(self.fake.stats()["external"]["duplicates"], 0)
 

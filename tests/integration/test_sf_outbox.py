@@ -162,7 +162,8 @@ class UpsertTest(SfCase):
         self.fake.inject("overloaded", 2, "/composite")
         self.fake.inject("drop_after", 1, "/composite")
         self.fake.inject("drop", 1, "/composite")
-        self.h.start()
+        # The waits before the retries: 5% of the backoff (tests only), the same retries.
+        self.h.start(env={"HAIL_RETRY_WAIT_PERCENT": "5"})
         self.wait(lambda: self.cursor_at(ids[-1]), "the outbox to drain")
         self.assertEqual(self.tasks_by_ext(), collections.Counter({str(i): 1 for i in ids}))
         st = self.fake.stats()

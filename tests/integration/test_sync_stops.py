@@ -141,7 +141,9 @@ class Stops(unittest.TestCase):
         # The identity service is fine, the REST API keeps failing: bounded retries.
         self.fake.inject(path="/bulk/", http_status=503, count=100)
         t0 = time.time()
-        p = self.h.run("sync", "marketo", timeout=120)
+        # The waits between attempts are 5% of the real backoff (about 2 s in all, not
+        # 45): HAIL_RETRY_WAIT_PERCENT, for tests only; the attempts are the same.
+        p = self.h.run("sync", "marketo", env={"HAIL_RETRY_WAIT_PERCENT": "5"}, timeout=120)
         assert_sync_failed(self, p, "HTTP 503 from Marketo on /bulk/v1/leads/export/create.json "
                                     "(gave up after 8 attempts)")
         retries = [l for l in p.stderr.splitlines() if " warn  " in l]
@@ -151,6 +153,9 @@ class Stops(unittest.TestCase):
                                 r"/bulk/v1/leads/export/create.json; retrying in \d+\.\d s "
                                 r"\(attempt %d of 8\)$" % n)
         self.assertEqual(self.fake.stats()["errors"].get("http_503"), 8)
+        # The sync waited the waits it logged (each rounded to 0.1 s).
+        waited = sum(float(re.search(r"retrying in (\d+\.\d) s", l).group(1)) for l in retries)
+        self.assertGreaterEqual(time.time() - t0, waited - 0.05 * len(retries))
         self.assertLess(time.time() - t0, 90)
 
 

@@ -100,8 +100,10 @@ def wait_for(fn, timeout=30, what="condition"):
 
 
 class TriggersCase(ApiCase):
+    env = {}
+
     def setUp(self):
-        self.h = Hail()
+        self.h = Hail(env=self.env)
         self.admin = self.h.admin_token()
         self.h.add_user("rita@example.com", "Rita Rep", "rep", password=PW)
         self.rep = self.h.token("rita@example.com")
@@ -162,6 +164,10 @@ class TriggersCase(ApiCase):
 
 
 class WebhookTest(TriggersCase):
+    # A failed delivery is retried after 5% of the backoff (tests only): seconds sooner,
+    # the same attempts.
+    env = {"HAIL_RETRY_WAIT_PERCENT": "5"}
+
     def test_signed_body_once_per_activity(self):
         self.rec.up()
         t = self.webhook()
