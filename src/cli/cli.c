@@ -70,6 +70,11 @@ static hail_err check_reconcile(const char *v)
     return settings_check("HAIL_MARKETO_RECONCILE_SECONDS", v);
 }
 
+static hail_err check_sf_reconcile(const char *v)
+{
+    return settings_check("HAIL_SALESFORCE_RECONCILE_SECONDS", v);
+}
+
 static hail_err check_retry_wait(const char *v)
 {
     return settings_check("HAIL_RETRY_WAIT_PERCENT", v);
@@ -177,6 +182,10 @@ static const struct env_var {
      "unset", NULL},
     {"HAIL_SALESFORCE_REFRESH_TOKEN", FOR_SALESFORCE,
      "a refresh token to log in with instead of client credentials", "unset", NULL},
+    {"HAIL_SALESFORCE_RECONCILE_SECONDS", FOR_SALESFORCE,
+     "seconds after a batch cut off by a crash began before the outbox looks for its Tasks "
+     "(without Hail_Activity_Id__c)",
+     "60", check_sf_reconcile},
 };
 
 #define N_ENV_VARS (sizeof env_vars / sizeof env_vars[0])

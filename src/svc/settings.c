@@ -73,7 +73,8 @@ hail_err settings_check(const char *name, const char *value)
         return int_value(name, value, 1, 64, &n);
     if (!strcmp(name, "HAIL_IMAP_POLL_SECONDS"))
         return int_value(name, value, 1, 86400, &n);
-    if (!strcmp(name, "HAIL_MARKETO_RECONCILE_SECONDS"))
+    if (!strcmp(name, "HAIL_MARKETO_RECONCILE_SECONDS") ||
+        !strcmp(name, "HAIL_SALESFORCE_RECONCILE_SECONDS"))
         return int_value(name, value, 0, 3600, &n);
     if (!strcmp(name, "HAIL_RETRY_WAIT_PERCENT"))
         return int_value(name, value, 1, 100, &n);
@@ -93,6 +94,7 @@ hail_err settings_load(hail_settings *s)
         .send_workers = 2,
         .imap_poll_seconds = 60,
         .marketo_reconcile_seconds = 60,
+        .salesforce_reconcile_seconds = 60,
         .retry_wait_percent = 100,
     };
     const char *v;
@@ -128,6 +130,8 @@ hail_err settings_load(hail_settings *s)
     if ((e = int_var("HAIL_SEND_WORKERS", 1, 64, &s->send_workers)) ||
         (e = int_var("HAIL_IMAP_POLL_SECONDS", 1, 86400, &s->imap_poll_seconds)) ||
         (e = int_var("HAIL_MARKETO_RECONCILE_SECONDS", 0, 3600, &s->marketo_reconcile_seconds)) ||
+        (e = int_var("HAIL_SALESFORCE_RECONCILE_SECONDS", 0, 3600,
+                     &s->salesforce_reconcile_seconds)) ||
         (e = int_var("HAIL_RETRY_WAIT_PERCENT", 1, 100, &s->retry_wait_percent)))
         return e;
     s->inbound_token = env("HAIL_INBOUND_TOKEN");

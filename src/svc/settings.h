@@ -55,6 +55,10 @@ typedef struct hail_settings {
      * by a crash began the Marketo outbox reads it back (sync/mkto_outbox.h),
      * for Marketo to list what it accepted; default 60. */
     int marketo_reconcile_seconds;
+    /* HAIL_SALESFORCE_RECONCILE_SECONDS: the same for the Salesforce outbox
+     * without Hail_Activity_Id__c (sync/sf_outbox.h): a create a crashed
+     * hail sent may still be running in Salesforce; default 60. */
+    int salesforce_reconcile_seconds;
     /* HAIL_INBOUND_TOKEN: a shared secret an MTA may present (Bearer) to
      * POST /api/v1/inbound instead of an admin's token; NULL: admins only. */
     const char *inbound_token;

@@ -17,6 +17,7 @@
 #include "store/lease.h"
 #include "store/sfdc.h"
 #include "svc/activity.h"
+#include "svc/settings.h"
 #include "sync/sf_client.h"
 #include "sync/sf_outbox.h"
 #include "sync/sf_tasks.h"
@@ -637,6 +638,18 @@ static hail_err reconcile(worker *w)
         if ((e = outbox_read_ids(w->d, b[i].activity_ids, b[i].n, &rows, &n)))
             break;
         log_info("salesforce: reconciling a batch of %zu activities left in flight", n);
+        /* A create the crashed hail sent may still be running in Salesforce:
+         * its Tasks are listed once it ends. */
+        int64_t ready =
+            b[i].started_at + (int64_t)settings()->salesforce_reconcile_seconds * US_PER_SEC;
+        while (time_now_us() < ready && !atomic_load(w->stop))
+            time_sleep_us(100 * 1000, w->stop);
+        if (atomic_load(w->stop)) {
+            outbox_rows_free(rows, n);
+            free(rows);
+            e = hail_errf(HAIL_ECANCELLED, "stopped");
+            break;
+        }
         e = process(w, rows, n, b[i].end, b[i].id, b[i].started_at ? b[i].started_at : 1);
         outbox_rows_free(rows, n);
         free(rows);

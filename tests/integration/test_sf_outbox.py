@@ -19,7 +19,8 @@ class SfCase(unittest.TestCase):
     def setUp(self):
         self.fake = FakeSalesforce(*self.fake_args)
         self.addCleanup(self.fake.close)
-        self.h = Hail(env=self.fake.env())
+        # a batch cut off is looked for 2 s after it began (the fake's calls end by then)
+        self.h = Hail(env=self.fake.env(HAIL_SALESFORCE_RECONCILE_SECONDS="2"))
         self.addCleanup(self.h.close)
         self.h.add_user("rep@example.com", "Rita Rep", "rep")
         self.uid = self.h.sql_value("SELECT id FROM users WHERE email = 'rep@example.com'")
