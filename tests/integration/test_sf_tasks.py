@@ -314,6 +314,23 @@ class CrashTest(TaskSyncCase):
         self.assert_no_violations()
 
 
+    def test_an_expired_session_limits_and_503s_on_the_way(self):
+        self.fake.inject("session", 1, "/sobjects/Task/")
+        self.fake.inject("limit", 1, "/sobjects/Task/")
+        self.fake.inject("overloaded", 2, "/sobjects/Task/")
+        t = self.create(name="Through the storm", person_id=self.p_lead)
+        sfid = self.linked(t["id"])
+        self.req("PATCH", "/api/v1/tasks/%d" % t["id"], {"priority": "high"})
+        self.wait(lambda: self.sf_task(sfid)["Priority"] == "High", "the change in Salesforce")
+        self.assertEqual(len(self.live()), 1)
+        st = self.fake.stats()
+        self.assertEqual(st["pending_injections"], 0)
+        self.assertEqual((st["errors"]["INVALID_SESSION_ID"], st["errors"]["REQUEST_LIMIT_EXCEEDED"],
+                          st["errors"]["SERVER_UNAVAILABLE"]), (1, 1, 2))
+        self.assertGreaterEqual(st["tokens_issued"], 2)
+        self.assert_no_violations()
+
+
 class NoFieldTest(TaskSyncCase):
     fake_args = ("--no-ext-id-field",)
 
