@@ -111,6 +111,18 @@ def _kill_leftovers():
             pass
 
 
+def wait_for(what, cond, timeout=20, h=None):
+    """Polls cond() every 0.1 s until it returns something true, and returns that; else
+    fails with what (and hail h's log)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = cond()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError("timed out waiting for %s%s" % (what, ("\n" + h.server_log()) if h else ""))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -9,7 +9,7 @@ import email.policy
 import os
 import time
 
-from harness import Hail
+from harness import Hail, wait_for  # noqa: F401 (wait_for: for the scheduler tests)
 
 UTC = datetime.timezone.utc
 
@@ -100,14 +100,6 @@ def add_members(h, campaign, person_ids, start, due):
                                         " WHERE campaign_id = ?", campaign)}
 
 
-def wait_for(what, cond, timeout=20, h=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        v = cond()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting for %s%s" % (what, ("\n" + h.server_log()) if h else ""))
 
 
 def maildir(h):

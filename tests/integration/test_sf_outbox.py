@@ -8,7 +8,7 @@ import json
 import time
 import unittest
 
-from harness import FakeSalesforce, Hail, main
+from harness import FakeSalesforce, Hail, main, wait_for
 
 NOW_US = int(time.time() * 1e6)
 
@@ -53,13 +53,7 @@ class SfCase(unittest.TestCase):
         return list(range(first, first + n))
 
     def wait(self, cond, what, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            v = cond()
-            if v:
-                return v
-            time.sleep(0.1)
-        self.fail("timed out waiting for %s; hail's log: %s" % (what, self.h.server_log()))
+        return wait_for(what, cond, timeout, self.h)
 
     def tasks_by_ext(self):
         return collections.Counter(t.get("Hail_Activity_Id__c") for t in self.fake.tasks())

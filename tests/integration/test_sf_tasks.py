@@ -8,7 +8,7 @@ import datetime
 import time
 import unittest
 
-from harness import FakeSalesforce, Hail, main
+from harness import FakeSalesforce, Hail, main, wait_for
 
 REP = "rep@example.com"
 
@@ -63,13 +63,7 @@ class TaskSyncCase(unittest.TestCase):
         return self.req("GET", "/api/v1/tasks/%d" % tid)
 
     def wait(self, cond, what, timeout=60):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            v = cond()
-            if v:
-                return v
-            time.sleep(0.1)
-        self.fail("timed out waiting for %s; hail's log: %s" % (what, self.h.server_log()))
+        return wait_for(what, cond, timeout, self.h)
 
     def live(self):
         return [t for t in self.fake.tasks() if not t.get("IsDeleted")]
