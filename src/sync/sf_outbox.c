@@ -15,10 +15,10 @@
 #include "net/outbound.h"
 #include "store/db.h"
 #include "store/lease.h"
-#include "store/sfdc.h"
 #include "svc/activity.h"
 #include "svc/settings.h"
 #include "sync/sf_client.h"
+#include "sync/sf_optouts.h"
 #include "sync/sf_outbox.h"
 #include "sync/sf_tasks.h"
 
@@ -34,7 +34,6 @@
  * the clocks of hail and Salesforce. */
 #define RECONCILE_MARGIN_US (INT64_C(600) * 1000000)
 #define DESCRIPTION_MAX     32000
-#define KV_OPTOUT_SINCE     "integrations.salesforce.optout_since."
 /* Rows read at once for the upsert pipeline: 5 calls' worth. */
 #define PIPE_ROWS (5 * SF_MAX_RECORDS)
 
@@ -281,62 +280,6 @@ static hail_err check_field(worker *w)
     return db_kv_set(w->d, SF_KV_EXTERNAL_ID, w->ext ? "present" : "missing");
 }
 
-/* One opt-out change made in hail: HasOptedOutOfEmail on the contact (else
- * the lead), unless Salesforce changed it after hail did (the later change
- * wins; the poll then brings Salesforce's value in). NULL reason: done. */
-static hail_err push_optout(worker *w, const outbox_row *r, char *reason, size_t size, int *skip)
-{
-    *skip = 0;
-    const char *who, *what;
-    sf_who_what(r, &who, &what);
-    if (!who) {
-        snprintf(reason, size, "person %lld has no Salesforce lead or contact id",
-                 (long long)r->person_id);
-        *skip = 1;
-        return HAIL_OK;
-    }
-    const char *obj = nonempty(r->sfdc_contact_id) ? "Contact" : "Lead";
-    char path[128];
-    snprintf(path, sizeof path, "/sobjects/%s/%s", obj, who);
-    json_t *rec = NULL;
-    long st;
-    hail_err e = sf_call(w->s, "GET", path, NULL, &st, &rec);
-    if (e == HAIL_ENOTFOUND || e == HAIL_EREMOTE) {
-        snprintf(reason, size, "%s %s: %s", obj, who, hail_errmsg());
-        hail_errclear();
-        *skip = 1;
-        return HAIL_OK;
-    }
-    if (e)
-        return e;
-    json_t *stamp = json_object_get(rec, "SystemModstamp");
-    json_t *by = json_object_get(rec, "LastModifiedById");
-    int64_t at = 0;
-    if (json_is_string(stamp) &&
-        time_parse_iso(json_string_value(stamp), json_string_length(stamp), &at))
-        hail_errclear(), at = 0;
-    int want = !strcmp(r->type, ACT_UNSUBSCRIBE);
-    int theirs = json_is_string(by) && strcmp(json_string_value(by), sf_client_user(w->s)) &&
-                 strncmp(json_string_value(by), sf_client_user(w->s), 15);
-    int same = json_is_boolean(json_object_get(rec, "HasOptedOutOfEmail")) &&
-               json_is_true(json_object_get(rec, "HasOptedOutOfEmail")) == want;
-    json_decref(rec);
-    /* Salesforce's own later change wins (the poll brings it to hail), and a
-     * value already there needs no write. */
-    if (same || (theirs && at / 1000000 > r->occurred_at / 1000000))
-        return HAIL_OK;
-    e = sf_call(w->s, "PATCH", path,
-                want ? "{\"HasOptedOutOfEmail\":true}" : "{\"HasOptedOutOfEmail\":false}", &st,
-                NULL);
-    if (e == HAIL_ENOTFOUND || e == HAIL_EREMOTE) {
-        snprintf(reason, size, "%s %s: %s", obj, who, hail_errmsg());
-        hail_errclear();
-        *skip = 1;
-        return HAIL_OK;
-    }
-    return e;
-}
-
 /* Reconcile: the hail ids of the Tasks created since `since` whose subject
  * ends with " [hail <id>]". */
 typedef struct found_set {
@@ -461,7 +404,7 @@ static hail_err prepare(worker *w, outbox_row *rows, size_t n, const found_set *
         }
         if (opt) {
             int skipped;
-            if (!(e = push_optout(w, r, reason, sizeof reason, &skipped)))
+            if (!(e = sf_optout_push(w->s, r, reason, sizeof reason, &skipped)))
                 e = skip(p, r->pos.id, r->retry || again, skipped ? reason : NULL);
             continue;
         }
@@ -678,105 +621,6 @@ static hail_err drain(worker *w, int *did)
     return e;
 }
 
-/* ---- opt-outs in: Leads and Contacts changed since the cursor ---- */
-
-typedef struct poll_ctx {
-    worker *w;
-    int contact;
-    int64_t max_stamp;
-    size_t changed;
-} poll_ctx;
-
-static hail_err on_person(void *ctx, json_t *rec)
-{
-    poll_ctx *p = ctx;
-    worker *w = p->w;
-    const char *id = json_string_value(json_object_get(rec, "Id"));
-    json_t *stamp = json_object_get(rec, "SystemModstamp");
-    json_t *by = json_object_get(rec, "LastModifiedById");
-    int64_t at = 0;
-    if (!id || !json_is_string(stamp) ||
-        time_parse_iso(json_string_value(stamp), json_string_length(stamp), &at)) {
-        hail_errclear();
-        return HAIL_OK;
-    }
-    if (at > p->max_stamp)
-        p->max_stamp = at;
-    /* hail's own write coming back: nothing to bring in */
-    if (json_is_string(by) && *sf_client_user(w->s) &&
-        !strncmp(json_string_value(by), sf_client_user(w->s), 15))
-        return HAIL_OK;
-    int want = json_is_true(json_object_get(rec, "HasOptedOutOfEmail"));
-    int64_t people[16];
-    size_t np;
-    hail_err e = sfdc_people(w->d, p->contact, id, people, 16, &np);
-    for (size_t i = 0; i < np && !e; i++) {
-        int unsub;
-        int64_t changed;
-        if ((e = unsub_state(w->d, people[i], &unsub)) ||
-            (e = sfdc_unsub_changed_at(w->d, people[i], &changed)))
-            break;
-        if (unsub == want || changed > at)
-            continue; /* the same, or hail's change is the later one */
-        e = unsub_change(w->d, people[i], want ? "unsubscribe" : "resubscribe", UNSUB_SALESFORCE, 0,
-                         0, NULL);
-        if (!e)
-            p->changed++;
-    }
-    return e;
-}
-
-static hail_err poll_optouts(worker *w)
-{
-    static const char *const objs[] = {"Lead", "Contact"};
-    for (int k = 0; k < 2; k++) {
-        char key[96], soql[256];
-        snprintf(key, sizeof key, KV_OPTOUT_SINCE "%s", objs[k]);
-        char *since = NULL;
-        hail_err e = db_kv_get(w->d, key, &since);
-        if (e)
-            return e;
-        int64_t started = time_now_us();
-        /* The first poll brings in the opt-outs there are; later ones every
-         * change since the last (SystemModstamp is not unique: >= and the
-         * whole second, at the cost of reading a few again). */
-        if (!since)
-            snprintf(soql, sizeof soql,
-                     "SELECT Id, HasOptedOutOfEmail, SystemModstamp, LastModifiedById FROM %s "
-                     "WHERE HasOptedOutOfEmail = true",
-                     objs[k]);
-        else
-            snprintf(soql, sizeof soql,
-                     "SELECT Id, HasOptedOutOfEmail, SystemModstamp, LastModifiedById FROM %s "
-                     "WHERE SystemModstamp >= %.20s ORDER BY SystemModstamp",
-                     objs[k], since);
-        poll_ctx p = {.w = w, .contact = k == 1};
-        e = sf_query(w->s, soql, on_person, &p);
-        if (!e) {
-            /* after the first poll: from (a margin before) when it began, not
-             * from the oldest opt-out it found */
-            int64_t next = since && p.max_stamp ? p.max_stamp : started - RECONCILE_MARGIN_US;
-            if (since) {
-                int64_t old = 0;
-                if (time_parse_iso(since, strlen(since), &old))
-                    hail_errclear();
-                if (!p.max_stamp || next < old)
-                    next = old;
-            }
-            char iso[TIME_ISO_LEN];
-            time_format_iso(next, iso);
-            e = db_kv_set(w->d, key, iso);
-        }
-        if (p.changed)
-            log_info("salesforce: %zu opt-out change%s from %ss brought in", p.changed,
-                     p.changed == 1 ? "" : "s", objs[k]);
-        free(since);
-        if (e)
-            return e;
-    }
-    return HAIL_OK;
-}
-
 static int64_t poll_interval_us(worker *w)
 {
     char *v = NULL;
@@ -847,7 +691,7 @@ static void *worker_main(void *arg)
             if (!e && !did)
                 e = sf_tasks_push(w.s, w.d, w.ext, &did);
             if (!e && !did && now >= next_poll) {
-                e = poll_optouts(&w);
+                e = sf_optouts_poll(w.s, w.d);
                 if (!e)
                     e = sf_tasks_poll(w.s, w.d);
                 next_poll = time_mono_us() + poll_interval_us(&w);

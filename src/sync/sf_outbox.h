@@ -11,10 +11,9 @@
  *   subject ending " [hail <id>]", inside an in-flight batch that a restart
  *   reconciles by querying those subjects.
  * - Unsubscribes and resubscribes made in hail set HasOptedOutOfEmail on the
- *   contact (else the lead), unless Salesforce changed it later.
- * - A poll of Leads and Contacts by SystemModstamp brings Salesforce's opt-out
- *   changes back as unsubscribes / resubscribes with source "salesforce"
- *   (which are not sent back).
+ *   contact (else the lead), and a poll brings Salesforce's opt-out changes
+ *   back (sync/sf_optouts.h).
+ * - Reminder tasks sync both ways (sync/sf_tasks.h).
  * One node works it at a time (the named lease "salesforce.outbox").
  *
  * The pure parts are declared for the unit tests (tests/unit/test_sf_outbox.c).
