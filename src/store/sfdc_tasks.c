@@ -114,14 +114,6 @@ static hail_err one(db *d, db_st *st, sfdc_task *out, int *found)
     return e;
 }
 
-hail_err sfdc_task_by_id(db *d, int64_t id, sfdc_task *out, int *found)
-{
-    db_st *st = db_stmt(d, TASK_READ " WHERE t.id = $1");
-    if (st)
-        db_bind_i64(st, 1, id);
-    return one(d, st, out, found);
-}
-
 hail_err sfdc_task_by_sfdc(db *d, const char *sfdc_id, sfdc_task *out, int *found)
 {
     /* hail keeps the form Salesforce answered with (18 characters); a link

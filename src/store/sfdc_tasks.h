@@ -40,10 +40,8 @@ extern const char sfdc_tasks_dirty_sql[];
  * into *out, *n of them; free with sfdc_tasks_free). */
 hail_err sfdc_tasks_dirty(db *d, int64_t after, size_t max, sfdc_task **out, size_t *n);
 
-/* One task by id or by its Task's id (the 18-character id Salesforce
- * answers with also finds a link kept in the 15-character form): *found 0
- * when none. */
-hail_err sfdc_task_by_id(db *d, int64_t id, sfdc_task *out, int *found);
+/* One task by its Task's id (the 18-character id Salesforce answers with
+ * also finds a link kept in the 15-character form): *found 0 when none. */
 hail_err sfdc_task_by_sfdc(db *d, const char *sfdc_id, sfdc_task *out, int *found);
 
 /* Records that Salesforce holds task id as it was at updated_at `seen`:

@@ -191,10 +191,12 @@ static int by_us(sf_client *s, json_t *rec, const char *key)
     return by && *us && !strncmp(by, us, 15);
 }
 
-/* Sets t to rec's values where they differ; when none differ, marks t
- * agreed as it is. */
-static hail_err apply_remote(db *d, const sfdc_task *t, json_t *rec)
+/* Sets t to rec's values where they differ (*changed 1 when any did; may be
+ * NULL); when none differ, marks t agreed as it is. */
+static hail_err apply_remote(db *d, const sfdc_task *t, json_t *rec, int *changed)
 {
+    if (changed)
+        *changed = 0;
     sfdc_task_change c = {0};
     char name[NAME_MAX_B + 1], details[DETAILS_MAX + 1];
     const char *subject = str(rec, "Subject");
@@ -230,6 +232,8 @@ static hail_err apply_remote(db *d, const sfdc_task *t, json_t *rec)
     int rc;
     if (c.name || c.details || c.priority || c.status || c.due_at) {
         rc = sfdc_task_apply(d, t->id, &c, time_now_us());
+        if (rc > 0 && changed)
+            *changed = 1;
         if (rc > 0)
             log_info("salesforce: task %lld changed from Task %s", (long long)t->id,
                      t->sfdc_task_id ? t->sfdc_task_id : "");
@@ -308,7 +312,7 @@ static hail_err push_linked(sf_client *s, db *d, const sfdc_task *t)
     /* Changed in Salesforce after hail's change: Salesforce's is the later
      * one and wins. */
     if (!by_us(s, cur, "LastModifiedById") && stamp_of(cur, "SystemModstamp") > t->updated_at) {
-        e = apply_remote(d, t, cur);
+        e = apply_remote(d, t, cur, NULL);
         json_decref(cur);
         return e;
     }
@@ -472,15 +476,9 @@ static hail_err on_task(void *ctx, json_t *rec)
      * then sent by the push). */
     int dirty = t.synced_at != t.updated_at;
     if (!(dirty && t.updated_at > at)) {
-        int64_t before = t.updated_at;
-        e = apply_remote(p->d, &t, rec);
-        sfdc_task after;
-        int again = 0;
-        if (!e && !(e = sfdc_task_by_id(p->d, t.id, &after, &again)) && again) {
-            if (after.updated_at != before)
-                p->changed++;
-            sfdc_task_release(&after);
-        }
+        int changed = 0;
+        e = apply_remote(p->d, &t, rec, &changed);
+        p->changed += (size_t)changed;
     }
     sfdc_task_release(&t);
     return e;

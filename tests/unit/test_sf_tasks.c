@@ -239,7 +239,7 @@ static void test_store(void **state)
     sfdc_task_change c = {
         .name = "One (moved)", .priority = "high", .status = "complete", .due_at = 200};
     assert_int_equal(sfdc_task_apply(d, 1, &c, 50), 1);
-    assert_int_equal(sfdc_task_by_id(d, 1, &one, &found), HAIL_OK);
+    assert_int_equal(sfdc_task_by_sfdc(d, "00T000000000001AAA", &one, &found), HAIL_OK);
     assert_string_equal(one.name, "One (moved)");
     assert_string_equal(one.status, "complete");
     assert_string_equal(one.priority, "high");
