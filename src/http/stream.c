@@ -387,8 +387,10 @@ static void *writer_main(void *arg)
             struct http_stream *st = ss->own[i];
             if (woken || st->due_us <= now) {
                 run(ss, st, now);
-                if (i < ss->nown && ss->own[i] != st)
-                    continue; /* finished: another took its slot */
+                /* finished: another took its slot, or it was the last (either
+                 * way st may be freed by MHD now) */
+                if (i >= ss->nown || ss->own[i] != st)
+                    continue;
             }
             if (!st->olen && st->due_us < next_due)
                 next_due = st->due_us;
